@@ -1,0 +1,306 @@
+"""Contract specifications and the listing calendar.
+
+A :class:`ContractSpec` says what one futures contract is: its root, unit,
+multiplier, tick, which months list, how many months out, how it expires and
+how it settles.  Compute futures do not trade yet, so every field is a choice
+the designer can change; the built-ins cover the default compute contract of
+DESIGN.md and the real contracts of the reference data (WTI, Henry Hub, VIX).
+
+Settlement styles:
+
+``final``
+    The contract settles on one print of the underlying at expiry (WTI is
+    physically delivered, VIX settles on a special opening quotation; to a fund
+    both mean "the price converges to one fixing").
+``monthly_average``
+    Cash-settled on the average of the daily index over the business days of
+    the delivery month, like power and freight: during the delivery month the
+    price is part realised fixings, part forward.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+
+from etfsim._typing import DateArray, StrArray
+from etfsim.contracts.calendars import business_days, get_calendar, to_day
+from etfsim.contracts.expiry import (
+    BusinessDaysBeforeDayOfPriorMonth,
+    ExpiryRule,
+    LastBusinessDayOfMonth,
+    NthLastBusinessDayOfPriorMonth,
+    VixFinalSettlement,
+    expiry_rule_from_dict,
+)
+from etfsim.exceptions import ConfigError, UnknownNameError
+
+__all__ = [
+    "CONTRACTS",
+    "COMPUTE_H100",
+    "HENRY_HUB",
+    "MONTH_CODES",
+    "VIX",
+    "WTI",
+    "ContractSpec",
+    "Listing",
+    "get_contract",
+]
+
+MONTH_CODES = "FGHJKMNQUVXZ"
+"""Exchange month letters, January (F) to December (Z)."""
+
+Settlement = Literal["final", "monthly_average"]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Which contract sits in each nearby slot on each date (the same on every path).
+
+    Attributes
+    ----------
+    contracts : (dates, depth) object array of codes, '' where no contract lists.
+    expiries : (dates, depth) ``datetime64[D]``, NaT where no contract lists.
+    delivery : (dates, depth) int64 ``YYYYMM`` delivery month, 0 where none.
+    """
+
+    contracts: StrArray
+    expiries: DateArray
+    delivery: np.ndarray
+
+
+@dataclass(frozen=True)
+class ContractSpec:
+    """One futures contract's terms.
+
+    Parameters
+    ----------
+    root : str
+        Ticker root, e.g. ``"CL"``; codes are root + month letter + two-digit year.
+    name : str
+        Long name for reports.
+    unit : str
+        What one unit of price is for, e.g. ``"GPU-hour"`` or ``"barrel"``.
+    multiplier : float
+        Units per contract (1,000 GPU-hours; 1,000 barrels).
+    tick : float
+        Minimum price increment, in price units.
+    listed_months : tuple of int
+        Calendar months (1-12) with a contract.
+    listed_depth : int
+        How many listed months trade at once (the curve's natural depth).
+    expiry_rule : ExpiryRule
+        Last-trade rule.
+    settlement : {"final", "monthly_average"}
+        How the contract settles; see the module docstring.
+    calendar : str
+        Business calendar name (see ``etfsim.contracts.calendars.CALENDARS``).
+    currency : str
+        Price currency.
+    """
+
+    root: str
+    name: str
+    unit: str
+    multiplier: float
+    tick: float
+    listed_months: tuple[int, ...] = tuple(range(1, 13))
+    listed_depth: int = 24
+    expiry_rule: ExpiryRule = field(default_factory=LastBusinessDayOfMonth)
+    settlement: Settlement = "final"
+    calendar: str = "NYSE"
+    currency: str = "USD"
+
+    def __post_init__(self) -> None:
+        if not self.root or not self.root.isalnum():
+            raise ConfigError(f"root must be a non-empty alphanumeric ticker root, got {self.root!r}")
+        if not (np.isfinite(self.multiplier) and self.multiplier > 0):
+            raise ConfigError(f"multiplier must be a positive number of units per contract, got {self.multiplier}")
+        if not (np.isfinite(self.tick) and self.tick > 0):
+            raise ConfigError(f"tick must be a positive price increment, got {self.tick}")
+        months = tuple(int(m) for m in self.listed_months)
+        if not months or any(m < 1 or m > 12 for m in months) or len(set(months)) != len(months):
+            raise ConfigError(f"listed_months must be distinct months 1-12, got {self.listed_months}")
+        object.__setattr__(self, "listed_months", tuple(sorted(months)))
+        if not 1 <= self.listed_depth <= 120:
+            raise ConfigError(f"listed_depth must be between 1 and 120 months, got {self.listed_depth}")
+        if self.settlement not in ("final", "monthly_average"):
+            raise ConfigError(f"settlement must be 'final' or 'monthly_average', got {self.settlement!r}")
+        if not isinstance(self.expiry_rule, ExpiryRule):
+            raise ConfigError("expiry_rule must be an ExpiryRule, e.g. LastBusinessDayOfMonth()")
+        get_calendar(self.calendar)  # raises UnknownNameError listing the known calendars
+
+    # -- contracts -------------------------------------------------------------------
+    def code(self, year: int, month: int) -> str:
+        """Contract code, e.g. ``code(2020, 5) == "CLK20"``."""
+        return f"{self.root}{MONTH_CODES[month - 1]}{year % 100:02d}"
+
+    def last_trade(self, year: int, month: int) -> np.datetime64:
+        """Last trading day of the contract delivering in ``year``-``month``."""
+        return _last_trade_cached(self.expiry_rule, self.calendar, int(year), int(month))
+
+    def delivery_days(self, year: int, month: int) -> DateArray:
+        """Business days of the delivery month (the fixings of a monthly-average contract)."""
+        first = np.datetime64(_dt.date(year, month, 1), "D")
+        nxt = np.datetime64(_dt.date(year + month // 12, month % 12 + 1, 1), "D")
+        return business_days(self.calendar, first, nxt - np.timedelta64(1, "D"))
+
+    def contract_months(self, start: object, end: object) -> list[tuple[int, int]]:
+        """Listed delivery months whose life overlaps ``start``..``end`` plus the depth beyond."""
+        lo, hi = to_day(start, "start"), to_day(end, "end")
+        y0, m0 = lo.astype(_dt.date).year, lo.astype(_dt.date).month
+        y1, m1 = hi.astype(_dt.date).year, hi.astype(_dt.date).month
+        # a contract may expire up to two months before delivery (WTI: the 20th-ish of m-1)
+        first = y0 * 12 + m0 - 1
+        last = y1 * 12 + m1 - 1 + 2 + (self.listed_depth * 12) // len(self.listed_months)
+        out = []
+        for k in range(first, last + 1):
+            y, m = divmod(k, 12)
+            if m + 1 in self.listed_months:
+                out.append((y, m + 1))
+        return out
+
+    def listing(self, dates: DateArray, depth: int | None = None) -> Listing:
+        """The nearby-slot map: on each date, the next ``depth`` contracts not yet expired.
+
+        A contract is in slot 0 up to and including its last trading day; the
+        next business day the old slot 1 is slot 0 (DESIGN.md: the ledger follows
+        the contract, not the slot).
+        """
+        depth = self.listed_depth if depth is None else int(depth)
+        if depth < 1:
+            raise ConfigError(f"depth must be at least 1, got {depth}")
+        days = np.asarray(dates).astype("datetime64[D]")
+        if days.size == 0:
+            raise ConfigError("dates is empty; give at least one date")
+        months = self.contract_months(days.min(), days.max())
+        months += self.contract_months(days.max(), days.max())[-depth:]
+        months = sorted(set(months))
+        exp = np.array([self.last_trade(y, m) for y, m in months], dtype="datetime64[D]")
+        codes = np.array([self.code(y, m) for y, m in months], dtype=object)
+        ym = np.array([y * 100 + m for y, m in months], dtype=np.int64)
+        first = np.searchsorted(exp, days, side="left")  # first contract with expiry >= date
+        idx = first[:, None] + np.arange(depth)[None, :]
+        ok = idx < len(months)
+        idx_c = np.where(ok, idx, 0)
+        contracts = np.where(ok, codes[idx_c], "")
+        expiries = np.where(ok, exp[idx_c], np.datetime64("NaT"))
+        delivery = np.where(ok, ym[idx_c], 0)
+        return Listing(contracts.astype(object), expiries.astype("datetime64[D]"), delivery)
+
+    # -- plain data --------------------------------------------------------------------
+    def to_dict(self) -> dict[str, object]:
+        """The spec as plain data (for TOML and file metadata)."""
+        return {
+            "root": self.root,
+            "name": self.name,
+            "unit": self.unit,
+            "multiplier": self.multiplier,
+            "tick": self.tick,
+            "listed_months": list(self.listed_months),
+            "listed_depth": self.listed_depth,
+            "expiry_rule": self.expiry_rule.to_dict(),
+            "settlement": self.settlement,
+            "calendar": self.calendar,
+            "currency": self.currency,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> ContractSpec:
+        """Inverse of :meth:`to_dict`; unknown keys are an error that lists the valid ones."""
+        data = dict(data)
+        valid = set(cls.__dataclass_fields__)
+        unknown = set(data) - valid
+        if unknown:
+            raise ConfigError(f"unknown contract field(s) {sorted(unknown)}; valid fields: {sorted(valid)}")
+        if "expiry_rule" in data:
+            rule = data["expiry_rule"]
+            if not isinstance(rule, dict):
+                raise ConfigError("contract expiry_rule must be a table like {rule = 'last_business_day'}")
+            data["expiry_rule"] = expiry_rule_from_dict(rule)
+        if "listed_months" in data:
+            data["listed_months"] = tuple(data["listed_months"])  # type: ignore[arg-type]
+        try:
+            return cls(**data)  # type: ignore[arg-type]
+        except TypeError as exc:
+            raise ConfigError(f"contract spec is incomplete: {exc}") from exc
+
+
+@lru_cache(maxsize=65536)
+def _last_trade_cached(rule: ExpiryRule, calendar: str, year: int, month: int) -> np.datetime64:
+    return rule.last_trade(year, month, calendar)
+
+
+COMPUTE_H100 = ContractSpec(
+    root="GPU",
+    name="H100 GPU-hour rental index future (hypothetical)",
+    unit="GPU-hour",
+    multiplier=1000.0,
+    tick=0.001,
+    listed_depth=24,
+    expiry_rule=LastBusinessDayOfMonth(),
+    settlement="monthly_average",
+    calendar="NYSE",
+)
+"""Default compute contract (DESIGN.md): monthly, 1,000 GPU-hours, cash-settled on the
+monthly average of the daily rental index, last trade on the delivery month's last business day."""
+
+WTI = ContractSpec(
+    root="CL",
+    name="NYMEX Light Sweet Crude Oil (WTI)",
+    unit="barrel",
+    multiplier=1000.0,
+    tick=0.01,
+    listed_depth=24,
+    expiry_rule=BusinessDaysBeforeDayOfPriorMonth(day=25, business_days=3),
+    settlement="final",
+    calendar="NYSE",
+)
+"""NYMEX CL: 1,000 barrels, $0.01 tick, CME rulebook chapter 200."""
+
+HENRY_HUB = ContractSpec(
+    root="NG",
+    name="NYMEX Henry Hub Natural Gas",
+    unit="MMBtu",
+    multiplier=10000.0,
+    tick=0.001,
+    listed_depth=24,
+    expiry_rule=NthLastBusinessDayOfPriorMonth(n=3),
+    settlement="final",
+    calendar="NYSE",
+)
+"""NYMEX NG: 10,000 MMBtu, $0.001 tick, CME rulebook chapter 220."""
+
+VIX = ContractSpec(
+    root="VX",
+    name="Cboe VIX Futures",
+    unit="index point",
+    multiplier=1000.0,
+    tick=0.05,
+    listed_depth=9,
+    expiry_rule=VixFinalSettlement(),
+    settlement="final",
+    calendar="NYSE",
+)
+"""Cboe VX: $1,000 per index point, 0.05 tick, final settlement on the Wednesday 30 days
+before the next month's third Friday (CFE contract specifications)."""
+
+CONTRACTS: dict[str, ContractSpec] = {
+    "compute-h100": COMPUTE_H100,
+    "wti": WTI,
+    "henry-hub": HENRY_HUB,
+    "vix": VIX,
+}
+"""Built-in contracts by name."""
+
+
+def get_contract(name: str) -> ContractSpec:
+    """Return the built-in contract registered under ``name``."""
+    key = str(name).lower()
+    if key not in CONTRACTS:
+        raise UnknownNameError("contract", str(name), CONTRACTS)
+    return CONTRACTS[key]

@@ -1,0 +1,174 @@
+"""Curves on disk: Parquet through pyarrow, with provenance in the file metadata.
+
+Layout: one row per path and date, columns ``path``, ``date``, ``spot``
+(optional) and ``s00``..``sNN`` (the price in each nearby slot).  The
+slot -> contract map is the same on every path, so it is stored once, in the
+schema metadata under ``etfsim``, together with the model name, its
+parameters, the seed and the format version.  Float64 columns round-trip
+exactly.  Files are written to a temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from etfsim._io import atomic_path
+from etfsim.curves.curve import FuturesCurve
+from etfsim.exceptions import FileFormatError
+
+__all__ = ["CURVE_FORMAT", "read_curve", "write_curve", "write_curve_chunks"]
+
+CURVE_FORMAT = "etfsim.curve/1"
+"""Format tag stored in every curve file; a reader refuses any other."""
+
+_META_KEY = b"etfsim"
+
+
+def _slot_columns(depth: int) -> list[str]:
+    return [f"s{k:02d}" for k in range(depth)]
+
+
+def _header(curve: FuturesCurve, n_paths: int) -> dict[str, Any]:
+    codes = curve.contracts
+    uniq, inverse = np.unique(codes.astype(str), return_inverse=True)
+    exp_of = {}
+    for c, e in zip(codes.ravel(), curve.expiries.ravel(), strict=True):
+        if c:
+            exp_of[c] = str(e)
+    index = np.where(codes == "", -1, inverse.reshape(codes.shape))
+    return {
+        "format": CURVE_FORMAT,
+        "n_paths": n_paths,
+        "depth": curve.depth,
+        "has_spot": curve.spot is not None,
+        "contracts": [str(c) for c in uniq],
+        "expiries": [exp_of.get(str(c), "") for c in uniq],
+        "slot_index": index.astype(int).tolist(),
+        "held": None if curve.held is None else [str(h) for h in curve.held],
+        "metadata": dict(curve.metadata),
+    }
+
+
+def _table(curve: FuturesCurve, path_offset: int, header: dict[str, Any]) -> pa.Table:
+    p, n, k = curve.prices.shape
+    cols: dict[str, Any] = {
+        "path": pa.array(np.repeat(np.arange(path_offset, path_offset + p, dtype=np.int32), n)),
+        "date": pa.array(np.tile(curve.dates, p), type=pa.timestamp("ns")),
+    }
+    if curve.spot is not None:
+        cols["spot"] = pa.array(curve.spot.reshape(-1))
+    flat = curve.prices.reshape(p * n, k)
+    for j, name in enumerate(_slot_columns(k)):
+        cols[name] = pa.array(np.ascontiguousarray(flat[:, j]))
+    table = pa.table(cols)
+    return table.replace_schema_metadata({_META_KEY: json.dumps(header).encode()})
+
+
+def write_curve(curve: FuturesCurve, path: str | os.PathLike[str]) -> Path:
+    """Write ``curve`` to a Parquet file at ``path`` (atomically). Returns the path."""
+    return write_curve_chunks([curve], path, n_paths=curve.n_paths)
+
+
+def write_curve_chunks(
+    chunks: Iterable[FuturesCurve], path: str | os.PathLike[str], n_paths: int
+) -> Path:
+    """Write chunks of paths of one curve (same dates and map) as one file, one row group each.
+
+    Only one chunk is in memory at a time, so a 10,000-path curve can be written
+    without materialising the whole cube.
+    """
+    target = Path(path)
+    writer: pq.ParquetWriter | None = None
+    offset = 0
+    header: dict[str, Any] | None = None
+    with atomic_path(target) as tmp:
+        try:
+            for chunk in chunks:
+                if header is None:
+                    header = _header(chunk, n_paths)
+                table = _table(chunk, offset, header)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                writer.write_table(table)
+                offset += chunk.n_paths
+        finally:
+            if writer is not None:
+                writer.close()
+        if header is None:
+            raise FileFormatError("no curve chunks to write")
+        if offset != n_paths:
+            raise FileFormatError(f"wrote {offset} paths but the header says {n_paths}")
+    return target
+
+
+def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The etfsim header of a curve file, checked for the format tag."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileFormatError(f"curve file {p} does not exist; give the path of a file written by etfsim")
+    try:
+        schema = pq.read_schema(p)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise FileFormatError(f"{p} is not a Parquet file ({exc})") from exc
+    raw = (schema.metadata or {}).get(_META_KEY)
+    if raw is None:
+        raise FileFormatError(
+            f"{p} has no etfsim metadata; write curves with FuturesCurve.to_parquet or `etfsim curves simulate`"
+        )
+    header: dict[str, Any] = json.loads(raw)
+    if header.get("format") != CURVE_FORMAT:
+        raise FileFormatError(
+            f"{p} is format {header.get('format')!r}, this etfsim reads {CURVE_FORMAT!r}; regenerate the file"
+        )
+    need = {"path", "date", *_slot_columns(int(header["depth"]))} | ({"spot"} if header["has_spot"] else set())
+    missing = sorted(need - set(schema.names))
+    if missing:
+        raise FileFormatError(f"{p} is missing column(s) {missing}; regenerate the file")
+    return header
+
+
+def read_curve(path: str | os.PathLike[str]) -> FuturesCurve:
+    """Read a curve file written by :func:`write_curve`.
+
+    Raises
+    ------
+    FileFormatError
+        If the file is missing, not Parquet, or lacks the etfsim columns or metadata.
+    """
+    header = read_header(path)
+    table = pq.read_table(path)
+    k = int(header["depth"])
+    p = int(header["n_paths"])
+    n_rows = table.num_rows
+    if p <= 0 or n_rows % p:
+        raise FileFormatError(f"{path} has {n_rows} rows, not a whole number of dates for {p} paths")
+    n = n_rows // p
+    path_col = table.column("path").to_numpy()
+    if not (path_col.reshape(p, n) == np.arange(p)[:, None]).all():
+        raise FileFormatError(f"{path}: rows are not ordered by path then date; regenerate the file")
+    dates = table.column("date").to_numpy()[:n].astype("datetime64[ns]")
+    prices = np.column_stack([table.column(c).to_numpy() for c in _slot_columns(k)]).reshape(p, n, k)
+    spot = table.column("spot").to_numpy().reshape(p, n) if header["has_spot"] else None
+    codes = np.array(header["contracts"] + [""], dtype=object)
+    exps = np.array([e or "NaT" for e in header["expiries"]] + ["NaT"], dtype="datetime64[D]")
+    index = np.asarray(header["slot_index"], dtype=np.int64)
+    if index.shape != (n, k):
+        raise FileFormatError(f"{path}: the contract map is shaped {index.shape}, expected {(n, k)}")
+    held = None if header["held"] is None else np.array(header["held"], dtype=object)
+    return FuturesCurve(
+        dates=dates,
+        prices=prices,
+        contracts=codes[index],
+        expiries=exps[index],
+        spot=spot,
+        held=held,
+        metadata=header["metadata"],
+    )
