@@ -1,7 +1,15 @@
 """etfsim: design and test ETFs on compute futures."""
 
 from etfsim.contracts import COMPUTE_H100, HENRY_HUB, VIX, WTI, ContractSpec, get_contract
-from etfsim.curves import FuturesCurve
+from etfsim.curves import (
+    FuturesCurve,
+    Overlays,
+    Regime,
+    SchwartzOneFactor,
+    SchwartzSmith,
+    iter_curve_chunks,
+    simulate_curve,
+)
 from etfsim.exceptions import (
     CalendarError,
     ConfigError,
@@ -26,6 +34,12 @@ __all__ = [
     "EtfsimError",
     "FileFormatError",
     "FuturesCurve",
+    "Overlays",
+    "Regime",
+    "SchwartzOneFactor",
+    "SchwartzSmith",
+    "iter_curve_chunks",
+    "simulate_curve",
     "ScenarioError",
     "UnknownNameError",
     "__version__",

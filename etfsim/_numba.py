@@ -1,0 +1,36 @@
+"""numba shim: compile hot loops when numba works, fall back to Python with a warning.
+
+Kernels are written once as plain Python over arrays; ``jit`` compiles them
+with numba (cached on disk) and keeps the Python function as ``.py_func`` so a
+test can check that both give the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = ["HAS_NUMBA", "jit"]
+
+try:  # pragma: no cover - exercised implicitly
+    if os.environ.get("ETFSIM_DISABLE_JIT"):
+        raise ImportError("disabled by ETFSIM_DISABLE_JIT")
+    import numba as _numba
+
+    HAS_NUMBA = True
+except ImportError as _exc:  # pragma: no cover
+    HAS_NUMBA = False
+    _reason = str(_exc)
+
+
+def jit(func: F) -> F:
+    """Compile ``func`` in nopython mode (cached), or return it with ``.py_func`` set."""
+    if HAS_NUMBA:
+        return _numba.njit(cache=True, nogil=True)(func)  # type: ignore[no-any-return]
+    warnings.warn(f"numba unavailable ({_reason}); etfsim kernels run as slow Python", stacklevel=2)
+    func.py_func = func  # type: ignore[attr-defined]
+    return func

@@ -1,0 +1,156 @@
+"""Hot loops of the curve simulation: plain functions over arrays, compiled by numba.
+
+Randomness is drawn outside and passed in, so each kernel is deterministic and
+writes into ``out`` arrays (QuantEcon's pattern).  ``kernel.py_func`` is the
+same function uncompiled; a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from etfsim._numba import jit
+
+__all__ = ["factor_paths", "price_final", "price_monthly_average", "EXPANSION_LIMIT", "EXPANSION_TERMS"]
+
+EXPANSION_TERMS = 13
+"""Terms of the series used for monthly-average prices (see ``price_monthly_average``)."""
+EXPANSION_LIMIT = 0.5
+"""The series is used while ``|chi| * max|delta| <= 0.5``: the first dropped term is below 0.5**13/13! ~ 2e-14."""
+
+
+@jit
+def factor_paths(
+    chi0: float,
+    xi0: float,
+    regime0: int,
+    decay: np.ndarray,  # (n-1,) exp(-kappa dt)
+    l11: np.ndarray,  # (n-1,) Cholesky factor of the exact step covariance
+    l21: np.ndarray,
+    l22: np.ndarray,
+    xi_drift: np.ndarray,  # (n-1,) drift of xi over the step
+    levels: np.ndarray,  # (regimes,) level chi reverts to in each regime
+    trans_cum: np.ndarray,  # (n-1, regimes, regimes) cumulative transition probabilities
+    z: np.ndarray,  # (paths, n-1, 2) standard normals
+    u: np.ndarray,  # (paths, n-1) uniforms (regime switches)
+    jumps: np.ndarray,  # (paths, n-1) total log jump of xi over the step
+    chi_out: np.ndarray,  # (paths, n)
+    xi_out: np.ndarray,  # (paths, n)
+    regime_out: np.ndarray,  # (paths, n) int
+) -> None:
+    """Exact simulation of (chi, xi) on an uneven grid (Ornstein-Uhlenbeck + Brownian drift).
+
+    Over a step of ``dt`` years with the regime fixed at its start::
+
+        chi' = e chi + (1 - e) level[s] + l11 z1,               e = exp(-kappa dt)
+        xi'  = xi + drift + l21 z1 + l22 z2 + jumps
+
+    where ``[[l11, 0], [l21, l22]]`` is the Cholesky factor of the exact
+    covariance of the two increments.  The regime then moves by its
+    transition matrix over ``dt``.
+    """
+    n_paths = z.shape[0]
+    n_steps = decay.shape[0]
+    n_reg = levels.shape[0]
+    for p in range(n_paths):
+        chi = chi0
+        xi = xi0
+        s = regime0
+        chi_out[p, 0] = chi
+        xi_out[p, 0] = xi
+        regime_out[p, 0] = s
+        for i in range(n_steps):
+            z1 = z[p, i, 0]
+            z2 = z[p, i, 1]
+            e = decay[i]
+            chi_new = e * chi + (1.0 - e) * levels[s] + l11[i] * z1
+            xi = xi + xi_drift[i] + l21[i] * z1 + l22[i] * z2 + jumps[p, i]
+            chi = chi_new
+            if n_reg > 1:
+                r = u[p, i]
+                nxt = n_reg - 1
+                for j in range(n_reg):
+                    if r < trans_cum[i, s, j]:
+                        nxt = j
+                        break
+                s = nxt
+            chi_out[p, i + 1] = chi
+            xi_out[p, i + 1] = xi
+            regime_out[p, i + 1] = s
+
+
+@jit
+def price_final(
+    chi: np.ndarray,  # (paths, n)
+    xi: np.ndarray,  # (paths, n)
+    a: np.ndarray,  # (n, depth) exp(-kappa tau)
+    c: np.ndarray,  # (n, depth) A(tau) + seasonal(T); NaN where no contract
+    out: np.ndarray,  # (paths, n, depth)
+) -> None:
+    """Futures settling on one fixing: ``F = exp(a chi + xi + c)``."""
+    n_paths, n_dates = chi.shape
+    depth = a.shape[1]
+    for p in range(n_paths):
+        for i in range(n_dates):
+            x = chi[p, i]
+            y = xi[p, i]
+            for k in range(depth):
+                out[p, i, k] = math.exp(a[i, k] * x + y + c[i, k])
+
+
+@jit
+def price_monthly_average(
+    chi: np.ndarray,  # (paths, n)
+    xi: np.ndarray,  # (paths, n)
+    spot_cum: np.ndarray,  # (paths, n + 1) running sum of spot, spot_cum[:, j + 1] = sum of spot[:, :j + 1]
+    spot0: float,  # index fixing assumed for delivery days before the simulation starts
+    listed: np.ndarray,  # (n, depth) bool
+    n_days: np.ndarray,  # (n, depth) business days in the delivery month
+    first_fixed: np.ndarray,  # (n, depth) grid index of the first delivery day on the grid, -1 if none fixed
+    pre_fixed: np.ndarray,  # (n, depth) delivery days fixed before the grid starts
+    abar: np.ndarray,  # (n, depth) mean of a_d over the unfixed days
+    dmax: np.ndarray,  # (n, depth) max |a_d - abar|
+    moments: np.ndarray,  # (n, depth, terms) sum_d w_d (a_d - abar)^j / j!
+    day_a: np.ndarray,  # (n, depth, days) a_d = exp(-kappa tau_d), unfixed days
+    day_w: np.ndarray,  # (n, depth, days) w_d = exp(A(tau_d) + s(d)) / N, 0 for fixed days
+    out: np.ndarray,  # (paths, n, depth)
+) -> None:
+    """Monthly-average settlement: realised fixings plus the forwards of the days to come.
+
+    ``F = (sum of fixed spot) / N + exp(xi) sum_d w_d exp(a_d chi)``.  The sum
+    over days is evaluated as ``exp(abar chi) sum_j moments_j chi^j`` (a Taylor
+    series in ``(a_d - abar) chi``), which costs one ``exp`` instead of one per
+    day; when ``|chi| dmax`` is too large for the truncated series the days are
+    summed directly.
+    """
+    n_paths, n_dates = chi.shape
+    depth = listed.shape[1]
+    terms = moments.shape[2]
+    n_day_cols = day_a.shape[2]
+    for p in range(n_paths):
+        for i in range(n_dates):
+            x = chi[p, i]
+            ex = math.exp(xi[p, i])
+            for k in range(depth):
+                if not listed[i, k]:
+                    out[p, i, k] = np.nan
+                    continue
+                if abs(x) * dmax[i, k] <= EXPANSION_LIMIT:
+                    acc = moments[i, k, terms - 1]
+                    for j in range(terms - 2, -1, -1):
+                        acc = acc * x + moments[i, k, j]
+                    fwd = math.exp(abar[i, k] * x) * acc
+                else:
+                    fwd = 0.0
+                    for d in range(n_day_cols):
+                        w = day_w[i, k, d]
+                        if w != 0.0:
+                            fwd += w * math.exp(day_a[i, k, d] * x)
+                fixed = 0.0
+                j0 = first_fixed[i, k]
+                if j0 >= 0:
+                    fixed = spot_cum[p, i + 1] - spot_cum[p, j0]
+                fixed += pre_fixed[i, k] * spot0
+                out[p, i, k] = ex * fwd + fixed / n_days[i, k]

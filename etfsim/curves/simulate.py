@@ -1,0 +1,366 @@
+"""From a factor model to a :class:`FuturesCurve`: grid, exact factor paths, closed-form prices.
+
+The work is done in chunks of paths so that memory stays bounded whatever the
+number of paths: :func:`iter_curve_chunks` yields one curve per chunk, and
+:func:`simulate_curve` concatenates them for callers that want them all.
+Every path draws from its own child of the seed (``etfsim._random``), so path
+``i`` is the same whatever the chunk size.
+
+Time runs on the contract's business calendar; year fractions are ACT/365
+(calendar days / 365), so a weekend step carries three days of variance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from etfsim._random import check_seed, path_generators
+from etfsim._typing import DateArray, Float64Array
+from etfsim.contracts.calendars import act365_year_fractions, business_days, to_day
+from etfsim.contracts.spec import COMPUTE_H100, ContractSpec, Listing
+from etfsim.curves import kernels
+from etfsim.curves.curve import FuturesCurve
+from etfsim.exceptions import CalendarError, ConfigError
+
+if TYPE_CHECKING:
+    from etfsim.curves.schwartz import SchwartzSmith
+
+__all__ = ["PricingPlan", "iter_curve_chunks", "pricing_plan", "simulate_curve", "simulation_grid"]
+
+Progress = Callable[[int, int], None]
+
+
+def simulation_grid(
+    calendar: str, start: object, years: float | None = None, end: object | None = None
+) -> DateArray:
+    """Business days of ``calendar`` from ``start`` for ``years`` years (or to ``end``)."""
+    lo = to_day(start, "start")
+    if (years is None) == (end is None):
+        raise ConfigError("give exactly one of years or end for the simulation horizon")
+    if years is not None:
+        try:
+            y = float(years)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"years must be a number of years, got {years!r}") from exc
+        if not math.isfinite(y) or y <= 0 or y > 100:
+            raise ConfigError(f"years must be between 0 and 100 (exclusive of 0), got {years!r}")
+        whole = int(y)
+        hi_ts = pd.Timestamp(lo) + pd.DateOffset(years=whole) + pd.Timedelta(days=round((y - whole) * 365))
+        hi = np.datetime64(hi_ts.date(), "D")
+    else:
+        hi = to_day(end, "end")
+        if hi <= lo:
+            raise CalendarError(f"end {hi} must be after start {lo}; the date range is empty or reversed")
+    days = business_days(calendar, lo, hi)
+    if len(days) < 2:
+        raise CalendarError(f"the range {lo} to {hi} has fewer than two business days; lengthen it")
+    return days
+
+
+@dataclass(frozen=True)
+class PricingPlan:
+    """Deterministic pricing coefficients per (date, slot), shared by all paths."""
+
+    listing: Listing
+    settlement: str
+    a: Float64Array  # (n, depth) exp(-kappa tau), final settlement
+    c: Float64Array  # (n, depth) A(tau) + s(T), final settlement
+    avg: dict[str, np.ndarray] | None  # monthly-average coefficients
+
+
+def _contract_ym(listing: Listing) -> np.ndarray:
+    return listing.delivery
+
+
+def pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray, depth: int) -> PricingPlan:
+    """Precompute the closed-form coefficients of every listed contract on every date."""
+    days = np.asarray(dates, dtype="datetime64[D]")
+    listing = contract.listing(days, depth)
+    listed = listing.contracts != ""
+    ov = model.overlays
+    n = len(days)
+    if contract.settlement == "final":
+        tau = act365_year_fractions(days[:, None], listing.expiries)
+        tau = np.where(listed, np.maximum(tau, 0.0), 0.0)
+        a = np.exp(-model.kappa * tau)
+        season = np.zeros_like(tau)
+        if ov.seasonal_amplitude != 0.0:
+            season[listed] = ov.seasonal(listing.expiries[listed])
+        c = np.where(listed, model.A(tau) + season, np.nan)
+        return PricingPlan(listing, "final", a, c, None)
+
+    # monthly average: per contract, its delivery days; per (date, slot), the unfixed days' weights
+    terms = kernels.EXPANSION_TERMS
+    max_days = 23
+    n_days = np.ones((n, depth), dtype=np.float64)
+    first_fixed = np.full((n, depth), -1, dtype=np.int64)
+    pre_fixed = np.zeros((n, depth), dtype=np.float64)
+    abar = np.zeros((n, depth))
+    dmax = np.zeros((n, depth))
+    moments = np.zeros((n, depth, terms))
+    day_a = np.zeros((n, depth, max_days))
+    day_w = np.zeros((n, depth, max_days))
+    factorial = np.array([math.factorial(j) for j in range(terms)], dtype=np.float64)
+    for ym in np.unique(listing.delivery[listed]):
+        rows, slots = np.nonzero(listing.delivery == ym)
+        dd = contract.delivery_days(int(ym) // 100, int(ym) % 100)
+        nd = len(dd)
+        if nd > max_days:
+            raise ConfigError(f"delivery month {ym} has {nd} business days; at most {max_days} are supported")
+        t = days[rows]
+        tau = act365_year_fractions(t[:, None], dd[None, :])  # (m, nd)
+        unfixed = tau > 0
+        a_d = np.where(unfixed, np.exp(-model.kappa * np.maximum(tau, 0.0)), 0.0)
+        log_w = model.A(np.maximum(tau, 0.0)) + ov.seasonal(dd)[None, :] - math.log(nd)
+        w_d = np.where(unfixed, np.exp(log_w), 0.0)
+        n_unfixed = unfixed.sum(axis=1)
+        ab = np.where(n_unfixed > 0, a_d.sum(axis=1) / np.maximum(n_unfixed, 1), 0.0)
+        delta = np.where(unfixed, a_d - ab[:, None], 0.0)
+        n_days[rows, slots] = nd
+        abar[rows, slots] = ab
+        dmax[rows, slots] = np.abs(delta).max(axis=1)
+        powers = delta[:, :, None] ** np.arange(terms)[None, None, :]
+        moments[rows, slots] = (w_d[:, :, None] * powers).sum(axis=1) / factorial
+        day_a[rows, slots, :nd] = a_d
+        day_w[rows, slots, :nd] = w_d
+        # fixings already known at the close of each date: on the grid, or before it starts
+        n_fixed = (~unfixed).sum(axis=1)
+        on_grid = np.searchsorted(days, dd)  # grid index of each delivery day (grid uses the same calendar)
+        before = dd < days[0]
+        pre_fixed[rows, slots] = np.minimum(n_fixed, before.sum())
+        first_on_grid = int(on_grid[~before][0]) if (~before).any() else -1
+        has_grid_fix = n_fixed > before.sum()
+        first_fixed[rows, slots] = np.where(has_grid_fix, first_on_grid, -1)
+    avg = {
+        "listed": listed,
+        "n_days": n_days,
+        "first_fixed": first_fixed,
+        "pre_fixed": pre_fixed,
+        "abar": abar,
+        "dmax": dmax,
+        "moments": moments,
+        "day_a": day_a,
+        "day_w": day_w,
+    }
+    empty = np.zeros((n, depth))
+    return PricingPlan(listing, "monthly_average", empty, empty, avg)
+
+
+@dataclass(frozen=True)
+class _Steps:
+    decay: Float64Array
+    l11: Float64Array
+    l21: Float64Array
+    l22: Float64Array
+    xi_drift: Float64Array
+    levels: Float64Array
+    trans_cum: Float64Array
+    jump_rate: float
+
+
+def _steps(model: SchwartzSmith, dt: Float64Array, measure: str) -> _Steps:
+    """Exact step moments of the factors for each step length ``dt``."""
+    k, sc, sx, rho = model.kappa, model.sigma_chi, model.sigma_xi, model.rho
+    ov = model.overlays
+    decay = np.exp(-k * dt)
+    v11 = sc * sc * (-np.expm1(-2 * k * dt)) / (2 * k)
+    v22 = sx * sx * dt
+    v12 = rho * sc * sx * (-np.expm1(-k * dt)) / k
+    l11 = np.sqrt(v11)
+    l21 = np.divide(v12, l11, out=np.zeros_like(v12), where=l11 > 0)
+    l22 = np.sqrt(np.maximum(v22 - l21 * l21, 0.0))
+    if measure == "real":
+        xi_drift = (model.mu_xi - ov.deflation) * dt
+        regime = ov.regime
+        jump_rate = ov.jump_intensity
+    elif measure == "risk_neutral":
+        xi_drift = (model.mu_xi_star - ov.deflation) * dt
+        regime = None
+        jump_rate = ov.lambda_q
+    else:
+        raise ConfigError(f"measure must be 'real' or 'risk_neutral', got {measure!r}")
+    if regime is None:
+        level = 0.0 if measure == "real" else -model.lambda_chi / k
+        levels = np.array([level])
+        trans_cum = np.ones((len(dt), 1, 1))
+    else:
+        levels = np.asarray(regime.levels, dtype=np.float64)
+        uniq, inv = np.unique(dt, return_inverse=True)
+        cums = np.stack([np.cumsum(regime.transition_matrix(d), axis=1) for d in uniq])
+        cums[:, :, -1] = 1.0
+        trans_cum = cums[inv]
+    return _Steps(decay, l11, l21, l22, xi_drift, levels, np.ascontiguousarray(trans_cum), jump_rate)
+
+
+def _draws(
+    seed: int, path_ids: range, dt: Float64Array, steps: _Steps, model: SchwartzSmith, use_regime: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random inputs of the kernels, path by path from each path's own stream.
+
+    Order within a path: the diffusion normals, then the regime uniforms (if a
+    regime is on), then the jump counts and sizes (if jumps are on), so
+    switching an overlay off leaves the other draws unchanged.
+    """
+    m = len(dt)
+    p = len(path_ids)
+    z = np.empty((p, m, 2))
+    u = np.zeros((p, m)) if use_regime else np.zeros((p, 0))
+    jumps = np.zeros((p, m))
+    ov = model.overlays
+    lam = steps.jump_rate
+    for row, g in enumerate(path_generators(seed, path_ids)):
+        z[row] = g.standard_normal((m, 2))
+        if use_regime:
+            u[row] = g.random(m)
+        if lam > 0:
+            counts = g.poisson(lam * dt)
+            sizes = g.standard_normal(m)
+            jumps[row] = counts * ov.jump_mean + ov.jump_std * np.sqrt(counts) * sizes
+    if not use_regime:
+        u = np.zeros((p, m))
+    return z, u, jumps
+
+
+def iter_curve_chunks(
+    model: SchwartzSmith,
+    paths: int,
+    start: object,
+    years: float | None = None,
+    end: object | None = None,
+    seed: int = 0,
+    spot: float = 1.0,
+    chi0: float = 0.0,
+    contract: ContractSpec | None = None,
+    depth: int | None = None,
+    measure: str = "real",
+    regime0: int | str = 0,
+    chunk_size: int = 1000,
+    progress: Progress | None = None,
+) -> Iterator[FuturesCurve]:
+    """Yield the simulated curve chunk by chunk of paths (same arguments as :func:`simulate_curve`)."""
+    spec = COMPUTE_H100 if contract is None else contract
+    n_paths = _positive_int("paths", paths)
+    chunk = _positive_int("chunk_size", chunk_size)
+    seed = check_seed(seed)
+    depth = spec.listed_depth if depth is None else _positive_int("depth", depth)
+    try:
+        s0 = float(spot)
+        x0 = float(chi0)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"spot and chi0 must be numbers, got {spot!r} and {chi0!r}") from exc
+    if not (math.isfinite(s0) and s0 > 0):
+        raise ConfigError(f"spot must be a positive price (e.g. 2.35 dollars per GPU-hour), got {spot!r}")
+    if not math.isfinite(x0):
+        raise ConfigError(f"chi0 must be finite, got {chi0!r}")
+    dates = simulation_grid(spec.calendar, start, years, end)
+    dt = act365_year_fractions(dates[:-1], dates[1:])
+    steps = _steps(model, dt, measure)
+    use_regime = len(steps.levels) > 1
+    r0 = model.overlays.regime.index(regime0) if (use_regime and model.overlays.regime) else 0
+    season = model.overlays.seasonal(dates)
+    xi0 = math.log(s0) - x0 - float(season[0])
+    plan = pricing_plan(model, spec, dates, depth)
+    meta = {
+        "model": model.name,
+        "params": model.params(),
+        "seed": seed,
+        "measure": measure,
+        "spot0": s0,
+        "chi0": x0,
+        "regime0": r0,
+        "contract": spec.to_dict(),
+        "start": str(dates[0]),
+        "end": str(dates[-1]),
+        "paths": n_paths,
+    }
+    done = 0
+    for lo in range(0, n_paths, chunk):
+        ids = range(lo, min(lo + chunk, n_paths))
+        p = len(ids)
+        z, u, jumps = _draws(seed, ids, dt, steps, model, use_regime)
+        chi = np.empty((p, len(dates)))
+        xi = np.empty((p, len(dates)))
+        reg = np.empty((p, len(dates)), dtype=np.int64)
+        kernels.factor_paths(
+            x0, xi0, r0, steps.decay, steps.l11, steps.l21, steps.l22, steps.xi_drift,
+            steps.levels, steps.trans_cum, z, u, jumps, chi, xi, reg,
+        )
+        del z, u, jumps
+        spot_path = np.exp(chi + xi + season[None, :])
+        prices = np.empty((p, len(dates), depth))
+        if plan.settlement == "final":
+            kernels.price_final(chi, xi, plan.a, plan.c, prices)
+        else:
+            assert plan.avg is not None
+            cum = np.zeros((p, len(dates) + 1))
+            np.cumsum(spot_path, axis=1, out=cum[:, 1:])
+            kernels.price_monthly_average(chi, xi, cum, s0, **plan.avg, out=prices)
+        chunk_meta = dict(meta, first_path=lo)
+        yield FuturesCurve(
+            dates, prices, plan.listing.contracts, plan.listing.expiries, spot=spot_path, metadata=chunk_meta
+        )
+        done += p
+        if progress is not None:
+            progress(done, n_paths)
+
+
+def simulate_curve(model: SchwartzSmith, paths: int, start: object, **kw: object) -> FuturesCurve:
+    """Simulate ``paths`` paths of the model and price its listed contracts.
+
+    Parameters
+    ----------
+    model : SchwartzSmith
+        The factor model with its overlays.
+    paths : int
+        Number of paths.
+    start : date-like
+        First date; the grid is the contract calendar's business days.
+    years, end :
+        Horizon: exactly one of a number of years or an end date.
+    seed : int
+        One seed; path ``i`` uses its own child stream of it.
+    spot : float
+        Spot index at the start (e.g. 2.35 dollars per GPU-hour).
+    chi0 : float
+        Short-term factor at the start (log deviation of spot from the long-term level).
+    contract : ContractSpec
+        What is listed and how it settles (default: the compute contract).
+    depth : int
+        Number of nearby slots (default: the contract's listed depth).
+    measure : {"real", "risk_neutral"}
+        Real-world dynamics (backtests, fact sheets) or the pricing measure
+        (martingale checks).
+    regime0 : int or str
+        Starting regime when the overlays include one.
+    chunk_size : int
+        Paths per chunk.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each chunk.
+
+    Returns
+    -------
+    FuturesCurve
+        Prices ``(paths, dates, depth)``, the listing map and the spot index,
+        with the model, its parameters and the seed in ``metadata``.
+    """
+    chunks = list(iter_curve_chunks(model, paths, start, **kw))  # type: ignore[arg-type]
+    first = chunks[0]
+    meta = dict(first.metadata)
+    meta.pop("first_path", None)
+    if len(chunks) == 1:
+        return FuturesCurve(first.dates, first.prices, first.contracts, first.expiries, first.spot, None, meta)
+    prices = np.concatenate([c.prices for c in chunks])
+    spot = np.concatenate([c.spot for c in chunks if c.spot is not None])
+    return FuturesCurve(first.dates, prices, first.contracts, first.expiries, spot, None, meta)
+
+
+def _positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) < 1:
+        raise ConfigError(f"{name} must be a positive whole number, got {value!r}")
+    return int(value)
