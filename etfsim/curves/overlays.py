@@ -199,7 +199,7 @@ class Overlays:
         if self.seasonal_amplitude == 0.0:
             return np.zeros(np.shape(dates), dtype=np.float64)
         days_in_year = np.where(d.is_leap_year, 366.0, 365.0)
-        u = (d.dayofyear.to_numpy() - 1 + 0.5) / days_in_year
+        u = (d.day_of_year.to_numpy() - 1 + 0.5) / days_in_year
         peak = (self.seasonal_peak_month - 0.5) / 12.0
         s = self.seasonal_amplitude * np.cos(2.0 * np.pi * (u - peak))
         return np.asarray(s, dtype=np.float64).reshape(np.shape(dates))
