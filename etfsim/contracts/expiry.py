@@ -9,7 +9,7 @@ the last business day of its delivery month (DESIGN.md).
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import ClassVar
 
 import numpy as np
@@ -55,8 +55,9 @@ class ExpiryRule:
 
     def to_dict(self) -> dict[str, object]:
         """The rule as plain data (``{"rule": name, ...}``) for TOML and file metadata."""
-        fields = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        return {"rule": self.name, **fields}
+        # dataclasses.fields() leaves out the ClassVar ``name``, which __dataclass_fields__ lists
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {"rule": self.name, **values}
 
 
 @dataclass(frozen=True)
@@ -165,10 +166,11 @@ def expiry_rule_from_dict(data: dict[str, object]) -> ExpiryRule:
     if name not in EXPIRY_RULES:
         raise UnknownNameError("expiry rule", name, EXPIRY_RULES)
     cls = EXPIRY_RULES[name]
-    unknown = set(data) - set(cls.__dataclass_fields__)
+    valid = {f.name for f in fields(cls)}  # not __dataclass_fields__: it lists the ClassVar ``name``
+    unknown = set(data) - valid
     if unknown:
         raise ConfigError(
             f"unknown field(s) {sorted(unknown)} for expiry rule {name!r}; "
-            f"valid fields: {sorted(cls.__dataclass_fields__) or 'none'}"
+            f"valid fields: {sorted(valid) or 'none'}"
         )
     return cls(**data)  # type: ignore[arg-type]

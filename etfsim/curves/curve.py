@@ -30,9 +30,15 @@ __all__ = ["FuturesCurve"]
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
+    """A read-only array the caller cannot change behind the curve's back.
+
+    A writeable input is copied (so the caller's array is untouched and no
+    view of it can alter the curve); producers that hand over arrays they
+    have already marked read-only, such as the simulator, avoid the copy.
+    """
     a = np.ascontiguousarray(a)
     if a.flags.writeable:
-        a = a.copy() if a.base is not None else a
+        a = a.copy()
         a.setflags(write=False)
     return a
 
@@ -309,8 +315,11 @@ class FuturesCurve:
             df["price"] = pd.to_numeric(df["price"], errors="raise").astype(np.float64)
         except (ValueError, TypeError) as exc:
             raise FileFormatError(f"long table has a value that is not a date or number: {exc}") from exc
+        # checked before astype(str): pandas 2 turns a missing code into "None"/"nan", pandas 3 keeps NaN
+        no_contract = df["contract"].isna().to_numpy()
         df["contract"] = df["contract"].astype(str)
-        if df["date"].isna().any() or df["expiry"].isna().any() or (df["contract"] == "").any():
+        no_contract = no_contract | (df["contract"] == "").to_numpy()
+        if df["date"].isna().any() or df["expiry"].isna().any() or no_contract.any():
             raise FileFormatError("long table has rows without a date, contract or expiry")
         if df.empty:
             raise FileFormatError("long table has no rows")

@@ -123,7 +123,12 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise FileFormatError(
             f"{p} has no etfsim metadata; write curves with FuturesCurve.to_parquet or `etfsim curves simulate`"
         )
-    header: dict[str, Any] = json.loads(raw)
+    try:
+        header: dict[str, Any] = json.loads(raw)
+    except ValueError as exc:  # a torn or hand-edited header must not escape as a JSONDecodeError
+        raise FileFormatError(f"{p} has unreadable etfsim metadata ({exc}); regenerate the file") from exc
+    if not isinstance(header, dict):
+        raise FileFormatError(f"{p} has unreadable etfsim metadata (not a JSON object); regenerate the file")
     if header.get("format") != CURVE_FORMAT:
         raise FileFormatError(
             f"{p} is format {header.get('format')!r}, this etfsim reads {CURVE_FORMAT!r}; regenerate the file"

@@ -38,10 +38,10 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import DataError, FileFormatError, UnknownNameError
 
 __all__ = [
+    "EIA_WTI_COLUMNS",
     "LONG_TABLE_COLUMNS",
     "PYSYSTEMTRADE_COLUMNS",
     "PYSYSTEMTRADE_INSTRUMENTS",
-    "EIA_WTI_COLUMNS",
     "REAL_LOADERS",
     "load_eia_wti",
     "load_pysystemtrade",
@@ -169,10 +169,8 @@ def _resolve_spec(stem: str, contract: ContractSpec | str | None) -> ContractSpe
     if stem.upper() in PYSYSTEMTRADE_INSTRUMENTS:
         return PYSYSTEMTRADE_INSTRUMENTS[stem.upper()]
     exc = UnknownNameError("pysystemtrade instrument", stem, PYSYSTEMTRADE_INSTRUMENTS)
-    exc.args = (
-        f"{exc.args[0]} (taken from the file name); pass contract= a ContractSpec "
-        "or a built-in contract name such as 'wti' to load another instrument",
-    )
+    hint = "pass contract= a ContractSpec or a built-in contract name such as 'wti' to load another instrument"
+    exc.args = (f"{exc.args[0]} (taken from the file name); {hint}",)
     raise exc
 
 
@@ -267,7 +265,7 @@ def load_pysystemtrade(
     if n == 0:
         raise FileFormatError(f"{what} has no rows")
     if np.isnat(stamps).any() or (n > 1 and not (np.diff(stamps) > np.timedelta64(0)).all()):
-        raise DataError(f"{what}: column DATETIME must be strictly increasing with no gaps in the values")
+        raise DataError(f"{what}: column DATETIME must be strictly increasing with no missing values")
 
     # Long table: one block per column pair, stacked in priority order so a stable
     # sort on (row, priority) puts the preferred print first for a repeated contract.
@@ -289,7 +287,8 @@ def load_pysystemtrade(
             .agg(expiry=("expiry", "first"), price=("price", "first"))
             .reset_index()
         )
-    held_codes = codes[:n]  # block 0 of the stack is PRICE_CONTRACT
+    b = [cc for _, cc in _PST_PAIRS].index("PRICE_CONTRACT")
+    held_codes = codes[b * n : (b + 1) * n]
 
     if daily:
         days = stamps.astype("datetime64[D]").astype("datetime64[ns]")
@@ -363,7 +362,7 @@ def load_eia_wti(path: PathLike) -> FuturesCurve:
     if len(dates) == 0:
         raise FileFormatError(f"{what} has no rows")
     if np.isnat(dates).any() or (len(dates) > 1 and not (np.diff(dates) > np.timedelta64(0)).all()):
-        raise DataError(f"{what}: column Date must be strictly increasing with no gaps in the values")
+        raise DataError(f"{what}: column Date must be strictly increasing with no missing values")
     repeat = np.r_[False, (values[1:] == values[:-1]).all(axis=1)]  # NaN != NaN: never a repeat
     dates, values = dates[~repeat], values[~repeat]
 

@@ -302,6 +302,8 @@ def iter_curve_chunks(
             np.cumsum(spot_path, axis=1, out=cum[:, 1:])
             kernels.price_monthly_average(chi, xi, cum, s0, **plan.avg, out=prices)
         chunk_meta = dict(meta, first_path=lo)
+        prices.setflags(write=False)  # handed over, not copied: the curve owns it from here
+        spot_path.setflags(write=False)
         yield FuturesCurve(
             dates, prices, plan.listing.contracts, plan.listing.expiries, spot=spot_path, metadata=chunk_meta
         )

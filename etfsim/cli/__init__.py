@@ -1,0 +1,1 @@
+"""The ``etfsim`` command line: thin commands over the public library calls."""

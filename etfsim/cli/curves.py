@@ -1,0 +1,171 @@
+"""``etfsim curves``: simulate, import, show and calibrate futures curves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.table import Table
+
+from etfsim.cli._common import console, handles_errors, progress_bar
+from etfsim.curves.calibrate import calibrate, read_term_structure
+from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.io import read_curve, write_curve, write_curve_chunks
+from etfsim.exceptions import ConfigError
+
+app = typer.Typer(help="Simulate, import, inspect and calibrate futures curves.", no_args_is_help=True)
+
+_OVERRIDABLE = ("kappa", "sigma_chi", "lambda_chi", "mu_xi", "sigma_xi", "rho", "mu_xi_star")
+
+
+def _apply_overrides(scenario, params: list[str]):  # type: ignore[no-untyped-def]
+    """Apply ``--param name=value`` overrides to a scenario's model."""
+    from dataclasses import replace
+
+    changes: dict[str, float] = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or name not in _OVERRIDABLE:
+            raise ConfigError(
+                f"--param takes name=value with name one of {', '.join(_OVERRIDABLE)}; got {item!r}"
+            )
+        try:
+            changes[name] = float(value)
+        except ValueError as exc:
+            raise ConfigError(f"--param {name} must be a number, got {value!r}") from exc
+    if not changes:
+        return scenario
+    return replace(scenario, model=replace(scenario.model, **changes))
+
+
+@app.command("simulate")
+@handles_errors
+def simulate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Parquet file to write.")],
+    scenario: Annotated[Optional[Path], typer.Option(help="Scenario TOML (default: the built-in compute scenario).")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Check the scenario uses this model (schwartz-smith, schwartz-1f).")] = None,
+    param: Annotated[list[str], typer.Option("--param", "-p", help="Override a model parameter, e.g. -p kappa=2.5.")] = [],  # noqa: B006
+    paths: Annotated[Optional[int], typer.Option(help="Number of paths (default: the scenario's).")] = None,
+    start: Annotated[Optional[str], typer.Option(help="First date, e.g. 2026-04-01.")] = None,
+    years: Annotated[Optional[float], typer.Option(help="Horizon in years.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed (default: the scenario's).")] = None,
+    chunk_size: Annotated[int, typer.Option(help="Paths simulated and written per chunk.")] = 500,
+) -> None:
+    """Simulate a curve from a scenario and write it to Parquet, chunk by chunk."""
+    from dataclasses import replace
+
+    from etfsim.scenario import MODELS, load_scenario
+
+    sc = load_scenario(scenario)
+    if model is not None and model != sc.model_name:
+        if model not in MODELS:
+            from etfsim.exceptions import UnknownNameError
+
+            raise UnknownNameError("model", model, MODELS)
+        raise ConfigError(f"--model {model} differs from the scenario's model {sc.model_name}; edit [model] name in the TOML")
+    sc = _apply_overrides(sc, param)
+    if start is not None or years is not None:
+        sc = replace(sc, start=start or sc.start, years=years if years is not None else sc.years,
+                     end=None if years is not None else sc.end)
+    n = sc.paths if paths is None else paths
+    with progress_bar(f"simulating {sc.name}", n) as progress:
+        chunks = sc.iter_chunks(paths=n, seed=seed, chunk_size=chunk_size, progress=progress)
+        written = write_curve_chunks(chunks, out, n_paths=n)
+    curve_head = read_curve_header_summary(written)
+    console.print(f"wrote {written} ({curve_head})")
+
+
+def read_curve_header_summary(path: Path) -> str:
+    from etfsim.curves.io import read_header
+
+    h = read_header(path)
+    return f"{h['n_paths']} paths x {len(h['slot_index'])} dates x {h['depth']} slots, seed {h['metadata'].get('seed')}"
+
+
+@app.command("import")
+@handles_errors
+def import_real(
+    source: Annotated[Path, typer.Argument(help="Real-data file to import.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Parquet file to write.")],
+    format: Annotated[str, typer.Option(help="pysystemtrade, eia-wti or long-table.")] = "pysystemtrade",  # noqa: A002
+    daily: Annotated[bool, typer.Option(help="pysystemtrade only: one row per date (last valid price of each contract).")] = False,
+) -> None:
+    """Import real futures data (one path) into an etfsim curve file."""
+    from etfsim.curves.realdata import load_real
+
+    kw = {"daily": daily} if format == "pysystemtrade" else {}
+    curve = load_real(format, source, **kw)
+    write_curve(curve, out)
+    console.print(f"wrote {out} ({curve.n_paths} path x {curve.n_dates} dates x {curve.depth} slots)")
+
+
+@app.command("show")
+@handles_errors
+def show(
+    file: Annotated[Path, typer.Argument(help="Curve Parquet file.")],
+    path: Annotated[int, typer.Option(help="Path to snapshot.")] = 0,
+    date: Annotated[Optional[str], typer.Option(help="Snapshot date (default: the last).")] = None,
+) -> None:
+    """Print a curve's dates, depth, contango/backwardation split and a snapshot."""
+    curve = read_curve(file)
+    if not 0 <= path < curve.n_paths:
+        raise ConfigError(f"--path must be between 0 and {curve.n_paths - 1}, got {path}")
+    state = curve.term_structure_state()
+    meta = curve.metadata
+    facts = Table(show_header=False, box=None)
+    facts.add_row("file", str(file))
+    facts.add_row("source", str(meta.get("model") or meta.get("source") or "?"))
+    if "seed" in meta:
+        facts.add_row("seed", str(meta["seed"]))
+    facts.add_row("paths", f"{curve.n_paths:,}")
+    facts.add_row("dates", f"{curve.n_dates:,}: {pd.Timestamp(curve.dates[0])} to {pd.Timestamp(curve.dates[-1])}")
+    facts.add_row("depth", f"{curve.depth} slots")
+    facts.add_row("contango", f"{state['contango']:.1%} of path-dates (F1 > F0)")
+    facts.add_row("backwardation", f"{state['backwardation']:.1%} of path-dates (F1 < F0)")
+    console.print(facts)
+    snap = curve.snapshot(date, path=path)
+    when = date or str(pd.Timestamp(curve.dates[-1]))
+    table = Table(title=f"curve on {when}, path {path}")
+    table.add_column("slot", justify="right")
+    table.add_column("contract")
+    table.add_column("expiry")
+    table.add_column("price", justify="right")
+    for i, row in enumerate(snap.itertuples(index=False)):
+        price = "no print" if not np.isfinite(row.price) else f"{row.price:,.4f}"
+        table.add_row(str(i), row.contract, str(row.expiry), price)
+    console.print(table)
+    if curve.depth >= 2 and len(snap) >= 2 and np.isfinite(snap["price"].iloc[:2]).all():
+        f0, f1 = snap["price"].iloc[0], snap["price"].iloc[1]
+        if f0 > 0:
+            word = "contango" if f1 > f0 else "backwardation" if f1 < f0 else "flat"
+            console.print(f"front spread F1/F0 - 1 = {f1 / f0 - 1:+.2%} ({word})")
+
+
+@app.command("calibrate")
+@handles_errors
+def calibrate_cmd(
+    term_structure: Annotated[Path, typer.Argument(help="CSV with columns tenor_months, price.")],
+    spot: Annotated[float, typer.Option(help="Spot index on the snapshot date.")],
+    chi0: Annotated[float, typer.Option(help="Short-term factor today (log spot minus long-term level).")] = 0.0,
+    scenario: Annotated[Optional[Path], typer.Option(help="Scenario whose model supplies the volatilities.")] = None,
+) -> None:
+    """Fit kappa, lambda_chi and mu_xi_star to one futures-curve snapshot; print residuals."""
+    from etfsim.scenario import load_scenario
+
+    tenors, prices = read_term_structure(term_structure)
+    prior = load_scenario(scenario).model
+    result = calibrate(tenors, prices, spot, prior=prior, chi0=chi0)
+    console.print(result.summary())
+    table = Table(title="residuals")
+    for col in ("tenor (months)", "observed", "fitted", "residual"):
+        table.add_column(col, justify="right")
+    for t, o, f in zip(result.tenors, result.observed, result.fitted, strict=True):
+        table.add_row(f"{t * 12:g}", f"{o:.4f}", f"{f:.4f}", f"{f - o:+.4f}")
+    console.print(table)
+
+
+__all__ = ["app", "FuturesCurve"]

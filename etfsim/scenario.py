@@ -1,0 +1,284 @@
+"""Scenarios: one TOML file that says which curve to simulate and how.
+
+A scenario names the contract, the factor model with its overlays, the start
+spot and the horizon.  The reader is strict: an unknown key or a value of the
+wrong type is an error that names the key, the section and the expected type,
+so a typo never silently falls back to a default.  The built-in default lives
+in ``etfsim/scenarios/compute_default.toml`` (shipped with the package).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from etfsim.contracts.spec import ContractSpec, get_contract
+from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.overlays import Overlays, Regime
+from etfsim.curves.schwartz import SchwartzOneFactor, SchwartzSmith
+from etfsim.curves.simulate import iter_curve_chunks, simulate_curve
+from etfsim.exceptions import EtfsimError, ScenarioError, UnknownNameError
+
+__all__ = ["MODELS", "Scenario", "default_scenario_path", "load_scenario"]
+
+_NUM = (int, float)
+
+# section -> key -> (accepted types, type name for messages)
+_SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
+    "scenario": {"name": ((str,), "string"), "description": ((str,), "string")},
+    "simulation": {
+        "start": ((str,), "date string like 2026-04-01"),
+        "years": (_NUM, "number"),
+        "end": ((str,), "date string"),
+        "paths": ((int,), "integer"),
+        "seed": ((int,), "integer"),
+        "measure": ((str,), "'real' or 'risk_neutral'"),
+        "chunk_size": ((int,), "integer"),
+    },
+    "model": {
+        "name": ((str,), "model name"),
+        "spot": (_NUM, "number"),
+        "chi0": (_NUM, "number"),
+        "regime0": ((str, int), "regime name"),
+        "kappa": (_NUM, "number"),
+        "sigma_chi": (_NUM, "number"),
+        "lambda_chi": (_NUM, "number"),
+        "mu_xi": (_NUM, "number"),
+        "sigma_xi": (_NUM, "number"),
+        "rho": (_NUM, "number"),
+        "mu_xi_star": (_NUM, "number"),
+        "alpha": (_NUM, "number"),
+        "sigma": (_NUM, "number"),
+        "lambda_": (_NUM, "number"),
+    },
+    "overlays": {
+        "deflation": (_NUM, "number"),
+        "jump_intensity": (_NUM, "number"),
+        "jump_intensity_q": (_NUM, "number"),
+        "jump_mean": (_NUM, "number"),
+        "jump_std": (_NUM, "number"),
+        "seasonal_amplitude": (_NUM, "number"),
+        "seasonal_peak_month": (_NUM, "number"),
+        "regime": ((dict,), "table"),
+    },
+    "contract": {
+        "base": ((str,), "built-in contract name"),
+        "root": ((str,), "string"),
+        "name": ((str,), "string"),
+        "unit": ((str,), "string"),
+        "multiplier": (_NUM, "number"),
+        "tick": (_NUM, "number"),
+        "listed_months": ((list,), "list of months 1-12"),
+        "listed_depth": ((int,), "integer"),
+        "expiry_rule": ((dict,), "table"),
+        "settlement": ((str,), "'final' or 'monthly_average'"),
+        "calendar": ((str,), "calendar name"),
+        "currency": ((str,), "string"),
+    },
+}
+_REGIME_SCHEMA = {"names": ((list,), "list of strings"), "levels": ((list,), "list of numbers"), "rates": ((list,), "table of numbers")}
+
+_TWO_FACTOR = ("kappa", "sigma_chi", "lambda_chi", "mu_xi", "sigma_xi", "rho", "mu_xi_star")
+_ONE_FACTOR = ("kappa", "alpha", "sigma", "lambda_")
+
+MODELS: dict[str, tuple[str, ...]] = {"schwartz-smith": _TWO_FACTOR, "schwartz-1f": _ONE_FACTOR}
+"""Model names a scenario can use, with their parameters."""
+
+
+def default_scenario_path() -> Path:
+    """Path of the built-in default compute scenario TOML."""
+    return Path(str(resources.files("etfsim") / "scenarios" / "compute_default.toml"))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A curve scenario: contract, model, starting state and horizon.
+
+    Use :meth:`simulate` for a curve in memory or :meth:`iter_chunks` to stream
+    chunks of paths.
+    """
+
+    name: str
+    description: str
+    contract: ContractSpec
+    model: SchwartzSmith
+    model_name: str
+    spot: float
+    chi0: float
+    regime0: int | str
+    start: str
+    years: float | None
+    end: str | None
+    paths: int
+    seed: int
+    measure: str
+    source: str = "built-in"
+
+    def _kw(self, paths: int | None, seed: int | None) -> dict[str, Any]:
+        return dict(
+            paths=self.paths if paths is None else paths,
+            start=self.start,
+            years=self.years,
+            end=self.end,
+            seed=self.seed if seed is None else seed,
+            spot=self.spot,
+            chi0=self.chi0,
+            contract=self.contract,
+            measure=self.measure,
+            regime0=self.regime0,
+        )
+
+    def simulate(
+        self,
+        paths: int | None = None,
+        seed: int | None = None,
+        chunk_size: int = 1000,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> FuturesCurve:
+        """Simulate the scenario's curve (paths and seed default to the scenario's)."""
+        kw = self._kw(paths, seed)
+        curve = simulate_curve(self.model, chunk_size=chunk_size, progress=progress, **kw)
+        return _tag(curve, self)
+
+    def iter_chunks(
+        self,
+        paths: int | None = None,
+        seed: int | None = None,
+        chunk_size: int = 1000,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Iterator[FuturesCurve]:
+        """Yield the scenario's curve chunk by chunk of paths."""
+        kw = self._kw(paths, seed)
+        for chunk in iter_curve_chunks(self.model, chunk_size=chunk_size, progress=progress, **kw):
+            yield _tag(chunk, self)
+
+
+def _tag(curve: FuturesCurve, sc: Scenario) -> FuturesCurve:
+    meta = dict(curve.metadata, scenario=sc.name, model=sc.model_name)
+    return FuturesCurve(curve.dates, curve.prices, curve.contracts, curve.expiries, curve.spot, curve.held, meta)
+
+
+def _check_section(where: str, section: str, table: object, schema: dict[str, tuple[tuple[type, ...], str]]) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise ScenarioError(f"{where}: [{section}] must be a table")
+    for key, value in table.items():
+        if key not in schema:
+            raise ScenarioError(
+                f"{where}: unknown key {key!r} in [{section}]; valid keys: {', '.join(sorted(schema))}"
+            )
+        types, label = schema[key]
+        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+        if not ok:
+            raise ScenarioError(
+                f"{where}: [{section}] {key} must be a {label}, got {type(value).__name__} {value!r}"
+            )
+    return dict(table)
+
+
+def load_scenario(path: str | Path | None = None) -> Scenario:
+    """Read a scenario TOML file; ``None`` reads the built-in default.
+
+    Raises
+    ------
+    ScenarioError
+        On a missing file, invalid TOML, an unknown key or a wrong type (the
+        message names the key and the expected type).
+    UnknownNameError
+        On an unknown model or contract name (the message lists the known ones).
+    ConfigError
+        On a value out of range (e.g. ``kappa <= 0``).
+    """
+    p = default_scenario_path() if path is None else Path(path)
+    where = p.name
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ScenarioError(f"scenario file {p} does not exist; give a path to a .toml scenario") from exc
+    except OSError as exc:
+        raise ScenarioError(f"cannot read scenario file {p}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{where} is not valid TOML: {exc}") from exc
+    for section in raw:
+        if section not in _SCHEMA:
+            raise ScenarioError(f"{where}: unknown section [{section}]; valid sections: {', '.join(_SCHEMA)}")
+    sec = {name: _check_section(where, name, raw.get(name, {}), schema) for name, schema in _SCHEMA.items()}
+
+    contract_tab = dict(sec["contract"])
+    base = get_contract(contract_tab.pop("base", "compute-h100"))
+    merged = {**base.to_dict(), **contract_tab}
+    try:
+        contract = ContractSpec.from_dict(merged)
+    except EtfsimError as exc:
+        raise type(exc)(f"{where}: [contract] {exc}") from exc
+
+    overlays_tab = dict(sec["overlays"])
+    regime = None
+    if "regime" in overlays_tab:
+        reg_tab = _check_section(where, "overlays.regime", overlays_tab.pop("regime"), _REGIME_SCHEMA)
+        try:
+            regime = Regime(
+                names=tuple(reg_tab.get("names", Regime().names)),
+                levels=tuple(reg_tab.get("levels", Regime().levels)),
+                rates=tuple(tuple(r) for r in reg_tab.get("rates", Regime().rates)),
+            )
+        except TypeError as exc:
+            raise ScenarioError(f"{where}: [overlays.regime] rates must be a table (list of lists) of numbers") from exc
+    overlays = Overlays(regime=regime, **overlays_tab)
+
+    model_tab = dict(sec["model"])
+    model_name = str(model_tab.pop("name", "schwartz-smith"))
+    if model_name not in MODELS:
+        raise UnknownNameError("model", model_name, MODELS)
+    spot = float(model_tab.pop("spot", 1.0))
+    chi0 = float(model_tab.pop("chi0", 0.0))
+    regime0 = model_tab.pop("regime0", 0)
+    needed = MODELS[model_name]
+    extra = sorted(set(model_tab) - set(needed))
+    if extra:
+        raise ScenarioError(
+            f"{where}: [model] {', '.join(extra)} do(es) not apply to {model_name}; its parameters are {', '.join(needed)}"
+        )
+    if model_name == "schwartz-smith":
+        missing = [k for k in needed if k not in model_tab]
+        if missing:
+            raise ScenarioError(f"{where}: [model] is missing {', '.join(missing)} (numbers) for schwartz-smith")
+        model = SchwartzSmith(overlays=overlays, **{k: float(v) for k, v in model_tab.items()})
+    else:
+        missing = [k for k in ("kappa", "alpha", "sigma") if k not in model_tab]
+        if missing:
+            raise ScenarioError(f"{where}: [model] is missing {', '.join(missing)} (numbers) for schwartz-1f")
+        one = SchwartzOneFactor(**{k: float(v) for k, v in model_tab.items()})
+        two = one.as_two_factor()
+        model = SchwartzSmith(**{k: getattr(two, k) for k in _TWO_FACTOR}, overlays=overlays)
+        if spot <= 0:
+            raise ScenarioError(f"{where}: [model] spot must be > 0, got {spot}")
+        chi0 = math.log(spot) - one.alpha
+
+    sim = sec["simulation"]
+    if "start" not in sim:
+        raise ScenarioError(f"{where}: [simulation] start is required (a date string like 2026-04-01)")
+    if ("years" in sim) == ("end" in sim):
+        raise ScenarioError(f"{where}: [simulation] give exactly one of years (number) or end (date string)")
+    meta = sec["scenario"]
+    return Scenario(
+        name=str(meta.get("name", p.stem)),
+        description=str(meta.get("description", "")),
+        contract=contract,
+        model=model,
+        model_name=model_name,
+        spot=spot,
+        chi0=chi0,
+        regime0=regime0,
+        start=sim["start"],
+        years=None if "years" not in sim else float(sim["years"]),
+        end=sim.get("end"),
+        paths=int(sim.get("paths", 1000)),
+        seed=int(sim.get("seed", 0)),
+        measure=str(sim.get("measure", "real")),
+        source=str(p) if path is not None else "built-in",
+    )
