@@ -103,7 +103,7 @@ class FuturesCurve:
         empty = contracts == ""
         if (empty != np.isnat(expiries)).any():
             raise DataError("every listed contract needs an expiry and every empty slot a NaT expiry")
-        if (~empty & np.isfinite(prices)).sum() != np.isfinite(prices).sum():
+        if empty.any() and np.isfinite(prices[:, empty]).any():
             raise DataError("a price is given in a slot that has no listed contract")
         object.__setattr__(self, "dates", _readonly(dates))
         object.__setattr__(self, "prices", _readonly(prices))

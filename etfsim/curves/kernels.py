@@ -16,9 +16,21 @@ from etfsim._numba import jit
 __all__ = ["factor_paths", "price_final", "price_monthly_average", "EXPANSION_LIMIT", "EXPANSION_TERMS"]
 
 EXPANSION_TERMS = 13
-"""Terms of the series used for monthly-average prices (see ``price_monthly_average``)."""
+"""Most terms of the series used for monthly-average prices (see ``price_monthly_average``)."""
 EXPANSION_LIMIT = 0.5
-"""The series is used while ``|chi| * max|delta| <= 0.5``: the first dropped term is below 0.5**13/13! ~ 2e-14."""
+"""The series is used while ``y = |chi| * max|delta| <= 0.5``; beyond, the days are summed one by one."""
+
+
+def _term_limits(terms: int, tol: float = 1e-16) -> np.ndarray:
+    """``limits[K]``: the largest ``y`` for which K+1 terms leave a relative error under ``tol``.
+
+    The series' relative remainder after the term ``j = K`` is at most about
+    ``y**(K+1) / (K+1)!``, so ``limits[K] = (tol (K+1)!)**(1/(K+1))``.
+    """
+    return np.array([(tol * math.factorial(k + 1)) ** (1.0 / (k + 1)) for k in range(terms)])
+
+
+TERM_LIMITS = _term_limits(EXPANSION_TERMS)
 
 
 @jit
@@ -137,9 +149,16 @@ def price_monthly_average(
                 if not listed[i, k]:
                     out[p, i, k] = np.nan
                     continue
-                if abs(x) * dmax[i, k] <= EXPANSION_LIMIT:
-                    acc = moments[i, k, terms - 1]
-                    for j in range(terms - 2, -1, -1):
+                y = abs(x) * dmax[i, k]
+                if y <= EXPANSION_LIMIT:
+                    # far contracts barely depend on which day of their month fixes: few terms do
+                    top = terms - 1
+                    for j in range(terms):
+                        if y <= TERM_LIMITS[j]:
+                            top = j
+                            break
+                    acc = moments[i, k, top]
+                    for j in range(top - 1, -1, -1):
                         acc = acc * x + moments[i, k, j]
                     fwd = math.exp(abar[i, k] * x) * acc
                 else:
