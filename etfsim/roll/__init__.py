@@ -1,0 +1,32 @@
+"""Roll rules and the roll schedule (the second stage of the data flow)."""
+
+from etfsim.roll.rules import (
+    RULES,
+    AsRecorded,
+    CalendarRule,
+    ConstantMaturity,
+    FrontMonth,
+    MonthlyWindow,
+    OptimumYield,
+    RollRule,
+    Strip,
+    make_rule,
+    roll_schedule,
+)
+from etfsim.roll.schedule import RollSchedule, next_slot_map
+
+__all__ = [
+    "RULES",
+    "AsRecorded",
+    "CalendarRule",
+    "ConstantMaturity",
+    "FrontMonth",
+    "MonthlyWindow",
+    "OptimumYield",
+    "RollRule",
+    "RollSchedule",
+    "Strip",
+    "make_rule",
+    "next_slot_map",
+    "roll_schedule",
+]

@@ -1,0 +1,578 @@
+"""Roll rules: from a futures curve to a :class:`RollSchedule`.
+
+Each rule is a frozen dataclass with a ``schedule(curve)`` method.  Rules that
+read only the calendar give one row of weights shared by all paths; a rule that
+reads prices (optimum yield) decides path by path, using only the prices known
+at its decision close.
+
+The rules product designers copy:
+
+``front_month``
+    Hold the front contract; roll into the next over ``window`` business days
+    ending ``days_before_expiry`` business days before the front expires.
+``strip``
+    Equal quantities of the ``contracts`` nearest months (USL: 12); the expiring
+    one rolls into the next beyond the strip, as ``front_month`` does.
+``monthly_window`` (``gsci``, ``bcom``)
+    Roll on business days ``first_day``..``last_day`` of every month, an equal
+    share of the quantity a day (S&P GSCI: days 5-9, 20% a day; BCOM: 6-10), from
+    the contract that expires after this month's window into the one that
+    expires after next month's.
+``constant_maturity``
+    Two adjacent contracts weighted daily so the position's maturity stays at the
+    target (S&P VIX Short-Term Futures Index: first and second month, weight of
+    the first ``dr/dt``).
+``optimum_yield``
+    DBIQ Optimum Yield: when the held contract must roll, choose among contracts
+    expiring within ``max_months`` months the one with the highest implied roll
+    yield at the decision close; roll over the monthly window.
+``calendar``
+    An explicit list of dates and contract weights, from a TOML file.
+``as_recorded``
+    Replay the contract a recorded history held (pysystemtrade's ``PRICE_CONTRACT``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+
+from etfsim._typing import Float64Array
+from etfsim.curves.curve import FuturesCurve
+from etfsim.exceptions import ConfigError, DataError, UnknownNameError
+from etfsim.roll._calendar import BusinessDayIndex, curve_calendar, curve_days
+from etfsim.roll.schedule import WEIGHT_TOL, RollSchedule, contract_ids, next_slot_map
+
+__all__ = [
+    "RULES",
+    "AsRecorded",
+    "CalendarRule",
+    "ConstantMaturity",
+    "FrontMonth",
+    "MonthlyWindow",
+    "OptimumYield",
+    "RollRule",
+    "Strip",
+    "make_rule",
+    "roll_schedule",
+]
+
+_FAR = np.iinfo(np.int64).max // 4
+
+
+@runtime_checkable
+class RollRule(Protocol):
+    """A roll rule turns a curve into a schedule of quantity weights."""
+
+    name: ClassVar[str]
+
+    def schedule(self, curve: FuturesCurve) -> RollSchedule:  # pragma: no cover - protocol
+        ...
+
+
+def _int(name: str, value: object, lo: int, hi: int, hint: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ConfigError(f"{name} must be a whole number ({hint}), got {value!r}")
+    v = int(value)
+    if not lo <= v <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi} ({hint}), got {v}")
+    return v
+
+
+def _day(curve: FuturesCurve, t: int) -> str:
+    return str(curve.dates[t])[:19].replace("T00:00:00", "")
+
+
+def _expiry_days(curve: FuturesCurve) -> np.ndarray:
+    """Expiries as int days since the epoch, a far-future number where no contract."""
+    e = np.asarray(curve.expiries).astype("datetime64[D]")
+    return np.where(np.isnat(e), _FAR, e.astype(np.int64))
+
+
+def _params(rule: object) -> dict[str, Any]:
+    return {f.name: getattr(rule, f.name) for f in fields(rule)}  # type: ignore[arg-type]
+
+
+# -- nearest-months rules -------------------------------------------------------------
+
+
+def _strip_weights(curve: FuturesCurve, n: int, before: int, window: int, calendar: str | None, rule: str) -> RollSchedule:
+    """Equal quantities in slots 0..n-1; slot 0's share moves to slot n over the roll window.
+
+    With ``b`` the business days from a date to the front's expiry, the window is
+    ``before <= b < before + window`` and the share rolled after the close is
+    ``(before + window - b) / window``: with ``before = 0, window = 1`` the front
+    is held to its last trading day and replaced at that close.
+    """
+    if curve.depth < n + 1:
+        raise ConfigError(
+            f"rule {rule} holds {n} contract(s) and rolls into the next, so it needs a curve at least "
+            f"{n + 1} slots deep; this curve has {curve.depth}"
+        )
+    days = curve_days(curve)
+    cal = BusinessDayIndex(curve_calendar(curve, calendar), days[0], days[-1])
+    exp0 = np.asarray(curve.expiries[:, 0]).astype("datetime64[D]")
+    if np.isnat(exp0).any():
+        t = int(np.argmax(np.isnat(exp0)))
+        raise DataError(f"rule {rule}: no front contract on {_day(curve, t)}; the curve has an empty front slot")
+    b = cal.index(exp0) - cal.index(days)
+    frac = np.clip((before + window - b) / window, 0.0, 1.0)
+    w = np.zeros((1, curve.n_dates, curve.depth))
+    w[0, :, 1:n] = 1.0 / n
+    w[0, :, 0] = (1.0 - frac) / n
+    w[0, :, n] += frac / n
+    need_next = frac > 0
+    missing = need_next & (np.asarray(curve.contracts[:, n]) == "")
+    if missing.any():
+        t = int(np.argmax(missing))
+        raise DataError(f"rule {rule}: on {_day(curve, t)} the roll needs slot {n}, which lists no contract")
+    for s in range(1, n):
+        empty = np.asarray(curve.contracts[:, s]) == ""
+        if empty.any():
+            t = int(np.argmax(empty))
+            raise DataError(f"rule {rule}: strip of {n} needs slot {s} on {_day(curve, t)}, which lists no contract")
+    rolling = (b >= before) & (b < before + window)
+    return RollSchedule.for_curve(curve, w, np.ones(curve.n_dates, bool), rolling, rule, {})
+
+
+@dataclass(frozen=True)
+class FrontMonth:
+    """Hold the front month; roll over ``window`` days ending ``days_before_expiry`` days before expiry."""
+
+    days_before_expiry: int = 0
+    window: int = 1
+    calendar: str | None = None
+    name: ClassVar[str] = "front_month"
+
+    def __post_init__(self) -> None:
+        _int("days_before_expiry", self.days_before_expiry, 0, 60, "business days before the front expires")
+        _int("window", self.window, 1, 20, "business days the roll is spread over")
+
+    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+        s = _strip_weights(curve, 1, self.days_before_expiry, self.window, self.calendar, self.name)
+        return RollSchedule.for_curve(curve, s.weights, s.invested, s.rolling, self.name, _params(self))
+
+
+@dataclass(frozen=True)
+class Strip:
+    """Equal quantities of the ``contracts`` nearest months (USL: 12), rolled like :class:`FrontMonth`."""
+
+    contracts: int = 12
+    days_before_expiry: int = 10
+    window: int = 4
+    calendar: str | None = None
+    name: ClassVar[str] = "strip"
+
+    def __post_init__(self) -> None:
+        _int("contracts", self.contracts, 1, 60, "months held at once")
+        _int("days_before_expiry", self.days_before_expiry, 0, 60, "business days before the near month expires")
+        _int("window", self.window, 1, 20, "business days the roll is spread over")
+
+    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+        s = _strip_weights(curve, self.contracts, self.days_before_expiry, self.window, self.calendar, self.name)
+        return RollSchedule.for_curve(curve, s.weights, s.invested, s.rolling, self.name, _params(self))
+
+
+# -- monthly windows (GSCI, BCOM) -----------------------------------------------------
+
+
+def _window_fraction(cal: BusinessDayIndex, days: np.ndarray, first: int, last: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
+    """Share rolled after each close, and the last window day of each date's month and of the next month."""
+    months = days.astype("datetime64[M]")
+    uniq = np.unique(np.concatenate([months, months + 1]))
+    counts = cal.count_in_month(uniq)
+    short = counts < last
+    if short.any():
+        raise ConfigError(
+            f"rule {rule}: business day {last} falls outside {uniq[short][0]} "
+            f"({counts[short][0]} business days); choose a window within the month"
+        )
+    bd = cal.of_month(days)
+    frac = np.clip((bd - first + 1) / (last - first + 1), 0.0, 1.0)
+    end_this = cal.nth_of_month(months, last).astype(np.int64)
+    end_next = cal.nth_of_month(months + 1, last).astype(np.int64)
+    return frac, np.stack([end_this, end_next])
+
+
+@dataclass(frozen=True)
+class MonthlyWindow:
+    """Roll on business days ``first_day``..``last_day`` of each month, an equal share a day.
+
+    S&P GSCI Methodology ("Roll period": the fifth to ninth S&P GSCI business
+    days, 20% a day); Bloomberg Commodity Index Methodology (sixth to tenth).
+    The contract held before the window is the nearest one expiring after this
+    month's window; the window moves it into the nearest one expiring after
+    next month's window, so the index never holds a contract into expiry.
+    """
+
+    first_day: int = 5
+    last_day: int = 9
+    calendar: str | None = None
+    name: ClassVar[str] = "monthly_window"
+
+    def __post_init__(self) -> None:
+        _int("first_day", self.first_day, 1, 23, "business day of the month the roll starts")
+        _int("last_day", self.last_day, 1, 23, "business day of the month the roll ends")
+        if self.last_day < self.first_day:
+            raise ConfigError(f"last_day ({self.last_day}) must not be before first_day ({self.first_day})")
+
+    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+        days = curve_days(curve)
+        cal = BusinessDayIndex(curve_calendar(curve, self.calendar), days[0], days[-1])
+        frac, ends = _window_fraction(cal, days, self.first_day, self.last_day, self.name)
+        exp = _expiry_days(curve)
+        old = (exp <= ends[0][:, None]).sum(axis=1)  # slots sorted by expiry: count those expiring too early
+        new = (exp <= ends[1][:, None]).sum(axis=1)
+        too_shallow = new >= curve.depth
+        if too_shallow.any():
+            t = int(np.argmax(too_shallow))
+            raise DataError(
+                f"rule {self.name}: on {_day(curve, t)} no contract on the curve expires after next month's roll "
+                f"window; the curve needs more depth"
+            )
+        w = np.zeros((1, curve.n_dates, curve.depth))
+        rows = np.arange(curve.n_dates)
+        np.add.at(w[0], (rows, old), 1.0 - frac)
+        np.add.at(w[0], (rows, new), frac)
+        rolling = (frac > 0) & (frac < 1) | ((frac == 1) & (cal.of_month(days) == self.last_day))
+        return RollSchedule.for_curve(curve, w, np.ones(curve.n_dates, bool), rolling, self.name, _params(self))
+
+
+# -- constant maturity (VIX short-term futures index) ---------------------------------
+
+
+@dataclass(frozen=True)
+class ConstantMaturity:
+    """Two adjacent contracts weighted daily to keep a constant maturity.
+
+    S&P VIX Futures Indices Methodology: over the roll period from one
+    settlement date ``E_prev`` to the next ``E_next``, the first-month weight
+    at the close of ``t`` is ``dr / dt`` with ``dt`` the business days in
+    ``[E_prev, E_next)`` and ``dr`` those in ``(t, E_next)``; the second month
+    holds the rest.  ``target_months = 1`` is the short-term index (first and
+    second month); ``target_months = m`` uses months ``m`` and ``m + 1``.
+    Dates before the first settlement the curve shows are not invested.
+    """
+
+    target_months: int = 1
+    calendar: str | None = None
+    name: ClassVar[str] = "constant_maturity"
+
+    def __post_init__(self) -> None:
+        _int("target_months", self.target_months, 1, 24, "months to maturity to hold")
+
+    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+        m = self.target_months
+        days = curve_days(curve)
+        cal = BusinessDayIndex(curve_calendar(curve, self.calendar), days[0], days[-1])
+        exp = np.asarray(curve.expiries).astype("datetime64[D]")
+        settlements = np.unique(exp[~np.isnat(exp)])
+        i_next = np.searchsorted(settlements, days, side="right")  # first settlement after t
+        has_prev = i_next > 0
+        has_next = i_next < len(settlements)
+        invested = has_prev & has_next
+        e_next = settlements[np.minimum(i_next, len(settlements) - 1)]
+        e_prev = settlements[np.maximum(i_next - 1, 0)]
+        dt = cal.index(e_next) - cal.index(e_prev)
+        dr = cal.index(e_next) - cal.index(days) - 1
+        first_slot = (exp <= days[:, None]).sum(axis=1) + (m - 1)  # contract expiring at e_next, then m-1 on
+        second_slot = first_slot + 1
+        if (invested & (second_slot >= curve.depth)).any():
+            t = int(np.argmax(invested & (second_slot >= curve.depth)))
+            raise ConfigError(
+                f"rule {self.name}: target of {m} month(s) needs contract {m + 1} beyond the front on "
+                f"{_day(curve, t)}, but the curve is only {curve.depth} slots deep"
+            )
+        rows = np.nonzero(invested)[0]
+        listed = np.asarray(curve.contracts)[rows, second_slot[rows]] != ""
+        if not listed.all():
+            t = int(rows[np.argmax(~listed)])
+            raise DataError(f"rule {self.name}: the curve lists no contract {m + 1} months out on {_day(curve, t)}")
+        w1 = np.where(invested, dr / np.maximum(dt, 1), 0.0)
+        w = np.zeros((1, curve.n_dates, curve.depth))
+        w[0, rows, first_slot[rows]] = w1[rows]
+        w[0, rows, second_slot[rows]] = 1.0 - w1[rows]
+        return RollSchedule.for_curve(curve, w, invested, invested.copy(), self.name, _params(self))
+
+
+# -- optimum yield (DBIQ) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OptimumYield:
+    """DBIQ Optimum Yield: roll into the contract with the highest implied roll yield.
+
+    Each month, at the close before the roll window (business days
+    ``first_day``..``last_day``), a path whose held contract expires before next
+    month's window picks, among the contracts expiring after next month's
+    window and within ``max_months`` months, the one with the highest implied
+    roll yield against the front: ``(ln F_front - ln F_j) * 365 / (E_j - E_front)``
+    (non-positive prices are skipped).  Only prices at the decision close are read.
+    """
+
+    max_months: int = 13
+    first_day: int = 2
+    last_day: int = 6
+    calendar: str | None = None
+    name: ClassVar[str] = "optimum_yield"
+
+    def __post_init__(self) -> None:
+        _int("max_months", self.max_months, 1, 60, "months ahead to search")
+        _int("first_day", self.first_day, 1, 23, "business day the roll starts")
+        _int("last_day", self.last_day, 1, 23, "business day the roll ends")
+        if self.last_day < self.first_day:
+            raise ConfigError(f"last_day ({self.last_day}) must not be before first_day ({self.first_day})")
+
+    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+        days = curve_days(curve)
+        cal = BusinessDayIndex(curve_calendar(curve, self.calendar), days[0], days[-1])
+        frac, ends = _window_fraction(cal, days, self.first_day, self.last_day, self.name)
+        ids, _codes = contract_ids(np.asarray(curve.contracts, dtype=object))
+        exp = _expiry_days(curve)
+        p, n, k = curve.prices.shape
+        w = np.zeros((p, n, k))
+        invested = np.zeros(n, dtype=bool)
+        rolling = np.zeros(n, dtype=bool)
+        months = days.astype("datetime64[M]")
+        held = np.full(p, -1, dtype=np.int64)  # contract id each path holds
+        bd = cal.of_month(days)
+        horizon = self.max_months * 31  # days: a contract "within 13 months"
+        for month in np.unique(months):
+            rows = np.nonzero(months == month)[0]
+            in_window = rows[bd[rows] >= self.first_day]
+            if len(in_window) == 0:
+                self._hold(w, ids, held, rows, invested, curve)
+                continue
+            decision = int(in_window[0]) - 1  # the close before the window's first day
+            if decision < 0:
+                continue  # the curve starts inside the window: wait for next month
+            before = rows[rows <= decision]
+            self._hold(w, ids, held, before, invested, curve)
+            end_next = ends[1][decision]
+            exp_d = exp[decision]
+            held_exp = np.full(p, -1, dtype=np.int64)
+            for s in range(k):
+                held_exp = np.where(ids[decision, s] == held, exp_d[s], held_exp)
+            must_roll = (held < 0) | (held_exp <= end_next)
+            new = held.copy()
+            if must_roll.any():
+                new[must_roll] = self._choose(curve, decision, ids, exp_d, end_next, horizon)[must_roll]
+            after = rows[rows > decision]
+            for t in after:
+                f = frac[t]
+                slot_old = self._slots(ids[t], held)
+                slot_new = self._slots(ids[t], new)
+                gone = (held >= 0) & (slot_old < 0) & (f < 1)
+                if gone.any():
+                    raise DataError(f"rule {self.name}: a held contract left the curve during the roll on {_day(curve, t)}")
+                if (slot_new < 0).any():
+                    raise DataError(f"rule {self.name}: the chosen contract is not on the curve on {_day(curve, t)}")
+                first_buy = held < 0  # the first month buys outright at the window's start
+                f_eff = np.where(first_buy, 1.0, f)
+                pp = np.arange(p)
+                np.add.at(w, (pp, t, slot_new), f_eff)
+                keep = ~first_buy & (f < 1)
+                np.add.at(w, (pp[keep], t, slot_old[keep]), 1.0 - f)
+                invested[t] = True
+                rolling[t] = (0 < f < 1) or bd[t] == self.last_day
+            done = frac[after] >= 1 if len(after) else np.array([True])
+            if len(after) and done[-1]:
+                held = new
+            elif len(after):
+                held = np.where(held < 0, new, held)
+        if not invested.any():
+            raise DataError(f"rule {self.name}: the curve is too short for a single roll decision")
+        invested_all = invested & (np.abs(w.sum(axis=2) - 1.0) <= 1e-9).all(axis=0)
+        w[:, ~invested_all] = 0.0
+        return RollSchedule.for_curve(curve, w, invested_all, rolling, self.name, _params(self))
+
+    @staticmethod
+    def _slots(row_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+        match = row_ids[None, :] == wanted[:, None]
+        return np.where(match.any(axis=1), match.argmax(axis=1), -1)
+
+    def _hold(self, w: np.ndarray, ids: np.ndarray, held: np.ndarray, rows: np.ndarray, invested: np.ndarray, curve: FuturesCurve) -> None:
+        if (held < 0).all():
+            return
+        for t in rows:
+            slot = self._slots(ids[t], held)
+            if (slot < 0).any():
+                raise DataError(f"rule {self.name}: a held contract is not on the curve on {_day(curve, t)}")
+            w[np.arange(len(held)), t, slot] = 1.0
+            invested[t] = True
+
+    def _choose(self, curve: FuturesCurve, t: int, ids: np.ndarray, exp_d: np.ndarray, end_next: int, horizon: int) -> np.ndarray:
+        prices = curve.prices[:, t, :]
+        day = int(curve_days(curve)[t].astype(np.int64))
+        eligible = (exp_d > end_next) & (exp_d <= day + horizon) & (ids[t] >= 0)
+        eligible[0] = False  # the yield is measured against the front, so the front itself is not a candidate
+        if not eligible.any():
+            raise DataError(
+                f"rule {self.name}: no contract on {_day(curve, t)} expires after next month's window and within "
+                f"{self.max_months} months; the curve needs more depth"
+            )
+        f0 = prices[:, :1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            iry = (np.log(f0) - np.log(prices)) * 365.0 / (exp_d - exp_d[0])[None, :]
+        ok = eligible[None, :] & np.isfinite(iry) & (prices > 0) & (f0 > 0)
+        score = np.where(ok, iry, -np.inf)
+        best = score.argmax(axis=1)
+        nearest = int(np.argmax(eligible))
+        best = np.where(np.isfinite(score.max(axis=1)), best, nearest)  # no usable price: take the nearest eligible
+        return ids[t, best]
+
+
+# -- explicit calendar and recorded history ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarRule:
+    """Explicit weights by contract from given dates on (e.g. from a TOML file).
+
+    ``entries`` is a sequence of ``{"date": "2026-05-08", "weights": {"GPUM26": 0.5, "GPUN26": 0.5}}``;
+    each entry holds from its date's close until the next entry.  Dates before
+    the first entry are not invested.
+    """
+
+    entries: tuple[Mapping[str, Any], ...] = ()
+    name: ClassVar[str] = "calendar"
+
+    def __post_init__(self) -> None:
+        if not self.entries:
+            raise ConfigError("calendar rule needs at least one entry {date = ..., weights = {CONTRACT = weight}}")
+        parsed = []
+        for i, e in enumerate(self.entries):
+            if not isinstance(e, Mapping) or set(e) != {"date", "weights"}:
+                raise ConfigError(f"calendar entry {i} must have exactly the keys date and weights, got {e!r}")
+            ws = e["weights"]
+            if not isinstance(ws, Mapping) or not ws:
+                raise ConfigError(f"calendar entry {i}: weights must be a table of contract = weight")
+            vals = [float(v) for v in ws.values()]
+            if any(v < 0 for v in vals) or abs(sum(vals) - 1.0) > 1e-9:
+                raise ConfigError(f"calendar entry {i} ({e['date']}): weights must be >= 0 and sum to 1, got {dict(ws)}")
+            parsed.append({"date": str(e["date"]), "weights": {str(c): float(v) for c, v in ws.items()}})
+        dates = [np.datetime64(p["date"], "D") for p in parsed]
+        if any(b <= a for a, b in zip(dates, dates[1:])):
+            raise ConfigError("calendar entries must be in increasing date order")
+        object.__setattr__(self, "entries", tuple(parsed))
+
+    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+        days = curve_days(curve)
+        starts = np.array([np.datetime64(e["date"], "D") for e in self.entries])
+        which = np.searchsorted(starts, days, side="right") - 1
+        contracts = np.asarray(curve.contracts)
+        w = np.zeros((1, curve.n_dates, curve.depth))
+        for t in np.nonzero(which >= 0)[0]:
+            for code, weight in self.entries[which[t]]["weights"].items():
+                slot = np.nonzero(contracts[t] == code)[0]
+                if len(slot) == 0:
+                    raise DataError(f"rule calendar: contract {code} is not on the curve on {_day(curve, int(t))}")
+                w[0, t, slot[0]] += weight
+        invested = which >= 0
+        return RollSchedule.for_curve(curve, w, invested, np.zeros(curve.n_dates, bool), self.name,
+                                      {"entries": [dict(e) for e in self.entries]})
+
+
+@dataclass(frozen=True)
+class AsRecorded:
+    """Follow the contract a recorded history held (the curve's ``held``).
+
+    pysystemtrade rolls at the last row of the old contract, pricing both legs
+    there, so the weight at row ``t`` sits on ``held[t + 1]`` (the last row keeps
+    ``held[-1]``): the return into row ``t + 1`` is the new contract's.
+    """
+
+    name: ClassVar[str] = "as_recorded"
+
+    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+        if curve.held is None:
+            raise DataError("rule as_recorded needs a curve loaded from a recorded history (it has no held contract)")
+        held = np.asarray(curve.held, dtype=object)
+        target = np.append(held[1:], held[-1:])
+        contracts = np.asarray(curve.contracts)
+        match = contracts == target[:, None]
+        ok = match.any(axis=1) & (target != "")
+        if not ok.all():
+            t = int(np.argmax(~ok))
+            raise DataError(f"rule as_recorded: contract {target[t]!r} held after {_day(curve, t)} is not on the curve that day")
+        w = match.astype(np.float64)[None]
+        changed = np.append(False, target[1:] != target[:-1])
+        return RollSchedule.for_curve(curve, w, np.ones(curve.n_dates, bool), changed, self.name, {})
+
+
+# -- registry ---------------------------------------------------------------------------
+
+RULES: dict[str, tuple[type, dict[str, Any]]] = {
+    "front_month": (FrontMonth, {}),
+    "strip": (Strip, {}),
+    "monthly_window": (MonthlyWindow, {}),
+    "gsci": (MonthlyWindow, {"first_day": 5, "last_day": 9}),
+    "bcom": (MonthlyWindow, {"first_day": 6, "last_day": 10}),
+    "constant_maturity": (ConstantMaturity, {}),
+    "optimum_yield": (OptimumYield, {}),
+    "calendar": (CalendarRule, {}),
+    "as_recorded": (AsRecorded, {}),
+}
+"""Rule names and their classes with preset parameters (``gsci`` is ``monthly_window`` days 5-9)."""
+
+
+def make_rule(name: str, **params: Any) -> RollRule:
+    """Build a rule from its registry name and parameters (unknown names and fields are errors)."""
+    if name not in RULES:
+        raise UnknownNameError("roll rule", name, RULES)
+    cls, preset = RULES[name]
+    valid = {f.name for f in fields(cls)}
+    unknown = sorted(set(params) - valid)
+    if unknown:
+        raise ConfigError(f"unknown parameter(s) {unknown} for roll rule {name!r}; valid: {sorted(valid) or 'none'}")
+    if name == "calendar" and "entries" in params:
+        params = {**params, "entries": tuple(params["entries"])}
+    rule = cls(**{**preset, **params})
+    return rule  # type: ignore[no-any-return]
+
+
+def roll_schedule(curve: FuturesCurve, rule: RollRule | str) -> RollSchedule:
+    """Apply a roll rule to a curve and check the result against the curve's prices.
+
+    Parameters
+    ----------
+    curve : FuturesCurve
+    rule : RollRule or str
+        A rule object, or a registry name for the rule with its default parameters.
+
+    Raises
+    ------
+    DataError
+        If a contract the schedule trades has no price on that close (the
+        message names the date and the contract).
+    """
+    r = make_rule(rule) if isinstance(rule, str) else rule
+    if not hasattr(r, "schedule"):
+        raise ConfigError(f"rule must be a roll rule or a rule name, got {rule!r}")
+    schedule = r.schedule(curve)
+    _check_traded_prices(curve, schedule)
+    return schedule
+
+
+def _check_traded_prices(curve: FuturesCurve, schedule: RollSchedule) -> None:
+    """Every contract whose weight changes at a close must have a price there (on every path)."""
+    contracts = np.asarray(curve.contracts)
+    nxt = next_slot_map(contracts)
+    rows, cols = np.nonzero(nxt >= 0)
+    for p in range(schedule.weights.shape[0]):
+        w = schedule.weights[p]
+        carried = np.zeros_like(w)
+        carried[rows + 1, nxt[rows, cols]] = w[rows, cols]
+        changed = np.abs(w - carried) > WEIGHT_TOL
+        changed[0] = w[0] > 0
+        paths = slice(None) if schedule.shared else slice(p, p + 1)
+        unpriced = changed[None] & ~np.isfinite(curve.prices[paths])
+        if unpriced.any():
+            _, t, s = np.argwhere(unpriced)[0]
+            raise DataError(
+                f"the {schedule.rule} schedule trades {contracts[t, s]} on {_day(curve, int(t))}, "
+                "but the curve has no price for it there; fill the gap or choose another rule"
+            )

@@ -1,0 +1,216 @@
+"""The roll schedule: which contracts the index holds at each close, and how much.
+
+A :class:`RollSchedule` stores **quantity weights** ``q`` by nearby slot,
+aligned with the curve's slot map on the same date: ``weights[p, t, k]`` is the
+share of the position held, from the close of date ``t`` to the close of
+``t + 1``, in the contract that sits in slot ``k`` on date ``t``.  Because the
+map names the contract, a weight always refers to a real contract: when the
+front expires and slot 1 becomes slot 0, the ledger follows the contract
+(:func:`next_slot_map` tells where each contract moved).
+
+Weights are non-negative and sum to 1 on every invested date.  A schedule
+shared by all paths (a rule that reads only the calendar) has one row of
+weights, ``weights.shape[0] == 1``; a rule that reads prices (optimum yield)
+has one per path.
+
+Why rolling costs money in contango: the index sells the cheaper expiring
+contract and buys the dearer next one at the same quantity weight, then the
+dearer contract drifts down towards the spot as it ages.  No cash changes hands
+at the roll itself, which is why etfsim calls the effect the
+*term-structure contribution*, not "roll yield".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from etfsim._typing import BoolArray, DateArray, Float64Array, SlotMap, StrArray
+from etfsim.curves.curve import FuturesCurve
+from etfsim.exceptions import DataError
+
+__all__ = ["RollSchedule", "contract_ids", "next_slot_map"]
+
+WEIGHT_TOL = 1e-12
+
+
+def contract_ids(contracts: StrArray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer id per slot (-1 where empty) and the code of each id."""
+    codes, inv = np.unique(contracts.astype(str), return_inverse=True)
+    ids = inv.reshape(contracts.shape).astype(np.int64)
+    if "" in codes:
+        empty = int(np.searchsorted(codes, ""))
+        ids = np.where(ids == empty, -1, ids - (ids > empty))
+        codes = np.delete(codes, empty)
+    return ids, codes
+
+
+def next_slot_map(contracts: StrArray) -> np.ndarray:
+    """``(dates - 1, depth)``: the slot on date ``t`` of the contract in slot ``k`` on ``t - 1``, or -1.
+
+    When the front contract expires, every other contract moves one slot
+    nearer; a real history may list contracts irregularly, so every shift is
+    searched.
+    """
+    ids, _ = contract_ids(np.asarray(contracts, dtype=object))
+    n, k = ids.shape
+    prev, cur = ids[:-1], ids[1:]
+    out = np.full((n - 1, k), -1, dtype=np.int64)
+    for shift in range(-(k - 1), k):
+        # contract in slot j on t-1 sits in slot j - shift on t
+        lo, hi = max(0, shift), min(k, k + shift)
+        if lo >= hi:
+            continue
+        j = np.arange(lo, hi)
+        match = (prev[:, j] == cur[:, j - shift]) & (prev[:, j] >= 0)
+        rows, cols = np.nonzero(match)
+        out[rows, j[cols]] = j[cols] - shift
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class RollSchedule:
+    """Quantity weights across contracts held at each close.
+
+    Parameters
+    ----------
+    weights : (paths or 1, dates, depth) float64
+        Quantity weight of the contract in each slot from this close to the next.
+    dates : (dates,) datetime64
+        The curve's dates.
+    contracts : (dates, depth) object
+        The curve's slot map (contract codes).
+    expiries : (dates, depth) datetime64[D]
+        Expiry of each slot's contract.
+    invested : (dates,) bool
+        Dates on which the weights sum to 1; before a rule's first decision the
+        index is not yet invested and the weights are 0.
+    rolling : (dates,) bool
+        Dates inside a roll window (weights moving from one contract to another).
+    rule : str
+        Name of the rule that made the schedule.
+    params : mapping
+        The rule's parameters.
+    """
+
+    weights: Float64Array
+    dates: DateArray
+    contracts: StrArray
+    expiries: SlotMap
+    invested: BoolArray
+    rolling: BoolArray
+    rule: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        w = np.asarray(self.weights, dtype=np.float64)
+        if w.ndim != 3:
+            raise DataError(f"weights must be shaped (paths, dates, depth), got {w.ndim} dimensions")
+        n, k = np.shape(self.contracts)
+        if w.shape[1:] != (n, k):
+            raise DataError(f"weights must be shaped (paths, {n}, {k}) to match the slot map, got {w.shape}")
+        if not np.isfinite(w).all():
+            raise DataError(f"rule {self.rule}: weights must be finite")
+        if (w < -WEIGHT_TOL).any():
+            p, t, s = np.argwhere(w < -WEIGHT_TOL)[0]
+            raise DataError(f"rule {self.rule}: negative weight {w[p, t, s]} on {self._day(t)} for slot {s}")
+        w = np.where(w < 0, 0.0, w)
+        empty = np.asarray(self.contracts) == ""
+        if (w[:, empty] > 0).any():
+            t = np.argwhere((w > 0) & empty[None])[0][1]
+            raise DataError(f"rule {self.rule}: a weight sits in an empty slot on {self._day(t)}")
+        invested = np.asarray(self.invested, dtype=bool)
+        sums = w.sum(axis=2)
+        bad = np.abs(sums - np.where(invested, 1.0, 0.0)[None, :]) > 1e-9
+        if bad.any():
+            p, t = np.argwhere(bad)[0]
+            raise DataError(
+                f"rule {self.rule}: weights sum to {sums[p, t]:.12g} on {self._day(t)} (path {p}); "
+                "they must sum to 1 on invested dates and 0 before"
+            )
+        w.setflags(write=False)
+        object.__setattr__(self, "weights", w)
+        object.__setattr__(self, "invested", invested)
+        object.__setattr__(self, "rolling", np.asarray(self.rolling, dtype=bool))
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def _day(self, t: int) -> str:
+        return str(np.asarray(self.dates)[t])[:19].replace("T00:00:00", "")
+
+    @property
+    def shared(self) -> bool:
+        """Whether one set of weights serves every path."""
+        return self.weights.shape[0] == 1
+
+    def path_weights(self, path: int = 0) -> Float64Array:
+        """``(dates, depth)`` weights of one path."""
+        return self.weights[0 if self.shared else path]
+
+    def holdings(self, path: int = 0) -> pd.DataFrame:
+        """Long table of the contracts held: ``date, contract, expiry, weight`` (weights > 0)."""
+        w = self.path_weights(path)
+        t, s = np.nonzero(w > 0)
+        return pd.DataFrame(
+            {
+                "date": np.asarray(self.dates)[t],
+                "contract": np.asarray(self.contracts)[t, s],
+                "expiry": np.asarray(self.expiries)[t, s],
+                "weight": w[t, s],
+            }
+        )
+
+    def roll_dates(self, path: int = 0) -> DateArray:
+        """Dates on whose close the weights by contract change (a trade happens)."""
+        return np.asarray(self.dates)[self._changes(path)]
+
+    def _changes(self, path: int) -> BoolArray:
+        """Per date: does the position by contract differ from the previous close's?"""
+        w = self.path_weights(path)
+        nxt = next_slot_map(np.asarray(self.contracts))
+        n, k = w.shape
+        carried = np.zeros((n, k))
+        rows, cols = np.nonzero(nxt >= 0)
+        carried[rows + 1, nxt[rows, cols]] = w[rows, cols]
+        lost = np.zeros(n, dtype=bool)
+        lost[1:] = ((nxt < 0) & (w[:-1] > 0)).any(axis=1)
+        changed = (np.abs(w - carried) > WEIGHT_TOL).any(axis=1) | lost
+        changed[0] = bool((w[0] > 0).any())
+        return changed
+
+    def roll_trades(self, path: int = 0) -> int:
+        """Number of closes on which the index trades (its weights by contract change)."""
+        return int(self._changes(path)[1:].sum())
+
+    def summary(self) -> str:
+        held = self.holdings(0)
+        lines = [
+            f"RollSchedule '{self.rule}' {dict(self.params)}",
+            f"  {len(self.dates)} dates, {'shared by all paths' if self.shared else f'{self.weights.shape[0]} paths'}",
+            f"  invested from {self._day(int(np.argmax(self.invested)))}" if self.invested.any() else "  never invested",
+            f"  {self.roll_trades(0)} trading closes on path 0; {held['contract'].nunique()} contracts held",
+        ]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        return f"<RollSchedule {self.rule} weights={self.weights.shape}>"
+
+    @classmethod
+    def for_curve(
+        cls,
+        curve: FuturesCurve,
+        weights: Float64Array,
+        invested: BoolArray,
+        rolling: BoolArray,
+        rule: str,
+        params: Mapping[str, Any],
+    ) -> RollSchedule:
+        """Build a schedule on ``curve``'s dates and slot map."""
+        return cls(weights, curve.dates, curve.contracts, curve.expiries, invested, rolling, rule, params)
