@@ -10,6 +10,8 @@ from etfsim.curves import (
     iter_curve_chunks,
     simulate_curve,
 )
+from etfsim.curves.calibrate import CalibrationResult, calibrate
+from etfsim.curves.realdata import load_eia_wti, load_pysystemtrade, load_real, read_long_table
 from etfsim.exceptions import (
     CalendarError,
     ConfigError,
@@ -20,6 +22,8 @@ from etfsim.exceptions import (
     UnknownNameError,
 )
 
+from etfsim.scenario import Scenario, load_scenario
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -28,6 +32,7 @@ __all__ = [
     "VIX",
     "WTI",
     "CalendarError",
+    "CalibrationResult",
     "ConfigError",
     "ContractSpec",
     "DataError",
@@ -40,8 +45,15 @@ __all__ = [
     "SchwartzSmith",
     "iter_curve_chunks",
     "simulate_curve",
+    "Scenario",
     "ScenarioError",
     "UnknownNameError",
     "__version__",
+    "calibrate",
     "get_contract",
+    "load_eia_wti",
+    "load_pysystemtrade",
+    "load_real",
+    "load_scenario",
+    "read_long_table",
 ]

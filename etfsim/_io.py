@@ -39,7 +39,12 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as exc:  # e.g. the target is an existing folder
+            raise DataError(
+                f"cannot write {target}: {exc.strerror or exc}; give a file path in a writable folder"
+            ) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

@@ -22,66 +22,66 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.overlays import Overlays, Regime
 from etfsim.curves.schwartz import SchwartzOneFactor, SchwartzSmith
 from etfsim.curves.simulate import iter_curve_chunks, simulate_curve
-from etfsim.exceptions import EtfsimError, ScenarioError, UnknownNameError
+from etfsim.exceptions import ConfigError, EtfsimError, ScenarioError, UnknownNameError
 
 __all__ = ["MODELS", "Scenario", "default_scenario_path", "load_scenario"]
 
 _NUM = (int, float)
 
-# section -> key -> (accepted types, type name for messages)
+# section -> key -> (accepted types, what the value must be, for messages)
 _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
-    "scenario": {"name": ((str,), "string"), "description": ((str,), "string")},
+    "scenario": {"name": ((str,), "a string"), "description": ((str,), "a string")},
     "simulation": {
-        "start": ((str,), "date string like 2026-04-01"),
-        "years": (_NUM, "number"),
-        "end": ((str,), "date string"),
-        "paths": ((int,), "integer"),
-        "seed": ((int,), "integer"),
+        "start": ((str,), "a date string like 2026-04-01"),
+        "years": (_NUM, "a number"),
+        "end": ((str,), "a date string"),
+        "paths": ((int,), "an integer"),
+        "seed": ((int,), "an integer"),
         "measure": ((str,), "'real' or 'risk_neutral'"),
-        "chunk_size": ((int,), "integer"),
+        "chunk_size": ((int,), "an integer"),
     },
     "model": {
-        "name": ((str,), "model name"),
-        "spot": (_NUM, "number"),
-        "chi0": (_NUM, "number"),
-        "regime0": ((str, int), "regime name"),
-        "kappa": (_NUM, "number"),
-        "sigma_chi": (_NUM, "number"),
-        "lambda_chi": (_NUM, "number"),
-        "mu_xi": (_NUM, "number"),
-        "sigma_xi": (_NUM, "number"),
-        "rho": (_NUM, "number"),
-        "mu_xi_star": (_NUM, "number"),
-        "alpha": (_NUM, "number"),
-        "sigma": (_NUM, "number"),
-        "lambda_": (_NUM, "number"),
+        "name": ((str,), "a model name"),
+        "spot": (_NUM, "a number"),
+        "chi0": (_NUM, "a number"),
+        "regime0": ((str, int), "a regime name or index"),
+        "kappa": (_NUM, "a number"),
+        "sigma_chi": (_NUM, "a number"),
+        "lambda_chi": (_NUM, "a number"),
+        "mu_xi": (_NUM, "a number"),
+        "sigma_xi": (_NUM, "a number"),
+        "rho": (_NUM, "a number"),
+        "mu_xi_star": (_NUM, "a number"),
+        "alpha": (_NUM, "a number"),
+        "sigma": (_NUM, "a number"),
+        "lambda_": (_NUM, "a number"),
     },
     "overlays": {
-        "deflation": (_NUM, "number"),
-        "jump_intensity": (_NUM, "number"),
-        "jump_intensity_q": (_NUM, "number"),
-        "jump_mean": (_NUM, "number"),
-        "jump_std": (_NUM, "number"),
-        "seasonal_amplitude": (_NUM, "number"),
-        "seasonal_peak_month": (_NUM, "number"),
-        "regime": ((dict,), "table"),
+        "deflation": (_NUM, "a number"),
+        "jump_intensity": (_NUM, "a number"),
+        "jump_intensity_q": (_NUM, "a number"),
+        "jump_mean": (_NUM, "a number"),
+        "jump_std": (_NUM, "a number"),
+        "seasonal_amplitude": (_NUM, "a number"),
+        "seasonal_peak_month": (_NUM, "a number"),
+        "regime": ((dict,), "a table"),
     },
     "contract": {
-        "base": ((str,), "built-in contract name"),
-        "root": ((str,), "string"),
-        "name": ((str,), "string"),
-        "unit": ((str,), "string"),
-        "multiplier": (_NUM, "number"),
-        "tick": (_NUM, "number"),
-        "listed_months": ((list,), "list of months 1-12"),
-        "listed_depth": ((int,), "integer"),
-        "expiry_rule": ((dict,), "table"),
+        "base": ((str,), "a built-in contract name"),
+        "root": ((str,), "a string"),
+        "name": ((str,), "a string"),
+        "unit": ((str,), "a string"),
+        "multiplier": (_NUM, "a number"),
+        "tick": (_NUM, "a number"),
+        "listed_months": ((list,), "a list of months 1-12"),
+        "listed_depth": ((int,), "an integer"),
+        "expiry_rule": ((dict,), "a table"),
         "settlement": ((str,), "'final' or 'monthly_average'"),
-        "calendar": ((str,), "calendar name"),
-        "currency": ((str,), "string"),
+        "calendar": ((str,), "a calendar name"),
+        "currency": ((str,), "a string"),
     },
 }
-_REGIME_SCHEMA = {"names": ((list,), "list of strings"), "levels": ((list,), "list of numbers"), "rates": ((list,), "table of numbers")}
+_REGIME_SCHEMA = {"names": ((list,), "a list of strings"), "levels": ((list,), "a list of numbers"), "rates": ((list,), "a table of numbers")}
 
 _TWO_FACTOR = ("kappa", "sigma_chi", "lambda_chi", "mu_xi", "sigma_xi", "rho", "mu_xi_star")
 _ONE_FACTOR = ("kappa", "alpha", "sigma", "lambda_")
@@ -175,7 +175,7 @@ def _check_section(where: str, section: str, table: object, schema: dict[str, tu
         ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
         if not ok:
             raise ScenarioError(
-                f"{where}: [{section}] {key} must be a {label}, got {type(value).__name__} {value!r}"
+                f"{where}: [{section}] {key} must be {label}, got {type(value).__name__} {value!r}"
             )
     return dict(table)
 
@@ -235,8 +235,22 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     if model_name not in MODELS:
         raise UnknownNameError("model", model_name, MODELS)
     spot = float(model_tab.pop("spot", 1.0))
+    if not (math.isfinite(spot) and spot > 0):
+        raise ScenarioError(f"{where}: [model] spot must be a positive price (e.g. 2.35 per GPU-hour), got {spot}")
+    if model_name == "schwartz-1f" and "chi0" in model_tab:
+        # the one-factor model fixes chi0 = ln(spot) - alpha; a given chi0 would be silently overwritten
+        raise ScenarioError(
+            f"{where}: [model] chi0 does not apply to schwartz-1f (it follows from spot and alpha); remove it"
+        )
     chi0 = float(model_tab.pop("chi0", 0.0))
     regime0 = model_tab.pop("regime0", 0)
+    if overlays.regime is not None:
+        try:
+            overlays.regime.index(regime0)
+        except ConfigError as exc:
+            raise ScenarioError(f"{where}: [model] regime0: {exc}") from exc
+    elif "regime0" in sec["model"]:
+        raise ScenarioError(f"{where}: [model] regime0 needs an [overlays.regime] table; add one or remove regime0")
     needed = MODELS[model_name]
     extra = sorted(set(model_tab) - set(needed))
     if extra:
@@ -255,8 +269,6 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         one = SchwartzOneFactor(**{k: float(v) for k, v in model_tab.items()})
         two = one.as_two_factor()
         model = SchwartzSmith(**{k: getattr(two, k) for k in _TWO_FACTOR}, overlays=overlays)
-        if spot <= 0:
-            raise ScenarioError(f"{where}: [model] spot must be > 0, got {spot}")
         chi0 = math.log(spot) - one.alpha
 
     sim = sec["simulation"]

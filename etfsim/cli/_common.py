@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from etfsim.exceptions import EtfsimError
@@ -29,7 +30,8 @@ def handles_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except EtfsimError as exc:
-            err_console.print(f"[bold red]etfsim: error:[/] {exc}", highlight=False, soft_wrap=True)
+            # escape: messages name TOML sections such as [simulation], which rich would eat as markup
+            err_console.print(f"[bold red]etfsim: error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
 
     return wrapper  # type: ignore[return-value]
@@ -45,6 +47,8 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[int, int], 
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
+        # a transient bar on a pipe or log file would leave only a stray blank line on stderr
+        disable=not err_console.is_terminal,
     ) as bar:
         task = bar.add_task(description, total=total)
 

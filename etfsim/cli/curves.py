@@ -114,6 +114,13 @@ def show(
     curve = read_curve(file)
     if not 0 <= path < curve.n_paths:
         raise ConfigError(f"--path must be between 0 and {curve.n_paths - 1}, got {path}")
+    snap = curve.snapshot(date, path=path)
+    # checked before printing anything, so a bad --date gives one error line only;
+    # the snapshot is the last date on or before the one asked for: title it with that date
+    at = curve.n_dates - 1
+    if date is not None:
+        at = int(np.searchsorted(curve.dates, np.datetime64(pd.Timestamp(date), "ns"), side="right")) - 1
+    when = str(pd.Timestamp(curve.dates[at]))
     state = curve.term_structure_state()
     meta = curve.metadata
     facts = Table(show_header=False, box=None)
@@ -127,8 +134,6 @@ def show(
     facts.add_row("contango", f"{state['contango']:.1%} of path-dates (F1 > F0)")
     facts.add_row("backwardation", f"{state['backwardation']:.1%} of path-dates (F1 < F0)")
     console.print(facts)
-    snap = curve.snapshot(date, path=path)
-    when = date or str(pd.Timestamp(curve.dates[-1]))
     table = Table(title=f"curve on {when}, path {path}")
     table.add_column("slot", justify="right")
     table.add_column("contract")

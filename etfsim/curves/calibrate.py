@@ -126,7 +126,8 @@ def calibrate(
         m = replace(base, kappa=float(x[0]), lambda_chi=float(x[1]), mu_xi_star=float(x[2]))
         return m.log_futures(chi0, xi0, tau) - log_obs
 
-    x0 = np.array([base.kappa, base.lambda_chi, base.mu_xi_star])
+    # a prior may legally have kappa outside the search bounds; scipy refuses an infeasible start
+    x0 = np.array([min(max(base.kappa, 1e-3), 50.0), base.lambda_chi, base.mu_xi_star])
     fit = least_squares(resid, x0, bounds=([1e-3, -np.inf, -np.inf], [50.0, np.inf, np.inf]), xtol=1e-14, ftol=1e-14, gtol=1e-14)
     model = replace(base, kappa=float(fit.x[0]), lambda_chi=float(fit.x[1]), mu_xi_star=float(fit.x[2]))
     fitted = np.exp(model.log_futures(chi0, xi0, tau))

@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,17 @@ def _readonly(a: np.ndarray) -> np.ndarray:
         a = a.copy()
         a.setflags(write=False)
     return a
+
+
+def _stamp(value: object, what: str) -> np.datetime64:
+    """A user-given date as datetime64[ns]; an unparseable one is a CalendarError, not a pandas error."""
+    try:
+        ts = pd.Timestamp(cast(Any, value))
+    except (ValueError, TypeError) as exc:
+        raise CalendarError(f"{what} {value!r} is not a date; write it like 2026-04-01") from exc
+    if pd.isna(ts):
+        raise CalendarError(f"{what} {value!r} is not a date; write it like 2026-04-01")
+    return np.datetime64(ts, "ns")
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,8 +163,8 @@ class FuturesCurve:
         CalendarError
             If the range is reversed or selects no date.
         """
-        lo = None if start is None else np.datetime64(pd.Timestamp(start), "ns")
-        hi = None if end is None else np.datetime64(pd.Timestamp(end), "ns")
+        lo = None if start is None else _stamp(start, "start")
+        hi = None if end is None else _stamp(end, "end")
         if hi is not None and end is not None and len(str(end)) <= 10:
             hi = hi + np.timedelta64(1, "D") - np.timedelta64(1, "ns")  # a bare date includes its whole day
         if lo is not None and hi is not None and hi < lo:
@@ -217,7 +228,7 @@ class FuturesCurve:
         if date is None:
             i = self.n_dates - 1
         else:
-            t = np.datetime64(pd.Timestamp(date), "ns")
+            t = _stamp(date, "date")
             i = int(np.searchsorted(self.dates, t, side="right")) - 1
             if i < 0:
                 raise CalendarError(f"date {date} is before the curve starts ({self.dates[0]})")

@@ -94,6 +94,8 @@ def write_curve_chunks(
             for chunk in chunks:
                 if header is None:
                     header = _header(chunk, n_paths)
+                    # a chunk's offset describes the chunk, not the file (simulate_curve drops it too)
+                    header["metadata"].pop("first_path", None)
                 table = _table(chunk, offset, header)
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
