@@ -14,6 +14,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
+from etfsim.cli import backtest as backtest_cli
 from etfsim.cli import curves as curves_cli
 from etfsim.cli._common import console, handles_errors, progress_bar
 
@@ -25,6 +26,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(curves_cli.app, name="curves")
+app.command("backtest")(backtest_cli.backtest_cmd)
 
 
 @app.command("run")

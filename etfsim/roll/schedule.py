@@ -168,23 +168,35 @@ class RollSchedule:
         """Dates on whose close the weights by contract change (a trade happens)."""
         return np.asarray(self.dates)[self._changes(path)]
 
-    def _changes(self, path: int) -> BoolArray:
-        """Per date: does the position by contract differ from the previous close's?"""
-        w = self.path_weights(path)
+    def trade_mask(self) -> BoolArray:
+        """``(paths or 1, dates)``: does the position by contract differ from the previous close's?
+
+        The previous close's weights are carried to today's slots (a contract
+        may have moved one slot nearer) before comparing, so an expiry that only
+        renumbers the slots is not a trade.
+        """
+        w = self.weights
         nxt = next_slot_map(np.asarray(self.contracts))
-        n, k = w.shape
-        carried = np.zeros((n, k))
+        p, n, k = w.shape
+        carried = np.zeros((p, n, k))
         rows, cols = np.nonzero(nxt >= 0)
-        carried[rows + 1, nxt[rows, cols]] = w[rows, cols]
-        lost = np.zeros(n, dtype=bool)
-        lost[1:] = ((nxt < 0) & (w[:-1] > 0)).any(axis=1)
-        changed = (np.abs(w - carried) > WEIGHT_TOL).any(axis=1) | lost
-        changed[0] = bool((w[0] > 0).any())
+        carried[:, rows + 1, nxt[rows, cols]] = w[:, rows, cols]
+        lost = np.zeros((p, n), dtype=bool)
+        lost[:, 1:] = ((nxt < 0)[None] & (w[:, :-1] > 0)).any(axis=2)
+        changed = (np.abs(w - carried) > WEIGHT_TOL).any(axis=2) | lost
+        changed[:, 0] = (w[:, 0] > 0).any(axis=1)
         return changed
+
+    def _changes(self, path: int) -> BoolArray:
+        return self.trade_mask()[0 if self.shared else path]
 
     def roll_trades(self, path: int = 0) -> int:
         """Number of closes on which the index trades (its weights by contract change)."""
         return int(self._changes(path)[1:].sum())
+
+    def roll_trades_by_path(self) -> np.ndarray:
+        """Trading closes per path (one entry when the schedule is shared)."""
+        return self.trade_mask()[:, 1:].sum(axis=1).astype(np.int64)
 
     def summary(self) -> str:
         held = self.holdings(0)

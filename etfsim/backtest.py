@@ -1,0 +1,209 @@
+"""Backtests: several roll strategies on one curve, side by side.
+
+For each strategy the rule's schedule is applied to the curve, the ER/TR/spot
+indices are computed, and per-path statistics are gathered: annualised ER and
+TR return, ER volatility, maximum drawdown, the term-structure contribution per
+year, the number of trading closes and the share of days in contango.  On a
+Monte Carlo curve the table reports the mean and the 5-95% range across paths.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from etfsim._io import atomic_path
+from etfsim.curves.curve import FuturesCurve
+from etfsim.exceptions import ConfigError, DataError
+from etfsim.index.levels import IndexResult, compute_index
+from etfsim.metrics import annualised_volatility, max_drawdown
+from etfsim.roll.rules import RollRule, make_rule, roll_schedule
+from etfsim.roll.schedule import RollSchedule
+from etfsim.roll.strategy import Strategy, load_strategy, strategy_from_rule
+
+__all__ = ["METRICS", "BacktestResult", "StrategyResult", "backtest", "default_strategies", "resolve_strategy"]
+
+METRICS: tuple[tuple[str, str, str], ...] = (
+    ("er_return", "ER return / yr", "pct"),
+    ("tr_return", "TR return / yr", "pct"),
+    ("volatility", "ER volatility", "share"),
+    ("max_drawdown", "max drawdown (ER)", "pct"),
+    ("term_structure", "term structure / yr", "pct"),
+    ("spot", "spot / yr", "pct"),
+    ("roll_trades", "roll trades", "int"),
+    ("contango_share", "days in contango", "share"),
+)
+"""(column, label, format) rows of the backtest table: ``pct`` a signed return, ``share`` an unsigned
+percentage, ``int`` a count; ``term_structure`` and ``spot`` are log returns per year."""
+
+
+@dataclass(frozen=True)
+class StrategyResult:
+    """One strategy's schedule, index and per-path statistics."""
+
+    strategy: Strategy
+    schedule: RollSchedule
+    index: IndexResult
+    stats: pd.DataFrame  # one row per path, columns of METRICS
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Strategies run on one curve."""
+
+    results: tuple[StrategyResult, ...]
+    n_paths: int
+    dates: np.ndarray
+    source: str
+
+    def table(self) -> pd.DataFrame:
+        """Rows: strategies; columns: each metric's mean (and its 5% and 95% across paths)."""
+        rows = {}
+        for r in self.results:
+            row: dict[str, float] = {}
+            for col, _label, _fmt in METRICS:
+                v = r.stats[col].to_numpy(dtype=float)
+                finite = v[np.isfinite(v)]
+                row[col] = float(finite.mean()) if finite.size else np.nan
+                if self.n_paths > 1:
+                    lo, hi = (np.percentile(finite, [5, 95]) if finite.size else (np.nan, np.nan))
+                    row[f"{col}_p5"], row[f"{col}_p95"] = float(lo), float(hi)
+            rows[r.strategy.name] = row
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table of index levels: ``strategy, path, date, er, tr, spot``."""
+        frames = []
+        for r in self.results:
+            p, n = r.index.er.shape
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "strategy": r.strategy.name,
+                        "path": np.repeat(np.arange(p, dtype=np.int32), n),
+                        "date": np.tile(np.asarray(r.index.dates).astype("datetime64[ns]"), p),
+                        "er": r.index.er.reshape(-1),
+                        "tr": r.index.tr.reshape(-1),
+                        "spot": r.index.spot.reshape(-1),
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`to_frame` to Parquet (atomically), with the strategies in the metadata."""
+        table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
+        meta = {b"etfsim": pd.Series({r.strategy.name: r.strategy.describe() for r in self.results}).to_json().encode()}
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
+        with atomic_path(path) as tmp:
+            pq.write_table(table, tmp, compression="zstd")
+        return Path(path)
+
+
+def _strategies_dir() -> Path | None:
+    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        d = base / "strategies"
+        if d.is_dir() and any(d.glob("*.toml")):
+            return d
+    return None
+
+
+def default_strategies() -> list[Strategy]:
+    """The standard strategies: ``strategies/*.toml`` (in the working folder or the source tree)."""
+    d = _strategies_dir()
+    if d is None:
+        return [strategy_from_rule(make_rule(n)) for n in ("front_month", "gsci", "bcom", "constant_maturity")]
+    return [load_strategy(p) for p in sorted(d.glob("*.toml"))]
+
+
+def resolve_strategy(item: Strategy | RollRule | str | os.PathLike[str]) -> Strategy:
+    """A strategy from an object, a TOML path, a name in ``strategies/`` or a rule name."""
+    if isinstance(item, Strategy):
+        return item
+    if hasattr(item, "schedule") and hasattr(item, "name"):
+        return strategy_from_rule(item)  # type: ignore[arg-type]
+    text = os.fspath(item)  # type: ignore[arg-type]
+    p = Path(text)
+    if p.suffix == ".toml" or p.exists():
+        return load_strategy(p)
+    d = _strategies_dir()
+    if d is not None and (d / f"{text}.toml").exists():
+        return load_strategy(d / f"{text}.toml")
+    return strategy_from_rule(make_rule(text))
+
+
+def _contango_share(curve: FuturesCurve) -> np.ndarray:
+    if curve.depth < 2:
+        return np.full(curve.n_paths, np.nan)
+    f0, f1 = curve.prices[:, :, 0], curve.prices[:, :, 1]
+    ok = np.isfinite(f0) & np.isfinite(f1)
+    return np.where(ok.sum(axis=1) > 0, (ok & (f1 > f0)).sum(axis=1) / np.maximum(ok.sum(axis=1), 1), np.nan)
+
+
+def _stats(curve: FuturesCurve, schedule: RollSchedule, index: IndexResult) -> pd.DataFrame:
+    p = curve.n_paths
+    try:
+        ann = index.annualised()
+        cols = {c: ann[c].to_numpy() for c in ("er_return", "tr_return", "term_structure", "spot")}
+    except DataError:
+        cols = {c: np.full(p, np.nan) for c in ("er_return", "tr_return", "term_structure", "spot")}
+    er = index.er[:, index.start:]
+    dates = np.asarray(index.dates)[index.start:]
+    trades = schedule.roll_trades_by_path()
+    return pd.DataFrame(
+        {
+            **cols,
+            "volatility": annualised_volatility(er, dates),
+            "max_drawdown": max_drawdown(er),
+            "roll_trades": np.broadcast_to(trades, (p,)).astype(float),
+            "contango_share": _contango_share(curve),
+        },
+        index=pd.RangeIndex(p, name="path"),
+    )
+
+
+def backtest(
+    curve: FuturesCurve,
+    strategies: Sequence[Strategy | RollRule | str | os.PathLike[str]] | None = None,
+    collateral_rate: float | pd.Series = 0.0,
+    missing: str = "raise",
+    progress: Callable[[int, int], None] | None = None,
+) -> BacktestResult:
+    """Run each strategy's roll rule on ``curve`` and compute its indices and statistics.
+
+    Parameters
+    ----------
+    curve : FuturesCurve
+        Simulated or real futures prices.
+    strategies : sequence, optional
+        Strategy objects, rule objects, TOML paths, names of files in
+        ``strategies/`` or rule names; default: every file in ``strategies/``.
+    collateral_rate : float or Series
+        T-bill rate for the total-return index (see :func:`etfsim.index.compute_index`).
+    missing : {"raise", "previous"}
+        How the index treats a held contract with no print.
+    progress : callable, optional
+        ``progress(done, total)`` after each strategy.
+    """
+    items = default_strategies() if strategies is None else [resolve_strategy(s) for s in strategies]
+    if not items:
+        raise ConfigError("give at least one strategy")
+    names = [s.name for s in items]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"strategy names must be distinct, got {names}")
+    results = []
+    for i, strat in enumerate(items):
+        schedule = roll_schedule(curve, strat.rule)
+        index = compute_index(curve, schedule, collateral_rate=collateral_rate, missing=missing)
+        results.append(StrategyResult(strat, schedule, index, _stats(curve, schedule, index)))
+        if progress is not None:
+            progress(i + 1, len(items))
+    src = str(curve.metadata.get("scenario") or curve.metadata.get("model") or curve.metadata.get("source") or "curve")
+    return BacktestResult(tuple(results), curve.n_paths, np.asarray(curve.dates), src)

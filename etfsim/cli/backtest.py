@@ -1,0 +1,75 @@
+"""``etfsim backtest``: roll strategies on a curve file, side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from etfsim.cli._common import console, handles_errors, progress_bar
+
+
+def _fmt(value: float, kind: str) -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    if kind == "int":
+        return f"{value:,.0f}"
+    if kind == "pct":
+        return f"{value:+.2%}"
+    return f"{value:.2%}" if kind == "share" else f"{value:.4g}"
+
+
+def render(result, collateral_rate: float) -> None:  # type: ignore[no-untyped-def]
+    """Print the backtest tables (shared by ``etfsim backtest`` and ``etfsim run``)."""
+    from etfsim.backtest import METRICS
+
+    table = result.table()
+    many = result.n_paths > 1
+    d0, d1 = str(result.dates[0])[:10], str(result.dates[-1])[:10]
+    title = (f"{result.source}: {result.n_paths:,} path(s), {d0} to {d1}, collateral {collateral_rate:.2%}"
+             + (" (mean across paths)" if many else ""))
+    main = Table(title=title)
+    main.add_column("strategy")
+    for _col, label, _kind in METRICS:
+        main.add_column(label, justify="right")
+    for name, row in table.iterrows():
+        main.add_row(str(name), *(_fmt(row[col], kind) for col, _label, kind in METRICS))
+    console.print(main)
+    console.print("term structure and spot are log returns per year; ER = spot + term structure, TR = ER + collateral")
+    if many:
+        rng = Table(title="5% - 95% range across paths (per year)")
+        rng.add_column("strategy")
+        for label in ("ER return", "TR return", "term structure"):
+            rng.add_column(f"{label} 5%", justify="right")
+            rng.add_column(f"{label} 95%", justify="right")
+        for name, row in table.iterrows():
+            cells = []
+            for col in ("er_return", "tr_return", "term_structure"):
+                cells += [_fmt(row[f"{col}_p5"], "pct"), _fmt(row[f"{col}_p95"], "pct")]
+            rng.add_row(str(name), *cells)
+        console.print(rng)
+
+
+@handles_errors
+def backtest_cmd(
+    curves: Annotated[Path, typer.Option("--curves", "-c", help="Curve Parquet file (simulated or imported).")],
+    strategy: Annotated[Optional[list[str]], typer.Option("--strategy", "-s", help="Strategy TOML or name; repeat for several (default: all of strategies/).")] = None,
+    collateral_rate: Annotated[float, typer.Option(help="91-day T-bill rate as a fraction (0.04 = 4%) for the TR index.")] = 0.0,
+    missing: Annotated[str, typer.Option(help="A held contract with no print: raise or previous (use its last price).")] = "raise",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the index series to this Parquet file.")] = None,
+) -> None:
+    """Run roll strategies on a curve file and print their index statistics."""
+    from etfsim.backtest import backtest, default_strategies, resolve_strategy
+    from etfsim.curves.io import read_curve
+
+    curve = read_curve(curves)
+    items = [resolve_strategy(s) for s in strategy] if strategy else default_strategies()
+    with progress_bar("backtesting", len(items)) as progress:
+        result = backtest(curve, items, collateral_rate=collateral_rate, missing=missing, progress=progress)
+    render(result, collateral_rate)
+    if out is not None:
+        written = result.to_parquet(out)
+        console.print(f"wrote {written}")
