@@ -181,6 +181,56 @@ def _step_ratios(
     dates, contracts = curve.dates, curve.contracts
     n_all = curve.n_paths
     n = prices.shape[1]
+    num = np.empty((prices.shape[0], n - 1))
+    den = np.empty_like(num)
+    trouble = step_sums(prices, np.ascontiguousarray(weights), nxt, num, den)
+    if trouble:
+        _diagnose_held(prices, weights, nxt, curve, first_path, missing)
+    return _ratios(num, den, prices, weights, invested, curve, first_path)
+
+
+@jit
+def step_sums(prices: np.ndarray, weights: np.ndarray, nxt: np.ndarray, num: np.ndarray, den: np.ndarray) -> bool:
+    """``num[p, t-1] = sum_s q(t-1) F(t)`` and ``den[p, t-1] = sum_s q(t-1) F(t-1)`` over held slots.
+
+    Visits only the slots with weight, so a front-month schedule costs two
+    multiplications a day.  Returns True when a held contract leaves the curve
+    or has no price, so the caller can say which (the slow path, on errors only).
+    """
+    n_paths, n, depth = prices.shape
+    shared = weights.shape[0] == 1
+    trouble = False
+    for p in range(n_paths):
+        wp = 0 if shared else p
+        for i in range(n - 1):
+            a = 0.0
+            b = 0.0
+            for s in range(depth):
+                w = weights[wp, i, s]
+                if w > 0.0:
+                    j = nxt[i, s]
+                    if j < 0:
+                        trouble = True
+                        continue
+                    f_prev = prices[p, i, s]
+                    f_cur = prices[p, i + 1, j]
+                    if math.isnan(f_prev) or math.isnan(f_cur):
+                        trouble = True
+                        continue
+                    a += w * f_cur
+                    b += w * f_prev
+            num[p, i] = a
+            den[p, i] = b
+    return trouble
+
+
+def _diagnose_held(
+    prices: np.ndarray, weights: np.ndarray, nxt: Int64Array, curve: FuturesCurve, first_path: int, missing: str
+) -> None:
+    """Raise the DataError that names the first held contract that left the curve or has no price."""
+    dates, contracts = curve.dates, curve.contracts
+    n_all = curve.n_paths
+    n = prices.shape[1]
     held = weights[:, :-1, :] > 0  # (pw, n-1, k): what is held from close t-1
     listed_next = nxt >= 0
 
@@ -220,9 +270,16 @@ def _step_ratios(
             f"held from the close of {_day(dates, i)} {hint}"
         )
 
-    w_prev = weights[:, :-1, :]
-    den = np.where(held, w_prev * f_prev, 0.0).sum(axis=2)
-    num = np.where(held, w_prev * f_cur, 0.0).sum(axis=2)
+    raise AssertionError("step_sums reported a problem that the diagnosis did not find")  # pragma: no cover
+
+
+def _ratios(
+    num: np.ndarray, den: np.ndarray, prices: np.ndarray, weights: np.ndarray, invested: np.ndarray,
+    curve: FuturesCurve, first_path: int,
+) -> Float64Array:
+    dates, contracts = curve.dates, curve.contracts
+    n_all = curve.n_paths
+    held = weights[:, :-1, :] > 0
     step_invested = invested[:-1][None, :]
     bad_den = step_invested & (den <= 0)
     if bad_den.any():

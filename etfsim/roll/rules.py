@@ -44,7 +44,7 @@ from etfsim._typing import Float64Array
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError, UnknownNameError
 from etfsim.roll._calendar import BusinessDayIndex, curve_calendar, curve_days
-from etfsim.roll.schedule import WEIGHT_TOL, RollSchedule, contract_ids, next_slot_map
+from etfsim.roll.schedule import WEIGHT_TOL, RollSchedule, contract_ids, first_unpriced_trade, next_slot_map
 
 __all__ = [
     "RULES",
@@ -235,8 +235,8 @@ class MonthlyWindow:
             )
         w = np.zeros((1, curve.n_dates, curve.depth))
         rows = np.arange(curve.n_dates)
-        np.add.at(w[0], (rows, old), 1.0 - frac)
-        np.add.at(w[0], (rows, new), frac)
+        w[0, rows, old] += 1.0 - frac  # each row once per statement, so fancy += is safe
+        w[0, rows, new] += frac
         rolling = (frac > 0) & (frac < 1) | ((frac == 1) & (cal.of_month(days) == self.last_day))
         return RollSchedule.for_curve(curve, w, np.ones(curve.n_dates, bool), rolling, self.name, _params(self))
 
@@ -373,9 +373,9 @@ class OptimumYield:
                 first_buy = held < 0  # the first month buys outright at the window's start
                 f_eff = np.where(first_buy, 1.0, f)
                 pp = np.arange(p)
-                np.add.at(w, (pp, t, slot_new), f_eff)
+                w[pp, t, slot_new] += f_eff  # each path once per statement, so fancy += is safe
                 keep = ~first_buy & (f < 1)
-                np.add.at(w, (pp[keep], t, slot_old[keep]), 1.0 - f)
+                w[pp[keep], t, slot_old[keep]] += 1.0 - f
                 invested[t] = True
                 rolling[t] = (0 < f < 1) or bd[t] == self.last_day
             done = frac[after] >= 1 if len(after) else np.array([True])
@@ -561,18 +561,10 @@ def _check_traded_prices(curve: FuturesCurve, schedule: RollSchedule) -> None:
     """Every contract whose weight changes at a close must have a price there (on every path)."""
     contracts = np.asarray(curve.contracts)
     nxt = next_slot_map(contracts)
-    rows, cols = np.nonzero(nxt >= 0)
-    for p in range(schedule.weights.shape[0]):
-        w = schedule.weights[p]
-        carried = np.zeros_like(w)
-        carried[rows + 1, nxt[rows, cols]] = w[rows, cols]
-        changed = np.abs(w - carried) > WEIGHT_TOL
-        changed[0] = w[0] > 0
-        paths = slice(None) if schedule.shared else slice(p, p + 1)
-        unpriced = changed[None] & ~np.isfinite(curve.prices[paths])
-        if unpriced.any():
-            _, t, s = np.argwhere(unpriced)[0]
-            raise DataError(
-                f"the {schedule.rule} schedule trades {contracts[t, s]} on {_day(curve, int(t))}, "
-                "but the curve has no price for it there; fill the gap or choose another rule"
-            )
+    p, t, s = first_unpriced_trade(np.ascontiguousarray(schedule.weights), nxt, curve.prices, WEIGHT_TOL)
+    if p >= 0:
+        on = f" on path {p}" if curve.n_paths > 1 else ""
+        raise DataError(
+            f"the {schedule.rule} schedule trades {contracts[t, s]} on {_day(curve, int(t))}{on}, "
+            "but the curve has no price for it there; fill the gap or choose another rule"
+        )

@@ -22,6 +22,8 @@ at the roll itself, which is why etfsim calls the effect the
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -30,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etfsim._numba import jit
 from etfsim._typing import BoolArray, DateArray, Float64Array, SlotMap, StrArray
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import DataError
@@ -71,6 +74,57 @@ def next_slot_map(contracts: StrArray) -> np.ndarray:
         rows, cols = np.nonzero(match)
         out[rows, j[cols]] = j[cols] - shift
     return out
+
+
+@jit
+def trade_mask_kernel(weights: np.ndarray, nxt: np.ndarray, tol: float, out: np.ndarray) -> None:
+    """``out[p, t]``: the weights by contract at close ``t`` differ from those carried from ``t - 1``."""
+    n_paths, n, depth = weights.shape
+    carried = np.zeros(depth)
+    for p in range(n_paths):
+        for s in range(depth):
+            if weights[p, 0, s] > 0.0:
+                out[p, 0] = True
+        for t in range(1, n):
+            carried[:] = 0.0
+            lost = False
+            for s in range(depth):
+                w = weights[p, t - 1, s]
+                if w > 0.0:
+                    j = nxt[t - 1, s]
+                    if j < 0:
+                        lost = True
+                    else:
+                        carried[j] += w
+            changed = lost
+            for s in range(depth):
+                if abs(weights[p, t, s] - carried[s]) > tol:
+                    changed = True
+            out[p, t] = changed
+
+
+@jit
+def first_unpriced_trade(weights: np.ndarray, nxt: np.ndarray, prices: np.ndarray, tol: float) -> tuple[int, int, int]:
+    """First (path, date, slot) whose weight changes at a close where its price is missing; (-1, -1, -1) if none.
+
+    With one row of weights (a shared schedule) every price path is checked.
+    """
+    n_w, n, depth = weights.shape
+    n_paths = prices.shape[0]
+    carried = np.zeros(depth)
+    for p in range(n_paths):
+        wp = 0 if n_w == 1 else p
+        for t in range(n):
+            carried[:] = 0.0
+            if t > 0:
+                for s in range(depth):
+                    w = weights[wp, t - 1, s]
+                    if w > 0.0 and nxt[t - 1, s] >= 0:
+                        carried[nxt[t - 1, s]] += w
+            for s in range(depth):
+                if abs(weights[wp, t, s] - carried[s]) > tol and math.isnan(prices[p, t, s]):
+                    return p, t, s
+    return -1, -1, -1
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,17 +229,9 @@ class RollSchedule:
         may have moved one slot nearer) before comparing, so an expiry that only
         renumbers the slots is not a trade.
         """
-        w = self.weights
-        nxt = next_slot_map(np.asarray(self.contracts))
-        p, n, k = w.shape
-        carried = np.zeros((p, n, k))
-        rows, cols = np.nonzero(nxt >= 0)
-        carried[:, rows + 1, nxt[rows, cols]] = w[:, rows, cols]
-        lost = np.zeros((p, n), dtype=bool)
-        lost[:, 1:] = ((nxt < 0)[None] & (w[:, :-1] > 0)).any(axis=2)
-        changed = (np.abs(w - carried) > WEIGHT_TOL).any(axis=2) | lost
-        changed[:, 0] = (w[:, 0] > 0).any(axis=1)
-        return changed
+        out = np.zeros(self.weights.shape[:2], dtype=np.bool_)
+        trade_mask_kernel(np.ascontiguousarray(self.weights), next_slot_map(np.asarray(self.contracts)), WEIGHT_TOL, out)
+        return out
 
     def _changes(self, path: int) -> BoolArray:
         return self.trade_mask()[0 if self.shared else path]
