@@ -15,7 +15,7 @@ from pathlib import Path
 
 from etfsim.exceptions import DataError
 
-__all__ = ["atomic_path"]
+__all__ = ["atomic_path", "check_writable"]
 
 
 @contextlib.contextmanager
@@ -39,6 +39,10 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        # mkstemp makes the file private (0600); give it the usual permissions of a new file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         try:
             os.replace(tmp, target)
         except OSError as exc:  # e.g. the target is an existing folder
@@ -48,3 +52,23 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def check_writable(folder: str | os.PathLike[str]) -> Path:
+    """Check that files can be written in ``folder`` (or created with it) without creating anything.
+
+    Raises
+    ------
+    DataError
+        If the folder, or the nearest folder above it that exists, is not a
+        writable folder (named, with the fix).
+    """
+    path = Path(folder)
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise DataError(f"cannot write to {path}: {probe} is not a folder; choose a writable output folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise DataError(f"cannot write to {path}: {probe} is not writable; choose a writable output folder")
+    return path

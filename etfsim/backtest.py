@@ -78,33 +78,49 @@ class BacktestResult:
             rows[r.strategy.name] = row
         return pd.DataFrame.from_dict(rows, orient="index")
 
-    def to_frame(self) -> pd.DataFrame:
-        """Long table of index levels: ``strategy, path, date, er, tr, spot``."""
+    def to_frame(self, paths: Sequence[int] | None = None) -> pd.DataFrame:
+        """Long table of index levels: ``strategy, path, date, er, tr, spot`` (all paths or some)."""
         frames = []
         for r in self.results:
-            p, n = r.index.er.shape
+            sel = np.arange(r.index.er.shape[0]) if paths is None else np.asarray(paths, dtype=np.int64)
+            n = r.index.er.shape[1]
             frames.append(
                 pd.DataFrame(
                     {
                         "strategy": r.strategy.name,
-                        "path": np.repeat(np.arange(p, dtype=np.int32), n),
-                        "date": np.tile(np.asarray(r.index.dates).astype("datetime64[ns]"), p),
-                        "er": r.index.er.reshape(-1),
-                        "tr": r.index.tr.reshape(-1),
-                        "spot": r.index.spot.reshape(-1),
+                        "path": np.repeat(sel.astype(np.int32), n),
+                        "date": np.tile(np.asarray(r.index.dates).astype("datetime64[ns]"), len(sel)),
+                        "er": r.index.er[sel].reshape(-1),
+                        "tr": r.index.tr[sel].reshape(-1),
+                        "spot": r.index.spot[sel].reshape(-1),
                     }
                 )
             )
         return pd.concat(frames, ignore_index=True)
 
-    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
-        """Write :meth:`to_frame` to Parquet (atomically), with the strategies in the metadata."""
-        table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
-        meta = {b"etfsim": pd.Series({r.strategy.name: r.strategy.describe() for r in self.results}).to_json().encode()}
+    def stats_frame(self) -> pd.DataFrame:
+        """Per-path statistics of every strategy: ``strategy, path`` and the METRICS columns."""
+        frame = pd.concat(
+            [r.stats.reset_index().assign(strategy=r.strategy.name) for r in self.results], ignore_index=True
+        )
+        return frame[["strategy", "path", *[c for c, _l, _f in METRICS]]]
+
+    def _write(self, frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        described = {r.strategy.name: r.strategy.describe() for r in self.results}
+        meta = {b"etfsim": pd.Series(described).to_json().encode()}
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
         with atomic_path(path) as tmp:
             pq.write_table(table, tmp, compression="zstd")
         return Path(path)
+
+    def to_parquet(self, path: str | os.PathLike[str], paths: Sequence[int] | None = None) -> Path:
+        """Write :meth:`to_frame` to Parquet (atomically), with the strategies in the metadata."""
+        return self._write(self.to_frame(paths), path)
+
+    def stats_to_parquet(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`stats_frame` to Parquet (atomically)."""
+        return self._write(self.stats_frame(), path)
 
 
 def _strategies_dir() -> Path | None:

@@ -39,6 +39,7 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
         "seed": ((int,), "an integer"),
         "measure": ((str,), "'real' or 'risk_neutral'"),
         "chunk_size": ((int,), "an integer"),
+        "collateral_rate": (_NUM, "a number (a fraction per year, 0.04 = 4%)"),
     },
     "model": {
         "name": ((str,), "a model name"),
@@ -117,6 +118,7 @@ class Scenario:
     paths: int
     seed: int
     measure: str
+    collateral_rate: float = 0.0
     source: str = "built-in"
 
     def _kw(self, paths: int | None, seed: int | None) -> dict[str, Any]:
@@ -178,6 +180,15 @@ def _check_section(where: str, section: str, table: object, schema: dict[str, tu
                 f"{where}: [{section}] {key} must be {label}, got {type(value).__name__} {value!r}"
             )
     return dict(table)
+
+
+def _collateral(where: str, value: float) -> float:
+    rate = float(value)
+    if not -0.2 < rate < 0.5:
+        raise ScenarioError(
+            f"{where}: [simulation] collateral_rate must be a fraction per year (0.04 for 4%), got {value}"
+        )
+    return rate
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -292,5 +303,6 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         paths=int(sim.get("paths", 1000)),
         seed=int(sim.get("seed", 0)),
         measure=str(sim.get("measure", "real")),
+        collateral_rate=_collateral(where, sim.get("collateral_rate", 0.0)),
         source=str(p) if path is not None else "built-in",
     )

@@ -101,13 +101,14 @@ def _day(d: np.datetime64) -> str:
 def test_run_writes_curves_and_prints_the_summary(etfsim: Etfsim, tmp_path: Path, default: Scenario) -> None:
     out_dir = tmp_path / "out"
     stdout = _ok(etfsim(["run", "--paths", "20", "--out-dir", out_dir]))
-    target = out_dir / "curves.parquet"
-    curve = FuturesCurve.read_parquet(str(target))
-    assert curve.n_paths == 20
-    assert curve.metadata["seed"] == default.seed == 20260401
-    assert curve.metadata["scenario"] == "compute_default"
-    assert curve.metadata["model"] == "schwartz-smith"
-    # the summary table describes the file it wrote
+    curve = default.simulate(paths=20)  # what run simulates, recomputed in process
+    headline = FuturesCurve.read_parquet(str(out_dir / "curve_headline.parquet"))
+    assert headline.n_paths == 1
+    np.testing.assert_array_equal(headline.prices[0], curve.prices[0])
+    assert headline.metadata["seed"] == default.seed == 20260401
+    assert headline.metadata["scenario"] == "compute_default"
+    assert headline.metadata["model"] == "schwartz-smith"
+    # the summary table describes the curve it simulated
     assert "compute_default" in stdout
     assert re.search(_cell("paths x dates x depth", f"20 x {curve.n_dates:,} x 24"), stdout)
     assert re.search(_cell("horizon", f"{_day(curve.dates[0])} to {_day(curve.dates[-1])}"), stdout)
@@ -117,9 +118,21 @@ def test_run_writes_curves_and_prints_the_summary(etfsim: Etfsim, tmp_path: Path
     p5, p50, p95 = np.percentile(curve.spot[:, -1], [5, 50, 95])
     assert f"{p5:,.2f} / {p50:,.2f} / {p95:,.2f}" in stdout
     state = curve.term_structure_state()
-    assert re.search(_cell("days in contango (F1 > F0)", f"{state['contango']:.1%}"), stdout)
-    assert re.search(_cell("days in backwardation", f"{state['backwardation']:.1%}"), stdout)
-    assert f"wrote {target}" in stdout
+    assert re.search(_cell("path-days in contango (F1 > F0)", f"{state['contango']:.1%}"), stdout)
+    assert re.search(_cell("path-days in backwardation", f"{state['backwardation']:.1%}"), stdout)
+    # every standard strategy is back-tested on every path, and its statistics are written
+    stats = pd.read_parquet(out_dir / "strategy_stats.parquet")
+    names = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "strategies").glob("*.toml"))
+    assert sorted(stats["strategy"].unique()) == names
+    assert len(stats) == 20 * len(names)
+    for name in names:
+        assert name in stdout
+    gsci = stats[stats["strategy"] == "gsci"]
+    assert f"{gsci['er_return'].mean():+.2%}" in stdout
+    headline_idx = pd.read_parquet(out_dir / "indices_headline.parquet")
+    assert set(headline_idx["path"]) == {0} and len(headline_idx) == len(names) * curve.n_dates
+    for name in ("curve_headline", "indices_headline", "strategy_stats"):
+        assert f"wrote {out_dir / name}.parquet" in stdout
 
 
 # -- curves simulate --------------------------------------------------------------------
@@ -268,7 +281,7 @@ BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
     "show a date before the curve": (lambda t, c: ["curves", "show", c, "--date", "2020-01-01"], "is before the curve starts"),
     "simulate a scenario with a typo": (
         lambda t, c: ["curves", "simulate", "--out", t / "o.parquet", "--scenario", _typo_scenario(t)],
-        "typo.toml: unknown key 'pathz' in [simulation]; valid keys: chunk_size, end, measure, paths, seed, start, years",
+        "typo.toml: unknown key 'pathz' in [simulation]; valid keys: chunk_size, collateral_rate, end, measure, paths, seed, start, years",
     ),
     "run a scenario with a typo": (
         lambda t, c: ["run", _typo_scenario(t), "--out-dir", t / "out"], "unknown key 'pathz' in [simulation]",
