@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +80,11 @@ class BacktestResult:
 
     def to_frame(self, paths: Sequence[int] | None = None) -> pd.DataFrame:
         """Long table of index levels: ``strategy, path, date, er, tr, spot`` (all paths or some)."""
+        if paths is not None:
+            wanted = np.asarray(paths).reshape(-1)
+            if wanted.size and (wanted.dtype.kind not in "iu" or ((wanted < 0) | (wanted >= self.n_paths)).any()):
+                # a negative index would silently pick a path from the end and label it -1
+                raise DataError(f"paths must be path numbers from 0 to {self.n_paths - 1}, got {list(paths)!r}")
         frames = []
         for r in self.results:
             sel = np.arange(r.index.er.shape[0]) if paths is None else np.asarray(paths, dtype=np.int64)
@@ -131,11 +136,16 @@ def _strategies_dir() -> Path | None:
     return None
 
 
+def _registry_strategy(name: str) -> Strategy:
+    # named by the registry name, not the rule's class name: gsci and bcom are both monthly_window rules
+    return replace(strategy_from_rule(make_rule(name)), name=name)
+
+
 def default_strategies() -> list[Strategy]:
     """The standard strategies: ``strategies/*.toml`` (in the working folder or the source tree)."""
     d = _strategies_dir()
     if d is None:
-        return [strategy_from_rule(make_rule(n)) for n in ("front_month", "gsci", "bcom", "constant_maturity")]
+        return [_registry_strategy(n) for n in ("front_month", "gsci", "bcom", "constant_maturity")]
     return [load_strategy(p) for p in sorted(d.glob("*.toml"))]
 
 
@@ -152,7 +162,7 @@ def resolve_strategy(item: Strategy | RollRule | str | os.PathLike[str]) -> Stra
     d = _strategies_dir()
     if d is not None and (d / f"{text}.toml").exists():
         return load_strategy(d / f"{text}.toml")
-    return strategy_from_rule(make_rule(text))
+    return _registry_strategy(text)
 
 
 def _contango_share(curve: FuturesCurve) -> np.ndarray:

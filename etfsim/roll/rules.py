@@ -351,7 +351,9 @@ class OptimumYield:
                 continue  # the curve starts inside the window: wait for next month
             before = rows[rows <= decision]
             self._hold(w, ids, held, before, invested, curve)
-            end_next = ends[1][decision]
+            # next month's window relative to *this* month: the decision close may fall in the previous
+            # month when the data lacks this month's first business days
+            end_next = ends[1][rows[0]]
             exp_d = exp[decision]
             held_exp = np.full(p, -1, dtype=np.int64)
             for s in range(k):

@@ -1,0 +1,318 @@
+"""Fund terms and investor demand: what turns an index into an ETF.
+
+An exchange-traded fund on futures holds the contracts its roll schedule
+names, whole contracts by default, with the rest of its assets in T-bills
+earning the collateral rate.  Its **NAV** is that cash plus the day's
+variation margin, less the expense ratio accrued on net assets (ACT/365).
+Shares trade on an exchange at a **market price** that can stray from NAV:
+authorised participants (APs) create shares (bringing cash, for which the fund
+buys futures) when the price is above NAV by more than their all-in cost, and
+redeem when it is below, in whole creation units.  When an exchange position
+limit or accountability level binds, creations stop and the premium is free to
+run (USO in April 2020, UNG in 2009).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from etfsim.exceptions import ConfigError, ScenarioError, UnknownNameError
+
+__all__ = ["LIMIT_RESPONSES", "FundConfig", "InvestorDemand", "load_fund"]
+
+LIMIT_RESPONSES = ("halt", "spread")
+"""What the issuer does when a position limit binds: halt creations, or spread into later months."""
+
+
+def _num(name: str, value: object, lo: float | None = None, hi: float | None = None, hint: str = "") -> float:
+    if isinstance(value, bool):
+        raise ConfigError(f"{name} must be a number{hint}, got {value!r}")
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name} must be a number{hint}, got {value!r}") from exc
+    if not math.isfinite(v):
+        raise ConfigError(f"{name} must be finite{hint}, got {value!r}")
+    if lo is not None and v < lo:
+        raise ConfigError(f"{name} must be >= {lo:g}{hint}, got {v:g}")
+    if hi is not None and v > hi:
+        raise ConfigError(f"{name} must be <= {hi:g}{hint}, got {v:g}")
+    return v
+
+
+@dataclass(frozen=True)
+class FundConfig:
+    """Terms of a futures ETF.
+
+    Parameters
+    ----------
+    nav_per_share : float
+        NAV per share at launch (dollars).
+    initial_shares : float
+        Shares outstanding at launch (a whole number of creation units is usual).
+    inception : str or None
+        Launch date; ``None`` launches on the schedule's first invested date.
+    expense_ratio : float
+        Management fee and expenses, a fraction per year (0.0075 = 0.75%),
+        accrued daily on the day's net assets, ACT/365.
+    collateral_rate : float or Series
+        91-day T-bill discount rate the cash earns (fraction per year), constant
+        or by date; the S&P GSCI T-bill formula (as the TR index).
+    initial_margin : float
+        Exchange initial margin per contract (dollars), reported; the T-bills
+        posted as margin keep earning interest.
+    creation_unit : int
+        Shares per creation unit.
+    creation_fee, redemption_fee : float
+        Dollars an AP pays the fund per unit created or redeemed.
+    commission : float
+        Dollars per contract traded.
+    half_spread_ticks : float
+        Half the bid-ask spread paid on each contract traded, in ticks.
+    impact_coefficient : float
+        Market impact: each contract costs ``impact_coefficient * F * multiplier
+        * (contracts traded / daily volume)``, so the impact cost grows with the
+        square of the trade.
+    daily_volume : float
+        Contracts traded a day in the front month; slot ``k`` trades
+        ``daily_volume * volume_decay**k``.
+    open_interest : float
+        Open interest of the front month; slot ``k`` has ``open_interest * volume_decay**k``.
+    volume_decay : float
+        Liquidity kept per month further out (0 < decay <= 1).
+    position_limit : float or None
+        Most contracts the fund may hold in one contract month.
+    all_months_limit : float or None
+        Most contracts across all months.
+    accountability_level : float or None
+        Contracts in one month above which the exchange may ask questions;
+        the issuer stops creating rather than cross it.
+    limit_response : {"halt", "spread"}
+        When a position limit binds: halt creations, or put the excess into the
+        next contract months (within their limits).
+    reverse_split_below : float or None
+        Reverse-split the shares when NAV per share falls below this (dollars).
+    reverse_split_ratio : int
+        Old shares per new share in a reverse split.
+    fractional_contracts : bool
+        Hold fractional contracts (an index-like ledger); default whole
+        contracts with the remainder in T-bills.
+    ap_capacity_units : int
+        Most creation or redemption units APs handle a day.
+    ap_spread : float
+        APs' own cost of an arbitrage trade, a fraction of the unit's value
+        (added to the fee to form the band the premium must exceed).
+    rebalance_band : float
+        Leave a contract's position alone while the drift from its target is
+        at most this fraction of all contracts held (rolls and flows always
+        trade); 0 rebalances to the target every day.
+    post_settlement_share : float
+        Share of each day's futures move that happens after the settlement
+        price that strikes NAV and before the ETF's close, so the market price
+        sees it a day before NAV does (0 to 1).
+    """
+
+    nav_per_share: float = 25.0
+    initial_shares: float = 4_000_000.0
+    inception: str | None = None
+    expense_ratio: float = 0.0075
+    collateral_rate: Any = 0.0
+    initial_margin: float = 0.0
+    creation_unit: int = 50_000
+    creation_fee: float = 500.0
+    redemption_fee: float = 500.0
+    commission: float = 1.0
+    half_spread_ticks: float = 0.5
+    impact_coefficient: float = 0.0
+    daily_volume: float = 20_000.0
+    open_interest: float = 200_000.0
+    volume_decay: float = 0.8
+    position_limit: float | None = None
+    all_months_limit: float | None = None
+    accountability_level: float | None = None
+    limit_response: str = "halt"
+    reverse_split_below: float | None = None
+    reverse_split_ratio: int = 4
+    fractional_contracts: bool = False
+    ap_capacity_units: int = 50
+    ap_spread: float = 0.0005
+    post_settlement_share: float = 0.0
+    rebalance_band: float = 0.0
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "nav_per_share", _num("nav_per_share", self.nav_per_share, 1e-6, hint=" (dollars per share at launch)"))
+        set_(self, "initial_shares", _num("initial_shares", self.initial_shares, 1.0, hint=" (shares at launch)"))
+        er = _num("expense_ratio", self.expense_ratio, 0.0, hint=" (a fraction per year)")
+        if er > 0.05:
+            raise ConfigError(
+                f"expense_ratio must be between 0 and 0.05 (a fraction per year), got {self.expense_ratio}; "
+                f"did you give a percentage? write {er / 100:g} for {er:g}%"
+            )
+        set_(self, "expense_ratio", er)
+        if isinstance(self.collateral_rate, pd.Series):
+            vals = pd.to_numeric(self.collateral_rate, errors="coerce").to_numpy(dtype=float)
+            if np.nanmax(np.abs(vals), initial=0.0) >= 1.0:
+                raise ConfigError("collateral_rate must be a fraction per year (0.04 for 4%), not a percentage")
+        else:
+            rate = _num("collateral_rate", self.collateral_rate, hint=" (a fraction per year)")
+            if abs(rate) >= 0.5:
+                raise ConfigError(
+                    f"collateral_rate must be a fraction per year (0.04 for 4%), got {rate:g}; did you give a percentage?"
+                )
+            set_(self, "collateral_rate", rate)
+        for name in ("initial_margin", "creation_fee", "redemption_fee", "commission", "half_spread_ticks",
+                     "impact_coefficient", "ap_spread"):
+            set_(self, name, _num(name, getattr(self, name), 0.0, hint=" (must not be negative)"))
+        cu = self.creation_unit
+        if isinstance(cu, bool) or not isinstance(cu, (int, np.integer)) or cu <= 0:
+            raise ConfigError(f"creation_unit must be a positive whole number of shares, got {cu!r}")
+        for name in ("daily_volume", "open_interest"):
+            v = _num(name, getattr(self, name), hint=" (contracts)")
+            if v <= 0:
+                raise ConfigError(f"{name} must be > 0 contracts, got {v:g}")
+            set_(self, name, v)
+        set_(self, "volume_decay", _num("volume_decay", self.volume_decay, hint=" (between 0 and 1)"))
+        if not 0 < self.volume_decay <= 1:
+            raise ConfigError(f"volume_decay must be in (0, 1], got {self.volume_decay:g}")
+        for name in ("position_limit", "all_months_limit", "accountability_level", "reverse_split_below"):
+            v = getattr(self, name)
+            if v is not None:
+                v = _num(name, v, hint="")
+                if v <= 0:
+                    raise ConfigError(f"{name} must be > 0 or left out, got {v:g}")
+                set_(self, name, v)
+        if self.limit_response not in LIMIT_RESPONSES:
+            raise UnknownNameError("limit response", str(self.limit_response), LIMIT_RESPONSES)
+        r = self.reverse_split_ratio
+        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 2:
+            raise ConfigError(f"reverse_split_ratio must be a whole number >= 2, got {r!r}")
+        cap = self.ap_capacity_units
+        if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or cap < 0:
+            raise ConfigError(f"ap_capacity_units must be a whole number >= 0, got {cap!r}")
+        set_(self, "post_settlement_share", _num("post_settlement_share", self.post_settlement_share, 0.0, 1.0))
+        set_(self, "rebalance_band", _num("rebalance_band", self.rebalance_band, 0.0, 0.5, " (a fraction of contracts held)"))
+        if self.inception is not None:
+            try:
+                set_(self, "inception", str(np.datetime64(str(self.inception), "D")))
+            except ValueError as exc:
+                raise ConfigError(f"inception must be a date like 2026-04-01, got {self.inception!r}") from exc
+
+    def check_limits(self, multiplier: float, price: float) -> None:
+        """Refuse limits smaller than the contracts of one creation unit at ``price``.
+
+        Raises
+        ------
+        ConfigError
+            If a limit could not hold even one creation unit's futures.
+        """
+        unit_contracts = self.creation_unit * self.nav_per_share / (price * multiplier)
+        for name in ("position_limit", "all_months_limit", "accountability_level"):
+            v = getattr(self, name)
+            if v is not None and v < unit_contracts:
+                raise ConfigError(
+                    f"{name} ({v:,.0f} contracts) is below one creation unit's futures "
+                    f"({unit_contracts:,.1f} contracts at launch); raise it or shrink creation_unit"
+                )
+
+    def with_(self, **changes: Any) -> FundConfig:
+        """A copy with some terms changed."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class InvestorDemand:
+    """Net investor demand for the shares, which pushes the market price away from NAV.
+
+    Each day's demand, a fraction of net assets (positive = buying), is
+    ``mean + chase * (fund return over the last chase_window days) + volatility * z``.
+    Before APs act, the premium is ``persistence * premium(t-1) + impact * demand``;
+    each unit created (redeemed) absorbs ``impact * unit value / NAV`` of it.
+
+    Parameters
+    ----------
+    mean : float
+        Mean daily demand as a fraction of NAV.
+    volatility : float
+        Standard deviation of the daily demand shock.
+    chase : float
+        Sensitivity of demand to the trailing return (return chasing).
+    chase_window : int
+        Business days of the trailing return.
+    persistence : float
+        Share of yesterday's premium still there today without arbitrage (0 to 1).
+    impact : float
+        Premium per unit of unmet demand (1.0: demand of 1% of NAV moves the price 1%).
+    seed : int
+        Seed of the demand shocks (path ``i`` uses its own child stream).
+    """
+
+    mean: float = 0.0
+    volatility: float = 0.002
+    chase: float = 0.0
+    chase_window: int = 20
+    persistence: float = 0.5
+    impact: float = 1.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mean", _num("demand mean", self.mean))
+        object.__setattr__(self, "volatility", _num("demand volatility", self.volatility, 0.0))
+        object.__setattr__(self, "chase", _num("demand chase", self.chase))
+        object.__setattr__(self, "persistence", _num("demand persistence", self.persistence, 0.0, 1.0))
+        object.__setattr__(self, "impact", _num("demand impact", self.impact, 0.0))
+        w = self.chase_window
+        if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1:
+            raise ConfigError(f"demand chase_window must be a whole number of days >= 1, got {w!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise ConfigError(f"demand seed must be a non-negative integer, got {self.seed!r}")
+
+
+_FUND_KEYS = {f.name for f in fields(FundConfig)}
+_DEMAND_KEYS = {f.name for f in fields(InvestorDemand)}
+
+
+def load_fund(path: str | Path) -> tuple[FundConfig, InvestorDemand | None]:
+    """Read fund terms (``[fund]``) and optional investor demand (``[demand]``) from TOML.
+
+    Raises
+    ------
+    ScenarioError
+        Missing file, invalid TOML, unknown section or key (the valid ones are listed).
+    ConfigError
+        A value out of range (named, with the fix).
+    """
+    p = Path(path)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ScenarioError(f"fund file {p} does not exist; see funds/ for examples") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{p.name} is not valid TOML: {exc}") from exc
+    unknown = sorted(set(raw) - {"fund", "demand"})
+    if unknown:
+        raise ScenarioError(f"{p.name}: unknown section [{unknown[0]}]; valid sections: fund, demand")
+    fund_tab = raw.get("fund", {})
+    bad = sorted(set(fund_tab) - _FUND_KEYS)
+    if bad:
+        raise ScenarioError(f"{p.name}: unknown key {bad[0]!r} in [fund]; valid keys: {', '.join(sorted(_FUND_KEYS))}")
+    demand_tab = raw.get("demand")
+    if demand_tab is not None:
+        bad = sorted(set(demand_tab) - _DEMAND_KEYS)
+        if bad:
+            raise ScenarioError(
+                f"{p.name}: unknown key {bad[0]!r} in [demand]; valid keys: {', '.join(sorted(_DEMAND_KEYS))}"
+            )
+    try:
+        config = FundConfig(**fund_tab)
+        demand = None if demand_tab is None else InvestorDemand(**demand_tab)
+    except ConfigError as exc:
+        raise type(exc)(f"{p.name}: {exc}") from exc
+    return config, demand
