@@ -1,0 +1,221 @@
+"""The stock-ETF twin: an ordinary physically replicating equity ETF, for comparison.
+
+The twin holds a basket of stocks directly.  Authorised participants create
+and redeem **in kind** (they deliver or take the basket), so flows cost the
+fund nothing and realise no gains; the stocks pay dividends; nothing rolls.
+The same premium/discount machinery as the futures fund applies, with its
+own (usually smaller) arbitrage cost.  The basket can share the compute theme:
+each stock's return loads on the compute spot's log return with
+``compute_beta``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+from etfsim._random import path_generators
+from etfsim.exceptions import ConfigError
+from etfsim.fund.config import InvestorDemand, _num
+
+__all__ = ["StockBasket", "StockFundConfig", "StockFundResult", "simulate_stock_fund"]
+
+
+@dataclass(frozen=True)
+class StockBasket:
+    """A synthetic basket of correlated stocks with quarterly dividends.
+
+    Parameters
+    ----------
+    n_stocks : int
+        Stocks in the basket (held in equal weights at launch, then bought and held).
+    expected_return : float
+        Expected total return per year of each stock (price drift plus dividends).
+    volatility : float
+        Each stock's volatility per sqrt(year).
+    correlation : float
+        Pairwise correlation through one market factor (0 to 1).
+    dividend_yield : float
+        Dividends per year as a fraction of price, paid quarterly.
+    compute_beta : float
+        Loading of each stock's log return on the compute spot's log return
+        (0: no link to the futures fund's theme).
+    seed : int
+        Seed of the basket's draws (path ``i`` uses its own child stream).
+    """
+
+    n_stocks: int = 25
+    expected_return: float = 0.08
+    volatility: float = 0.30
+    correlation: float = 0.35
+    dividend_yield: float = 0.012
+    compute_beta: float = 0.0
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        n = self.n_stocks
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ConfigError(f"n_stocks must be a whole number >= 1, got {n!r}")
+        object.__setattr__(self, "expected_return", _num("expected_return", self.expected_return, -0.5, 1.0))
+        object.__setattr__(self, "volatility", _num("volatility", self.volatility, 0.0, 3.0))
+        object.__setattr__(self, "correlation", _num("correlation", self.correlation, 0.0, 1.0))
+        object.__setattr__(self, "dividend_yield", _num("dividend_yield", self.dividend_yield, 0.0, 0.2))
+        object.__setattr__(self, "compute_beta", _num("compute_beta", self.compute_beta, -5.0, 5.0))
+
+    def simulate(self, dates: np.ndarray, paths: int, spot: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Prices ``(paths, dates, stocks)`` (100 at the start) and dividends paid per share on each date.
+
+        Log returns over a step of ``dt`` years: ``(mu - q - sigma^2/2) dt + sigma sqrt(dt) (sqrt(rho) M +
+        sqrt(1 - rho) e_i) + beta * (compute spot log return)``; a dividend of ``q / 4`` of the price is
+        paid on every 63rd business day (the price drops by it).
+        """
+        d = np.asarray(dates).astype("datetime64[D]")
+        n = len(d)
+        dt = np.diff(d).astype(np.int64) / 365.0
+        q = self.dividend_yield
+        mu, sig, rho = self.expected_return, self.volatility, self.correlation
+        prices = np.empty((paths, n, self.n_stocks))
+        divs = np.zeros((paths, n, self.n_stocks))
+        pay = np.zeros(n, dtype=bool)
+        pay[63::63] = True
+        link = np.zeros((paths, n - 1))
+        if spot is not None and self.compute_beta != 0.0:
+            s = np.asarray(spot, dtype=float)
+            link = self.compute_beta * np.diff(np.log(np.broadcast_to(s, (paths, n))), axis=1)
+        for i, g in enumerate(path_generators(self.seed, range(paths))):
+            m = g.standard_normal((n - 1, 1))
+            e = g.standard_normal((n - 1, self.n_stocks))
+            shock = math.sqrt(rho) * m + math.sqrt(1.0 - rho) * e
+            step = (mu - q - 0.5 * sig * sig) * dt[:, None] + sig * np.sqrt(dt)[:, None] * shock + link[i][:, None]
+            # the price index without dividends; on a payment date the price drops by the dividend
+            level = 100.0 * np.exp(np.vstack([np.zeros((1, self.n_stocks)), np.cumsum(step, axis=0)]))
+            paid = np.where(pay[:, None], q / 4.0, 0.0)
+            cum_drop = np.cumprod(1.0 - paid, axis=0)
+            prices[i] = level * cum_drop
+            before_drop = np.vstack([np.ones((1, 1)), cum_drop[:-1]])
+            divs[i] = paid * level * before_drop
+        return prices, divs
+
+
+@dataclass(frozen=True)
+class StockFundConfig:
+    """Terms of the stock-ETF twin (in-kind creations and redemptions)."""
+
+    nav_per_share: float = 25.0
+    initial_shares: float = 4_000_000.0
+    expense_ratio: float = 0.0020
+    creation_unit: int = 50_000
+    creation_fee: float = 250.0
+    redemption_fee: float = 250.0
+    ap_spread: float = 0.0002
+    ap_capacity_units: int = 200
+
+    def __post_init__(self) -> None:
+        er = _num("expense_ratio", self.expense_ratio, 0.0)
+        if er > 0.05:
+            raise ConfigError(
+                f"expense_ratio must be between 0 and 0.05 (a fraction per year), got {er}; did you give a percentage?"
+            )
+        for name in ("nav_per_share", "initial_shares"):
+            if _num(name, getattr(self, name)) <= 0:
+                raise ConfigError(f"{name} must be > 0")
+        for name in ("creation_fee", "redemption_fee", "ap_spread"):
+            _num(name, getattr(self, name), 0.0)
+        if isinstance(self.creation_unit, bool) or not isinstance(self.creation_unit, (int, np.integer)) or self.creation_unit <= 0:
+            raise ConfigError(f"creation_unit must be a positive whole number of shares, got {self.creation_unit!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class StockFundResult:
+    """The stock twin's NAV, market price, flows and its basket index, ``(paths, dates)``."""
+
+    dates: np.ndarray
+    nav_per_share: np.ndarray
+    shares: np.ndarray
+    premium: np.ndarray
+    creations: np.ndarray
+    redemptions: np.ndarray
+    fees: np.ndarray
+    index_tr: np.ndarray  # the basket's total return (dividends reinvested), 100 at the start
+    dividend_yield_paid: np.ndarray  # dividends of the day as a fraction of NAV
+
+    @property
+    def nav(self) -> np.ndarray:
+        return self.nav_per_share * self.shares
+
+    @property
+    def market_price(self) -> np.ndarray:
+        return self.nav_per_share * (1.0 + self.premium)
+
+
+def simulate_stock_fund(
+    basket: StockBasket,
+    dates: np.ndarray,
+    paths: int,
+    config: StockFundConfig | None = None,
+    flows: InvestorDemand | None = None,
+    spot: np.ndarray | None = None,
+) -> StockFundResult:
+    """Run the stock-ETF twin on a simulated basket.
+
+    NAV per share grows with the basket's total return (dividends reinvested)
+    less the expense ratio accrued on the day's net assets; creations and
+    redemptions are in kind at NAV, so they change the shares and not NAV per
+    share.  The premium follows the same demand dynamics and AP band as the
+    futures fund.
+    """
+    cfg = StockFundConfig() if config is None else config
+    prices, divs = basket.simulate(dates, paths, spot)
+    d = np.asarray(dates).astype("datetime64[D]")
+    n = len(d)
+    # equal weights at launch, bought and held, dividends reinvested in the same stock
+    stock_tr = np.ones_like(prices)
+    growth = (prices[:, 1:] + divs[:, 1:]) / prices[:, :-1]
+    stock_tr[:, 1:] = np.cumprod(growth, axis=1)
+    basket_tr = 100.0 * stock_tr.mean(axis=2)
+    ratio = basket_tr[:, 1:] / basket_tr[:, :-1]
+    days = np.diff(d).astype(np.int64)
+    x = cfg.expense_ratio * days / 365.0
+    navps = np.empty((paths, n))
+    navps[:, 0] = cfg.nav_per_share
+    navps[:, 1:] = cfg.nav_per_share * np.cumprod(ratio / (1.0 + x)[None, :], axis=1)
+    fees = np.zeros((paths, n))
+    fees_frac = x / (1.0 + x)
+    shares = np.empty((paths, n))
+    shares[:, 0] = cfg.initial_shares
+    premium = np.zeros((paths, n))
+    created = np.zeros((paths, n))
+    redeemed = np.zeros((paths, n))
+    demand = flows or InvestorDemand(volatility=0.0)
+    shocks = np.zeros((paths, n))
+    if flows is not None:
+        for i, g in enumerate(path_generators(flows.seed + 7919, range(paths))):  # its own stream, apart from the futures fund's
+            shocks[i] = flows.mean + flows.volatility * g.standard_normal(n)
+    cu = float(cfg.creation_unit)
+    for t in range(1, n):
+        nav_pre = navps[:, t] * shares[:, t - 1]
+        fees[:, t] = navps[:, t - 1] * ratio[:, t - 1] * shares[:, t - 1] * fees_frac[t - 1]
+        trail = np.zeros(paths)
+        if demand.chase and t - demand.chase_window >= 0:
+            trail = navps[:, t - 1] / navps[:, t - demand.chase_window] - 1.0
+        p_star = demand.persistence * premium[:, t - 1] + demand.impact * (shocks[:, t] + demand.chase * trail)
+        unit_value = cu * navps[:, t]
+        absorb = demand.impact * unit_value / nav_pre
+        band_c = cfg.creation_fee / unit_value + cfg.ap_spread
+        band_r = cfg.redemption_fee / unit_value + cfg.ap_spread
+        up = np.where(p_star > band_c, np.minimum(np.ceil((p_star - band_c) / absorb), cfg.ap_capacity_units), 0.0)
+        most = np.maximum(np.floor(shares[:, t - 1] / cu) - 1.0, 0.0)
+        down = np.where(p_star < -band_r, np.minimum(np.ceil((-band_r - p_star) / absorb), cfg.ap_capacity_units), 0.0)
+        down = np.minimum(down, most)
+        premium[:, t] = p_star - (up - down) * absorb
+        created[:, t] = up
+        redeemed[:, t] = down
+        shares[:, t] = shares[:, t - 1] + (up - down) * cu
+    div_frac = np.zeros((paths, n))
+    div_frac[:, 1:] = (divs[:, 1:] / prices[:, :-1] * (stock_tr[:, :-1] / stock_tr[:, :-1].sum(axis=2, keepdims=True))).sum(axis=2)
+    return StockFundResult(d, navps, shares, premium, created, redeemed, fees, basket_tr, div_frac)
+
+
