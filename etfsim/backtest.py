@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,14 +45,30 @@ METRICS: tuple[tuple[str, str, str], ...] = (
 percentage, ``int`` a count; ``term_structure`` and ``spot`` are log returns per year."""
 
 
+FUND_METRICS: tuple[tuple[str, str, str], ...] = (
+    ("nav_return", "NAV return / yr", "pct"),
+    ("index_tr_return", "index TR / yr", "pct"),
+    ("tracking_difference", "tracking diff. / yr", "pct"),
+    ("tracking_error", "tracking error", "share"),
+    ("premium_days_per_year", "premium days / yr", "num"),
+    ("discount_days_per_year", "discount days / yr", "num"),
+    ("max_premium", "largest premium", "pct"),
+    ("costs_per_year", "costs / yr", "share"),
+    ("halted_days", "halted days", "int"),
+)
+"""(column, label, format) rows of the fund table."""
+
+
 @dataclass(frozen=True)
 class StrategyResult:
-    """One strategy's schedule, index and per-path statistics."""
+    """One strategy's schedule, index and per-path statistics (and its fund, when run with one)."""
 
     strategy: Strategy
     schedule: RollSchedule
     index: IndexResult
     stats: pd.DataFrame  # one row per path, columns of METRICS
+    fund: Any = None  # FundResult
+    fund_stats: pd.DataFrame | None = None  # one row per path, columns of FUND_METRICS
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,15 @@ class BacktestResult:
                     lo, hi = (np.percentile(finite, [5, 95]) if finite.size else (np.nan, np.nan))
                     row[f"{col}_p5"], row[f"{col}_p95"] = float(lo), float(hi)
             rows[r.strategy.name] = row
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def fund_table(self) -> pd.DataFrame:
+        """Rows: strategies run with a fund; columns: FUND_METRICS means across paths."""
+        rows = {}
+        for r in self.results:
+            if r.fund_stats is None:
+                continue
+            rows[r.strategy.name] = {c: float(np.nanmean(r.fund_stats[c].to_numpy(dtype=float))) for c, _l, _f in FUND_METRICS}
         return pd.DataFrame.from_dict(rows, orient="index")
 
     def to_frame(self, paths: Sequence[int] | None = None) -> pd.DataFrame:
@@ -195,12 +221,37 @@ def _stats(curve: FuturesCurve, schedule: RollSchedule, index: IndexResult) -> p
     )
 
 
+def _fund_stats(res: Any) -> pd.DataFrame:
+    from etfsim.fund.metrics import fund_metrics
+
+    m = fund_metrics(res)
+    d = np.asarray(res.dates).astype("datetime64[D]")
+    years = float((d[-1] - d[res.start]).astype(np.int64)) / 365.0
+    return pd.DataFrame(
+        {
+            "nav_return": m["nav_return"],
+            "index_tr_return": m["index_tr_return"],
+            "tracking_difference": m["tracking_difference"],
+            "tracking_error": m["tracking_error"],
+            "premium_days_per_year": m["days_premium"] / years,
+            "discount_days_per_year": m["days_discount"] / years,
+            "max_premium": m["max_premium"],
+            "costs_per_year": (m["fees"] + m["trading_costs"] + m["impact_costs"]) / m["nav_start"] / years,
+            "halted_days": m["halted_days"],
+        }
+    )
+
+
 def backtest(
     curve: FuturesCurve,
     strategies: Sequence[Strategy | RollRule | str | os.PathLike[str]] | None = None,
     collateral_rate: float | pd.Series = 0.0,
     missing: str = "raise",
     progress: Callable[[int, int], None] | None = None,
+    fund: Any = None,
+    demand: Any = None,
+    use_strategy_funds: bool = False,
+    contract: Any = None,
 ) -> BacktestResult:
     """Run each strategy's roll rule on ``curve`` and compute its indices and statistics.
 
@@ -217,6 +268,14 @@ def backtest(
         How the index treats a held contract with no print.
     progress : callable, optional
         ``progress(done, total)`` after each strategy.
+    fund : FundConfig, optional
+        Run every strategy as an ETF with these terms (and ``demand``).
+    demand : InvestorDemand, optional
+        Investor demand for ``fund``.
+    use_strategy_funds : bool
+        Run the strategies whose files carry a ``[fund]`` section with their own terms.
+    contract : ContractSpec, optional
+        Contract terms for the fund when the curve does not carry them.
     """
     items = default_strategies() if strategies is None else [resolve_strategy(s) for s in strategies]
     if not items:
@@ -228,7 +287,15 @@ def backtest(
     for i, strat in enumerate(items):
         schedule = roll_schedule(curve, strat.rule)
         index = compute_index(curve, schedule, collateral_rate=collateral_rate, missing=missing)
-        results.append(StrategyResult(strat, schedule, index, _stats(curve, schedule, index)))
+        fund_result = fund_stats = None
+        terms = fund if fund is not None else (strat.fund if use_strategy_funds else None)
+        if terms is not None:
+            from etfsim.fund.engine import simulate_fund
+
+            flows = demand if fund is not None else strat.demand
+            fund_result = simulate_fund(curve, schedule, terms, flows=flows, contract=contract)
+            fund_stats = _fund_stats(fund_result)
+        results.append(StrategyResult(strat, schedule, index, _stats(curve, schedule, index), fund_result, fund_stats))
         if progress is not None:
             progress(i + 1, len(items))
     src = str(curve.metadata.get("scenario") or curve.metadata.get("model") or curve.metadata.get("source") or "curve")

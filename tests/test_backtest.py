@@ -11,6 +11,7 @@ checked against the settlements of April 2020 and over 2011-2020.
 from __future__ import annotations
 
 import dataclasses
+import io
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError, UnknownNameError
 from etfsim.roll import FrontMonth, MonthlyWindow
 from etfsim.roll.rules import roll_schedule
-from etfsim.roll.strategy import Strategy, load_strategy
+from etfsim.roll.strategy import load_strategy
 
 REPO = Path(__file__).resolve().parents[1]
 STRATEGIES = REPO / "strategies"
@@ -78,8 +79,9 @@ def _er_from_holdings(curve: FuturesCurve, r: StrategyResult, path: int) -> np.n
     w = _holdings_by_contract(r, path)
     f = _prices_by_contract(curve, path).reindex(index=w.index, columns=w.columns)
     q = w.shift(1)  # quantities fixed at the previous close
-    num = (q * f).sum(axis=1, min_count=1)
-    den = (q * f.shift(1)).sum(axis=1, min_count=1)
+    # contracts not held contribute nothing, even without a print; a held one without a print gives NaN
+    num = (q * f).where(q > 0, 0.0).sum(axis=1, skipna=False)
+    den = (q * f.shift(1)).where(q > 0, 0.0).sum(axis=1, skipna=False)
     start = int(np.argmax(r.schedule.invested))
     er = np.full(len(w), np.nan)
     er[start] = 100.0
@@ -303,7 +305,7 @@ def test_parquet_round_trips(result: BacktestResult, tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(pd.read_parquet(stats), result.stats_frame())
     # the strategies travel with the numbers
     meta = pq.read_schema(stats).metadata[b"etfsim"].decode()
-    described = pd.read_json(__import__("io").StringIO(meta), typ="series")
+    described = pd.read_json(io.StringIO(meta), typ="series")
     assert described["gsci"] == load_strategy(STRATEGIES / "gsci.toml").description
     assert sorted(described.index) == sorted(r.strategy.name for r in result.results)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["levels.parquet", "stats.parquet"]  # no temporaries

@@ -17,6 +17,8 @@ def _fmt(value: float, kind: str) -> str:
         return "n/a"
     if kind == "int":
         return f"{value:,.0f}"
+    if kind == "num":
+        return f"{value:,.1f}"
     if kind == "pct":
         return f"{value:+.2%}"
     return f"{value:.2%}" if kind == "share" else f"{value:.4g}"
@@ -39,6 +41,17 @@ def render(result, collateral_rate: float) -> None:  # type: ignore[no-untyped-d
         main.add_row(str(name), *(_fmt(row[col], kind) for col, _label, kind in METRICS))
     console.print(main)
     console.print("term structure and spot are log returns per year; ER = spot + term structure, TR = ER + collateral")
+    fund_table = result.fund_table()
+    if not fund_table.empty:
+        from etfsim.backtest import FUND_METRICS
+
+        ft = Table(title="the fund: NAV, tracking and premium/discount" + (" (mean across paths)" if many else ""))
+        ft.add_column("strategy")
+        for _col, label, _kind in FUND_METRICS:
+            ft.add_column(label, justify="right")
+        for name, row in fund_table.iterrows():
+            ft.add_row(str(name), *(_fmt(row[col], kind) for col, _label, kind in FUND_METRICS))
+        console.print(ft)
     if many:
         rng = Table(title="5% - 95% range across paths (per year)")
         rng.add_column("strategy")
@@ -60,16 +73,61 @@ def backtest_cmd(
     collateral_rate: Annotated[float, typer.Option(help="91-day T-bill rate as a fraction (0.04 = 4%) for the TR index.")] = 0.0,
     missing: Annotated[str, typer.Option(help="A held contract with no print: raise or previous (use its last price).")] = "raise",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the index series to this Parquet file.")] = None,
+    fund: Annotated[Optional[Path], typer.Option("--fund", "-f", help="TOML with [fund] terms (and [demand]): run each strategy as an ETF.")] = None,
+    contract: Annotated[Optional[str], typer.Option(help="Built-in contract for a curve that does not name one (wti, henry-hub, vix, compute-h100).")] = None,
 ) -> None:
-    """Run roll strategies on a curve file and print their index statistics."""
+    """Run roll strategies on a curve file and print their index (and fund) statistics."""
     from etfsim.backtest import backtest, default_strategies, resolve_strategy
+    from etfsim.contracts.spec import get_contract
     from etfsim.curves.io import read_curve
+    from etfsim.fund.config import load_fund
 
+    terms, demand = load_fund(fund) if fund is not None else (None, None)
+    spec = get_contract(contract) if contract else None
     curve = read_curve(curves)
     items = [resolve_strategy(s) for s in strategy] if strategy else default_strategies()
     with progress_bar("backtesting", len(items)) as progress:
-        result = backtest(curve, items, collateral_rate=collateral_rate, missing=missing, progress=progress)
+        result = backtest(curve, items, collateral_rate=collateral_rate, missing=missing, progress=progress,
+                          fund=terms, demand=demand, contract=spec)
     render(result, collateral_rate)
     if out is not None:
         written = result.to_parquet(out)
         console.print(f"wrote {written}")
+
+
+@handles_errors
+def compare_cmd(
+    curves: Annotated[Path, typer.Option("--curves", "-c", help="Curve Parquet file.")],
+    strategy: Annotated[str, typer.Option("--strategy", "-s", help="Strategy TOML or name.")] = "compute_default",
+    fund: Annotated[Optional[Path], typer.Option("--fund", "-f", help="TOML with [fund] terms (default: the strategy's own, else defaults).")] = None,
+    compute_beta: Annotated[float, typer.Option(help="How much the stock basket moves with the compute spot (log beta).")] = 0.0,
+    contract: Annotated[Optional[str], typer.Option(help="Built-in contract for a curve that does not name one.")] = None,
+) -> None:
+    """The futures ETF against an ordinary stock ETF on the same horizon: returns, costs, premium, taxes."""
+    from etfsim.backtest import resolve_strategy
+    from etfsim.contracts.spec import get_contract
+    from etfsim.curves.io import read_curve
+    from etfsim.fund.compare import compare
+    from etfsim.fund.config import FundConfig, load_fund
+    from etfsim.fund.stock_twin import StockBasket
+    from etfsim.roll.rules import roll_schedule
+
+    strat = resolve_strategy(strategy)
+    terms, demand = load_fund(fund) if fund is not None else (strat.fund or FundConfig(), strat.demand)
+    curve = read_curve(curves)
+    if contract:
+        meta = dict(curve.metadata, contract=get_contract(contract).to_dict())
+        from etfsim.curves.curve import FuturesCurve
+
+        curve = FuturesCurve(curve.dates, curve.prices, curve.contracts, curve.expiries, curve.spot, curve.held, meta)
+    schedule = roll_schedule(curve, strat.rule)
+    result = compare(curve, schedule, terms, basket=StockBasket(compute_beta=compute_beta), flows=demand)
+    table = Table(title=f"{strat.name}: futures ETF vs stock ETF, {curve.n_paths:,} path(s)" + (" (means)" if curve.n_paths > 1 else ""))
+    table.add_column("measure")
+    table.add_column("futures ETF", justify="right")
+    table.add_column("stock ETF", justify="right")
+    for name, row in result.table.iterrows():
+        kind = "num" if "days" in str(name) else "pct"
+        table.add_row(str(name), _fmt(row["futures ETF"], kind), _fmt(row["stock ETF"], kind))
+    console.print(table)
+    console.print("after-tax: futures 60/40 marked to market yearly (section 1256); stock ETF gains deferred to the sale")

@@ -27,6 +27,7 @@ app = typer.Typer(
 )
 app.add_typer(curves_cli.app, name="curves")
 app.command("backtest")(backtest_cli.backtest_cmd)
+app.command("compare")(backtest_cli.compare_cmd)
 
 
 @app.command("run")

@@ -25,7 +25,7 @@ import pandas as pd
 
 from etfsim.exceptions import ConfigError, ScenarioError, UnknownNameError
 
-__all__ = ["LIMIT_RESPONSES", "FundConfig", "InvestorDemand", "load_fund"]
+__all__ = ["LIMIT_RESPONSES", "FundConfig", "InvestorDemand", "fund_from_tables", "load_fund"]
 
 LIMIT_RESPONSES = ("halt", "spread")
 """What the issuer does when a position limit binds: halt creations, or spread into later months."""
@@ -296,14 +296,23 @@ def load_fund(path: str | Path) -> tuple[FundConfig, InvestorDemand | None]:
         raise ScenarioError(f"fund file {p} does not exist; see funds/ for examples") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{p.name} is not valid TOML: {exc}") from exc
-    unknown = sorted(set(raw) - {"fund", "demand"})
+    # a strategy file may carry its fund terms, so its [strategy] and [roll] sections are allowed here
+    unknown = sorted(set(raw) - {"fund", "demand", "strategy", "roll"})
     if unknown:
         raise ScenarioError(f"{p.name}: unknown section [{unknown[0]}]; valid sections: fund, demand")
-    fund_tab = raw.get("fund", {})
+    if "fund" not in raw:
+        raise ScenarioError(f"{p.name} has no [fund] section; see strategies/compute_default.toml for an example")
+    return fund_from_tables(p.name, raw.get("fund", {}), raw.get("demand"))
+
+
+def fund_from_tables(
+    where: str, fund_tab: dict[str, Any], demand_tab: dict[str, Any] | None
+) -> tuple[FundConfig, InvestorDemand | None]:
+    """Build fund terms and demand from TOML tables; unknown keys are errors listing the valid ones."""
+    p = Path(where)
     bad = sorted(set(fund_tab) - _FUND_KEYS)
     if bad:
         raise ScenarioError(f"{p.name}: unknown key {bad[0]!r} in [fund]; valid keys: {', '.join(sorted(_FUND_KEYS))}")
-    demand_tab = raw.get("demand")
     if demand_tab is not None:
         bad = sorted(set(demand_tab) - _DEMAND_KEYS)
         if bad:

@@ -26,7 +26,7 @@ from etfsim.roll.rules import RULES, RollRule, make_rule
 
 __all__ = ["Strategy", "load_strategy"]
 
-_SECTIONS = {"strategy": {"name", "description"}, "roll": None}
+_SECTIONS = {"strategy": {"name", "description"}, "roll": None, "fund": None, "demand": None}
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class Strategy:
     description: str
     rule: RollRule
     source: str = ""
+    fund: Any = None  # FundConfig from a [fund] section, if the file has one
+    demand: Any = None  # InvestorDemand from a [demand] section
 
     def describe(self) -> str:
         """One sentence for tables and fact sheets."""
@@ -93,7 +95,15 @@ def load_strategy(path: str | Path) -> Strategy:
         rule = make_rule(name, **roll)
     except EtfsimError as exc:
         raise type(exc)(f"{where}: {exc}") from exc
-    return Strategy(name=str(meta.get("name", p.stem)), description=str(meta.get("description", "")), rule=rule, source=str(p))
+    fund = demand = None
+    if "fund" in raw or "demand" in raw:
+        from etfsim.fund.config import fund_from_tables
+
+        fund, demand = fund_from_tables(where, raw.get("fund", {}), raw.get("demand"))
+    return Strategy(
+        name=str(meta.get("name", p.stem)), description=str(meta.get("description", "")), rule=rule, source=str(p),
+        fund=fund, demand=demand,
+    )
 
 
 def strategy_from_rule(rule: RollRule, description: str = "") -> Strategy:
