@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -16,7 +18,14 @@ from etfsim.exceptions import EtfsimError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-console = Console()
+def _width() -> int | None:
+    """Wide tables in pipes and CI logs (rich would squeeze them to 80 columns); a terminal's own width."""
+    if "COLUMNS" in os.environ or sys.stdout.isatty():
+        return None
+    return 200
+
+
+console = Console(width=_width())
 err_console = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2

@@ -75,6 +75,8 @@ def backtest_cmd(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the index series to this Parquet file.")] = None,
     fund: Annotated[Optional[Path], typer.Option("--fund", "-f", help="TOML with [fund] terms (and [demand]): run each strategy as an ETF.")] = None,
     contract: Annotated[Optional[str], typer.Option(help="Built-in contract for a curve that does not name one (wti, henry-hub, vix, compute-h100).")] = None,
+    start: Annotated[Optional[str], typer.Option(help="First date to use, e.g. 2011-01-01 (real data with gaps early on).")] = None,
+    end: Annotated[Optional[str], typer.Option(help="Last date to use.")] = None,
 ) -> None:
     """Run roll strategies on a curve file and print their index (and fund) statistics."""
     from etfsim.backtest import backtest, default_strategies, resolve_strategy
@@ -85,6 +87,8 @@ def backtest_cmd(
     terms, demand = load_fund(fund) if fund is not None else (None, None)
     spec = get_contract(contract) if contract else None
     curve = read_curve(curves)
+    if start is not None or end is not None:
+        curve = curve.select(start=start, end=end)
     items = [resolve_strategy(s) for s in strategy] if strategy else default_strategies()
     with progress_bar("backtesting", len(items)) as progress:
         result = backtest(curve, items, collateral_rate=collateral_rate, missing=missing, progress=progress,
