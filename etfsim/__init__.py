@@ -22,6 +22,13 @@ from etfsim.exceptions import (
     UnknownNameError,
 )
 
+from etfsim.backtest import BacktestResult, backtest
+from etfsim.fund import FundConfig, FundResult, InvestorDemand, load_fund, simulate_fund
+from etfsim.fund.compare import Comparison, TaxAssumptions, compare
+from etfsim.fund.stock_twin import StockBasket, StockFundConfig
+from etfsim.index import IndexResult, back_adjust, compute_index, index_levels
+from etfsim.roll import RULES, RollSchedule, make_rule, roll_schedule
+from etfsim.roll.strategy import Strategy, load_strategy
 from etfsim.scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
@@ -29,31 +36,53 @@ __version__ = "0.1.0"
 __all__ = [
     "COMPUTE_H100",
     "HENRY_HUB",
+    "RULES",
     "VIX",
     "WTI",
+    "BacktestResult",
     "CalendarError",
     "CalibrationResult",
+    "Comparison",
     "ConfigError",
     "ContractSpec",
     "DataError",
     "EtfsimError",
     "FileFormatError",
+    "FundConfig",
+    "FundResult",
     "FuturesCurve",
+    "IndexResult",
+    "InvestorDemand",
     "Overlays",
     "Regime",
-    "SchwartzOneFactor",
-    "SchwartzSmith",
-    "iter_curve_chunks",
-    "simulate_curve",
+    "RollSchedule",
     "Scenario",
     "ScenarioError",
+    "SchwartzOneFactor",
+    "SchwartzSmith",
+    "StockBasket",
+    "StockFundConfig",
+    "Strategy",
+    "TaxAssumptions",
     "UnknownNameError",
-    "__version__",
+    "back_adjust",
+    "backtest",
     "calibrate",
+    "compare",
+    "compute_index",
     "get_contract",
+    "index_levels",
+    "iter_curve_chunks",
     "load_eia_wti",
+    "load_fund",
     "load_pysystemtrade",
     "load_real",
     "load_scenario",
+    "load_strategy",
+    "make_rule",
     "read_long_table",
+    "roll_schedule",
+    "simulate_curve",
+    "simulate_fund",
+    "__version__",
 ]

@@ -293,13 +293,21 @@ def load_fund(path: str | Path) -> tuple[FundConfig, InvestorDemand | None]:
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ScenarioError(f"fund file {p} does not exist; see funds/ for examples") from exc
+        raise ScenarioError(
+            f"fund file {p} does not exist; see strategies/compute_default.toml for an example"
+        ) from exc
+    except OSError as exc:  # a folder, no permission: one clear line, not a traceback
+        raise ScenarioError(f"cannot read fund file {p}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{p.name} is not a TOML text file (not UTF-8): {exc.reason}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{p.name} is not valid TOML: {exc}") from exc
     # a strategy file may carry its fund terms, so its [strategy] and [roll] sections are allowed here
     unknown = sorted(set(raw) - {"fund", "demand", "strategy", "roll"})
     if unknown:
-        raise ScenarioError(f"{p.name}: unknown section [{unknown[0]}]; valid sections: fund, demand")
+        raise ScenarioError(
+            f"{p.name}: unknown section [{unknown[0]}]; valid sections: fund, demand (and a strategy's strategy, roll)"
+        )
     if "fund" not in raw:
         raise ScenarioError(f"{p.name} has no [fund] section; see strategies/compute_default.toml for an example")
     return fund_from_tables(p.name, raw.get("fund", {}), raw.get("demand"))

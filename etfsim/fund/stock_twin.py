@@ -68,9 +68,11 @@ class StockBasket:
     def simulate(self, dates: np.ndarray, paths: int, spot: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Prices ``(paths, dates, stocks)`` (100 at the start) and dividends paid per share on each date.
 
-        Log returns over a step of ``dt`` years: ``(mu - q - sigma^2/2) dt + sigma sqrt(dt) (sqrt(rho) M +
-        sqrt(1 - rho) e_i) + beta * (compute spot log return)``; a dividend of ``q / 4`` of the price is
-        paid on every 63rd business day (the price drops by it).
+        The cum-dividend level's log return over a step of ``dt`` years is ``(mu - sigma^2/2) dt +
+        sigma sqrt(dt) (sqrt(rho) M + sqrt(1 - rho) e_i) + beta * (compute spot log return)``, so the
+        total return (dividends reinvested) grows at ``mu``; a dividend of ``q / 4`` of the price is paid
+        on every 63rd business day and the price drops by it, so the price itself drifts at about
+        ``mu - q - sigma^2/2`` in logs.
         """
         d = np.asarray(dates).astype("datetime64[D]")
         n = len(d)
@@ -89,7 +91,9 @@ class StockBasket:
             m = g.standard_normal((n - 1, 1))
             e = g.standard_normal((n - 1, self.n_stocks))
             shock = math.sqrt(rho) * m + math.sqrt(1.0 - rho) * e
-            step = (mu - q - 0.5 * sig * sig) * dt[:, None] + sig * np.sqrt(dt)[:, None] * shock + link[i][:, None]
+            # the dividend comes out of the price through the drops below, not through the drift as well:
+            # subtracting q here too would count it twice (total return mu - q, price drift mu - 2q)
+            step = (mu - 0.5 * sig * sig) * dt[:, None] + sig * np.sqrt(dt)[:, None] * shock + link[i][:, None]
             # the price index without dividends; on a payment date the price drops by the dividend
             level = 100.0 * np.exp(np.vstack([np.zeros((1, self.n_stocks)), np.cumsum(step, axis=0)]))
             paid = np.where(pay[:, None], q / 4.0, 0.0)
