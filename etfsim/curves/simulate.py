@@ -26,6 +26,7 @@ from etfsim.contracts.calendars import act365_year_fractions, business_days, to_
 from etfsim.contracts.spec import COMPUTE_H100, ContractSpec, Listing
 from etfsim.curves import kernels
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.model_curve import ModelCurve
 from etfsim.exceptions import CalendarError, ConfigError
 
 if TYPE_CHECKING:
@@ -242,8 +243,13 @@ def iter_curve_chunks(
     regime0: int | str = 0,
     chunk_size: int = 1000,
     progress: Progress | None = None,
+    lazy_prices: bool = False,
 ) -> Iterator[FuturesCurve]:
-    """Yield the simulated curve chunk by chunk of paths (same arguments as :func:`simulate_curve`)."""
+    """Yield the simulated curve chunk by chunk of paths (same arguments as :func:`simulate_curve`).
+
+    With ``lazy_prices`` each chunk is a :class:`~etfsim.curves.model_curve.ModelCurve`
+    that keeps only the factor paths and prices contracts on demand.
+    """
     spec = COMPUTE_H100 if contract is None else contract
     n_paths = _positive_int("paths", paths)
     chunk = _positive_int("chunk_size", chunk_size)
@@ -293,20 +299,10 @@ def iter_curve_chunks(
         )
         del z, u, jumps
         spot_path = np.exp(chi + xi + season[None, :])
-        prices = np.empty((p, len(dates), depth))
-        if plan.settlement == "final":
-            kernels.price_final(chi, xi, plan.a, plan.c, prices)
-        else:
-            assert plan.avg is not None
-            cum = np.zeros((p, len(dates) + 1))
-            np.cumsum(spot_path, axis=1, out=cum[:, 1:])
-            kernels.price_monthly_average(chi, xi, cum, s0, **plan.avg, out=prices)
-        chunk_meta = dict(meta, first_path=lo)
-        prices.setflags(write=False)  # handed over, not copied: the curve owns it from here
-        spot_path.setflags(write=False)
-        yield FuturesCurve(
-            dates, prices, plan.listing.contracts, plan.listing.expiries, spot=spot_path, metadata=chunk_meta
-        )
+        spot_path.setflags(write=False)  # handed over, not copied: the curve owns it from here
+        lazy = ModelCurve(dates, plan.listing.contracts, plan.listing.expiries, chi, xi, spot_path, plan, s0,
+                          dict(meta, first_path=lo))
+        yield lazy if lazy_prices else lazy.to_curve()
         done += p
         if progress is not None:
             progress(done, n_paths)

@@ -258,6 +258,7 @@ def simulate_fund(
     config: FundConfig | None = None,
     flows: object = None,
     contract: ContractSpec | None = None,
+    slots: np.ndarray | None = None,
 ) -> FundResult:
     """Run a futures ETF on ``curve`` following ``schedule``, with costs, flows and limits.
 
@@ -275,6 +276,10 @@ def simulate_fund(
         ``(dates,)`` or ``(paths, dates)``.
     contract : ContractSpec, optional
         Multiplier and tick; default from the curve's metadata.
+    slots : (dates, depth) int array, optional
+        For a curve restricted to the contracts a schedule touches
+        (:meth:`etfsim.curves.model_curve.ModelCurve.restrict`): each slot's place
+        on the full listing, so liquidity still decays with months to expiry.
 
     Returns
     -------
@@ -324,7 +329,8 @@ def simulate_fund(
         tbr[1:] = np.nan_to_num(tbill_returns(rates, dates))
         days[1:] = np.diff(dates.astype("datetime64[D]")).astype(np.int64)
     frac, dollars, demand = _demand(flows, curve, start)
-    volume = cfg.daily_volume * cfg.volume_decay ** np.arange(curve.depth, dtype=np.float64)
+    rank = np.broadcast_to(np.arange(curve.depth), (curve.n_dates, curve.depth)) if slots is None else np.maximum(slots, 0)
+    volume = np.ascontiguousarray(cfg.daily_volume * cfg.volume_decay ** rank.astype(np.float64))
     p, n, k = curve.prices.shape
     pos = np.full((p, n, k), np.nan)
     out = np.full((len(FIELDS), p, n), np.nan)

@@ -141,7 +141,7 @@ def fund_ledger(
     start: int,
     tbr: np.ndarray,  # (n,) T-bill return of the step into t (tbr[0] unused)
     days: np.ndarray,  # (n,) calendar days of the step into t
-    volume: np.ndarray,  # (depth,) contracts traded a day by slot
+    volume: np.ndarray,  # (n, depth) contracts traded a day by date and slot
     mult: float,
     tick: float,
     params: np.ndarray,  # scalar terms, see PARAMS in engine.py
@@ -183,7 +183,7 @@ def fund_ledger(
             if dn > 0.0:
                 comm += commission * dn
                 sprd += half_spread * tick * mult * dn
-                imp += impact_coef * abs(prices[p, start, s]) * mult * dn * dn / volume[s]
+                imp += impact_coef * abs(prices[p, start, s]) * mult * dn * dn / volume[start, s]
                 notional += target[s] * prices[p, start, s] * mult
             pos[p, start, s] = target[s]
             held += dn
@@ -292,7 +292,7 @@ def fund_ledger(
                 if dn > 1e-12:
                     comm += commission * dn
                     sprd += half_spread * tick * mult * dn
-                    imp += impact_coef * abs(prices[p, t, s]) * mult * dn * dn / volume[s]
+                    imp += impact_coef * abs(prices[p, t, s]) * mult * dn * dn / volume[t, s]
                 pos[p, t, s] = target[s]
                 held += abs(target[s])
                 if target[s] != 0.0:

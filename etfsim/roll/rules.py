@@ -337,6 +337,7 @@ class OptimumYield:
         invested = np.zeros(n, dtype=bool)
         rolling = np.zeros(n, dtype=bool)
         months = days.astype("datetime64[M]")
+        prices = curve.prices  # once: a model curve builds its cube on each access
         held = np.full(p, -1, dtype=np.int64)  # contract id each path holds
         bd = cal.of_month(days)
         horizon = self.max_months * 31  # days: a contract "within 13 months"
@@ -361,7 +362,7 @@ class OptimumYield:
             must_roll = (held < 0) | (held_exp <= end_next)
             new = held.copy()
             if must_roll.any():
-                new[must_roll] = self._choose(curve, decision, ids, exp_d, end_next, horizon)[must_roll]
+                new[must_roll] = self._choose(curve, prices, decision, ids, exp_d, end_next, horizon)[must_roll]
             after = rows[rows > decision]
             for t in after:
                 f = frac[t]
@@ -406,8 +407,11 @@ class OptimumYield:
             w[np.arange(len(held)), t, slot] = 1.0
             invested[t] = True
 
-    def _choose(self, curve: FuturesCurve, t: int, ids: np.ndarray, exp_d: np.ndarray, end_next: int, horizon: int) -> np.ndarray:
-        prices = curve.prices[:, t, :]
+    def _choose(
+        self, curve: FuturesCurve, cube: np.ndarray, t: int, ids: np.ndarray, exp_d: np.ndarray, end_next: int,
+        horizon: int,
+    ) -> np.ndarray:
+        prices = cube[:, t, :]
         day = int(curve_days(curve)[t].astype(np.int64))
         eligible = (exp_d > end_next) & (exp_d <= day + horizon) & (ids[t] >= 0)
         eligible[0] = False  # the yield is measured against the front, so the front itself is not a candidate
@@ -555,7 +559,10 @@ def roll_schedule(curve: FuturesCurve, rule: RollRule | str) -> RollSchedule:
     if not hasattr(r, "schedule"):
         raise ConfigError(f"rule must be a roll rule or a rule name, got {rule!r}")
     schedule = r.schedule(curve)
-    _check_traded_prices(curve, schedule)
+    from etfsim.curves.model_curve import ModelCurve
+
+    if not isinstance(curve, ModelCurve):  # a model prices every listed contract by construction
+        _check_traded_prices(curve, schedule)
     return schedule
 
 

@@ -1,0 +1,141 @@
+"""A curve that keeps only its factor paths and prices contracts on demand.
+
+A factor model gives every futures price in closed form from two factor values
+and a maturity, so a Monte Carlo curve need not hold the whole
+``(paths, dates, depth)`` cube: a front-month fund touches two contracts a day,
+not twenty-four.  :class:`ModelCurve` offers the listing (dates, contracts,
+expiries), the spot and the factors; :meth:`ModelCurve.restrict` prices only the
+slots a roll schedule touches and returns an ordinary, shallow
+:class:`FuturesCurve` with the matching schedule, so every later stage runs
+unchanged on a few columns instead of twenty-four.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from etfsim.curves import kernels
+from etfsim.curves.curve import FuturesCurve
+
+__all__ = ["ModelCurve", "touched_slots"]
+
+
+def touched_slots(weights: np.ndarray, contracts: np.ndarray) -> np.ndarray:
+    """``(dates, m)`` slots a schedule needs priced, in slot order, -1 padded.
+
+    On date ``t`` that is every slot weighted at ``t`` and every slot that holds
+    a contract weighted at ``t - 1`` (its price on ``t`` settles yesterday's
+    position).
+    """
+    from etfsim.roll.schedule import next_slot_map
+
+    w = (np.asarray(weights) > 0).any(axis=0)  # (n, k) over paths
+    need = w.copy()
+    nxt = next_slot_map(np.asarray(contracts))
+    rows, cols = np.nonzero(w[:-1] & (nxt >= 0))
+    need[rows + 1, nxt[rows, cols]] = True
+    m = max(int(need.sum(axis=1).max()), 1)
+    sel = np.full((need.shape[0], m), -1, dtype=np.int64)
+    for t in range(need.shape[0]):
+        idx = np.nonzero(need[t])[0]
+        sel[t, : len(idx)] = idx
+    return sel
+
+
+@dataclass(frozen=True, eq=False)
+class ModelCurve:
+    """Factor paths of a closed-form model, with the listing and the pricing plan.
+
+    It answers ``dates``, ``contracts``, ``expiries``, ``depth``, ``n_paths``,
+    ``n_dates``, ``spot`` and ``metadata`` like a :class:`FuturesCurve`, so roll
+    rules that read only the calendar run on it directly; ``prices`` builds the
+    full cube (costly) and :meth:`restrict` only the slots a schedule needs.
+    """
+
+    dates: np.ndarray
+    contracts: np.ndarray
+    expiries: np.ndarray
+    chi: np.ndarray  # (paths, dates)
+    xi: np.ndarray  # (paths, dates)
+    spot: np.ndarray  # (paths, dates)
+    plan: Any  # etfsim.curves.simulate.PricingPlan
+    spot0: float
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    held: None = None
+
+    @property
+    def n_paths(self) -> int:
+        return int(self.chi.shape[0])
+
+    @property
+    def n_dates(self) -> int:
+        return int(self.chi.shape[1])
+
+    @property
+    def depth(self) -> int:
+        return int(self.contracts.shape[1])
+
+    def _price(self, sel: np.ndarray) -> np.ndarray:
+        """Prices ``(paths, dates, m)`` of the slots ``sel`` ``(dates, m)`` (-1: none, NaN)."""
+        n, m = sel.shape
+        rows = np.arange(n)[:, None]
+        safe = np.where(sel >= 0, sel, 0)
+        out = np.empty((self.n_paths, n, m))
+        plan = self.plan
+        if plan.settlement == "final":
+            a = np.where(sel >= 0, plan.a[rows, safe], 0.0)
+            c = np.where(sel >= 0, plan.c[rows, safe], np.nan)
+            kernels.price_final(self.chi, self.xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out)
+            return out
+        avg = {k: np.ascontiguousarray(v[rows, safe]) for k, v in plan.avg.items()}
+        avg["listed"] = avg["listed"] & (sel >= 0)
+        cum = np.zeros((self.n_paths, n + 1))
+        np.cumsum(self.spot, axis=1, out=cum[:, 1:])
+        kernels.price_monthly_average(self.chi, self.xi, cum, self.spot0, **avg, out=out)
+        return out
+
+    @property
+    def prices(self) -> np.ndarray:
+        """The full ``(paths, dates, depth)`` cube (prices every listed contract)."""
+        sel = np.broadcast_to(np.arange(self.depth), (self.n_dates, self.depth))
+        sel = np.where(np.asarray(self.contracts) != "", sel, -1)
+        return self._price(sel)
+
+    def to_curve(self) -> FuturesCurve:
+        """The same curve with every price materialised."""
+        prices = self.prices
+        prices.setflags(write=False)
+        return FuturesCurve(self.dates, prices, self.contracts, self.expiries, self.spot, None, self.metadata)
+
+    def restrict(self, schedule: Any) -> tuple[FuturesCurve, Any, np.ndarray]:
+        """Price only the slots ``schedule`` touches.
+
+        Returns
+        -------
+        curve : FuturesCurve
+            Shallow curve: on each date only the touched contracts, in expiry order.
+        schedule : RollSchedule
+            The same weights on the shallow curve's slots.
+        slots : (dates, m) int array
+            The original slot of each shallow slot (-1 where padded), e.g. to
+            look up liquidity by months to expiry.
+        """
+        from etfsim.roll.schedule import RollSchedule
+
+        sel = touched_slots(schedule.weights, self.contracts)
+        rows = np.arange(self.n_dates)[:, None]
+        safe = np.where(sel >= 0, sel, 0)
+        contracts = np.where(sel >= 0, np.asarray(self.contracts)[rows, safe], "").astype(object)
+        expiries = np.where(sel >= 0, np.asarray(self.expiries)[rows, safe], np.datetime64("NaT"))
+        prices = self._price(sel)
+        prices.setflags(write=False)
+        meta = dict(self.metadata, restricted_to=schedule.rule)
+        curve = FuturesCurve(self.dates, prices, contracts, expiries, self.spot, None, meta)
+        w = np.where((sel >= 0)[None], schedule.weights[:, rows, safe], 0.0)
+        small = RollSchedule(w, self.dates, contracts, expiries.astype("datetime64[D]"), schedule.invested,
+                             schedule.rolling, schedule.rule, dict(schedule.params))
+        return curve, small, sel
