@@ -236,7 +236,7 @@ def _fund_stats(res: Any) -> pd.DataFrame:
             "premium_days_per_year": m["days_premium"] / years,
             "discount_days_per_year": m["days_discount"] / years,
             "max_premium": m["max_premium"],
-            "costs_per_year": (m["fees"] + m["trading_costs"] + m["impact_costs"]) / m["nav_start"] / years,
+            "costs_per_year": (m["fees"] + m["trading_costs"] + m["impact_costs"]) / m["nav_mean"] / years,
             "halted_days": m["halted_days"],
         }
     )

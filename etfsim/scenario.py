@@ -153,15 +153,22 @@ class Scenario:
         seed: int | None = None,
         chunk_size: int = 1000,
         progress: Callable[[int, int], None] | None = None,
-    ) -> Iterator[FuturesCurve]:
-        """Yield the scenario's curve chunk by chunk of paths."""
+        lazy_prices: bool = False,
+        first_path: int = 0,
+    ) -> Iterator[Any]:
+        """Yield the scenario's curve chunk by chunk of paths (``ModelCurve`` chunks with ``lazy_prices``)."""
         kw = self._kw(paths, seed)
-        for chunk in iter_curve_chunks(self.model, chunk_size=chunk_size, progress=progress, **kw):
+        for chunk in iter_curve_chunks(self.model, chunk_size=chunk_size, progress=progress,
+                                       lazy_prices=lazy_prices, first_path=first_path, **kw):
             yield _tag(chunk, self)
 
 
-def _tag(curve: FuturesCurve, sc: Scenario) -> FuturesCurve:
+def _tag(curve: Any, sc: Scenario) -> Any:
     meta = dict(curve.metadata, scenario=sc.name, model=sc.model_name)
+    if not isinstance(curve, FuturesCurve):  # a ModelCurve
+        from dataclasses import replace
+
+        return replace(curve, metadata=meta)
     return FuturesCurve(curve.dates, curve.prices, curve.contracts, curve.expiries, curve.spot, curve.held, meta)
 
 

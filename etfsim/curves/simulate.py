@@ -79,8 +79,29 @@ def _contract_ym(listing: Listing) -> np.ndarray:
     return listing.delivery
 
 
+_PLANS: dict[tuple[object, ...], PricingPlan] = {}
+
+
 def pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray, depth: int) -> PricingPlan:
-    """Precompute the closed-form coefficients of every listed contract on every date."""
+    """Precompute the closed-form coefficients of every listed contract on every date.
+
+    Plans are kept for the process (a few recent ones): every chunk of a Monte
+    Carlo run, and every rule of a sweep, shares the same plan.
+    """
+    days = np.asarray(dates, dtype="datetime64[D]")
+    key = (model, contract, depth, days.tobytes())
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _pricing_plan(model, contract, days, depth)
+        for arr in (plan.a, plan.c, *(plan.avg or {}).values()):
+            arr.setflags(write=False)  # shared by every curve built from this plan
+        if len(_PLANS) >= 8:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[key] = plan
+    return plan
+
+
+def _pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray, depth: int) -> PricingPlan:
     days = np.asarray(dates, dtype="datetime64[D]")
     listing = contract.listing(days, depth)
     listed = listing.contracts != ""
@@ -244,11 +265,13 @@ def iter_curve_chunks(
     chunk_size: int = 1000,
     progress: Progress | None = None,
     lazy_prices: bool = False,
+    first_path: int = 0,
 ) -> Iterator[FuturesCurve]:
     """Yield the simulated curve chunk by chunk of paths (same arguments as :func:`simulate_curve`).
 
     With ``lazy_prices`` each chunk is a :class:`~etfsim.curves.model_curve.ModelCurve`
-    that keeps only the factor paths and prices contracts on demand.
+    that keeps only the factor paths and prices contracts on demand.  ``first_path``
+    starts the paths at that index (path ``i`` is the same whichever run draws it).
     """
     spec = COMPUTE_H100 if contract is None else contract
     n_paths = _positive_int("paths", paths)
@@ -286,8 +309,10 @@ def iter_curve_chunks(
         "paths": n_paths,
     }
     done = 0
+    if isinstance(first_path, bool) or not isinstance(first_path, (int, np.integer)) or first_path < 0:
+        raise ConfigError(f"first_path must be a whole number >= 0, got {first_path!r}")
     for lo in range(0, n_paths, chunk):
-        ids = range(lo, min(lo + chunk, n_paths))
+        ids = range(first_path + lo, first_path + min(lo + chunk, n_paths))
         p = len(ids)
         z, u, jumps = _draws(seed, ids, dt, steps, model, use_regime)
         chi = np.empty((p, len(dates)))
@@ -301,7 +326,7 @@ def iter_curve_chunks(
         spot_path = np.exp(chi + xi + season[None, :])
         spot_path.setflags(write=False)  # handed over, not copied: the curve owns it from here
         lazy = ModelCurve(dates, plan.listing.contracts, plan.listing.expiries, chi, xi, spot_path, plan, s0,
-                          dict(meta, first_path=lo))
+                          dict(meta, first_path=first_path + lo))
         yield lazy if lazy_prices else lazy.to_curve()
         done += p
         if progress is not None:

@@ -62,7 +62,8 @@ def _demand(
     if flows is None:
         return frac, dollars, InvestorDemand(volatility=0.0)
     if isinstance(flows, InvestorDemand):
-        for i, g in enumerate(path_generators(flows.seed, range(p))):
+        first = int(curve.metadata.get("first_path", 0))  # path i draws the same demand in any chunk
+        for i, g in enumerate(path_generators(flows.seed, range(first, first + p))):
             frac[i] = flows.mean + flows.volatility * g.standard_normal(n)
         return frac, dollars, flows
     if isinstance(flows, pd.Series):
@@ -259,6 +260,7 @@ def simulate_fund(
     flows: object = None,
     contract: ContractSpec | None = None,
     slots: np.ndarray | None = None,
+    index: IndexResult | None = None,
 ) -> FundResult:
     """Run a futures ETF on ``curve`` following ``schedule``, with costs, flows and limits.
 
@@ -280,6 +282,8 @@ def simulate_fund(
         For a curve restricted to the contracts a schedule touches
         (:meth:`etfsim.curves.model_curve.ModelCurve.restrict`): each slot's place
         on the full listing, so liquidity still decays with months to expiry.
+    index : IndexResult, optional
+        The schedule's index at the fund's collateral rate, if already computed.
 
     Returns
     -------
@@ -321,7 +325,8 @@ def simulate_fund(
     held = q0 > 0
     if held.any():
         cfg.check_limits(spec.multiplier, float(np.nanmax(np.abs(f0[held]))))
-    index = compute_index(curve, schedule, collateral_rate=cfg.collateral_rate)
+    if index is None:
+        index = compute_index(curve, schedule, collateral_rate=cfg.collateral_rate)
     rates = _collateral_rates(cfg.collateral_rate, dates, start)
     tbr = np.zeros(curve.n_dates)
     days = np.zeros(curve.n_dates)

@@ -11,7 +11,8 @@ Premium/discount
     US issuers publish on their websites).
 Costs
     Expense ratio fees, trading costs (commission and half-spread) and market
-    impact, in dollars.
+    impact, in dollars; per year they are quoted as a fraction of the average
+    NAV over the period (a fund that grows through creations pays more dollars).
 Capacity
     Net return against fund size as a share of open interest: a bigger fund
     pays more impact and meets the position limits sooner.
@@ -94,6 +95,7 @@ def fund_metrics(result: FundResult) -> pd.DataFrame:
     frame = track.assign(
         nav_start=f["nav"][:, s],
         nav_end=f["nav"][:, -1],
+        nav_mean=np.nanmean(f["nav"][:, s:], axis=1),
         navps_start=navps[:, s],
         navps_end=navps[:, -1],
         fees=np.nansum(f["fees"][:, s:], axis=1),
@@ -119,7 +121,7 @@ def capacity_curve(
     """Net return against fund size: run the fund at each starting size (dollars).
 
     Returns, per size, the mean across paths of the NAV return per year, the
-    tracking difference, the costs per year as a fraction of the starting NAV,
+    tracking difference, the costs per year as a fraction of the average NAV,
     and the peak share of a contract month's open interest the fund held
     (slot ``k``'s open interest is ``open_interest * volume_decay**k``).
     """
@@ -131,7 +133,7 @@ def capacity_curve(
         oi = config.open_interest * config.volume_decay ** np.arange(curve.depth)
         share = np.nanmax(np.abs(np.nan_to_num(res.positions[:, res.start:])) / oi[None, None, :])
         years = _years(res)
-        cost = (m["fees"] + m["trading_costs"] + m["impact_costs"]) / m["nav_start"] / years
+        cost = (m["fees"] + m["trading_costs"] + m["impact_costs"]) / m["nav_mean"] / years
         rows.append(
             {
                 "fund_size": float(size),

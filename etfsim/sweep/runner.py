@@ -1,0 +1,235 @@
+"""Sweeps: strategies x scenarios x paths, chunk by chunk, on Dask, into a resumable Parquet dataset.
+
+Layout of a sweep folder::
+
+    sweep.json                                     the settings (refused if a restart differs)
+    scenario=<name>/rule=<strategy>/chunk-0000000.parquet   one file per chunk of paths
+
+Each chunk file is written to a hidden temporary name and renamed when
+complete, so a sweep killed at any moment leaves only whole files; started
+again on the same folder it skips the chunks that exist, recomputes none of
+them and duplicates none.  Every path draws from its own child of the seed, so
+results do not depend on which worker ran which chunk, or in which order.
+
+Dask runs the chunks: in-process threads by default (the numba kernels release
+the GIL), or a ``dask.distributed`` cluster when given a scheduler address.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from etfsim._io import atomic_path
+from etfsim.exceptions import ConfigError, DataError
+from etfsim.scenario import Scenario
+from etfsim.sweep.montecarlo import CHUNK_COLUMNS, ChunkSpec, run_chunk
+
+__all__ = ["SWEEP_FORMAT", "SweepResult", "read_sweep", "run_sweep", "summarise"]
+
+SWEEP_FORMAT = "etfsim.sweep/1"
+
+
+def _chunk_file(out: Path, scenario: str, strategy: str, first: int) -> Path:
+    return out / f"scenario={scenario}" / f"rule={strategy}" / f"chunk-{first:07d}.parquet"
+
+
+def _write_chunk(spec: ChunkSpec, target: str) -> str:
+    """Run one chunk and write it atomically (the unit of work a Dask task runs)."""
+    frame = run_chunk(spec)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = {"format": SWEEP_FORMAT, "scenario": spec.scenario.name, "strategy": spec.strategy.name,
+            "first_path": spec.first, "paths": spec.count, "seed": spec.scenario.seed}
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"etfsim": json.dumps(meta).encode()})
+    with atomic_path(target) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+    return target
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """The sweep's per-path rows and where they came from."""
+
+    folder: Path
+    rows: pd.DataFrame
+    computed: int
+    skipped: int
+
+    def summary(self) -> pd.DataFrame:
+        return summarise(self.rows)
+
+
+def _settings(scenarios: Sequence[Scenario], strategies: Sequence[Any], paths: int, chunk: int, fund: Any,
+              demand: Any) -> dict[str, Any]:
+    return {
+        "format": SWEEP_FORMAT,
+        "paths": paths,
+        "chunk_size": chunk,
+        "scenarios": {s.name: {"seed": s.seed, "source": s.source, "model": repr(s.model), "start": s.start,
+                               "years": s.years, "end": s.end} for s in scenarios},
+        "strategies": {s.name: repr(s.rule) for s in strategies},
+        "fund": repr(fund),
+        "demand": repr(demand),
+    }
+
+
+def run_sweep(
+    scenarios: Sequence[Scenario],
+    strategies: Sequence[Any],
+    paths: int,
+    out: str | Path,
+    chunk_size: int = 500,
+    fund: Any = None,
+    demand: Any = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Run every strategy on every scenario for ``paths`` paths, writing one Parquet file per chunk.
+
+    Parameters
+    ----------
+    scenarios, strategies : sequences
+        :class:`~etfsim.scenario.Scenario` and :class:`~etfsim.roll.strategy.Strategy`
+        objects (names must be distinct).
+    paths : int
+        Paths per scenario.
+    out : path
+        Sweep folder; an existing one with the same settings is resumed.
+    chunk_size : int
+        Paths per chunk (the unit of work and of memory).
+    fund, demand :
+        Fund terms and investor demand for every strategy; ``None`` uses each
+        strategy file's own ``[fund]`` (index figures only when it has none).
+    scheduler : str, optional
+        Address of a ``dask.distributed`` scheduler; default: in-process threads.
+    progress : callable, optional
+        ``progress(done, total)`` as chunks finish.
+    """
+    import dask
+
+    if isinstance(paths, bool) or not isinstance(paths, (int, np.integer)) or paths < 1:
+        raise ConfigError(f"paths must be a positive whole number, got {paths!r}")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ConfigError(f"chunk_size must be a positive whole number, got {chunk_size!r}")
+    for kind, items in (("scenario", scenarios), ("strategy", strategies)):
+        names = [x.name for x in items]
+        if not names or len(set(names)) != len(names):
+            raise ConfigError(f"give at least one {kind}, with distinct names; got {names}")
+    folder = Path(out)
+    settings = _settings(scenarios, strategies, int(paths), int(chunk_size), fund, demand)
+    manifest = folder / "sweep.json"
+    if manifest.exists():
+        old = json.loads(manifest.read_text())
+        if old != json.loads(json.dumps(settings)):
+            raise ConfigError(
+                f"{folder} holds a sweep with other settings; resume it with the same ones or use a new folder"
+            )
+    else:
+        with atomic_path(manifest) as tmp:
+            tmp.write_text(json.dumps(settings, indent=2))
+    todo: list[tuple[ChunkSpec, str]] = []
+    skipped = 0
+    for sc in scenarios:
+        for st in strategies:
+            terms = fund if fund is not None else st.fund
+            flows = demand if fund is not None else st.demand
+            for first in range(0, int(paths), int(chunk_size)):
+                target = _chunk_file(folder, sc.name, st.name, first)
+                if target.exists():
+                    skipped += 1
+                    continue
+                count = min(int(chunk_size), int(paths) - first)
+                todo.append((ChunkSpec(sc, st, terms, flows, first, count), str(target)))
+    total = len(todo)
+    if todo:
+        tasks = [dask.delayed(_write_chunk, pure=False)(spec, target) for spec, target in todo]
+        if scheduler:
+            _run_distributed(tasks, scheduler, progress, total)
+        else:
+            _run_local(tasks, progress, total)
+    return SweepResult(folder, read_sweep(folder), total, skipped)
+
+
+def _run_local(tasks: list[Any], progress: Callable[[int, int], None] | None, total: int) -> None:
+    import dask
+    from dask.callbacks import Callback
+
+    class _Count(Callback):  # type: ignore[misc]
+        done = 0
+
+        def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, id: Any) -> None:  # noqa: A002
+            if isinstance(result, str) and result.endswith(".parquet"):
+                _Count.done += 1
+                if progress is not None:
+                    progress(_Count.done, total)
+
+    with _Count():
+        dask.compute(*tasks, scheduler="threads")
+
+
+def _run_distributed(tasks: list[Any], address: str, progress: Callable[[int, int], None] | None, total: int) -> None:
+    from distributed import Client, as_completed
+
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {exc}; start one or drop --scheduler") from exc
+    with client:
+        futures = client.compute(tasks)
+        for i, fut in enumerate(as_completed(futures), start=1):
+            fut.result()  # re-raise a task's error here
+            if progress is not None:
+                progress(i, total)
+
+
+def read_sweep(folder: str | Path) -> pd.DataFrame:
+    """All finished chunks of a sweep folder as one table (``scenario, strategy`` and the per-path columns).
+
+    Raises
+    ------
+    DataError
+        If a chunk file is not an etfsim sweep chunk, or two chunks hold the same path.
+    """
+    root = Path(folder)
+    frames = []
+    for f in sorted(root.glob("scenario=*/rule=*/chunk-*.parquet")):
+        table = pq.read_table(f)
+        meta = json.loads((table.schema.metadata or {}).get(b"etfsim", b"{}"))
+        if meta.get("format") != SWEEP_FORMAT:
+            raise DataError(f"{f} is not a chunk of this etfsim sweep format ({SWEEP_FORMAT}); remove it")
+        frame = table.to_pandas()
+        frame.insert(0, "strategy", meta["strategy"])
+        frame.insert(0, "scenario", meta["scenario"])
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["scenario", "strategy", *CHUNK_COLUMNS, "monthly_nav"])
+    rows = pd.concat(frames, ignore_index=True).sort_values(["scenario", "strategy", "path"], kind="stable")
+    dup = rows.duplicated(["scenario", "strategy", "path"])
+    if dup.any():
+        r = rows[dup].iloc[0]
+        raise DataError(f"path {r['path']} of {r['scenario']}/{r['strategy']} appears in two chunks of {root}")
+    return rows.reset_index(drop=True)
+
+
+def summarise(rows: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 5-95% range per scenario and strategy of the headline figures."""
+    cols = ["er_return", "tr_return", "term_structure", "nav_return", "tracking_difference", "costs_per_year",
+            "halted_days"]
+    out = []
+    for (sc, st), g in rows.groupby(["scenario", "strategy"], sort=True):
+        rec: dict[str, Any] = {"scenario": sc, "strategy": st, "paths": len(g)}
+        for c in cols:
+            v = g[c].to_numpy(dtype=float)
+            v = v[np.isfinite(v)]
+            rec[c] = float(v.mean()) if v.size else np.nan
+            rec[f"{c}_p5"], rec[f"{c}_p95"] = (np.percentile(v, [5, 95]) if v.size else (np.nan, np.nan))
+        out.append(rec)
+    return pd.DataFrame(out)
