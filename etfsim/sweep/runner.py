@@ -124,6 +124,8 @@ def run_sweep(
         if not names or len(set(names)) != len(names):
             raise ConfigError(f"give at least one {kind}, with distinct names; got {names}")
     folder = Path(out)
+    for stale in folder.glob("scenario=*/rule=*/.chunk-*.tmp"):
+        stale.unlink(missing_ok=True)  # a chunk a killed run was writing: never read, redone below
     settings = _settings(scenarios, strategies, int(paths), int(chunk_size), fund, demand)
     manifest = folder / "sweep.json"
     if manifest.exists():
