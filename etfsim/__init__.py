@@ -22,7 +22,7 @@ from etfsim.exceptions import (
     UnknownNameError,
 )
 
-from etfsim.backtest import BacktestResult, backtest
+from etfsim.backtest import BacktestResult
 from etfsim.fund import FundConfig, FundResult, InvestorDemand, load_fund, simulate_fund
 from etfsim.fund.compare import Comparison, TaxAssumptions, compare
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig
@@ -66,7 +66,6 @@ __all__ = [
     "TaxAssumptions",
     "UnknownNameError",
     "back_adjust",
-    "backtest",
     "calibrate",
     "compare",
     "compute_index",

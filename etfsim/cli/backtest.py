@@ -131,7 +131,9 @@ def compare_cmd(
     table.add_column("futures ETF", justify="right")
     table.add_column("stock ETF", justify="right")
     for name, row in result.table.iterrows():
-        kind = "num" if "days" in str(name) else "pct"
+        label = str(name)
+        kind = "num" if "days" in label else "share" if any(
+            w in label for w in ("fees", "costs", "tracking error", "absolute")) else "pct"
         table.add_row(str(name), _fmt(row["futures ETF"], kind), _fmt(row["stock ETF"], kind))
     console.print(table)
     console.print("after-tax: futures 60/40 marked to market yearly (section 1256); stock ETF gains deferred to the sale")

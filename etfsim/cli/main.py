@@ -16,6 +16,7 @@ from rich.table import Table
 
 from etfsim.cli import backtest as backtest_cli
 from etfsim.cli import curves as curves_cli
+from etfsim.cli import sweep as sweep_cli
 from etfsim.cli._common import console, handles_errors, progress_bar
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app = typer.Typer(
 app.add_typer(curves_cli.app, name="curves")
 app.command("backtest")(backtest_cli.backtest_cmd)
 app.command("compare")(backtest_cli.compare_cmd)
+app.command("sweep")(sweep_cli.sweep_cmd)
 
 
 @app.command("run")

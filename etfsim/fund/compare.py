@@ -9,8 +9,8 @@ after-tax return of a taxable US holder.
 Taxes (assumptions, stated in :class:`TaxAssumptions`): a futures ETF taxed as
 a partnership passes its gains through every year, marked to market, 60% at
 the long-term and 40% at the short-term rate (Internal Revenue Code section
-1256); losses are credited at the same blended rate (the holder is assumed to
-have other gains to offset).  A stock ETF's holder pays tax on dividends each
+1256), its T-bill interest as ordinary income; losses are credited (the holder
+is assumed to have other gains to offset, for both funds).  A stock ETF's holder pays tax on dividends each
 year and on price gains only when selling at the end, because in-kind
 redemptions let the fund purge gains without distributing them.
 """
@@ -57,13 +57,29 @@ def _year_ends(dates: np.ndarray, start: int) -> np.ndarray:
     return np.append(ends, len(dates) - 1)
 
 
-def after_tax_futures(navps: np.ndarray, dates: np.ndarray, start: int, tax: TaxAssumptions) -> np.ndarray:
-    """After-tax annualised return per path of holding the futures ETF from ``start`` to the end."""
+def after_tax_futures(
+    navps: np.ndarray, dates: np.ndarray, start: int, tax: TaxAssumptions, interest: np.ndarray | None = None
+) -> np.ndarray:
+    """After-tax annualised return per path of holding the futures ETF from ``start`` to the end.
+
+    Each calendar year the holder is taxed on the year's gain: the T-bill
+    interest part (``interest``, the daily interest as a fraction of the
+    previous NAV, optional) at the short-term (ordinary) rate, the rest at the
+    60/40 section 1256 rate; a loss is credited at the same rates.
+    """
     ends = _year_ends(dates, start)
     marks = np.concatenate([navps[:, start:start + 1], navps[:, ends]], axis=1)
     gains = marks[:, 1:] / marks[:, :-1] - 1.0
-    wealth = np.prod(1.0 + gains * (1.0 - tax.blended_1256), axis=1)
-    years = float((np.asarray(dates).astype("datetime64[D]")[-1] - np.asarray(dates).astype("datetime64[D]")[start]).astype(int)) / 365
+    ordinary = np.zeros_like(gains)
+    if interest is not None:
+        bounds = np.concatenate([[start], ends])
+        daily = np.nan_to_num(np.asarray(interest, dtype=float))
+        for i in range(len(ends)):
+            ordinary[:, i] = daily[:, bounds[i] + 1: bounds[i + 1] + 1].sum(axis=1)
+    tax_paid = (gains - ordinary) * tax.blended_1256 + ordinary * tax.short_term
+    wealth = np.prod(1.0 + gains - tax_paid, axis=1)
+    d = np.asarray(dates).astype("datetime64[D]")
+    years = float((d[-1] - d[start]).astype(int)) / 365
     return np.asarray(wealth ** (1.0 / years) - 1.0)
 
 
@@ -71,7 +87,8 @@ def after_tax_stock(result: StockFundResult, tax: TaxAssumptions) -> np.ndarray:
     """After-tax annualised return per path of holding the stock ETF to the end.
 
     Dividends are paid out, taxed that year and the rest reinvested at NAV;
-    gains are taxed once, at the long-term rate, when the holder sells.
+    gains are taxed once, at the long-term rate, when the holder sells (a loss
+    is credited at that rate, as for the futures fund).
     """
     navps = result.nav_per_share
     # price return of a share: NAV per share excludes the dividend once it is paid out
@@ -82,10 +99,19 @@ def after_tax_stock(result: StockFundResult, tax: TaxAssumptions) -> np.ndarray:
     value = shares[:, -1] * price[:, -1]
     # cost basis: the first share plus each reinvestment at its price
     basis = 1.0 + np.sum(div * (1.0 - tax.dividends) * np.hstack([np.ones((len(value), 1)), shares[:, :-1]]) * price, axis=1)
-    after = value - tax.long_term * np.maximum(value - basis, 0.0)
+    after = value - tax.long_term * (value - basis)
     d = np.asarray(result.dates).astype("datetime64[D]")
     years = float((d[-1] - d[0]).astype(int)) / 365
     return np.asarray(after ** (1.0 / years) - 1.0)
+
+
+def _interest_share(fut: FundResult) -> np.ndarray:
+    """Daily T-bill interest as a fraction of the previous day's NAV (``(paths, dates)``, 0 before inception)."""
+    nav = fut.fields["nav"]
+    share = np.zeros_like(nav)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share[:, 1:] = fut.fields["interest"][:, 1:] / nav[:, :-1]
+    return np.nan_to_num(share)
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,7 +183,9 @@ def compare(
                                          (stock.fees[:, 1:].sum(axis=1) / stock.nav.mean(axis=1)).mean() / years),
         "trading and impact costs / yr": (((fm["trading_costs"] + fm["impact_costs"]) / fm["nav_mean"]).mean() / years, 0.0),
         "creation halts (days)": (fm["halted_days"].mean(), 0.0),
-        "after-tax return / yr": (float(np.nanmean(after_tax_futures(fut.nav_per_share_adjusted, np.asarray(curve.dates), s, tax))),
+        "after-tax return / yr": (float(np.nanmean(after_tax_futures(
+            fut.nav_per_share_adjusted, np.asarray(curve.dates), s, tax,
+            interest=_interest_share(fut)))),
                                   float(np.nanmean(after_tax_stock(stock, tax)))),
     }
     table = pd.DataFrame.from_dict(rows, orient="index", columns=["futures ETF", "stock ETF"])

@@ -131,8 +131,8 @@ class FundConfig:
     commission: float = 1.0
     half_spread_ticks: float = 0.5
     impact_coefficient: float = 0.0
-    daily_volume: float = 20_000.0
-    open_interest: float = 200_000.0
+    daily_volume: float = 200_000.0
+    open_interest: float = 1_500_000.0
     volume_decay: float = 0.8
     position_limit: float | None = None
     all_months_limit: float | None = None

@@ -11,9 +11,10 @@ Each close ``t`` after inception, in this order:
    ``fee = pre-fee NAV * x / (1 + x)`` with ``x = expense_ratio * days / 365``,
    so NAV after the fee is ``pre-fee NAV / (1 + x)``.
 5. **Market**: investor demand moves the premium; APs create (redeem) whole
-   units at NAV when the premium exceeds (falls below) their all-in cost, up to
-   their daily capacity and, for creations, to the room the position limits
-   leave.  The AP's fee goes to the fund.
+   units at NAV when the premium exceeds (falls below) their all-in cost, as
+   many as beat that cost on average (``round((premium - band) / absorbed per
+   unit)``), up to their daily capacity and, for creations, to the room the
+   position limits leave.  The AP's fee goes to the fund.
 6. **Rebalance** to the schedule's quantity weights at a notional equal to NAV
    (whole contracts by default), within the position limits; each contract
    traded pays commission, half the spread and market impact.
@@ -248,8 +249,10 @@ def fund_ledger(
             if absorb > 0.0:
                 band_c = fee_c / unit_value + ap_spread
                 band_r = fee_r / unit_value + ap_spread
+                # the k-th unit is sold while the premium is p* - (k - 1/2) * absorb on average, so APs
+                # create the units that beat their band on average: round, not round up
                 if p_star > band_c:
-                    units = min(math.ceil((p_star - band_c) / absorb), capacity)
+                    units = min(math.floor((p_star - band_c) / absorb + 0.5), capacity)
                     room, which = _max_nav(weights[wp, t], prices[p, t], mult, limit_month, limit_all, account, spread)
                     if room < math.inf:
                         fit = math.floor((room - cash) / unit_value)
@@ -257,7 +260,7 @@ def fund_ledger(
                             units = max(fit, 0.0)
                             st |= which
                 elif p_star < -band_r:
-                    want = min(math.ceil((-band_r - p_star) / absorb), capacity)
+                    want = min(math.floor((-band_r - p_star) / absorb + 0.5), capacity)
                     most = math.floor(shares / cu) - 1.0  # the fund keeps at least one unit
                     if want > most:
                         want = max(most, 0.0)

@@ -210,9 +210,9 @@ def simulate_stock_fund(
         absorb = demand.impact * unit_value / nav_pre
         band_c = cfg.creation_fee / unit_value + cfg.ap_spread
         band_r = cfg.redemption_fee / unit_value + cfg.ap_spread
-        up = np.where(p_star > band_c, np.minimum(np.ceil((p_star - band_c) / absorb), cfg.ap_capacity_units), 0.0)
+        up = np.where(p_star > band_c, np.minimum(np.floor((p_star - band_c) / absorb + 0.5), cfg.ap_capacity_units), 0.0)
         most = np.maximum(np.floor(shares[:, t - 1] / cu) - 1.0, 0.0)
-        down = np.where(p_star < -band_r, np.minimum(np.ceil((-band_r - p_star) / absorb), cfg.ap_capacity_units), 0.0)
+        down = np.where(p_star < -band_r, np.minimum(np.floor((-band_r - p_star) / absorb + 0.5), cfg.ap_capacity_units), 0.0)
         down = np.minimum(down, most)
         premium[:, t] = p_star - (up - down) * absorb
         created[:, t] = up

@@ -100,12 +100,17 @@ def _params(rule: object) -> dict[str, Any]:
 
 
 def _strip_weights(curve: FuturesCurve, n: int, before: int, window: int, calendar: str | None, rule: str) -> RollSchedule:
-    """Equal quantities in slots 0..n-1; slot 0's share moves to slot n over the roll window.
+    """Equal quantities of ``n`` consecutive contracts; each rolls out over its own window.
 
-    With ``b`` the business days from a date to the front's expiry, the window is
-    ``before <= b < before + window`` and the share rolled after the close is
-    ``(before + window - b) / window``: with ``before = 0, window = 1`` the front
-    is held to its last trading day and replaced at that close.
+    With ``b`` the business days from a date to a contract's expiry, the share
+    rolled out of that contract after the close is
+    ``f = clip((before + window - b) / window, 0, 1)``: with ``before = 0,
+    window = 1`` a contract is held to its last trading day and replaced at
+    that close.  Contract ``j`` (by slot on the date) holds ``(f[j - n] - f[j]) / n``:
+    it comes into the strip as contract ``j - n`` rolls out and leaves as it
+    rolls out itself.  Because every contract has its own window, a window that
+    starts before the previous contract's expiry (``before + window`` longer
+    than a month) still spreads the roll over ``window`` days.
     """
     if curve.depth < n + 1:
         raise ConfigError(
@@ -114,28 +119,28 @@ def _strip_weights(curve: FuturesCurve, n: int, before: int, window: int, calend
         )
     days = curve_days(curve)
     cal = BusinessDayIndex(curve_calendar(curve, calendar), days[0], days[-1])
-    exp0 = np.asarray(curve.expiries[:, 0]).astype("datetime64[D]")
-    if np.isnat(exp0).any():
-        t = int(np.argmax(np.isnat(exp0)))
+    exp = np.asarray(curve.expiries).astype("datetime64[D]")
+    listed = ~np.isnat(exp)
+    if not listed[:, 0].all():
+        t = int(np.argmax(~listed[:, 0]))
         raise DataError(f"rule {rule}: no front contract on {_day(curve, t)}; the curve has an empty front slot")
-    b = cal.index(exp0) - cal.index(days)
-    frac = np.clip((before + window - b) / window, 0.0, 1.0)
-    w = np.zeros((1, curve.n_dates, curve.depth))
-    w[0, :, 1:n] = 1.0 / n
-    w[0, :, 0] = (1.0 - frac) / n
-    w[0, :, n] += frac / n
-    need_next = frac > 0
-    missing = need_next & (np.asarray(curve.contracts[:, n]) == "")
-    if missing.any():
-        t = int(np.argmax(missing))
-        raise DataError(f"rule {rule}: on {_day(curve, t)} the roll needs slot {n}, which lists no contract")
-    for s in range(1, n):
-        empty = np.asarray(curve.contracts[:, s]) == ""
-        if empty.any():
-            t = int(np.argmax(empty))
-            raise DataError(f"rule {rule}: strip of {n} needs slot {s} on {_day(curve, t)}, which lists no contract")
-    rolling = (b >= before) & (b < before + window)
-    return RollSchedule.for_curve(curve, w, np.ones(curve.n_dates, bool), rolling, rule, {})
+    b = np.where(listed, cal.index(np.where(listed, exp, days[:, None])) - cal.index(days)[:, None], 10**6)
+    f = np.clip((before + window - b) / window, 0.0, 1.0)
+    f_in = np.ones_like(f)  # f of the contract n slots nearer (expired ones are fully rolled out)
+    f_in[:, n:] = f[:, :-n] if n < curve.depth else f_in[:, n:]
+    w = (f_in - f) / n
+    short = np.abs(w.sum(axis=1) - 1.0) > 1e-12
+    if short.any():
+        t = int(np.argmax(short))
+        raise DataError(
+            f"rule {rule}: on {_day(curve, t)} the strip of {n} needs contracts beyond the {curve.depth} "
+            "slots the curve lists (or an empty slot); the curve needs more depth"
+        )
+    if (w[~listed] > 0).any():
+        t = int(np.argwhere((w > 0) & ~listed)[0][0])
+        raise DataError(f"rule {rule}: on {_day(curve, t)} the rule needs a slot that lists no contract")
+    rolling = ((b >= before) & (b < before + window) & (f_in == 1.0)).any(axis=1)
+    return RollSchedule.for_curve(curve, w[None], np.ones(curve.n_dates, bool), rolling, rule, {})
 
 
 @dataclass(frozen=True)

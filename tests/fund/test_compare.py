@@ -72,10 +72,16 @@ def test_futures_column_is_the_fund_metrics_means(comparison) -> None:
     assert cmp.table.loc["trading and impact costs / yr", "stock ETF"] == 0.0
     assert cmp.table.loc["trading and impact costs / yr", "futures ETF"] > 0.0
     assert cmp.table.loc["creation halts (days)", "stock ETF"] == 0.0
+    # fees per year of average NAV are each fund's expense ratio (0.75% futures default, 0.20% stock twin)
+    assert cmp.table.loc["fees / yr (of average NAV)", "futures ETF"] == pytest.approx(0.0075, rel=0.03)
+    assert cmp.table.loc["fees / yr (of average NAV)", "stock ETF"] == pytest.approx(0.0020, rel=0.03)
     # after-tax rows are the two functions below, averaged over paths
     s = cmp.futures.start
     tax = TaxAssumptions()
-    at_f = after_tax_futures(cmp.futures.nav_per_share_adjusted, np.asarray(curve.dates), s, tax)
+    from etfsim.fund.compare import _interest_share
+
+    at_f = after_tax_futures(cmp.futures.nav_per_share_adjusted, np.asarray(curve.dates), s, tax,
+                             interest=_interest_share(cmp.futures))
     assert fut["after-tax return / yr"] == pytest.approx(at_f.mean(), rel=1e-12)
     assert cmp.table.loc["after-tax return / yr", "stock ETF"] == pytest.approx(after_tax_stock(cmp.stock, tax).mean(),
                                                                                  rel=1e-12)

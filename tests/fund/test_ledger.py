@@ -40,7 +40,7 @@ def test_ledger_walk_through_to_the_cent() -> None:
     cfg = FundConfig(nav_per_share=20.0, initial_shares=10_000, expense_ratio=0.01, creation_unit=1_000,
                      creation_fee=100.0, redemption_fee=100.0, commission=2.0, half_spread_ticks=1.0,
                      ap_spread=0.0)
-    flows = pd.Series([10_000.0, -10_000.0], index=pd.to_datetime(["2026-03-30", "2026-04-01"]))
+    flows = pd.Series([15_000.0, -15_000.0], index=pd.to_datetime(["2026-03-30", "2026-04-01"]))
     res = simulate_fund(curve, sched, cfg, flows=flows)
     d = res.daily_frame(0)
 
@@ -66,13 +66,14 @@ def test_ledger_walk_through_to_the_cent() -> None:
     nav_fri = nav
 
     # Mon 30 Mar (3 days): margin 40 * 100 * (50.50 - 51.00) = -2,000.00; fee for 3 days;
-    # demand 10,000 / Friday's NAV = 4.905% > band 100 / unit value (0.5%): one unit (each absorbs ~9.99%)
+    # demand 15,000 / Friday's NAV = 7.36% > band 100 / unit value (0.5%); each unit absorbs ~9.99%, so
+    # round((7.36% - 0.5%) / 9.99%) = round(0.69) = 1 unit
     pre = nav - 2_000.0
     nav = pre - fee_on(pre, 3)
     navps = nav / 10_000
     unit = 1_000 * navps
-    assert 10_000.0 / nav_fri > 100.0 / unit
-    assert math.ceil((10_000.0 / nav_fri - 100.0 / unit) / (unit / nav)) == 1
+    assert 15_000.0 / nav_fri > 100.0 / unit
+    assert math.floor((15_000.0 / nav_fri - 100.0 / unit) / (unit / nav) + 0.5) == 1
     nav += unit + 100.0  # the AP pays NAV for the unit plus the creation fee
     contracts = math.floor(nav / (50.50 * 100) + 0.5)
     assert contracts == 44  # 222,039.35 / 5,050 = 43.97
@@ -92,7 +93,7 @@ def test_ledger_walk_through_to_the_cent() -> None:
     assert d["costs"].iloc[3] == pytest.approx(87 * 3.00, abs=0.005)
 
     # Wed 1 Apr: margin 43 * 100 * (52.00 - 51.60) = 1,720.00 on the April contract (now the front);
-    # demand -10,000: one unit redeemed at NAV, the fund keeps the 100 fee; 39 contracts remain
+    # demand -15,000: one unit redeemed at NAV, the fund keeps the 100 fee
     pre = nav + 1_720.0
     nav = pre - fee_on(pre, 1)
     navps = nav / 11_000
@@ -276,7 +277,7 @@ def test_limits_below_one_unit_and_flows_off_the_curve(compute) -> None:
 def test_a_fund_too_big_for_its_market_is_wiped_out_and_says_so(compute) -> None:
     curve, sched = compute
     # 44,000 contracts bought against 20,000 a day of volume, then rolled: impact swamps the fund
-    res = simulate_fund(curve, sched, FundConfig(impact_coefficient=0.3))
+    res = simulate_fund(curve, sched, FundConfig(impact_coefficient=0.3, daily_volume=20_000, open_interest=200_000))
     from etfsim.fund.ledger import LIQUIDATED
 
     wiped = (res.status & LIQUIDATED) != 0

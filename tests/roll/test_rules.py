@@ -276,3 +276,23 @@ def test_roll_trades_counts_trading_closes() -> None:
     curve = flat_curve(WTI, "2021-01-04", "2021-12-31", depth=4)
     assert roll_schedule(curve, "front_month").roll_trades() == 12
     assert roll_schedule(curve, "gsci").roll_trades() == 60
+
+
+def test_a_window_longer_than_the_gap_between_expiries_still_spreads_the_roll() -> None:
+    # compute default: roll out of each contract over 5 business days ending 23 business days before its expiry,
+    # i.e. before its delivery month starts.  GPUM26 (June) expires Tue 30 Jun 2026.  June has 21 business days
+    # (1-5, 8-12, 15-18, 22-26, 29, 30; Juneteenth 19 Jun closed), so b = business days after t up to 30 Jun is
+    # 21 on Fri 29 May, 22 on Thu 28, 23 on Wed 27, 24 on Tue 26, 25 on Fri 22 (Memorial Day 25 May closed),
+    # 26 on Thu 21, 27 on Wed 20.  f = (23 + 5 - b) / 5: 20% a day on 20, 21, 22, 26, 27 May.
+    curve = flat_curve(COMPUTE_H100, "2026-04-01", "2026-07-31", depth=4)
+    sched = roll_schedule(curve, FrontMonth(days_before_expiry=23, window=5))
+    w = sched.path_weights()
+    days = [str(d)[:10] for d in curve.dates]
+
+    def june(d: str) -> float:
+        t = days.index(d)
+        return round(float(w[t][curve.contracts[t] == "GPUM26"].sum()), 12)
+
+    assert [june(d) for d in ("2026-05-19", "2026-05-20", "2026-05-21", "2026-05-22", "2026-05-26",
+                              "2026-05-27", "2026-05-28")] == [1.0, 0.8, 0.6, 0.4, 0.2, 0.0, 0.0]
+    assert (np.abs(w.sum(axis=1) - 1.0) < 1e-12).all()

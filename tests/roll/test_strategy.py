@@ -20,7 +20,7 @@ EXPECTED = {
     "usl_strip12": Strip(contracts=12, days_before_expiry=10, window=4),
     "vix_constant_maturity": ConstantMaturity(target_months=1),
     "optimum_yield": OptimumYield(max_months=13, first_day=2, last_day=6),
-    "compute_default": FrontMonth(days_before_expiry=20, window=5),
+    "compute_default": FrontMonth(days_before_expiry=23, window=5),
 }
 
 

@@ -1,0 +1,1 @@
+"""Independent checks of etfsim's numbers against other open-source engines."""
