@@ -301,23 +301,12 @@ def fund_ledger(
                 if target[s] != 0.0:
                     notional += target[s] * prices[p, t, s] * mult
             cash -= comm + sprd + imp
-            if cash <= 0.0:
-                # losses (or costs) took all the assets: record the day and stop this path
+            wiped = cash <= 0.0  # losses (or costs) took all the assets: record the day and stop this path
+            if wiped:
                 for s in range(depth):
                     pos[p, t, s] = 0.0
-                out[0, p, t] = cash
-                out[1, p, t] = shares
-                out[2, p, t] = cash
-                out[3, p, t] = fee
-                out[4, p, t] = comm
-                out[5, p, t] = sprd
-                out[6, p, t] = imp
-                out[10, p, t] = pnl
-                out[11, p, t] = interest
-                status[p, t] = st | LIQUIDATED
-                break
-            # 7. reverse split
-            if rs_below > 0.0 and cash / shares < rs_below:
+                st |= LIQUIDATED
+            elif rs_below > 0.0 and cash / shares < rs_below:  # 7. reverse split
                 shares = shares / rs_ratio
                 st |= REVERSE_SPLIT
             out[0, p, t] = cash
@@ -333,3 +322,5 @@ def fund_ledger(
             out[12, p, t] = held * margin_per
             out[13, p, t] = notional
             status[p, t] = st
+            if wiped:
+                break

@@ -184,6 +184,13 @@ class Strip:
 # -- monthly windows (GSCI, BCOM) -----------------------------------------------------
 
 
+def _check_window(first: int, last: int) -> None:
+    _int("first_day", first, 1, 23, "business day of the month the roll starts")
+    _int("last_day", last, 1, 23, "business day of the month the roll ends")
+    if last < first:
+        raise ConfigError(f"last_day ({last}) must not be before first_day ({first})")
+
+
 def _window_fraction(cal: BusinessDayIndex, days: np.ndarray, first: int, last: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
     """Share rolled after each close, and the last window day of each date's month and of the next month."""
     months = days.astype("datetime64[M]")
@@ -219,10 +226,7 @@ class MonthlyWindow:
     name: ClassVar[str] = "monthly_window"
 
     def __post_init__(self) -> None:
-        _int("first_day", self.first_day, 1, 23, "business day of the month the roll starts")
-        _int("last_day", self.last_day, 1, 23, "business day of the month the roll ends")
-        if self.last_day < self.first_day:
-            raise ConfigError(f"last_day ({self.last_day}) must not be before first_day ({self.first_day})")
+        _check_window(self.first_day, self.last_day)
 
     def schedule(self, curve: FuturesCurve) -> RollSchedule:
         days = curve_days(curve)
@@ -326,10 +330,7 @@ class OptimumYield:
 
     def __post_init__(self) -> None:
         _int("max_months", self.max_months, 1, 60, "months ahead to search")
-        _int("first_day", self.first_day, 1, 23, "business day the roll starts")
-        _int("last_day", self.last_day, 1, 23, "business day the roll ends")
-        if self.last_day < self.first_day:
-            raise ConfigError(f"last_day ({self.last_day}) must not be before first_day ({self.first_day})")
+        _check_window(self.first_day, self.last_day)
 
     def schedule(self, curve: FuturesCurve) -> RollSchedule:
         days = curve_days(curve)
@@ -337,7 +338,7 @@ class OptimumYield:
         frac, ends = _window_fraction(cal, days, self.first_day, self.last_day, self.name)
         ids, _codes = contract_ids(np.asarray(curve.contracts, dtype=object))
         exp = _expiry_days(curve)
-        p, n, k = curve.prices.shape
+        p, n, k = curve.n_paths, curve.n_dates, curve.depth
         w = np.zeros((p, n, k))
         invested = np.zeros(n, dtype=bool)
         rolling = np.zeros(n, dtype=bool)
