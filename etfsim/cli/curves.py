@@ -93,12 +93,15 @@ def import_real(
     out: Annotated[Path, typer.Option("--out", "-o", help="Parquet file to write.")],
     format: Annotated[str, typer.Option(help="pysystemtrade, eia-wti or long-table.")] = "pysystemtrade",  # noqa: A002
     daily: Annotated[bool, typer.Option(help="pysystemtrade only: one row per date (last valid price of each contract).")] = False,
+    spot: Annotated[Optional[Path], typer.Option(help="CSV of the spot index (date, value), e.g. FRED's WTI spot, for the attribution.")] = None,
 ) -> None:
     """Import real futures data (one path) into an etfsim curve file."""
-    from etfsim.curves.realdata import load_real
+    from etfsim.curves.realdata import load_real, load_spot_series
 
-    kw = {"daily": daily} if format == "pysystemtrade" else {}
+    kw = {"daily": daily} if format.lower() == "pysystemtrade" else {}
     curve = load_real(format, source, **kw)
+    if spot is not None:
+        curve = curve.with_spot(load_spot_series(spot))
     write_curve(curve, out)
     console.print(f"wrote {out} ({curve.n_paths} path x {curve.n_dates} dates x {curve.depth} slots)")
 

@@ -198,6 +198,22 @@ class FuturesCurve:
             metadata=self.metadata,
         )
 
+    def with_spot(self, spot: pd.Series) -> FuturesCurve:
+        """The same curve with a spot index taken from a dated series (one path).
+
+        Dates the series lacks (holidays of its publisher, gaps) stay NaN: the
+        spot index and the attribution use only dates that have a value.
+        """
+        if self.n_paths != 1:
+            raise DataError("with_spot attaches one history's spot; this curve has several paths")
+        series = pd.Series(spot).astype(float)
+        index = pd.DatetimeIndex(pd.to_datetime(series.index)).normalize()
+        by_day = pd.Series(series.to_numpy(), index=index).groupby(level=0).last()
+        days = pd.DatetimeIndex(np.asarray(self.dates)).normalize()
+        values = by_day.reindex(days).to_numpy(dtype=float)[None, :]
+        meta = dict(self.metadata, spot=str(series.name or "spot"))
+        return FuturesCurve(self.dates, self.prices, self.contracts, self.expiries, values, self.held, meta)
+
     # -- views -------------------------------------------------------------------------
     def to_frame(self, dropna: bool = True) -> pd.DataFrame:
         """Tidy long table: one row per path, date and listed contract.

@@ -38,6 +38,7 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import DataError, FileFormatError, UnknownNameError
 
 __all__ = [
+    "load_spot_series",
     "EIA_WTI_COLUMNS",
     "LONG_TABLE_COLUMNS",
     "PYSYSTEMTRADE_COLUMNS",
@@ -390,6 +391,32 @@ def load_eia_wti(path: PathLike) -> FuturesCurve:
 
 
 # -- registry ---------------------------------------------------------------------------
+# -- spot series ------------------------------------------------------------------------
+def load_spot_series(path: PathLike) -> pd.Series:
+    """A daily spot series from a two-column CSV (date, value), e.g. FRED's DCOILWTICO.
+
+    FRED writes missing days as ``.``; they become NaN.  Dates may be ``m/d/Y``
+    or ISO.  The series is named after the value column.
+
+    Raises
+    ------
+    FileFormatError
+        If the file is missing or does not have exactly a date and a value column.
+    """
+    p = _existing(path, "spot")
+    frame = _read_table(p, "spot", na_values=["."])
+    if frame.shape[1] != 2:
+        raise FileFormatError(
+            f"spot file {str(p)!r} must have two columns (date, value), found {[str(c) for c in frame.columns]}"
+        )
+    try:
+        dates = pd.to_datetime(frame.iloc[:, 0], format="mixed")
+        values = pd.to_numeric(frame.iloc[:, 1], errors="coerce")
+    except (ValueError, TypeError) as exc:
+        raise FileFormatError(f"spot file {str(p)!r}: the first column must hold dates ({exc})") from exc
+    return pd.Series(values.to_numpy(dtype=float), index=pd.DatetimeIndex(dates), name=str(frame.columns[1]))
+
+
 REAL_LOADERS: Mapping[str, Callable[..., FuturesCurve]] = {
     "pysystemtrade": load_pysystemtrade,
     "eia-wti": load_eia_wti,

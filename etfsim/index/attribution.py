@@ -18,6 +18,7 @@ so the annualised figures (sums divided by years) add up the same way.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from etfsim._typing import DateArray, Float64Array, PathMatrix
 from etfsim.exceptions import DataError
@@ -115,8 +116,10 @@ def annualise(
     log_returns(er, start, dates, "ER")  # positivity checks with a clear message
     log_returns(tr, start, dates, "TR")
     log_returns(spot, start, dates, "spot", allow_nan=True)
+    # a spot series with gaps (a publisher's holidays) ends on its last print
+    spot_filled = pd.DataFrame(spot.T).ffill().to_numpy().T
     with np.errstate(invalid="ignore"):
-        total = {name: np.log(x[:, -1] / x[:, start]) for name, x in (("er", er), ("tr", tr), ("spot", spot))}
+        total = {name: np.log(x[:, -1] / x[:, start]) for name, x in (("er", er), ("tr", tr), ("spot", spot_filled))}
     out = {
         "er": total["er"] / years,
         "spot": total["spot"] / years,

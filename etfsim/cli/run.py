@@ -1,0 +1,112 @@
+"""``etfsim run`` (the main job) and ``etfsim report`` (the sheets again, from saved results)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from etfsim.cli._common import console, handles_errors, progress_bar
+
+
+def _curve_table(study) -> Table:  # type: ignore[no-untyped-def]
+    """The simulated curve in a few lines: shape, horizon, spot range, contango share."""
+    sc, curve = study.scenario, study.curve
+    state = curve.term_structure_state()
+    years = (curve.dates[-1] - curve.dates[0]).astype("timedelta64[D]").astype(int) / 365.0
+    spot_end = curve.spot[:, -1] if curve.spot is not None else curve.prices[:, -1, 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = curve.prices[:, :, 1] / curve.prices[:, :, 0] - 1.0
+    table = Table(title=f"{sc.name}: {sc.description}")
+    table.add_column("curve")
+    table.add_column("value", justify="right")
+    table.add_row("paths x dates x depth", f"{curve.n_paths:,} x {curve.n_dates:,} x {curve.depth}")
+    table.add_row("horizon", f"{curve.dates[0].astype('datetime64[D]')} to {curve.dates[-1].astype('datetime64[D]')}")
+    table.add_row("seed", str(curve.metadata.get("seed")))
+    table.add_row("spot at start", f"{sc.spot:,.2f} per {sc.contract.unit}")
+    p5, p50, p95 = np.percentile(spot_end, [5, 50, 95])
+    table.add_row(f"spot after {years:.1f} years (5/50/95%)", f"{p5:,.2f} / {p50:,.2f} / {p95:,.2f}")
+    table.add_row("path-days in contango (F1 > F0)", f"{state['contango']:.1%}")
+    table.add_row("path-days in backwardation", f"{state['backwardation']:.1%}")
+    table.add_row("median front spread F1/F0 - 1", f"{np.nanmedian(spread):+.2%}")
+    return table
+
+
+def _sheet_table(data) -> Table:  # type: ignore[no-untyped-def]
+    """The fact sheet's headline figures, as printed on it."""
+    from etfsim.report.tables import format_value
+
+    table = Table(title=f"fact sheet: {data.fund_name} ({data.index_name}), headline path as of {data.as_of}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    perf = data.performance
+    rows = [
+        ("NAV return / yr since inception", perf.cell("nav", 5)),
+        ("index TR / yr since inception", perf.cell("index_tr", 5)),
+        ("NAV return, 1 year", perf.cell("nav", 3)),
+    ]
+    for label, cell in rows:
+        table.add_row(label, format_value(cell.value, cell.fmt))
+    for group in (data.tracking[:1], data.tracking[2:3], data.risk[:3], data.premium_facts[:2], data.curve_facts[:1]):
+        for fact in group:
+            table.add_row(fact.label, format_value(fact.value, fact.fmt))
+    mc = data.monte_carlo
+    table.add_row("NAV return / yr across paths (5th / median / 95th)",
+                  " / ".join(format_value(mc.cell("nav_return", i).value, "pct") for i in (0, 2, 4)))
+    return table
+
+
+@handles_errors
+def run_cmd(
+    scenario: Annotated[Optional[Path], typer.Argument(help="Scenario TOML (default: the built-in compute scenario).")] = None,
+    paths: Annotated[Optional[int], typer.Option(help="Monte Carlo paths (default: the scenario's).")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed (default: the scenario's).")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Output folder (default: reports/<scenario>).")] = None,
+    compare_paths: Annotated[int, typer.Option(help="Paths of the stock-ETF comparison (the first ones).")] = 200,
+) -> None:
+    """The main job: simulate the scenario, back-test the standard roll rules, write the fact sheet.
+
+    Path 0 is the headline path the fact sheet reports on; all paths give the
+    Monte Carlo range.  Writes to ``reports/<scenario>/``: ``factsheet.html``
+    and ``factsheet.pdf`` (the headline strategy ``compute_default`` as an
+    ETF), ``rules.html`` and ``rules.pdf`` (every strategy side by side), and
+    the data behind them as Parquet (``study.parquet`` lists the tables).
+    ``etfsim report`` renders the sheets again from that folder.
+    """
+    from etfsim._io import check_writable
+    from etfsim.backtest import default_strategies
+    from etfsim.cli.backtest import render
+    from etfsim.report.factsheet import factsheet_data
+    from etfsim.report.render import write_report
+    from etfsim.report.study import run_study
+    from etfsim.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    folder = out_dir or Path("reports") / sc.name
+    check_writable(folder)  # fail before minutes of simulation, not after
+    study = run_study(sc, paths=paths, seed=seed, strategies=default_strategies(), compare_paths=compare_paths,
+                      progress=progress_bar)
+    with progress_bar("writing the fact sheet", 5) as progress:
+        written = write_report(study.results, folder, with_data=True, progress=progress)
+    console.print(_curve_table(study))
+    render(study.backtest, sc.collateral_rate)
+    console.print(_sheet_table(factsheet_data(study.results)))
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+@handles_errors
+def report_cmd(
+    result_dir: Annotated[Path, typer.Argument(help="A result folder written by etfsim run (reports/<scenario>).")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Write the sheets here (default: the result folder).")] = None,
+) -> None:
+    """Render the fact sheet and the rule comparison again from saved results (no simulation)."""
+    from etfsim.report.render import render_report
+
+    with progress_bar("rendering the sheets", 4) as progress:
+        written = render_report(result_dir, out_dir, progress=progress)
+    for path in written:
+        console.print(f"wrote {path}")
