@@ -133,6 +133,11 @@ def test_run_writes_curves_and_prints_the_summary(etfsim: Etfsim, tmp_path: Path
     assert set(headline_idx["path"]) == {0} and len(headline_idx) == len(names) * curve.n_dates
     for name in ("curve_headline", "indices_headline", "strategy_stats"):
         assert f"wrote {out_dir / name}.parquet" in stdout
+    # the fact sheet, the rule comparison and the data behind them (tests/report checks their contents)
+    for name in ("factsheet.html", "factsheet.pdf", "rules.html", "rules.pdf", "study.parquet", "fund_headline.parquet"):
+        assert (out_dir / name).is_file()
+        assert f"wrote {out_dir / name}" in stdout
+    assert "fact sheet: Hypothetical GPU-hour Compute Futures ETF" in stdout
 
 
 # -- curves simulate --------------------------------------------------------------------

@@ -1,0 +1,212 @@
+"""The sheets' charts: matplotlib (Agg, no pyplot state) drawn to SVG data URIs.
+
+Charts are embedded in the HTML as ``data:image/svg+xml`` URIs, so the page
+needs no other file, font or network: text is drawn as paths, and the SVG
+carries no date and fixed element ids, so the same data gives the same bytes
+(``etfsim report`` re-renders an identical page).  matplotlib is imported
+here, inside the functions, because it costs half a second to import.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["COLOURS", "curve_chart", "fan_chart", "growth_chart", "premium_chart", "rule_box_chart", "rule_lines_chart"]
+
+COLOURS = {
+    "fund": "#1f3a5f",
+    "index": "#e07a1f",
+    "grey": "#8a94a6",
+    "light": "#c9d6e8",
+    "mid": "#8fb0d6",
+    "positive": "#2a7f62",
+    "negative": "#b23a48",
+}
+"""The sheet's palette: fund navy, index orange."""
+
+_SERIES = ("#1f3a5f", "#e07a1f", "#2a7f62", "#b23a48", "#6a4c93", "#8a94a6", "#d4a017", "#1982c4", "#7d5a50")
+
+_RC = {
+    "svg.hashsalt": "etfsim",  # fixed clip-path ids: same data, same bytes
+    "svg.fonttype": "path",  # no font needed where the page is opened
+    "font.family": "DejaVu Sans",
+    "font.size": 7.0,
+    "axes.titlesize": 7.5,
+    "axes.labelsize": 7.0,
+    "xtick.labelsize": 6.5,
+    "ytick.labelsize": 6.5,
+    "legend.fontsize": 6.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#55606e",
+    "axes.linewidth": 0.6,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "axes.grid": True,
+    "grid.color": "#e3e8ef",
+    "grid.linewidth": 0.5,
+    "path.simplify": True,
+}
+
+
+@contextmanager
+def _figure(width: float, height: float) -> Iterator[Any]:
+    import matplotlib
+
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(width, height), dpi=100)
+        FigureCanvasSVG(fig)
+        yield fig
+
+
+def _uri(fig: Any) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.03)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _money_axis(ax: Any, log: bool) -> None:
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    def money(v: float, _pos: int) -> str:
+        if v >= 1000:
+            return f"${v / 1000:,.0f}k"
+        return f"${v:,.0f}" if v >= 1 else f"${v:.2f}"
+
+    if log:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(money))
+
+
+def _dates(ax: Any) -> None:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(minticks=3, maxticks=9)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+
+
+def _legend_above(ax: Any, ncol: int) -> None:
+    """A legend in a strip above the axes, where it never hides a line."""
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, ncol=ncol, handlelength=1.4,
+              columnspacing=1.0, borderaxespad=0.1)
+
+
+def _log_needed(*series: np.ndarray) -> bool:
+    values = np.concatenate([np.asarray(s, dtype=float).ravel() for s in series])
+    values = values[np.isfinite(values) & (values > 0)]
+    return bool(len(values)) and float(values.max() / values.min()) > 8.0
+
+
+def growth_chart(growth: pd.DataFrame, width: float = 3.55, height: float = 1.75) -> str:
+    """Growth of 10,000 at NAV and in the index (log scale when the range is wide)."""
+    with _figure(width, height) as fig:
+        ax = fig.add_subplot()
+        x = growth.index.to_numpy()
+        ax.plot(x, growth["index_tr"].to_numpy(), color=COLOURS["index"], lw=0.9, label="Index total return")
+        ax.plot(x, growth["nav"].to_numpy(), color=COLOURS["fund"], lw=1.1, label="Fund NAV")
+        ax.axhline(10_000, color=COLOURS["grey"], lw=0.5, ls="--")
+        _money_axis(ax, _log_needed(growth["nav"].to_numpy(), growth["index_tr"].to_numpy()))
+        _dates(ax)
+        _legend_above(ax, 2)
+        return _uri(fig)
+
+
+def fan_chart(fan: pd.DataFrame, width: float = 3.55, height: float = 1.75) -> str:
+    """Percentiles across paths of the growth of 10,000 at NAV, with the headline path."""
+    with _figure(width, height) as fig:
+        ax = fig.add_subplot()
+        x = fan.index.to_numpy()
+        ax.fill_between(x, fan["p5"].to_numpy(), fan["p95"].to_numpy(), color=COLOURS["light"], lw=0, label="5th-95th")
+        ax.fill_between(x, fan["p25"].to_numpy(), fan["p75"].to_numpy(), color=COLOURS["mid"], lw=0, label="25th-75th")
+        ax.plot(x, fan["p50"].to_numpy(), color=COLOURS["fund"], lw=1.0, label="Median")
+        ax.plot(x, fan["headline"].to_numpy(), color=COLOURS["index"], lw=0.8, label="Headline path")
+        ax.axhline(10_000, color=COLOURS["grey"], lw=0.5, ls="--")
+        _money_axis(ax, _log_needed(fan["p5"].to_numpy(), fan["p95"].to_numpy()))
+        _dates(ax)
+        _legend_above(ax, 4)
+        return _uri(fig)
+
+
+def premium_chart(premium: pd.Series, width: float = 3.55, height: float = 1.3) -> str:
+    """Daily premium (+) or discount (-) of the market price to NAV, in percent."""
+    from matplotlib.ticker import FuncFormatter
+
+    with _figure(width, height) as fig:
+        ax = fig.add_subplot()
+        x = premium.index.to_numpy()
+        y = premium.to_numpy(dtype=float) * 100
+        ax.fill_between(x, 0, np.where(y > 0, y, 0), color=COLOURS["positive"], lw=0, step="mid", label="Premium")
+        ax.fill_between(x, 0, np.where(y < 0, y, 0), color=COLOURS["negative"], lw=0, step="mid", label="Discount")
+        ax.axhline(0, color="#55606e", lw=0.5)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:+g}%" if v else "0%"))
+        _dates(ax)
+        _legend_above(ax, 2)
+        return _uri(fig)
+
+
+def curve_chart(curve: pd.DataFrame, spot: float, unit: str, width: float = 3.55, height: float = 1.5) -> str:
+    """Futures prices by contract on the report date, with the spot index."""
+    with _figure(width, height) as fig:
+        ax = fig.add_subplot()
+        n = len(curve)
+        x = np.arange(n)
+        ax.plot(x, curve["price"].to_numpy(dtype=float), color=COLOURS["fund"], lw=1.0, marker="o", ms=2.0,
+                label="Futures")
+        if np.isfinite(spot):
+            ax.axhline(spot, color=COLOURS["index"], lw=0.8, ls="--", label="Spot index")
+        step = max(1, -(-n // 6))  # about six labels: contract codes are wide
+        ax.set_xticks(x[::step])
+        ax.set_xticklabels([str(c) for c in curve["contract"].to_numpy()[::step]])
+        ax.set_ylabel(f"$ per {unit}")
+        _legend_above(ax, 2)
+        return _uri(fig)
+
+
+def rule_box_chart(values: Mapping[str, np.ndarray], width: float = 4.6, height: float = 1.7) -> str:
+    """Distribution across paths of a per-year figure by rule: box 25-75%, whiskers 5-95%, median line."""
+    from matplotlib.ticker import FuncFormatter
+
+    with _figure(width, height) as fig:
+        ax = fig.add_subplot()
+        names = list(values)
+        data = [np.asarray(values[n], dtype=float)[np.isfinite(values[n])] for n in names]
+        ax.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False, widths=0.55,
+                   tick_labels=names, patch_artist=True,
+                   boxprops={"facecolor": COLOURS["light"], "edgecolor": COLOURS["fund"], "linewidth": 0.7},
+                   medianprops={"color": COLOURS["index"], "linewidth": 1.2},
+                   whiskerprops={"color": COLOURS["fund"], "linewidth": 0.7},
+                   capprops={"color": COLOURS["fund"], "linewidth": 0.7})
+        ax.axvline(0, color=COLOURS["grey"], lw=0.5, ls="--")
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:+.0f}%" if v else "0%"))
+        ax.grid(axis="y", visible=False)
+        return _uri(fig)
+
+
+def rule_lines_chart(levels: Mapping[str, pd.Series], width: float = 4.6, height: float = 1.7) -> str:
+    """Each rule's fund NAV or index level on the headline path, rebased to 10,000."""
+    with _figure(width, height) as fig:
+        ax = fig.add_subplot()
+        arrays = []
+        for i, (name, s) in enumerate(levels.items()):
+            y = 10_000 * s.to_numpy(dtype=float) / float(s.iloc[0])
+            arrays.append(y)
+            ax.plot(s.index.to_numpy(), y, lw=0.8, color=_SERIES[i % len(_SERIES)], label=name)
+        ax.axhline(10_000, color=COLOURS["grey"], lw=0.5, ls="--")
+        _money_axis(ax, _log_needed(*arrays))
+        _dates(ax)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, ncol=1, handlelength=1.2)
+        return _uri(fig)

@@ -1,0 +1,478 @@
+"""The fact sheet's content: every number it shows, built once from a study's tables.
+
+:func:`factsheet_data` turns a :class:`~etfsim.report.results.StudyResults`
+into a frozen :class:`FactSheetData`.  The numbers are either the library's
+own outputs saved by the study (fund metrics, tracking, the index attribution,
+premium/discount by quarter, the stock-ETF comparison) or the fact-sheet
+statistics of :mod:`etfsim.report.stats` on the saved headline series.  The
+template formats them and nothing else, so a test can compare every figure on
+the page with the library.
+
+The sheet reports on the *headline path* (path 0) as of its last date, like an
+issuer's sheet on its one history; the Monte Carlo section shows the range
+across all paths.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from etfsim.report import words
+from etfsim.report.results import StudyResults
+from etfsim.report.stats import (
+    PERIODS,
+    calendar_year_returns,
+    cost_drag,
+    hit_rate,
+    monthly_returns,
+    payoff_ratio,
+    performance_table,
+    sharpe_ratio,
+    sortino_ratio,
+)
+from etfsim.report.study import FAN_PERCENTILES, GROWTH_BASE
+from etfsim.report.tables import Cell, Fact, Row, Table, facts_from
+
+__all__ = ["FactSheetData", "factsheet_data"]
+
+TICKER = "TBD"
+"""Ticker placeholder: no exchange has assigned one to a hypothetical fund."""
+
+KEY_FACTS = (
+    ("ticker", "Ticker", "text"),
+    ("inception", "Inception (simulated)", "date"),
+    ("expense_ratio", "Expense ratio", "pct_u"),
+    ("creation_unit", "Creation unit (shares)", "int"),
+    ("creation_fee", "Creation / redemption fee", "money"),
+    ("nav_at_launch", "NAV at launch", "usd2"),
+    ("index", "Index", "text"),
+    ("roll_rule", "Roll rule", "text"),
+    ("contract", "Contract", "text"),
+    ("exchange", "Exchange", "text"),
+    ("collateral", "Collateral", "text"),
+)
+
+FUND_FACTS = (
+    ("net_assets", "Net assets", "money_m"),
+    ("shares", "Shares outstanding", "int"),
+    ("nav", "NAV per share", "usd2"),
+    ("market_price", "Market price", "usd2"),
+    ("premium", "Premium / discount", "pct"),
+)
+
+PERFORMANCE_ROWS = (
+    ("nav", "Fund NAV", "pct"),
+    ("market", "Market price", "pct"),
+    ("index_tr", "Index total return", "pct"),
+    ("index_er", "Index excess return", "pct"),
+)
+
+RISK = (
+    ("volatility", "Volatility (annualised)", "pct_u"),
+    ("max_drawdown", "Maximum drawdown", "pct"),
+    ("sharpe", "Sharpe ratio", "ratio"),
+    ("sortino", "Sortino ratio", "ratio"),
+    ("hit_rate", "Hit rate (months up)", "pct1"),
+    ("payoff", "Payoff ratio (avg gain / avg loss)", "ratio"),
+    ("best_month", "Best month", "pct"),
+    ("worst_month", "Worst month", "pct"),
+)
+
+TRACKING = (
+    ("difference", "Tracking difference / yr", "pct"),
+    ("difference_1y", "Tracking difference, 1 Yr", "pct"),
+    ("error", "Tracking error (annualised)", "pct_u"),
+    ("difference_median", "Tracking difference / yr, median path", "pct"),
+)
+
+PREMIUM = (
+    ("days_premium", "Days at a premium", "int"),
+    ("days_discount", "Days at a discount", "int"),
+    ("largest_premium", "Largest premium", "pct"),
+    ("largest_discount", "Largest discount", "pct"),
+    ("mean_abs", "Mean absolute premium", "pct_u"),
+    ("halted_days", "Days creations halted", "int"),
+)
+
+CURVE = (
+    ("state", "Curve shape (F1 vs F0)", "text"),
+    ("spot", "Spot index (per GPU-hour)", "price"),
+    ("front_spread", "Front spread F1 / F0 - 1", "pct"),
+    ("slope_12m", "12-month slope F12 / F0 - 1", "pct"),
+    ("implied", "Implied term structure / yr (log)", "pct"),
+)
+
+MONTE_CARLO_ROWS = (
+    ("nav_return", "NAV return / yr", "pct"),
+    ("index_tr_return", "Index TR / yr", "pct"),
+    ("growth_end", "Growth of $10,000", "money"),
+    ("nav_max_drawdown", "Maximum drawdown", "pct"),
+    ("tracking_difference", "Tracking difference / yr", "pct"),
+)
+
+MONTE_CARLO_FACTS = (
+    ("paths", "Paths", "int"),
+    ("loss_share", "Paths ending below $10,000", "pct1"),
+    ("headline_rank", "Headline path's percentile (NAV / yr)", "pct1"),
+)
+
+
+@dataclass(frozen=True, eq=False)
+class FactSheetData:
+    """Everything the fact sheet shows, as data (the template only formats it).
+
+    Sections are :class:`~etfsim.report.tables.Table` or tuples of
+    :class:`~etfsim.report.tables.Fact`; chart inputs are small DataFrames.
+    """
+
+    fund_name: str
+    ticker: str
+    index_name: str
+    as_of: str
+    inception: str
+    scenario_name: str
+    scenario_description: str
+    objective: str
+    strategy_text: str
+    strategy_summary: str
+    terms_text: str
+    key_facts: tuple[Fact, ...]
+    fund_facts: tuple[Fact, ...]
+    performance: Table
+    calendar_years: Table
+    growth: pd.DataFrame  # date x (nav, index_tr), 10,000 at inception
+    growth_facts: tuple[Fact, ...]
+    holdings: Table
+    roll_calendar: Table
+    curve: pd.DataFrame  # contract, delivery label, price on the report date
+    curve_facts: tuple[Fact, ...]
+    attribution: Table
+    premium: pd.Series  # premium by date
+    premium_facts: tuple[Fact, ...]
+    premium_quarters: Table
+    tracking: tuple[Fact, ...]
+    risk: tuple[Fact, ...]
+    fan: pd.DataFrame  # date x percentiles, plus the headline path
+    monte_carlo: Table
+    monte_carlo_facts: tuple[Fact, ...]
+    comparison: Table
+    comparison_note: str
+    notes: tuple[str, ...]
+    risks_text: tuple[tuple[str, str], ...]
+    disclosures: tuple[str, ...] = field(default=words.DISCLOSURES)
+
+    def figures(self) -> dict[str, Cell | Fact]:
+        """Every figure on the sheet by its ``data-field`` key, with its value and format."""
+        out: dict[str, Cell | Fact] = {}
+        for name in ("key_facts", "fund_facts", "growth_facts", "curve_facts", "premium_facts", "tracking", "risk",
+                     "monte_carlo_facts"):
+            for f in getattr(self, name):
+                out[f.key] = f
+        for name in ("performance", "calendar_years", "holdings", "roll_calendar", "attribution",
+                     "premium_quarters", "monte_carlo", "comparison"):
+            for c in getattr(self, name).cells():
+                out[c.key] = c
+        return out
+
+    def all_cells(self) -> dict[str, Any]:
+        """Every figure's value by its ``data-field`` key (for tests and exports)."""
+        return {key: f.value for key, f in self.figures().items()}
+
+
+def _series(frame: pd.DataFrame, column: str) -> pd.Series:
+    return pd.Series(frame[column].to_numpy(dtype=float), index=pd.DatetimeIndex(frame["date"]), name=column)
+
+
+def _years(first: pd.Timestamp, last: pd.Timestamp) -> float:
+    return (last - first).days / 365.0
+
+
+def _key_facts(facts: dict[str, Any], index: str) -> tuple[Fact, ...]:
+    fund, contract, head = facts["fund"], facts["contract"], facts["headline"]
+    values = {
+        "ticker": TICKER,
+        "inception": facts["inception"],
+        "expense_ratio": fund["expense_ratio"],
+        "creation_unit": fund["creation_unit"],
+        "creation_fee": fund["creation_fee"],
+        "nav_at_launch": fund["nav_per_share"],
+        "index": index,
+        "roll_rule": f"{head['name']} ({head['rule'].replace('_', ' ')})",
+        "contract": f"{contract['name']}, {float(contract['multiplier']):,.0f} {contract['unit']}s",
+        "exchange": "Not yet listed (hypothetical contract)",
+        "collateral": f"91-day T-bills at {float(facts['scenario']['collateral_rate']) * 100:.2f}% (assumed)",
+    }
+    return facts_from("key_facts", values, KEY_FACTS)
+
+
+def _performance(fund: pd.DataFrame, as_of: pd.Timestamp, inception: pd.Timestamp) -> tuple[Table, dict[str, pd.Series]]:
+    series = {
+        "nav": _series(fund, "nav_per_share_adj"),
+        "market": _series(fund, "market_price_adj"),
+        "index_tr": _series(fund, "index_tr"),
+        "index_er": _series(fund, "index_er"),
+    }
+    frame = performance_table(series, as_of, inception)
+    table = Table.from_frame("performance", "", frame, PERFORMANCE_ROWS, [(k, label) for k, label, _m in PERIODS],
+                             emphasis=("nav",))
+    return table, series
+
+
+def _calendar_years(series: dict[str, pd.Series]) -> Table:
+    frames = {name: calendar_year_returns(series[name]) for name in ("nav", "market", "index_tr")}
+    years = list(frames["nav"].index)
+    partial = frames["nav"]["partial"]
+    columns = tuple(f"{y}{'*' if partial.loc[y] else ''}" for y in years)
+    labels = {"nav": "Fund NAV", "market": "Market price", "index_tr": "Index TR"}
+    rows = tuple(
+        Row(name, labels[name], tuple(Cell(f"calendar_years.{name}.{y}", float(f.at[y, "return"]), "pct") for y in years),
+            name == "nav")
+        for name, f in frames.items()
+    )
+    return Table("calendar_years", "", columns, rows)
+
+
+def _holdings(results: StudyResults, last: pd.Series) -> Table:
+    h = results.holdings
+    rows = []
+    for r in h.itertuples(index=False):
+        cells = (
+            Cell(f"holdings.{r.contract}.delivery", f"{pd.Timestamp(str(r.delivery) + '-01'):%b %Y}", "text"),
+            Cell(f"holdings.{r.contract}.contracts", float(r.contracts), "int"),
+            Cell(f"holdings.{r.contract}.price", float(r.price), "price"),
+            Cell(f"holdings.{r.contract}.notional", float(r.notional), "money"),
+            Cell(f"holdings.{r.contract}.weight", float(r.weight), "pct_u"),
+        )
+        rows.append(Row(str(r.contract), str(r.contract), cells))
+    nav = float(last["nav"])
+    cash = float(last["cash"])
+    rows.append(Row("tbills", "T-bills and cash", (
+        Cell("holdings.tbills.delivery", None, "text"), Cell("holdings.tbills.contracts", None, "int"),
+        Cell("holdings.tbills.price", None, "price"), Cell("holdings.tbills.notional", cash, "money"),
+        Cell("holdings.tbills.weight", cash / nav if nav > 0 else float("nan"), "pct_u"),
+    )))
+    return Table("holdings", "Contract", ("Delivery", "Contracts", "Price", "Notional", "% of NAV"), tuple(rows))
+
+
+def _roll_calendar(frame: pd.DataFrame) -> Table:
+    rows = []
+    for i, r in enumerate(frame.itertuples(index=False)):
+        first, last = pd.Timestamp(r.first_day), pd.Timestamp(r.last_day)
+        cells = (
+            Cell(f"roll_calendar.{i}.first_day", str(first.date()), "date"),
+            Cell(f"roll_calendar.{i}.last_day", str(last.date()), "date"),
+            Cell(f"roll_calendar.{i}.days", float(r.days), "int"),
+            Cell(f"roll_calendar.{i}.sell", str(r.sell), "text"),
+            Cell(f"roll_calendar.{i}.buy", str(r.buy), "text"),
+        )
+        rows.append(Row(str(i), f"{first:%b %Y}", cells))
+    return Table("roll_calendar", "Month", ("From", "To", "Days", "Sell", "Buy"), tuple(rows))
+
+
+def _curve(results: StudyResults) -> tuple[pd.DataFrame, tuple[Fact, ...]]:
+    snap = results.curve.snapshot(path=0)
+    snap = snap[np.isfinite(snap["price"].to_numpy(dtype=float))].reset_index(drop=True)
+    spot = float(results.curve.spot[0, -1]) if results.curve.spot is not None else float("nan")
+    f = snap["price"].to_numpy(dtype=float)
+    exp = pd.to_datetime(snap["expiry"])
+    values: dict[str, Any] = {"spot": spot, "state": "n/a", "front_spread": float("nan"), "slope_12m": float("nan"),
+                              "implied": float("nan")}
+    if len(f) >= 2:
+        values["state"] = "Contango" if f[1] > f[0] else ("Backwardation" if f[1] < f[0] else "Flat")
+        values["front_spread"] = f[1] / f[0] - 1.0
+        dt = (exp.iloc[1] - exp.iloc[0]).days / 365.0
+        # a holder who rolls from F0 into F1 gains ln(F0/F1) as F1 converges, spread over the months between expiries
+        values["implied"] = math.log(f[0] / f[1]) / dt if f[0] > 0 and f[1] > 0 and dt > 0 else float("nan")
+    if len(f) >= 13:
+        values["slope_12m"] = f[12] / f[0] - 1.0
+    return snap, facts_from("curve", values, CURVE)
+
+
+def _attribution(results: StudyResults, fund: pd.DataFrame, years: float) -> Table:
+    head = results.fund_paths.iloc[0]
+    nav_before = fund["nav"].shift(1).to_numpy(dtype=float)
+    fees = -cost_drag(fund["fees"].to_numpy(dtype=float)[1:], nav_before[1:], years)
+    costs = -cost_drag(fund["costs"].to_numpy(dtype=float)[1:], nav_before[1:], years)
+    navps = fund["nav_per_share_adj"].to_numpy(dtype=float)
+    nav_log = math.log(navps[-1] / navps[0]) / years if navps[-1] > 0 and navps[0] > 0 and years > 0 else float("nan")
+    tr = float(head["index_log_tr"])
+    values = {
+        "spot": float(head["index_log_spot"]),
+        "term_structure": float(head["index_log_term_structure"]),
+        "collateral": float(head["index_log_collateral"]),
+        "index_tr": tr,
+        "fees": fees,
+        "costs": costs,
+        "other": nav_log - tr - fees - costs,
+        "nav": nav_log,
+    }
+    labels = (
+        ("spot", "Spot (GPU rental index)"),
+        ("term_structure", "Term structure"),
+        ("collateral", "Collateral (T-bill interest)"),
+        ("index_tr", "= Index total return"),
+        ("fees", "Fees (expense ratio)"),
+        ("costs", "Trading and impact costs"),
+        ("other", "Other (whole contracts, flows, cash)"),
+        ("nav", "= Fund NAV return"),
+    )
+    rows = tuple(Row(k, label, (Cell(f"attribution.{k}.per_year", values[k], "pct"),), k in ("index_tr", "nav"))
+                 for k, label in labels)
+    return Table("attribution", "Since inception, log / yr", ("Per year",), rows)
+
+
+def _premium(results: StudyResults, fund: pd.DataFrame) -> tuple[tuple[Fact, ...], Table]:
+    head = results.fund_paths.iloc[0]
+    prem = fund["premium"].to_numpy(dtype=float)
+    values = {
+        "days_premium": float(head["days_premium"]),
+        "days_discount": float(head["days_discount"]),
+        "largest_premium": float(head["max_premium"]),
+        "largest_discount": float(np.nanmin(prem)),
+        "mean_abs": float(np.nanmean(np.abs(prem))),
+        "halted_days": float(head["halted_days"]),
+    }
+    q = results.premium_discount.tail(4).set_index("quarter")
+    rows = []
+    for quarter, r in q.iterrows():
+        cells = (
+            Cell(f"premium_quarters.{quarter}.days_premium", float(r["days_premium"]), "int"),
+            Cell(f"premium_quarters.{quarter}.days_discount", float(r["days_discount"]), "int"),
+            Cell(f"premium_quarters.{quarter}.max_premium", float(r["max_premium"]), "pct"),
+            Cell(f"premium_quarters.{quarter}.max_discount", float(r["max_discount"]), "pct"),
+        )
+        rows.append(Row(str(quarter), str(quarter), cells))
+    table = Table("premium_quarters", "Quarter", ("Days premium", "Days discount", "Largest premium",
+                                                  "Largest discount"), tuple(rows))
+    return facts_from("premium", values, PREMIUM), table
+
+
+def _risk(series: dict[str, pd.Series], fund: pd.DataFrame, head: pd.Series) -> tuple[Fact, ...]:
+    monthly = monthly_returns(series["nav"])
+    tbill = pd.Series(fund["tbill_return"].to_numpy(dtype=float), index=pd.DatetimeIndex(fund["date"]))
+    rf = (1.0 + tbill).groupby(tbill.index.to_period("M")).prod() - 1.0
+    values = {
+        "volatility": float(head["nav_volatility"]),
+        "max_drawdown": float(head["nav_max_drawdown"]),
+        "sharpe": sharpe_ratio(monthly, rf),
+        "sortino": sortino_ratio(monthly, rf),
+        "hit_rate": hit_rate(monthly),
+        "payoff": payoff_ratio(monthly),
+        "best_month": float(monthly.max()) if len(monthly) else float("nan"),
+        "worst_month": float(monthly.min()) if len(monthly) else float("nan"),
+    }
+    return facts_from("risk", values, RISK)
+
+
+def _monte_carlo(results: StudyResults) -> tuple[Table, tuple[Fact, ...]]:
+    paths = results.fund_paths
+    cols = [(f"p{p}", f"{p}th" if p != 50 else "Median") for p in FAN_PERCENTILES]
+    frame = pd.DataFrame(
+        {f"p{p}": [float(np.nanpercentile(paths[c].to_numpy(dtype=float), p)) for c, _l, _f in MONTE_CARLO_ROWS]
+         for p in FAN_PERCENTILES},
+        index=[c for c, _l, _f in MONTE_CARLO_ROWS],
+    )
+    table = Table.from_frame("monte_carlo", "Across paths", frame, MONTE_CARLO_ROWS, cols)
+    nav = paths["nav_return"].to_numpy(dtype=float)
+    growth = paths["growth_end"].to_numpy(dtype=float)
+    values = {
+        "paths": float(len(paths)),
+        "loss_share": float(np.mean(growth < GROWTH_BASE)),
+        "headline_rank": float(np.mean(nav <= nav[0])),
+    }
+    return table, facts_from("monte_carlo", values, MONTE_CARLO_FACTS)
+
+
+def _comparison(results: StudyResults) -> Table:
+    c = results.comparison.set_index("measure")
+    rows = []
+    for i, (measure, r) in enumerate(c.iterrows()):
+        fmt = "num1" if "days" in str(measure) else ("pct_u" if "error" in str(measure) or "fees" in str(measure)
+                                                     or "costs" in str(measure) or "absolute" in str(measure) else "pct")
+        cells = (Cell(f"comparison.{i}.futures", float(r["futures ETF"]), fmt),
+                 Cell(f"comparison.{i}.stock", float(r["stock ETF"]), fmt))
+        rows.append(Row(str(i), str(measure)[:1].upper() + str(measure)[1:], cells))
+    return Table("comparison", "Mean across paths", ("Futures ETF", "Stock ETF"), tuple(rows))
+
+
+def factsheet_data(results: StudyResults) -> FactSheetData:
+    """Build the fact sheet's content from a study's tables (in memory or loaded from disk)."""
+    facts = dict(results.facts)
+    contract, head = facts["contract"], facts["headline"]
+    fund = results.fund.reset_index(drop=True)
+    as_of, inception = pd.Timestamp(facts["as_of"]), pd.Timestamp(facts["inception"])
+    years = _years(inception, as_of)
+    index = words.index_name(head["name"], str(contract["root"]))
+    last = fund.iloc[-1]
+    head_row = results.fund_paths.iloc[0]
+
+    performance, series = _performance(fund, as_of, inception)
+    growth = pd.DataFrame({name: GROWTH_BASE * s / s.iloc[0] for name, s in series.items() if name in ("nav", "index_tr")})
+    growth_facts = facts_from("growth", {"nav": float(growth["nav"].iloc[-1]), "index_tr": float(growth["index_tr"].iloc[-1])},
+                              (("nav", "Fund NAV", "money"), ("index_tr", "Index total return", "money")))
+    fund_values = {"net_assets": float(last["nav"]), "shares": float(last["shares"]),
+                   "nav": float(last["nav_per_share"]), "market_price": float(last["market_price"]),
+                   "premium": float(last["premium"])}
+    nav_1y = performance.cell("nav", 3).value
+    tr_1y = performance.cell("index_tr", 3).value
+    tracking_values = {
+        "difference": float(head_row["tracking_difference"]),
+        "difference_1y": nav_1y - tr_1y,
+        "error": float(head_row["tracking_error"]),
+        "difference_median": float(np.nanmedian(results.fund_paths["tracking_difference"].to_numpy(dtype=float))),
+    }
+    curve, curve_facts = _curve(results)
+    premium_facts, premium_quarters = _premium(results, fund)
+    fan = results.nav_fan.set_index(pd.DatetimeIndex(results.nav_fan["date"])).drop(columns="date")
+    fan["headline"] = growth["nav"].to_numpy()
+    monte_carlo, mc_facts = _monte_carlo(results)
+    scenario = facts["scenario"]
+    notes = (
+        f"Scenario {scenario['name']} ({scenario['model']}, seed {scenario['seed']}), {facts['paths']:,} simulated "
+        f"paths from {scenario['start']} to {scenario['end']}; the sheet reports path 0 (the headline path).",
+        "Returns over one year are annualised; periods that start before inception show a dash. * partial year.",
+        "Sharpe and Sortino use monthly NAV returns over the T-bill return; hit rate and payoff ratio use monthly returns.",
+    )
+    return FactSheetData(
+        fund_name=words.fund_name(str(contract["unit"])),
+        ticker=TICKER,
+        index_name=index,
+        as_of=facts["as_of"],
+        inception=facts["inception"],
+        scenario_name=str(scenario["name"]),
+        scenario_description=str(scenario["description"]),
+        objective=words.objective(index),
+        strategy_text=words.roll_words(str(head["rule"]), head["params"]),
+        strategy_summary=str(head["description"]),
+        terms_text=words.terms_words(facts["fund"], contract),
+        key_facts=_key_facts(facts, index),
+        fund_facts=facts_from("fund", fund_values, FUND_FACTS),
+        performance=performance,
+        calendar_years=_calendar_years(series),
+        growth=growth,
+        growth_facts=growth_facts,
+        holdings=_holdings(results, last),
+        roll_calendar=_roll_calendar(results.roll_calendar),
+        curve=curve,
+        curve_facts=curve_facts,
+        attribution=_attribution(results, fund, years),
+        premium=_series(fund, "premium"),
+        premium_facts=premium_facts,
+        premium_quarters=premium_quarters,
+        tracking=facts_from("tracking", tracking_values, TRACKING),
+        risk=_risk(series, fund, head_row),
+        fan=fan,
+        monte_carlo=monte_carlo,
+        monte_carlo_facts=mc_facts,
+        comparison=_comparison(results),
+        comparison_note=(f"Means over the first {facts['compare_paths']:,} paths. The stock ETF holds a basket of "
+                         f"{facts['basket']['n_stocks']} stocks in kind (no roll, no futures costs), expense ratio "
+                         f"{float(facts['stock_fund']['expense_ratio']) * 100:.2f}%."),
+        notes=notes,
+        risks_text=words.principal_risks(facts["fund"], facts["contract"]),
+    )

@@ -1,0 +1,185 @@
+"""Rendering: one Jinja2 template per sheet to HTML, the same HTML to PDF, all files or none.
+
+The HTML is self-contained (charts as data URIs, no fonts or scripts fetched),
+autoescaped, and deterministic: the same results give the same bytes, which is
+how ``etfsim report`` is checked against ``etfsim run``.  WeasyPrint renders
+the PDF from that very string; its page size and margins come from the
+template's ``@page`` rules.  WeasyPrint, Jinja2 and matplotlib are imported
+inside the functions that use them, so ``import etfsim`` stays fast.
+
+:func:`write_report` stages every file in a hidden folder inside the output
+folder and moves them into place only when all of them are written, so an
+error leaves the previous report (or nothing) behind, never half a report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from etfsim._io import check_writable
+from etfsim.exceptions import DataError
+from etfsim.report.factsheet import FactSheetData, factsheet_data
+from etfsim.report.results import StudyResults, load_results
+from etfsim.report.rules import RulesSheetData, rules_data
+from etfsim.report.tables import format_value, raw_value
+
+__all__ = ["SHEETS", "html_to_pdf", "render_factsheet", "render_report", "render_rules", "staged_folder", "write_report"]
+
+SHEETS = ("factsheet.html", "factsheet.pdf", "rules.html", "rules.pdf")
+"""The files a report folder holds besides its data."""
+
+
+def _environment() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("etfsim.report", "templates"),
+        autoescape=True,  # names and descriptions come from user TOML files
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["fmt"] = format_value
+    env.filters["raw"] = raw_value
+    return env
+
+
+def _version() -> str:
+    from etfsim import __version__
+
+    return __version__
+
+
+def render_factsheet(data: FactSheetData) -> str:
+    """The fact sheet as one self-contained HTML page."""
+    from etfsim.report import charts
+
+    unit = "GPU-hour"
+    uris = {
+        "growth": charts.growth_chart(data.growth),
+        "curve": charts.curve_chart(data.curve, float(next(f.value for f in data.curve_facts if f.key == "curve.spot")), unit),
+        "premium": charts.premium_chart(data.premium),
+        "fan": charts.fan_chart(data.fan),
+    }
+    return str(_environment().get_template("factsheet.html.j2").render(d=data, charts=uris, version=_version()))
+
+
+def render_rules(data: RulesSheetData) -> str:
+    """The rule comparison as one self-contained HTML page."""
+    from etfsim.report import charts
+
+    uris = {"box": charts.rule_box_chart(data.nav_returns), "lines": charts.rule_lines_chart(data.levels)}
+    return str(_environment().get_template("rules.html.j2").render(d=data, charts=uris, version=_version()))
+
+
+def html_to_pdf(html: str, target: str | os.PathLike[str]) -> Path:
+    """Render ``html`` to a PDF file with WeasyPrint (every resource is inline: nothing is fetched)."""
+    import logging
+
+    import weasyprint
+
+    # WeasyPrint reports CSS it ignores through logging; the sheets are checked by eye and by tests instead
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    weasyprint.HTML(string=html).write_pdf(str(target))
+    return Path(target)
+
+
+@contextlib.contextmanager
+def staged_folder(folder: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield an empty staging folder; on success move its files into ``folder``, on error remove them.
+
+    Files move with ``os.replace`` (atomic per file, same file system), so a
+    reader never sees a torn file.  A folder this call created is removed
+    again on error.
+    """
+    target = Path(folder)
+    check_writable(target)
+    missing = []
+    probe = target
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".etfsim-staging-", dir=target))
+    except OSError as exc:
+        raise DataError(f"cannot write to {target}: {exc.strerror or exc}; choose a writable output folder") from exc
+    try:
+        yield stage
+        for item in sorted(stage.iterdir()):
+            os.chmod(item, 0o644)
+            os.replace(item, target / item.name)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        for made in missing:  # deepest first: only folders this call created, and only if empty
+            with contextlib.suppress(OSError):
+                made.rmdir()
+        raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _sheets(results: StudyResults, folder: Path, step: Callable[[], None]) -> None:
+    fs = render_factsheet(factsheet_data(results))
+    (folder / "factsheet.html").write_text(fs, encoding="utf-8")
+    step()
+    html_to_pdf(fs, folder / "factsheet.pdf")
+    step()
+    rs = render_rules(rules_data(results))
+    (folder / "rules.html").write_text(rs, encoding="utf-8")
+    step()
+    html_to_pdf(rs, folder / "rules.pdf")
+    step()
+
+
+def write_report(
+    results: StudyResults,
+    folder: str | os.PathLike[str],
+    with_data: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Path]:
+    """Write the data (optionally) and the sheets into ``folder``, all or nothing.
+
+    With ``with_data`` the tables are written first and the sheets are rendered
+    from the files just written, so ``etfsim report`` on the folder later gives
+    the same HTML byte for byte.
+
+    Returns
+    -------
+    list of Path
+        The files written, in ``folder``.
+    """
+    target = Path(folder)
+    total = len(SHEETS) + (1 if with_data else 0)
+    done = [0]
+
+    def step() -> None:
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], total)
+
+    with staged_folder(target) as stage:
+        if with_data:
+            results.save(stage)
+            results = load_results(stage)
+            step()
+        _sheets(results, stage, step)
+        names = sorted(p.name for p in stage.iterdir())
+    return [target / n for n in names]
+
+
+def render_report(
+    result_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Path]:
+    """Render the sheets again from a saved result folder (no simulation); returns the files written."""
+    results = load_results(result_dir)
+    return write_report(results, result_dir if out_dir is None else out_dir, with_data=False, progress=progress)

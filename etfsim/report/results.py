@@ -1,0 +1,167 @@
+"""The data behind a fact sheet: one folder of Parquet files, tagged with a format version.
+
+``etfsim run`` writes the folder; ``etfsim report`` reads it back and renders
+the sheets again without simulating anything.  ``study.parquet`` is the
+manifest: one row per table (file, rows, what it holds) and, in its metadata,
+the facts of the study (scenario, contract, strategies, fund terms, dates) and
+the result format.  Every table carries the same format tag, so a folder
+written by another version of etfsim is refused with one clear line instead
+of rendering wrong numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from etfsim.curves.curve import FuturesCurve
+from etfsim.exceptions import DataError, FileFormatError
+
+__all__ = ["RESULT_FORMAT", "TABLES", "StudyResults", "load_results"]
+
+RESULT_FORMAT = "etfsim.result/1"
+"""Version of the result folder's layout; bump it when a table or column changes meaning."""
+
+_TAG = b"etfsim.result"
+_MANIFEST = "study.parquet"
+
+TABLES: dict[str, tuple[str, str]] = {
+    "indices": ("indices_headline.parquet", "each strategy's ER, TR and spot index on the headline path"),
+    "strategy_stats": ("strategy_stats.parquet", "each strategy's index statistics on every path"),
+    "fund": ("fund_headline.parquet", "the headline fund's daily ledger on the headline path"),
+    "holdings": ("holdings.parquet", "contracts held by the headline fund at the report date"),
+    "roll_calendar": ("roll_calendar.parquet", "the headline rule's next roll windows"),
+    "premium_discount": ("premium_discount.parquet", "days at a premium or discount per quarter (headline path)"),
+    "fund_paths": ("fund_paths.parquet", "the headline fund's statistics on every path"),
+    "nav_fan": ("nav_fan.parquet", "percentiles across paths of the growth of 10,000 by date"),
+    "rule_funds": ("rule_funds.parquet", "every strategy run as a fund with the headline terms, on every path"),
+    "comparison": ("comparison.parquet", "the futures ETF against the stock-ETF twin"),
+}
+"""Table name -> (file name, what it holds)."""
+
+CURVE_FILE = "curve_headline.parquet"
+
+
+@dataclass(frozen=True, eq=False)
+class StudyResults:
+    """Everything a fact sheet and the rule comparison show, as plain tables.
+
+    Attributes
+    ----------
+    facts : mapping
+        JSON-able description of the study: ``scenario``, ``contract``,
+        ``headline`` (the strategy on the sheet), ``fund`` and ``demand`` terms,
+        ``strategies``, ``inception``, ``as_of``, ``paths``, ``compare_paths``.
+    curve : FuturesCurve
+        The headline path of the curve (for the curve snapshot).
+    indices, strategy_stats, fund, holdings, roll_calendar, premium_discount,
+    fund_paths, nav_fan, rule_funds, comparison : DataFrame
+        See :data:`TABLES`.
+    """
+
+    facts: Mapping[str, Any]
+    curve: FuturesCurve
+    indices: pd.DataFrame
+    strategy_stats: pd.DataFrame
+    fund: pd.DataFrame
+    holdings: pd.DataFrame
+    roll_calendar: pd.DataFrame
+    premium_discount: pd.DataFrame
+    fund_paths: pd.DataFrame
+    nav_fan: pd.DataFrame
+    rule_funds: pd.DataFrame
+    comparison: pd.DataFrame
+
+    def save(self, folder: str | os.PathLike[str]) -> list[Path]:
+        """Write every table into ``folder`` (which must exist); returns the paths written.
+
+        Callers that need all-or-nothing output write into a staging folder
+        (see :func:`etfsim.report.render.write_report`).
+        """
+        folder = Path(folder)
+        tag = json.dumps({"format": RESULT_FORMAT}).encode()
+        written = []
+        strategies = {s["name"]: s["description"] for s in self.facts.get("strategies", [])}
+        for name, (file, _what) in TABLES.items():
+            frame: pd.DataFrame = getattr(self, name)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            meta = {**(table.schema.metadata or {}), _TAG: tag}
+            if name in ("indices", "strategy_stats"):
+                meta[b"etfsim"] = json.dumps(strategies).encode()  # as BacktestResult writes them
+            pq.write_table(table.replace_schema_metadata(meta), folder / file, compression="zstd")
+            written.append(folder / file)
+        self.curve.to_parquet(str(folder / CURVE_FILE))
+        written.append(folder / CURVE_FILE)
+        manifest = pd.DataFrame(
+            {
+                "table": [*TABLES, "curve"],
+                "file": [f for f, _w in TABLES.values()] + [CURVE_FILE],
+                "rows": [len(getattr(self, n)) for n in TABLES] + [self.curve.n_dates],
+                "what": [w for _f, w in TABLES.values()] + ["the futures curve on the headline path"],
+            }
+        )
+        table = pa.Table.from_pandas(manifest, preserve_index=False)
+        facts = json.dumps({"format": RESULT_FORMAT, "facts": dict(self.facts)}, default=str).encode()
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), _TAG: facts})
+        pq.write_table(table, folder / _MANIFEST)
+        written.append(folder / _MANIFEST)
+        return written
+
+
+def _tag(path: Path, folder: Path) -> dict[str, Any]:
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise FileFormatError(f"{path} is not a Parquet file etfsim wrote ({exc}); re-run etfsim run") from exc
+    if _TAG not in meta:
+        raise FileFormatError(f"{path} has no etfsim result tag; {folder} is not a result folder of etfsim run")
+    tag = json.loads(meta[_TAG])
+    found = tag.get("format")
+    if found != RESULT_FORMAT:
+        raise FileFormatError(
+            f"{path.name} in {folder} is result format {found!r}, but this etfsim reads {RESULT_FORMAT!r}; "
+            "re-run etfsim run to write it again"
+        )
+    return dict(tag)
+
+
+def load_results(folder: str | os.PathLike[str]) -> StudyResults:
+    """Read a result folder written by ``etfsim run`` (or :meth:`StudyResults.save`).
+
+    Raises
+    ------
+    DataError
+        If the folder or one of its files is missing.
+    FileFormatError
+        If a file is not one etfsim wrote, or was written in another result format.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"result folder {folder} does not exist; give the folder etfsim run wrote (reports/<scenario>)")
+    manifest = folder / _MANIFEST
+    if not manifest.is_file():
+        raise DataError(f"{folder} has no {_MANIFEST}; it is not a result folder of etfsim run (re-run etfsim run)")
+    facts = _tag(manifest, folder).get("facts", {})
+    frames: dict[str, pd.DataFrame] = {}
+    for name, (file, _what) in TABLES.items():
+        path = folder / file
+        if not path.is_file():
+            raise DataError(f"{folder} is missing {file} ({_what}); re-run etfsim run to write the whole folder")
+        _tag(path, folder)
+        frames[name] = pd.read_parquet(path)
+    curve_path = folder / CURVE_FILE
+    if not curve_path.is_file():
+        raise DataError(f"{folder} is missing {CURVE_FILE}; re-run etfsim run to write the whole folder")
+    try:
+        curve = FuturesCurve.read_parquet(str(curve_path))
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise FileFormatError(f"{curve_path} is not a curve file etfsim wrote ({exc})") from exc
+    return StudyResults(facts=facts, curve=curve, **frames)

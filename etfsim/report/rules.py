@@ -1,0 +1,141 @@
+"""The rule comparison sheet: the designer's real question, which roll rule?
+
+Every strategy runs on the same simulated paths, first as an index (what the
+rule earns before any cost: the term-structure contribution, the spread of
+outcomes, the drawdowns) and then as an ETF with the headline fund's terms
+(what an investor would get after the expense ratio, trading and impact costs
+and creation halts).  The figures are the means across paths of the
+statistics ``etfsim backtest`` prints, with the 5th and 95th percentiles of
+the index's total return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from etfsim.report import words
+from etfsim.report.results import StudyResults
+from etfsim.report.tables import Cell, Row, Table
+
+__all__ = ["RULE_COLUMNS", "RulesSheetData", "rules_data"]
+
+RULE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("term_structure", "Term structure / yr (log)", "pct"),
+    ("tr_return", "Index TR / yr", "pct"),
+    ("tr_return_p5", "Index TR / yr, 5th pct", "pct"),
+    ("tr_return_p95", "Index TR / yr, 95th pct", "pct"),
+    ("volatility", "ER volatility", "pct_u"),
+    ("max_drawdown", "Max drawdown (ER)", "pct"),
+    ("trades_per_year", "Trading days / yr", "num1"),
+    ("nav_return", "Fund NAV / yr", "pct"),
+    ("tracking_difference", "Tracking diff. / yr", "pct"),
+    ("costs_per_year", "Costs / yr", "pct_u"),
+    ("halted_days", "Days halted", "num1"),
+    ("loss_share", "Paths losing money (NAV)", "pct1"),
+)
+"""(column, header, format) of the rule table; means across paths unless the header says otherwise."""
+
+
+@dataclass(frozen=True, eq=False)
+class RulesSheetData:
+    """Everything the rule comparison shows (the template only formats it)."""
+
+    title: str
+    as_of: str
+    inception: str
+    scenario_name: str
+    scenario_description: str
+    paths: int
+    headline: str
+    terms_text: str
+    table: Table
+    descriptions: Table
+    nav_returns: dict[str, np.ndarray]  # fund NAV return / yr on every path, by rule
+    levels: dict[str, pd.Series]  # index TR on the headline path, by rule
+    notes: tuple[str, ...]
+    disclosures: tuple[str, ...] = field(default=words.DISCLOSURES)
+
+    def all_cells(self) -> dict[str, object]:
+        """Every figure by its ``data-field`` key."""
+        return {c.key: c.value for t in (self.table, self.descriptions) for c in t.cells()}
+
+
+def _mean(x: pd.Series) -> float:
+    v = x.to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if len(v) else float("nan")
+
+
+def _pct(x: pd.Series, q: float) -> float:
+    v = x.to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    return float(np.percentile(v, q)) if len(v) else float("nan")
+
+
+def rules_data(results: StudyResults) -> RulesSheetData:
+    """Build the rule comparison from a study's tables."""
+    facts = dict(results.facts)
+    sc = facts["scenario"]
+    years = (pd.Timestamp(sc["end"]) - pd.Timestamp(sc["start"])).days / 365.0
+    stats = results.strategy_stats
+    funds = results.rule_funds
+    names = [s["name"] for s in facts["strategies"]]
+    rows, desc_rows = [], []
+    nav_returns: dict[str, np.ndarray] = {}
+    for name in names:
+        s = stats[stats["strategy"] == name]
+        f = funds[funds["strategy"] == name]
+        nav = f["nav_return"].to_numpy(dtype=float)
+        nav_returns[name] = nav
+        values = {
+            "term_structure": _mean(s["term_structure"]),
+            "tr_return": _mean(s["tr_return"]),
+            "tr_return_p5": _pct(s["tr_return"], 5),
+            "tr_return_p95": _pct(s["tr_return"], 95),
+            "volatility": _mean(s["volatility"]),
+            "max_drawdown": _mean(s["max_drawdown"]),
+            "trades_per_year": _mean(s["roll_trades"]) / years if years > 0 else float("nan"),
+            "nav_return": _mean(f["nav_return"]),
+            "tracking_difference": _mean(f["tracking_difference"]),
+            "costs_per_year": _mean(f["costs_per_year"]),
+            "halted_days": _mean(f["halted_days"]),
+            "loss_share": float(np.mean(nav[np.isfinite(nav)] < 0)) if np.isfinite(nav).any() else float("nan"),
+        }
+        cells = tuple(Cell(f"rules.{name}.{col}", values[col], fmt) for col, _h, fmt in RULE_COLUMNS)
+        rows.append(Row(name, name, cells, name == facts["headline"]["name"]))
+        strat = next(x for x in facts["strategies"] if x["name"] == name)
+        desc_rows.append(Row(name, name, (
+            Cell(f"rule_words.{name}.description", words.roll_words(str(strat["rule"]), strat["params"]), "text"),
+        )))
+    ind = results.indices[results.indices["path"] == 0]
+    levels = {
+        name: pd.Series(g["tr"].to_numpy(dtype=float), index=pd.DatetimeIndex(g["date"])).dropna()
+        for name, g in ind.groupby("strategy", sort=False)
+    }
+    levels = {n: levels[n] for n in names if n in levels}
+    notes = (
+        f"Scenario {sc['name']} ({sc['model']}, seed {sc['seed']}): {facts['paths']:,} simulated paths from "
+        f"{sc['start']} to {sc['end']}, T-bills at {float(sc['collateral_rate']) * 100:.2f}%.",
+        "Index figures are before any cost. Fund figures run every rule with the same fund terms and investor demand "
+        f"(those of {facts['headline']['name']}), so differences come from the rule alone.",
+        "Term structure is the log return per year from holding futures rather than the spot index; positive means the "
+        "curve paid the holder (backwardation), negative that it cost (contango).",
+    )
+    return RulesSheetData(
+        title="Which roll rule? Hypothetical compute futures ETF, rules side by side",
+        as_of=facts["as_of"],
+        inception=facts["inception"],
+        scenario_name=str(sc["name"]),
+        scenario_description=str(sc["description"]),
+        paths=int(facts["paths"]),
+        headline=str(facts["headline"]["name"]),
+        terms_text=words.terms_words(facts["fund"], facts["contract"]),
+        table=Table("rules", "Rule", tuple(h for _c, h, _f in RULE_COLUMNS), tuple(rows)),
+        descriptions=Table("rule_words", "Rule", ("How it rolls",), tuple(desc_rows)),
+        nav_returns=nav_returns,
+        levels=levels,
+        notes=notes,
+    )

@@ -1,0 +1,299 @@
+"""The main job: one scenario, the standard roll rules, the fund, its stock twin.
+
+:func:`run_study` is what ``etfsim run`` does, as one library call:
+
+1. simulate the scenario's curve (path 0 is the *headline path* the fact sheet
+   reports on; all paths form the Monte Carlo range);
+2. back-test every strategy in ``strategies/`` (index levels and statistics);
+3. run each strategy as an ETF with the headline strategy's fund terms, so
+   the rules are compared net of fees, costs and creation halts;
+4. run the headline fund against an ordinary stock ETF (on a subset of paths:
+   the twin simulates a basket of stocks per path);
+5. gather the tables behind the sheets into a :class:`StudyResults`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from etfsim.backtest import BacktestResult, _fund_stats, backtest, default_strategies, resolve_strategy
+from etfsim.contracts.spec import ContractSpec
+from etfsim.curves.curve import FuturesCurve
+from etfsim.exceptions import ConfigError, DataError
+from etfsim.fund.compare import Comparison, compare
+from etfsim.fund.config import FundConfig
+from etfsim.fund.engine import FundResult, simulate_fund
+from etfsim.fund.metrics import fund_metrics, premium_discount_by_quarter
+from etfsim.fund.stock_twin import StockBasket, StockFundConfig
+from etfsim.index.levels import tbill_returns
+from etfsim.metrics import annualised_volatility, max_drawdown
+from etfsim.report.results import StudyResults
+from etfsim.report.roll_calendar import rule_params, upcoming_rolls
+from etfsim.report.stats import percentile_fan
+from etfsim.roll.rules import roll_schedule
+from etfsim.roll.strategy import Strategy
+from etfsim.scenario import Scenario, load_scenario
+
+__all__ = ["FAN_PERCENTILES", "GROWTH_BASE", "Progress", "Study", "run_study"]
+
+GROWTH_BASE = 10_000.0
+"""The hypothetical investment of the growth chart (dollars at inception)."""
+
+FAN_PERCENTILES = (5, 25, 50, 75, 95)
+"""Percentiles across paths of the Monte Carlo fan chart."""
+
+Progress = Callable[[str, int], AbstractContextManager[Callable[[int, int], None]]]
+"""``progress(stage, total)``: a context manager yielding ``update(done, total)`` (the CLI's progress bar)."""
+
+
+@contextlib.contextmanager
+def _quiet(_stage: str, _total: int) -> Iterator[Callable[[int, int], None]]:
+    yield lambda _done, _total: None
+
+
+@dataclass(frozen=True, eq=False)
+class Study:
+    """The main job's live results and the tables behind its sheets."""
+
+    scenario: Scenario
+    curve: FuturesCurve
+    backtest: BacktestResult
+    headline: Strategy
+    fund: FundResult
+    comparison: Comparison
+    results: StudyResults
+
+    def __str__(self) -> str:
+        f = self.results.facts
+        return (f"Study {f['scenario']['name']}: {self.curve.n_paths:,} paths, {len(self.backtest.results)} strategies, "
+                f"headline {self.headline.name!r}, {f['inception']} to {f['as_of']}")
+
+
+def _plain(obj: Any) -> Any:
+    """Frozen config objects as JSON-able dicts (a Series rate is summarised, not stored)."""
+    out = {}
+    for f in fields(obj):
+        v = getattr(obj, f.name)
+        out[f.name] = "by date" if isinstance(v, pd.Series) else v
+    return out
+
+
+def _day(d: object) -> str:
+    return str(np.datetime64(d, "D"))
+
+
+def _headline_ledger(fund: FundResult, path: int = 0) -> pd.DataFrame:
+    """The fund's daily record on one path, with reverse splits undone for returns."""
+    s = fund.start
+    f = fund.fields
+    split = fund.split_factor[path, s:]
+    ip = path if fund.index.er.shape[0] > 1 else 0
+    dates = np.asarray(fund.dates)[s:]
+    tbr = np.zeros(len(dates))
+    if len(dates) > 1:
+        tbr[1:] = tbill_returns(np.asarray(fund.index.collateral_rate)[s:], dates)
+    return pd.DataFrame(
+        {
+            "date": dates.astype("datetime64[ns]"),
+            "nav": f["nav"][path, s:],
+            "shares": f["shares"][path, s:],
+            "nav_per_share": fund.nav_per_share[path, s:],
+            "nav_per_share_adj": fund.nav_per_share_adjusted[path, s:],
+            "market_price": fund.market_price[path, s:],
+            "market_price_adj": fund.market_price[path, s:] / split,
+            "premium": fund.premium[path, s:],
+            "cash": f["cash"][path, s:],
+            "margin": f["margin"][path, s:],
+            "notional": f["notional"][path, s:],
+            "fees": f["fees"][path, s:],
+            "costs": fund.costs[path, s:],
+            "creations": f["creations"][path, s:],
+            "redemptions": f["redemptions"][path, s:],
+            "halted": fund.halted[path, s:],
+            "index_er": fund.index.er[ip, s:],
+            "index_tr": fund.index.tr[ip, s:],
+            "index_spot": fund.index.spot[ip, s:],
+            "tbill_return": np.nan_to_num(tbr),
+        }
+    )
+
+
+def _holdings(fund: FundResult, curve: FuturesCurve, spec: ContractSpec, path: int = 0) -> pd.DataFrame:
+    """Contracts held after the last close, by contract month, with price, notional and weight of NAV."""
+    t = len(fund.dates) - 1
+    pos = np.nan_to_num(fund.positions[path, t])
+    slots = np.nonzero(pos != 0)[0]
+    listing = spec.listing(np.asarray(curve.dates)[t:t + 1], curve.depth)
+    nav = float(fund.fields["nav"][path, t])
+    price = curve.prices[path, t, slots]
+    notional = pos[slots] * price * spec.multiplier
+    return pd.DataFrame(
+        {
+            "contract": np.asarray(curve.contracts[t, slots], dtype=str),
+            "delivery": [f"{int(d) // 100}-{int(d) % 100:02d}" for d in listing.delivery[0, slots]],
+            "last_trade": np.asarray(curve.expiries[t, slots]).astype("datetime64[ns]"),
+            "contracts": pos[slots],
+            "price": price,
+            "notional": notional,
+            "weight": notional / nav if nav > 0 else np.full(len(slots), np.nan),
+        }
+    )
+
+
+def _fund_paths(fund: FundResult) -> pd.DataFrame:
+    """Per path: the library's fund metrics, the index attribution and NAV risk figures."""
+    s = fund.start
+    m = fund_metrics(fund).reset_index()
+    names = {"er": "index_log_er", "spot": "index_log_spot", "term_structure": "index_log_term_structure",
+             "collateral": "index_log_collateral", "tr": "index_log_tr", "er_return": "index_er_return"}
+    try:
+        ann = fund.index.annualised()[list(names)]
+    except DataError:  # an index that lost everything on some path has no log attribution
+        ann = pd.DataFrame(np.nan, index=range(fund.index.n_paths), columns=list(names))
+    ann = ann.reset_index(drop=True).rename(columns=names)
+    if len(ann) == 1 and len(m) > 1:
+        ann = pd.concat([ann] * len(m), ignore_index=True)
+    navps = fund.nav_per_share_adjusted[:, s:]
+    dates = np.asarray(fund.dates)[s:]
+    extra = pd.DataFrame(
+        {
+            "nav_volatility": annualised_volatility(navps, dates),
+            "nav_max_drawdown": max_drawdown(navps),
+            "growth_end": GROWTH_BASE * navps[:, -1] / navps[:, 0],
+        }
+    )
+    return pd.concat([m, ann, extra], axis=1)
+
+
+def _nav_fan(fund: FundResult) -> pd.DataFrame:
+    s = fund.start
+    navps = fund.nav_per_share_adjusted[:, s:]
+    fan = percentile_fan(GROWTH_BASE * navps / navps[:, :1], FAN_PERCENTILES)
+    frame = pd.DataFrame({f"p{p}": fan[i] for i, p in enumerate(FAN_PERCENTILES)})
+    frame.insert(0, "date", np.asarray(fund.dates)[s:].astype("datetime64[ns]"))
+    return frame
+
+
+def _strategy_facts(strat: Strategy) -> dict[str, Any]:
+    return {"name": strat.name, "description": strat.describe(), "rule": getattr(strat.rule, "name", ""),
+            "params": rule_params(strat.rule)}
+
+
+def run_study(
+    scenario: Scenario | str | os.PathLike[str] | None = None,
+    paths: int | None = None,
+    seed: int | None = None,
+    strategies: Sequence[Strategy | str | os.PathLike[str]] | None = None,
+    headline: str = "compute_default",
+    compare_paths: int = 200,
+    progress: Progress | None = None,
+) -> Study:
+    """Simulate a scenario, back-test the strategies, run the funds and the stock twin.
+
+    Parameters
+    ----------
+    scenario : Scenario, path or None
+        ``None`` runs the built-in default compute scenario.
+    paths, seed : int, optional
+        Monte Carlo paths and seed (default: the scenario's).
+    strategies : sequence, optional
+        Strategies to compare (default: every file in ``strategies/``).
+    headline : str
+        The strategy the fact sheet describes; its ``[fund]`` and ``[demand]``
+        terms run every strategy's fund (defaults when it has none).
+    compare_paths : int
+        Paths of the stock-ETF comparison (the first ones; at most ``paths``).
+    progress : callable, optional
+        ``progress(stage, total)`` context manager for progress bars.
+
+    Returns
+    -------
+    Study
+    """
+    stage = progress or _quiet
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    n = sc.paths if paths is None else paths
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ConfigError(f"paths must be a whole number >= 1, got {n!r}")
+    if isinstance(compare_paths, bool) or not isinstance(compare_paths, (int, np.integer)) or compare_paths < 1:
+        raise ConfigError(f"compare_paths must be a whole number >= 1, got {compare_paths!r}")
+    items = default_strategies() if strategies is None else [resolve_strategy(s) for s in strategies]
+    if headline not in [s.name for s in items]:
+        items.append(resolve_strategy(headline))
+    head = next(s for s in items if s.name == headline)
+    terms = head.fund if head.fund is not None else FundConfig(collateral_rate=sc.collateral_rate)
+    demand = head.demand
+
+    with stage(f"simulating {sc.name}", int(n)) as tick:
+        curve = sc.simulate(paths=int(n), seed=seed, progress=tick)
+    with stage("backtesting", len(items)) as tick:
+        bt = backtest(curve, items, collateral_rate=sc.collateral_rate, progress=tick)
+    results, fund = [], None
+    with stage("running the funds", len(items)) as tick:
+        for i, r in enumerate(bt.results):
+            res = simulate_fund(curve, r.schedule, terms, flows=demand)
+            results.append(replace(r, fund_stats=_fund_stats(res)))  # keep the figures, not the ledger
+            if r.strategy.name == head.name:
+                fund = res
+            tick(i + 1, len(items))
+    assert fund is not None  # the headline is one of the items by construction
+    bt = replace(bt, results=tuple(results))
+    m = int(min(n, compare_paths))
+    with stage("stock-ETF twin", 1) as tick:
+        sub = curve if m == n else curve.select(paths=list(range(m)))
+        schedule = next(r.schedule for r in bt.results if r.strategy.name == head.name)
+        if m != n and not schedule.shared:
+            schedule = roll_schedule(sub, head.rule)
+        comparison = compare(sub, schedule, terms, flows=demand)
+        tick(1, 1)
+
+    spec = fund.contract
+    as_of = np.asarray(curve.dates)[-1]
+    facts = {
+        "scenario": {
+            "name": sc.name, "description": sc.description, "source": sc.source, "model": sc.model_name,
+            "seed": curve.metadata.get("seed"), "measure": sc.measure, "collateral_rate": sc.collateral_rate,
+            "start": _day(curve.dates[0]), "end": _day(as_of),
+        },
+        "contract": spec.to_dict(),
+        "headline": _strategy_facts(head),
+        "fund": _plain(terms),
+        "demand": None if demand is None else _plain(demand),
+        "basket": asdict(StockBasket()),
+        "stock_fund": asdict(StockFundConfig()),
+        "strategies": [_strategy_facts(r.strategy) for r in bt.results],
+        "inception": _day(fund.dates[fund.start]),
+        "as_of": _day(as_of),
+        "paths": int(n),
+        "compare_paths": m,
+    }
+    rule_funds = pd.concat(
+        [r.fund_stats.reset_index().rename(columns={"index": "path"}).assign(strategy=r.strategy.name)
+         for r in bt.results if r.fund_stats is not None],
+        ignore_index=True,
+    )
+    pd_q = premium_discount_by_quarter(fund, 0).reset_index()
+    pd_q["quarter"] = pd_q["quarter"].astype(str)
+    table = StudyResults(
+        facts=facts,
+        curve=curve.select(paths=0),
+        indices=bt.to_frame(paths=[0]),
+        strategy_stats=bt.stats_frame(),
+        fund=_headline_ledger(fund),
+        holdings=_holdings(fund, curve, spec),
+        roll_calendar=upcoming_rolls(head.rule, spec, as_of, curve.depth),
+        premium_discount=pd_q,
+        fund_paths=_fund_paths(fund),
+        nav_fan=_nav_fan(fund),
+        rule_funds=rule_funds[["strategy", "path", *[c for c in rule_funds.columns if c not in ("strategy", "path")]]],
+        comparison=comparison.table.rename_axis("measure").reset_index(),
+    )
+    return Study(sc, curve, bt, head, fund, comparison, table)

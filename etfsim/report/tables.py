@@ -1,0 +1,183 @@
+"""Declarative sheet tables: every number with its key, label and format.
+
+Following ffn's idea of ``(attribute, label, format)`` rows, a sheet section
+is data: a :class:`Table` of :class:`Row` of :class:`Cell`, or a tuple of
+:class:`Fact`.  Each cell knows its ``key`` (the ``data-field`` attribute in
+the HTML, so a test can find any number on the page), its raw ``value`` and
+its ``fmt``.  The template only calls :func:`format_value`; it never computes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FORMATS", "Cell", "Fact", "Row", "Table", "facts_from", "format_value"]
+
+DASH = "\u2014"
+"""What a sheet prints where a figure does not exist (a period before inception)."""
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return not math.isfinite(float(value))
+    return False
+
+
+def _pct(value: float, places: int, signed: bool) -> str:
+    text = f"{value * 100:{'+' if signed else ''},.{places}f}%"
+    return text.replace("+0.00%", "0.00%").replace("-0.00%", "0.00%") if places == 2 else text
+
+
+def _date(value: object) -> str:
+    ts = pd.Timestamp(str(value))
+    return f"{ts:%b} {ts.day}, {ts.year}"
+
+
+FORMATS: dict[str, Any] = {
+    "pct": lambda v: _pct(float(v), 2, True),  # a return: +1.23%
+    "pct_u": lambda v: _pct(float(v), 2, False),  # a level or a cost: 0.95%
+    "pct1": lambda v: _pct(float(v), 1, False),  # a share of days or paths: 45.1%
+    "money": lambda v: f"${float(v):,.0f}",
+    "money_m": lambda v: f"${float(v) / 1e6:,.1f}m",
+    "usd2": lambda v: f"${float(v):,.2f}",
+    "price": lambda v: f"{float(v):,.4f}",
+    "int": lambda v: f"{float(v):,.0f}",
+    "num1": lambda v: f"{float(v):,.1f}",
+    "ratio": lambda v: f"{float(v):,.2f}",
+    "date": _date,
+    "text": lambda v: str(v),
+}
+"""Format name -> formatter; NaN and None print as a dash whatever the format."""
+
+
+def format_value(value: object, fmt: str) -> str:
+    """The text a sheet prints for ``value`` in format ``fmt`` (a dash where there is no figure)."""
+    if _is_missing(value):
+        return DASH
+    try:
+        return str(FORMATS[fmt](value))
+    except KeyError:
+        raise KeyError(f"unknown sheet format {fmt!r}; known formats: {', '.join(FORMATS)}") from None
+
+
+def raw_value(value: object) -> str:
+    """The exact value for the ``data-value`` attribute (``repr`` of a float, text otherwise)."""
+    if _is_missing(value):
+        return ""
+    if isinstance(value, (float, np.floating, int, np.integer)) and not isinstance(value, bool):
+        return repr(float(value))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure: its key (``data-field``), raw value and format."""
+
+    key: str
+    value: Any
+    fmt: str
+
+    @property
+    def text(self) -> str:
+        return format_value(self.value, self.fmt)
+
+    @property
+    def raw(self) -> str:
+        return raw_value(self.value)
+
+    @property
+    def negative(self) -> bool:
+        """Whether to print it in the sheet's negative colour (signed returns only)."""
+        return self.fmt == "pct" and not _is_missing(self.value) and float(self.value) < 0
+
+
+@dataclass(frozen=True)
+class Row:
+    """A labelled row of cells."""
+
+    key: str
+    label: str
+    cells: tuple[Cell, ...]
+    emphasis: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table: column headers and rows (the first column holds the row labels)."""
+
+    key: str
+    corner: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+    def cell(self, row: str, column: int) -> Cell:
+        """The cell of row ``row`` (its key) in column position ``column``."""
+        for r in self.rows:
+            if r.key == row:
+                return r.cells[column]
+        raise KeyError(f"table {self.key} has no row {row!r}")
+
+    def cells(self) -> Iterable[Cell]:
+        for r in self.rows:
+            yield from r.cells
+
+    @classmethod
+    def from_frame(
+        cls,
+        key: str,
+        corner: str,
+        frame: pd.DataFrame,
+        rows: Sequence[tuple[str, str, str]],
+        columns: Sequence[tuple[str, str]],
+        emphasis: Iterable[str] = (),
+    ) -> Table:
+        """Build from a frame indexed by row key: ``rows`` are (row key, label, format), ``columns`` (column, header)."""
+        strong = set(emphasis)
+        out = []
+        for rkey, label, fmt in rows:
+            cells = tuple(Cell(f"{key}.{rkey}.{ckey}", _plain(frame.at[rkey, ckey]), fmt) for ckey, _h in columns)
+            out.append(Row(rkey, label, cells, rkey in strong))
+        return cls(key, corner, tuple(h for _c, h in columns), tuple(out))
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A single labelled figure (key facts, risk statistics)."""
+
+    key: str
+    label: str
+    value: Any
+    fmt: str
+
+    @property
+    def text(self) -> str:
+        return format_value(self.value, self.fmt)
+
+    @property
+    def raw(self) -> str:
+        return raw_value(self.value)
+
+    @property
+    def negative(self) -> bool:
+        return self.fmt == "pct" and not _is_missing(self.value) and float(self.value) < 0
+
+
+def _plain(value: object) -> Any:
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def facts_from(section: str, values: Mapping[str, Any], spec: Sequence[tuple[str, str, str]]) -> tuple[Fact, ...]:
+    """Facts from ``(attribute, label, format)`` rows and a dict of values (keys ``section.attribute``)."""
+    return tuple(Fact(f"{section}.{attr}", label, _plain(values[attr]), fmt) for attr, label, fmt in spec)

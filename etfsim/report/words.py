@@ -1,0 +1,133 @@
+"""The fact sheet's words: objective, strategy and disclosures, generated from the terms.
+
+A prospectus states the fund's objective in one sentence ("seeks to track,
+before fees and expenses, the ...") and describes the roll in plain words.
+Here both come from the roll rule's parameters and the fund terms, so a
+designer who changes ``days_before_expiry`` in a strategy file sees the words
+change with the numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["DISCLOSURES", "fund_name", "index_name", "objective", "principal_risks", "roll_words", "terms_words"]
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _days(n: int) -> str:
+    return f"{n} business day" + ("" if n == 1 else "s")
+
+
+def roll_words(rule: str, params: Mapping[str, Any]) -> str:
+    """One or two sentences saying which contracts the index holds and how it rolls."""
+    p = dict(params)
+    if rule == "front_month":
+        before, window = int(p.get("days_before_expiry", 0)), int(p.get("window", 1))
+        if before == 0 and window == 1:
+            return ("The index holds the front-month contract to its last trading day and rolls into the next "
+                    "listed month at that close.")
+        span = "at one close" if window == 1 else f"over {_days(window)}, an equal share each day,"
+        return (f"The index holds the front-month contract and rolls it into the next listed month {span} "
+                f"finishing {_days(before)} before the front contract's last trading day.")
+    if rule == "strip":
+        n, before, window = int(p.get("contracts", 12)), int(p.get("days_before_expiry", 0)), int(p.get("window", 1))
+        return (f"The index holds equal quantities of the {n} nearest contract months; the nearest rolls into the "
+                f"{_ordinal(n + 1)} month over {_days(window)}, finishing {_days(before)} before it expires.")
+    if rule == "monthly_window":
+        first, last = int(p.get("first_day", 5)), int(p.get("last_day", 9))
+        share = 100.0 / (last - first + 1)
+        return (f"The index rolls on the {_ordinal(first)} to {_ordinal(last)} business days of each month, "
+                f"{share:.0f}% of the position a day, from the contract expiring after this month's window into "
+                "the one expiring after next month's, so it never holds a contract into expiry.")
+    if rule == "constant_maturity":
+        m = int(p.get("target_months", 1))
+        pair = "first and second" if m == 1 else f"{_ordinal(m)} and {_ordinal(m + 1)}"
+        return (f"The index keeps a constant {m}-month maturity by holding the {pair} contract months and shifting "
+                "weight between them every business day (the S&P VIX Short-Term Futures Index method).")
+    if rule == "optimum_yield":
+        first, last, horizon = int(p.get("first_day", 2)), int(p.get("last_day", 6)), int(p.get("max_months", 13))
+        return (f"When the held contract must roll, the index moves over the {_ordinal(first)} to {_ordinal(last)} "
+                f"business days of the month into the contract within {horizon} months with the highest implied "
+                "roll yield at the close before the window (DBIQ Optimum Yield method).")
+    if rule == "calendar":
+        return "The index holds the contracts and weights of an explicit roll calendar."
+    return f"The index follows the {rule.replace('_', ' ')} roll rule."
+
+
+def index_name(strategy: str, root: str) -> str:
+    """Name of the hypothetical index the fund tracks: the contract root and the roll strategy."""
+    return f"etfsim {root} Compute Futures Index ({strategy} roll, TR)"
+
+
+def fund_name(contract_unit: str) -> str:
+    """Name of the hypothetical fund (no real product carries it)."""
+    return f"Hypothetical {contract_unit} Compute Futures ETF"
+
+
+def objective(index: str) -> str:
+    """The one-sentence investment objective."""
+    return (f"The Fund seeks to track, before fees and expenses, the performance of the {index}, "
+            "which holds futures on the rental price of GPU compute and earns T-bill interest on its collateral.")
+
+
+def terms_words(fund: Mapping[str, Any], contract: Mapping[str, Any]) -> str:
+    """How the fund holds its exposure: contracts, collateral, creations and redemptions."""
+    whole = "fractional" if fund.get("fractional_contracts") else "whole"
+    settle = ("cash-settled on the average of the daily index over the delivery month"
+              if contract.get("settlement") == "monthly_average" else "cash-settled at expiry")
+    mult = float(contract.get("multiplier", 1.0))
+    unit = str(contract.get("unit", "unit"))
+    cu = int(fund.get("creation_unit", 0))
+    text = (f"The Fund holds {whole} futures contracts ({mult:,.0f} {unit}s each, {settle}) and keeps the rest "
+            f"of its assets in 91-day Treasury bills. Authorised participants create and redeem shares for cash "
+            f"in units of {cu:,} shares.")
+    limits = [name for name in ("position_limit", "accountability_level") if fund.get(name)]
+    if limits:
+        text += " New creations stop when a position limit or accountability level would be crossed."
+    return text
+
+
+def principal_risks(fund: Mapping[str, Any], contract: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The risks an issuer lists first for a single-commodity futures fund, in the fund's own terms."""
+    limit = fund.get("accountability_level") or fund.get("position_limit")
+    halt = (f"Creations stop when the fund would hold more than {float(limit):,.0f} contracts in one month; "
+            "the market price can then trade well above NAV, as USO's did in April 2020."
+            if limit else "An exchange may set position limits that stop creations and let the premium run.")
+    return (
+        ("Roll and term structure", "The fund sells expiring contracts and buys later ones; in contango it loses as "
+         "they converge to spot, and it can lag or lead the spot price by a wide margin for years."),
+        ("New, untested market", f"No {contract.get('unit', 'GPU-hour')} futures trade today; liquidity, spreads, "
+         "margins and the index behind the contract may differ from these assumptions."),
+        ("Position limits and premiums", halt),
+        ("Volatile, deflating prices", "Compute prices can move tens of percent in weeks and fall as new GPUs "
+         "arrive; the fund can lose most of its value, as the range of outcomes shows."),
+    )
+
+
+DISCLOSURES: tuple[str, ...] = (
+    "HYPOTHETICAL, BACK-TESTED PERFORMANCE. Every figure on this sheet is simulated. The Fund and its index do "
+    "not exist; no investor has earned these returns. The results come from a computer model of futures prices "
+    "that the designer chose, applied with the benefit of hindsight to a scenario that is not a forecast.",
+    "Futures on the rental price of GPU compute are not yet listed on any exchange. Contract terms, position "
+    "limits, trading volumes, margins and costs shown here are assumptions and may differ materially from any "
+    "contract that is eventually listed.",
+    "Past performance, actual or simulated, does not guarantee future results. Simulated results have inherent "
+    "limitations: they do not reflect actual trading, liquidity constraints, the impact of material economic and "
+    "market factors on decision-making, or the fees and costs a real fund would bear beyond those modelled.",
+    "The Monte Carlo range shows the spread of outcomes across simulated paths of one scenario. It is not a "
+    "probability statement about the future and does not bound possible losses: an investor could lose all of "
+    "the money invested.",
+    "Returns for periods over one year are annualised. Market price returns use the simulated closing price of "
+    "the shares; NAV returns use the net asset value per share, adjusted for reverse splits. Index returns do not "
+    "reflect fees, expenses or trading costs.",
+    "A futures fund taxed as a partnership may issue a Schedule K-1, and its gains are marked to market each year "
+    "(60% long-term, 40% short-term). This sheet is not tax, legal or investment advice and is not an offer to "
+    "sell or a solicitation of an offer to buy any security. For product design discussion only.",
+)
+"""Issuer-style disclosures printed on every sheet."""

@@ -1,0 +1,126 @@
+"""The rendered sheets: a real browser, the PDF's pages and text, re-rendering, all-or-nothing writes."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from etfsim.exceptions import DataError
+from etfsim.report import render
+from etfsim.report.render import SHEETS, render_report, write_report
+from etfsim.report.results import StudyResults
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_folder_holds_the_sheets_and_the_data(report_dir: Path) -> None:
+    names = set(os.listdir(report_dir))
+    assert set(SHEETS) <= names
+    assert {"study.parquet", "fund_headline.parquet", "curve_headline.parquet", "strategy_stats.parquet"} <= names
+    assert not [n for n in names if n.startswith(".")]  # no staging folder or temporary file left
+
+
+def test_html_is_self_contained(report_dir: Path) -> None:
+    for name in ("factsheet.html", "rules.html"):
+        html = (report_dir / name).read_text(encoding="utf-8")
+        assert "<script" not in html and "<link" not in html
+        sources = re.findall(r'(?:src|href)="([^"]*)"', html)
+        assert sources and all(s.startswith("data:image/svg+xml;base64,") for s in sources)
+        assert "url(" not in html  # no CSS resource either: fonts are the system's
+
+
+def test_report_rerenders_identical_html_without_simulating(
+    report_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def forbidden(*_a: object, **_k: object) -> None:
+        raise AssertionError("etfsim report must not simulate")
+
+    monkeypatch.setattr("etfsim.scenario.Scenario.simulate", forbidden)
+    monkeypatch.setattr("etfsim.report.study.run_study", forbidden)
+    monkeypatch.setattr("etfsim.fund.engine.simulate_fund", forbidden)
+    out = tmp_path / "again"
+    written = render_report(report_dir, out)
+    assert sorted(p.name for p in written) == sorted(SHEETS)
+    for name in ("factsheet.html", "rules.html"):
+        assert (out / name).read_bytes() == (report_dir / name).read_bytes(), name
+
+
+def test_pdf_has_two_pages_and_the_key_text(report_dir: Path) -> None:
+    from pypdf import PdfReader
+
+    pdf = PdfReader(str(report_dir / "factsheet.pdf"))
+    assert len(pdf.pages) == 2
+    text = " ".join((page.extract_text() or "") for page in pdf.pages)
+    text = re.sub(r"\s+", " ", text)
+    for words in ("Hypothetical GPU-hour Compute Futures ETF", "HYPOTHETICAL", "OBJECTIVE AND STRATEGY", "KEY FACTS",
+                  "PERFORMANCE", "HOLDINGS BY CONTRACT MONTH", "ROLL SCHEDULE", "RANGE OF OUTCOMES",
+                  "AGAINST AN ORDINARY STOCK ETF", "not yet listed", "Page 2 of 2"):
+        assert words in text, words
+    rules = PdfReader(str(report_dir / "rules.pdf"))
+    assert len(rules.pages) == 1
+    assert "compute_default" in (rules.pages[0].extract_text() or "")
+
+
+def test_a_failure_while_rendering_leaves_the_previous_report(
+    report_dir: Path, saved: StudyResults, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(report_dir, folder)
+    before = _files(folder)
+
+    def broken_pdf(html: str, target: object) -> None:
+        raise DataError("the PDF renderer failed")
+
+    monkeypatch.setattr(render, "html_to_pdf", broken_pdf)
+    with pytest.raises(DataError, match="PDF renderer failed"):
+        write_report(saved, folder)
+    assert _files(folder) == before  # the factsheet.html written before the failure never reached the folder
+    fresh = tmp_path / "new" / "deeper"
+    with pytest.raises(DataError):
+        write_report(saved, fresh)
+    assert not (tmp_path / "new").exists()  # folders the failed call created are gone again
+
+
+def test_sheets_open_in_a_real_browser(report_dir: Path, tmp_path: Path) -> None:
+    """Open each sheet in headless Chromium: no console or page errors, every image loads, the page is not blank."""
+    if not CHROMIUM.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import numpy as np
+    from matplotlib.image import imread
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            for name in ("factsheet.html", "rules.html"):
+                page = browser.new_page(viewport={"width": 1100, "height": 1400})
+                problems: list[str] = []
+                page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+                page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+                page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url[:80]}"))
+                page.goto((report_dir / name).as_uri(), wait_until="load")
+                images = page.evaluate(
+                    "Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth, i.naturalHeight])")
+                assert len(images) >= 2, name
+                for alt, complete, width, height in images:
+                    assert complete and width > 0 and height > 0, f"{name}: image {alt!r} did not load"
+                shot = tmp_path / f"{name}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                assert not problems, problems
+                pixels = imread(str(shot))[..., :3].reshape(-1, 3)
+                colours, counts = np.unique((pixels * 255).astype(np.uint8), axis=0, return_counts=True)
+                assert counts.max() / counts.sum() < 0.9, f"{name}: the screenshot is almost one colour"
+                assert len(colours) > 50, f"{name}: the screenshot has only {len(colours)} colours"
+                page.close()
+        finally:
+            browser.close()
