@@ -29,7 +29,17 @@ from etfsim.roll.rules import RollRule, make_rule, roll_schedule
 from etfsim.roll.schedule import RollSchedule
 from etfsim.roll.strategy import Strategy, load_strategy, strategy_from_rule
 
-__all__ = ["METRICS", "BacktestResult", "StrategyResult", "backtest", "default_strategies", "resolve_strategy"]
+__all__ = [
+    "FUND_METRICS",
+    "METRICS",
+    "BacktestResult",
+    "StrategyResult",
+    "backtest",
+    "default_strategies",
+    "fund_stats_of",
+    "resolve_strategy",
+    "strategy_stats",
+]
 
 METRICS: tuple[tuple[str, str, str], ...] = (
     ("er_return", "ER return / yr", "pct"),
@@ -199,7 +209,9 @@ def _contango_share(curve: FuturesCurve) -> np.ndarray:
     return np.where(ok.sum(axis=1) > 0, (ok & (f1 > f0)).sum(axis=1) / np.maximum(ok.sum(axis=1), 1), np.nan)
 
 
-def _stats(curve: FuturesCurve, schedule: RollSchedule, index: IndexResult) -> pd.DataFrame:
+def strategy_stats(
+    curve: FuturesCurve, schedule: RollSchedule, index: IndexResult, contango: np.ndarray | None = None
+) -> pd.DataFrame:
     p = curve.n_paths
     try:
         ann = index.annualised()
@@ -215,13 +227,14 @@ def _stats(curve: FuturesCurve, schedule: RollSchedule, index: IndexResult) -> p
             "volatility": annualised_volatility(er, dates),
             "max_drawdown": max_drawdown(er),
             "roll_trades": np.broadcast_to(trades, (p,)).astype(float),
-            "contango_share": _contango_share(curve),
+            "contango_share": _contango_share(curve) if contango is None else contango,
         },
         index=pd.RangeIndex(p, name="path"),
     )
 
 
-def _fund_stats(res: Any) -> pd.DataFrame:
+def fund_stats_of(res: Any) -> pd.DataFrame:
+    """One row per path of a fund's headline figures (the FUND_METRICS columns)."""
     from etfsim.fund.metrics import fund_metrics
 
     m = fund_metrics(res)
@@ -294,8 +307,8 @@ def backtest(
 
             flows = demand if fund is not None else strat.demand
             fund_result = simulate_fund(curve, schedule, terms, flows=flows, contract=contract)
-            fund_stats = _fund_stats(fund_result)
-        results.append(StrategyResult(strat, schedule, index, _stats(curve, schedule, index), fund_result, fund_stats))
+            fund_stats = fund_stats_of(fund_result)
+        results.append(StrategyResult(strat, schedule, index, strategy_stats(curve, schedule, index), fund_result, fund_stats))
         if progress is not None:
             progress(i + 1, len(items))
     src = str(curve.metadata.get("scenario") or curve.metadata.get("model") or curve.metadata.get("source") or "curve")

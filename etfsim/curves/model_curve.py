@@ -79,7 +79,7 @@ class ModelCurve:
     def depth(self) -> int:
         return int(self.contracts.shape[1])
 
-    def _price(self, sel: np.ndarray) -> np.ndarray:
+    def price_slots(self, sel: np.ndarray) -> np.ndarray:
         """Prices ``(paths, dates, m)`` of the slots ``sel`` ``(dates, m)`` (-1: none, NaN)."""
         n, m = sel.shape
         rows = np.arange(n)[:, None]
@@ -103,7 +103,31 @@ class ModelCurve:
         """The full ``(paths, dates, depth)`` cube (prices every listed contract)."""
         sel = np.broadcast_to(np.arange(self.depth), (self.n_dates, self.depth))
         sel = np.where(np.asarray(self.contracts) != "", sel, -1)
-        return self._price(sel)
+        return self.price_slots(sel)
+
+    def select_paths(self, paths: list[int]) -> ModelCurve:
+        """The same curve on some paths only (their factor paths, nothing priced)."""
+        idx = np.asarray(paths, dtype=np.int64)
+        from dataclasses import replace
+
+        return replace(self, chi=self.chi[idx], xi=self.xi[idx], spot=self.spot[idx])
+
+    def front_two(self) -> np.ndarray:
+        """Prices ``(paths, dates, 2)`` of the front and second contracts (the curve's shape at the short end)."""
+        sel = np.tile(np.array([0, 1]), (self.n_dates, 1))
+        return self.price_slots(np.where(np.asarray(self.contracts)[:, :2] != "", sel, -1))
+
+    def contango_share(self) -> np.ndarray:
+        """Per path: the share of dates on which the second contract is dearer than the front."""
+        f = self.front_two()
+        ok = np.isfinite(f[:, :, 0]) & np.isfinite(f[:, :, 1])
+        return np.asarray((ok & (f[:, :, 1] > f[:, :, 0])).sum(axis=1) / np.maximum(ok.sum(axis=1), 1), dtype=float)
+
+    def term_structure_state(self) -> dict[str, float]:
+        """Share of path-dates in contango and backwardation, as :meth:`FuturesCurve.term_structure_state`."""
+        f = self.front_two()
+        shallow = FuturesCurve(self.dates, f, np.asarray(self.contracts)[:, :2], np.asarray(self.expiries)[:, :2])
+        return shallow.term_structure_state()
 
     def to_curve(self) -> FuturesCurve:
         """The same curve with every price materialised."""
@@ -131,7 +155,7 @@ class ModelCurve:
         safe = np.where(sel >= 0, sel, 0)
         contracts = np.where(sel >= 0, np.asarray(self.contracts)[rows, safe], "").astype(object)
         expiries = np.where(sel >= 0, np.asarray(self.expiries)[rows, safe], np.datetime64("NaT"))
-        prices = self._price(sel)
+        prices = self.price_slots(sel)
         prices.setflags(write=False)
         meta = dict(self.metadata, restricted_to=schedule.rule)
         curve = FuturesCurve(self.dates, prices, contracts, expiries, self.spot, None, meta)

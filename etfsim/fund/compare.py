@@ -144,6 +144,7 @@ def compare(
     stock_config: StockFundConfig | None = None,
     flows: InvestorDemand | None = None,
     tax: TaxAssumptions | None = None,
+    slots: np.ndarray | None = None,
 ) -> Comparison:
     """Run the futures ETF and its stock twin on the same horizon and compare them.
 
@@ -152,10 +153,13 @@ def compare(
     Comparison
         ``table``: rows are measures, columns ``futures ETF`` and ``stock ETF``
         (means across paths; returns per year).
+
+    ``slots`` passes a restricted curve's original slots to the fund ledger
+    (see :func:`etfsim.fund.simulate_fund`).
     """
     cfg = config or FundConfig()
     tax = tax or TaxAssumptions()
-    fut = simulate_fund(curve, schedule, cfg, flows=flows)
+    fut = simulate_fund(curve, schedule, cfg, flows=flows, slots=slots)
     s = fut.start
     dates = np.asarray(curve.dates)[s:]
     spot = None if curve.spot is None else curve.spot[:, s:]

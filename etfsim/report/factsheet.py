@@ -8,7 +8,7 @@ statistics of :mod:`etfsim.report.stats` on the saved headline series.  The
 template formats them and nothing else, so a test can compare every figure on
 the page with the library.
 
-The sheet reports on the *headline path* (path 0) as of its last date, like an
+The sheet reports on the *headline path* (the median outcome) as of its last date, like an
 issuer's sheet on its one history; the Monte Carlo section shows the range
 across all paths.
 """
@@ -275,7 +275,7 @@ def _roll_calendar(frame: pd.DataFrame) -> Table:
 
 
 def _curve(results: StudyResults) -> tuple[pd.DataFrame, tuple[Fact, ...]]:
-    snap = results.curve.snapshot(path=0)
+    snap = results.curve.snapshot(path=0)  # the saved curve holds the headline path only
     snap = snap[np.isfinite(snap["price"].to_numpy(dtype=float))].reset_index(drop=True)
     spot = float(results.curve.spot[0, -1]) if results.curve.spot is not None else float("nan")
     f = snap["price"].to_numpy(dtype=float)
@@ -294,7 +294,7 @@ def _curve(results: StudyResults) -> tuple[pd.DataFrame, tuple[Fact, ...]]:
 
 
 def _attribution(results: StudyResults, fund: pd.DataFrame, years: float) -> Table:
-    head = results.fund_paths.iloc[0]
+    head = results.fund_paths.iloc[int(results.facts.get("headline_path", 0))]
     nav_before = fund["nav"].shift(1).to_numpy(dtype=float)
     fees = -cost_drag(fund["fees"].to_numpy(dtype=float)[1:], nav_before[1:], years)
     costs = -cost_drag(fund["costs"].to_numpy(dtype=float)[1:], nav_before[1:], years)
@@ -327,7 +327,7 @@ def _attribution(results: StudyResults, fund: pd.DataFrame, years: float) -> Tab
 
 
 def _premium(results: StudyResults, fund: pd.DataFrame) -> tuple[tuple[Fact, ...], Table]:
-    head = results.fund_paths.iloc[0]
+    head = results.fund_paths.iloc[int(results.facts.get("headline_path", 0))]
     prem = fund["premium"].to_numpy(dtype=float)
     values = {
         "days_premium": float(head["days_premium"]),
@@ -383,7 +383,7 @@ def _monte_carlo(results: StudyResults) -> tuple[Table, tuple[Fact, ...]]:
     values = {
         "paths": float(len(paths)),
         "loss_share": float(np.mean(growth < GROWTH_BASE)),
-        "headline_rank": float(np.mean(nav <= nav[0])),
+        "headline_rank": float(np.mean(nav <= nav[int(results.facts.get("headline_path", 0))])),
     }
     return table, facts_from("monte_carlo", values, MONTE_CARLO_FACTS)
 
@@ -409,7 +409,7 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
     years = _years(inception, as_of)
     index = words.index_name(head["name"], str(contract["root"]))
     last = fund.iloc[-1]
-    head_row = results.fund_paths.iloc[0]
+    head_row = results.fund_paths.iloc[int(results.facts.get("headline_path", 0))]
 
     performance, series = _performance(fund, as_of, inception)
     growth = pd.DataFrame({name: GROWTH_BASE * s / s.iloc[0] for name, s in series.items() if name in ("nav", "index_tr")})
@@ -434,7 +434,8 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
     scenario = facts["scenario"]
     notes = (
         f"Scenario {scenario['name']} ({scenario['model']}, seed {scenario['seed']}), {facts['paths']:,} simulated "
-        f"paths from {scenario['start']} to {scenario['end']}; the sheet reports path 0 (the headline path).",
+        f"paths from {scenario['start']} to {scenario['end']}; the sheet reports path "
+        f"{facts.get('headline_path', 0)}, the headline path: the one whose fund ends at the median NAV.",
         "Returns over one year are annualised; periods that start before inception show a dash. * partial year.",
         "Sharpe and Sortino use monthly NAV returns over the T-bill return; hit rate and payoff ratio use monthly returns.",
     )

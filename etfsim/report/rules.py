@@ -110,7 +110,7 @@ def rules_data(results: StudyResults) -> RulesSheetData:
         desc_rows.append(Row(name, name, (
             Cell(f"rule_words.{name}.description", words.roll_words(str(strat["rule"]), strat["params"]), "text"),
         )))
-    ind = results.indices[results.indices["path"] == 0]
+    ind = results.indices[results.indices["path"] == int(facts.get("headline_path", 0))]
     levels = {
         name: pd.Series(g["tr"].to_numpy(dtype=float), index=pd.DatetimeIndex(g["date"])).dropna()
         for name, g in ind.groupby("strategy", sort=False)

@@ -2,11 +2,14 @@
 
 :func:`run_study` is what ``etfsim run`` does, as one library call:
 
-1. simulate the scenario's curve (path 0 is the *headline path* the fact sheet
-   reports on; all paths form the Monte Carlo range);
+1. simulate the scenario's factor paths (all paths form the Monte Carlo
+   range; only the contracts each rule touches are ever priced);
 2. back-test every strategy in ``strategies/`` (index levels and statistics);
 3. run each strategy as an ETF with the headline strategy's fund terms, so
-   the rules are compared net of fees, costs and creation halts;
+   the rules are compared net of fees, costs and creation halts; the
+   *headline path* the fact sheet reports on is the path whose headline fund
+   ends at the median NAV, so the sheet shows a typical outcome, not a lucky
+   or an unlucky one;
 4. run the headline fund against an ordinary stock ETF (on a subset of paths:
    the twin simulates a basket of stocks per path);
 5. gather the tables behind the sheets into a :class:`StudyResults`.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, fields, replace
@@ -24,7 +28,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etfsim.backtest import BacktestResult, _fund_stats, backtest, default_strategies, resolve_strategy
+from etfsim.backtest import (
+    BacktestResult,
+    StrategyResult,
+    default_strategies,
+    fund_stats_of,
+    resolve_strategy,
+    strategy_stats,
+)
+from etfsim.index.levels import compute_index
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
@@ -131,21 +143,41 @@ def _holdings(fund: FundResult, curve: FuturesCurve, spec: ContractSpec, path: i
     t = len(fund.dates) - 1
     pos = np.nan_to_num(fund.positions[path, t])
     slots = np.nonzero(pos != 0)[0]
-    listing = spec.listing(np.asarray(curve.dates)[t:t + 1], curve.depth)
     nav = float(fund.fields["nav"][path, t])
     price = curve.prices[path, t, slots]
     notional = pos[slots] * price * spec.multiplier
+    codes = np.asarray(curve.contracts[t, slots], dtype=str)
+    expiries = np.asarray(curve.expiries[t, slots]).astype("datetime64[D]")
     return pd.DataFrame(
         {
-            "contract": np.asarray(curve.contracts[t, slots], dtype=str),
-            "delivery": [f"{int(d) // 100}-{int(d) % 100:02d}" for d in listing.delivery[0, slots]],
-            "last_trade": np.asarray(curve.expiries[t, slots]).astype("datetime64[ns]"),
+            "contract": codes,
+            "delivery": [_delivery(spec, str(c), e) for c, e in zip(codes, expiries, strict=True)],
+            "last_trade": expiries.astype("datetime64[ns]"),
             "contracts": pos[slots],
             "price": price,
             "notional": notional,
             "weight": notional / nav if nav > 0 else np.full(len(slots), np.nan),
         }
     )
+
+
+def _delivery(spec: ContractSpec, code: str, expiry: np.datetime64) -> str:
+    """Delivery month ``YYYY-MM`` of a contract code (root + month letter + two-digit year)."""
+    from etfsim.contracts.spec import MONTH_CODES
+
+    month = MONTH_CODES.index(code[len(spec.root)]) + 1
+    yy = int(code[len(spec.root) + 1:])
+    year = int(str(expiry)[:4])
+    year = year - year % 100 + yy + (100 if yy < year % 100 - 50 else 0)
+    return f"{year}-{month:02d}"
+
+
+def _median_path(fund: FundResult) -> int:
+    """The path whose final NAV per share (reverse splits undone) is the median across paths."""
+    end = fund.nav_per_share_adjusted[:, -1] / fund.nav_per_share_adjusted[:, fund.start]
+    end = np.where(np.isfinite(end), end, -np.inf)  # a wiped-out path ranks lowest
+    order = np.argsort(end, kind="stable")
+    return int(order[(len(order) - 1) // 2])
 
 
 def _fund_paths(fund: FundResult) -> pd.DataFrame:
@@ -233,27 +265,42 @@ def run_study(
     demand = head.demand
 
     with stage(f"simulating {sc.name}", int(n)) as tick:
-        curve = sc.simulate(paths=int(n), seed=seed, progress=tick)
-    with stage("backtesting", len(items)) as tick:
-        bt = backtest(curve, items, collateral_rate=sc.collateral_rate, progress=tick)
-    results, fund = [], None
-    with stage("running the funds", len(items)) as tick:
-        for i, r in enumerate(bt.results):
-            res = simulate_fund(curve, r.schedule, terms, flows=demand)
-            results.append(replace(r, fund_stats=_fund_stats(res)))  # keep the figures, not the ledger
-            if r.strategy.name == head.name:
-                fund = res
-            tick(i + 1, len(items))
-    assert fund is not None  # the headline is one of the items by construction
-    bt = replace(bt, results=tuple(results))
+        (model,) = list(sc.iter_chunks(paths=int(n), seed=seed, chunk_size=int(n), lazy_prices=True, progress=tick))
+    contango = model.contango_share()
+    results, fund, head_curve = [], None, None
+    def one(strat: Strategy) -> tuple[StrategyResult, FundResult, FuturesCurve, np.ndarray]:
+        # price only the contracts the rule touches (a rule that reads prices prices the rest once, inside)
+        curve, schedule, slots = model.restrict(roll_schedule(model, strat.rule))
+        index = compute_index(curve, schedule, collateral_rate=sc.collateral_rate)
+        same_rate = not isinstance(terms.collateral_rate, pd.Series) and terms.collateral_rate == sc.collateral_rate
+        res = simulate_fund(curve, schedule, terms, flows=demand, slots=slots, index=index if same_rate else None)
+        row = StrategyResult(strat, schedule, index, strategy_stats(curve, schedule, index, contango), None,
+                             fund_stats_of(res))  # keep the figures, not the ledger
+        return row, res, curve, slots
+
+    with stage("back-testing and running the funds", len(items)) as tick:
+        # two strategies at a time: the kernels release the GIL, and each strategy is independent
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            for i, (row, res, curve, slots) in enumerate(pool.map(one, items)):
+                results.append(row)
+                if row.strategy.name == head.name:
+                    fund, head_curve, head_slots = res, curve, slots
+                tick(i + 1, len(items))
+    assert fund is not None and head_curve is not None  # the headline is one of the items by construction
+    src = str(model.metadata.get("scenario") or model.metadata.get("model") or "curve")
+    bt = BacktestResult(tuple(results), int(n), np.asarray(model.dates), src)
+    hp = _median_path(fund)
     m = int(min(n, compare_paths))
     with stage("stock-ETF twin", 1) as tick:
-        sub = curve if m == n else curve.select(paths=list(range(m)))
+        sub = head_curve if m == n else head_curve.select(paths=list(range(m)))
         schedule = next(r.schedule for r in bt.results if r.strategy.name == head.name)
-        if m != n and not schedule.shared:
-            schedule = roll_schedule(sub, head.rule)
-        comparison = compare(sub, schedule, terms, flows=demand)
+        if m != n and not schedule.shared:  # a rule that decides path by path: keep the same paths' weights
+            schedule = replace(schedule, weights=schedule.weights[:m])
+        comparison = compare(sub, schedule, terms, flows=demand, slots=head_slots)
         tick(1, 1)
+    curve = model.select_paths([hp]).to_curve()  # the headline path with every listed contract, for the snapshot
+    curve = FuturesCurve(curve.dates, curve.prices, curve.contracts, curve.expiries, curve.spot, None,
+                         dict(curve.metadata, headline_path=hp))
 
     spec = fund.contract
     as_of = np.asarray(curve.dates)[-1]
@@ -271,6 +318,7 @@ def run_study(
         "stock_fund": asdict(StockFundConfig()),
         "strategies": [_strategy_facts(r.strategy) for r in bt.results],
         "inception": _day(fund.dates[fund.start]),
+        "headline_path": hp,
         "as_of": _day(as_of),
         "paths": int(n),
         "compare_paths": m,
@@ -280,15 +328,15 @@ def run_study(
          for r in bt.results if r.fund_stats is not None],
         ignore_index=True,
     )
-    pd_q = premium_discount_by_quarter(fund, 0).reset_index()
+    pd_q = premium_discount_by_quarter(fund, hp).reset_index()
     pd_q["quarter"] = pd_q["quarter"].astype(str)
     table = StudyResults(
         facts=facts,
-        curve=curve.select(paths=0),
-        indices=bt.to_frame(paths=[0]),
+        curve=curve,
+        indices=bt.to_frame(paths=[hp]),
         strategy_stats=bt.stats_frame(),
-        fund=_headline_ledger(fund),
-        holdings=_holdings(fund, curve, spec),
+        fund=_headline_ledger(fund, hp),
+        holdings=_holdings(fund, head_curve, spec, hp),
         roll_calendar=upcoming_rolls(head.rule, spec, as_of, curve.depth),
         premium_discount=pd_q,
         fund_paths=_fund_paths(fund),
@@ -296,4 +344,4 @@ def run_study(
         rule_funds=rule_funds[["strategy", "path", *[c for c in rule_funds.columns if c not in ("strategy", "path")]]],
         comparison=comparison.table.rename_axis("measure").reset_index(),
     )
-    return Study(sc, curve, bt, head, fund, comparison, table)
+    return Study(sc, model, bt, head, fund, comparison, table)

@@ -173,7 +173,8 @@ class RollSchedule:
         if (w < -WEIGHT_TOL).any():
             p, t, s = np.argwhere(w < -WEIGHT_TOL)[0]
             raise DataError(f"rule {self.rule}: negative weight {w[p, t, s]} on {self._day(t)} for slot {s}")
-        w = np.where(w < 0, 0.0, w)
+        if (w < 0).any():  # round-off below zero; copy only then (a per-path schedule is large)
+            w = np.where(w < 0, 0.0, w)
         empty = np.asarray(self.contracts) == ""
         if (w[:, empty] > 0).any():
             t = np.argwhere((w > 0) & empty[None])[0][1]
@@ -187,7 +188,8 @@ class RollSchedule:
                 f"rule {self.rule}: weights sum to {sums[p, t]:.12g} on {self._day(t)} (path {p}); "
                 "they must sum to 1 on invested dates and 0 before"
             )
-        w.setflags(write=False)
+        if w.flags.writeable:
+            w.setflags(write=False)
         object.__setattr__(self, "weights", w)
         object.__setattr__(self, "invested", invested)
         object.__setattr__(self, "rolling", np.asarray(self.rolling, dtype=bool))

@@ -60,11 +60,8 @@ def run_chunk(spec: ChunkSpec) -> pd.DataFrame:
     """
     (mc,) = list(spec.scenario.iter_chunks(paths=spec.count, chunk_size=spec.count, lazy_prices=True,
                                            first_path=spec.first))
-    schedule = roll_schedule(mc, spec.strategy.rule)
-    if schedule.shared:
-        curve, schedule, slots = mc.restrict(schedule)
-    else:  # a rule that reads prices (optimum yield) needs the whole curve
-        curve, slots = mc.to_curve(), None
+    # only the contracts the rule touches are priced (a rule that reads prices prices the rest once, inside)
+    curve, schedule, slots = mc.restrict(roll_schedule(mc, spec.strategy.rule))
     rate = spec.fund.collateral_rate if spec.fund is not None else spec.scenario.collateral_rate
     index = compute_index(curve, schedule, collateral_rate=rate)
     p = curve.n_paths
@@ -83,12 +80,12 @@ def run_chunk(spec: ChunkSpec) -> pd.DataFrame:
     }
     ends = month_ends(dates)
     if spec.fund is not None:
-        from etfsim.backtest import _fund_stats
+        from etfsim.backtest import fund_stats_of
         from etfsim.fund.engine import simulate_fund
         from etfsim.fund.metrics import fund_metrics
 
         fund = simulate_fund(curve, schedule, spec.fund, flows=spec.demand, slots=slots, index=index)
-        stats = _fund_stats(fund)
+        stats = fund_stats_of(fund)
         m = fund_metrics(fund)
         for col in ("nav_return", "index_tr_return", "tracking_difference", "tracking_error", "costs_per_year"):
             row[col] = stats[col].to_numpy()

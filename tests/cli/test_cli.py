@@ -104,7 +104,8 @@ def test_run_writes_curves_and_prints_the_summary(etfsim: Etfsim, tmp_path: Path
     curve = default.simulate(paths=20)  # what run simulates, recomputed in process
     headline = FuturesCurve.read_parquet(str(out_dir / "curve_headline.parquet"))
     assert headline.n_paths == 1
-    np.testing.assert_array_equal(headline.prices[0], curve.prices[0])
+    hp = headline.metadata["headline_path"]  # the path whose headline fund ends at the median NAV
+    np.testing.assert_array_equal(headline.prices[0], curve.prices[hp])
     assert headline.metadata["seed"] == default.seed == 20260401
     assert headline.metadata["scenario"] == "compute_default"
     assert headline.metadata["model"] == "schwartz-smith"
@@ -130,7 +131,9 @@ def test_run_writes_curves_and_prints_the_summary(etfsim: Etfsim, tmp_path: Path
     gsci = stats[stats["strategy"] == "gsci"]
     assert f"{gsci['er_return'].mean():+.2%}" in stdout
     headline_idx = pd.read_parquet(out_dir / "indices_headline.parquet")
-    assert set(headline_idx["path"]) == {0} and len(headline_idx) == len(names) * curve.n_dates
+    assert set(headline_idx["path"]) == {hp} and len(headline_idx) == len(names) * curve.n_dates
+    growth = pd.read_parquet(out_dir / "fund_paths.parquet")["growth_end"].to_numpy()
+    assert (growth < growth[hp]).sum() == (len(growth) - 1) // 2  # the median outcome (lower median)
     for name in ("curve_headline", "indices_headline", "strategy_stats"):
         assert f"wrote {out_dir / name}.parquet" in stdout
     # the fact sheet, the rule comparison and the data behind them (tests/report checks their contents)
