@@ -87,6 +87,10 @@ class FundConfig:
         Open interest of the front month; slot ``k`` has ``open_interest * volume_decay**k``.
     volume_decay : float
         Liquidity kept per month further out (0 < decay <= 1).
+    volume_follows_price : bool
+        Keep the market's dollar liquidity as the price moves: the contracts
+        traded a day scale with (price at launch / today's price), so a
+        deflating contract trades more contracts (default: fixed contracts).
     position_limit : float or None
         Most contracts the fund may hold in one contract month.
     all_months_limit : float or None
@@ -134,6 +138,7 @@ class FundConfig:
     daily_volume: float = 200_000.0
     open_interest: float = 1_500_000.0
     volume_decay: float = 0.8
+    volume_follows_price: bool = False
     position_limit: float | None = None
     all_months_limit: float | None = None
     accountability_level: float | None = None
@@ -189,6 +194,8 @@ class FundConfig:
                 if v <= 0:
                     raise ConfigError(f"{name} must be > 0 or left out, got {v:g}")
                 set_(self, name, v)
+        if not isinstance(self.volume_follows_price, (bool, np.bool_)):
+            raise ConfigError(f"volume_follows_price must be true or false, got {self.volume_follows_price!r}")
         if self.limit_response not in LIMIT_RESPONSES:
             raise UnknownNameError("limit response", str(self.limit_response), LIMIT_RESPONSES)
         r = self.reverse_split_ratio

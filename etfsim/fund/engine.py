@@ -337,6 +337,13 @@ def simulate_fund(
     rank = np.broadcast_to(np.arange(curve.depth), (curve.n_dates, curve.depth)) if slots is None else np.maximum(slots, 0)
     volume = np.ascontiguousarray(cfg.daily_volume * cfg.volume_decay ** rank.astype(np.float64))
     p, n, k = curve.prices.shape
+    vscale = np.ones((p, n))
+    if cfg.volume_follows_price:
+        # dollar liquidity holds as the price moves: contracts traded scale with launch price / today's price
+        ref = curve.spot if curve.spot is not None else curve.prices[:, :, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = ref[:, start:start + 1] / ref
+        vscale = np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
     pos = np.full((p, n, k), np.nan)
     out = np.full((len(FIELDS), p, n), np.nan)
     out[3:9, :, start:] = 0.0  # flows and costs are zero unless something happened
@@ -344,7 +351,7 @@ def simulate_fund(
     nxt = next_slot_map(np.asarray(curve.contracts))
     _ledger.fund_ledger(
         np.ascontiguousarray(curve.prices), np.ascontiguousarray(schedule.weights), nxt, start, tbr, days, volume,
-        float(spec.multiplier), float(spec.tick), _params(cfg, demand), frac, dollars, pos, out, status,
+        np.ascontiguousarray(vscale), float(spec.multiplier), float(spec.tick), _params(cfg, demand), frac, dollars, pos, out, status,
     )
     bad = status < 0
     if bad.any():

@@ -143,6 +143,7 @@ def fund_ledger(
     tbr: np.ndarray,  # (n,) T-bill return of the step into t (tbr[0] unused)
     days: np.ndarray,  # (n,) calendar days of the step into t
     volume: np.ndarray,  # (n, depth) contracts traded a day by date and slot
+    volume_scale: np.ndarray,  # (paths, n) multiplies volume (1, or launch price / today's price)
     mult: float,
     tick: float,
     params: np.ndarray,  # scalar terms, see PARAMS in engine.py
@@ -184,7 +185,7 @@ def fund_ledger(
             if dn > 0.0:
                 comm += commission * dn
                 sprd += half_spread * tick * mult * dn
-                imp += impact_coef * abs(prices[p, start, s]) * mult * dn * dn / volume[start, s]
+                imp += impact_coef * abs(prices[p, start, s]) * mult * dn * dn / (volume[start, s] * volume_scale[p, start])
                 notional += target[s] * prices[p, start, s] * mult
             pos[p, start, s] = target[s]
             held += dn
@@ -295,7 +296,7 @@ def fund_ledger(
                 if dn > 1e-12:
                     comm += commission * dn
                     sprd += half_spread * tick * mult * dn
-                    imp += impact_coef * abs(prices[p, t, s]) * mult * dn * dn / volume[t, s]
+                    imp += impact_coef * abs(prices[p, t, s]) * mult * dn * dn / (volume[t, s] * volume_scale[p, t])
                 pos[p, t, s] = target[s]
                 held += abs(target[s])
                 if target[s] != 0.0:

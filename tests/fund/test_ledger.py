@@ -285,3 +285,22 @@ def test_a_fund_too_big_for_its_market_is_wiped_out_and_says_so(compute) -> None
     p, t = np.argwhere(wiped)[0]
     assert t > res.start and res.fields["nav"][p, t] <= 0 and np.isnan(res.fields["nav"][p, t + 1:]).all()
     assert "wiped out" in res.daily_frame(int(p))["status"].iloc[t - res.start]
+
+
+@pytest.mark.parametrize("follows", [False, True])
+def test_impact_cost_by_hand_with_fixed_or_price_following_volume(follows: bool) -> None:
+    # the walk-through's fund: 40 contracts bought at 50.00 on day 0; on Mon 30 Mar one unit is created and
+    # 4 more contracts bought at 50.50.  Impact per trade = k * F * multiplier * contracts^2 / volume, where the
+    # volume of slot 0 is 1,000 contracts a day, or, when volume follows the price, 1,000 * 50.00 / 50.50
+    # (launch front price / today's front price: the same dollar volume buys fewer contracts at a higher price).
+    curve = tiny_curve()
+    cfg = FundConfig(nav_per_share=20.0, initial_shares=10_000, expense_ratio=0.01, creation_unit=1_000,
+                     creation_fee=100.0, redemption_fee=100.0, commission=2.0, half_spread_ticks=1.0, ap_spread=0.0,
+                     impact_coefficient=0.01, daily_volume=1_000, volume_follows_price=follows)
+    flows = pd.Series([15_000.0], index=pd.to_datetime(["2026-03-30"]))
+    d = simulate_fund(curve, roll_schedule(curve, FrontMonth()), cfg, flows=flows).daily_frame(0)
+    assert d["impact_cost"].iloc[0] == pytest.approx(0.01 * 50.00 * 100 * 40**2 / 1_000, abs=1e-9)  # 80.00
+    assert d["creations"].iloc[2] == 1
+    volume = 1_000 * (50.00 / 50.50 if follows else 1.0)
+    traded = 44 - 40
+    assert d["impact_cost"].iloc[2] == pytest.approx(0.01 * 50.50 * 100 * traded**2 / volume, abs=1e-9)
