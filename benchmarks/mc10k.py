@@ -20,7 +20,6 @@ Targets (issue #6): etfsim at most half the bare pass's time, peak memory under
 from __future__ import annotations
 
 import argparse
-import os
 import multiprocessing as mp
 import resource
 import time

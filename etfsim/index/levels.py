@@ -178,8 +178,6 @@ def _step_ratios(
     ``weights`` is ``(1 or paths, dates, depth)``.  Steps from an uninvested
     date have ratio 1.
     """
-    dates, contracts = curve.dates, curve.contracts
-    n_all = curve.n_paths
     n = prices.shape[1]
     num = np.empty((prices.shape[0], n - 1))
     den = np.empty_like(num)

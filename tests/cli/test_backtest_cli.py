@@ -11,57 +11,23 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-import subprocess
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from etfsim.backtest import METRICS, backtest
-from etfsim.cli.main import app
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.io import read_curve
 from etfsim.scenario import load_scenario
+from tests.cli.runner import MODES, REPO, Etfsim, in_process as _in_process, ok as _ok
 
-REPO = Path(__file__).resolve().parents[2]
 STRATEGY_NAMES = sorted(p.stem for p in (REPO / "strategies").glob("*.toml"))
 EIA = "eia_wti/eia_wti_contracts_1to4_daily.csv.gz"
 # wide enough that rich never wraps or truncates a cell; no forced colour, so stderr is plain text
-ENV = {"COLUMNS": "200", "FORCE_COLOR": None, "TTY_COMPATIBLE": None, "TTY_INTERACTIVE": None}
 RANGE_TITLE = "5% - 95% range across paths"
-
-
-class Outcome(NamedTuple):
-    code: int
-    stdout: str
-    stderr: str
-
-
-def _in_process(args: Sequence[object]) -> Outcome:
-    result = CliRunner().invoke(app, [str(a) for a in args], env=ENV)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception  # an escaped exception is a failure, with its traceback
-    return Outcome(result.exit_code, result.stdout, result.stderr)
-
-
-def _subprocess(args: Sequence[object]) -> Outcome:
-    env = {k: v for k, v in os.environ.items() if k not in ENV}
-    env["COLUMNS"] = "200"
-    proc = subprocess.run(
-        [sys.executable, "-m", "etfsim", *(str(a) for a in args)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )
-    return Outcome(proc.returncode, proc.stdout, proc.stderr)
-
-
-Etfsim = Callable[[Sequence[object]], Outcome]
-MODES: dict[str, Etfsim] = {"runner": _in_process, "subprocess": _subprocess}
 
 
 @pytest.fixture(params=["runner", "subprocess"])
@@ -74,12 +40,6 @@ def etfsim(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> E
 def runner(monkeypatch: pytest.MonkeyPatch) -> Etfsim:
     monkeypatch.chdir(REPO)
     return _in_process
-
-
-def _ok(out: Outcome) -> str:
-    assert out.code == 0, out.stderr
-    assert "Traceback" not in out.stderr
-    return out.stdout
 
 
 # -- the table, parsed and expected ----------------------------------------------------------

@@ -9,59 +9,25 @@ command makes.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import subprocess
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
 
-from etfsim.cli.main import app
 from etfsim.curves.calibrate import calibrate, read_term_structure
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.io import write_curve
 from etfsim.curves.realdata import load_pysystemtrade
 from etfsim.scenario import Scenario, default_scenario_path, load_scenario
+from tests.cli.runner import MODES, REPO, Etfsim, ok as _ok
 
-REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "compute" / "sample_term_structure.csv"
 CRUDE_W = "pysystemtrade/multiple_prices_csv/CRUDE_W.csv.gz"
 # wide enough that rich never wraps a line; no forced colour, so stderr is plain text
-ENV = {"COLUMNS": "200", "FORCE_COLOR": None, "TTY_COMPATIBLE": None, "TTY_INTERACTIVE": None}
-
-
-class Outcome(NamedTuple):
-    code: int
-    stdout: str
-    stderr: str
-
-
-def _in_process(args: Sequence[object]) -> Outcome:
-    result = CliRunner().invoke(app, [str(a) for a in args], env=ENV)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception  # an escaped exception is a failure, with its traceback
-    return Outcome(result.exit_code, result.stdout, result.stderr)
-
-
-def _subprocess(args: Sequence[object]) -> Outcome:
-    env = {k: v for k, v in os.environ.items() if k not in ENV}
-    env["COLUMNS"] = "200"
-    proc = subprocess.run(
-        [sys.executable, "-m", "etfsim", *(str(a) for a in args)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )
-    return Outcome(proc.returncode, proc.stdout, proc.stderr)
-
-
-Etfsim = Callable[[Sequence[object]], Outcome]
-MODES: dict[str, Etfsim] = {"runner": _in_process, "subprocess": _subprocess}
 
 
 @pytest.fixture(params=["runner", "subprocess"])
@@ -80,12 +46,6 @@ def curve_file(tmp_path_factory: pytest.TempPathFactory, default: Scenario) -> P
     path = tmp_path_factory.mktemp("curves") / "half_year.parquet"
     write_curve(dataclasses.replace(default, years=0.5).simulate(paths=3, seed=11), path)
     return path
-
-
-def _ok(out: Outcome) -> str:
-    assert out.code == 0, out.stderr
-    assert "Traceback" not in out.stderr
-    return out.stdout
 
 
 def _cell(label: str, value: str) -> str:

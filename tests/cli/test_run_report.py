@@ -13,7 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from etfsim.scenario import default_scenario_path
-from tests.cli.test_cli import MODES, Etfsim, _in_process, _ok
+from tests.cli.runner import MODES, Etfsim
+from tests.cli.runner import in_process as _in_process
+from tests.cli.runner import ok as _ok
 
 SHORT = ["--paths", "6", "--compare-paths", "3"]
 
