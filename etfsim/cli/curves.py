@@ -12,7 +12,7 @@ from rich.table import Table
 
 from etfsim.cli._common import console, handles_errors, progress_bar
 from etfsim.curves.calibrate import calibrate, read_term_structure
-from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.curve import FuturesCurve, display_date
 from etfsim.curves.io import read_curve, write_curve, write_curve_chunks
 from etfsim.exceptions import ConfigError
 
@@ -106,12 +106,6 @@ def import_real(
     console.print(f"wrote {out} ({curve.n_paths} path x {curve.n_dates} dates x {curve.depth} slots)")
 
 
-def _when(value: object) -> str:
-    """A date as 2026-04-01, or with its time when it has one (intraday real data)."""
-    ts = pd.Timestamp(value)
-    return str(ts.date()) if ts == ts.normalize() else str(ts)
-
-
 @app.command("show")
 @handles_errors
 def show(
@@ -129,7 +123,7 @@ def show(
     at = curve.n_dates - 1
     if date is not None:
         at = int(np.searchsorted(curve.dates, np.datetime64(pd.Timestamp(date), "ns"), side="right")) - 1
-    when = _when(curve.dates[at])
+    when = display_date(curve.dates[at])
     state = curve.term_structure_state()
     meta = curve.metadata
     facts = Table(show_header=False, box=None)
@@ -138,7 +132,7 @@ def show(
     if "seed" in meta:
         facts.add_row("seed", str(meta["seed"]))
     facts.add_row("paths", f"{curve.n_paths:,}")
-    facts.add_row("dates", f"{curve.n_dates:,}: {_when(curve.dates[0])} to {_when(curve.dates[-1])}")
+    facts.add_row("dates", f"{curve.n_dates:,}: {display_date(curve.dates[0])} to {display_date(curve.dates[-1])}")
     facts.add_row("depth", f"{curve.depth} slots")
     facts.add_row("contango", f"{state['contango']:.1%} of path-dates (F1 > F0)")
     facts.add_row("backwardation", f"{state['backwardation']:.1%} of path-dates (F1 < F0)")
@@ -150,7 +144,7 @@ def show(
     table.add_column("price", justify="right")
     for i, row in enumerate(snap.itertuples(index=False)):
         price = "no print" if not np.isfinite(row.price) else f"{row.price:,.4f}"
-        table.add_row(str(i), row.contract, _when(row.expiry), price)
+        table.add_row(str(i), row.contract, display_date(row.expiry), price)
     console.print(table)
     if curve.depth >= 2 and len(snap) >= 2 and np.isfinite(snap["price"].iloc[:2]).all():
         f0, f1 = snap["price"].iloc[0], snap["price"].iloc[1]

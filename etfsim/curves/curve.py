@@ -54,6 +54,12 @@ def _stamp(value: object, what: str) -> np.datetime64:
     return np.datetime64(ts, "ns")
 
 
+def display_date(value: object) -> str:
+    """A date as 2026-04-01, or with its time when it has one (intraday real data)."""
+    ts = pd.Timestamp(value)
+    return str(ts.date()) if ts == ts.normalize() else str(ts)
+
+
 @dataclass(frozen=True, eq=False)
 class FuturesCurve:
     """Futures prices by nearby slot, on one or many paths.
@@ -284,7 +290,7 @@ class FuturesCurve:
         src = self.metadata.get("model") or self.metadata.get("source") or "unknown source"
         lines = [
             f"FuturesCurve: {self.n_paths} path(s) x {self.n_dates} dates x {self.depth} slots ({src})",
-            f"  dates      {pd.Timestamp(self.dates[0])} to {pd.Timestamp(self.dates[-1])}",
+            f"  dates      {display_date(self.dates[0])} to {display_date(self.dates[-1])}",
             f"  contango   {state['contango']:.1%} of path-dates (F1 > F0)",
             f"  backwardation {state['backwardation']:.1%} of path-dates (F1 < F0)",
         ]

@@ -564,6 +564,10 @@ def roll_schedule(curve: FuturesCurve, rule: RollRule | str) -> RollSchedule:
     if not hasattr(r, "schedule"):
         raise ConfigError(f"rule must be a roll rule or a rule name, got {rule!r}")
     schedule = r.schedule(curve)
+    if isinstance(rule, str) and schedule.rule != rule:  # a preset ("gsci") keeps its own name
+        from dataclasses import replace
+
+        schedule = replace(schedule, rule=rule)
     from etfsim.curves.model_curve import ModelCurve
 
     if not isinstance(curve, ModelCurve):  # a model prices every listed contract by construction
