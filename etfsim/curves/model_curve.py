@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -79,6 +80,14 @@ class ModelCurve:
     def depth(self) -> int:
         return int(self.contracts.shape[1])
 
+    @cached_property
+    def spot_cum(self) -> np.ndarray:
+        """``(paths, dates + 1)`` running sums of the spot index (monthly-average fixings), computed once."""
+        cum = np.zeros((self.n_paths, self.n_dates + 1))
+        np.cumsum(self.spot, axis=1, out=cum[:, 1:])
+        cum.setflags(write=False)
+        return cum
+
     def price_slots(self, sel: np.ndarray) -> np.ndarray:
         """Prices ``(paths, dates, m)`` of the slots ``sel`` ``(dates, m)`` (-1: none, NaN)."""
         n, m = sel.shape
@@ -93,9 +102,38 @@ class ModelCurve:
             return out
         avg = {k: np.ascontiguousarray(v[rows, safe]) for k, v in plan.avg.items()}
         avg["listed"] = avg["listed"] & (sel >= 0)
-        cum = np.zeros((self.n_paths, n + 1))
-        np.cumsum(self.spot, axis=1, out=cum[:, 1:])
-        kernels.price_monthly_average(self.chi, self.xi, cum, self.spot0, **avg, out=out)
+        kernels.price_monthly_average(self.chi, self.xi, self.spot_cum, self.spot0, **avg, out=out)
+        return out
+
+    def price_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Prices ``(paths, len(rows), depth)`` of every listed contract on some dates only.
+
+        A rule that reads prices on a few decision dates (optimum yield: one a
+        month) needs no more; the full cube costs ``dates / len(rows)`` times as much.
+        """
+        r = np.asarray(rows, dtype=np.int64)
+        plan, depth = self.plan, self.depth
+        listed = np.asarray(self.contracts)[r] != ""
+        out = np.empty((self.n_paths, len(r), depth))
+        chi, xi = np.ascontiguousarray(self.chi[:, r]), np.ascontiguousarray(self.xi[:, r])
+        if plan.settlement == "final":
+            a = np.where(listed, plan.a[r], 0.0)
+            c = np.where(listed, plan.c[r], np.nan)
+            kernels.price_final(chi, xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out)
+            return out
+        avg = {k: np.ascontiguousarray(v[r]) for k, v in plan.avg.items()}
+        avg["listed"] = avg["listed"] & listed
+        # the kernel reads fixings as cum[row + 1] - cum[first fixed day]: give each its own column
+        cum = self.spot_cum
+        fixed_rows, fixed_slots = np.nonzero(avg["first_fixed"] >= 0)
+        local = np.zeros((self.n_paths, 1 + len(r) + len(fixed_rows)))
+        local[:, 1:1 + len(r)] = cum[:, r + 1]
+        first = np.full_like(avg["first_fixed"], -1)
+        for c_, (i, k) in enumerate(zip(fixed_rows, fixed_slots, strict=True)):
+            local[:, 1 + len(r) + c_] = cum[:, avg["first_fixed"][i, k]]
+            first[i, k] = 1 + len(r) + c_
+        avg["first_fixed"] = first
+        kernels.price_monthly_average(chi, xi, local, self.spot0, **avg, out=out)
         return out
 
     @property

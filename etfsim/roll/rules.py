@@ -342,7 +342,9 @@ class OptimumYield:
         invested = np.zeros(n, dtype=bool)
         rolling = np.zeros(n, dtype=bool)
         months = days.astype("datetime64[M]")
-        prices = curve.prices  # once: a model curve builds its cube on each access
+        # a model curve prices only the decision dates; a curve that holds prices just reads them
+        pricer = getattr(curve, "price_rows", None)
+        prices = None if pricer is not None else curve.prices
         held = np.full(p, -1, dtype=np.int64)  # contract id each path holds
         bd = cal.of_month(days)
         horizon = self.max_months * 31  # days: a contract "within 13 months"
@@ -413,10 +415,10 @@ class OptimumYield:
             invested[t] = True
 
     def _choose(
-        self, curve: FuturesCurve, cube: np.ndarray, t: int, ids: np.ndarray, exp_d: np.ndarray, end_next: int,
+        self, curve: FuturesCurve, cube: np.ndarray | None, t: int, ids: np.ndarray, exp_d: np.ndarray, end_next: int,
         horizon: int,
     ) -> np.ndarray:
-        prices = cube[:, t, :]
+        prices = cube[:, t, :] if cube is not None else curve.price_rows(np.array([t]))[:, 0, :]  # type: ignore[attr-defined]
         day = int(curve_days(curve)[t].astype(np.int64))
         eligible = (exp_d > end_next) & (exp_d <= day + horizon) & (ids[t] >= 0)
         eligible[0] = False  # the yield is measured against the front, so the front itself is not a candidate

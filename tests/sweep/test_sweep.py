@@ -144,3 +144,14 @@ def test_a_killed_sweep_resumes_with_no_duplicate_and_no_torn_file(tmp_path) -> 
     clean = tmp_path / "clean"
     subprocess.run([*cmd[:5], str(clean), *cmd[6:]], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
     pd.testing.assert_frame_equal(rows.drop(columns="monthly_nav"), read_sweep(clean).drop(columns="monthly_nav"))
+
+
+def test_prices_on_chosen_dates_equal_the_full_cube(short) -> None:
+    (lazy,) = list(short.iter_chunks(paths=3, chunk_size=3, lazy_prices=True, first_path=2))
+    full = lazy.prices
+    rows = np.array([0, 5, 17, 40, 41, 200, lazy.n_dates - 1])  # includes days inside delivery months
+    np.testing.assert_array_equal(lazy.price_rows(rows), full[:, rows])
+    # and optimum yield gives the same schedule on the lazy curve as on the priced one
+    a = roll_schedule(lazy, "optimum_yield")
+    b = roll_schedule(lazy.to_curve(), "optimum_yield")
+    np.testing.assert_array_equal(a.weights, b.weights)
