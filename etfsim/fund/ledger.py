@@ -173,6 +173,7 @@ def fund_ledger(
         wp = 0 if shared else p
         # -- inception: buy the first portfolio at the close
         shares = shares0
+        split = np.ones(n)  # reverse splits so far (multiplies NAV per share), by date
         cash = nav0
         st = _targets(cash, weights[wp, start], prices[p, start], mult, fractional, limit_month, limit_all, spread, target)
         comm = 0.0
@@ -240,8 +241,10 @@ def fund_ledger(
             nav_prev = out[0, p, t - 1]
             trail = 0.0
             if chase != 0.0 and t - chase_window >= start:
-                base = out[0, p, t - chase_window] / out[1, p, t - chase_window]
-                trail = (out[0, p, t - 1] / out[1, p, t - 1]) / base - 1.0
+                # investors chase the return of a share, so a reverse split is undone (NAV per share / splits)
+                w0 = t - chase_window
+                base = out[0, p, w0] / out[1, p, w0] / split[w0]
+                trail = (out[0, p, t - 1] / out[1, p, t - 1] / split[t - 1]) / base - 1.0
             demand = demand_frac[p, t] + demand_dollars[p, t] / nav_prev + chase * trail
             p_star = persistence * premium + d_impact * demand
             unit_value = cu * navps
@@ -310,6 +313,7 @@ def fund_ledger(
             elif rs_below > 0.0 and cash / shares < rs_below:  # 7. reverse split
                 shares = shares / rs_ratio
                 st |= REVERSE_SPLIT
+            split[t] = split[t - 1] * (rs_ratio if st & REVERSE_SPLIT else 1.0)
             out[0, p, t] = cash
             out[1, p, t] = shares
             out[2, p, t] = cash

@@ -304,3 +304,27 @@ def test_impact_cost_by_hand_with_fixed_or_price_following_volume(follows: bool)
     volume = 1_000 * (50.00 / 50.50 if follows else 1.0)
     traded = 44 - 40
     assert d["impact_cost"].iloc[2] == pytest.approx(0.01 * 50.50 * 100 * traded**2 / volume, abs=1e-9)
+
+
+def test_return_chasing_demand_sees_through_a_reverse_split(compute) -> None:
+    # a 1:4 reverse split multiplies NAV per share by 4; investors chasing the trailing return must not read
+    # that as a 300% gain (before the fix, creations ran for exactly chase_window days after each split)
+    curve, sched = compute
+    cfg = FundConfig(reverse_split_below=24.99, reverse_split_ratio=4, collateral_rate=0.04)
+    demand = InvestorDemand(chase=0.05, chase_window=20, volatility=0.0)
+    res = simulate_fund(curve, sched, cfg, flows=demand)
+    splits = np.argwhere((res.status & REVERSE_SPLIT) != 0)
+    assert len(splits) > 0
+    same = simulate_fund(curve, sched, replace_cfg(cfg, reverse_split_below=None), flows=demand)
+    for p, t in splits:
+        after = slice(t + 1, t + 21)
+        # the same demand, in units of the same dollar size: creations after the split follow the unsplit fund
+        units_split = res.fields["creations"][p, after] * res.fields["shares"][p, t]
+        units_plain = same.fields["creations"][p, after] * same.fields["shares"][p, t]
+        assert units_split.sum() <= units_plain.sum() * 1.5 + 4 * res.fields["shares"][p, t]
+
+
+def replace_cfg(cfg: FundConfig, **kw: object) -> FundConfig:
+    from dataclasses import replace
+
+    return replace(cfg, **kw)
