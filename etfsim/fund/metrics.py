@@ -31,12 +31,19 @@ from etfsim.fund.config import FundConfig
 from etfsim.fund.engine import FundResult, simulate_fund
 from etfsim.roll.schedule import RollSchedule
 
-__all__ = ["capacity_curve", "fund_metrics", "premium_discount_by_quarter", "tracking"]
+__all__ = ["capacity_curve", "fund_metrics", "premium_discount_by_quarter", "tracking", "wiped_out"]
 
 
 def _years(result: FundResult) -> float:
     d = np.asarray(result.dates).astype("datetime64[D]")
     return float((d[-1] - d[result.start]).astype(np.int64)) / 365.0
+
+
+def wiped_out(result: FundResult) -> np.ndarray:
+    """Per path: did losses or costs take all the fund's assets (the ledger stopped)?"""
+    from etfsim.fund.ledger import LIQUIDATED
+
+    return np.asarray(((result.status & LIQUIDATED) != 0).any(axis=1))
 
 
 def tracking(result: FundResult) -> pd.DataFrame:
@@ -57,8 +64,12 @@ def tracking(result: FundResult) -> pd.DataFrame:
         nav_ret = (nav[:, -1] / nav[:, 0]) ** (1.0 / years) - 1.0
         tr_ret = (tr[:, -1] / tr[:, 0]) ** (1.0 / years) - 1.0
         diff = np.diff(nav, axis=1) / nav[:, :-1] - np.diff(tr, axis=1) / tr[:, :-1]
-    per_year = diff.shape[1] / years if years > 0 else np.nan
-    te = np.nanstd(diff, axis=1, ddof=1) * np.sqrt(per_year)
+    # a fund wiped out on the way lost everything: -100% a year, not a missing figure a mean would skip
+    nav_ret = np.where(wiped_out(result), -1.0, nav_ret)
+    finite = np.isfinite(diff).sum(axis=1)  # a wiped-out path has returns only until it stopped
+    per_year = np.where(years > 0, finite / max(years, 1e-12), np.nan)
+    with np.errstate(invalid="ignore"):
+        te = np.nanstd(np.where(np.isfinite(diff), diff, np.nan), axis=1, ddof=1) * np.sqrt(per_year)
     return pd.DataFrame(
         {"nav_return": nav_ret, "index_tr_return": tr_ret, "tracking_difference": nav_ret - tr_ret,
          "tracking_error": te},
@@ -117,6 +128,7 @@ def capacity_curve(
     config: FundConfig,
     sizes: Sequence[float],
     flows: object = None,
+    slots: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Net return against fund size: run the fund at each starting size (dollars).
 
@@ -128,10 +140,11 @@ def capacity_curve(
     rows = []
     for size in sizes:
         cfg = replace(config, initial_shares=float(size) / config.nav_per_share)
-        res = simulate_fund(curve, schedule, cfg, flows=flows)
+        res = simulate_fund(curve, schedule, cfg, flows=flows, slots=slots)
         m = fund_metrics(res)
-        oi = config.open_interest * config.volume_decay ** np.arange(curve.depth)
-        share = np.nanmax(np.abs(np.nan_to_num(res.positions[:, res.start:])) / oi[None, None, :])
+        rank = np.arange(curve.depth)[None, :] if slots is None else np.maximum(slots, 0)
+        oi = config.open_interest * config.volume_decay ** np.broadcast_to(rank, (curve.n_dates, curve.depth))
+        share = np.nanmax(np.abs(np.nan_to_num(res.positions[:, res.start:])) / oi[None, res.start:, :])
         years = _years(res)
         cost = (m["fees"] + m["trading_costs"] + m["impact_costs"]) / m["nav_mean"] / years
         rows.append(

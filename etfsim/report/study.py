@@ -43,7 +43,7 @@ from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund.compare import Comparison, compare
 from etfsim.fund.config import FundConfig
 from etfsim.fund.engine import FundResult, simulate_fund
-from etfsim.fund.metrics import fund_metrics, premium_discount_by_quarter
+from etfsim.fund.metrics import fund_metrics, premium_discount_by_quarter, wiped_out
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig
 from etfsim.index.levels import tbill_returns
 from etfsim.metrics import annualised_volatility, max_drawdown
@@ -193,7 +193,7 @@ def _fund_paths(fund: FundResult) -> pd.DataFrame:
     ann = ann.reset_index(drop=True).rename(columns=names)
     if len(ann) == 1 and len(m) > 1:
         ann = pd.concat([ann] * len(m), ignore_index=True)
-    navps = fund.nav_per_share_adjusted[:, s:]
+    navps = _navps_to_end(fund)
     dates = np.asarray(fund.dates)[s:]
     extra = pd.DataFrame(
         {
@@ -205,9 +205,21 @@ def _fund_paths(fund: FundResult) -> pd.DataFrame:
     return pd.concat([m, ann, extra], axis=1)
 
 
+def _navps_to_end(fund: FundResult) -> np.ndarray:
+    """NAV per share (splits undone) from inception; a wiped-out fund is worth 0 from its last day on.
+
+    Without this a wiped-out path would be NaN at the end and every mean, percentile and loss count
+    would quietly leave it out.
+    """
+    navps = fund.nav_per_share_adjusted[:, fund.start:].copy()
+    dead = wiped_out(fund)
+    navps[dead] = np.where(np.isnan(navps[dead]), 0.0, navps[dead])
+    return navps
+
+
 def _nav_fan(fund: FundResult) -> pd.DataFrame:
     s = fund.start
-    navps = fund.nav_per_share_adjusted[:, s:]
+    navps = _navps_to_end(fund)
     fan = percentile_fan(GROWTH_BASE * navps / navps[:, :1], FAN_PERCENTILES)
     frame = pd.DataFrame({f"p{p}": fan[i] for i, p in enumerate(FAN_PERCENTILES)})
     frame.insert(0, "date", np.asarray(fund.dates)[s:].astype("datetime64[ns]"))
@@ -271,9 +283,8 @@ def run_study(
     def one(strat: Strategy) -> tuple[StrategyResult, FundResult, FuturesCurve, np.ndarray]:
         # price only the contracts the rule touches (a rule that reads prices prices the rest once, inside)
         curve, schedule, slots = model.restrict(roll_schedule(model, strat.rule))
-        index = compute_index(curve, schedule, collateral_rate=sc.collateral_rate)
-        same_rate = not isinstance(terms.collateral_rate, pd.Series) and terms.collateral_rate == sc.collateral_rate
-        res = simulate_fund(curve, schedule, terms, flows=demand, slots=slots, index=index if same_rate else None)
+        index = compute_index(curve, schedule, collateral_rate=terms.collateral_rate)
+        res = simulate_fund(curve, schedule, terms, flows=demand, slots=slots, index=index)
         row = StrategyResult(strat, schedule, index, strategy_stats(curve, schedule, index, contango), None,
                              fund_stats_of(res))  # keep the figures, not the ledger
         return row, res, curve, slots
@@ -307,7 +318,10 @@ def run_study(
     facts = {
         "scenario": {
             "name": sc.name, "description": sc.description, "source": sc.source, "model": sc.model_name,
-            "seed": curve.metadata.get("seed"), "measure": sc.measure, "collateral_rate": sc.collateral_rate,
+            # the sheets state the fund's collateral rate, which the indices and the ledger both use
+            "seed": curve.metadata.get("seed"), "measure": sc.measure,
+            "collateral_rate": terms.collateral_rate if not isinstance(terms.collateral_rate, pd.Series)
+            else sc.collateral_rate,
             "start": _day(curve.dates[0]), "end": _day(as_of),
         },
         "contract": spec.to_dict(),

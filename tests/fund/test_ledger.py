@@ -285,6 +285,12 @@ def test_a_fund_too_big_for_its_market_is_wiped_out_and_says_so(compute) -> None
     p, t = np.argwhere(wiped)[0]
     assert t > res.start and res.fields["nav"][p, t] <= 0 and np.isnan(res.fields["nav"][p, t + 1:]).all()
     assert "wiped out" in res.daily_frame(int(p))["status"].iloc[t - res.start]
+    # the figures count it as a total loss, not as a missing path
+    from etfsim.fund.metrics import tracking, wiped_out
+
+    track = tracking(res)
+    assert wiped_out(res).all() and (track["nav_return"] == -1.0).all()
+    assert np.isfinite(track["tracking_error"]).all()
 
 
 @pytest.mark.parametrize("follows", [False, True])
