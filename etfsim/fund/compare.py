@@ -1,8 +1,9 @@
 """The designer's side-by-side: the futures ETF against an ordinary stock ETF.
 
 Both funds run over the same dates and paths with the same investor-demand
-process; the table reports, for each, the mean across paths of: NAV return,
-index return, term-structure drag (zero for the stock fund: it never rolls),
+parameters (the stock fund's shocks come from a stream of their own); the
+table reports, for each, the mean across paths of: NAV return, index return,
+term-structure drag (zero for the stock fund: it never rolls),
 tracking difference and error, premium/discount statistics, costs, and the
 after-tax return of a taxable US holder.
 
