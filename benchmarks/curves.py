@@ -48,14 +48,35 @@ def etfsim_pass(paths: int, dates: int, depth: int, chunk: int, out: mp.Queue) -
     grid = business_days(sc.contract.calendar, sc.start, "2040-12-31")
     end = grid[dates - 1]
     # compile the kernels outside the timed region (numba caches them on disk anyway)
-    for _ in iter_curve_chunks(sc.model, 2, sc.start, end=grid[40], seed=1, spot=sc.spot, chi0=sc.chi0,
-                               contract=sc.contract, depth=depth, regime0=sc.regime0):
+    for _ in iter_curve_chunks(
+        sc.model,
+        2,
+        sc.start,
+        end=grid[40],
+        seed=1,
+        spot=sc.spot,
+        chi0=sc.chi0,
+        contract=sc.contract,
+        depth=depth,
+        regime0=sc.regime0,
+    ):
         pass
     t0 = time.perf_counter()
     acc = 0.0
     n_dates = 0
-    for c in iter_curve_chunks(sc.model, paths, sc.start, end=end, seed=sc.seed, spot=sc.spot, chi0=sc.chi0,
-                               contract=sc.contract, depth=depth, regime0=sc.regime0, chunk_size=chunk):
+    for c in iter_curve_chunks(
+        sc.model,
+        paths,
+        sc.start,
+        end=end,
+        seed=sc.seed,
+        spot=sc.spot,
+        chi0=sc.chi0,
+        contract=sc.contract,
+        depth=depth,
+        regime0=sc.regime0,
+        chunk_size=chunk,
+    ):
         acc += float(np.nansum(c.prices[:, -1, 0]))
         n_dates = c.n_dates
     elapsed = time.perf_counter() - t0
@@ -79,12 +100,16 @@ def main() -> None:
         results.append(q.get())
         proc.join()
     cube = args.paths * args.dates * args.depth
-    print(f"cube: {args.paths:,} paths x {args.dates:,} dates x {args.depth} slots = {cube / 1e6:,.0f}M prices, "
-          f"chunks of {args.chunk} paths")
+    print(
+        f"cube: {args.paths:,} paths x {args.dates:,} dates x {args.depth} slots = {cube / 1e6:,.0f}M prices, "
+        f"chunks of {args.chunk} paths"
+    )
     for name, secs, peak, _ in results:
         print(f"  {name:<55s} {secs:8.2f} s   peak RSS {peak:8.0f} MiB")
     ratio = results[1][1] / results[0][1]
-    print(f"  etfsim / bare pass: {ratio:.2f}x (target <= 3x); etfsim peak {results[1][2] / 1024:.2f} GiB (target < 2 GiB)")
+    print(
+        f"  etfsim / bare pass: {ratio:.2f}x (target <= 3x); etfsim peak {results[1][2] / 1024:.2f} GiB (target < 2 GiB)"
+    )
 
 
 if __name__ == "__main__":

@@ -107,7 +107,7 @@ def leg(paths: int, dates: int, vbt_paths: int, out: mp.Queue) -> None:
     worst = 0.0
     for p in range(vbt_paths):
         v = vectorbt_value(res, curve.prices, p)
-        worst = max(worst, float(np.max(np.abs(v / res.nav[p, res.start:] - 1))))
+        worst = max(worst, float(np.max(np.abs(v / res.nav[p, res.start :] - 1))))
     t_vbt = time.perf_counter() - t0
     out.put(("futures leg", t_etf, t_vbt, worst))
 
@@ -123,22 +123,28 @@ def main() -> None:
     args = ap.parse_args()
     ctx = mp.get_context("spawn")
     results = []
-    for fn, fargs in ((bare, (args.paths, args.dates, args.depth, args.chunk)),
-                      (pipeline, (args.paths, args.dates, args.depth, args.chunk, args.workers)),
-                      (leg, (args.paths, args.dates, args.vbt_paths))):
+    for fn, fargs in (
+        (bare, (args.paths, args.dates, args.depth, args.chunk)),
+        (pipeline, (args.paths, args.dates, args.depth, args.chunk, args.workers)),
+        (leg, (args.paths, args.dates, args.vbt_paths)),
+    ):
         q: mp.Queue = ctx.Queue()
         proc = ctx.Process(target=fn, args=(*fargs, q))
         proc.start()
         results.append(q.get())
         proc.join()
     (_, t_bare, m_bare, _), (name, t_mc, m_mc, note), (_, t_etf, t_vbt, worst) = results
-    print(f"MC-10k: {args.paths:,} paths x {args.dates:,} dates x {args.depth} slots, chunks of {args.chunk}, "
-          f"{args.workers} thread(s)")
+    print(
+        f"MC-10k: {args.paths:,} paths x {args.dates:,} dates x {args.depth} slots, chunks of {args.chunk}, "
+        f"{args.workers} thread(s)"
+    )
     print(f"  bare numpy pass                                        {t_bare:8.2f} s   peak RSS {m_bare:7.0f} MiB")
     print(f"  {name:<55s}{t_mc:6.2f} s   peak RSS {m_mc:7.0f} MiB   ({note})")
     print(f"  etfsim / bare pass: {t_mc / t_bare:.2f}x (target <= 0.5x); peak {m_mc / 1024:.2f} GiB (target < 1 GiB)")
-    print(f"futures leg on {args.vbt_paths} paths: etfsim {t_etf:.3f} s, vectorbt {t_vbt:.2f} s "
-          f"-> {t_vbt / t_etf:.0f}x (target >= 10x); largest NAV difference {worst:.1e}")
+    print(
+        f"futures leg on {args.vbt_paths} paths: etfsim {t_etf:.3f} s, vectorbt {t_vbt:.2f} s "
+        f"-> {t_vbt / t_etf:.0f}x (target >= 10x); largest NAV difference {worst:.1e}"
+    )
 
 
 if __name__ == "__main__":

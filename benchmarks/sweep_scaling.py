@@ -37,19 +37,33 @@ def main() -> None:
         folder = Path(tempfile.mkdtemp(prefix=f"etfsim-sweep-{workers}-"))
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
             # warm the workers (imports, numba's disk cache) outside the timing
-            run_sweep([replace(scenario, years=0.5)], strategies[:1], 2 * workers, folder / "warm", chunk_size=1,
-                      scheduler=cl.scheduler_address)
+            run_sweep(
+                [replace(scenario, years=0.5)],
+                strategies[:1],
+                2 * workers,
+                folder / "warm",
+                chunk_size=1,
+                scheduler=cl.scheduler_address,
+            )
             t0 = time.perf_counter()
-            result = run_sweep([scenario], strategies, args.paths, folder / "sweep", chunk_size=args.chunk,
-                               scheduler=cl.scheduler_address)
+            result = run_sweep(
+                [scenario],
+                strategies,
+                args.paths,
+                folder / "sweep",
+                chunk_size=args.chunk,
+                scheduler=cl.scheduler_address,
+            )
             times[workers] = time.perf_counter() - t0
         rows[workers] = result.rows.drop(columns="monthly_nav")
         shutil.rmtree(folder, ignore_errors=True)
     same = rows[1].equals(rows[2])
     print(f"sweep: {len(strategies)} strategies x {args.paths:,} paths, {args.years:g} years, chunks of {args.chunk}")
     print(f"  1 worker : {times[1]:7.2f} s")
-    print(f"  2 workers: {times[2]:7.2f} s   speed-up {times[1] / times[2]:.2f}x (target >= 1.8x); "
-          f"results identical: {same}")
+    print(
+        f"  2 workers: {times[2]:7.2f} s   speed-up {times[1] / times[2]:.2f}x (target >= 1.8x); "
+        f"results identical: {same}"
+    )
 
 
 if __name__ == "__main__":

@@ -32,9 +32,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise DataError(
-            f"cannot write {target}: {exc.strerror or exc}; choose a writable output folder"
-        ) from exc
+        raise DataError(f"cannot write {target}: {exc.strerror or exc}; choose a writable output folder") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -37,7 +37,4 @@ def path_generators(seed: int, paths: Sequence[int] | range) -> list[np.random.G
     would give, without spawning the ``i`` streams before it.
     """
     root = check_seed(seed)
-    return [
-        np.random.Generator(np.random.PCG64(np.random.SeedSequence(root, spawn_key=(int(i),))))
-        for i in paths
-    ]
+    return [np.random.Generator(np.random.PCG64(np.random.SeedSequence(root, spawn_key=(int(i),)))) for i in paths]

@@ -100,7 +100,7 @@ class BacktestResult:
                 finite = v[np.isfinite(v)]
                 row[col] = float(finite.mean()) if finite.size else np.nan
                 if self.n_paths > 1:
-                    lo, hi = (np.percentile(finite, [5, 95]) if finite.size else (np.nan, np.nan))
+                    lo, hi = np.percentile(finite, [5, 95]) if finite.size else (np.nan, np.nan)
                     row[f"{col}_p5"], row[f"{col}_p95"] = float(lo), float(hi)
             rows[r.strategy.name] = row
         return pd.DataFrame.from_dict(rows, orient="index")
@@ -111,7 +111,9 @@ class BacktestResult:
         for r in self.results:
             if r.fund_stats is None:
                 continue
-            rows[r.strategy.name] = {c: float(np.nanmean(r.fund_stats[c].to_numpy(dtype=float))) for c, _l, _f in FUND_METRICS}
+            rows[r.strategy.name] = {
+                c: float(np.nanmean(r.fund_stats[c].to_numpy(dtype=float))) for c, _l, _f in FUND_METRICS
+            }
         return pd.DataFrame.from_dict(rows, orient="index")
 
     def to_frame(self, paths: Sequence[int] | None = None) -> pd.DataFrame:
@@ -218,8 +220,8 @@ def strategy_stats(
         cols = {c: ann[c].to_numpy() for c in ("er_return", "tr_return", "term_structure", "spot")}
     except DataError:
         cols = {c: np.full(p, np.nan) for c in ("er_return", "tr_return", "term_structure", "spot")}
-    er = index.er[:, index.start:]
-    dates = np.asarray(index.dates)[index.start:]
+    er = index.er[:, index.start :]
+    dates = np.asarray(index.dates)[index.start :]
     trades = schedule.roll_trades_by_path()
     return pd.DataFrame(
         {
@@ -308,7 +310,9 @@ def backtest(
             flows = demand if fund is not None else strat.demand
             fund_result = simulate_fund(curve, schedule, terms, flows=flows, contract=contract)
             fund_stats = fund_stats_of(fund_result)
-        results.append(StrategyResult(strat, schedule, index, strategy_stats(curve, schedule, index), fund_result, fund_stats))
+        results.append(
+            StrategyResult(strat, schedule, index, strategy_stats(curve, schedule, index), fund_result, fund_stats)
+        )
         if progress is not None:
             progress(i + 1, len(items))
     src = str(curve.metadata.get("scenario") or curve.metadata.get("model") or curve.metadata.get("source") or "curve")

@@ -82,7 +82,11 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
         "currency": ((str,), "a string"),
     },
 }
-_REGIME_SCHEMA = {"names": ((list,), "a list of strings"), "levels": ((list,), "a list of numbers"), "rates": ((list,), "a table of numbers")}
+_REGIME_SCHEMA = {
+    "names": ((list,), "a list of strings"),
+    "levels": ((list,), "a list of numbers"),
+    "rates": ((list,), "a table of numbers"),
+}
 
 _TWO_FACTOR = ("kappa", "sigma_chi", "lambda_chi", "mu_xi", "sigma_xi", "rho", "mu_xi_star")
 _ONE_FACTOR = ("kappa", "alpha", "sigma", "lambda_")
@@ -158,8 +162,9 @@ class Scenario:
     ) -> Iterator[Any]:
         """Yield the scenario's curve chunk by chunk of paths (``ModelCurve`` chunks with ``lazy_prices``)."""
         kw = self._kw(paths, seed)
-        for chunk in iter_curve_chunks(self.model, chunk_size=chunk_size, progress=progress,
-                                       lazy_prices=lazy_prices, first_path=first_path, **kw):
+        for chunk in iter_curve_chunks(
+            self.model, chunk_size=chunk_size, progress=progress, lazy_prices=lazy_prices, first_path=first_path, **kw
+        ):
             yield _tag(chunk, self)
 
 
@@ -172,20 +177,18 @@ def _tag(curve: Any, sc: Scenario) -> Any:
     return FuturesCurve(curve.dates, curve.prices, curve.contracts, curve.expiries, curve.spot, curve.held, meta)
 
 
-def _check_section(where: str, section: str, table: object, schema: dict[str, tuple[tuple[type, ...], str]]) -> dict[str, Any]:
+def _check_section(
+    where: str, section: str, table: object, schema: dict[str, tuple[tuple[type, ...], str]]
+) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ScenarioError(f"{where}: [{section}] must be a table")
     for key, value in table.items():
         if key not in schema:
-            raise ScenarioError(
-                f"{where}: unknown key {key!r} in [{section}]; valid keys: {', '.join(sorted(schema))}"
-            )
+            raise ScenarioError(f"{where}: unknown key {key!r} in [{section}]; valid keys: {', '.join(sorted(schema))}")
         types, label = schema[key]
         ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
         if not ok:
-            raise ScenarioError(
-                f"{where}: [{section}] {key} must be {label}, got {type(value).__name__} {value!r}"
-            )
+            raise ScenarioError(f"{where}: [{section}] {key} must be {label}, got {type(value).__name__} {value!r}")
     return dict(table)
 
 

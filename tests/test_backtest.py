@@ -133,8 +133,11 @@ def test_one_path_table_has_no_range_columns(curve: FuturesCurve) -> None:
     assert one.n_paths == 1
     assert list(one.table().columns) == COLUMNS
     several = backtest(curve, ["gsci"])
-    np.testing.assert_allclose(one.table().loc["gsci"].to_numpy(dtype=float),
-                               several.results[0].stats.loc[3, COLUMNS].to_numpy(dtype=float), rtol=1e-12)
+    np.testing.assert_allclose(
+        one.table().loc["gsci"].to_numpy(dtype=float),
+        several.results[0].stats.loc[3, COLUMNS].to_numpy(dtype=float),
+        rtol=1e-12,
+    )
 
 
 def test_returns_and_attribution_equal_the_levels_and_the_spot(result: BacktestResult, curve: FuturesCurve) -> None:
@@ -166,8 +169,9 @@ def test_er_equals_a_recomputation_from_the_contracts_held(result: BacktestResul
     for r in result.results:
         paths = range(curve.n_paths) if not r.schedule.shared else [0, 5]
         for p in paths:
-            np.testing.assert_allclose(r.index.er[p], _er_from_holdings(curve, r, p), rtol=1e-11,
-                                       err_msg=f"{r.strategy.name} path {p}")
+            np.testing.assert_allclose(
+                r.index.er[p], _er_from_holdings(curve, r, p), rtol=1e-11, err_msg=f"{r.strategy.name} path {p}"
+            )
 
 
 def test_roll_trades_count_the_closes_where_holdings_change(result: BacktestResult) -> None:
@@ -320,8 +324,14 @@ def test_optimum_yield_decides_when_a_month_starts_inside_its_window(curve: Futu
     first_of_month = np.r_[True, months[1:] != months[:-1]]
     keep = ~first_of_month
     keep[0] = True  # keep the very first date
-    gappy = FuturesCurve(curve.dates[keep], curve.prices[:, keep], curve.contracts[keep], curve.expiries[keep],
-                         spot=None if curve.spot is None else curve.spot[:, keep], metadata=curve.metadata)
+    gappy = FuturesCurve(
+        curve.dates[keep],
+        curve.prices[:, keep],
+        curve.contracts[keep],
+        curve.expiries[keep],
+        spot=None if curve.spot is None else curve.spot[:, keep],
+        metadata=curve.metadata,
+    )
     res = backtest(gappy, ["optimum_yield"])
     r = res.results[0]
     for p in range(gappy.n_paths):
@@ -403,8 +413,10 @@ def test_index_funds_never_hold_a_2020_contract_into_its_last_trading_day(wti: F
         h = schedule.holdings(0)
         h = h[h["expiry"].dt.year == 2020]
         margins[name] = {
-            code: int(np.searchsorted(days, np.datetime64(g["expiry"].iloc[0], "D"))
-                      - np.searchsorted(days, np.datetime64(g["date"].max(), "D")))
+            code: int(
+                np.searchsorted(days, np.datetime64(g["expiry"].iloc[0], "D"))
+                - np.searchsorted(days, np.datetime64(g["date"].max(), "D"))
+            )
             for code, g in h.groupby("contract")
         }
     for name in ("uso", "gsci", "front_month"):

@@ -87,7 +87,13 @@ def test_default_scenario_matches_its_toml(default: Scenario) -> None:
     assert default.model_name == "schwartz-smith"
     m = default.model
     assert (m.kappa, m.sigma_chi, m.lambda_chi, m.mu_xi, m.sigma_xi, m.rho, m.mu_xi_star) == (
-        4.0, 0.6, 0.05, 0.0, 0.2, 0.3, 0.02,
+        4.0,
+        0.6,
+        0.05,
+        0.0,
+        0.2,
+        0.3,
+        0.02,
     )
     ov = m.overlays
     assert (ov.deflation, ov.jump_intensity, ov.jump_mean, ov.jump_std) == (0.15, 0.5, -0.10, 0.05)
@@ -143,7 +149,9 @@ def test_unknown_key_names_key_section_and_valid_keys(tmp_path: Path, section: s
 def test_unknown_key_in_regime_table(tmp_path: Path) -> None:
     doc = _base()
     doc["overlays.regime"] = {"names": ["normal", "shortage"], "level": [0.0, 0.3]}
-    with pytest.raises(ScenarioError, match=r"unknown key 'level' in \[overlays\.regime\]; valid keys: levels, names, rates"):
+    with pytest.raises(
+        ScenarioError, match=r"unknown key 'level' in \[overlays\.regime\]; valid keys: levels, names, rates"
+    ):
         load_scenario(_write(tmp_path, doc))
 
 
@@ -241,7 +249,9 @@ def test_parameter_of_the_other_model(tmp_path: Path) -> None:
 def test_two_factor_parameter_in_one_factor_scenario(tmp_path: Path) -> None:
     doc = _base()
     doc["model"] = {"name": "schwartz-1f", "spot": 2.35, "kappa": 2.0, "alpha": 0.6, "sigma": 0.4, "sigma_xi": 0.2}
-    with pytest.raises(ScenarioError, match="sigma_xi do.*not apply to schwartz-1f; its parameters are kappa, alpha, sigma, lambda_"):
+    with pytest.raises(
+        ScenarioError, match="sigma_xi do.*not apply to schwartz-1f; its parameters are kappa, alpha, sigma, lambda_"
+    ):
         load_scenario(_write(tmp_path, doc))
 
 
@@ -297,7 +307,9 @@ def test_regime0_is_checked_when_read(tmp_path: Path) -> None:
     doc = _base()
     doc["overlays.regime"] = {"names": ["normal", "shortage", "glut"]}
     doc["model"]["regime0"] = "shortgae"
-    with pytest.raises(ScenarioError, match=r"regime0: unknown regime 'shortgae'; regimes are \['normal', 'shortage', 'glut'\]"):
+    with pytest.raises(
+        ScenarioError, match=r"regime0: unknown regime 'shortgae'; regimes are \['normal', 'shortage', 'glut'\]"
+    ):
         load_scenario(_write(tmp_path, doc))
     doc["model"]["regime0"] = 3
     with pytest.raises(ScenarioError, match="regime index must be between 0 and 2"):
@@ -335,7 +347,14 @@ def test_one_factor_scenario_prices_match_schwartz_1997_at_t0(tmp_path: Path) ->
     # Schwartz (1997) eq. (8): ln F = e^{-k tau} X + (1 - e^{-k tau}) alpha* + s^2/(4k) (1 - e^{-2 k tau})
     doc = _base()
     doc["contract"]["settlement"] = "final"  # eq. (8) prices a single fixing
-    doc["model"] = {"name": "schwartz-1f", "spot": 2.35, "kappa": 1.5, "alpha": math.log(1.8), "sigma": 0.4, "lambda_": 0.1}
+    doc["model"] = {
+        "name": "schwartz-1f",
+        "spot": 2.35,
+        "kappa": 1.5,
+        "alpha": math.log(1.8),
+        "sigma": 0.4,
+        "lambda_": 0.1,
+    }
     doc["overlays"] = {}
     sc = load_scenario(_write(tmp_path, doc))
     assert sc.model_name == "schwartz-1f"
@@ -379,7 +398,13 @@ def test_simulate_metadata_carries_scenario_model_params_and_seed(default: Scena
     assert meta["regime0"] == 1  # "shortage"
     params = meta["params"]
     assert {k: params[k] for k in ("kappa", "sigma_chi", "lambda_chi", "mu_xi", "sigma_xi", "rho", "mu_xi_star")} == {
-        "kappa": 4.0, "sigma_chi": 0.6, "lambda_chi": 0.05, "mu_xi": 0.0, "sigma_xi": 0.2, "rho": 0.3, "mu_xi_star": 0.02,
+        "kappa": 4.0,
+        "sigma_chi": 0.6,
+        "lambda_chi": 0.05,
+        "mu_xi": 0.0,
+        "sigma_xi": 0.2,
+        "rho": 0.3,
+        "mu_xi_star": 0.02,
     }
     assert params["overlays"]["deflation"] == 0.15
     assert sc.simulate(paths=1).metadata["seed"] == default.seed  # the scenario's seed by default
@@ -392,4 +417,3 @@ def test_iter_chunks_equals_simulate(default: Scenario) -> None:
     assert all(c.metadata["scenario"] == "compute_default" for c in chunks)
     whole = sc.simulate(paths=5, seed=3)
     assert np.concatenate([c.prices for c in chunks]).tobytes() == whole.prices.tobytes()
-

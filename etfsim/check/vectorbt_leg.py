@@ -52,7 +52,14 @@ def vectorbt_value(result: FundResult, prices: np.ndarray, path: int = 0) -> np.
         fees = (per_contract / (result.contract.multiplier * price)).fillna(0.0)
     nav0 = cfg.nav_per_share * cfg.initial_shares
     pf = vbt.Portfolio.from_orders(
-        close=price.ffill().bfill(), size=units, size_type="targetamount", fees=fees, init_cash=_BUFFER + nav0,
-        cash_sharing=True, group_by=True, call_seq="auto", freq="1D",
+        close=price.ffill().bfill(),
+        size=units,
+        size_type="targetamount",
+        fees=fees,
+        init_cash=_BUFFER + nav0,
+        cash_sharing=True,
+        group_by=True,
+        call_seq="auto",
+        freq="1D",
     )
     return np.asarray(pf.value().to_numpy() - _BUFFER, dtype=np.float64)

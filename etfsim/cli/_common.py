@@ -18,6 +18,7 @@ from etfsim.exceptions import EtfsimError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
 def _width() -> int | None:
     """Wide tables in pipes and CI logs (rich would squeeze them to 80 columns); a terminal's own width."""
     if "COLUMNS" in os.environ or sys.stdout.isatty():

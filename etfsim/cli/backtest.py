@@ -31,8 +31,9 @@ def render(result, collateral_rate: float) -> None:  # type: ignore[no-untyped-d
     table = result.table()
     many = result.n_paths > 1
     d0, d1 = str(result.dates[0])[:10], str(result.dates[-1])[:10]
-    title = (f"{result.source}: {result.n_paths:,} path(s), {d0} to {d1}, collateral {collateral_rate:.2%}"
-             + (" (mean across paths)" if many else ""))
+    title = f"{result.source}: {result.n_paths:,} path(s), {d0} to {d1}, collateral {collateral_rate:.2%}" + (
+        " (mean across paths)" if many else ""
+    )
     main = Table(title=title)
     main.add_column("strategy")
     for _col, label, _kind in METRICS:
@@ -69,13 +70,32 @@ def render(result, collateral_rate: float) -> None:  # type: ignore[no-untyped-d
 @handles_errors
 def backtest_cmd(
     curves: Annotated[Path, typer.Option("--curves", "-c", help="Curve Parquet file (simulated or imported).")],
-    strategy: Annotated[Optional[list[str]], typer.Option("--strategy", "-s", help="Strategy TOML or name; repeat for several (default: all of strategies/).")] = None,
-    collateral_rate: Annotated[float, typer.Option(help="91-day T-bill rate as a fraction (0.04 = 4%) for the TR index.")] = 0.0,
-    missing: Annotated[str, typer.Option(help="A held contract with no print: raise or previous (use its last price).")] = "raise",
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the index series to this Parquet file.")] = None,
-    fund: Annotated[Optional[Path], typer.Option("--fund", "-f", help="TOML with [fund] terms (and [demand]): run each strategy as an ETF.")] = None,
-    contract: Annotated[Optional[str], typer.Option(help="Built-in contract for a curve that does not name one (wti, henry-hub, vix, compute-h100).")] = None,
-    start: Annotated[Optional[str], typer.Option(help="First date to use, e.g. 2011-01-01 (real data with gaps early on).")] = None,
+    strategy: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--strategy", "-s", help="Strategy TOML or name; repeat for several (default: all of strategies/)."
+        ),
+    ] = None,
+    collateral_rate: Annotated[
+        float, typer.Option(help="91-day T-bill rate as a fraction (0.04 = 4%) for the TR index.")
+    ] = 0.0,
+    missing: Annotated[
+        str, typer.Option(help="A held contract with no print: raise or previous (use its last price).")
+    ] = "raise",
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Write the index series to this Parquet file.")
+    ] = None,
+    fund: Annotated[
+        Optional[Path],
+        typer.Option("--fund", "-f", help="TOML with [fund] terms (and [demand]): run each strategy as an ETF."),
+    ] = None,
+    contract: Annotated[
+        Optional[str],
+        typer.Option(help="Built-in contract for a curve that does not name one (wti, henry-hub, vix, compute-h100)."),
+    ] = None,
+    start: Annotated[
+        Optional[str], typer.Option(help="First date to use, e.g. 2011-01-01 (real data with gaps early on).")
+    ] = None,
     end: Annotated[Optional[str], typer.Option(help="Last date to use.")] = None,
 ) -> None:
     """Run roll strategies on a curve file and print their index (and fund) statistics."""
@@ -91,8 +111,16 @@ def backtest_cmd(
         curve = curve.select(start=start, end=end)
     items = [resolve_strategy(s) for s in strategy] if strategy else default_strategies()
     with progress_bar("backtesting", len(items)) as progress:
-        result = backtest(curve, items, collateral_rate=collateral_rate, missing=missing, progress=progress,
-                          fund=terms, demand=demand, contract=spec)
+        result = backtest(
+            curve,
+            items,
+            collateral_rate=collateral_rate,
+            missing=missing,
+            progress=progress,
+            fund=terms,
+            demand=demand,
+            contract=spec,
+        )
     render(result, collateral_rate)
     if out is not None:
         written = result.to_parquet(out)
@@ -103,9 +131,16 @@ def backtest_cmd(
 def compare_cmd(
     curves: Annotated[Path, typer.Option("--curves", "-c", help="Curve Parquet file.")],
     strategy: Annotated[str, typer.Option("--strategy", "-s", help="Strategy TOML or name.")] = "compute_default",
-    fund: Annotated[Optional[Path], typer.Option("--fund", "-f", help="TOML with [fund] terms (default: the strategy's own, else defaults).")] = None,
-    compute_beta: Annotated[float, typer.Option(help="How much the stock basket moves with the compute spot (log beta).")] = 0.0,
-    contract: Annotated[Optional[str], typer.Option(help="Built-in contract for a curve that does not name one.")] = None,
+    fund: Annotated[
+        Optional[Path],
+        typer.Option("--fund", "-f", help="TOML with [fund] terms (default: the strategy's own, else defaults)."),
+    ] = None,
+    compute_beta: Annotated[
+        float, typer.Option(help="How much the stock basket moves with the compute spot (log beta).")
+    ] = 0.0,
+    contract: Annotated[
+        Optional[str], typer.Option(help="Built-in contract for a curve that does not name one.")
+    ] = None,
 ) -> None:
     """The futures ETF against an ordinary stock ETF on the same horizon: returns, costs, premium, taxes."""
     from etfsim.backtest import resolve_strategy
@@ -126,14 +161,24 @@ def compare_cmd(
         curve = FuturesCurve(curve.dates, curve.prices, curve.contracts, curve.expiries, curve.spot, curve.held, meta)
     schedule = roll_schedule(curve, strat.rule)
     result = compare(curve, schedule, terms, basket=StockBasket(compute_beta=compute_beta), flows=demand)
-    table = Table(title=f"{strat.name}: futures ETF vs stock ETF, {curve.n_paths:,} path(s)" + (" (means)" if curve.n_paths > 1 else ""))
+    table = Table(
+        title=f"{strat.name}: futures ETF vs stock ETF, {curve.n_paths:,} path(s)"
+        + (" (means)" if curve.n_paths > 1 else "")
+    )
     table.add_column("measure")
     table.add_column("futures ETF", justify="right")
     table.add_column("stock ETF", justify="right")
     for name, row in result.table.iterrows():
         label = str(name)
-        kind = "num" if "days" in label else "share" if any(
-            w in label for w in ("fees", "costs", "tracking error", "absolute")) else "pct"
+        kind = (
+            "num"
+            if "days" in label
+            else "share"
+            if any(w in label for w in ("fees", "costs", "tracking error", "absolute"))
+            else "pct"
+        )
         table.add_row(str(name), _fmt(row["futures ETF"], kind), _fmt(row["stock ETF"], kind))
     console.print(table)
-    console.print("after-tax: futures 60/40 marked to market yearly (section 1256); stock ETF gains deferred to the sale")
+    console.print(
+        "after-tax: futures 60/40 marked to market yearly (section 1256); stock ETF gains deferred to the sale"
+    )

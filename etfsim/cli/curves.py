@@ -30,9 +30,7 @@ def _apply_overrides(scenario, params: list[str]):  # type: ignore[no-untyped-de
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep or name not in _OVERRIDABLE:
-            raise ConfigError(
-                f"--param takes name=value with name one of {', '.join(_OVERRIDABLE)}; got {item!r}"
-            )
+            raise ConfigError(f"--param takes name=value with name one of {', '.join(_OVERRIDABLE)}; got {item!r}")
         try:
             changes[name] = float(value)
         except ValueError as exc:
@@ -46,9 +44,15 @@ def _apply_overrides(scenario, params: list[str]):  # type: ignore[no-untyped-de
 @handles_errors
 def simulate(
     out: Annotated[Path, typer.Option("--out", "-o", help="Parquet file to write.")],
-    scenario: Annotated[Optional[Path], typer.Option(help="Scenario TOML (default: the built-in compute scenario).")] = None,
-    model: Annotated[Optional[str], typer.Option(help="Check the scenario uses this model (schwartz-smith, schwartz-1f).")] = None,
-    param: Annotated[list[str], typer.Option("--param", "-p", help="Override a model parameter, e.g. -p kappa=2.5.")] = [],  # noqa: B006
+    scenario: Annotated[
+        Optional[Path], typer.Option(help="Scenario TOML (default: the built-in compute scenario).")
+    ] = None,
+    model: Annotated[
+        Optional[str], typer.Option(help="Check the scenario uses this model (schwartz-smith, schwartz-1f).")
+    ] = None,
+    param: Annotated[
+        list[str], typer.Option("--param", "-p", help="Override a model parameter, e.g. -p kappa=2.5.")
+    ] = [],  # noqa: B006
     paths: Annotated[Optional[int], typer.Option(help="Number of paths (default: the scenario's).")] = None,
     start: Annotated[Optional[str], typer.Option(help="First date, e.g. 2026-04-01.")] = None,
     years: Annotated[Optional[float], typer.Option(help="Horizon in years.")] = None,
@@ -66,11 +70,17 @@ def simulate(
             from etfsim.exceptions import UnknownNameError
 
             raise UnknownNameError("model", model, MODELS)
-        raise ConfigError(f"--model {model} differs from the scenario's model {sc.model_name}; edit [model] name in the TOML")
+        raise ConfigError(
+            f"--model {model} differs from the scenario's model {sc.model_name}; edit [model] name in the TOML"
+        )
     sc = _apply_overrides(sc, param)
     if start is not None or years is not None:
-        sc = replace(sc, start=start or sc.start, years=years if years is not None else sc.years,
-                     end=None if years is not None else sc.end)
+        sc = replace(
+            sc,
+            start=start or sc.start,
+            years=years if years is not None else sc.years,
+            end=None if years is not None else sc.end,
+        )
     n = sc.paths if paths is None else paths
     with progress_bar(f"simulating {sc.name}", n) as progress:
         chunks = sc.iter_chunks(paths=n, seed=seed, chunk_size=chunk_size, progress=progress)
@@ -92,8 +102,13 @@ def import_real(
     source: Annotated[Path, typer.Argument(help="Real-data file to import.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Parquet file to write.")],
     format: Annotated[str, typer.Option(help="pysystemtrade, eia-wti or long-table.")] = "pysystemtrade",  # noqa: A002
-    daily: Annotated[bool, typer.Option(help="pysystemtrade only: one row per date (last valid price of each contract).")] = False,
-    spot: Annotated[Optional[Path], typer.Option(help="CSV of the spot index (date, value), e.g. FRED's WTI spot, for the attribution.")] = None,
+    daily: Annotated[
+        bool, typer.Option(help="pysystemtrade only: one row per date (last valid price of each contract).")
+    ] = False,
+    spot: Annotated[
+        Optional[Path],
+        typer.Option(help="CSV of the spot index (date, value), e.g. FRED's WTI spot, for the attribution."),
+    ] = None,
 ) -> None:
     """Import real futures data (one path) into an etfsim curve file."""
     from etfsim.curves.realdata import load_real, load_spot_series

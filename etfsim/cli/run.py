@@ -18,7 +18,9 @@ def _curve_table(study) -> Table:  # type: ignore[no-untyped-def]
     state = curve.term_structure_state()
     years = (curve.dates[-1] - curve.dates[0]).astype("timedelta64[D]").astype(int) / 365.0
     spot_end = curve.spot[:, -1] if curve.spot is not None else curve.prices[:, -1, 0]
-    front = curve.front_two() if hasattr(curve, "front_two") else curve.prices[:, :, :2]  # no full cube for a model curve
+    front = (
+        curve.front_two() if hasattr(curve, "front_two") else curve.prices[:, :, :2]
+    )  # no full cube for a model curve
     with np.errstate(invalid="ignore", divide="ignore"):
         spread = front[:, :, 1] / front[:, :, 0] - 1.0
     table = Table(title=f"{sc.name}: {sc.description}")
@@ -55,17 +57,23 @@ def _sheet_table(data) -> Table:  # type: ignore[no-untyped-def]
         for fact in group:
             table.add_row(fact.label, format_value(fact.value, fact.fmt))
     mc = data.monte_carlo
-    table.add_row("NAV return / yr across paths (5th / median / 95th)",
-                  " / ".join(format_value(mc.cell("nav_return", i).value, "pct") for i in (0, 2, 4)))
+    table.add_row(
+        "NAV return / yr across paths (5th / median / 95th)",
+        " / ".join(format_value(mc.cell("nav_return", i).value, "pct") for i in (0, 2, 4)),
+    )
     return table
 
 
 @handles_errors
 def run_cmd(
-    scenario: Annotated[Optional[Path], typer.Argument(help="Scenario TOML (default: the built-in compute scenario).")] = None,
+    scenario: Annotated[
+        Optional[Path], typer.Argument(help="Scenario TOML (default: the built-in compute scenario).")
+    ] = None,
     paths: Annotated[Optional[int], typer.Option(help="Monte Carlo paths (default: the scenario's).")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (default: the scenario's).")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Output folder (default: reports/<scenario>).")] = None,
+    out_dir: Annotated[
+        Optional[Path], typer.Option("--out-dir", help="Output folder (default: reports/<scenario>).")
+    ] = None,
     compare_paths: Annotated[int, typer.Option(help="Paths of the stock-ETF comparison (the first ones).")] = 200,
 ) -> None:
     """The main job: simulate the scenario, back-test the standard roll rules, write the fact sheet.
@@ -88,8 +96,9 @@ def run_cmd(
     sc = load_scenario(scenario)
     folder = out_dir or Path("reports") / sc.name
     check_writable(folder)  # fail before minutes of simulation, not after
-    study = run_study(sc, paths=paths, seed=seed, strategies=default_strategies(), compare_paths=compare_paths,
-                      progress=progress_bar)
+    study = run_study(
+        sc, paths=paths, seed=seed, strategies=default_strategies(), compare_paths=compare_paths, progress=progress_bar
+    )
     with progress_bar("writing the fact sheet", 5) as progress:
         written = write_report(study.results, folder, with_data=True, progress=progress)
     console.print(_curve_table(study))
@@ -102,7 +111,9 @@ def run_cmd(
 @handles_errors
 def report_cmd(
     result_dir: Annotated[Path, typer.Argument(help="A result folder written by etfsim run (reports/<scenario>).")],
-    out_dir: Annotated[Optional[Path], typer.Option("--out-dir", help="Write the sheets here (default: the result folder).")] = None,
+    out_dir: Annotated[
+        Optional[Path], typer.Option("--out-dir", help="Write the sheets here (default: the result folder).")
+    ] = None,
 ) -> None:
     """Render the fact sheet and the rule comparison again from saved results (no simulation)."""
     from etfsim.report.render import render_report

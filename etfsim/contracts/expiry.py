@@ -170,7 +170,6 @@ def expiry_rule_from_dict(data: dict[str, object]) -> ExpiryRule:
     unknown = set(data) - valid
     if unknown:
         raise ConfigError(
-            f"unknown field(s) {sorted(unknown)} for expiry rule {name!r}; "
-            f"valid fields: {sorted(valid) or 'none'}"
+            f"unknown field(s) {sorted(unknown)} for expiry rule {name!r}; valid fields: {sorted(valid) or 'none'}"
         )
     return cls(**data)  # type: ignore[arg-type]

@@ -111,14 +111,18 @@ def calibrate(
     if tau.shape != obs.shape:
         raise DataError(f"tenors and prices must have the same length, got {tau.size} and {obs.size}")
     if tau.size < len(FITTED):
-        raise DataError(f"need at least {len(FITTED)} (tenor, price) pairs to fit {len(FITTED)} parameters, got {tau.size}")
+        raise DataError(
+            f"need at least {len(FITTED)} (tenor, price) pairs to fit {len(FITTED)} parameters, got {tau.size}"
+        )
     if not np.isfinite(tau).all() or (tau <= 0).any():
         raise DataError("tenors must be finite and > 0 (years to maturity)")
     if not np.isfinite(obs).all() or (obs <= 0).any():
         raise DataError("prices must be finite and > 0 to calibrate a lognormal model")
     if not (math.isfinite(spot) and spot > 0):
         raise ConfigError(f"spot must be a positive price, got {spot}")
-    base = prior or SchwartzSmith(kappa=1.0, sigma_chi=0.3, lambda_chi=0.0, mu_xi=0.0, sigma_xi=0.15, rho=0.0, mu_xi_star=0.0)
+    base = prior or SchwartzSmith(
+        kappa=1.0, sigma_chi=0.3, lambda_chi=0.0, mu_xi=0.0, sigma_xi=0.15, rho=0.0, mu_xi_star=0.0
+    )
     xi0 = math.log(spot) - chi0
     log_obs = np.log(obs)
 
@@ -128,7 +132,9 @@ def calibrate(
 
     # a prior may legally have kappa outside the search bounds; scipy refuses an infeasible start
     x0 = np.array([min(max(base.kappa, 1e-3), 50.0), base.lambda_chi, base.mu_xi_star])
-    fit = least_squares(resid, x0, bounds=([1e-3, -np.inf, -np.inf], [50.0, np.inf, np.inf]), xtol=1e-14, ftol=1e-14, gtol=1e-14)
+    fit = least_squares(
+        resid, x0, bounds=([1e-3, -np.inf, -np.inf], [50.0, np.inf, np.inf]), xtol=1e-14, ftol=1e-14, gtol=1e-14
+    )
     model = replace(base, kappa=float(fit.x[0]), lambda_chi=float(fit.x[1]), mu_xi_star=float(fit.x[2]))
     fitted = np.exp(model.log_futures(chi0, xi0, tau))
     return CalibrationResult(model, float(spot), float(chi0), tau, obs, fitted, bool(fit.success), str(fit.message))

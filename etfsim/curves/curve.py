@@ -181,9 +181,7 @@ class FuturesCurve:
         if hi is not None:
             mask &= self.dates <= hi
         if not mask.any():
-            raise CalendarError(
-                f"no date of the curve ({self.dates[0]} to {self.dates[-1]}) lies in [{start}, {end}]"
-            )
+            raise CalendarError(f"no date of the curve ({self.dates[0]} to {self.dates[-1]}) lies in [{start}, {end}]")
         if paths is None:
             sel: Any = slice(None)
         elif isinstance(paths, (int, np.integer)):

@@ -77,9 +77,7 @@ def write_curve(curve: FuturesCurve, path: str | os.PathLike[str]) -> Path:
     return write_curve_chunks([curve], path, n_paths=curve.n_paths)
 
 
-def write_curve_chunks(
-    chunks: Iterable[FuturesCurve], path: str | os.PathLike[str], n_paths: int
-) -> Path:
+def write_curve_chunks(chunks: Iterable[FuturesCurve], path: str | os.PathLike[str], n_paths: int) -> Path:
     """Write chunks of paths of one curve (same dates and map) as one file, one row group each.
 
     Only one chunk is in memory at a time, so a 10,000-path curve can be written

@@ -127,7 +127,7 @@ class ModelCurve:
         cum = self.spot_cum
         fixed_rows, fixed_slots = np.nonzero(avg["first_fixed"] >= 0)
         local = np.zeros((self.n_paths, 1 + len(r) + len(fixed_rows)))
-        local[:, 1:1 + len(r)] = cum[:, r + 1]
+        local[:, 1 : 1 + len(r)] = cum[:, r + 1]
         first = np.full_like(avg["first_fixed"], -1)
         for c_, (i, k) in enumerate(zip(fixed_rows, fixed_slots, strict=True)):
             local[:, 1 + len(r) + c_] = cum[:, avg["first_fixed"][i, k]]
@@ -198,6 +198,14 @@ class ModelCurve:
         meta = dict(self.metadata, restricted_to=schedule.rule)
         curve = FuturesCurve(self.dates, prices, contracts, expiries, self.spot, None, meta)
         w = np.where((sel >= 0)[None], schedule.weights[:, rows, safe], 0.0)
-        small = RollSchedule(w, self.dates, contracts, expiries.astype("datetime64[D]"), schedule.invested,
-                             schedule.rolling, schedule.rule, dict(schedule.params))
+        small = RollSchedule(
+            w,
+            self.dates,
+            contracts,
+            expiries.astype("datetime64[D]"),
+            schedule.invested,
+            schedule.rolling,
+            schedule.rule,
+            dict(schedule.params),
+        )
         return curve, small, sel

@@ -164,7 +164,14 @@ class Overlays:
     seasonal_peak_month: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("deflation", "jump_intensity", "jump_mean", "jump_std", "seasonal_amplitude", "seasonal_peak_month"):
+        for name in (
+            "deflation",
+            "jump_intensity",
+            "jump_mean",
+            "jump_std",
+            "seasonal_amplitude",
+            "seasonal_peak_month",
+        ):
             object.__setattr__(self, name, _finite(name, getattr(self, name)))
         if self.jump_intensity < 0:
             raise ConfigError(f"jump_intensity must be >= 0 (launches per year), got {self.jump_intensity}")

@@ -149,7 +149,9 @@ class SchwartzSmith:
             Time to maturity in years (ACT/365), >= 0.
         """
         t = np.asarray(tau, dtype=np.float64)
-        return np.exp(-self.kappa * t) * np.asarray(chi, dtype=np.float64) + np.asarray(xi, dtype=np.float64) + self.A(t)
+        return (
+            np.exp(-self.kappa * t) * np.asarray(chi, dtype=np.float64) + np.asarray(xi, dtype=np.float64) + self.A(t)
+        )
 
     def futures(self, chi: ArrayLike, xi: ArrayLike, tau: ArrayLike) -> np.ndarray:
         """Futures price ``exp(log_futures)`` for a contract settling on one fixing."""
@@ -175,7 +177,11 @@ class SchwartzSmith:
             lam = ov.lambda_q
         else:
             raise ConfigError(f"measure must be 'real' or 'risk_neutral', got {measure!r}")
-        var = e2 * self.sigma_chi**2 / (2 * k) + self.sigma_xi**2 * t + 2 * e1 * self.rho * self.sigma_chi * self.sigma_xi / k
+        var = (
+            e2 * self.sigma_chi**2 / (2 * k)
+            + self.sigma_xi**2 * t
+            + 2 * e1 * self.rho * self.sigma_chi * self.sigma_xi / k
+        )
         mean += lam * t * ov.jump_mean
         var += lam * t * (ov.jump_std**2 + ov.jump_mean**2)
         return mean, var
@@ -204,8 +210,19 @@ class SchwartzSmith:
         from etfsim.curves.simulate import simulate_curve
 
         return simulate_curve(
-            self, paths=paths, start=start, years=years, end=end, seed=seed, spot=spot, chi0=chi0,
-            contract=contract, depth=depth, measure=measure, regime0=regime0, chunk_size=chunk_size,
+            self,
+            paths=paths,
+            start=start,
+            years=years,
+            end=end,
+            seed=seed,
+            spot=spot,
+            chi0=chi0,
+            contract=contract,
+            depth=depth,
+            measure=measure,
+            regime0=regime0,
+            chunk_size=chunk_size,
             progress=progress,
         )
 
@@ -265,8 +282,13 @@ class SchwartzOneFactor:
     def as_two_factor(self) -> SchwartzSmith:
         """The equivalent :class:`SchwartzSmith` (chi = X - alpha, xi = alpha held constant)."""
         return SchwartzSmith(
-            kappa=self.kappa, sigma_chi=self.sigma, lambda_chi=self.lambda_,
-            mu_xi=0.0, sigma_xi=0.0, rho=0.0, mu_xi_star=0.0,
+            kappa=self.kappa,
+            sigma_chi=self.sigma,
+            lambda_chi=self.lambda_,
+            mu_xi=0.0,
+            sigma_xi=0.0,
+            rho=0.0,
+            mu_xi_star=0.0,
         )
 
     def simulate(self, paths: int, start: object, seed: int = 0, spot: float | None = None, **kw: Any) -> FuturesCurve:

@@ -37,9 +37,7 @@ __all__ = ["PricingPlan", "iter_curve_chunks", "pricing_plan", "simulate_curve",
 Progress = Callable[[int, int], None]
 
 
-def simulation_grid(
-    calendar: str, start: object, years: float | None = None, end: object | None = None
-) -> DateArray:
+def simulation_grid(calendar: str, start: object, years: float | None = None, end: object | None = None) -> DateArray:
     """Business days of ``calendar`` from ``start`` for ``years`` years (or to ``end``)."""
     lo = to_day(start, "start")
     if (years is None) == (end is None):
@@ -319,14 +317,37 @@ def iter_curve_chunks(
         xi = np.empty((p, len(dates)))
         reg = np.empty((p, len(dates)), dtype=np.int64)
         kernels.factor_paths(
-            x0, xi0, r0, steps.decay, steps.l11, steps.l21, steps.l22, steps.xi_drift,
-            steps.levels, steps.trans_cum, z, u, jumps, chi, xi, reg,
+            x0,
+            xi0,
+            r0,
+            steps.decay,
+            steps.l11,
+            steps.l21,
+            steps.l22,
+            steps.xi_drift,
+            steps.levels,
+            steps.trans_cum,
+            z,
+            u,
+            jumps,
+            chi,
+            xi,
+            reg,
         )
         del z, u, jumps
         spot_path = np.exp(chi + xi + season[None, :])
         spot_path.setflags(write=False)  # handed over, not copied: the curve owns it from here
-        lazy = ModelCurve(dates, plan.listing.contracts, plan.listing.expiries, chi, xi, spot_path, plan, s0,
-                          dict(meta, first_path=first_path + lo))
+        lazy = ModelCurve(
+            dates,
+            plan.listing.contracts,
+            plan.listing.expiries,
+            chi,
+            xi,
+            spot_path,
+            plan,
+            s0,
+            dict(meta, first_path=first_path + lo),
+        )
         yield lazy if lazy_prices else lazy.to_curve()
         done += p
         if progress is not None:

@@ -69,14 +69,14 @@ def after_tax_futures(
     60/40 section 1256 rate; a loss is credited at the same rates.
     """
     ends = _year_ends(dates, start)
-    marks = np.concatenate([navps[:, start:start + 1], navps[:, ends]], axis=1)
+    marks = np.concatenate([navps[:, start : start + 1], navps[:, ends]], axis=1)
     gains = marks[:, 1:] / marks[:, :-1] - 1.0
     ordinary = np.zeros_like(gains)
     if interest is not None:
         bounds = np.concatenate([[start], ends])
         daily = np.nan_to_num(np.asarray(interest, dtype=float))
         for i in range(len(ends)):
-            ordinary[:, i] = daily[:, bounds[i] + 1: bounds[i + 1] + 1].sum(axis=1)
+            ordinary[:, i] = daily[:, bounds[i] + 1 : bounds[i + 1] + 1].sum(axis=1)
     tax_paid = (gains - ordinary) * tax.blended_1256 + ordinary * tax.short_term
     wealth = np.prod(1.0 + gains - tax_paid, axis=1)
     d = np.asarray(dates).astype("datetime64[D]")
@@ -99,7 +99,9 @@ def after_tax_stock(result: StockFundResult, tax: TaxAssumptions) -> np.ndarray:
     price = np.cumprod(price_ratio, axis=1)
     value = shares[:, -1] * price[:, -1]
     # cost basis: the first share plus each reinvestment at its price
-    basis = 1.0 + np.sum(div * (1.0 - tax.dividends) * np.hstack([np.ones((len(value), 1)), shares[:, :-1]]) * price, axis=1)
+    basis = 1.0 + np.sum(
+        div * (1.0 - tax.dividends) * np.hstack([np.ones((len(value), 1)), shares[:, :-1]]) * price, axis=1
+    )
     after = value - tax.long_term * (value - basis)
     d = np.asarray(result.dates).astype("datetime64[D]")
     years = float((d[-1] - d[0]).astype(int)) / 365
@@ -132,7 +134,10 @@ def _stock_tracking(res: StockFundResult) -> tuple[np.ndarray, np.ndarray, np.nd
     years = float((d[-1] - d[0]).astype(int)) / 365
     nav_ret = (res.nav_per_share[:, -1] / res.nav_per_share[:, 0]) ** (1 / years) - 1
     idx_ret = (res.index_tr[:, -1] / res.index_tr[:, 0]) ** (1 / years) - 1
-    diff = np.diff(res.nav_per_share, axis=1) / res.nav_per_share[:, :-1] - np.diff(res.index_tr, axis=1) / res.index_tr[:, :-1]
+    diff = (
+        np.diff(res.nav_per_share, axis=1) / res.nav_per_share[:, :-1]
+        - np.diff(res.index_tr, axis=1) / res.index_tr[:, :-1]
+    )
     te = diff.std(axis=1, ddof=1) * np.sqrt(diff.shape[1] / years)
     return nav_ret, idx_ret, nav_ret - idx_ret, te
 
@@ -180,18 +185,35 @@ def compare(
         "term-structure contribution / yr (log)": (drag, 0.0),
         "tracking difference / yr": (fm["tracking_difference"].mean(), s_td.mean()),
         "tracking error": (fm["tracking_error"].mean(), s_te.mean()),
-        "days at a premium / yr": ((f_prem > 1e-12).sum(axis=1).mean() / years, (s_prem > 1e-12).sum(axis=1).mean() / years),
-        "days at a discount / yr": ((f_prem < -1e-12).sum(axis=1).mean() / years, (s_prem < -1e-12).sum(axis=1).mean() / years),
+        "days at a premium / yr": (
+            (f_prem > 1e-12).sum(axis=1).mean() / years,
+            (s_prem > 1e-12).sum(axis=1).mean() / years,
+        ),
+        "days at a discount / yr": (
+            (f_prem < -1e-12).sum(axis=1).mean() / years,
+            (s_prem < -1e-12).sum(axis=1).mean() / years,
+        ),
         "mean absolute premium": (np.nanmean(np.abs(f_prem)), np.abs(s_prem).mean()),
         "largest premium": (np.nanmax(f_prem, axis=1).mean(), s_prem.max(axis=1).mean()),
-        "fees / yr (of average NAV)": ((fm["fees"] / fm["nav_mean"]).mean() / years,
-                                         (stock.fees[:, 1:].sum(axis=1) / stock.nav.mean(axis=1)).mean() / years),
-        "trading and impact costs / yr": (((fm["trading_costs"] + fm["impact_costs"]) / fm["nav_mean"]).mean() / years, 0.0),
+        "fees / yr (of average NAV)": (
+            (fm["fees"] / fm["nav_mean"]).mean() / years,
+            (stock.fees[:, 1:].sum(axis=1) / stock.nav.mean(axis=1)).mean() / years,
+        ),
+        "trading and impact costs / yr": (
+            ((fm["trading_costs"] + fm["impact_costs"]) / fm["nav_mean"]).mean() / years,
+            0.0,
+        ),
         "creation halts (days)": (fm["halted_days"].mean(), 0.0),
-        "after-tax return / yr": (float(np.nanmean(after_tax_futures(
-            fut.nav_per_share_adjusted, np.asarray(curve.dates), s, tax,
-            interest=_interest_share(fut)))),
-                                  float(np.nanmean(after_tax_stock(stock, tax)))),
+        "after-tax return / yr": (
+            float(
+                np.nanmean(
+                    after_tax_futures(
+                        fut.nav_per_share_adjusted, np.asarray(curve.dates), s, tax, interest=_interest_share(fut)
+                    )
+                )
+            ),
+            float(np.nanmean(after_tax_stock(stock, tax))),
+        ),
     }
     table = pd.DataFrame.from_dict(rows, orient="index", columns=["futures ETF", "stock ETF"])
     return Comparison(fut, stock, table)

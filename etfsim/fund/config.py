@@ -153,7 +153,11 @@ class FundConfig:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "nav_per_share", _num("nav_per_share", self.nav_per_share, 1e-6, hint=" (dollars per share at launch)"))
+        set_(
+            self,
+            "nav_per_share",
+            _num("nav_per_share", self.nav_per_share, 1e-6, hint=" (dollars per share at launch)"),
+        )
         set_(self, "initial_shares", _num("initial_shares", self.initial_shares, 1.0, hint=" (shares at launch)"))
         er = _num("expense_ratio", self.expense_ratio, 0.0, hint=" (a fraction per year)")
         if er > 0.05:
@@ -173,8 +177,15 @@ class FundConfig:
                     f"collateral_rate must be a fraction per year (0.04 for 4%), got {rate:g}; did you give a percentage?"
                 )
             set_(self, "collateral_rate", rate)
-        for name in ("initial_margin", "creation_fee", "redemption_fee", "commission", "half_spread_ticks",
-                     "impact_coefficient", "ap_spread"):
+        for name in (
+            "initial_margin",
+            "creation_fee",
+            "redemption_fee",
+            "commission",
+            "half_spread_ticks",
+            "impact_coefficient",
+            "ap_spread",
+        ):
             set_(self, name, _num(name, getattr(self, name), 0.0, hint=" (must not be negative)"))
         cu = self.creation_unit
         if isinstance(cu, bool) or not isinstance(cu, (int, np.integer)) or cu <= 0:
@@ -205,7 +216,11 @@ class FundConfig:
         if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or cap < 0:
             raise ConfigError(f"ap_capacity_units must be a whole number >= 0, got {cap!r}")
         set_(self, "post_settlement_share", _num("post_settlement_share", self.post_settlement_share, 0.0, 1.0))
-        set_(self, "rebalance_band", _num("rebalance_band", self.rebalance_band, 0.0, 0.5, " (a fraction of contracts held)"))
+        set_(
+            self,
+            "rebalance_band",
+            _num("rebalance_band", self.rebalance_band, 0.0, 0.5, " (a fraction of contracts held)"),
+        )
         if self.inception is not None:
             try:
                 set_(self, "inception", str(np.datetime64(str(self.inception), "D")))

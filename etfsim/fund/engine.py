@@ -26,8 +26,20 @@ from etfsim.roll.schedule import RollSchedule, next_slot_map
 __all__ = ["FIELDS", "FundResult", "resolve_contract", "simulate_fund"]
 
 FIELDS = (
-    "nav", "shares", "cash", "fees", "commission", "spread_cost", "impact_cost", "creations", "redemptions",
-    "premium_arb", "pnl", "interest", "margin", "notional",
+    "nav",
+    "shares",
+    "cash",
+    "fees",
+    "commission",
+    "spread_cost",
+    "impact_cost",
+    "creations",
+    "redemptions",
+    "premium_arb",
+    "pnl",
+    "interest",
+    "margin",
+    "notional",
 )
 """Rows of the kernel's ``out`` array, in order."""
 
@@ -43,18 +55,14 @@ def resolve_contract(curve: FuturesCurve, contract: ContractSpec | None) -> Cont
         for spec in CONTRACTS.values():
             if spec.root == meta:
                 return spec
-    raise ConfigError(
-        "the curve does not say which contract it lists; pass contract= a ContractSpec (e.g. etfsim.WTI)"
-    )
+    raise ConfigError("the curve does not say which contract it lists; pass contract= a ContractSpec (e.g. etfsim.WTI)")
 
 
 def _day(dates: np.ndarray, t: int) -> str:
     return str(dates[t])[:19].replace("T00:00:00", "")
 
 
-def _demand(
-    flows: object, curve: FuturesCurve, start: int
-) -> tuple[np.ndarray, np.ndarray, InvestorDemand]:
+def _demand(flows: object, curve: FuturesCurve, start: int) -> tuple[np.ndarray, np.ndarray, InvestorDemand]:
     """Demand as (fraction of NAV, dollars) arrays ``(paths, dates)`` and the premium dynamics."""
     p, n = curve.n_paths, curve.n_dates
     frac = np.zeros((p, n))
@@ -216,9 +224,30 @@ class FundResult:
 
 
 _PARAM_ORDER = (
-    "nav0", "shares0", "expense", "cu", "fee_c", "fee_r", "commission", "half_spread", "impact", "limit_month",
-    "limit_all", "account", "spread", "rs_below", "rs_ratio", "fractional", "capacity", "ap_spread", "persistence",
-    "d_impact", "chase", "chase_window", "margin", "band",
+    "nav0",
+    "shares0",
+    "expense",
+    "cu",
+    "fee_c",
+    "fee_r",
+    "commission",
+    "half_spread",
+    "impact",
+    "limit_month",
+    "limit_all",
+    "account",
+    "spread",
+    "rs_below",
+    "rs_ratio",
+    "fractional",
+    "capacity",
+    "ap_spread",
+    "persistence",
+    "d_impact",
+    "chase",
+    "chase_window",
+    "margin",
+    "band",
 )
 
 
@@ -334,7 +363,9 @@ def simulate_fund(
         tbr[1:] = np.nan_to_num(tbill_returns(rates, dates))
         days[1:] = np.diff(dates.astype("datetime64[D]")).astype(np.int64)
     frac, dollars, demand = _demand(flows, curve, start)
-    rank = np.broadcast_to(np.arange(curve.depth), (curve.n_dates, curve.depth)) if slots is None else np.maximum(slots, 0)
+    rank = (
+        np.broadcast_to(np.arange(curve.depth), (curve.n_dates, curve.depth)) if slots is None else np.maximum(slots, 0)
+    )
     volume = np.ascontiguousarray(cfg.daily_volume * cfg.volume_decay ** rank.astype(np.float64))
     p, n, k = curve.prices.shape
     vscale = np.ones((p, n))
@@ -342,7 +373,7 @@ def simulate_fund(
         # dollar liquidity holds as the price moves: contracts traded scale with launch price / today's price
         ref = curve.spot if curve.spot is not None else curve.prices[:, :, 0]
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = ref[:, start:start + 1] / ref
+            ratio = ref[:, start : start + 1] / ref
         vscale = np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
     pos = np.full((p, n, k), np.nan)
     out = np.full((len(FIELDS), p, n), np.nan)
@@ -350,8 +381,22 @@ def simulate_fund(
     status = np.zeros((p, n), dtype=np.int64)
     nxt = next_slot_map(np.asarray(curve.contracts))
     _ledger.fund_ledger(
-        np.ascontiguousarray(curve.prices), np.ascontiguousarray(schedule.weights), nxt, start, tbr, days, volume,
-        np.ascontiguousarray(vscale), float(spec.multiplier), float(spec.tick), _params(cfg, demand), frac, dollars, pos, out, status,
+        np.ascontiguousarray(curve.prices),
+        np.ascontiguousarray(schedule.weights),
+        nxt,
+        start,
+        tbr,
+        days,
+        volume,
+        np.ascontiguousarray(vscale),
+        float(spec.multiplier),
+        float(spec.tick),
+        _params(cfg, demand),
+        frac,
+        dollars,
+        pos,
+        out,
+        status,
     )
     bad = status < 0
     if bad.any():
@@ -382,9 +427,17 @@ def simulate_fund(
     market = navps * (1.0 + np.nan_to_num(fields["premium_arb"])) * (1.0 + cfg.post_settlement_share * next_move)
     premium = market / navps - 1.0
     return FundResult(
-        dates=dates, contracts=np.asarray(curve.contracts), start=start, config=cfg, contract=spec, fields=fields,
-        positions=pos, status=status, market_price=market, premium=premium, split_factor=split_factor,
-        index=index, rule=schedule.rule,
+        dates=dates,
+        contracts=np.asarray(curve.contracts),
+        start=start,
+        config=cfg,
+        contract=spec,
+        fields=fields,
+        positions=pos,
+        status=status,
+        market_price=market,
+        premium=premium,
+        split_factor=split_factor,
+        index=index,
+        rule=schedule.rule,
     )
-
-

@@ -62,8 +62,15 @@ HALTED_BITS = HALT_POSITION_LIMIT | HALT_ACCOUNTABILITY | HALT_ALL_MONTHS
 
 @jit
 def _targets(
-    nav: float, q: np.ndarray, f: np.ndarray, mult: float, fractional: bool,
-    limit_month: float, limit_all: float, spread: bool, out: np.ndarray,
+    nav: float,
+    q: np.ndarray,
+    f: np.ndarray,
+    mult: float,
+    fractional: bool,
+    limit_month: float,
+    limit_all: float,
+    spread: bool,
+    out: np.ndarray,
 ) -> int:
     """Contracts per slot for a notional of ``nav`` at weights ``q``; returns limit status bits."""
     depth = q.shape[0]
@@ -175,7 +182,9 @@ def fund_ledger(
         shares = shares0
         split = np.ones(n)  # reverse splits so far (multiplies NAV per share), by date
         cash = nav0
-        st = _targets(cash, weights[wp, start], prices[p, start], mult, fractional, limit_month, limit_all, spread, target)
+        st = _targets(
+            cash, weights[wp, start], prices[p, start], mult, fractional, limit_month, limit_all, spread, target
+        )
         comm = 0.0
         sprd = 0.0
         imp = 0.0
@@ -186,7 +195,14 @@ def fund_ledger(
             if dn > 0.0:
                 comm += commission * dn
                 sprd += half_spread * tick * mult * dn
-                imp += impact_coef * abs(prices[p, start, s]) * mult * dn * dn / (volume[start, s] * volume_scale[p, start])
+                imp += (
+                    impact_coef
+                    * abs(prices[p, start, s])
+                    * mult
+                    * dn
+                    * dn
+                    / (volume[start, s] * volume_scale[p, start])
+                )
                 notional += target[s] * prices[p, start, s] * mult
             pos[p, start, s] = target[s]
             held += dn
@@ -286,8 +302,12 @@ def fund_ledger(
                 for s in range(depth):
                     total += abs(target[s])
                 for s in range(depth):
-                    if carried[s] != 0.0 and target[s] != 0.0 and abs(target[s] - carried[s]) <= band * total \
-                            and units == 0.0:
+                    if (
+                        carried[s] != 0.0
+                        and target[s] != 0.0
+                        and abs(target[s] - carried[s]) <= band * total
+                        and units == 0.0
+                    ):
                         target[s] = carried[s]
             comm = 0.0
             sprd = 0.0

@@ -71,8 +71,12 @@ def tracking(result: FundResult) -> pd.DataFrame:
     with np.errstate(invalid="ignore"):
         te = np.nanstd(np.where(np.isfinite(diff), diff, np.nan), axis=1, ddof=1) * np.sqrt(per_year)
     return pd.DataFrame(
-        {"nav_return": nav_ret, "index_tr_return": tr_ret, "tracking_difference": nav_ret - tr_ret,
-         "tracking_error": te},
+        {
+            "nav_return": nav_ret,
+            "index_tr_return": tr_ret,
+            "tracking_difference": nav_ret - tr_ret,
+            "tracking_error": te,
+        },
         index=pd.RangeIndex(nav.shape[0], name="path"),
     )
 
@@ -144,7 +148,7 @@ def capacity_curve(
         m = fund_metrics(res)
         rank = np.arange(curve.depth)[None, :] if slots is None else np.maximum(slots, 0)
         oi = config.open_interest * config.volume_decay ** np.broadcast_to(rank, (curve.n_dates, curve.depth))
-        share = np.nanmax(np.abs(np.nan_to_num(res.positions[:, res.start:])) / oi[None, res.start:, :])
+        share = np.nanmax(np.abs(np.nan_to_num(res.positions[:, res.start :])) / oi[None, res.start :, :])
         years = _years(res)
         cost = (m["fees"] + m["trading_costs"] + m["impact_costs"]) / m["nav_mean"] / years
         rows.append(

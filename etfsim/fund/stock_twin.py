@@ -128,7 +128,11 @@ class StockFundConfig:
                 raise ConfigError(f"{name} must be > 0")
         for name in ("creation_fee", "redemption_fee", "ap_spread"):
             _num(name, getattr(self, name), 0.0)
-        if isinstance(self.creation_unit, bool) or not isinstance(self.creation_unit, (int, np.integer)) or self.creation_unit <= 0:
+        if (
+            isinstance(self.creation_unit, bool)
+            or not isinstance(self.creation_unit, (int, np.integer))
+            or self.creation_unit <= 0
+        ):
             raise ConfigError(f"creation_unit must be a positive whole number of shares, got {self.creation_unit!r}")
 
 
@@ -196,7 +200,9 @@ def simulate_stock_fund(
     demand = flows or InvestorDemand(volatility=0.0)
     shocks = np.zeros((paths, n))
     if flows is not None:
-        for i, g in enumerate(path_generators(flows.seed + 7919, range(paths))):  # its own stream, apart from the futures fund's
+        for i, g in enumerate(
+            path_generators(flows.seed + 7919, range(paths))
+        ):  # its own stream, apart from the futures fund's
             shocks[i] = flows.mean + flows.volatility * g.standard_normal(n)
     cu = float(cfg.creation_unit)
     for t in range(1, n):
@@ -210,16 +216,20 @@ def simulate_stock_fund(
         absorb = demand.impact * unit_value / nav_pre
         band_c = cfg.creation_fee / unit_value + cfg.ap_spread
         band_r = cfg.redemption_fee / unit_value + cfg.ap_spread
-        up = np.where(p_star > band_c, np.minimum(np.floor((p_star - band_c) / absorb + 0.5), cfg.ap_capacity_units), 0.0)
+        up = np.where(
+            p_star > band_c, np.minimum(np.floor((p_star - band_c) / absorb + 0.5), cfg.ap_capacity_units), 0.0
+        )
         most = np.maximum(np.floor(shares[:, t - 1] / cu) - 1.0, 0.0)
-        down = np.where(p_star < -band_r, np.minimum(np.floor((-band_r - p_star) / absorb + 0.5), cfg.ap_capacity_units), 0.0)
+        down = np.where(
+            p_star < -band_r, np.minimum(np.floor((-band_r - p_star) / absorb + 0.5), cfg.ap_capacity_units), 0.0
+        )
         down = np.minimum(down, most)
         premium[:, t] = p_star - (up - down) * absorb
         created[:, t] = up
         redeemed[:, t] = down
         shares[:, t] = shares[:, t - 1] + (up - down) * cu
     div_frac = np.zeros((paths, n))
-    div_frac[:, 1:] = (divs[:, 1:] / prices[:, :-1] * (stock_tr[:, :-1] / stock_tr[:, :-1].sum(axis=2, keepdims=True))).sum(axis=2)
+    div_frac[:, 1:] = (
+        divs[:, 1:] / prices[:, :-1] * (stock_tr[:, :-1] / stock_tr[:, :-1].sum(axis=2, keepdims=True))
+    ).sum(axis=2)
     return StockFundResult(d, navps, shares, premium, created, redeemed, fees, basket_tr, div_frac)
-
-

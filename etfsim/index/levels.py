@@ -118,9 +118,7 @@ def _collateral_rates(rate: float | pd.Series, dates: DateArray, start: int) -> 
             values = pd.to_numeric(rate, errors="raise").to_numpy(np.float64)
             index = pd.DatetimeIndex(pd.to_datetime(rate.index)).to_numpy().astype("datetime64[ns]")
         except (ValueError, TypeError) as exc:
-            raise ConfigError(
-                f"collateral_rate must be a Series of numbers indexed by date: {exc}"
-            ) from exc
+            raise ConfigError(f"collateral_rate must be a Series of numbers indexed by date: {exc}") from exc
         keep = ~np.isnan(values) & ~np.isnat(index)  # forward-filling skips missing values
         values, index = values[keep], index[keep]
         if len(values) == 0:
@@ -272,8 +270,13 @@ def _diagnose_held(
 
 
 def _ratios(
-    num: np.ndarray, den: np.ndarray, prices: np.ndarray, weights: np.ndarray, invested: np.ndarray,
-    curve: FuturesCurve, first_path: int,
+    num: np.ndarray,
+    den: np.ndarray,
+    prices: np.ndarray,
+    weights: np.ndarray,
+    invested: np.ndarray,
+    curve: FuturesCurve,
+    first_path: int,
 ) -> Float64Array:
     dates, contracts = curve.dates, curve.contracts
     n_all = curve.n_paths
@@ -284,9 +287,7 @@ def _ratios(
         p, i = (int(x) for x in np.argwhere(bad_den)[0])
         pw = 0 if weights.shape[0] == 1 else p
         slots = np.nonzero(held[pw, i])[0]
-        parts = ", ".join(
-            f"{contracts[i, s]} at {prices[p, i, s]:.6g} (weight {weights[pw, i, s]:.6g})" for s in slots
-        )
+        parts = ", ".join(f"{contracts[i, s]} at {prices[p, i, s]:.6g} (weight {weights[pw, i, s]:.6g})" for s in slots)
         raise DataError(
             f"the position held at the close of {_day(dates, i)}{_on_path(n_all, first_path + p)} is worth "
             f"{den[p, i]:.6g} <= 0 ({parts}), so the return to {_day(dates, i + 1)} is undefined; "
@@ -344,8 +345,10 @@ class IndexResult:
             a.setflags(write=False)
             object.__setattr__(self, name, a)
         if not (self.er.shape == self.tr.shape == self.spot.shape) or self.er.ndim != 2:
-            raise DataError(f"er, tr and spot must share one (paths, dates) shape, got {self.er.shape}, "
-                            f"{self.tr.shape}, {self.spot.shape}")
+            raise DataError(
+                f"er, tr and spot must share one (paths, dates) shape, got {self.er.shape}, "
+                f"{self.tr.shape}, {self.spot.shape}"
+            )
         if self.er.shape[1] != len(self.dates) or len(self.collateral_rate) != len(self.dates):
             raise DataError("er, dates and collateral_rate must have one entry per date")
 

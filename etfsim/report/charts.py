@@ -100,8 +100,15 @@ def _dates(ax: Any) -> None:
 
 def _legend_above(ax: Any, ncol: int) -> None:
     """A legend in a strip above the axes, where it never hides a line."""
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, ncol=ncol, handlelength=1.4,
-              columnspacing=1.0, borderaxespad=0.1)
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        frameon=False,
+        ncol=ncol,
+        handlelength=1.4,
+        columnspacing=1.0,
+        borderaxespad=0.1,
+    )
 
 
 def _log_needed(*series: np.ndarray) -> bool:
@@ -163,8 +170,9 @@ def curve_chart(curve: pd.DataFrame, spot: float, unit: str, width: float = 3.55
         ax = fig.add_subplot()
         n = len(curve)
         x = np.arange(n)
-        ax.plot(x, curve["price"].to_numpy(dtype=float), color=COLOURS["fund"], lw=1.0, marker="o", ms=2.0,
-                label="Futures")
+        ax.plot(
+            x, curve["price"].to_numpy(dtype=float), color=COLOURS["fund"], lw=1.0, marker="o", ms=2.0, label="Futures"
+        )
         if np.isfinite(spot):
             ax.axhline(spot, color=COLOURS["index"], lw=0.8, ls="--", label="Spot index")
         step = max(1, -(-n // 6))  # about six labels: contract codes are wide
@@ -183,12 +191,19 @@ def rule_box_chart(values: Mapping[str, np.ndarray], width: float = 4.6, height:
         ax = fig.add_subplot()
         names = list(values)
         data = [np.asarray(values[n], dtype=float)[np.isfinite(values[n])] for n in names]
-        ax.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=False, widths=0.55,
-                   tick_labels=names, patch_artist=True,
-                   boxprops={"facecolor": COLOURS["light"], "edgecolor": COLOURS["fund"], "linewidth": 0.7},
-                   medianprops={"color": COLOURS["index"], "linewidth": 1.2},
-                   whiskerprops={"color": COLOURS["fund"], "linewidth": 0.7},
-                   capprops={"color": COLOURS["fund"], "linewidth": 0.7})
+        ax.boxplot(
+            data,
+            orientation="horizontal",
+            whis=(5, 95),
+            showfliers=False,
+            widths=0.55,
+            tick_labels=names,
+            patch_artist=True,
+            boxprops={"facecolor": COLOURS["light"], "edgecolor": COLOURS["fund"], "linewidth": 0.7},
+            medianprops={"color": COLOURS["index"], "linewidth": 1.2},
+            whiskerprops={"color": COLOURS["fund"], "linewidth": 0.7},
+            capprops={"color": COLOURS["fund"], "linewidth": 0.7},
+        )
         ax.axvline(0, color=COLOURS["grey"], lw=0.5, ls="--")
         ax.invert_yaxis()
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v * 100:+.0f}%" if v else "0%"))

@@ -169,12 +169,28 @@ class FactSheetData:
     def figures(self) -> dict[str, Cell | Fact]:
         """Every figure on the sheet by its ``data-field`` key, with its value and format."""
         out: dict[str, Cell | Fact] = {}
-        for name in ("key_facts", "fund_facts", "growth_facts", "curve_facts", "premium_facts", "tracking", "risk",
-                     "monte_carlo_facts"):
+        for name in (
+            "key_facts",
+            "fund_facts",
+            "growth_facts",
+            "curve_facts",
+            "premium_facts",
+            "tracking",
+            "risk",
+            "monte_carlo_facts",
+        ):
             for f in getattr(self, name):
                 out[f.key] = f
-        for name in ("performance", "calendar_years", "holdings", "roll_calendar", "attribution",
-                     "premium_quarters", "monte_carlo", "comparison"):
+        for name in (
+            "performance",
+            "calendar_years",
+            "holdings",
+            "roll_calendar",
+            "attribution",
+            "premium_quarters",
+            "monte_carlo",
+            "comparison",
+        ):
             for c in getattr(self, name).cells():
                 out[c.key] = c
         return out
@@ -210,7 +226,9 @@ def _key_facts(facts: dict[str, Any], index: str) -> tuple[Fact, ...]:
     return facts_from("key_facts", values, KEY_FACTS)
 
 
-def _performance(fund: pd.DataFrame, as_of: pd.Timestamp, inception: pd.Timestamp) -> tuple[Table, dict[str, pd.Series]]:
+def _performance(
+    fund: pd.DataFrame, as_of: pd.Timestamp, inception: pd.Timestamp
+) -> tuple[Table, dict[str, pd.Series]]:
     series = {
         "nav": _series(fund, "nav_per_share_adj"),
         "market": _series(fund, "market_price_adj"),
@@ -218,8 +236,9 @@ def _performance(fund: pd.DataFrame, as_of: pd.Timestamp, inception: pd.Timestam
         "index_er": _series(fund, "index_er"),
     }
     frame = performance_table(series, as_of, inception)
-    table = Table.from_frame("performance", "", frame, PERFORMANCE_ROWS, [(k, label) for k, label, _m in PERIODS],
-                             emphasis=("nav",))
+    table = Table.from_frame(
+        "performance", "", frame, PERFORMANCE_ROWS, [(k, label) for k, label, _m in PERIODS], emphasis=("nav",)
+    )
     return table, series
 
 
@@ -230,8 +249,12 @@ def _calendar_years(series: dict[str, pd.Series]) -> Table:
     columns = tuple(f"{y}{'*' if partial.loc[y] else ''}" for y in years)
     labels = {"nav": "Fund NAV", "market": "Market price", "index_tr": "Index TR"}
     rows = tuple(
-        Row(name, labels[name], tuple(Cell(f"calendar_years.{name}.{y}", float(f.at[y, "return"]), "pct") for y in years),
-            name == "nav")
+        Row(
+            name,
+            labels[name],
+            tuple(Cell(f"calendar_years.{name}.{y}", float(f.at[y, "return"]), "pct") for y in years),
+            name == "nav",
+        )
         for name, f in frames.items()
     )
     return Table("calendar_years", "", columns, rows)
@@ -251,11 +274,19 @@ def _holdings(results: StudyResults, last: pd.Series) -> Table:
         rows.append(Row(str(r.contract), str(r.contract), cells))
     nav = float(last["nav"])
     cash = float(last["cash"])
-    rows.append(Row("tbills", "T-bills and cash", (
-        Cell("holdings.tbills.delivery", None, "text"), Cell("holdings.tbills.contracts", None, "int"),
-        Cell("holdings.tbills.price", None, "price"), Cell("holdings.tbills.notional", cash, "money"),
-        Cell("holdings.tbills.weight", cash / nav if nav > 0 else float("nan"), "pct_u"),
-    )))
+    rows.append(
+        Row(
+            "tbills",
+            "T-bills and cash",
+            (
+                Cell("holdings.tbills.delivery", None, "text"),
+                Cell("holdings.tbills.contracts", None, "int"),
+                Cell("holdings.tbills.price", None, "price"),
+                Cell("holdings.tbills.notional", cash, "money"),
+                Cell("holdings.tbills.weight", cash / nav if nav > 0 else float("nan"), "pct_u"),
+            ),
+        )
+    )
     return Table("holdings", "Contract", ("Delivery", "Contracts", "Price", "Notional", "% of NAV"), tuple(rows))
 
 
@@ -280,8 +311,13 @@ def _curve(results: StudyResults) -> tuple[pd.DataFrame, tuple[Fact, ...]]:
     spot = float(results.curve.spot[0, -1]) if results.curve.spot is not None else float("nan")
     f = snap["price"].to_numpy(dtype=float)
     exp = pd.to_datetime(snap["expiry"])
-    values: dict[str, Any] = {"spot": spot, "state": "n/a", "front_spread": float("nan"), "slope_12m": float("nan"),
-                              "implied": float("nan")}
+    values: dict[str, Any] = {
+        "spot": spot,
+        "state": "n/a",
+        "front_spread": float("nan"),
+        "slope_12m": float("nan"),
+        "implied": float("nan"),
+    }
     if len(f) >= 2:
         values["state"] = "Contango" if f[1] > f[0] else ("Backwardation" if f[1] < f[0] else "Flat")
         values["front_spread"] = f[1] / f[0] - 1.0
@@ -321,8 +357,10 @@ def _attribution(results: StudyResults, fund: pd.DataFrame, years: float) -> Tab
         ("other", "Other (whole contracts, flows, cash)"),
         ("nav", "= Fund NAV return"),
     )
-    rows = tuple(Row(k, label, (Cell(f"attribution.{k}.per_year", values[k], "pct"),), k in ("index_tr", "nav"))
-                 for k, label in labels)
+    rows = tuple(
+        Row(k, label, (Cell(f"attribution.{k}.per_year", values[k], "pct"),), k in ("index_tr", "nav"))
+        for k, label in labels
+    )
     return Table("attribution", "Since inception, log / yr", ("Per year",), rows)
 
 
@@ -347,8 +385,12 @@ def _premium(results: StudyResults, fund: pd.DataFrame) -> tuple[tuple[Fact, ...
             Cell(f"premium_quarters.{quarter}.max_discount", float(r["max_discount"]), "pct"),
         )
         rows.append(Row(str(quarter), str(quarter), cells))
-    table = Table("premium_quarters", "Quarter", ("Days premium", "Days discount", "Largest premium",
-                                                  "Largest discount"), tuple(rows))
+    table = Table(
+        "premium_quarters",
+        "Quarter",
+        ("Days premium", "Days discount", "Largest premium", "Largest discount"),
+        tuple(rows),
+    )
     return facts_from("premium", values, PREMIUM), table
 
 
@@ -373,8 +415,10 @@ def _monte_carlo(results: StudyResults) -> tuple[Table, tuple[Fact, ...]]:
     paths = results.fund_paths
     cols = [(f"p{p}", f"{p}th" if p != 50 else "Median") for p in FAN_PERCENTILES]
     frame = pd.DataFrame(
-        {f"p{p}": [float(np.nanpercentile(paths[c].to_numpy(dtype=float), p)) for c, _l, _f in MONTE_CARLO_ROWS]
-         for p in FAN_PERCENTILES},
+        {
+            f"p{p}": [float(np.nanpercentile(paths[c].to_numpy(dtype=float), p)) for c, _l, _f in MONTE_CARLO_ROWS]
+            for p in FAN_PERCENTILES
+        },
         index=[c for c, _l, _f in MONTE_CARLO_ROWS],
     )
     table = Table.from_frame("monte_carlo", "Across paths", frame, MONTE_CARLO_ROWS, cols)
@@ -392,10 +436,22 @@ def _comparison(results: StudyResults) -> Table:
     c = results.comparison.set_index("measure")
     rows = []
     for i, (measure, r) in enumerate(c.iterrows()):
-        fmt = "num1" if "days" in str(measure) else ("pct_u" if "error" in str(measure) or "fees" in str(measure)
-                                                     or "costs" in str(measure) or "absolute" in str(measure) else "pct")
-        cells = (Cell(f"comparison.{i}.futures", float(r["futures ETF"]), fmt),
-                 Cell(f"comparison.{i}.stock", float(r["stock ETF"]), fmt))
+        fmt = (
+            "num1"
+            if "days" in str(measure)
+            else (
+                "pct_u"
+                if "error" in str(measure)
+                or "fees" in str(measure)
+                or "costs" in str(measure)
+                or "absolute" in str(measure)
+                else "pct"
+            )
+        )
+        cells = (
+            Cell(f"comparison.{i}.futures", float(r["futures ETF"]), fmt),
+            Cell(f"comparison.{i}.stock", float(r["stock ETF"]), fmt),
+        )
         rows.append(Row(str(i), str(measure)[:1].upper() + str(measure)[1:], cells))
     return Table("comparison", "Mean across paths", ("Futures ETF", "Stock ETF"), tuple(rows))
 
@@ -412,12 +468,21 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
     head_row = results.fund_paths.iloc[int(results.facts.get("headline_path", 0))]
 
     performance, series = _performance(fund, as_of, inception)
-    growth = pd.DataFrame({name: GROWTH_BASE * s / s.iloc[0] for name, s in series.items() if name in ("nav", "index_tr")})
-    growth_facts = facts_from("growth", {"nav": float(growth["nav"].iloc[-1]), "index_tr": float(growth["index_tr"].iloc[-1])},
-                              (("nav", "Fund NAV", "money"), ("index_tr", "Index total return", "money")))
-    fund_values = {"net_assets": float(last["nav"]), "shares": float(last["shares"]),
-                   "nav": float(last["nav_per_share"]), "market_price": float(last["market_price"]),
-                   "premium": float(last["premium"])}
+    growth = pd.DataFrame(
+        {name: GROWTH_BASE * s / s.iloc[0] for name, s in series.items() if name in ("nav", "index_tr")}
+    )
+    growth_facts = facts_from(
+        "growth",
+        {"nav": float(growth["nav"].iloc[-1]), "index_tr": float(growth["index_tr"].iloc[-1])},
+        (("nav", "Fund NAV", "money"), ("index_tr", "Index total return", "money")),
+    )
+    fund_values = {
+        "net_assets": float(last["nav"]),
+        "shares": float(last["shares"]),
+        "nav": float(last["nav_per_share"]),
+        "market_price": float(last["market_price"]),
+        "premium": float(last["premium"]),
+    }
     nav_1y = performance.cell("nav", 3).value
     tr_1y = performance.cell("index_tr", 3).value
     tracking_values = {
@@ -471,9 +536,11 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
         monte_carlo=monte_carlo,
         monte_carlo_facts=mc_facts,
         comparison=_comparison(results),
-        comparison_note=(f"Means over the first {facts['compare_paths']:,} paths. The stock ETF holds a basket of "
-                         f"{facts['basket']['n_stocks']} stocks in kind (no roll, no futures costs), expense ratio "
-                         f"{float(facts['stock_fund']['expense_ratio']) * 100:.2f}%."),
+        comparison_note=(
+            f"Means over the first {facts['compare_paths']:,} paths. The stock ETF holds a basket of "
+            f"{facts['basket']['n_stocks']} stocks in kind (no roll, no futures costs), expense ratio "
+            f"{float(facts['stock_fund']['expense_ratio']) * 100:.2f}%."
+        ),
         notes=notes,
         risks_text=words.principal_risks(facts["fund"], facts["contract"]),
     )

@@ -29,7 +29,15 @@ from etfsim.report.results import StudyResults, load_results
 from etfsim.report.rules import RulesSheetData, rules_data
 from etfsim.report.tables import format_value, raw_value
 
-__all__ = ["SHEETS", "html_to_pdf", "render_factsheet", "render_report", "render_rules", "staged_folder", "write_report"]
+__all__ = [
+    "SHEETS",
+    "html_to_pdf",
+    "render_factsheet",
+    "render_report",
+    "render_rules",
+    "staged_folder",
+    "write_report",
+]
 
 SHEETS = ("factsheet.html", "factsheet.pdf", "rules.html", "rules.pdf")
 """The files a report folder holds besides its data."""
@@ -64,7 +72,9 @@ def render_factsheet(data: FactSheetData) -> str:
     unit = "GPU-hour"
     uris = {
         "growth": charts.growth_chart(data.growth),
-        "curve": charts.curve_chart(data.curve, float(next(f.value for f in data.curve_facts if f.key == "curve.spot")), unit),
+        "curve": charts.curve_chart(
+            data.curve, float(next(f.value for f in data.curve_facts if f.key == "curve.spot")), unit
+        ),
         "premium": charts.premium_chart(data.premium),
         "fan": charts.fan_chart(data.fan),
     }

@@ -107,9 +107,17 @@ def rules_data(results: StudyResults) -> RulesSheetData:
         cells = tuple(Cell(f"rules.{name}.{col}", values[col], fmt) for col, _h, fmt in RULE_COLUMNS)
         rows.append(Row(name, name, cells, name == facts["headline"]["name"]))
         strat = next(x for x in facts["strategies"] if x["name"] == name)
-        desc_rows.append(Row(name, name, (
-            Cell(f"rule_words.{name}.description", words.roll_words(str(strat["rule"]), strat["params"]), "text"),
-        )))
+        desc_rows.append(
+            Row(
+                name,
+                name,
+                (
+                    Cell(
+                        f"rule_words.{name}.description", words.roll_words(str(strat["rule"]), strat["params"]), "text"
+                    ),
+                ),
+            )
+        )
     ind = results.indices[results.indices["path"] == int(facts.get("headline_path", 0))]
     levels = {
         name: pd.Series(g["tr"].to_numpy(dtype=float), index=pd.DatetimeIndex(g["date"])).dropna()

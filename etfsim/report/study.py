@@ -85,8 +85,10 @@ class Study:
 
     def __str__(self) -> str:
         f = self.results.facts
-        return (f"Study {f['scenario']['name']}: {self.curve.n_paths:,} paths, {len(self.backtest.results)} strategies, "
-                f"headline {self.headline.name!r}, {f['inception']} to {f['as_of']}")
+        return (
+            f"Study {f['scenario']['name']}: {self.curve.n_paths:,} paths, {len(self.backtest.results)} strategies, "
+            f"headline {self.headline.name!r}, {f['inception']} to {f['as_of']}"
+        )
 
 
 def _plain(obj: Any) -> Any:
@@ -166,7 +168,7 @@ def _delivery(spec: ContractSpec, code: str, expiry: np.datetime64) -> str:
     from etfsim.contracts.spec import MONTH_CODES
 
     month = MONTH_CODES.index(code[len(spec.root)]) + 1
-    yy = int(code[len(spec.root) + 1:])
+    yy = int(code[len(spec.root) + 1 :])
     year = int(str(expiry)[:4])
     year = year - year % 100 + yy + (100 if yy < year % 100 - 50 else 0)
     return f"{year}-{month:02d}"
@@ -184,8 +186,14 @@ def _fund_paths(fund: FundResult) -> pd.DataFrame:
     """Per path: the library's fund metrics, the index attribution and NAV risk figures."""
     s = fund.start
     m = fund_metrics(fund).reset_index()
-    names = {"er": "index_log_er", "spot": "index_log_spot", "term_structure": "index_log_term_structure",
-             "collateral": "index_log_collateral", "tr": "index_log_tr", "er_return": "index_er_return"}
+    names = {
+        "er": "index_log_er",
+        "spot": "index_log_spot",
+        "term_structure": "index_log_term_structure",
+        "collateral": "index_log_collateral",
+        "tr": "index_log_tr",
+        "er_return": "index_er_return",
+    }
     try:
         ann = fund.index.annualised()[list(names)]
     except DataError:  # an index that lost everything on some path has no log attribution
@@ -211,7 +219,7 @@ def _navps_to_end(fund: FundResult) -> np.ndarray:
     Without this a wiped-out path would be NaN at the end and every mean, percentile and loss count
     would quietly leave it out.
     """
-    navps = fund.nav_per_share_adjusted[:, fund.start:].copy()
+    navps = fund.nav_per_share_adjusted[:, fund.start :].copy()
     dead = wiped_out(fund)
     navps[dead] = np.where(np.isnan(navps[dead]), 0.0, navps[dead])
     return navps
@@ -227,8 +235,12 @@ def _nav_fan(fund: FundResult) -> pd.DataFrame:
 
 
 def _strategy_facts(strat: Strategy) -> dict[str, Any]:
-    return {"name": strat.name, "description": strat.describe(), "rule": getattr(strat.rule, "name", ""),
-            "params": rule_params(strat.rule)}
+    return {
+        "name": strat.name,
+        "description": strat.describe(),
+        "rule": getattr(strat.rule, "name", ""),
+        "params": rule_params(strat.rule),
+    }
 
 
 def run_study(
@@ -280,13 +292,15 @@ def run_study(
         (model,) = list(sc.iter_chunks(paths=int(n), seed=seed, chunk_size=int(n), lazy_prices=True, progress=tick))
     contango = model.contango_share()
     results, fund, head_curve = [], None, None
+
     def one(strat: Strategy) -> tuple[StrategyResult, FundResult, FuturesCurve, np.ndarray]:
         # price only the contracts the rule touches (a rule that reads prices prices the rest once, inside)
         curve, schedule, slots = model.restrict(roll_schedule(model, strat.rule))
         index = compute_index(curve, schedule, collateral_rate=terms.collateral_rate)
         res = simulate_fund(curve, schedule, terms, flows=demand, slots=slots, index=index)
-        row = StrategyResult(strat, schedule, index, strategy_stats(curve, schedule, index, contango), None,
-                             fund_stats_of(res))  # keep the figures, not the ledger
+        row = StrategyResult(
+            strat, schedule, index, strategy_stats(curve, schedule, index, contango), None, fund_stats_of(res)
+        )  # keep the figures, not the ledger
         return row, res, curve, slots
 
     with stage("back-testing and running the funds", len(items)) as tick:
@@ -310,19 +324,32 @@ def run_study(
         comparison = compare(sub, schedule, terms, flows=demand, slots=head_slots)
         tick(1, 1)
     curve = model.select_paths([hp]).to_curve()  # the headline path with every listed contract, for the snapshot
-    curve = FuturesCurve(curve.dates, curve.prices, curve.contracts, curve.expiries, curve.spot, None,
-                         dict(curve.metadata, headline_path=hp))
+    curve = FuturesCurve(
+        curve.dates,
+        curve.prices,
+        curve.contracts,
+        curve.expiries,
+        curve.spot,
+        None,
+        dict(curve.metadata, headline_path=hp),
+    )
 
     spec = fund.contract
     as_of = np.asarray(curve.dates)[-1]
     facts = {
         "scenario": {
-            "name": sc.name, "description": sc.description, "source": sc.source, "model": sc.model_name,
+            "name": sc.name,
+            "description": sc.description,
+            "source": sc.source,
+            "model": sc.model_name,
             # the sheets state the fund's collateral rate, which the indices and the ledger both use
-            "seed": curve.metadata.get("seed"), "measure": sc.measure,
-            "collateral_rate": terms.collateral_rate if not isinstance(terms.collateral_rate, pd.Series)
+            "seed": curve.metadata.get("seed"),
+            "measure": sc.measure,
+            "collateral_rate": terms.collateral_rate
+            if not isinstance(terms.collateral_rate, pd.Series)
             else sc.collateral_rate,
-            "start": _day(curve.dates[0]), "end": _day(as_of),
+            "start": _day(curve.dates[0]),
+            "end": _day(as_of),
         },
         "contract": spec.to_dict(),
         "headline": _strategy_facts(head),
@@ -338,8 +365,11 @@ def run_study(
         "compare_paths": m,
     }
     rule_funds = pd.concat(
-        [r.fund_stats.reset_index().rename(columns={"index": "path"}).assign(strategy=r.strategy.name)
-         for r in bt.results if r.fund_stats is not None],
+        [
+            r.fund_stats.reset_index().rename(columns={"index": "path"}).assign(strategy=r.strategy.name)
+            for r in bt.results
+            if r.fund_stats is not None
+        ],
         ignore_index=True,
     )
     pd_q = premium_discount_by_quarter(fund, hp).reset_index()

@@ -30,31 +30,43 @@ def roll_words(rule: str, params: Mapping[str, Any]) -> str:
     if rule == "front_month":
         before, window = int(p.get("days_before_expiry", 0)), int(p.get("window", 1))
         if before == 0 and window == 1:
-            return ("The index holds the front-month contract to its last trading day and rolls into the next "
-                    "listed month at that close.")
+            return (
+                "The index holds the front-month contract to its last trading day and rolls into the next "
+                "listed month at that close."
+            )
         span = "at one close" if window == 1 else f"over {_days(window)}, an equal share each day,"
-        return (f"The index holds the front-month contract and rolls it into the next listed month {span} "
-                f"finishing {_days(before)} before the front contract's last trading day.")
+        return (
+            f"The index holds the front-month contract and rolls it into the next listed month {span} "
+            f"finishing {_days(before)} before the front contract's last trading day."
+        )
     if rule == "strip":
         n, before, window = int(p.get("contracts", 12)), int(p.get("days_before_expiry", 0)), int(p.get("window", 1))
-        return (f"The index holds equal quantities of the {n} nearest contract months; the nearest rolls into the "
-                f"{_ordinal(n + 1)} month over {_days(window)}, finishing {_days(before)} before it expires.")
+        return (
+            f"The index holds equal quantities of the {n} nearest contract months; the nearest rolls into the "
+            f"{_ordinal(n + 1)} month over {_days(window)}, finishing {_days(before)} before it expires."
+        )
     if rule == "monthly_window":
         first, last = int(p.get("first_day", 5)), int(p.get("last_day", 9))
         share = 100.0 / (last - first + 1)
-        return (f"The index rolls on the {_ordinal(first)} to {_ordinal(last)} business days of each month, "
-                f"{share:.0f}% of the position a day, from the contract expiring after this month's window into "
-                "the one expiring after next month's, so it never holds a contract into expiry.")
+        return (
+            f"The index rolls on the {_ordinal(first)} to {_ordinal(last)} business days of each month, "
+            f"{share:.0f}% of the position a day, from the contract expiring after this month's window into "
+            "the one expiring after next month's, so it never holds a contract into expiry."
+        )
     if rule == "constant_maturity":
         m = int(p.get("target_months", 1))
         pair = "first and second" if m == 1 else f"{_ordinal(m)} and {_ordinal(m + 1)}"
-        return (f"The index keeps a constant {m}-month maturity by holding the {pair} contract months and shifting "
-                "weight between them every business day (the S&P VIX Short-Term Futures Index method).")
+        return (
+            f"The index keeps a constant {m}-month maturity by holding the {pair} contract months and shifting "
+            "weight between them every business day (the S&P VIX Short-Term Futures Index method)."
+        )
     if rule == "optimum_yield":
         first, last, horizon = int(p.get("first_day", 2)), int(p.get("last_day", 6)), int(p.get("max_months", 13))
-        return (f"When the held contract must roll, the index moves over the {_ordinal(first)} to {_ordinal(last)} "
-                f"business days of the month into the contract within {horizon} months with the highest implied "
-                "roll yield at the close before the window (DBIQ Optimum Yield method).")
+        return (
+            f"When the held contract must roll, the index moves over the {_ordinal(first)} to {_ordinal(last)} "
+            f"business days of the month into the contract within {horizon} months with the highest implied "
+            "roll yield at the close before the window (DBIQ Optimum Yield method)."
+        )
     if rule == "calendar":
         return "The index holds the contracts and weights of an explicit roll calendar."
     return f"The index follows the {rule.replace('_', ' ')} roll rule."
@@ -72,21 +84,28 @@ def fund_name(contract_unit: str) -> str:
 
 def objective(index: str) -> str:
     """The one-sentence investment objective."""
-    return (f"The Fund seeks to track, before fees and expenses, the performance of the {index}, "
-            "which holds futures on the rental price of GPU compute and earns T-bill interest on its collateral.")
+    return (
+        f"The Fund seeks to track, before fees and expenses, the performance of the {index}, "
+        "which holds futures on the rental price of GPU compute and earns T-bill interest on its collateral."
+    )
 
 
 def terms_words(fund: Mapping[str, Any], contract: Mapping[str, Any]) -> str:
     """How the fund holds its exposure: contracts, collateral, creations and redemptions."""
     whole = "fractional" if fund.get("fractional_contracts") else "whole"
-    settle = ("cash-settled on the average of the daily index over the delivery month"
-              if contract.get("settlement") == "monthly_average" else "cash-settled at expiry")
+    settle = (
+        "cash-settled on the average of the daily index over the delivery month"
+        if contract.get("settlement") == "monthly_average"
+        else "cash-settled at expiry"
+    )
     mult = float(contract.get("multiplier", 1.0))
     unit = str(contract.get("unit", "unit"))
     cu = int(fund.get("creation_unit", 0))
-    text = (f"The Fund holds {whole} futures contracts ({mult:,.0f} {unit}s each, {settle}) and keeps the rest "
-            f"of its assets in 91-day Treasury bills. Authorised participants create and redeem shares for cash "
-            f"in units of {cu:,} shares.")
+    text = (
+        f"The Fund holds {whole} futures contracts ({mult:,.0f} {unit}s each, {settle}) and keeps the rest "
+        f"of its assets in 91-day Treasury bills. Authorised participants create and redeem shares for cash "
+        f"in units of {cu:,} shares."
+    )
     limits = [name for name in ("position_limit", "accountability_level") if fund.get(name)]
     if limits:
         text += " New creations stop when a position limit or accountability level would be crossed."
@@ -96,17 +115,29 @@ def terms_words(fund: Mapping[str, Any], contract: Mapping[str, Any]) -> str:
 def principal_risks(fund: Mapping[str, Any], contract: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     """The risks an issuer lists first for a single-commodity futures fund, in the fund's own terms."""
     limit = fund.get("accountability_level") or fund.get("position_limit")
-    halt = (f"Creations stop when the fund would hold more than {float(limit):,.0f} contracts in one month; "
-            "the market price can then trade well above NAV, as USO's did in April 2020."
-            if limit else "An exchange may set position limits that stop creations and let the premium run.")
+    halt = (
+        f"Creations stop when the fund would hold more than {float(limit):,.0f} contracts in one month; "
+        "the market price can then trade well above NAV, as USO's did in April 2020."
+        if limit
+        else "An exchange may set position limits that stop creations and let the premium run."
+    )
     return (
-        ("Roll and term structure", "The fund sells expiring contracts and buys later ones; in contango it loses as "
-         "they converge to spot, and it can lag or lead the spot price by a wide margin for years."),
-        ("New, untested market", f"No {contract.get('unit', 'GPU-hour')} futures trade today; liquidity, spreads, "
-         "margins and the index behind the contract may differ from these assumptions."),
+        (
+            "Roll and term structure",
+            "The fund sells expiring contracts and buys later ones; in contango it loses as "
+            "they converge to spot, and it can lag or lead the spot price by a wide margin for years.",
+        ),
+        (
+            "New, untested market",
+            f"No {contract.get('unit', 'GPU-hour')} futures trade today; liquidity, spreads, "
+            "margins and the index behind the contract may differ from these assumptions.",
+        ),
         ("Position limits and premiums", halt),
-        ("Volatile, deflating prices", "Compute prices can move tens of percent in weeks and fall as new GPUs "
-         "arrive; the fund can lose most of its value, as the range of outcomes shows."),
+        (
+            "Volatile, deflating prices",
+            "Compute prices can move tens of percent in weeks and fall as new GPUs "
+            "arrive; the fund can lose most of its value, as the range of outcomes shows.",
+        ),
     )
 
 

@@ -98,7 +98,9 @@ def _params(rule: object) -> dict[str, Any]:
 # -- nearest-months rules -------------------------------------------------------------
 
 
-def _strip_weights(curve: FuturesCurve, n: int, before: int, window: int, calendar: str | None, rule: str) -> RollSchedule:
+def _strip_weights(
+    curve: FuturesCurve, n: int, before: int, window: int, calendar: str | None, rule: str
+) -> RollSchedule:
     """Equal quantities of ``n`` consecutive contracts; each rolls out over its own window.
 
     With ``b`` the business days from a date to a contract's expiry, the share
@@ -190,7 +192,9 @@ def _check_window(first: int, last: int) -> None:
         raise ConfigError(f"last_day ({last}) must not be before first_day ({first})")
 
 
-def _window_fraction(cal: BusinessDayIndex, days: np.ndarray, first: int, last: int, rule: str) -> tuple[np.ndarray, np.ndarray]:
+def _window_fraction(
+    cal: BusinessDayIndex, days: np.ndarray, first: int, last: int, rule: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Share rolled after each close, and the last window day of each date's month and of the next month."""
     months = days.astype("datetime64[M]")
     uniq = np.unique(np.concatenate([months, months + 1]))
@@ -377,7 +381,9 @@ class OptimumYield:
                 slot_new = self._slots(ids[t], new)
                 gone = (held >= 0) & (slot_old < 0) & (f < 1)
                 if gone.any():
-                    raise DataError(f"rule {self.name}: a held contract left the curve during the roll on {_day(curve, t)}")
+                    raise DataError(
+                        f"rule {self.name}: a held contract left the curve during the roll on {_day(curve, t)}"
+                    )
                 if (slot_new < 0).any():
                     raise DataError(f"rule {self.name}: the chosen contract is not on the curve on {_day(curve, t)}")
                 first_buy = held < 0  # the first month buys outright at the window's start
@@ -404,7 +410,15 @@ class OptimumYield:
         match = row_ids[None, :] == wanted[:, None]
         return np.where(match.any(axis=1), match.argmax(axis=1), -1)
 
-    def _hold(self, w: np.ndarray, ids: np.ndarray, held: np.ndarray, rows: np.ndarray, invested: np.ndarray, curve: FuturesCurve) -> None:
+    def _hold(
+        self,
+        w: np.ndarray,
+        ids: np.ndarray,
+        held: np.ndarray,
+        rows: np.ndarray,
+        invested: np.ndarray,
+        curve: FuturesCurve,
+    ) -> None:
         if (held < 0).all():
             return
         for t in rows:
@@ -415,7 +429,13 @@ class OptimumYield:
             invested[t] = True
 
     def _choose(
-        self, curve: FuturesCurve, cube: np.ndarray | None, t: int, ids: np.ndarray, exp_d: np.ndarray, end_next: int,
+        self,
+        curve: FuturesCurve,
+        cube: np.ndarray | None,
+        t: int,
+        ids: np.ndarray,
+        exp_d: np.ndarray,
+        end_next: int,
         horizon: int,
     ) -> np.ndarray:
         prices = cube[:, t, :] if cube is not None else curve.price_rows(np.array([t]))[:, 0, :]  # type: ignore[attr-defined]
@@ -465,7 +485,9 @@ class CalendarRule:
                 raise ConfigError(f"calendar entry {i}: weights must be a table of contract = weight")
             vals = [float(v) for v in ws.values()]
             if any(v < 0 for v in vals) or abs(sum(vals) - 1.0) > 1e-9:
-                raise ConfigError(f"calendar entry {i} ({e['date']}): weights must be >= 0 and sum to 1, got {dict(ws)}")
+                raise ConfigError(
+                    f"calendar entry {i} ({e['date']}): weights must be >= 0 and sum to 1, got {dict(ws)}"
+                )
             parsed.append({"date": str(e["date"]), "weights": {str(c): float(v) for c, v in ws.items()}})
         dates = [np.datetime64(p["date"], "D") for p in parsed]
         if any(b <= a for a, b in zip(dates, dates[1:])):
@@ -485,8 +507,9 @@ class CalendarRule:
                     raise DataError(f"rule calendar: contract {code} is not on the curve on {_day(curve, int(t))}")
                 w[0, t, slot[0]] += weight
         invested = which >= 0
-        return RollSchedule.for_curve(curve, w, invested, np.zeros(curve.n_dates, bool), self.name,
-                                      {"entries": [dict(e) for e in self.entries]})
+        return RollSchedule.for_curve(
+            curve, w, invested, np.zeros(curve.n_dates, bool), self.name, {"entries": [dict(e) for e in self.entries]}
+        )
 
 
 @dataclass(frozen=True)
@@ -510,7 +533,9 @@ class AsRecorded:
         ok = match.any(axis=1) & (target != "")
         if not ok.all():
             t = int(np.argmax(~ok))
-            raise DataError(f"rule as_recorded: contract {target[t]!r} held after {_day(curve, t)} is not on the curve that day")
+            raise DataError(
+                f"rule as_recorded: contract {target[t]!r} held after {_day(curve, t)} is not on the curve that day"
+            )
         w = match.astype(np.float64)[None]
         changed = np.append(False, target[1:] != target[:-1])
         return RollSchedule.for_curve(curve, w, np.ones(curve.n_dates, bool), changed, self.name, {})

@@ -232,7 +232,9 @@ class RollSchedule:
         renumbers the slots is not a trade.
         """
         out = np.zeros(self.weights.shape[:2], dtype=np.bool_)
-        trade_mask_kernel(np.ascontiguousarray(self.weights), next_slot_map(np.asarray(self.contracts)), WEIGHT_TOL, out)
+        trade_mask_kernel(
+            np.ascontiguousarray(self.weights), next_slot_map(np.asarray(self.contracts)), WEIGHT_TOL, out
+        )
         return out
 
     def _changes(self, path: int) -> BoolArray:
@@ -251,7 +253,9 @@ class RollSchedule:
         lines = [
             f"RollSchedule '{self.rule}' {dict(self.params)}",
             f"  {len(self.dates)} dates, {'shared by all paths' if self.shared else f'{self.weights.shape[0]} paths'}",
-            f"  invested from {self._day(int(np.argmax(self.invested)))}" if self.invested.any() else "  never invested",
+            f"  invested from {self._day(int(np.argmax(self.invested)))}"
+            if self.invested.any()
+            else "  never invested",
             f"  {self.roll_trades(0)} trading closes on path 0; {held['contract'].nunique()} contracts held",
         ]
         return "\n".join(lines)

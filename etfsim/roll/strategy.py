@@ -86,7 +86,9 @@ def load_strategy(path: str | Path) -> Strategy:
     valid = sorted(f.name for f in fields(cls))
     for key, value in roll.items():
         if key not in valid:
-            raise ScenarioError(f"{where}: unknown key {key!r} in [roll] for rule {name}; valid keys: {', '.join(valid) or 'none'}")
+            raise ScenarioError(
+                f"{where}: unknown key {key!r} in [roll] for rule {name}; valid keys: {', '.join(valid) or 'none'}"
+            )
         if key == "calendar" and not isinstance(value, str):
             raise ScenarioError(f"{where}: [roll] calendar must be a calendar name string")
         if key not in ("calendar", "entries") and (isinstance(value, bool) or not isinstance(value, int)):
@@ -101,8 +103,12 @@ def load_strategy(path: str | Path) -> Strategy:
 
         fund, demand = fund_from_tables(where, raw.get("fund", {}), raw.get("demand"))
     return Strategy(
-        name=str(meta.get("name", p.stem)), description=str(meta.get("description", "")), rule=rule, source=str(p),
-        fund=fund, demand=demand,
+        name=str(meta.get("name", p.stem)),
+        description=str(meta.get("description", "")),
+        rule=rule,
+        source=str(p),
+        fund=fund,
+        demand=demand,
     )
 
 

@@ -25,9 +25,27 @@ from etfsim.scenario import Scenario
 __all__ = ["CHUNK_COLUMNS", "month_ends", "run_chunk"]
 
 CHUNK_COLUMNS = (
-    "path", "er_return", "tr_return", "term_structure", "spot", "volatility", "max_drawdown", "roll_trades",
-    "nav_return", "index_tr_return", "tracking_difference", "tracking_error", "costs_per_year", "fees",
-    "trading_costs", "impact_costs", "days_premium", "days_discount", "halted_days", "creations", "redemptions",
+    "path",
+    "er_return",
+    "tr_return",
+    "term_structure",
+    "spot",
+    "volatility",
+    "max_drawdown",
+    "roll_trades",
+    "nav_return",
+    "index_tr_return",
+    "tracking_difference",
+    "tracking_error",
+    "costs_per_year",
+    "fees",
+    "trading_costs",
+    "impact_costs",
+    "days_premium",
+    "days_discount",
+    "halted_days",
+    "creations",
+    "redemptions",
 )
 """Per-path columns a chunk produces (plus ``monthly_nav``, a list of month-end NAV per share)."""
 
@@ -58,15 +76,16 @@ def run_chunk(spec: ChunkSpec) -> pd.DataFrame:
     DataError
         If the strategy cannot be run on the scenario (the message names why).
     """
-    (mc,) = list(spec.scenario.iter_chunks(paths=spec.count, chunk_size=spec.count, lazy_prices=True,
-                                           first_path=spec.first))
+    (mc,) = list(
+        spec.scenario.iter_chunks(paths=spec.count, chunk_size=spec.count, lazy_prices=True, first_path=spec.first)
+    )
     # only the contracts the rule touches are priced (a rule that reads prices prices the rest once, inside)
     curve, schedule, slots = mc.restrict(roll_schedule(mc, spec.strategy.rule))
     rate = spec.fund.collateral_rate if spec.fund is not None else spec.scenario.collateral_rate
     index = compute_index(curve, schedule, collateral_rate=rate)
     p = curve.n_paths
     ann = index.annualised()
-    er = index.er[:, index.start:]
+    er = index.er[:, index.start :]
     dates = np.asarray(curve.dates)
     row: dict[str, Any] = {
         "path": np.arange(spec.first, spec.first + p, dtype=np.int64),
@@ -74,7 +93,7 @@ def run_chunk(spec: ChunkSpec) -> pd.DataFrame:
         "tr_return": ann["tr_return"].to_numpy(),
         "term_structure": ann["term_structure"].to_numpy(),
         "spot": ann["spot"].to_numpy(),
-        "volatility": annualised_volatility(er, dates[index.start:]),
+        "volatility": annualised_volatility(er, dates[index.start :]),
         "max_drawdown": max_drawdown(er),
         "roll_trades": np.broadcast_to(schedule.roll_trades_by_path(), (p,)).astype(np.float64),
     }

@@ -46,8 +46,14 @@ def _write_chunk(spec: ChunkSpec, target: str) -> str:
     """Run one chunk and write it atomically (the unit of work a Dask task runs)."""
     frame = run_chunk(spec)
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    meta = {"format": SWEEP_FORMAT, "scenario": spec.scenario.name, "strategy": spec.strategy.name,
-            "first_path": spec.first, "paths": spec.count, "seed": spec.scenario.seed}
+    meta = {
+        "format": SWEEP_FORMAT,
+        "scenario": spec.scenario.name,
+        "strategy": spec.strategy.name,
+        "first_path": spec.first,
+        "paths": spec.count,
+        "seed": spec.scenario.seed,
+    }
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"etfsim": json.dumps(meta).encode()})
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp, compression="zstd")
@@ -67,14 +73,24 @@ class SweepResult:
         return summarise(self.rows)
 
 
-def _settings(scenarios: Sequence[Scenario], strategies: Sequence[Any], paths: int, chunk: int, fund: Any,
-              demand: Any) -> dict[str, Any]:
+def _settings(
+    scenarios: Sequence[Scenario], strategies: Sequence[Any], paths: int, chunk: int, fund: Any, demand: Any
+) -> dict[str, Any]:
     return {
         "format": SWEEP_FORMAT,
         "paths": paths,
         "chunk_size": chunk,
-        "scenarios": {s.name: {"seed": s.seed, "source": s.source, "model": repr(s.model), "start": s.start,
-                               "years": s.years, "end": s.end} for s in scenarios},
+        "scenarios": {
+            s.name: {
+                "seed": s.seed,
+                "source": s.source,
+                "model": repr(s.model),
+                "start": s.start,
+                "years": s.years,
+                "end": s.end,
+            }
+            for s in scenarios
+        },
         "strategies": {s.name: repr(s.rule) for s in strategies},
         "fund": repr(fund),
         "demand": repr(demand),
@@ -183,7 +199,9 @@ def _run_distributed(tasks: list[Any], address: str, progress: Callable[[int, in
     try:
         client = Client(address, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {exc}; start one or drop --scheduler") from exc
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {address}: {exc}; start one or drop --scheduler"
+        ) from exc
     with client:
         futures = client.compute(tasks)
         for i, fut in enumerate(as_completed(futures), start=1):
@@ -223,8 +241,15 @@ def read_sweep(folder: str | Path) -> pd.DataFrame:
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     """Mean and 5-95% range per scenario and strategy of the headline figures."""
-    cols = ["er_return", "tr_return", "term_structure", "nav_return", "tracking_difference", "costs_per_year",
-            "halted_days"]
+    cols = [
+        "er_return",
+        "tr_return",
+        "term_structure",
+        "nav_return",
+        "tracking_difference",
+        "costs_per_year",
+        "halted_days",
+    ]
     out = []
     for (sc, st), g in rows.groupby(["scenario", "strategy"], sort=True):
         rec: dict[str, Any] = {"scenario": sc, "strategy": st, "paths": len(g)}
@@ -232,6 +257,6 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
             v = g[c].to_numpy(dtype=float)
             v = v[np.isfinite(v)]
             rec[c] = float(v.mean()) if v.size else np.nan
-            rec[f"{c}_p5"], rec[f"{c}_p95"] = (np.percentile(v, [5, 95]) if v.size else (np.nan, np.nan))
+            rec[f"{c}_p5"], rec[f"{c}_p95"] = np.percentile(v, [5, 95]) if v.size else (np.nan, np.nan)
         out.append(rec)
     return pd.DataFrame(out)

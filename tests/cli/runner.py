@@ -41,7 +41,12 @@ def in_subprocess(args: Sequence[object]) -> Outcome:
     env["COLUMNS"] = "200"
     proc = subprocess.run(
         [sys.executable, "-m", "etfsim", *(str(a) for a in args)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     return Outcome(proc.returncode, proc.stdout, proc.stderr)
 

@@ -109,8 +109,10 @@ def test_default_strategies_one_row_each(etfsim: Etfsim, curve_file: Path) -> No
     assert list(table.index) == STRATEGY_NAMES
     assert _rows(stdout, 9) == _expected_main(table)
     # four paths: the title says the table shows means, and the 5-95% table follows
-    assert (f"compute_default: 4 path(s), {_day(curve.dates[0])} to {_day(curve.dates[-1])}, "
-            "collateral 0.00% (mean across paths)") in stdout
+    assert (
+        f"compute_default: 4 path(s), {_day(curve.dates[0])} to {_day(curve.dates[-1])}, "
+        "collateral 0.00% (mean across paths)"
+    ) in stdout
     assert RANGE_TITLE in stdout
     assert _rows(stdout, 7) == _expected_range(table)
     gsci = table.loc["gsci"]
@@ -240,13 +242,16 @@ BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
         "typo.toml: unknown key 'first_dya' in [roll] for rule monthly_window; valid keys: calendar, first_day, last_day",
     ),
     "strategy file missing": (
-        lambda t, c: _bt(c, t, "-s", t / "nope.toml"), "nope.toml does not exist; see strategies/ for examples",
+        lambda t, c: _bt(c, t, "-s", t / "nope.toml"),
+        "nope.toml does not exist; see strategies/ for examples",
     ),
     "--missing bogus": (
-        lambda t, c: _bt(c, t, "-s", "gsci", "--missing", "bogus"), "missing must be one of 'raise', 'previous', got 'bogus'",
+        lambda t, c: _bt(c, t, "-s", "gsci", "--missing", "bogus"),
+        "missing must be one of 'raise', 'previous', got 'bogus'",
     ),
     "curve file missing": (
-        lambda t, c: _bt(t / "none.parquet", t, "-s", "gsci"), "none.parquet does not exist",
+        lambda t, c: _bt(t / "none.parquet", t, "-s", "gsci"),
+        "none.parquet does not exist",
     ),
     "strip deeper than the curve": (
         lambda t, c: _bt(c, t, "-s", _toml(t, "deep.toml", '[roll]\nrule = "strip"\ncontracts = 30\n')),

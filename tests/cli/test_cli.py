@@ -97,7 +97,14 @@ def test_run_writes_curves_and_prints_the_summary(etfsim: Etfsim, tmp_path: Path
     for name in ("curve_headline", "indices_headline", "strategy_stats"):
         assert f"wrote {out_dir / name}.parquet" in stdout
     # the fact sheet, the rule comparison and the data behind them (tests/report checks their contents)
-    for name in ("factsheet.html", "factsheet.pdf", "rules.html", "rules.pdf", "study.parquet", "fund_headline.parquet"):
+    for name in (
+        "factsheet.html",
+        "factsheet.pdf",
+        "rules.html",
+        "rules.pdf",
+        "study.parquet",
+        "fund_headline.parquet",
+    ):
         assert (out_dir / name).is_file()
         assert f"wrote {out_dir / name}" in stdout
     assert "fact sheet: Hypothetical GPU-hour Compute Futures ETF" in stdout
@@ -106,7 +113,11 @@ def test_run_writes_curves_and_prints_the_summary(etfsim: Etfsim, tmp_path: Path
 # -- curves simulate --------------------------------------------------------------------
 def test_simulate_in_chunks_equals_the_library_in_memory(etfsim: Etfsim, tmp_path: Path, default: Scenario) -> None:
     out = tmp_path / "c.parquet"
-    stdout = _ok(etfsim(["curves", "simulate", "--out", out, "--paths", "30", "--years", "1", "--seed", "5", "--chunk-size", "7"]))
+    stdout = _ok(
+        etfsim(
+            ["curves", "simulate", "--out", out, "--paths", "30", "--years", "1", "--seed", "5", "--chunk-size", "7"]
+        )
+    )
     disk = FuturesCurve.read_parquet(str(out))
     mem = dataclasses.replace(default, years=1).simulate(paths=30, seed=5)
     assert pq.ParquetFile(out).num_row_groups == 5  # 7 + 7 + 7 + 7 + 2 paths: it really was chunked
@@ -123,7 +134,26 @@ def test_simulate_in_chunks_equals_the_library_in_memory(etfsim: Etfsim, tmp_pat
 
 def test_simulate_param_override_changes_the_model(etfsim: Etfsim, tmp_path: Path, default: Scenario) -> None:
     out = tmp_path / "k.parquet"
-    _ok(etfsim(["curves", "simulate", "--out", out, "--paths", "2", "--years", "0.5", "--seed", "3", "-p", "kappa=2.5", "--param", "rho=-0.2"]))
+    _ok(
+        etfsim(
+            [
+                "curves",
+                "simulate",
+                "--out",
+                out,
+                "--paths",
+                "2",
+                "--years",
+                "0.5",
+                "--seed",
+                "3",
+                "-p",
+                "kappa=2.5",
+                "--param",
+                "rho=-0.2",
+            ]
+        )
+    )
     disk = FuturesCurve.read_parquet(str(out))
     params = disk.metadata["params"]
     assert params["kappa"] == 2.5 and params["rho"] == -0.2
@@ -244,25 +274,41 @@ BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
     "show a missing file": (lambda t, c: ["curves", "show", t / "missing.parquet"], "does not exist"),
     "show a text file": (lambda t, c: ["curves", "show", _text_file(t)], "is not a Parquet file"),
     "show a CSV": (lambda t, c: ["curves", "show", SAMPLE], "is not a Parquet file"),
-    "show a path out of range": (lambda t, c: ["curves", "show", c, "--path", "3"], "--path must be between 0 and 2, got 3"),
-    "show an unreadable date": (lambda t, c: ["curves", "show", c, "--date", "someday"], "date 'someday' is not a date"),
-    "show a date before the curve": (lambda t, c: ["curves", "show", c, "--date", "2020-01-01"], "is before the curve starts"),
+    "show a path out of range": (
+        lambda t, c: ["curves", "show", c, "--path", "3"],
+        "--path must be between 0 and 2, got 3",
+    ),
+    "show an unreadable date": (
+        lambda t, c: ["curves", "show", c, "--date", "someday"],
+        "date 'someday' is not a date",
+    ),
+    "show a date before the curve": (
+        lambda t, c: ["curves", "show", c, "--date", "2020-01-01"],
+        "is before the curve starts",
+    ),
     "simulate a scenario with a typo": (
         lambda t, c: ["curves", "simulate", "--out", t / "o.parquet", "--scenario", _typo_scenario(t)],
         "typo.toml: unknown key 'pathz' in [simulation]; valid keys: chunk_size, collateral_rate, end, measure, paths, seed, start, years",
     ),
     "run a scenario with a typo": (
-        lambda t, c: ["run", _typo_scenario(t), "--out-dir", t / "out"], "unknown key 'pathz' in [simulation]",
+        lambda t, c: ["run", _typo_scenario(t), "--out-dir", t / "out"],
+        "unknown key 'pathz' in [simulation]",
     ),
     "run a reversed scenario": (
-        lambda t, c: ["run", _reversed_scenario(t), "--out-dir", t / "out"], "end 2026-01-02 must be after start 2026-04-01",
+        lambda t, c: ["run", _reversed_scenario(t), "--out-dir", t / "out"],
+        "end 2026-01-02 must be after start 2026-04-01",
     ),
-    "param kappa=0": (lambda t, c: ["curves", "simulate", "--out", t / "o.parquet", *SIM, "-p", "kappa=0"], "kappa must be > 0"),
+    "param kappa=0": (
+        lambda t, c: ["curves", "simulate", "--out", t / "o.parquet", *SIM, "-p", "kappa=0"],
+        "kappa must be > 0",
+    ),
     "param bogus=1": (
-        lambda t, c: ["curves", "simulate", "--out", t / "o.parquet", *SIM, "-p", "bogus=1"], "--param takes name=value",
+        lambda t, c: ["curves", "simulate", "--out", t / "o.parquet", *SIM, "-p", "bogus=1"],
+        "--param takes name=value",
     ),
     "param not a number": (
-        lambda t, c: ["curves", "simulate", "--out", t / "o.parquet", *SIM, "-p", "rho=high"], "--param rho must be a number",
+        lambda t, c: ["curves", "simulate", "--out", t / "o.parquet", *SIM, "-p", "rho=high"],
+        "--param rho must be a number",
     ),
     "unknown import format": (
         lambda t, c: ["curves", "import", SAMPLE, "--out", t / "i.parquet", "--format", "bloomberg"],
@@ -273,17 +319,21 @@ BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
         "years must be between 0 and 100",
     ),
     "simulate under a regular file": (
-        lambda t, c: ["curves", "simulate", "--out", _blocker(t) / "sub" / "o.parquet", *SIM], "cannot write",
+        lambda t, c: ["curves", "simulate", "--out", _blocker(t) / "sub" / "o.parquet", *SIM],
+        "cannot write",
     ),
     "simulate onto a folder": (lambda t, c: ["curves", "simulate", "--out", t, *SIM], "cannot write"),
     "run under a regular file": (
-        lambda t, c: ["run", "--paths", "2", "--out-dir", _blocker(t) / "sub"], "cannot write",
+        lambda t, c: ["run", "--paths", "2", "--out-dir", _blocker(t) / "sub"],
+        "cannot write",
     ),
     "calibrate a missing file": (
-        lambda t, c: ["curves", "calibrate", t / "ts.csv", "--spot", "2.35"], "term-structure file",
+        lambda t, c: ["curves", "calibrate", t / "ts.csv", "--spot", "2.35"],
+        "term-structure file",
     ),
     "calibrate with a negative spot": (
-        lambda t, c: ["curves", "calibrate", SAMPLE, "--spot", "-2.35"], "spot must be a positive price",
+        lambda t, c: ["curves", "calibrate", SAMPLE, "--spot", "-2.35"],
+        "spot must be a positive price",
     ),
 }
 
@@ -301,9 +351,9 @@ AS_SUBPROCESS = (
     "simulate under a regular file",
     "run under a regular file",
 )
-@pytest.mark.parametrize(
-    ("mode", "case"), [("runner", c) for c in BAD] + [("subprocess", c) for c in AS_SUBPROCESS]
-)
+
+
+@pytest.mark.parametrize(("mode", "case"), [("runner", c) for c in BAD] + [("subprocess", c) for c in AS_SUBPROCESS])
 def test_bad_input_exits_2_with_one_line(mode: str, case: str, tmp_path: Path, curve_file: Path) -> None:
     etfsim = MODES[mode]
     build, words = BAD[case]

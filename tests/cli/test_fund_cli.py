@@ -65,7 +65,9 @@ def curve_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # -- backtest --fund -----------------------------------------------------------------------------------
 def test_backtest_with_a_fund_prints_the_fund_table(etfsim: Etfsim, curve_file: Path) -> None:
-    stdout = _ok(etfsim(["backtest", "--curves", curve_file, "-s", "gsci", "--fund", "strategies/compute_default.toml"]))
+    stdout = _ok(
+        etfsim(["backtest", "--curves", curve_file, "-s", "gsci", "--fund", "strategies/compute_default.toml"])
+    )
     terms, demand = load_fund(DEFAULT_FUND)
     assert terms.expense_ratio == 0.0095 and demand is not None and demand.seed == 7
     result = backtest(read_curve(curve_file), ["gsci"], fund=terms, demand=demand)
@@ -97,15 +99,25 @@ def test_compare_prints_every_row_of_the_comparison(etfsim: Etfsim, curve_file: 
     curve = read_curve(curve_file)
     strat = resolve_strategy("compute_default")  # the command's default strategy, with its [fund] and [demand]
     assert isinstance(strat.fund, FundConfig) and strat.demand is not None
-    result = compare(curve, roll_schedule(curve, strat.rule), strat.fund,
-                     basket=StockBasket(compute_beta=beta or 0.0), flows=strat.demand)
+    result = compare(
+        curve,
+        roll_schedule(curve, strat.rule),
+        strat.fund,
+        basket=StockBasket(compute_beta=beta or 0.0),
+        flows=strat.demand,
+    )
     printed = {cells[0]: cells[1:] for cells in _rows(stdout, 3)}
     assert len(result.table) == 13
     for name, row in result.table.iterrows():
         label = str(name)
         # unsigned figures (costs, fees, tracking error, absolute premium) print without a sign
-        kind = "num" if "days" in label else "share" if any(
-            w in label for w in ("fees", "costs", "tracking error", "absolute")) else "pct"
+        kind = (
+            "num"
+            if "days" in label
+            else "share"
+            if any(w in label for w in ("fees", "costs", "tracking error", "absolute"))
+            else "pct"
+        )
         assert printed[str(name)] == [_fmt(float(row["futures ETF"]), kind), _fmt(float(row["stock ETF"]), kind)], name
     assert "compute_default: futures ETF vs stock ETF, 3 path(s) (means)" in stdout
     assert "section 1256" in stdout
@@ -114,7 +126,9 @@ def test_compare_prints_every_row_of_the_comparison(etfsim: Etfsim, curve_file: 
 def test_compare_beta_changes_only_the_stock_column(curve_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     plain = {c[0]: c[1:] for c in _rows(_ok(_in_process(["compare", "--curves", curve_file])), 3)}
-    linked = {c[0]: c[1:] for c in _rows(_ok(_in_process(["compare", "--curves", curve_file, "--compute-beta", "0.8"])), 3)}
+    linked = {
+        c[0]: c[1:] for c in _rows(_ok(_in_process(["compare", "--curves", curve_file, "--compute-beta", "0.8"])), 3)
+    }
     assert [v[0] for v in plain.values()] == [v[0] for v in linked.values()]
     assert plain["NAV return / yr"][1] != linked["NAV return / yr"][1]
 

@@ -20,7 +20,9 @@ from tests.cli.runner import ok as _ok
 SHORT = ["--paths", "6", "--compare-paths", "3"]
 
 
-def _scenario(folder: Path, replace: tuple[str, str] = ("years = 10 ", "years = 1.5 "), name: str = "short.toml") -> Path:
+def _scenario(
+    folder: Path, replace: tuple[str, str] = ("years = 10 ", "years = 1.5 "), name: str = "short.toml"
+) -> Path:
     text = default_scenario_path().read_text(encoding="utf-8")
     assert replace[0] in text
     path = folder / name
@@ -94,25 +96,34 @@ BAD = {
         "unknown key 'sead' in [simulation]; valid keys:",
     ),
     "run into a folder under a regular file": (
-        lambda w, r: ["run", *SHORT, "--out-dir", _blocker(w) / "reports"], "cannot write to",
+        lambda w, r: ["run", *SHORT, "--out-dir", _blocker(w) / "reports"],
+        "cannot write to",
     ),
     "report a missing folder": (lambda w, r: ["report", w / "nowhere"], "does not exist"),
     "report a folder of another format": (
-        lambda w, r: ["report", _old_format(r, w)], "is result format 'etfsim.result/0', but this etfsim reads",
+        lambda w, r: ["report", _old_format(r, w)],
+        "is result format 'etfsim.result/0', but this etfsim reads",
     ),
     "report a folder with a missing file": (
-        lambda w, r: ["report", _missing_file(r, w)], "is missing fund_headline.parquet",
+        lambda w, r: ["report", _missing_file(r, w)],
+        "is missing fund_headline.parquet",
     ),
     "report a folder that is not a result": (lambda w, r: ["report", w], "has no study.parquet"),
     "report into a folder under a regular file": (
-        lambda w, r: ["report", _copy(r, w), "--out-dir", _blocker(w) / "sheets"], "cannot write to",
+        lambda w, r: ["report", _copy(r, w), "--out-dir", _blocker(w) / "sheets"],
+        "cannot write to",
     ),
 }
 
 
-@pytest.mark.parametrize(("mode", "case"), [("runner", c) for c in BAD] + [
-    ("subprocess", "report a folder of another format"), ("subprocess", "run a scenario with a wrong type")])
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(mode: str, case: str, tmp_path: Path, result_dir: Path) -> None:
+@pytest.mark.parametrize(
+    ("mode", "case"),
+    [("runner", c) for c in BAD]
+    + [("subprocess", "report a folder of another format"), ("subprocess", "run a scenario with a wrong type")],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    mode: str, case: str, tmp_path: Path, result_dir: Path
+) -> None:
     build, words = BAD[case]
     work = tmp_path / "work"
     work.mkdir()

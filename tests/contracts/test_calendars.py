@@ -100,8 +100,12 @@ def test_bad_date_is_a_calendar_error_naming_the_field() -> None:
 
 def test_to_day_accepts_the_usual_date_types() -> None:
     expected = np.datetime64("2020-04-21", "D")
-    for value in ("2020-04-21", dt.date(2020, 4, 21), pd.Timestamp("2020-04-21 15:30"),
-                  np.datetime64("2020-04-21T15:30:00.000000000")):
+    for value in (
+        "2020-04-21",
+        dt.date(2020, 4, 21),
+        pd.Timestamp("2020-04-21 15:30"),
+        np.datetime64("2020-04-21T15:30:00.000000000"),
+    ):
         got = to_day(value)
         assert got == expected
         assert got.dtype == np.dtype("datetime64[D]")
@@ -174,9 +178,7 @@ def test_act365_matches_quantlib_year_fraction() -> None:
     expected = []
     for a, b in pairs:
         da, db = np.datetime64(a).astype(object), np.datetime64(b).astype(object)
-        expected.append(
-            dc.yearFraction(ql.Date(da.day, da.month, da.year), ql.Date(db.day, db.month, db.year))
-        )
+        expected.append(dc.yearFraction(ql.Date(da.day, da.month, da.year), ql.Date(db.day, db.month, db.year)))
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-15)
     assert got[1] == 1.0
     assert got[0] == 366 / 365

@@ -192,8 +192,14 @@ def test_dict_round_trip(name: str) -> None:
 
 
 def test_dict_round_trip_of_a_custom_spec() -> None:
-    spec = _spec(listed_months=(3, 9), listed_depth=6, settlement="monthly_average",
-                 calendar="TARGET", currency="EUR", expiry_rule=VixFinalSettlement())
+    spec = _spec(
+        listed_months=(3, 9),
+        listed_depth=6,
+        settlement="monthly_average",
+        calendar="TARGET",
+        currency="EUR",
+        expiry_rule=VixFinalSettlement(),
+    )
     assert ContractSpec.from_dict(spec.to_dict()) == spec
 
 
@@ -226,10 +232,28 @@ def test_delivery_days_january_2025() -> None:
     # January 2025 weekdays: 1-3, 6-10, 13-17, 20-24, 27-31 (23 days); NYSE closed on
     # Wed 1 (New Year), Thu 9 (Carter day of mourning), Mon 20 (Martin Luther King Day).
     expected = np.array(
-        ["2025-01-02", "2025-01-03", "2025-01-06", "2025-01-07", "2025-01-08", "2025-01-10",
-         "2025-01-13", "2025-01-14", "2025-01-15", "2025-01-16", "2025-01-17",
-         "2025-01-21", "2025-01-22", "2025-01-23", "2025-01-24",
-         "2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31"],
+        [
+            "2025-01-02",
+            "2025-01-03",
+            "2025-01-06",
+            "2025-01-07",
+            "2025-01-08",
+            "2025-01-10",
+            "2025-01-13",
+            "2025-01-14",
+            "2025-01-15",
+            "2025-01-16",
+            "2025-01-17",
+            "2025-01-21",
+            "2025-01-22",
+            "2025-01-23",
+            "2025-01-24",
+            "2025-01-27",
+            "2025-01-28",
+            "2025-01-29",
+            "2025-01-30",
+            "2025-01-31",
+        ],
         dtype="datetime64[D]",
     )
     np.testing.assert_array_equal(COMPUTE_H100.delivery_days(2025, 1), expected)

@@ -157,7 +157,9 @@ def test_bad_spot(spot: float) -> None:
 def test_csv_missing_a_column(tmp_path: Path) -> None:
     p = tmp_path / "ts.csv"
     p.write_text("tenor_months,settle\n1,2.18\n2,2.06\n3,1.96\n")
-    with pytest.raises(FileFormatError, match=r"must have columns \['tenor_months', 'price'\], got \['tenor_months', 'settle'\]"):
+    with pytest.raises(
+        FileFormatError, match=r"must have columns \['tenor_months', 'price'\], got \['tenor_months', 'settle'\]"
+    ):
         read_term_structure(p)
 
 

@@ -89,8 +89,24 @@ def test_regime_share_of_time_matches_stationary_law() -> None:
     chi = np.empty((40, len(dates)))
     xi = np.empty_like(chi)
     r = np.empty(chi.shape, dtype=np.int64)
-    kernels.factor_paths(0.0, 0.0, 0, steps.decay, steps.l11, steps.l21, steps.l22, steps.xi_drift,
-                         steps.levels, steps.trans_cum, z, u, jumps, chi, xi, r)
+    kernels.factor_paths(
+        0.0,
+        0.0,
+        0,
+        steps.decay,
+        steps.l11,
+        steps.l21,
+        steps.l22,
+        steps.xi_drift,
+        steps.levels,
+        steps.trans_cum,
+        z,
+        u,
+        jumps,
+        chi,
+        xi,
+        r,
+    )
     # weight each close by the days until the next one, as the chain runs in calendar time
     w = np.append(dt, dt[-1])
     share = np.array([(w * (r == s)).sum() / (w.sum() * 40) for s in range(3)])
@@ -102,8 +118,9 @@ def test_fixed_regime_pulls_chi_to_its_level() -> None:
     reg = Regime(names=("normal", "shortage"), levels=(0.0, 0.4), rates=((0.0, 0.0), (0.0, 0.0)))
     m = SchwartzSmith(**BASE, overlays=Overlays(regime=reg))
     n = 4000
-    curve = m.simulate(n, "2026-01-02", years=0.5, seed=2, spot=2.0, chi0=-0.1, contract=WTI, depth=2,
-                       regime0="shortage")
+    curve = m.simulate(
+        n, "2026-01-02", years=0.5, seed=2, spot=2.0, chi0=-0.1, contract=WTI, depth=2, regime0="shortage"
+    )
     t = (curve.dates[-1] - curve.dates[0]).astype("timedelta64[D]").astype(int) / 365.0
     k = BASE["kappa"]
     expect_chi = math.exp(-k * t) * -0.1 + (1 - math.exp(-k * t)) * 0.4
@@ -168,16 +185,36 @@ def test_monthly_average_before_and_during_delivery(compute_curve) -> None:
     xi = np.empty_like(chi)
     r = np.empty(chi.shape, dtype=np.int64)
     xi0 = math.log(2.35) - 0.3 - m.overlays.seasonal(days[:1])[0]
-    kernels.factor_paths(0.3, xi0, 0, steps.decay, steps.l11, steps.l21, steps.l22, steps.xi_drift,
-                         steps.levels, steps.trans_cum, z, u, jumps, chi, xi, r)
+    kernels.factor_paths(
+        0.3,
+        xi0,
+        0,
+        steps.decay,
+        steps.l11,
+        steps.l21,
+        steps.l22,
+        steps.xi_drift,
+        steps.levels,
+        steps.trans_cum,
+        z,
+        u,
+        jumps,
+        chi,
+        xi,
+        r,
+    )
     np.testing.assert_allclose(np.exp(chi + xi + m.overlays.seasonal(days)), curve.spot, rtol=1e-13)
     # a contract three slots out: the plain mean of the closed-form forwards of its delivery days
     code = curve.contracts[i, 3]
     ym = int(curve.expiries[i, 3].astype(object).year), int(curve.expiries[i, 3].astype(object).month)
     dd = COMPUTE_H100.delivery_days(*ym)
     tau = act365_year_fractions(np.repeat(days[i], len(dd)), dd)
-    fwd = np.exp(np.exp(-m.kappa * tau)[None, :] * chi[:, i, None] + xi[:, i, None] + m.A(tau)[None, :]
-                 + m.overlays.seasonal(dd)[None, :])
+    fwd = np.exp(
+        np.exp(-m.kappa * tau)[None, :] * chi[:, i, None]
+        + xi[:, i, None]
+        + m.A(tau)[None, :]
+        + m.overlays.seasonal(dd)[None, :]
+    )
     np.testing.assert_allclose(curve.prices[:, i, 3], fwd.mean(axis=1), rtol=1e-12)
     assert code == COMPUTE_H100.code(*ym)
     # mid-delivery: fixings so far plus forwards of the days left
@@ -186,8 +223,12 @@ def test_monthly_average_before_and_during_delivery(compute_curve) -> None:
     done = dd <= days[j]
     grid_idx = np.searchsorted(days, dd[done])
     tau = act365_year_fractions(np.repeat(days[j], (~done).sum()), dd[~done])
-    fwd = np.exp(np.exp(-m.kappa * tau)[None, :] * chi[:, j, None] + xi[:, j, None] + m.A(tau)[None, :]
-                 + m.overlays.seasonal(dd[~done])[None, :])
+    fwd = np.exp(
+        np.exp(-m.kappa * tau)[None, :] * chi[:, j, None]
+        + xi[:, j, None]
+        + m.A(tau)[None, :]
+        + m.overlays.seasonal(dd[~done])[None, :]
+    )
     expect = (curve.spot[:, grid_idx].sum(axis=1) + fwd.sum(axis=1)) / len(dd)
     np.testing.assert_allclose(curve.prices[:, j, 0], expect, rtol=1e-12)
 
@@ -196,8 +237,9 @@ def test_monthly_average_futures_are_martingales() -> None:
     ov = Overlays(deflation=0.2, jump_intensity=1.0, jump_mean=-0.15, jump_std=0.05)
     m = SchwartzSmith(**BASE, overlays=ov)
     n = 5000
-    curve = m.simulate(n, "2026-01-02", years=0.6, seed=21, spot=2.35, chi0=0.3, contract=COMPUTE_H100,
-                       depth=6, measure="risk_neutral")
+    curve = m.simulate(
+        n, "2026-01-02", years=0.6, seed=21, spot=2.35, chi0=0.3, contract=COMPUTE_H100, depth=6, measure="risk_neutral"
+    )
     code = curve.contracts[0, 4]
     last = np.nonzero((curve.contracts == code).any(axis=1))[0][-1]
     f_T = curve.prices[:, last, 0]
@@ -245,8 +287,24 @@ def test_factor_kernel_compiled_equals_python() -> None:
         chi = np.empty((5, len(dates)))
         xi = np.empty_like(chi)
         r = np.empty(chi.shape, dtype=np.int64)
-        f(0.2, 1.0, 1, steps.decay, steps.l11, steps.l21, steps.l22, steps.xi_drift,
-          steps.levels, steps.trans_cum, z, u, jumps, chi, xi, r)
+        f(
+            0.2,
+            1.0,
+            1,
+            steps.decay,
+            steps.l11,
+            steps.l21,
+            steps.l22,
+            steps.xi_drift,
+            steps.levels,
+            steps.trans_cum,
+            z,
+            u,
+            jumps,
+            chi,
+            xi,
+            r,
+        )
         outs.append((chi, xi, r))
     np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-14)
     np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-14)

@@ -43,8 +43,9 @@ def comparison():
     curve = dataclasses.replace(etfsim.load_scenario(), years=1.5).simulate(paths=3, seed=17)
     schedule = roll_schedule(curve, "gsci")
     cfg = FundConfig(collateral_rate=0.04, impact_coefficient=0.002, daily_volume=200_000, open_interest=1_500_000)
-    return curve, compare(curve, schedule, cfg, basket=StockBasket(compute_beta=0.5),
-                          flows=InvestorDemand(volatility=0.004, seed=1))
+    return curve, compare(
+        curve, schedule, cfg, basket=StockBasket(compute_beta=0.5), flows=InvestorDemand(volatility=0.004, seed=1)
+    )
 
 
 def test_table_rows_and_columns(comparison) -> None:
@@ -59,9 +60,13 @@ def test_futures_column_is_the_fund_metrics_means(comparison) -> None:
     curve, cmp = comparison
     fut = cmp.table["futures ETF"]
     fm = fund_metrics(cmp.futures)
-    for row, col in [("NAV return / yr", "nav_return"), ("index total return / yr", "index_tr_return"),
-                     ("tracking difference / yr", "tracking_difference"), ("tracking error", "tracking_error"),
-                     ("creation halts (days)", "halted_days")]:
+    for row, col in [
+        ("NAV return / yr", "nav_return"),
+        ("index total return / yr", "index_tr_return"),
+        ("tracking difference / yr", "tracking_difference"),
+        ("tracking error", "tracking_error"),
+        ("creation halts (days)", "halted_days"),
+    ]:
         assert fut[row] == pytest.approx(fm[col].mean(), rel=1e-12, abs=1e-15), row
     # the futures fund's term-structure contribution is its index's; the stock fund never rolls
     ts = cmp.futures.index.annualised()["term_structure"]
@@ -80,11 +85,13 @@ def test_futures_column_is_the_fund_metrics_means(comparison) -> None:
     tax = TaxAssumptions()
     from etfsim.fund.compare import _interest_share
 
-    at_f = after_tax_futures(cmp.futures.nav_per_share_adjusted, np.asarray(curve.dates), s, tax,
-                             interest=_interest_share(cmp.futures))
+    at_f = after_tax_futures(
+        cmp.futures.nav_per_share_adjusted, np.asarray(curve.dates), s, tax, interest=_interest_share(cmp.futures)
+    )
     assert fut["after-tax return / yr"] == pytest.approx(at_f.mean(), rel=1e-12)
-    assert cmp.table.loc["after-tax return / yr", "stock ETF"] == pytest.approx(after_tax_stock(cmp.stock, tax).mean(),
-                                                                                 rel=1e-12)
+    assert cmp.table.loc["after-tax return / yr", "stock ETF"] == pytest.approx(
+        after_tax_stock(cmp.stock, tax).mean(), rel=1e-12
+    )
 
 
 def test_stock_column_is_the_twin_on_the_same_horizon(comparison) -> None:
@@ -111,8 +118,7 @@ def test_after_tax_futures_by_hand() -> None:
     # launched 1 Apr 2026 (index 1; index 0 is before inception), marked at each year end:
     # 2026: 10.00 -> 11.00 = +10%; 2027: 11.00 -> 10.45 = -5% (the 30 June mark is not a tax event)
     dates = np.array(["2025-12-31", "2026-04-01", "2026-12-31", "2027-06-30", "2027-12-31"], dtype="datetime64[D]")
-    navps = np.array([[np.nan, 10.0, 11.0, 9.0, 10.45],
-                      [np.nan, 10.0, 10.0, 10.0, 10.0]])
+    navps = np.array([[np.nan, 10.0, 11.0, 9.0, 10.45], [np.nan, 10.0, 10.0, 10.0, 10.0]])
     tax = TaxAssumptions(long_term=0.238, short_term=0.408)
     assert tax.blended_1256 == pytest.approx(0.306)  # 0.6 * 23.8% + 0.4 * 40.8% = 14.28% + 16.32%
     got = after_tax_futures(navps, dates, 1, tax)
@@ -156,7 +162,9 @@ def test_same_pre_tax_return_futures_end_with_less_after_tax() -> None:
     long-term rate; equal rates below isolate the deferral alone."""
     dates = np.array([f"{y}-12-31" for y in range(2026, 2032)], dtype="datetime64[D]")
     navps = np.array([10.0 * 1.08 ** np.arange(6)])  # +8% in each of five calendar years
-    stock = StockFundResult(dates, navps, np.ones_like(navps), *(np.zeros_like(navps),) * 4, navps, np.zeros_like(navps))
+    stock = StockFundResult(
+        dates, navps, np.ones_like(navps), *(np.zeros_like(navps),) * 4, navps, np.zeros_like(navps)
+    )
     years = 1826 / 365
 
     same = TaxAssumptions(long_term=0.30, short_term=0.30, dividends=0.30)

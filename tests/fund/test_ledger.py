@@ -22,8 +22,17 @@ from etfsim.fund import FundConfig, InvestorDemand, simulate_fund
 from etfsim.fund.ledger import HALT_POSITION_LIMIT, REVERSE_SPLIT, SPREAD_LATER
 from etfsim.roll import FrontMonth, roll_schedule
 
-TEST = ContractSpec(root="TST", name="test", unit="unit", multiplier=100.0, tick=0.01, listed_depth=3,
-                    expiry_rule=LastBusinessDayOfMonth(), settlement="final", calendar="NYSE")
+TEST = ContractSpec(
+    root="TST",
+    name="test",
+    unit="unit",
+    multiplier=100.0,
+    tick=0.01,
+    listed_depth=3,
+    expiry_rule=LastBusinessDayOfMonth(),
+    settlement="final",
+    calendar="NYSE",
+)
 
 
 def tiny_curve() -> FuturesCurve:
@@ -37,9 +46,17 @@ def test_ledger_walk_through_to_the_cent() -> None:
     curve = tiny_curve()
     assert list(curve.contracts[:, 0]) == ["TSTH26"] * 4 + ["TSTJ26"]
     sched = roll_schedule(curve, FrontMonth())  # hold March through its last day (31 Mar), then April
-    cfg = FundConfig(nav_per_share=20.0, initial_shares=10_000, expense_ratio=0.01, creation_unit=1_000,
-                     creation_fee=100.0, redemption_fee=100.0, commission=2.0, half_spread_ticks=1.0,
-                     ap_spread=0.0)
+    cfg = FundConfig(
+        nav_per_share=20.0,
+        initial_shares=10_000,
+        expense_ratio=0.01,
+        creation_unit=1_000,
+        creation_fee=100.0,
+        redemption_fee=100.0,
+        commission=2.0,
+        half_spread_ticks=1.0,
+        ap_spread=0.0,
+    )
     flows = pd.Series([15_000.0, -15_000.0], index=pd.to_datetime(["2026-03-30", "2026-04-01"]))
     res = simulate_fund(curve, sched, cfg, flows=flows)
     d = res.daily_frame(0)
@@ -104,7 +121,9 @@ def test_ledger_walk_through_to_the_cent() -> None:
     assert d["redemptions"].iloc[4] == 1 and d["shares"].iloc[4] == 10_000
     assert d["nav"].iloc[4] == pytest.approx(nav, abs=0.005)
     pos = res.positions_frame(0)
-    assert pos[pos["date"] == np.datetime64("2026-04-01")][["contract", "contracts"]].values.tolist() == [["TSTJ26", left]]
+    assert pos[pos["date"] == np.datetime64("2026-04-01")][["contract", "contracts"]].values.tolist() == [
+        ["TSTJ26", left]
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -115,8 +134,16 @@ def compute():
     return curve, roll_schedule(curve, "gsci")
 
 
-FREE = dict(expense_ratio=0.0, commission=0.0, half_spread_ticks=0.0, fractional_contracts=True,
-            creation_fee=0.0, redemption_fee=0.0, ap_spread=0.0, collateral_rate=0.04)
+FREE = dict(
+    expense_ratio=0.0,
+    commission=0.0,
+    half_spread_ticks=0.0,
+    fractional_contracts=True,
+    creation_fee=0.0,
+    redemption_fee=0.0,
+    ap_spread=0.0,
+    collateral_rate=0.04,
+)
 
 
 def test_nav_equals_total_return_index_without_frictions(compute) -> None:
@@ -133,10 +160,11 @@ def test_nav_equals_tr_on_real_wti_with_a_uso_style_roll(reference_dir) -> None:
     from etfsim.curves.realdata import load_eia_wti
 
     curve = load_eia_wti(reference_dir / "eia_wti" / "eia_wti_contracts_1to4_daily.csv.gz").select(
-        start="2011-01-01", end="2019-12-31")
+        start="2011-01-01", end="2019-12-31"
+    )
     sched = roll_schedule(curve, FrontMonth(days_before_expiry=10, window=4))
     res = simulate_fund(curve, sched, FundConfig(**FREE), contract=WTI)
-    nav, tr = res.nav[0, res.start:], res.index.tr[0, res.start:]
+    nav, tr = res.nav[0, res.start :], res.index.tr[0, res.start :]
     np.testing.assert_allclose(nav[1:] / nav[:-1], tr[1:] / tr[:-1], rtol=0, atol=1e-10)
     # 2011-2019 front-month WTI (oil from ~90 to ~60, mostly contango): even with a flat 4% collateral
     # assumption the total-return index ends at 0.51 of its start (it was computed, then pinned here)
@@ -159,9 +187,8 @@ def test_creations_and_redemptions_at_nav_leave_nav_per_share_unchanged(compute)
     quiet = simulate_fund(curve, sched, cfg)
     busy = simulate_fund(curve, sched, cfg, flows=InvestorDemand(volatility=0.03, seed=4))
     f = busy.fields
-    assert f["creations"][:, busy.start:].sum() > 10 and f["redemptions"][:, busy.start:].sum() > 10
-    np.testing.assert_allclose(busy.nav_per_share[:, busy.start:], quiet.nav_per_share[:, quiet.start:],
-                               rtol=1e-10)
+    assert f["creations"][:, busy.start :].sum() > 10 and f["redemptions"][:, busy.start :].sum() > 10
+    np.testing.assert_allclose(busy.nav_per_share[:, busy.start :], quiet.nav_per_share[:, quiet.start :], rtol=1e-10)
 
 
 def reconcile(res) -> None:
@@ -203,7 +230,7 @@ def test_ledger_reconciles_with_costs_and_random_flows(compute) -> None:
     object.__setattr__(res, "_prices", curve.prices)
     reconcile(res)
     assert (res.status & REVERSE_SPLIT).any()  # the compute default falls far: splits happen
-    adj = res.nav_per_share_adjusted[:, res.start:]
+    adj = res.nav_per_share_adjusted[:, res.start :]
     jumps = np.abs(np.diff(np.log(adj), axis=1))
     assert jumps.max() < 0.5  # a split is not a return
 
@@ -224,7 +251,7 @@ def test_position_limit_halts_creations_and_the_premium_runs(compute) -> None:
     band = cfg.creation_fee / unit_value + cfg.ap_spread
     after = np.nonzero(halted)[0]
     assert (res.premium[0, after[-5:]] > band[after[-5:]]).all()
-    held = np.nan_to_num(res.positions[0, res.start:])
+    held = np.nan_to_num(res.positions[0, res.start :])
     assert held.max() <= cfg.position_limit + 1e-9
 
 
@@ -242,7 +269,7 @@ def test_post_settlement_moves_show_in_the_premium(compute) -> None:
     curve, sched = compute
     res = simulate_fund(curve, sched, FundConfig(**FREE, post_settlement_share=0.1))
     s = res.start
-    r_next = res.fields["pnl"][0, s + 1:] / res.fields["nav"][0, s:-1]
+    r_next = res.fields["pnl"][0, s + 1 :] / res.fields["nav"][0, s:-1]
     np.testing.assert_allclose(res.premium[0, s:-1], 0.1 * r_next, atol=1e-12)
 
 
@@ -283,7 +310,7 @@ def test_a_fund_too_big_for_its_market_is_wiped_out_and_says_so(compute) -> None
     wiped = (res.status & LIQUIDATED) != 0
     assert wiped.any(axis=1).all()
     p, t = np.argwhere(wiped)[0]
-    assert t > res.start and res.fields["nav"][p, t] <= 0 and np.isnan(res.fields["nav"][p, t + 1:]).all()
+    assert t > res.start and res.fields["nav"][p, t] <= 0 and np.isnan(res.fields["nav"][p, t + 1 :]).all()
     assert "wiped out" in res.daily_frame(int(p))["status"].iloc[t - res.start]
     # the figures count it as a total loss, not as a missing path
     from etfsim.fund.metrics import tracking, wiped_out
@@ -300,9 +327,20 @@ def test_impact_cost_by_hand_with_fixed_or_price_following_volume(follows: bool)
     # volume of slot 0 is 1,000 contracts a day, or, when volume follows the price, 1,000 * 50.00 / 50.50
     # (launch front price / today's front price: the same dollar volume buys fewer contracts at a higher price).
     curve = tiny_curve()
-    cfg = FundConfig(nav_per_share=20.0, initial_shares=10_000, expense_ratio=0.01, creation_unit=1_000,
-                     creation_fee=100.0, redemption_fee=100.0, commission=2.0, half_spread_ticks=1.0, ap_spread=0.0,
-                     impact_coefficient=0.01, daily_volume=1_000, volume_follows_price=follows)
+    cfg = FundConfig(
+        nav_per_share=20.0,
+        initial_shares=10_000,
+        expense_ratio=0.01,
+        creation_unit=1_000,
+        creation_fee=100.0,
+        redemption_fee=100.0,
+        commission=2.0,
+        half_spread_ticks=1.0,
+        ap_spread=0.0,
+        impact_coefficient=0.01,
+        daily_volume=1_000,
+        volume_follows_price=follows,
+    )
     flows = pd.Series([15_000.0], index=pd.to_datetime(["2026-03-30"]))
     d = simulate_fund(curve, roll_schedule(curve, FrontMonth()), cfg, flows=flows).daily_frame(0)
     assert d["impact_cost"].iloc[0] == pytest.approx(0.01 * 50.00 * 100 * 40**2 / 1_000, abs=1e-9)  # 80.00

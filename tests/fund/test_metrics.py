@@ -31,8 +31,16 @@ from etfsim.fund.ledger import REVERSE_SPLIT
 from etfsim.roll import roll_schedule
 
 # no costs, no fees, fractional contracts: NAV follows the TR index (DESIGN.md invariant)
-FREE = dict(expense_ratio=0.0, commission=0.0, half_spread_ticks=0.0, fractional_contracts=True,
-            creation_fee=0.0, redemption_fee=0.0, ap_spread=0.0, collateral_rate=0.04)
+FREE = dict(
+    expense_ratio=0.0,
+    commission=0.0,
+    half_spread_ticks=0.0,
+    fractional_contracts=True,
+    creation_fee=0.0,
+    redemption_fee=0.0,
+    ap_spread=0.0,
+    collateral_rate=0.04,
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +58,13 @@ def _years(res) -> float:
 def busy(compute):
     """Costs, impact, random flows and 4:1 reverse splits (the first on day one: NAV/share 25 is under 30)."""
     curve, sched = compute
-    cfg = FundConfig(collateral_rate=0.04, impact_coefficient=0.002, daily_volume=200_000, open_interest=1_500_000,
-                     reverse_split_below=30.0)
+    cfg = FundConfig(
+        collateral_rate=0.04,
+        impact_coefficient=0.002,
+        daily_volume=200_000,
+        open_interest=1_500_000,
+        reverse_split_below=30.0,
+    )
     return simulate_fund(curve, sched, cfg, flows=InvestorDemand(volatility=0.01, chase=0.2, seed=3))
 
 
@@ -98,7 +111,7 @@ def test_frictionless_fund_tracks_exactly_and_the_expense_ratio_is_the_whole_gap
     got = tracking(res)
     # NAV(t) = NAV(t-1) * TR(t)/TR(t-1) / (1 + x_t), x_t = e * calendar days / 365 (ACT/365 on net assets), so
     # 1 + nav_return = (1 + tr_return) * prod(1 + x_t) ** (-1 / years)
-    d = np.asarray(res.dates).astype("datetime64[D]")[res.start:]
+    d = np.asarray(res.dates).astype("datetime64[D]")[res.start :]
     x = e * np.diff(d).astype(int) / 365.0
     years = _years(res)
     expected = (1 + got["index_tr_return"]) * np.prod(1 + x) ** (-1 / years) - 1
@@ -109,13 +122,13 @@ def test_frictionless_fund_tracks_exactly_and_the_expense_ratio_is_the_whole_gap
 # -- premium/discount by quarter -------------------------------------------------------------------
 # dollars of net investor demand on chosen business days (positive = buying: a premium)
 FLOWS = {
-    "2026-04-15": 1_000_000.0,   # 2026Q2: three premium days, one discount day
+    "2026-04-15": 1_000_000.0,  # 2026Q2: three premium days, one discount day
     "2026-05-12": 2_000_000.0,
     "2026-06-10": 500_000.0,
     "2026-06-30": -1_000_000.0,
     "2026-07-15": -2_000_000.0,  # 2026Q3: two discount days
     "2026-09-30": -500_000.0,
-    "2027-01-14": 3_000_000.0,   # 2027Q1: one premium day
+    "2027-01-14": 3_000_000.0,  # 2027Q1: one premium day
 }
 # (premium days, discount days) per quarter, counted by hand from FLOWS; every other quarter: (0, 0)
 BY_HAND = {"2026Q2": (3, 1), "2026Q3": (0, 2), "2027Q1": (1, 0)}
@@ -144,8 +157,11 @@ def test_premium_discount_days_per_quarter_counted_by_hand(compute) -> None:
         assert (row["days_premium"], row["days_discount"]) == (prem, disc), q
         assert row["days_at_nav"] == (q_of == str(q)).sum() - prem - disc
         # the level on each flow day: demand over the previous close's NAV
-        levels = [amount / nav[dates.get_loc(pd.Timestamp(day)) - 1] for day, amount in FLOWS.items()
-                  if f"{pd.Timestamp(day).year}Q{(pd.Timestamp(day).month - 1) // 3 + 1}" == str(q)]
+        levels = [
+            amount / nav[dates.get_loc(pd.Timestamp(day)) - 1]
+            for day, amount in FLOWS.items()
+            if f"{pd.Timestamp(day).year}Q{(pd.Timestamp(day).month - 1) // 3 + 1}" == str(q)
+        ]
         assert row["mean_premium"] == pytest.approx(sum(levels) / (q_of == str(q)).sum(), rel=1e-12, abs=1e-15)
         assert row["max_premium"] == pytest.approx(max(levels + [0.0]), rel=1e-12, abs=1e-15)
         assert row["max_discount"] == pytest.approx(min(levels + [0.0]), rel=1e-12, abs=1e-15)
@@ -178,8 +194,9 @@ def test_fund_metrics_cost_columns_are_sums_of_the_daily_columns(busy) -> None:
 # -- capacity ----------------------------------------------------------------------------------------
 def test_capacity_bigger_funds_pay_more_and_hold_proportionally_more_open_interest(compute) -> None:
     curve, sched = compute
-    cfg = FundConfig(collateral_rate=0.04, impact_coefficient=0.002, daily_volume=200_000,
-                     open_interest=1_500_000, commission=0.25)
+    cfg = FundConfig(
+        collateral_rate=0.04, impact_coefficient=0.002, daily_volume=200_000, open_interest=1_500_000, commission=0.25
+    )
     sizes = [25e6, 100e6, 400e6]
     cap = capacity_curve(curve, sched, cfg, sizes)
     assert list(cap["fund_size"]) == sizes
@@ -193,7 +210,7 @@ def test_capacity_bigger_funds_pay_more_and_hold_proportionally_more_open_intere
     # the peak share, recomputed for the middle size: contracts over each month's open interest
     res = simulate_fund(curve, sched, dataclasses.replace(cfg, initial_shares=100e6 / cfg.nav_per_share))
     oi = 1_500_000 * 0.8 ** np.arange(curve.depth)
-    held = np.nan_to_num(res.positions[:, res.start:])
+    held = np.nan_to_num(res.positions[:, res.start :])
     assert share[1] == pytest.approx((np.abs(held) / oi).max(), rel=1e-12)
 
     # without impact, the cost per dollar hardly depends on size: the growth above is the impact

@@ -37,7 +37,9 @@ def flows_strategy(n_dates: int):  # type: ignore[no-untyped-def]
     """A few days with net investor demand between -30% and +30% of the launch size, in dollars."""
     return st.lists(
         st.tuples(st.integers(min_value=1, max_value=n_dates - 1), st.floats(min_value=-3e7, max_value=3e7)),
-        min_size=1, max_size=12, unique_by=lambda x: x[0],
+        min_size=1,
+        max_size=12,
+        unique_by=lambda x: x[0],
     )
 
 
@@ -47,8 +49,16 @@ def test_creations_and_redemptions_at_nav_never_move_nav_per_share(curve, gsci, 
     picks = data.draw(flows_strategy(curve.n_dates))
     dates = pd.DatetimeIndex(np.asarray(curve.dates))[[d for d, _ in picks]]
     flows = pd.Series([a for _, a in picks], index=dates)
-    free = FundConfig(expense_ratio=0.0, commission=0.0, half_spread_ticks=0.0, fractional_contracts=True,
-                      creation_fee=0.0, redemption_fee=0.0, ap_spread=0.0, collateral_rate=0.03)
+    free = FundConfig(
+        expense_ratio=0.0,
+        commission=0.0,
+        half_spread_ticks=0.0,
+        fractional_contracts=True,
+        creation_fee=0.0,
+        redemption_fee=0.0,
+        ap_spread=0.0,
+        collateral_rate=0.03,
+    )
     quiet = simulate_fund(curve, gsci, free)
     busy = simulate_fund(curve, gsci, free, flows=flows)
     np.testing.assert_allclose(busy.nav_per_share, quiet.nav_per_share, rtol=1e-10)
@@ -63,20 +73,23 @@ def test_cash_positions_and_shares_reconcile_every_day(curve, gsci, data) -> Non
     picks = data.draw(flows_strategy(curve.n_dates))
     dates = pd.DatetimeIndex(np.asarray(curve.dates))[[d for d, _ in picks]]
     flows = pd.Series([a for _, a in picks], index=dates)
-    cfg = FundConfig(collateral_rate=0.03, impact_coefficient=data.draw(st.sampled_from([0.0, 0.002])),
-                     fractional_contracts=data.draw(st.booleans()))
+    cfg = FundConfig(
+        collateral_rate=0.03,
+        impact_coefficient=data.draw(st.sampled_from([0.0, 0.002])),
+        fractional_contracts=data.draw(st.booleans()),
+    )
     res = simulate_fund(curve, gsci, cfg, flows=flows)
     f, s, cu = res.fields, res.start, cfg.creation_unit
     for p in range(res.n_paths):
         nav = f["nav"][p]
         prev_shares = f["shares"][p, s:-1]
-        cr, rd = f["creations"][p, s + 1:], f["redemptions"][p, s + 1:]
-        np.testing.assert_allclose(f["shares"][p, s + 1:], prev_shares + (cr - rd) * cu, rtol=1e-12)
-        pre = nav[s:-1] + f["pnl"][p, s + 1:] + f["interest"][p, s + 1:] - f["fees"][p, s + 1:]
+        cr, rd = f["creations"][p, s + 1 :], f["redemptions"][p, s + 1 :]
+        np.testing.assert_allclose(f["shares"][p, s + 1 :], prev_shares + (cr - rd) * cu, rtol=1e-12)
+        pre = nav[s:-1] + f["pnl"][p, s + 1 :] + f["interest"][p, s + 1 :] - f["fees"][p, s + 1 :]
         navps = pre / prev_shares
         cash_in = cr * (cu * navps + cfg.creation_fee) - rd * (cu * navps - cfg.redemption_fee)
-        costs = f["commission"][p, s + 1:] + f["spread_cost"][p, s + 1:] + f["impact_cost"][p, s + 1:]
-        np.testing.assert_allclose(nav[s + 1:], pre + cash_in - costs, rtol=1e-11)
+        costs = f["commission"][p, s + 1 :] + f["spread_cost"][p, s + 1 :] + f["impact_cost"][p, s + 1 :]
+        np.testing.assert_allclose(nav[s + 1 :], pre + cash_in - costs, rtol=1e-11)
         pos = np.nan_to_num(res.positions[p, s:])
         notional = (pos * np.nan_to_num(curve.prices[p, s:]) * WTI.multiplier).sum(axis=1)  # 1,000 units too
         np.testing.assert_allclose(f["notional"][p, s:], notional, rtol=1e-12)
@@ -86,10 +99,10 @@ def test_cash_positions_and_shares_reconcile_every_day(curve, gsci, data) -> Non
 @given(
     rule=st.one_of(
         st.builds(FrontMonth, days_before_expiry=st.integers(0, 30), window=st.integers(1, 10)),
-        st.builds(lambda a, b: MonthlyWindow(first_day=min(a, b), last_day=max(a, b)),
-                  st.integers(1, 18), st.integers(1, 18)),
-        st.builds(Strip, contracts=st.integers(1, 10), days_before_expiry=st.integers(0, 20),
-                  window=st.integers(1, 8)),
+        st.builds(
+            lambda a, b: MonthlyWindow(first_day=min(a, b), last_day=max(a, b)), st.integers(1, 18), st.integers(1, 18)
+        ),
+        st.builds(Strip, contracts=st.integers(1, 10), days_before_expiry=st.integers(0, 20), window=st.integers(1, 8)),
     )
 )
 def test_roll_weights_are_non_negative_and_sum_to_one(curve, rule) -> None:

@@ -42,8 +42,9 @@ def test_mean_log_price_return_is_mu_minus_q_minus_half_sigma_squared() -> None:
     mu, q, sig, rho, n, paths = 0.10, 0.05, 0.10, 0.30, 40, 200
     dates = _dates(8 * 63 + 1)  # exactly eight quarterly payments, about two years
     t = _years(dates)
-    prices, _ = StockBasket(n_stocks=n, expected_return=mu, volatility=sig, correlation=rho,
-                            dividend_yield=q, seed=12).simulate(dates, paths)
+    prices, _ = StockBasket(
+        n_stocks=n, expected_return=mu, volatility=sig, correlation=rho, dividend_yield=q, seed=12
+    ).simulate(dates, paths)
     assert prices.shape == (paths, len(dates), n)
     logret = np.log(prices[:, -1] / prices[:, 0])  # (paths, stocks)
     expected = (mu - q - sig**2 / 2) * t
@@ -67,7 +68,9 @@ def test_mean_log_price_return_is_mu_minus_q_minus_half_sigma_squared() -> None:
 def test_pairwise_correlation_of_daily_log_returns_is_rho(rho: float) -> None:
     n, paths = 10, 20
     dates = _dates(505)
-    prices, _ = StockBasket(n_stocks=n, volatility=0.3, correlation=rho, dividend_yield=0.0, seed=3).simulate(dates, paths)
+    prices, _ = StockBasket(n_stocks=n, volatility=0.3, correlation=rho, dividend_yield=0.0, seed=3).simulate(
+        dates, paths
+    )
     z = np.diff(np.log(prices), axis=1) / np.sqrt(_dt(dates))[None, :, None]  # equal variance every day
     off = ~np.eye(n, dtype=bool)
     corr = np.array([np.corrcoef(z[p].T)[off].mean() for p in range(paths)])
@@ -97,7 +100,7 @@ def test_dividends_quarterly_of_q_over_4_and_the_price_drops_by_them() -> None:
         assert len(block) == 4
         assert (d[block] / cum[block - 1]).sum() == pytest.approx(q, rel=1e-12)
         # in dollars, about q of the year's average price
-        assert d[block].sum() / p[252 * year + 1:252 * (year + 1) + 1].mean() == pytest.approx(q, rel=0.05)
+        assert d[block].sum() / p[252 * year + 1 : 252 * (year + 1) + 1].mean() == pytest.approx(q, rel=0.05)
     # the total return over the horizon is exp(mu t) exactly: the dividend is not taken twice
     tr = np.prod(cum / p[:-1])
     assert tr == pytest.approx(math.exp(mu * _years(dates)), rel=1e-12)
@@ -129,7 +132,9 @@ def test_nav_follows_basket_tr_less_the_fee_and_in_kind_flows_leave_it_unchanged
     # NAV_t / NAV_0 = (TR_t / TR_0) / prod(1 + x), x = e * calendar days / 365
     x = 0.002 * _dt(dates)
     fee_factor = np.concatenate([[1.0], np.cumprod(1 + x)])
-    np.testing.assert_allclose(quiet.nav_per_share / quiet.nav_per_share[:, :1], tr / tr[:, :1] / fee_factor, rtol=1e-12)
+    np.testing.assert_allclose(
+        quiet.nav_per_share / quiet.nav_per_share[:, :1], tr / tr[:, :1] / fee_factor, rtol=1e-12
+    )
     assert quiet.nav_per_share[0, 0] == 25.0
 
     # in kind at NAV: the same NAV per share, different shares

@@ -46,9 +46,7 @@ def _curve(
     )
 
 
-def _schedule(
-    curve: FuturesCurve, weights: ArrayLike, invested: np.ndarray | None = None
-) -> RollSchedule:
+def _schedule(curve: FuturesCurve, weights: ArrayLike, invested: np.ndarray | None = None) -> RollSchedule:
     w = np.asarray(weights, dtype=float)
     if w.ndim == 2:
         w = w[None]

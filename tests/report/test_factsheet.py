@@ -97,7 +97,9 @@ def test_performance_since_inception_equals_the_fund_metrics(sheet: dict, librar
     assert _v(sheet, "premium.days_discount") == m["days_discount"]
     assert _v(sheet, "premium.largest_premium") == pytest.approx(m["max_premium"], rel=1e-12)
     assert _v(sheet, "premium.halted_days") == m["halted_days"]
-    assert _v(sheet, "tracking.difference_median") == pytest.approx(np.median(library["metrics"]["tracking_difference"]))
+    assert _v(sheet, "tracking.difference_median") == pytest.approx(
+        np.median(library["metrics"]["tracking_difference"])
+    )
 
 
 def test_the_one_year_and_ytd_returns_come_from_the_ledger(sheet: dict, library: dict) -> None:
@@ -113,7 +115,8 @@ def test_the_one_year_and_ytd_returns_come_from_the_ledger(sheet: dict, library:
     assert _v(sheet, "performance.nav.3Y") == pytest.approx((navps.iloc[-1] / three) ** (1 / 3) - 1.0, rel=1e-12)
     tr = pd.Series(fund.index.tr[hp, s:], index=navps.index)
     assert _v(sheet, "tracking.difference_1y") == pytest.approx(
-        navps.iloc[-1] / year_ago - tr.iloc[-1] / tr[: as_of - pd.DateOffset(years=1)].iloc[-1], rel=1e-12)
+        navps.iloc[-1] / year_ago - tr.iloc[-1] / tr[: as_of - pd.DateOffset(years=1)].iloc[-1], rel=1e-12
+    )
 
 
 def test_attribution_is_the_index_split_and_adds_up(sheet: dict, library: dict) -> None:
@@ -141,7 +144,8 @@ def test_risk_statistics_use_the_library_metrics(sheet: dict, library: dict) -> 
     nav = pd.Series(navps[hp], index=pd.DatetimeIndex(np.asarray(fund.dates)[s:]))
     month_end = nav.groupby(nav.index.to_period("M")).last()
     monthly = np.diff(np.concatenate([[nav.iloc[0]], month_end.to_numpy()])) / np.concatenate(
-        [[nav.iloc[0]], month_end.to_numpy()[:-1]])
+        [[nav.iloc[0]], month_end.to_numpy()[:-1]]
+    )
     assert _v(sheet, "risk.hit_rate") == pytest.approx(np.mean(monthly > 0))
     assert _v(sheet, "risk.best_month") == pytest.approx(monthly.max())
     assert _v(sheet, "risk.worst_month") == pytest.approx(monthly.min())

@@ -60,9 +60,19 @@ def test_pdf_has_two_pages_and_the_key_text(report_dir: Path) -> None:
     assert len(pdf.pages) == 2
     text = " ".join((page.extract_text() or "") for page in pdf.pages)
     text = re.sub(r"\s+", " ", text)
-    for words in ("Hypothetical GPU-hour Compute Futures ETF", "HYPOTHETICAL", "OBJECTIVE AND STRATEGY", "KEY FACTS",
-                  "PERFORMANCE", "HOLDINGS BY CONTRACT MONTH", "ROLL SCHEDULE", "RANGE OF OUTCOMES",
-                  "AGAINST AN ORDINARY STOCK ETF", "not yet listed", "Page 2 of 2"):
+    for words in (
+        "Hypothetical GPU-hour Compute Futures ETF",
+        "HYPOTHETICAL",
+        "OBJECTIVE AND STRATEGY",
+        "KEY FACTS",
+        "PERFORMANCE",
+        "HOLDINGS BY CONTRACT MONTH",
+        "ROLL SCHEDULE",
+        "RANGE OF OUTCOMES",
+        "AGAINST AN ORDINARY STOCK ETF",
+        "not yet listed",
+        "Page 2 of 2",
+    ):
         assert words in text, words
     rules = PdfReader(str(report_dir / "rules.pdf"))
     assert len(rules.pages) == 1
@@ -105,12 +115,15 @@ def test_sheets_open_in_a_real_browser(report_dir: Path, tmp_path: Path) -> None
             for name in ("factsheet.html", "rules.html"):
                 page = browser.new_page(viewport={"width": 1100, "height": 1400})
                 problems: list[str] = []
-                page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+                page.on(
+                    "console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+                )
                 page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
                 page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url[:80]}"))
                 page.goto((report_dir / name).as_uri(), wait_until="load")
                 images = page.evaluate(
-                    "Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth, i.naturalHeight])")
+                    "Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth, i.naturalHeight])"
+                )
                 assert len(images) >= 2, name
                 for alt, complete, width, height in images:
                     assert complete and width > 0 and height > 0, f"{name}: image {alt!r} did not load"

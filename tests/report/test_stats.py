@@ -85,8 +85,9 @@ def test_calendar_years_chain_from_the_last_level_of_the_year_before() -> None:
 
 
 def test_monthly_returns_and_risk_ratios_by_hand() -> None:
-    levels = _levels({"2024-01-02": 100.0, "2024-01-31": 110.0, "2024-02-29": 99.0, "2024-03-28": 108.9,
-                      "2024-04-30": 98.01})
+    levels = _levels(
+        {"2024-01-02": 100.0, "2024-01-31": 110.0, "2024-02-29": 99.0, "2024-03-28": 108.9, "2024-04-30": 98.01}
+    )
     m = stats.monthly_returns(levels)
     np.testing.assert_allclose(m.to_numpy(), [0.10, -0.10, 0.10, -0.10], atol=1e-12)
     assert stats.hit_rate(m) == 0.5

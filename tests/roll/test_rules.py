@@ -96,7 +96,11 @@ def test_bcom_window_is_days_6_to_10() -> None:
     curve = flat_curve(WTI, "2020-04-01", "2020-04-30", depth=4)
     # BD6 = Wed 8 Apr, BD10 = Wed 15 Apr (Good Friday 10 Apr closed)
     assert roll_days(roll_schedule(curve, "bcom"), curve)[:5] == [
-        "2020-04-08", "2020-04-09", "2020-04-13", "2020-04-14", "2020-04-15"
+        "2020-04-08",
+        "2020-04-09",
+        "2020-04-13",
+        "2020-04-14",
+        "2020-04-15",
     ]
 
 
@@ -144,8 +148,22 @@ def test_uso_style_window_finishes_ten_days_before_expiry() -> None:
     in_may = [d for d in window if "2026-04-28" <= d <= "2026-05-29"]
     # 10 business days before 29 May: 28,27,26,22,21,20,19,18,15,14 -> 14 May is b = 10, the last roll day;
     # the window is the 10 business days ending there: 30 Apr, 1, 4-8, 11-14 May
-    assert in_may == ["2026-04-30", "2026-05-01", "2026-05-04", "2026-05-05", "2026-05-06",
-                      "2026-05-07", "2026-05-08", "2026-05-11", "2026-05-12", "2026-05-13", "2026-05-14"][1:]
+    assert (
+        in_may
+        == [
+            "2026-04-30",
+            "2026-05-01",
+            "2026-05-04",
+            "2026-05-05",
+            "2026-05-06",
+            "2026-05-07",
+            "2026-05-08",
+            "2026-05-11",
+            "2026-05-12",
+            "2026-05-13",
+            "2026-05-14",
+        ][1:]
+    )
     w = sched.path_weights()
     days = [str(d)[:10] for d in curve.dates]
     assert w[days.index("2026-05-14"), 1] == pytest.approx(1.0)
@@ -197,9 +215,16 @@ def test_optimum_yield_reads_only_the_decision_close(compute_curve: FuturesCurve
     cut = 700
     rng = np.random.default_rng(3)
     changed = compute_curve.prices.copy()
-    changed[:, cut + 1:] *= rng.uniform(0.5, 1.5, changed[:, cut + 1:].shape)
-    other = FuturesCurve(compute_curve.dates, changed, compute_curve.contracts, compute_curve.expiries,
-                         compute_curve.spot, None, compute_curve.metadata)
+    changed[:, cut + 1 :] *= rng.uniform(0.5, 1.5, changed[:, cut + 1 :].shape)
+    other = FuturesCurve(
+        compute_curve.dates,
+        changed,
+        compute_curve.contracts,
+        compute_curve.expiries,
+        compute_curve.spot,
+        None,
+        compute_curve.metadata,
+    )
     alt = roll_schedule(other, "optimum_yield")
     np.testing.assert_array_equal(base.weights[:, : cut + 1], alt.weights[:, : cut + 1])
     assert not np.array_equal(base.weights, alt.weights)  # later prices do change later choices
@@ -220,11 +245,14 @@ def test_optimum_yield_picks_the_highest_implied_roll_yield() -> None:
 
 def test_calendar_rule_and_its_errors() -> None:
     curve = flat_curve(COMPUTE_H100, "2026-05-01", "2026-06-30", depth=3)
-    rule = make_rule("calendar", entries=[
-        {"date": "2026-05-04", "weights": {"GPUM26": 1.0}},
-        {"date": "2026-05-20", "weights": {"GPUM26": 0.5, "GPUN26": 0.5}},
-        {"date": "2026-06-01", "weights": {"GPUN26": 1.0}},
-    ])
+    rule = make_rule(
+        "calendar",
+        entries=[
+            {"date": "2026-05-04", "weights": {"GPUM26": 1.0}},
+            {"date": "2026-05-20", "weights": {"GPUM26": 0.5, "GPUN26": 0.5}},
+            {"date": "2026-06-01", "weights": {"GPUN26": 1.0}},
+        ],
+    )
     sched = roll_schedule(curve, rule)
     h = sched.holdings()
     assert not sched.invested[0]  # 1 May precedes the first entry
@@ -293,6 +321,8 @@ def test_a_window_longer_than_the_gap_between_expiries_still_spreads_the_roll() 
         t = days.index(d)
         return round(float(w[t][curve.contracts[t] == "GPUM26"].sum()), 12)
 
-    assert [june(d) for d in ("2026-05-19", "2026-05-20", "2026-05-21", "2026-05-22", "2026-05-26",
-                              "2026-05-27", "2026-05-28")] == [1.0, 0.8, 0.6, 0.4, 0.2, 0.0, 0.0]
+    assert [
+        june(d)
+        for d in ("2026-05-19", "2026-05-20", "2026-05-21", "2026-05-22", "2026-05-26", "2026-05-27", "2026-05-28")
+    ] == [1.0, 0.8, 0.6, 0.4, 0.2, 0.0, 0.0]
     assert (np.abs(w.sum(axis=1) - 1.0) < 1e-12).all()

@@ -40,7 +40,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_unknown_key_lists_the_valid_ones(tmp_path: Path) -> None:
     p = write(tmp_path, '[roll]\nrule = "monthly_window"\nfirst_dya = 5\n')
-    with pytest.raises(ScenarioError, match="unknown key 'first_dya' in \\[roll\\].*valid keys: calendar, first_day, last_day"):
+    with pytest.raises(
+        ScenarioError, match="unknown key 'first_dya' in \\[roll\\].*valid keys: calendar, first_day, last_day"
+    ):
         load_strategy(p)
     p = write(tmp_path, '[strategy]\nnmae = "x"\n[roll]\nrule = "gsci"\n')
     with pytest.raises(ScenarioError, match="unknown key 'nmae' in \\[strategy\\]"):

@@ -67,8 +67,9 @@ def test_a_chunk_equals_the_plain_pipeline_and_does_not_depend_on_chunking(short
     np.testing.assert_allclose(rows["impact_costs"], m["impact_costs"], rtol=1e-12)
     np.testing.assert_allclose(rows["creations"], m["creations"])
     later = run_chunk(replace(spec, first=5, count=7))
-    pd.testing.assert_frame_equal(rows.iloc[5:].drop(columns="monthly_nav").reset_index(drop=True),
-                                  later.drop(columns="monthly_nav"))
+    pd.testing.assert_frame_equal(
+        rows.iloc[5:].drop(columns="monthly_nav").reset_index(drop=True), later.drop(columns="monthly_nav")
+    )
 
 
 def test_compiled_ledger_equals_python(short) -> None:
@@ -107,8 +108,9 @@ def test_local_cluster_equals_in_process(tmp_path, short, strategies) -> None:
 
     local = run_sweep([short], strategies[:2], 40, tmp_path / "a", chunk_size=20)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        remote = run_sweep([short], strategies[:2], 40, tmp_path / "b", chunk_size=20,
-                           scheduler=cluster.scheduler_address)
+        remote = run_sweep(
+            [short], strategies[:2], 40, tmp_path / "b", chunk_size=20, scheduler=cluster.scheduler_address
+        )
     pd.testing.assert_frame_equal(local.rows.drop(columns="monthly_nav"), remote.rows.drop(columns="monthly_nav"))
     for a, b in zip(local.rows["monthly_nav"], remote.rows["monthly_nav"], strict=True):
         np.testing.assert_array_equal(a, b)
@@ -120,8 +122,22 @@ def test_a_killed_sweep_resumes_with_no_duplicate_and_no_torn_file(tmp_path) -> 
     from etfsim.scenario import default_scenario_path
 
     scen.write_text(default_scenario_path().read_text().replace("years = 10 ", "years = 3 "))
-    cmd = [sys.executable, "-m", "etfsim", "sweep", "--out", str(out), "--scenario", str(scen), "--paths", "480",
-           "--chunk-size", "30", "-s", "gsci"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "etfsim",
+        "sweep",
+        "--out",
+        str(out),
+        "--scenario",
+        str(scen),
+        "--paths",
+        "480",
+        "--chunk-size",
+        "30",
+        "-s",
+        "gsci",
+    ]
     env = {**os.environ, "COLUMNS": "200"}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
