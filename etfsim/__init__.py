@@ -1,5 +1,6 @@
 """etfsim: design and test ETFs on compute futures."""
 
+from etfsim.backtest import BacktestResult
 from etfsim.contracts import COMPUTE_H100, HENRY_HUB, VIX, WTI, ContractSpec, get_contract
 from etfsim.curves import (
     FuturesCurve,
@@ -21,8 +22,6 @@ from etfsim.exceptions import (
     ScenarioError,
     UnknownNameError,
 )
-
-from etfsim.backtest import BacktestResult
 from etfsim.fund import FundConfig, FundResult, InvestorDemand, load_fund, simulate_fund
 from etfsim.fund.compare import Comparison, TaxAssumptions, compare
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig

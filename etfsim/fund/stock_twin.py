@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 from etfsim._random import path_generators
 from etfsim.exceptions import ConfigError
 from etfsim.fund.config import InvestorDemand, _num

@@ -59,7 +59,6 @@ _RC = {
 @contextmanager
 def _figure(width: float, height: float) -> Iterator[Any]:
     import matplotlib
-
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
 

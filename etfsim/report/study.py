@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -36,7 +36,6 @@ from etfsim.backtest import (
     resolve_strategy,
     strategy_stats,
 )
-from etfsim.index.levels import compute_index
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
@@ -45,7 +44,7 @@ from etfsim.fund.config import FundConfig
 from etfsim.fund.engine import FundResult, simulate_fund
 from etfsim.fund.metrics import fund_metrics, premium_discount_by_quarter, wiped_out
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig
-from etfsim.index.levels import tbill_returns
+from etfsim.index.levels import compute_index, tbill_returns
 from etfsim.metrics import annualised_volatility, max_drawdown
 from etfsim.report.results import StudyResults
 from etfsim.report.roll_calendar import rule_params, upcoming_rolls

@@ -23,7 +23,6 @@ at the roll itself, which is why etfsim calls the effect the
 from __future__ import annotations
 
 import math
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType

@@ -22,7 +22,9 @@ from etfsim.backtest import METRICS, backtest
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.io import read_curve
 from etfsim.scenario import load_scenario
-from tests.cli.runner import MODES, REPO, Etfsim, in_process as _in_process, ok as _ok
+from tests.cli.runner import MODES, REPO, Etfsim
+from tests.cli.runner import in_process as _in_process
+from tests.cli.runner import ok as _ok
 
 STRATEGY_NAMES = sorted(p.stem for p in (REPO / "strategies").glob("*.toml"))
 EIA = "eia_wti/eia_wti_contracts_1to4_daily.csv.gz"

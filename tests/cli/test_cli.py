@@ -23,7 +23,8 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.io import write_curve
 from etfsim.curves.realdata import load_pysystemtrade
 from etfsim.scenario import Scenario, default_scenario_path, load_scenario
-from tests.cli.runner import MODES, REPO, Etfsim, ok as _ok
+from tests.cli.runner import MODES, REPO, Etfsim
+from tests.cli.runner import ok as _ok
 
 SAMPLE = REPO / "data" / "compute" / "sample_term_structure.csv"
 CRUDE_W = "pysystemtrade/multiple_prices_csv/CRUDE_W.csv.gz"

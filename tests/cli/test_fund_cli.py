@@ -24,7 +24,9 @@ from etfsim.fund.config import FundConfig, load_fund
 from etfsim.fund.stock_twin import StockBasket
 from etfsim.roll.rules import roll_schedule
 from etfsim.scenario import load_scenario
-from tests.cli.runner import MODES, REPO, Etfsim, in_process as _in_process, ok as _ok
+from tests.cli.runner import MODES, REPO, Etfsim
+from tests.cli.runner import in_process as _in_process
+from tests.cli.runner import ok as _ok
 
 DEFAULT_FUND = REPO / "strategies" / "compute_default.toml"
 # wide enough that rich never wraps or truncates a cell; no forced colour, so stderr is plain text

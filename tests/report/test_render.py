@@ -115,11 +115,13 @@ def test_sheets_open_in_a_real_browser(report_dir: Path, tmp_path: Path) -> None
             for name in ("factsheet.html", "rules.html"):
                 page = browser.new_page(viewport={"width": 1100, "height": 1400})
                 problems: list[str] = []
+                # each page's handlers write to that page's list (bound now, not at call time)
                 page.on(
-                    "console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+                    "console",
+                    lambda m, out=problems: out.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
                 )
-                page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-                page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url[:80]}"))
+                page.on("pageerror", lambda e, out=problems: out.append(f"page error: {e}"))
+                page.on("requestfailed", lambda r, out=problems: out.append(f"request failed: {r.url[:80]}"))
                 page.goto((report_dir / name).as_uri(), wait_until="load")
                 images = page.evaluate(
                     "Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth, i.naturalHeight])"
