@@ -34,19 +34,10 @@ import numpy as np
 import pandas as pd
 
 from etfsim._typing import DateArray, Float64Array
+from etfsim._validate import number
 from etfsim.exceptions import ConfigError
 
 __all__ = ["Overlays", "Regime"]
-
-
-def _finite(name: str, v: object) -> float:
-    try:
-        x = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name} must be a number, got {v!r}") from exc
-    if not math.isfinite(x):
-        raise ConfigError(f"{name} must be finite, got {v!r}")
-    return x
 
 
 @dataclass(frozen=True)
@@ -74,10 +65,10 @@ class Regime:
         k = len(self.names)
         if k < 1 or len(set(self.names)) != k:
             raise ConfigError(f"regime names must be distinct and non-empty, got {self.names}")
-        levels = tuple(_finite("regime levels", v) for v in self.levels)
+        levels = tuple(number("regime levels", v) for v in self.levels)
         if len(levels) != k:
             raise ConfigError(f"regime levels needs one value per regime ({k}), got {len(levels)}")
-        rates = tuple(tuple(_finite("regime rates", v) for v in row) for row in self.rates)
+        rates = tuple(tuple(number("regime rates", v) for v in row) for row in self.rates)
         if len(rates) != k or any(len(r) != k for r in rates):
             raise ConfigError(f"regime rates must be a {k}x{k} table of switching rates per year")
         for i, row in enumerate(rates):
@@ -172,13 +163,13 @@ class Overlays:
             "seasonal_amplitude",
             "seasonal_peak_month",
         ):
-            object.__setattr__(self, name, _finite(name, getattr(self, name)))
+            object.__setattr__(self, name, number(name, getattr(self, name)))
         if self.jump_intensity < 0:
             raise ConfigError(f"jump_intensity must be >= 0 (launches per year), got {self.jump_intensity}")
         if self.jump_std < 0:
             raise ConfigError(f"jump_std must be >= 0, got {self.jump_std}")
         if self.jump_intensity_q is not None:
-            object.__setattr__(self, "jump_intensity_q", _finite("jump_intensity_q", self.jump_intensity_q))
+            object.__setattr__(self, "jump_intensity_q", number("jump_intensity_q", self.jump_intensity_q))
             if self.jump_intensity_q < 0:  # type: ignore[operator]
                 raise ConfigError(f"jump_intensity_q must be >= 0, got {self.jump_intensity_q}")
         if not 1.0 <= self.seasonal_peak_month <= 12.999:

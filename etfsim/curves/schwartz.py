@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from etfsim._validate import number
 from etfsim.curves.overlays import Overlays
 from etfsim.exceptions import ConfigError
 
@@ -49,16 +50,6 @@ if TYPE_CHECKING:
 __all__ = ["SchwartzOneFactor", "SchwartzSmith"]
 
 ArrayLike = npt.ArrayLike
-
-
-def _check_finite(name: str, value: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name} must be a number, got {value!r}") from exc
-    if not math.isfinite(v):
-        raise ConfigError(f"{name} must be finite, got {value!r}")
-    return v
 
 
 @dataclass(frozen=True)
@@ -106,7 +97,7 @@ class SchwartzSmith:
     def __post_init__(self) -> None:
         for f in fields(self):
             if f.name != "overlays":
-                object.__setattr__(self, f.name, _check_finite(f.name, getattr(self, f.name)))
+                object.__setattr__(self, f.name, number(f.name, getattr(self, f.name)))
         if self.kappa <= 0:
             raise ConfigError(
                 f"kappa must be > 0 (mean-reversion speed per year; 1.49 for crude oil), got {self.kappa}"
@@ -258,7 +249,7 @@ class SchwartzOneFactor:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            object.__setattr__(self, f.name, _check_finite(f.name, getattr(self, f.name)))
+            object.__setattr__(self, f.name, number(f.name, getattr(self, f.name)))
         if self.kappa <= 0:
             raise ConfigError(f"kappa must be > 0 (mean-reversion speed per year), got {self.kappa}")
         if self.sigma < 0:

@@ -32,7 +32,7 @@ from etfsim.exceptions import CalendarError, ConfigError
 if TYPE_CHECKING:
     from etfsim.curves.schwartz import SchwartzSmith
 
-__all__ = ["PricingPlan", "iter_curve_chunks", "pricing_plan", "simulate_curve", "simulation_grid"]
+__all__ = ["PricingPlan", "factor_paths_of", "iter_curve_chunks", "pricing_plan", "simulate_curve", "simulation_grid"]
 
 Progress = Callable[[int, int], None]
 
@@ -247,6 +247,28 @@ def _draws(
     return z, u, jumps
 
 
+def factor_paths_of(
+    model: SchwartzSmith,
+    steps: _Steps,
+    dt: Float64Array,
+    seed: int,
+    ids: range,
+    chi0: float,
+    xi0: float,
+    regime0: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(chi, xi, regime)``, each ``(len(ids), dates)``, for the paths ``ids`` from their own draws."""
+    use_regime = len(steps.levels) > 1
+    z, u, jumps = _draws(seed, ids, dt, steps, model, use_regime)
+    shape = (len(ids), len(dt) + 1)
+    chi, xi, reg = np.empty(shape), np.empty(shape), np.empty(shape, dtype=np.int64)
+    kernels.factor_paths(
+        chi0, xi0, regime0, steps.decay, steps.l11, steps.l21, steps.l22, steps.xi_drift, steps.levels,
+        steps.trans_cum, z, u, jumps, chi, xi, reg,
+    )
+    return chi, xi, reg
+
+
 def iter_curve_chunks(
     model: SchwartzSmith,
     paths: int,
@@ -312,29 +334,7 @@ def iter_curve_chunks(
     for lo in range(0, n_paths, chunk):
         ids = range(first_path + lo, first_path + min(lo + chunk, n_paths))
         p = len(ids)
-        z, u, jumps = _draws(seed, ids, dt, steps, model, use_regime)
-        chi = np.empty((p, len(dates)))
-        xi = np.empty((p, len(dates)))
-        reg = np.empty((p, len(dates)), dtype=np.int64)
-        kernels.factor_paths(
-            x0,
-            xi0,
-            r0,
-            steps.decay,
-            steps.l11,
-            steps.l21,
-            steps.l22,
-            steps.xi_drift,
-            steps.levels,
-            steps.trans_cum,
-            z,
-            u,
-            jumps,
-            chi,
-            xi,
-            reg,
-        )
-        del z, u, jumps
+        chi, xi, _regimes = factor_paths_of(model, steps, dt, seed, ids, x0, xi0, r0)
         spot_path = np.exp(chi + xi + season[None, :])
         spot_path.setflags(write=False)  # handed over, not copied: the curve owns it from here
         lazy = ModelCurve(

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from etfsim._validate import number
 from etfsim.curves.curve import FuturesCurve
-from etfsim.fund.config import FundConfig, InvestorDemand, _num
+from etfsim.fund.config import FundConfig, InvestorDemand
 from etfsim.fund.engine import FundResult, simulate_fund
 from etfsim.fund.metrics import fund_metrics
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig, StockFundResult, simulate_stock_fund
@@ -43,7 +44,9 @@ class TaxAssumptions:
 
     def __post_init__(self) -> None:
         for name in ("long_term", "short_term", "dividends"):
-            object.__setattr__(self, name, _num(name, getattr(self, name), 0.0, 0.99, " (a fraction, 0.238 for 23.8%)"))
+            object.__setattr__(
+                self, name, number(name, getattr(self, name), 0.0, 0.99, " (a fraction, 0.238 for 23.8%)")
+            )
 
     @property
     def blended_1256(self) -> float:

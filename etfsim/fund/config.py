@@ -14,7 +14,6 @@ run (USO in April 2020, UNG in 2009).
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -23,28 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etfsim._validate import number
 from etfsim.exceptions import ConfigError, ScenarioError, UnknownNameError
 
 __all__ = ["LIMIT_RESPONSES", "FundConfig", "InvestorDemand", "fund_from_tables", "load_fund"]
 
 LIMIT_RESPONSES = ("halt", "spread")
 """What the issuer does when a position limit binds: halt creations, or spread into later months."""
-
-
-def _num(name: str, value: object, lo: float | None = None, hi: float | None = None, hint: str = "") -> float:
-    if isinstance(value, bool):
-        raise ConfigError(f"{name} must be a number{hint}, got {value!r}")
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{name} must be a number{hint}, got {value!r}") from exc
-    if not math.isfinite(v):
-        raise ConfigError(f"{name} must be finite{hint}, got {value!r}")
-    if lo is not None and v < lo:
-        raise ConfigError(f"{name} must be >= {lo:g}{hint}, got {v:g}")
-    if hi is not None and v > hi:
-        raise ConfigError(f"{name} must be <= {hi:g}{hint}, got {v:g}")
-    return v
 
 
 @dataclass(frozen=True)
@@ -156,10 +140,10 @@ class FundConfig:
         set_(
             self,
             "nav_per_share",
-            _num("nav_per_share", self.nav_per_share, 1e-6, hint=" (dollars per share at launch)"),
+            number("nav_per_share", self.nav_per_share, 1e-6, hint=" (dollars per share at launch)"),
         )
-        set_(self, "initial_shares", _num("initial_shares", self.initial_shares, 1.0, hint=" (shares at launch)"))
-        er = _num("expense_ratio", self.expense_ratio, 0.0, hint=" (a fraction per year)")
+        set_(self, "initial_shares", number("initial_shares", self.initial_shares, 1.0, hint=" (shares at launch)"))
+        er = number("expense_ratio", self.expense_ratio, 0.0, hint=" (a fraction per year)")
         if er > 0.05:
             raise ConfigError(
                 f"expense_ratio must be between 0 and 0.05 (a fraction per year), got {self.expense_ratio}; "
@@ -171,7 +155,7 @@ class FundConfig:
             if np.nanmax(np.abs(vals), initial=0.0) >= 1.0:
                 raise ConfigError("collateral_rate must be a fraction per year (0.04 for 4%), not a percentage")
         else:
-            rate = _num("collateral_rate", self.collateral_rate, hint=" (a fraction per year)")
+            rate = number("collateral_rate", self.collateral_rate, hint=" (a fraction per year)")
             if abs(rate) >= 0.5:
                 raise ConfigError(
                     f"collateral_rate must be a fraction per year (0.04 for 4%), got {rate:g}; did you give a percentage?"
@@ -186,22 +170,22 @@ class FundConfig:
             "impact_coefficient",
             "ap_spread",
         ):
-            set_(self, name, _num(name, getattr(self, name), 0.0, hint=" (must not be negative)"))
+            set_(self, name, number(name, getattr(self, name), 0.0, hint=" (must not be negative)"))
         cu = self.creation_unit
         if isinstance(cu, bool) or not isinstance(cu, (int, np.integer)) or cu <= 0:
             raise ConfigError(f"creation_unit must be a positive whole number of shares, got {cu!r}")
         for name in ("daily_volume", "open_interest"):
-            v = _num(name, getattr(self, name), hint=" (contracts)")
+            v = number(name, getattr(self, name), hint=" (contracts)")
             if v <= 0:
                 raise ConfigError(f"{name} must be > 0 contracts, got {v:g}")
             set_(self, name, v)
-        set_(self, "volume_decay", _num("volume_decay", self.volume_decay, hint=" (between 0 and 1)"))
+        set_(self, "volume_decay", number("volume_decay", self.volume_decay, hint=" (between 0 and 1)"))
         if not 0 < self.volume_decay <= 1:
             raise ConfigError(f"volume_decay must be in (0, 1], got {self.volume_decay:g}")
         for name in ("position_limit", "all_months_limit", "accountability_level", "reverse_split_below"):
             v = getattr(self, name)
             if v is not None:
-                v = _num(name, v, hint="")
+                v = number(name, v, hint="")
                 if v <= 0:
                     raise ConfigError(f"{name} must be > 0 or left out, got {v:g}")
                 set_(self, name, v)
@@ -215,11 +199,11 @@ class FundConfig:
         cap = self.ap_capacity_units
         if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or cap < 0:
             raise ConfigError(f"ap_capacity_units must be a whole number >= 0, got {cap!r}")
-        set_(self, "post_settlement_share", _num("post_settlement_share", self.post_settlement_share, 0.0, 1.0))
+        set_(self, "post_settlement_share", number("post_settlement_share", self.post_settlement_share, 0.0, 1.0))
         set_(
             self,
             "rebalance_band",
-            _num("rebalance_band", self.rebalance_band, 0.0, 0.5, " (a fraction of contracts held)"),
+            number("rebalance_band", self.rebalance_band, 0.0, 0.5, " (a fraction of contracts held)"),
         )
         if self.inception is not None:
             try:
@@ -285,11 +269,11 @@ class InvestorDemand:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "mean", _num("demand mean", self.mean))
-        object.__setattr__(self, "volatility", _num("demand volatility", self.volatility, 0.0))
-        object.__setattr__(self, "chase", _num("demand chase", self.chase))
-        object.__setattr__(self, "persistence", _num("demand persistence", self.persistence, 0.0, 1.0))
-        object.__setattr__(self, "impact", _num("demand impact", self.impact, 0.0))
+        object.__setattr__(self, "mean", number("demand mean", self.mean))
+        object.__setattr__(self, "volatility", number("demand volatility", self.volatility, 0.0))
+        object.__setattr__(self, "chase", number("demand chase", self.chase))
+        object.__setattr__(self, "persistence", number("demand persistence", self.persistence, 0.0, 1.0))
+        object.__setattr__(self, "impact", number("demand impact", self.impact, 0.0))
         w = self.chase_window
         if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1:
             raise ConfigError(f"demand chase_window must be a whole number of days >= 1, got {w!r}")

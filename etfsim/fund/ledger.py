@@ -142,6 +142,43 @@ def _max_nav(
 
 
 @jit
+def _trade(
+    target: np.ndarray,
+    carried: np.ndarray,
+    f: np.ndarray,
+    vol: np.ndarray,
+    vscale: float,
+    mult: float,
+    commission: float,
+    spread_cost: float,
+    impact_coef: float,
+    pos_out: np.ndarray,
+) -> tuple[float, float, float, float, float]:
+    """Move from ``carried`` to ``target`` contracts at prices ``f``: costs, contracts held and notional.
+
+    Each contract traded pays ``commission`` and ``spread_cost`` (half the
+    spread, in dollars); impact is ``impact_coef * F * multiplier * traded^2 /
+    volume``.  Writes the new position into ``pos_out``.
+    """
+    comm = 0.0
+    sprd = 0.0
+    imp = 0.0
+    held = 0.0
+    notional = 0.0
+    for s in range(target.shape[0]):
+        dn = abs(target[s] - carried[s])
+        if dn > 1e-12:
+            comm += commission * dn
+            sprd += spread_cost * dn
+            imp += impact_coef * abs(f[s]) * mult * dn * dn / (vol[s] * vscale)
+        pos_out[s] = target[s]
+        held += abs(target[s])
+        if target[s] != 0.0:
+            notional += target[s] * f[s] * mult
+    return comm, sprd, imp, held, notional
+
+
+@jit
 def fund_ledger(
     prices: np.ndarray,  # (paths, n, depth)
     weights: np.ndarray,  # (1 or paths, n, depth) quantity weights
@@ -185,27 +222,20 @@ def fund_ledger(
         st = _targets(
             cash, weights[wp, start], prices[p, start], mult, fractional, limit_month, limit_all, spread, target
         )
-        comm = 0.0
-        sprd = 0.0
-        imp = 0.0
-        held = 0.0
-        notional = 0.0
         for s in range(depth):
-            dn = abs(target[s])
-            if dn > 0.0:
-                comm += commission * dn
-                sprd += half_spread * tick * mult * dn
-                imp += (
-                    impact_coef
-                    * abs(prices[p, start, s])
-                    * mult
-                    * dn
-                    * dn
-                    / (volume[start, s] * volume_scale[p, start])
-                )
-                notional += target[s] * prices[p, start, s] * mult
-            pos[p, start, s] = target[s]
-            held += dn
+            carried[s] = 0.0  # the fund starts with no contracts
+        comm, sprd, imp, held, notional = _trade(
+            target,
+            carried,
+            prices[p, start],
+            volume[start],
+            volume_scale[p, start],
+            mult,
+            commission,
+            half_spread * tick * mult,
+            impact_coef,
+            pos[p, start],
+        )
         cash -= comm + sprd + imp
         out[12, p, start] = held * margin_per
         out[13, p, start] = notional
@@ -309,21 +339,18 @@ def fund_ledger(
                         and units == 0.0
                     ):
                         target[s] = carried[s]
-            comm = 0.0
-            sprd = 0.0
-            imp = 0.0
-            held = 0.0
-            notional = 0.0
-            for s in range(depth):
-                dn = abs(target[s] - carried[s])
-                if dn > 1e-12:
-                    comm += commission * dn
-                    sprd += half_spread * tick * mult * dn
-                    imp += impact_coef * abs(prices[p, t, s]) * mult * dn * dn / (volume[t, s] * volume_scale[p, t])
-                pos[p, t, s] = target[s]
-                held += abs(target[s])
-                if target[s] != 0.0:
-                    notional += target[s] * prices[p, t, s] * mult
+            comm, sprd, imp, held, notional = _trade(
+                target,
+                carried,
+                prices[p, t],
+                volume[t],
+                volume_scale[p, t],
+                mult,
+                commission,
+                half_spread * tick * mult,
+                impact_coef,
+                pos[p, t],
+            )
             cash -= comm + sprd + imp
             wiped = cash <= 0.0  # losses (or costs) took all the assets: record the day and stop this path
             if wiped:

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from etfsim._random import path_generators
+from etfsim._validate import number
 from etfsim.exceptions import ConfigError
-from etfsim.fund.config import InvestorDemand, _num
+from etfsim.fund.config import InvestorDemand
 
 __all__ = ["StockBasket", "StockFundConfig", "StockFundResult", "simulate_stock_fund"]
 
@@ -58,11 +59,11 @@ class StockBasket:
         n = self.n_stocks
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ConfigError(f"n_stocks must be a whole number >= 1, got {n!r}")
-        object.__setattr__(self, "expected_return", _num("expected_return", self.expected_return, -0.5, 1.0))
-        object.__setattr__(self, "volatility", _num("volatility", self.volatility, 0.0, 3.0))
-        object.__setattr__(self, "correlation", _num("correlation", self.correlation, 0.0, 1.0))
-        object.__setattr__(self, "dividend_yield", _num("dividend_yield", self.dividend_yield, 0.0, 0.2))
-        object.__setattr__(self, "compute_beta", _num("compute_beta", self.compute_beta, -5.0, 5.0))
+        object.__setattr__(self, "expected_return", number("expected_return", self.expected_return, -0.5, 1.0))
+        object.__setattr__(self, "volatility", number("volatility", self.volatility, 0.0, 3.0))
+        object.__setattr__(self, "correlation", number("correlation", self.correlation, 0.0, 1.0))
+        object.__setattr__(self, "dividend_yield", number("dividend_yield", self.dividend_yield, 0.0, 0.2))
+        object.__setattr__(self, "compute_beta", number("compute_beta", self.compute_beta, -5.0, 5.0))
 
     def simulate(self, dates: np.ndarray, paths: int, spot: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Prices ``(paths, dates, stocks)`` (100 at the start) and dividends paid per share on each date.
@@ -117,16 +118,16 @@ class StockFundConfig:
     ap_capacity_units: int = 200
 
     def __post_init__(self) -> None:
-        er = _num("expense_ratio", self.expense_ratio, 0.0)
+        er = number("expense_ratio", self.expense_ratio, 0.0)
         if er > 0.05:
             raise ConfigError(
                 f"expense_ratio must be between 0 and 0.05 (a fraction per year), got {er}; did you give a percentage?"
             )
         for name in ("nav_per_share", "initial_shares"):
-            if _num(name, getattr(self, name)) <= 0:
+            if number(name, getattr(self, name)) <= 0:
                 raise ConfigError(f"{name} must be > 0")
         for name in ("creation_fee", "redemption_fee", "ap_spread"):
-            _num(name, getattr(self, name), 0.0)
+            number(name, getattr(self, name), 0.0)
         if (
             isinstance(self.creation_unit, bool)
             or not isinstance(self.creation_unit, (int, np.integer))

@@ -85,28 +85,7 @@ def test_regime_share_of_time_matches_stationary_law() -> None:
     dates = simulation_grid("NYSE", "2020-01-02", years=20)
     dt = act365_year_fractions(dates[:-1], dates[1:])
     steps = sim._steps(m, dt, "real")
-    z, u, jumps = sim._draws(1, range(40), dt, steps, m, True)
-    chi = np.empty((40, len(dates)))
-    xi = np.empty_like(chi)
-    r = np.empty(chi.shape, dtype=np.int64)
-    kernels.factor_paths(
-        0.0,
-        0.0,
-        0,
-        steps.decay,
-        steps.l11,
-        steps.l21,
-        steps.l22,
-        steps.xi_drift,
-        steps.levels,
-        steps.trans_cum,
-        z,
-        u,
-        jumps,
-        chi,
-        xi,
-        r,
-    )
+    chi, xi, r = sim.factor_paths_of(m, steps, dt, 1, range(40), 0.0, 0.0, 0)
     # weight each close by the days until the next one, as the chain runs in calendar time
     w = np.append(dt, dt[-1])
     share = np.array([(w * (r == s)).sum() / (w.sum() * 40) for s in range(3)])
@@ -179,30 +158,9 @@ def test_monthly_average_before_and_during_delivery(compute_curve) -> None:
     # rebuild each path's factors from the same draws the simulation used
     from etfsim.curves import simulate as sim
 
-    steps = sim._steps(m, act365_year_fractions(days[:-1], days[1:]), "real")
-    z, u, jumps = sim._draws(4, range(6), act365_year_fractions(days[:-1], days[1:]), steps, m, False)
-    chi = np.empty((6, len(days)))
-    xi = np.empty_like(chi)
-    r = np.empty(chi.shape, dtype=np.int64)
+    dt = act365_year_fractions(days[:-1], days[1:])
     xi0 = math.log(2.35) - 0.3 - m.overlays.seasonal(days[:1])[0]
-    kernels.factor_paths(
-        0.3,
-        xi0,
-        0,
-        steps.decay,
-        steps.l11,
-        steps.l21,
-        steps.l22,
-        steps.xi_drift,
-        steps.levels,
-        steps.trans_cum,
-        z,
-        u,
-        jumps,
-        chi,
-        xi,
-        r,
-    )
+    chi, xi, _ = sim.factor_paths_of(m, sim._steps(m, dt, "real"), dt, 4, range(6), 0.3, xi0, 0)
     np.testing.assert_allclose(np.exp(chi + xi + m.overlays.seasonal(days)), curve.spot, rtol=1e-13)
     # a contract three slots out: the plain mean of the closed-form forwards of its delivery days
     code = curve.contracts[i, 3]
