@@ -15,7 +15,7 @@ from pathlib import Path
 
 from etfsim.exceptions import DataError
 
-__all__ = ["atomic_path", "check_writable"]
+__all__ = ["atomic_path", "check_writable", "read_toml"]
 
 
 @contextlib.contextmanager
@@ -70,3 +70,26 @@ def check_writable(folder: str | os.PathLike[str]) -> Path:
     if not os.access(probe, os.W_OK | os.X_OK):
         raise DataError(f"cannot write to {path}: {probe} is not writable; choose a writable output folder")
     return path
+
+
+def read_toml(path: str | os.PathLike[str], what: str, missing_hint: str) -> dict[str, object]:
+    """Parse a TOML file; every way it can fail is one ScenarioError naming the file.
+
+    ``what`` names the kind of file ("scenario", "strategy", "fund") and
+    ``missing_hint`` says what to do when it does not exist.
+    """
+    import tomllib
+
+    from etfsim.exceptions import ScenarioError
+
+    p = Path(path)
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ScenarioError(f"{what} file {p} does not exist; {missing_hint}") from exc
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{p.name} is not a TOML text file (not UTF-8): {exc.reason}") from exc
+    except OSError as exc:  # a folder, no permission: one clear line, not a traceback
+        raise ScenarioError(f"cannot read {what} file {p}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{p.name} is not valid TOML: {exc}") from exc

@@ -10,13 +10,13 @@ in ``etfsim/scenarios/compute_default.toml`` (shipped with the package).
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from etfsim._io import read_toml
 from etfsim.contracts.spec import ContractSpec, get_contract
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.overlays import Overlays, Regime
@@ -216,14 +216,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     """
     p = default_scenario_path() if path is None else Path(path)
     where = p.name
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ScenarioError(f"scenario file {p} does not exist; give a path to a .toml scenario") from exc
-    except OSError as exc:
-        raise ScenarioError(f"cannot read scenario file {p}: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{where} is not valid TOML: {exc}") from exc
+    raw = read_toml(p, "scenario", "give a path to a .toml scenario")
     for section in raw:
         if section not in _SCHEMA:
             raise ScenarioError(f"{where}: unknown section [{section}]; valid sections: {', '.join(_SCHEMA)}")

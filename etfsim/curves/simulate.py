@@ -263,8 +263,22 @@ def factor_paths_of(
     shape = (len(ids), len(dt) + 1)
     chi, xi, reg = np.empty(shape), np.empty(shape), np.empty(shape, dtype=np.int64)
     kernels.factor_paths(
-        chi0, xi0, regime0, steps.decay, steps.l11, steps.l21, steps.l22, steps.xi_drift, steps.levels,
-        steps.trans_cum, z, u, jumps, chi, xi, reg,
+        chi0,
+        xi0,
+        regime0,
+        steps.decay,
+        steps.l11,
+        steps.l21,
+        steps.l22,
+        steps.xi_drift,
+        steps.levels,
+        steps.trans_cum,
+        z,
+        u,
+        jumps,
+        chi,
+        xi,
+        reg,
     )
     return chi, xi, reg
 

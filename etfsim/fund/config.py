@@ -14,7 +14,6 @@ run (USO in April 2020, UNG in 2009).
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etfsim._io import read_toml
 from etfsim._validate import number
 from etfsim.exceptions import ConfigError, ScenarioError, UnknownNameError
 
@@ -296,18 +296,7 @@ def load_fund(path: str | Path) -> tuple[FundConfig, InvestorDemand | None]:
         A value out of range (named, with the fix).
     """
     p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ScenarioError(
-            f"fund file {p} does not exist; see strategies/compute_default.toml for an example"
-        ) from exc
-    except OSError as exc:  # a folder, no permission: one clear line, not a traceback
-        raise ScenarioError(f"cannot read fund file {p}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{p.name} is not a TOML text file (not UTF-8): {exc.reason}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{p.name} is not valid TOML: {exc}") from exc
+    raw = read_toml(p, "fund", "see strategies/compute_default.toml for an example")
     # a strategy file may carry its fund terms, so its [strategy] and [roll] sections are allowed here
     unknown = sorted(set(raw) - {"fund", "demand", "strategy", "roll"})
     if unknown:

@@ -16,11 +16,11 @@ The reader rejects unknown sections and keys and lists the valid ones.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from etfsim._io import read_toml
 from etfsim.exceptions import EtfsimError, ScenarioError, UnknownNameError
 from etfsim.roll.rules import RULES, RollRule, make_rule
 
@@ -57,14 +57,7 @@ def load_strategy(path: str | Path) -> Strategy:
     """
     p = Path(path)
     where = p.name
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ScenarioError(f"strategy file {p} does not exist; see strategies/ for examples") from exc
-    except OSError as exc:
-        raise ScenarioError(f"cannot read strategy file {p}: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{where} is not valid TOML: {exc}") from exc
+    raw = read_toml(p, "strategy", "see strategies/ for examples")
     for section in raw:
         if section not in _SECTIONS:
             raise ScenarioError(f"{where}: unknown section [{section}]; valid sections: {', '.join(_SECTIONS)}")
