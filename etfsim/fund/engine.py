@@ -374,10 +374,9 @@ def simulate_fund(
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = ref[:, start : start + 1] / ref
         vscale = np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
-    pos = np.full((p, n, k), np.nan)
-    out = np.full((len(FIELDS), p, n), np.nan)
-    out[3:9, :, start:] = 0.0  # flows and costs are zero unless something happened
-    status = np.zeros((p, n), dtype=np.int64)
+    pos = np.empty((p, n, k))  # the kernel blanks each path's row before it runs it
+    out = np.empty((len(FIELDS), p, n))
+    status = np.empty((p, n), dtype=np.int64)
     nxt = next_slot_map(np.asarray(curve.contracts))
     _ledger.fund_ledger(
         np.ascontiguousarray(curve.prices),
@@ -415,9 +414,9 @@ def simulate_fund(
         )
     fields = {name: out[i] for i, name in enumerate(FIELDS)}
     splits = (status & _ledger.REVERSE_SPLIT) != 0
-    split_factor = np.where(
-        np.arange(n)[None, :] >= start, float(cfg.reverse_split_ratio) ** np.cumsum(splits, axis=1), np.nan
-    )
+    # a running product, not ratio ** count: numpy's power takes a slow path for whole exponents
+    split_factor = np.where(splits, float(cfg.reverse_split_ratio), 1.0).cumprod(axis=1)
+    split_factor[:, :start] = np.nan
     navps = fields["nav"] / fields["shares"]
     # the market closes after the settlement that strikes NAV: a share of tomorrow's futures move is in today's price
     next_move = np.zeros((p, n))

@@ -77,12 +77,15 @@ def test_compiled_ledger_equals_python(short) -> None:
     sched = roll_schedule(curve, "gsci")
     cfg = FundConfig(collateral_rate=0.03, impact_coefficient=0.002, position_limit=60_000)
     fast = simulate_fund(curve, sched, cfg, flows=InvestorDemand(volatility=0.01, seed=2))
-    compiled = _ledger.fund_ledger
+    kernels = ("fund_ledger", "_ledger_path", "_reset_row")
+    compiled = {name: getattr(_ledger, name) for name in kernels}
     try:
-        _ledger.fund_ledger = compiled.py_func
+        for name in kernels:
+            setattr(_ledger, name, compiled[name].py_func)
         slow = simulate_fund(curve, sched, cfg, flows=InvestorDemand(volatility=0.01, seed=2))
     finally:
-        _ledger.fund_ledger = compiled
+        for name in kernels:
+            setattr(_ledger, name, compiled[name])
     for name in fast.fields:
         np.testing.assert_allclose(fast.fields[name], slow.fields[name], rtol=1e-12, equal_nan=True)
     assert (fast.status == slow.status).all()
