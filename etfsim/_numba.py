@@ -30,7 +30,9 @@ except ImportError as _exc:  # pragma: no cover
 def jit(func: F) -> F:
     """Compile ``func`` in nopython mode (cached), or return it with ``.py_func`` set."""
     if HAS_NUMBA:
-        return _numba.njit(cache=True, nogil=True)(func)  # type: ignore[no-any-return]
+        # numpy's error model: x / 0 gives inf or NaN as it does in numpy (and in .py_func on numpy
+        # floats) instead of raising, so a path that hit zero reads as NaN like the array code
+        return _numba.njit(cache=True, nogil=True, error_model="numpy")(func)  # type: ignore[no-any-return]
     warnings.warn(f"numba unavailable ({_reason}); etfsim kernels run as slow Python", stacklevel=2)
     func.py_func = func  # type: ignore[attr-defined]
     return func

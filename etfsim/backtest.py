@@ -236,10 +236,13 @@ def strategy_stats(
 
 
 def fund_stats_of(res: Any) -> pd.DataFrame:
-    """One row per path of a fund's headline figures (the FUND_METRICS columns)."""
+    """One row per path of a fund's headline figures (the FUND_METRICS columns).
+
+    ``res`` is a :class:`~etfsim.fund.FundResult` or a :class:`~etfsim.fund.summary.FundSummary`.
+    """
     from etfsim.fund.metrics import fund_metrics
 
-    m = fund_metrics(res)
+    m = res.metrics if hasattr(res, "metrics") else fund_metrics(res)
     d = np.asarray(res.dates).astype("datetime64[D]")
     years = float((d[-1] - d[res.start]).astype(np.int64)) / 365.0
     return pd.DataFrame(

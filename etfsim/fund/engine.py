@@ -22,7 +22,15 @@ from etfsim.fund.config import FundConfig, InvestorDemand
 from etfsim.index.levels import IndexResult, _collateral_rates, compute_index, tbill_returns
 from etfsim.roll.schedule import RollSchedule, next_slot_map
 
-__all__ = ["FIELDS", "FundResult", "resolve_contract", "simulate_fund"]
+__all__ = [
+    "FIELDS",
+    "FundResult",
+    "LedgerInputs",
+    "ledger_inputs",
+    "raise_unpriced",
+    "resolve_contract",
+    "simulate_fund",
+]
 
 FIELDS = (
     "nav",
@@ -281,6 +289,107 @@ def _params(cfg: FundConfig, demand: InvestorDemand) -> np.ndarray:
     return np.array([values[k] for k in _PARAM_ORDER], dtype=np.float64)
 
 
+@dataclass(frozen=True, eq=False)
+class LedgerInputs:
+    """What the ledger kernels take, prepared once from a curve, a schedule and fund terms."""
+
+    config: FundConfig
+    contract: ContractSpec
+    dates: np.ndarray
+    start: int
+    index: IndexResult
+    args: tuple  # the kernels' leading arguments, prices to demand in dollars
+
+
+def ledger_inputs(
+    curve: FuturesCurve,
+    schedule: RollSchedule,
+    config: FundConfig | None,
+    flows: object,
+    contract: ContractSpec | None,
+    slots: np.ndarray | None,
+    index: IndexResult | None,
+) -> LedgerInputs:
+    """Check the terms against the curve and prepare the kernels' inputs (see :func:`simulate_fund`)."""
+    cfg = FundConfig() if config is None else config
+    if not isinstance(cfg, FundConfig):
+        raise ConfigError("config must be an etfsim FundConfig")
+    spec = resolve_contract(curve, contract)
+    if schedule.weights.shape[1:] != curve.prices.shape[1:]:
+        raise DataError("the schedule was built on another curve; build it with etfsim.roll_schedule(curve, rule)")
+    invested = np.asarray(schedule.invested)
+    if not invested.any():
+        raise DataError(f"the schedule of rule {schedule.rule!r} is never invested")
+    dates = np.asarray(curve.dates)
+    start = int(np.argmax(invested))
+    if cfg.inception is not None:
+        incept = np.datetime64(cfg.inception, "D")
+        days_d = dates.astype("datetime64[D]")
+        if incept < days_d[0] or incept > days_d[-1]:
+            raise DataError(f"inception {cfg.inception} is outside the curve ({_day(dates, 0)} to {_day(dates, -1)})")
+        start = max(start, int(np.searchsorted(days_d, incept)))
+    q0 = schedule.weights[0, start]
+    f0 = curve.prices[0, start]
+    held = q0 > 0
+    if held.any():
+        cfg.check_limits(spec.multiplier, float(np.nanmax(np.abs(f0[held]))))
+    if index is None:
+        index = compute_index(curve, schedule, collateral_rate=cfg.collateral_rate)
+    rates = _collateral_rates(cfg.collateral_rate, dates, start)
+    tbr = np.zeros(curve.n_dates)
+    days = np.zeros(curve.n_dates)
+    if curve.n_dates > 1:
+        tbr[1:] = np.nan_to_num(tbill_returns(rates, dates))
+        days[1:] = np.diff(dates.astype("datetime64[D]")).astype(np.int64)
+    frac, dollars, demand = _demand(flows, curve, start)
+    rank = (
+        np.broadcast_to(np.arange(curve.depth), (curve.n_dates, curve.depth)) if slots is None else np.maximum(slots, 0)
+    )
+    volume = np.ascontiguousarray(cfg.daily_volume * cfg.volume_decay ** rank.astype(np.float64))
+    p, n, k = curve.prices.shape
+    vscale = np.ones((p, n))
+    if cfg.volume_follows_price:
+        # dollar liquidity holds as the price moves: contracts traded scale with launch price / today's price
+        ref = curve.spot if curve.spot is not None else curve.prices[:, :, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = ref[:, start : start + 1] / ref
+        vscale = np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
+    nxt = next_slot_map(np.asarray(curve.contracts))
+    args = (
+        np.ascontiguousarray(curve.prices),
+        np.ascontiguousarray(schedule.weights),
+        nxt,
+        start,
+        tbr,
+        days,
+        volume,
+        np.ascontiguousarray(vscale),
+        float(spec.multiplier),
+        float(spec.tick),
+        _params(cfg, demand),
+        frac,
+        dollars,
+    )
+    return LedgerInputs(cfg, spec, dates, start, index, args)
+
+
+def raise_unpriced(curve: FuturesCurve, code: int, path: int, t: int, held: np.ndarray) -> None:
+    """Turn the ledger's stop on ``path`` at date ``t`` into a clear error (``held``: contracts at ``t - 1``)."""
+    dates = np.asarray(curve.dates)
+    slots = np.nonzero(np.nan_to_num(held) != 0)[0]
+    names = ", ".join(str(curve.contracts[t - 1, s]) for s in slots)
+    on = f" on path {path}" if curve.n_paths > 1 else ""
+    if code == _ledger.LEFT_CURVE:
+        raise DataError(
+            f"the fund holds {names} at the close of {_day(dates, t - 1)}{on}, but not every one is on the curve "
+            f"on {_day(dates, t)}; the roll rule must leave a contract by its last trading day"
+        )
+    raise DataError(
+        f"no price on {_day(dates, t)} or the day before{on} for a contract the fund holds ({names}); "
+        "fill the gap in the curve"
+    )
+
+
 def simulate_fund(
     curve: FuturesCurve,
     schedule: RollSchedule,
@@ -331,87 +440,17 @@ def simulate_fund(
     total-return index exactly: yesterday's notional equals yesterday's NAV,
     so ``NAV(t)/NAV(t-1) = ER(t)/ER(t-1) + TBR(t)``.
     """
-    cfg = FundConfig() if config is None else config
-    if not isinstance(cfg, FundConfig):
-        raise ConfigError("config must be an etfsim FundConfig")
-    spec = resolve_contract(curve, contract)
-    if schedule.weights.shape[1:] != curve.prices.shape[1:]:
-        raise DataError("the schedule was built on another curve; build it with etfsim.roll_schedule(curve, rule)")
-    invested = np.asarray(schedule.invested)
-    if not invested.any():
-        raise DataError(f"the schedule of rule {schedule.rule!r} is never invested")
-    dates = np.asarray(curve.dates)
-    start = int(np.argmax(invested))
-    if cfg.inception is not None:
-        incept = np.datetime64(cfg.inception, "D")
-        days_d = dates.astype("datetime64[D]")
-        if incept < days_d[0] or incept > days_d[-1]:
-            raise DataError(f"inception {cfg.inception} is outside the curve ({_day(dates, 0)} to {_day(dates, -1)})")
-        start = max(start, int(np.searchsorted(days_d, incept)))
-    q0 = schedule.weights[0, start]
-    f0 = curve.prices[0, start]
-    held = q0 > 0
-    if held.any():
-        cfg.check_limits(spec.multiplier, float(np.nanmax(np.abs(f0[held]))))
-    if index is None:
-        index = compute_index(curve, schedule, collateral_rate=cfg.collateral_rate)
-    rates = _collateral_rates(cfg.collateral_rate, dates, start)
-    tbr = np.zeros(curve.n_dates)
-    days = np.zeros(curve.n_dates)
-    if curve.n_dates > 1:
-        tbr[1:] = np.nan_to_num(tbill_returns(rates, dates))
-        days[1:] = np.diff(dates.astype("datetime64[D]")).astype(np.int64)
-    frac, dollars, demand = _demand(flows, curve, start)
-    rank = (
-        np.broadcast_to(np.arange(curve.depth), (curve.n_dates, curve.depth)) if slots is None else np.maximum(slots, 0)
-    )
-    volume = np.ascontiguousarray(cfg.daily_volume * cfg.volume_decay ** rank.astype(np.float64))
+    inputs = ledger_inputs(curve, schedule, config, flows, contract, slots, index)
+    cfg, spec, dates, start, index = inputs.config, inputs.contract, inputs.dates, inputs.start, inputs.index
     p, n, k = curve.prices.shape
-    vscale = np.ones((p, n))
-    if cfg.volume_follows_price:
-        # dollar liquidity holds as the price moves: contracts traded scale with launch price / today's price
-        ref = curve.spot if curve.spot is not None else curve.prices[:, :, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = ref[:, start : start + 1] / ref
-        vscale = np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
     pos = np.empty((p, n, k))  # the kernel blanks each path's row before it runs it
     out = np.empty((len(FIELDS), p, n))
     status = np.empty((p, n), dtype=np.int64)
-    nxt = next_slot_map(np.asarray(curve.contracts))
-    _ledger.fund_ledger(
-        np.ascontiguousarray(curve.prices),
-        np.ascontiguousarray(schedule.weights),
-        nxt,
-        start,
-        tbr,
-        days,
-        volume,
-        np.ascontiguousarray(vscale),
-        float(spec.multiplier),
-        float(spec.tick),
-        _params(cfg, demand),
-        frac,
-        dollars,
-        pos,
-        out,
-        status,
-    )
+    _ledger.fund_ledger(*inputs.args, pos, out, status)
     bad = status < 0
     if bad.any():
         pp, t = (int(v) for v in np.argwhere(bad)[0])
-        prev = pos[pp, t - 1]
-        slots = np.nonzero(np.nan_to_num(prev) != 0)[0]
-        names = ", ".join(str(curve.contracts[t - 1, s]) for s in slots)
-        on = f" on path {pp}" if p > 1 else ""
-        if status[pp, t] == _ledger.LEFT_CURVE:
-            raise DataError(
-                f"the fund holds {names} at the close of {_day(dates, t - 1)}{on}, but not every one is on the curve "
-                f"on {_day(dates, t)}; the roll rule must leave a contract by its last trading day"
-            )
-        raise DataError(
-            f"no price on {_day(dates, t)} or the day before{on} for a contract the fund holds ({names}); "
-            "fill the gap in the curve"
-        )
+        raise_unpriced(curve, int(status[pp, t]), pp, t, pos[pp, t - 1])
     fields = {name: out[i] for i, name in enumerate(FIELDS)}
     splits = (status & _ledger.REVERSE_SPLIT) != 0
     # a running product, not ratio ** count: numpy's power takes a slow path for whole exponents

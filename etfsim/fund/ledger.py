@@ -33,7 +33,7 @@ import numpy as np
 
 from etfsim._numba import jit
 
-__all__ = ["STATUS", "fund_ledger"]
+__all__ = ["STATUS", "SUMMARY", "fund_ledger", "fund_ledger_summary"]
 
 HALT_POSITION_LIMIT = 1
 HALT_ACCOUNTABILITY = 2
@@ -66,13 +66,15 @@ HALTED_BITS = HALT_POSITION_LIMIT | HALT_ACCOUNTABILITY | HALT_ALL_MONTHS
 
 
 @jit
-def _reset_row(pos: np.ndarray, out: np.ndarray, status: np.ndarray, r: int, start: int) -> None:
-    """Blank row ``r`` before a path: NaN, and zero flows and costs from inception on."""
-    n = status.shape[1]
-    for f in range(out.shape[0]):
-        for t in range(n):
+def _blank(pos: np.ndarray, out: np.ndarray, status: np.ndarray, r: int, lo: int, hi: int, start: int) -> None:
+    """Blank dates ``lo .. hi - 1`` of row ``r``: NaN, but zero flows and costs from inception on.
+
+    Called for the dates before inception and after a path stops, so a row
+    reused for the next path (or an array from ``np.empty``) holds nothing stale.
+    """
+    for t in range(lo, hi):
+        for f in range(out.shape[0]):
             out[f, r, t] = 0.0 if 3 <= f <= 8 and t >= start else math.nan
-    for t in range(n):
         status[r, t] = 0
         for s in range(pos.shape[2]):
             pos[r, t, s] = math.nan
@@ -122,7 +124,7 @@ def _ledger_path(
 
     n, depth = prices.shape[1], prices.shape[2]
     wp = 0 if weights.shape[0] == 1 else p
-    _reset_row(pos, out, status, r, start)
+    _blank(pos, out, status, r, 0, start, start)
     shares = shares0
     cash = nav0
     premium = 0.0
@@ -154,6 +156,7 @@ def _ledger_path(
                     carried[j] += c
                     pnl += c * mult * (f_now - f_prev)
             if bad < 0:
+                _blank(pos, out, status, r, t, n, start)
                 status[r, t] = bad
                 return
             # 3. interest on yesterday's cash; 4. the day's fee on net assets
@@ -220,10 +223,8 @@ def _ledger_path(
             premium = p_star - units * absorb
             if units > 0.0:
                 cash += units * unit_value + units * fee_c
-                out[7, r, t] = units
             elif units < 0.0:
                 cash += units * unit_value - units * fee_r  # units < 0: pays out value, keeps the fee
-                out[8, r, t] = -units
             shares += units * cu
         # 6. rebalance to the schedule at a notional equal to NAV: contracts per slot within the limits
         value = 0.0
@@ -293,9 +294,15 @@ def _ledger_path(
         elif not launch and rs_below > 0.0 and cash / shares < rs_below:  # 7. reverse split
             shares = shares / rs_ratio
             st |= REVERSE_SPLIT
-        if not launch:
+        out[3, r, t] = fee
+        out[7, r, t] = max(units, 0.0)
+        out[8, r, t] = max(-units, 0.0)
+        if launch:
+            out[9, r, t] = math.nan  # no market, margin or interest before the first close
+            out[10, r, t] = math.nan
+            out[11, r, t] = math.nan
+        else:
             split[t] = split[t - 1] * (rs_ratio if st & REVERSE_SPLIT else 1.0)
-            out[3, r, t] = fee
             out[9, r, t] = premium
             out[10, r, t] = pnl
             out[11, r, t] = interest
@@ -309,6 +316,7 @@ def _ledger_path(
         out[13, r, t] = notional
         status[r, t] = st
         if wiped:
+            _blank(pos, out, status, r, t + 1, n, start)
             return
 
 
@@ -341,3 +349,198 @@ def fund_ledger(
             p, p, prices, weights, nxt, start, tbr, days, volume, volume_scale, mult, tick, params,
             demand_frac, demand_dollars, carried, target, split, pos, out, status,
         )  # fmt: skip
+
+
+SUMMARY = (
+    "nav_return",
+    "index_tr_return",
+    "tracking_difference",
+    "tracking_error",
+    "nav_start",
+    "nav_end",
+    "nav_mean",
+    "navps_start",
+    "navps_end",
+    "fees",
+    "trading_costs",
+    "impact_costs",
+    "creations",
+    "redemptions",
+    "days_premium",
+    "days_discount",
+    "max_premium",
+    "halted_days",
+)
+"""Per-path figures of :func:`fund_ledger_summary`, in order: the columns of ``fund_metrics``."""
+
+
+@jit
+def _finite(x: float) -> float:
+    """``numpy.nan_to_num`` of one number: NaN to 0, infinities to the largest finite floats."""
+    if math.isnan(x):
+        return 0.0
+    if math.isinf(x):
+        return 1.7976931348623157e308 if x > 0 else -1.7976931348623157e308
+    return x
+
+
+@jit
+def _summarise(
+    p: int,
+    r: int,
+    out: np.ndarray,
+    status: np.ndarray,
+    split: np.ndarray,
+    start: int,
+    index_tr: np.ndarray,
+    inv_years: float,
+    years: float,
+    post_share: float,
+    keep: np.ndarray,
+    summary: np.ndarray,
+    kept: np.ndarray,
+) -> None:
+    """Reduce row ``r`` of a path's ledger to the figures of ``fund_metrics`` (``SUMMARY``).
+
+    The same formulas as :func:`etfsim.fund.metrics.fund_metrics` on a
+    :class:`FundResult`, one path at a time, so that a Monte Carlo keeps no
+    ``(paths, dates)`` arrays; a test holds the two to each other.
+    """
+    n = status.shape[1]
+    ip = 0 if index_tr.shape[0] == 1 else p
+    wiped = False
+    halted = 0.0
+    for t in range(start, n):
+        if status[r, t] & LIQUIDATED:
+            wiped = True
+        if status[r, t] & HALTED_BITS:
+            halted += 1.0
+    # NAV per share with reverse splits undone, against the total-return index
+    nav0 = out[0, r, start] / out[1, r, start] / split[start]
+    nav_t = out[0, r, n - 1] / out[1, r, n - 1] / split[n - 1]
+    nav_ret = -1.0 if wiped else (nav_t / nav0) ** inv_years - 1.0
+    tr_ret = (index_tr[ip, n - 1] / index_tr[ip, start]) ** inv_years - 1.0
+    # tracking error: sample standard deviation of the daily return differences that exist
+    count = 0
+    total = 0.0
+    prev = nav0
+    for t in range(start + 1, n):
+        cur = out[0, r, t] / out[1, r, t] / split[t]
+        d = (cur - prev) / prev - (index_tr[ip, t] - index_tr[ip, t - 1]) / index_tr[ip, t - 1]
+        if math.isfinite(d):
+            count += 1
+            total += d
+        prev = cur
+    te = math.nan
+    if count > 1:
+        mean = total / count
+        ss = 0.0
+        prev = nav0
+        for t in range(start + 1, n):
+            cur = out[0, r, t] / out[1, r, t] / split[t]
+            d = (cur - prev) / prev - (index_tr[ip, t] - index_tr[ip, t - 1]) / index_tr[ip, t - 1]
+            if math.isfinite(d):
+                ss += (d - mean) * (d - mean)
+            prev = cur
+        per_year = count / max(years, 1e-12) if years > 0 else math.nan
+        te = math.sqrt(ss / (count - 1)) * math.sqrt(per_year)
+    # sums over the days that exist (NaN after a wipe-out)
+    sums = np.zeros(6)
+    nav_sum = 0.0
+    nav_days = 0
+    for t in range(start, n):
+        if not math.isnan(out[0, r, t]):
+            nav_sum += out[0, r, t]
+            nav_days += 1
+        for i in range(6):
+            v = out[3 + i, r, t]
+            if not math.isnan(v):
+                sums[i] += v
+    # the market price: NAV per share, the arbitrage premium, and the share of tomorrow's futures
+    # move that trades after the settlement
+    days_premium = 0.0
+    days_discount = 0.0
+    max_premium = -math.inf
+    any_premium = False
+    for t in range(start, n):
+        navps = out[0, r, t] / out[1, r, t]
+        move = _finite(out[10, r, t + 1] / out[0, r, t]) if t + 1 < n else 0.0
+        market = navps * (1.0 + _finite(out[9, r, t])) * (1.0 + post_share * move)
+        prem = market / navps - 1.0
+        if prem > 1e-12:
+            days_premium += 1.0
+        elif prem < -1e-12:
+            days_discount += 1.0
+        if not math.isnan(prem):
+            any_premium = True
+            max_premium = max(max_premium, prem)
+    row = summary[p]
+    row[0] = nav_ret
+    row[1] = tr_ret
+    row[2] = nav_ret - tr_ret
+    row[3] = te
+    row[4] = out[0, r, start]
+    row[5] = out[0, r, n - 1]
+    row[6] = nav_sum / nav_days if nav_days > 0 else math.nan
+    row[7] = out[0, r, start] / out[1, r, start]
+    row[8] = out[0, r, n - 1] / out[1, r, n - 1]
+    row[9] = sums[0]  # fees
+    row[10] = sums[1] + sums[2]  # commission and half-spread
+    row[11] = sums[3]  # impact
+    row[12] = sums[4]  # creations
+    row[13] = sums[5]  # redemptions
+    row[14] = days_premium
+    row[15] = days_discount
+    row[16] = max_premium if any_premium else math.nan
+    row[17] = halted
+    for j in range(keep.shape[0]):
+        t = keep[j]
+        kept[p, j] = out[0, r, t] / out[1, r, t] / split[t] if t >= start else math.nan
+
+
+@jit
+def fund_ledger_summary(
+    prices: np.ndarray,
+    weights: np.ndarray,
+    nxt: np.ndarray,
+    start: int,
+    tbr: np.ndarray,
+    days: np.ndarray,
+    volume: np.ndarray,
+    volume_scale: np.ndarray,
+    mult: float,
+    tick: float,
+    params: np.ndarray,
+    demand_frac: np.ndarray,
+    demand_dollars: np.ndarray,
+    index_tr: np.ndarray,  # (1 or paths, n) the index the fund tracks
+    years: float,  # ACT/365 years from inception to the last date
+    post_share: float,  # share of the next day's futures move in today's market price
+    keep: np.ndarray,  # dates whose NAV per share (splits undone) to keep, e.g. month ends
+    pos: np.ndarray,  # scratch (1, n, depth)
+    out: np.ndarray,  # scratch (n_fields, 1, n)
+    status: np.ndarray,  # scratch (1, n)
+    summary: np.ndarray,  # out (paths, len(SUMMARY))
+    kept: np.ndarray,  # out (paths, len(keep))
+) -> int:
+    """The ledger of every path reduced as it goes: one scratch row, per-path figures out.
+
+    Returns -1, or the first path whose ledger stopped on an input it cannot
+    price; the scratch row then holds that path's ledger so the caller can say
+    which contract and day.
+    """
+    n_paths, n, depth = prices.shape
+    carried = np.zeros(depth)
+    target = np.zeros(depth)
+    split = np.ones(n)
+    inv_years = 1.0 / years
+    for p in range(n_paths):
+        _ledger_path(
+            p, 0, prices, weights, nxt, start, tbr, days, volume, volume_scale, mult, tick, params,
+            demand_frac, demand_dollars, carried, target, split, pos, out, status,
+        )  # fmt: skip
+        for t in range(start, n):
+            if status[0, t] < 0:
+                return p
+        _summarise(p, 0, out, status, split, start, index_tr, inv_years, years, post_share, keep, summary, kept)
+    return -1

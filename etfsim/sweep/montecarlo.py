@@ -100,19 +100,19 @@ def run_chunk(spec: ChunkSpec) -> pd.DataFrame:
     ends = month_ends(dates)
     if spec.fund is not None:
         from etfsim.backtest import fund_stats_of
-        from etfsim.fund.engine import simulate_fund
-        from etfsim.fund.metrics import fund_metrics
+        from etfsim.fund.summary import summarise_fund
 
-        fund = simulate_fund(curve, schedule, spec.fund, flows=spec.demand, slots=slots, index=index)
+        # the ledger reduced path by path: per-path figures and month-end NAV, no (paths, dates) arrays
+        fund = summarise_fund(curve, schedule, spec.fund, flows=spec.demand, slots=slots, index=index, keep=ends)
         stats = fund_stats_of(fund)
-        m = fund_metrics(fund)
+        m = fund.metrics
         for col in ("nav_return", "index_tr_return", "tracking_difference", "tracking_error", "costs_per_year"):
             row[col] = stats[col].to_numpy()
         for col in ("fees", "trading_costs", "impact_costs", "halted_days", "creations", "redemptions"):
             row[col] = m[col].to_numpy(dtype=np.float64)
         row["days_premium"] = m["days_premium"].to_numpy(dtype=np.float64)
         row["days_discount"] = m["days_discount"].to_numpy(dtype=np.float64)
-        monthly = fund.nav_per_share_adjusted[:, ends]
+        monthly = fund.navps
     else:
         for col in CHUNK_COLUMNS[8:]:
             row[col] = np.full(p, np.nan)

@@ -1,0 +1,117 @@
+"""The per-path summary ledger against the full ledger and ``fund_metrics``.
+
+``summarise_fund`` runs the same day loop as ``simulate_fund`` through one
+scratch row and reduces each path as it goes; every figure must equal what
+``fund_metrics`` computes from the full ``(paths, dates)`` ledger, including
+paths that hit a position limit, split their shares or were wiped out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from etfsim.exceptions import DataError
+from etfsim.fund import FundConfig, InvestorDemand, fund_metrics, simulate_fund
+from etfsim.fund import ledger as _ledger
+from etfsim.fund.summary import summarise_fund
+from etfsim.roll import roll_schedule
+from etfsim.sweep.montecarlo import month_ends
+
+
+@pytest.fixture(scope="module")
+def compute():
+    from etfsim.scenario import load_scenario
+
+    sc = replace(load_scenario(), years=3)
+    curve = sc.simulate(paths=6, seed=11)
+    return curve, roll_schedule(curve, "gsci")
+
+
+CASES = {
+    "default terms, demand": (FundConfig(collateral_rate=0.04), InvestorDemand(volatility=0.01, seed=3)),
+    "limits bind, creations halt": (
+        FundConfig(collateral_rate=0.04, accountability_level=48_000, position_limit=60_000),
+        InvestorDemand(mean=0.002, volatility=0.01, seed=4),
+    ),
+    "limits spread into later months": (
+        FundConfig(position_limit=45_000, limit_response="spread", fractional_contracts=True),
+        InvestorDemand(volatility=0.005, seed=5),
+    ),
+    "reverse splits and return chasing": (
+        FundConfig(reverse_split_below=24.99, reverse_split_ratio=4, collateral_rate=0.02, rebalance_band=0.01),
+        InvestorDemand(chase=0.05, chase_window=10, volatility=0.003, seed=6),
+    ),
+    "wiped out by impact": (FundConfig(impact_coefficient=0.3, daily_volume=20_000, open_interest=200_000), None),
+    "no flows, no costs": (
+        FundConfig(expense_ratio=0.0, commission=0.0, half_spread_ticks=0.0, fractional_contracts=True),
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.filterwarnings("ignore:Degrees of freedom")
+def test_summary_equals_the_full_ledgers_metrics(compute, case) -> None:
+    curve, sched = compute
+    cfg, demand = CASES[case]
+    full = simulate_fund(curve, sched, cfg, flows=demand)
+    ends = month_ends(np.asarray(curve.dates))
+    short = summarise_fund(curve, sched, cfg, flows=demand, index=full.index, keep=ends)
+    expected = fund_metrics(full)
+    assert list(short.metrics.columns) == list(expected.columns)
+    for col in expected.columns:
+        # sums run in another order than numpy's pairwise ones, and numba's pow is not numpy's: equal to
+        # rounding (returns near zero to 1e-14 absolute), not bit for bit
+        np.testing.assert_allclose(
+            short.metrics[col], expected[col], rtol=1e-11, atol=1e-14, equal_nan=True, err_msg=col
+        )
+    np.testing.assert_array_equal(short.navps, full.nav_per_share_adjusted[:, ends])
+    if case == "limits bind, creations halt":
+        assert (expected["halted_days"] > 0).any()
+    if case == "reverse splits and return chasing":
+        assert ((full.status & _ledger.REVERSE_SPLIT) != 0).any()
+    if case == "wiped out by impact":
+        assert (short.metrics["nav_return"] == -1.0).sum() >= 3  # the rest lose most of it
+
+
+def test_summary_of_a_chunk_does_not_depend_on_its_neighbours(compute) -> None:
+    # the scratch row is reused: a path's figures must not carry anything from the path before it
+    curve, sched = compute
+    cfg, demand = CASES["wiped out by impact"]
+    both = summarise_fund(curve, sched, cfg, flows=demand).metrics
+    alone = summarise_fund(curve.select(paths=[3]), sched, cfg, flows=demand).metrics
+    np.testing.assert_array_equal(both.iloc[[3]].to_numpy(), alone.to_numpy())
+
+
+def test_summary_raises_the_full_ledgers_error(compute) -> None:
+    curve, sched = compute
+    prices = curve.prices.copy()
+    held = np.nonzero(sched.weights[0, 40] > 0)[0][0]
+    prices[2, 40, held] = np.nan
+    broken = replace(curve, prices=prices)
+    with pytest.raises(DataError) as full:
+        simulate_fund(broken, sched, FundConfig())
+    with pytest.raises(DataError) as short:
+        summarise_fund(broken, sched, FundConfig())
+    assert str(short.value) == str(full.value) and "on path 2" in str(full.value)
+
+
+def test_compiled_summary_equals_python(compute) -> None:
+    curve, sched = compute
+    cfg, demand = CASES["reverse splits and return chasing"]
+    sub = curve.select(paths=[0, 1])
+    fast = summarise_fund(sub, sched, cfg, flows=demand, keep=np.array([5, 100]))
+    kernels = ("fund_ledger_summary", "_ledger_path", "_blank", "_summarise", "_finite")
+    compiled = {name: getattr(_ledger, name) for name in kernels}
+    try:
+        for name in kernels:
+            setattr(_ledger, name, compiled[name].py_func)
+        slow = summarise_fund(sub, sched, cfg, flows=demand, keep=np.array([5, 100]))
+    finally:
+        for name in kernels:
+            setattr(_ledger, name, compiled[name])
+    np.testing.assert_allclose(fast.metrics.to_numpy(), slow.metrics.to_numpy(), rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(fast.navps, slow.navps, rtol=1e-12, equal_nan=True)
