@@ -8,8 +8,11 @@ by the square root of the observed number of returns per year.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from etfsim._numba import jit
 from etfsim._typing import DateArray, Float64Array
 
 __all__ = ["annualised_return", "annualised_volatility", "max_drawdown", "years_between"]
@@ -42,24 +45,64 @@ def annualised_return(levels: Float64Array, dates: DateArray) -> Float64Array:
     return out
 
 
+@jit
+def _log_return_moments(x: np.ndarray, count: np.ndarray, sd: np.ndarray) -> None:
+    """Per row: how many daily log returns are finite, and their sample standard deviation."""
+    r = np.empty(x.shape[1])
+    for p in range(x.shape[0]):
+        n = 0
+        total = 0.0
+        prev = math.log(x[p, 0])
+        for t in range(1, x.shape[1]):
+            cur = math.log(x[p, t])
+            d = cur - prev
+            prev = cur
+            if math.isfinite(d):
+                r[n] = d
+                n += 1
+                total += d
+        count[p] = n
+        sd[p] = math.nan
+        if n > 1:
+            mean = total / n
+            ss = 0.0
+            for i in range(n):
+                ss += (r[i] - mean) * (r[i] - mean)
+            sd[p] = math.sqrt(ss / (n - 1))
+
+
+@jit
+def _max_drawdown(x: np.ndarray, out: np.ndarray) -> None:
+    """Per row: the lowest ``x / running peak - 1`` over finite values with a positive peak."""
+    for p in range(x.shape[0]):
+        peak = -math.inf
+        worst = math.nan
+        for t in range(x.shape[1]):
+            v = x[p, t]
+            if not math.isfinite(v):
+                continue
+            peak = max(peak, v)
+            if peak > 0:
+                dd = v / peak - 1.0
+                if math.isnan(worst) or dd < worst:
+                    worst = dd
+        out[p] = worst
+
+
 def annualised_volatility(levels: Float64Array, dates: DateArray) -> Float64Array:
     """Standard deviation of daily log returns times sqrt(returns per year), per path."""
-    x = _as2d(levels)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.diff(np.log(x), axis=1)
-    n = np.isfinite(r).sum(axis=1)
+    x = np.ascontiguousarray(_as2d(levels))
+    count = np.empty(x.shape[0], dtype=np.int64)
+    sd = np.empty(x.shape[0])
+    _log_return_moments(x, count, sd)
     yrs = years_between(dates)
-    per_year = n / yrs if yrs > 0 else np.full(x.shape[0], np.nan)
-    with np.errstate(invalid="ignore"):
-        sd = np.nanstd(np.where(np.isfinite(r), r, np.nan), axis=1, ddof=1)
+    per_year = count / yrs if yrs > 0 else np.full(x.shape[0], np.nan)
     return np.asarray(sd * np.sqrt(per_year), dtype=np.float64)
 
 
 def max_drawdown(levels: Float64Array) -> Float64Array:
     """Largest fall from a running peak, as a negative fraction (``-0.35`` = 35% below the peak)."""
-    x = _as2d(levels)
-    filled = np.where(np.isfinite(x), x, -np.inf)
-    peak = np.maximum.accumulate(filled, axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dd = np.where(np.isfinite(x) & (peak > 0), x / peak - 1.0, np.nan)
-    return np.asarray(np.nanmin(dd, axis=1), dtype=np.float64)
+    x = np.ascontiguousarray(_as2d(levels))
+    out = np.empty(x.shape[0])
+    _max_drawdown(x, out)
+    return out

@@ -91,7 +91,8 @@ def pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray,
     plan = _PLANS.get(key)
     if plan is None:
         plan = _pricing_plan(model, contract, days, depth)
-        for arr in (plan.a, plan.c, *(plan.avg or {}).values()):
+        listing = plan.listing
+        for arr in (plan.a, plan.c, *(plan.avg or {}).values(), listing.contracts, listing.expiries):
             arr.setflags(write=False)  # shared by every curve built from this plan
         if len(_PLANS) >= 8:
             _PLANS.pop(next(iter(_PLANS)))

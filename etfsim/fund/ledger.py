@@ -399,12 +399,14 @@ def _summarise(
     keep: np.ndarray,
     summary: np.ndarray,
     kept: np.ndarray,
+    diffs: np.ndarray,
 ) -> None:
     """Reduce row ``r`` of a path's ledger to the figures of ``fund_metrics`` (``SUMMARY``).
 
     The same formulas as :func:`etfsim.fund.metrics.fund_metrics` on a
     :class:`FundResult`, one path at a time, so that a Monte Carlo keeps no
-    ``(paths, dates)`` arrays; a test holds the two to each other.
+    ``(paths, dates)`` arrays; a test holds the two to each other.  ``diffs``
+    is scratch space, one number a date.
     """
     n = status.shape[1]
     ip = 0 if index_tr.shape[0] == 1 else p
@@ -427,21 +429,17 @@ def _summarise(
     for t in range(start + 1, n):
         cur = out[0, r, t] / out[1, r, t] / split[t]
         d = (cur - prev) / prev - (index_tr[ip, t] - index_tr[ip, t - 1]) / index_tr[ip, t - 1]
+        prev = cur
         if math.isfinite(d):
+            diffs[count] = d
             count += 1
             total += d
-        prev = cur
     te = math.nan
     if count > 1:
         mean = total / count
         ss = 0.0
-        prev = nav0
-        for t in range(start + 1, n):
-            cur = out[0, r, t] / out[1, r, t] / split[t]
-            d = (cur - prev) / prev - (index_tr[ip, t] - index_tr[ip, t - 1]) / index_tr[ip, t - 1]
-            if math.isfinite(d):
-                ss += (d - mean) * (d - mean)
-            prev = cur
+        for i in range(count):
+            ss += (diffs[i] - mean) * (diffs[i] - mean)
         per_year = count / max(years, 1e-12) if years > 0 else math.nan
         te = math.sqrt(ss / (count - 1)) * math.sqrt(per_year)
     # sums over the days that exist (NaN after a wipe-out)
@@ -533,6 +531,7 @@ def fund_ledger_summary(
     carried = np.zeros(depth)
     target = np.zeros(depth)
     split = np.ones(n)
+    diffs = np.empty(n)
     inv_years = 1.0 / years
     for p in range(n_paths):
         _ledger_path(
@@ -542,5 +541,5 @@ def fund_ledger_summary(
         for t in range(start, n):
             if status[0, t] < 0:
                 return p
-        _summarise(p, 0, out, status, split, start, index_tr, inv_years, years, post_share, keep, summary, kept)
+        _summarise(p, 0, out, status, split, start, index_tr, inv_years, years, post_share, keep, summary, kept, diffs)
     return -1

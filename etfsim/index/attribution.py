@@ -18,7 +18,6 @@ so the annualised figures (sums divided by years) add up the same way.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from etfsim._typing import DateArray, Float64Array, PathMatrix
 from etfsim.exceptions import DataError
@@ -29,16 +28,8 @@ ATTRIBUTION_COLUMNS = ("er", "spot", "term_structure", "collateral", "tr")
 """Columns of the daily attribution table."""
 
 
-def log_returns(levels: PathMatrix, start: int, dates: DateArray, name: str, allow_nan: bool = False) -> PathMatrix:
-    """``(paths, dates - start - 1)`` log returns of ``levels`` from the first invested date on.
-
-    Raises
-    ------
-    DataError
-        If a level is zero or negative (the index lost more than everything;
-        possible with negative futures prices), or NaN where ``allow_nan`` is
-        false.
-    """
+def _check_levels(levels: PathMatrix, start: int, dates: DateArray, name: str, allow_nan: bool) -> None:
+    """Refuse a level that is zero or negative, or NaN where ``allow_nan`` is false (see :func:`log_returns`)."""
     x = levels[:, start:]
     nonpos = x <= 0
     if nonpos.any():
@@ -51,8 +42,29 @@ def log_returns(levels: PathMatrix, start: int, dates: DateArray, name: str, all
         )
     if not allow_nan and np.isnan(x).any():
         raise DataError(f"the {name} index has missing levels after its first invested date")
+
+
+def log_returns(levels: PathMatrix, start: int, dates: DateArray, name: str, allow_nan: bool = False) -> PathMatrix:
+    """``(paths, dates - start - 1)`` log returns of ``levels`` from the first invested date on.
+
+    Raises
+    ------
+    DataError
+        If a level is zero or negative (the index lost more than everything;
+        possible with negative futures prices), or NaN where ``allow_nan`` is
+        false.
+    """
+    _check_levels(levels, start, dates, name, allow_nan)
+    x = levels[:, start:]
     with np.errstate(invalid="ignore"):
         return np.log(x[:, 1:] / x[:, :-1])
+
+
+def _last_valid(x: PathMatrix) -> Float64Array:
+    """Each row's last non-NaN value (NaN for a row with none)."""
+    ok = ~np.isnan(x)
+    last = x.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1)
+    return np.where(ok.any(axis=1), x[np.arange(x.shape[0]), last], np.nan)
 
 
 def daily_attribution(
@@ -113,13 +125,13 @@ def annualise(
     years = float(days) / 365.0
     if years <= 0:
         raise DataError("annualised figures need at least two invested dates on different days")
-    log_returns(er, start, dates, "ER")  # positivity checks with a clear message
-    log_returns(tr, start, dates, "TR")
-    log_returns(spot, start, dates, "spot", allow_nan=True)
+    _check_levels(er, start, dates, "ER", False)  # positivity checks with a clear message
+    _check_levels(tr, start, dates, "TR", False)
+    _check_levels(spot, start, dates, "spot", True)
     # a spot series with gaps (a publisher's holidays) ends on its last print
-    spot_filled = pd.DataFrame(spot.T).ffill().to_numpy().T
+    ends = {"er": er[:, -1], "tr": tr[:, -1], "spot": _last_valid(spot[:, start:])}
     with np.errstate(invalid="ignore"):
-        total = {name: np.log(x[:, -1] / x[:, start]) for name, x in (("er", er), ("tr", tr), ("spot", spot_filled))}
+        total = {name: np.log(ends[name] / x[:, start]) for name, x in (("er", er), ("tr", tr), ("spot", spot))}
     out = {
         "er": total["er"] / years,
         "spot": total["spot"] / years,

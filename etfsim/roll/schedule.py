@@ -23,6 +23,8 @@ at the roll itself, which is why etfsim calls the effect the
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -52,14 +54,37 @@ def contract_ids(contracts: StrArray) -> tuple[np.ndarray, np.ndarray]:
     return ids, codes
 
 
+_NEXT_SLOTS: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_NEXT_LOCK = threading.Lock()
+
+
 def next_slot_map(contracts: StrArray) -> np.ndarray:
     """``(dates - 1, depth)``: the slot on date ``t`` of the contract in slot ``k`` on ``t - 1``, or -1.
 
     When the front contract expires, every other contract moves one slot
     nearer; a real history may list contracts irregularly, so every shift is
-    searched.
+    searched.  The map of a read-only listing (a curve's) is kept for the
+    process, so the rule, the index and the ledger of a Monte Carlo chunk sort
+    its contract codes once, not three times; the result is read-only.
     """
-    ids, _ = contract_ids(np.asarray(contracts, dtype=object))
+    listing = np.asarray(contracts, dtype=object)
+    if listing.flags.writeable:
+        return _next_slot_map(listing)
+    with _NEXT_LOCK:
+        hit = _NEXT_SLOTS.get(id(listing))
+        if hit is not None and hit[0] is listing:
+            return hit[1]
+    out = _next_slot_map(listing)
+    out.setflags(write=False)
+    with _NEXT_LOCK:
+        _NEXT_SLOTS[id(listing)] = (listing, out)  # holding the listing keeps its id from being reused
+        while len(_NEXT_SLOTS) > 16:
+            _NEXT_SLOTS.popitem(last=False)
+    return out
+
+
+def _next_slot_map(contracts: np.ndarray) -> np.ndarray:
+    ids, _ = contract_ids(contracts)
     n, k = ids.shape
     prev, cur = ids[:-1], ids[1:]
     out = np.full((n - 1, k), -1, dtype=np.int64)
