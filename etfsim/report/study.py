@@ -42,14 +42,16 @@ from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund.compare import Comparison, compare
 from etfsim.fund.config import FundConfig
 from etfsim.fund.engine import FundResult, simulate_fund
-from etfsim.fund.metrics import fund_metrics, premium_discount_by_quarter, wiped_out
+from etfsim.fund.metrics import premium_discount_by_quarter
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig
-from etfsim.index.levels import compute_index, tbill_returns
+from etfsim.fund.summary import FundSummary, summarise_fund
+from etfsim.index.levels import IndexResult, compute_index, tbill_returns
 from etfsim.metrics import annualised_volatility, max_drawdown
 from etfsim.report.results import StudyResults
 from etfsim.report.roll_calendar import rule_params, upcoming_rolls
 from etfsim.report.stats import percentile_fan
 from etfsim.roll.rules import roll_schedule
+from etfsim.roll.schedule import RollSchedule
 from etfsim.roll.strategy import Strategy
 from etfsim.scenario import Scenario, load_scenario
 
@@ -173,18 +175,17 @@ def _delivery(spec: ContractSpec, code: str, expiry: np.datetime64) -> str:
     return f"{year}-{month:02d}"
 
 
-def _median_path(fund: FundResult) -> int:
+def _median_path(navps: np.ndarray, start: int) -> int:
     """The path whose final NAV per share (reverse splits undone) is the median across paths."""
-    end = fund.nav_per_share_adjusted[:, -1] / fund.nav_per_share_adjusted[:, fund.start]
+    end = navps[:, -1] / navps[:, start]
     end = np.where(np.isfinite(end), end, -np.inf)  # a wiped-out path ranks lowest
     order = np.argsort(end, kind="stable")
     return int(order[(len(order) - 1) // 2])
 
 
-def _fund_paths(fund: FundResult) -> pd.DataFrame:
+def _fund_paths(fund: FundSummary, index: IndexResult) -> pd.DataFrame:
     """Per path: the library's fund metrics, the index attribution and NAV risk figures."""
-    s = fund.start
-    m = fund_metrics(fund).reset_index()
+    m = fund.metrics.reset_index()
     names = {
         "er": "index_log_er",
         "spot": "index_log_spot",
@@ -194,14 +195,14 @@ def _fund_paths(fund: FundResult) -> pd.DataFrame:
         "er_return": "index_er_return",
     }
     try:
-        ann = fund.index.annualised()[list(names)]
+        ann = index.annualised()[list(names)]
     except DataError:  # an index that lost everything on some path has no log attribution
-        ann = pd.DataFrame(np.nan, index=range(fund.index.n_paths), columns=list(names))
+        ann = pd.DataFrame(np.nan, index=range(index.n_paths), columns=list(names))
     ann = ann.reset_index(drop=True).rename(columns=names)
     if len(ann) == 1 and len(m) > 1:
         ann = pd.concat([ann] * len(m), ignore_index=True)
     navps = _navps_to_end(fund)
-    dates = np.asarray(fund.dates)[s:]
+    dates = np.asarray(fund.dates)[fund.start :]
     extra = pd.DataFrame(
         {
             "nav_volatility": annualised_volatility(navps, dates),
@@ -212,25 +213,35 @@ def _fund_paths(fund: FundResult) -> pd.DataFrame:
     return pd.concat([m, ann, extra], axis=1)
 
 
-def _navps_to_end(fund: FundResult) -> np.ndarray:
+def _navps_to_end(fund: FundSummary) -> np.ndarray:
     """NAV per share (splits undone) from inception; a wiped-out fund is worth 0 from its last day on.
 
     Without this a wiped-out path would be NaN at the end and every mean, percentile and loss count
-    would quietly leave it out.
+    would quietly leave it out.  (The ledger stops a path only when it is wiped out.)
     """
-    navps = fund.nav_per_share_adjusted[:, fund.start :].copy()
-    dead = wiped_out(fund)
+    navps = fund.navps[:, fund.start :].copy()
+    dead = np.isnan(navps[:, -1])
     navps[dead] = np.where(np.isnan(navps[dead]), 0.0, navps[dead])
     return navps
 
 
-def _nav_fan(fund: FundResult) -> pd.DataFrame:
-    s = fund.start
+def _nav_fan(fund: FundSummary) -> pd.DataFrame:
     navps = _navps_to_end(fund)
     fan = percentile_fan(GROWTH_BASE * navps / navps[:, :1], FAN_PERCENTILES)
     frame = pd.DataFrame({f"p{p}": fan[i] for i, p in enumerate(FAN_PERCENTILES)})
-    frame.insert(0, "date", np.asarray(fund.dates)[s:].astype("datetime64[ns]"))
+    frame.insert(0, "date", np.asarray(fund.dates)[fund.start :].astype("datetime64[ns]"))
     return frame
+
+
+def _one_path(curve: FuturesCurve, schedule: RollSchedule, path: int) -> tuple[FuturesCurve, RollSchedule]:
+    """One path of a curve and its schedule, drawing that path's own investor demand."""
+    one = curve.select(paths=[path])
+    first = int(curve.metadata.get("first_path", 0))
+    meta = dict(one.metadata, first_path=first + path)  # InvestorDemand draws path i from its own stream
+    one = FuturesCurve(one.dates, one.prices, one.contracts, one.expiries, one.spot, one.held, meta)
+    if not schedule.shared:  # a rule that decides path by path: keep this path's weights
+        schedule = replace(schedule, weights=schedule.weights[path : path + 1])
+    return one, schedule
 
 
 def _strategy_facts(strat: Strategy) -> dict[str, Any]:
@@ -290,34 +301,41 @@ def run_study(
     with stage(f"simulating {sc.name}", int(n)) as tick:
         (model,) = list(sc.iter_chunks(paths=int(n), seed=seed, chunk_size=int(n), lazy_prices=True, progress=tick))
     contango = model.contango_share()
-    results, fund, head_curve = [], None, None
+    results: list[StrategyResult] = []
+    head_fund: FundSummary | None = None
+    head_curve: FuturesCurve | None = None
 
-    def one(strat: Strategy) -> tuple[StrategyResult, FundResult, FuturesCurve, np.ndarray]:
+    def one(strat: Strategy) -> tuple[StrategyResult, FundSummary, FuturesCurve, np.ndarray]:
         # price only the contracts the rule touches (a rule that reads prices prices the rest once, inside)
         curve, schedule, slots = model.restrict(roll_schedule(model, strat.rule))
         index = compute_index(curve, schedule, collateral_rate=terms.collateral_rate)
-        res = simulate_fund(curve, schedule, terms, flows=demand, slots=slots, index=index)
+        # every fund is reduced path by path; the headline keeps its daily NAV per share for the fan
+        every_day = np.arange(curve.n_dates) if strat.name == head.name else None
+        summary = summarise_fund(curve, schedule, terms, flows=demand, slots=slots, index=index, keep=every_day)
         row = StrategyResult(
-            strat, schedule, index, strategy_stats(curve, schedule, index, contango), None, fund_stats_of(res)
-        )  # keep the figures, not the ledger
-        return row, res, curve, slots
+            strat, schedule, index, strategy_stats(curve, schedule, index, contango), None, fund_stats_of(summary)
+        )
+        return row, summary, curve, slots
 
     with stage("back-testing and running the funds", len(items)) as tick:
         # two strategies at a time: the kernels release the GIL, and each strategy is independent
         with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-            for i, (row, res, curve, slots) in enumerate(pool.map(one, items)):
+            for i, (row, summary, curve, slots) in enumerate(pool.map(one, items)):
                 results.append(row)
                 if row.strategy.name == head.name:
-                    fund, head_curve, head_slots = res, curve, slots
+                    head_fund, head_row, head_curve, head_slots = summary, row, curve, slots
                 tick(i + 1, len(items))
-    assert fund is not None and head_curve is not None  # the headline is one of the items by construction
+    assert head_fund is not None and head_curve is not None  # the headline is one of the items by construction
     src = str(model.metadata.get("scenario") or model.metadata.get("model") or "curve")
     bt = BacktestResult(tuple(results), int(n), np.asarray(model.dates), src)
-    hp = _median_path(fund)
+    hp = _median_path(head_fund.navps, head_fund.start)
+    # the headline path's full ledger (positions, premium, costs by day): one path, not all of them
+    hp_curve, hp_schedule = _one_path(head_curve, head_row.schedule, hp)
+    fund = simulate_fund(hp_curve, hp_schedule, terms, flows=demand, slots=head_slots)
     m = int(min(n, compare_paths))
     with stage("stock-ETF twin", 1) as tick:
         sub = head_curve if m == n else head_curve.select(paths=list(range(m)))
-        schedule = next(r.schedule for r in bt.results if r.strategy.name == head.name)
+        schedule = head_row.schedule
         if m != n and not schedule.shared:  # a rule that decides path by path: keep the same paths' weights
             schedule = replace(schedule, weights=schedule.weights[:m])
         comparison = compare(sub, schedule, terms, flows=demand, slots=head_slots)
@@ -371,19 +389,19 @@ def run_study(
         ],
         ignore_index=True,
     )
-    pd_q = premium_discount_by_quarter(fund, hp).reset_index()
+    pd_q = premium_discount_by_quarter(fund, 0).reset_index()
     pd_q["quarter"] = pd_q["quarter"].astype(str)
     table = StudyResults(
         facts=facts,
         curve=curve,
         indices=bt.to_frame(paths=[hp]),
         strategy_stats=bt.stats_frame(),
-        fund=_headline_ledger(fund, hp),
-        holdings=_holdings(fund, head_curve, spec, hp),
+        fund=_headline_ledger(fund, 0),
+        holdings=_holdings(fund, hp_curve, spec, 0),
         roll_calendar=upcoming_rolls(head.rule, spec, as_of, curve.depth),
         premium_discount=pd_q,
-        fund_paths=_fund_paths(fund),
-        nav_fan=_nav_fan(fund),
+        fund_paths=_fund_paths(head_fund, head_row.index),
+        nav_fan=_nav_fan(head_fund),
         rule_funds=rule_funds[["strategy", "path", *[c for c in rule_funds.columns if c not in ("strategy", "path")]]],
         comparison=comparison.table.rename_axis("measure").reset_index(),
     )
