@@ -197,7 +197,8 @@ class ModelCurve:
         prices.setflags(write=False)
         meta = dict(self.metadata, restricted_to=schedule.rule)
         curve = FuturesCurve(self.dates, prices, contracts, expiries, self.spot, None, meta)
-        w = np.where((sel >= 0)[None], schedule.weights[:, rows, safe], 0.0)
+        w = schedule.weights[:, rows, safe]  # a new array: padded slots can be zeroed in place
+        w[:, sel < 0] = 0.0
         small = RollSchedule(
             w,
             self.dates,
