@@ -40,11 +40,9 @@ def touched_slots(weights: np.ndarray, contracts: np.ndarray) -> np.ndarray:
     rows, cols = np.nonzero(w[:-1] & (nxt >= 0))
     need[rows + 1, nxt[rows, cols]] = True
     m = max(int(need.sum(axis=1).max()), 1)
-    sel = np.full((need.shape[0], m), -1, dtype=np.int64)
-    for t in range(need.shape[0]):
-        idx = np.nonzero(need[t])[0]
-        sel[t, : len(idx)] = idx
-    return sel
+    # each row's needed slots first, in slot order (a stable sort of "not needed"), then -1 padding
+    order = np.argsort(~need, axis=1, kind="stable")[:, :m]
+    return np.where(np.take_along_axis(need, order, axis=1), order, -1).astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)

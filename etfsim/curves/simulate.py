@@ -231,20 +231,23 @@ def _draws(
     m = len(dt)
     p = len(path_ids)
     z = np.empty((p, m, 2))
-    u = np.zeros((p, m)) if use_regime else np.zeros((p, 0))
+    u = np.empty((p, m)) if use_regime else np.zeros((p, m))
     jumps = np.zeros((p, m))
     ov = model.overlays
     lam = steps.jump_rate
+    counts = np.empty((p, m), dtype=np.int64) if lam > 0 else None
+    sizes = np.empty((p, m)) if lam > 0 else None
+    # drawn straight into the chunk's arrays (out=): the same numbers, no copy per path
     for row, g in enumerate(path_generators(seed, path_ids)):
-        z[row] = g.standard_normal((m, 2))
+        g.standard_normal(out=z[row])
         if use_regime:
-            u[row] = g.random(m)
-        if lam > 0:
-            counts = g.poisson(lam * dt)
-            sizes = g.standard_normal(m)
-            jumps[row] = counts * ov.jump_mean + ov.jump_std * np.sqrt(counts) * sizes
-    if not use_regime:
-        u = np.zeros((p, m))
+            g.random(out=u[row])
+        if counts is not None and sizes is not None:
+            counts[row] = g.poisson(lam * dt)
+            g.standard_normal(out=sizes[row])
+    if counts is not None and sizes is not None:
+        hit = counts > 0  # most days have no jump
+        jumps[hit] = counts[hit] * ov.jump_mean + ov.jump_std * np.sqrt(counts[hit]) * sizes[hit]
     return z, u, jumps
 
 
