@@ -337,10 +337,11 @@ def ledger_inputs(
         index = compute_index(curve, schedule, collateral_rate=cfg.collateral_rate)
     rates = _collateral_rates(cfg.collateral_rate, dates, start)
     tbr = np.zeros(curve.n_dates)
-    days = np.zeros(curve.n_dates)
+    fee_share = np.zeros(curve.n_dates)  # the day's fee as a share of pre-fee net assets: x / (1 + x)
     if curve.n_dates > 1:
         tbr[1:] = np.nan_to_num(tbill_returns(rates, dates))
-        days[1:] = np.diff(dates.astype("datetime64[D]")).astype(np.int64)
+        x = cfg.expense_ratio * np.diff(dates.astype("datetime64[D]")).astype(np.int64) / 365.0
+        fee_share[1:] = x / (1.0 + x)
     frac, dollars, demand = _demand(flows, curve, start)
     rank = (
         np.broadcast_to(np.arange(curve.depth), (curve.n_dates, curve.depth)) if slots is None else np.maximum(slots, 0)
@@ -361,7 +362,7 @@ def ledger_inputs(
         nxt,
         start,
         tbr,
-        days,
+        fee_share,
         volume,
         np.ascontiguousarray(vscale),
         float(spec.multiplier),

@@ -9,7 +9,7 @@ Each close ``t`` after inception, in this order:
 3. **Collateral interest** on yesterday's cash: the S&P GSCI T-bill return.
 4. **Expense ratio**, accrued on the day's net assets (ACT/365):
    ``fee = pre-fee NAV * x / (1 + x)`` with ``x = expense_ratio * days / 365``,
-   so NAV after the fee is ``pre-fee NAV / (1 + x)``.
+   so NAV after the fee is ``pre-fee NAV / (1 + x)`` (``x / (1 + x)`` comes in by date).
 5. **Market**: investor demand moves the premium; APs create (redeem) whole
    units at NAV when the premium exceeds (falls below) their all-in cost, as
    many as beat that cost on average (``round((premium - band) / absorbed per
@@ -81,6 +81,43 @@ def _blank(pos: np.ndarray, out: np.ndarray, status: np.ndarray, r: int, lo: int
 
 
 @jit
+def _room_per_notional(weights: np.ndarray, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """By weight row and date: the largest NAV the limits allow per dollar of ``sum q F multiplier``.
+
+    A month's contracts are ``NAV * q / sum(q F multiplier)``, so each limit caps NAV at
+    ``limit / q`` (accountability level, position limit) or ``limit / sum q`` (all
+    months) dollars per dollar of that notional: a property of the weights alone,
+    computed once for every path.  ``which`` names the limit that binds first.
+    """
+    limit_month, limit_all, account = params[9], params[10], params[11]
+    spread = params[12] > 0.0
+    rows, n, depth = weights.shape
+    room = np.full((rows, n), math.inf)
+    which = np.zeros((rows, n), dtype=np.int64)
+    for w in range(rows):
+        for t in range(n):
+            best = math.inf
+            why = 0
+            total_q = 0.0
+            for s in range(depth):
+                q = weights[w, t, s]
+                if q > 0.0:
+                    total_q += q
+                    if account < math.inf and account / q < best:
+                        best = account / q
+                        why = HALT_ACCOUNTABILITY
+                    if not spread and limit_month < math.inf and limit_month / q < best:
+                        best = limit_month / q
+                        why = HALT_POSITION_LIMIT
+            if total_q > 0.0 and limit_all < math.inf and limit_all / total_q < best:
+                best = limit_all / total_q
+                why = HALT_ALL_MONTHS
+            room[w, t] = best
+            which[w, t] = why
+    return room, which
+
+
+@jit
 def _ledger_path(
     p: int,
     r: int,
@@ -89,7 +126,7 @@ def _ledger_path(
     nxt: np.ndarray,
     start: int,
     tbr: np.ndarray,
-    days: np.ndarray,
+    fee_share: np.ndarray,
     volume: np.ndarray,
     volume_scale: np.ndarray,
     mult: float,
@@ -97,6 +134,8 @@ def _ledger_path(
     params: np.ndarray,
     demand_frac: np.ndarray,
     demand_dollars: np.ndarray,
+    room_per: np.ndarray,
+    room_why: np.ndarray,
     carried: np.ndarray,
     target: np.ndarray,
     split: np.ndarray,
@@ -107,12 +146,13 @@ def _ledger_path(
     """Path ``p`` from inception, written into row ``r`` of ``pos``, ``out`` and ``status``.
 
     The launch is day ``start`` of the same loop: nothing is carried, and there
-    is no margin, interest, fee or market yet.  ``split`` receives the path's
+    is no margin, interest, fee or market yet.  ``room_per`` and ``room_why``
+    come from :func:`_room_per_notional`.  ``split`` receives the path's
     cumulative reverse-split ratio by date.
     """
-    nav0, shares0, expense, cu, fee_c, fee_r = params[0], params[1], params[2], params[3], params[4], params[5]
+    nav0, shares0, cu, fee_c, fee_r = params[0], params[1], params[3], params[4], params[5]  # [2]: in fee_share
     commission, half_spread, impact_coef = params[6], params[7], params[8]
-    limit_month, limit_all, account = params[9], params[10], params[11]
+    limit_month, limit_all = params[9], params[10]  # [11], the accountability level: in room_per
     spread = params[12] > 0.0
     rs_below, rs_ratio = params[13], params[14]
     fractional = params[15] > 0.0
@@ -162,11 +202,9 @@ def _ledger_path(
             # 3. interest on yesterday's cash; 4. the day's fee on net assets
             interest = cash * tbr[t]
             cash = cash + pnl + interest
-            x = expense * days[t] / 365.0
-            fee = cash * x / (1.0 + x)
+            fee = cash * fee_share[t]
             cash -= fee
             # 5. demand, premium and the APs
-            navps = cash / shares
             nav_prev = out[0, r, t - 1]
             trail = 0.0
             if chase != 0.0 and t - chase_window >= start:
@@ -174,57 +212,47 @@ def _ledger_path(
                 w0 = t - chase_window
                 base = out[0, r, w0] / out[1, r, w0] / split[w0]
                 trail = (out[0, r, t - 1] / out[1, r, t - 1] / split[t - 1]) / base - 1.0
-            demand = demand_frac[p, t] + demand_dollars[p, t] / nav_prev + chase * trail
+            dollars = demand_dollars[p, t]
+            demand = demand_frac[p, t] + (dollars / nav_prev if dollars != 0.0 else 0.0) + chase * trail
             p_star = persistence * premium + d_impact * demand
-            unit_value = cu * navps
-            absorb = d_impact * unit_value / cash if cash > 0.0 else 0.0
-            if absorb > 0.0:
-                band_c = fee_c / unit_value + ap_spread
-                band_r = fee_r / unit_value + ap_spread
-                # the k-th unit is sold while the premium is p* - (k - 1/2) * absorb on average, so APs
-                # create the units that beat their band on average: round, not round up
-                if p_star > band_c:
+            premium = p_star
+            if d_impact > 0.0 and cash > 0.0:
+                unit_value = cu * (cash / shares)
+                # APs act when the premium beats fee / unit value + their spread: compared with the unit
+                # value multiplied out, as the divisions are needed only on the rare days they trade
+                if (p_star - ap_spread) * unit_value > fee_c:
+                    absorb = d_impact * unit_value / cash
+                    band_c = fee_c / unit_value + ap_spread
+                    # the k-th unit is sold while the premium is p* - (k - 1/2) * absorb on average, so APs
+                    # create the units that beat their band on average: round, not round up
                     units = min(math.floor((p_star - band_c) / absorb + 0.5), capacity)
-                    # the largest NAV the limits allow at today's weights, and which limit binds first
+                    # the largest NAV the limits allow: today's notional per unit of weight times the room per
+                    # dollar of it, which depends on the weights alone (see _room_per_notional)
                     value = 0.0
-                    total_q = 0.0
                     for s in range(depth):
                         q = weights[wp, t, s]
                         if q > 0.0:
                             value += q * prices[p, t, s] * mult
-                            total_q += q
-                    room = math.inf
-                    which = 0
-                    if value > 0.0:
-                        for s in range(depth):
-                            q = weights[wp, t, s]
-                            if q > 0.0:
-                                if account < math.inf and account * value / q < room:
-                                    room = account * value / q
-                                    which = HALT_ACCOUNTABILITY
-                                if not spread and limit_month < math.inf and limit_month * value / q < room:
-                                    room = limit_month * value / q
-                                    which = HALT_POSITION_LIMIT
-                        if limit_all < math.inf and limit_all * value / total_q < room:
-                            room = limit_all * value / total_q
-                            which = HALT_ALL_MONTHS
+                    room = value * room_per[wp, t] if value > 0.0 else math.inf
+                    which = room_why[wp, t]
                     if room < math.inf:
                         fit = math.floor((room - cash) / unit_value)
                         if fit < units:
                             units = max(fit, 0.0)
                             st |= which
-                elif p_star < -band_r:
+                    premium = p_star - units * absorb
+                    cash += units * unit_value + units * fee_c
+                elif (-p_star - ap_spread) * unit_value > fee_r:
+                    absorb = d_impact * unit_value / cash
+                    band_r = fee_r / unit_value + ap_spread
                     want = min(math.floor((-band_r - p_star) / absorb + 0.5), capacity)
                     most = math.floor(shares / cu) - 1.0  # the fund keeps at least one unit
                     if want > most:
                         want = max(most, 0.0)
                         st |= REDEMPTIONS_CAPPED
                     units = -want
-            premium = p_star - units * absorb
-            if units > 0.0:
-                cash += units * unit_value + units * fee_c
-            elif units < 0.0:
-                cash += units * unit_value - units * fee_r  # units < 0: pays out value, keeps the fee
+                    premium = p_star - units * absorb
+                    cash += units * unit_value - units * fee_r  # units < 0: pays out value, keeps the fee
             shares += units * cu
         # 6. rebalance to the schedule at a notional equal to NAV: contracts per slot within the limits
         value = 0.0
@@ -291,7 +319,7 @@ def _ledger_path(
             for s in range(depth):
                 pos[r, t, s] = 0.0
             st |= LIQUIDATED
-        elif not launch and rs_below > 0.0 and cash / shares < rs_below:  # 7. reverse split
+        elif not launch and rs_below > 0.0 and cash < rs_below * shares:  # 7. reverse split (NAV/share below)
             shares = shares / rs_ratio
             st |= REVERSE_SPLIT
         out[3, r, t] = fee
@@ -327,7 +355,7 @@ def fund_ledger(
     nxt: np.ndarray,  # (n - 1, depth) slot on t of the contract in slot s on t - 1
     start: int,
     tbr: np.ndarray,  # (n,) T-bill return of the step into t (tbr[0] unused)
-    days: np.ndarray,  # (n,) calendar days of the step into t
+    fee_share: np.ndarray,  # (n,) x / (1 + x), x = expense ratio * calendar days of the step into t / 365
     volume: np.ndarray,  # (n, depth) contracts traded a day by date and slot
     volume_scale: np.ndarray,  # (paths, n) multiplies volume (1, or launch price / today's price)
     mult: float,
@@ -344,10 +372,11 @@ def fund_ledger(
     carried = np.zeros(depth)
     target = np.zeros(depth)
     split = np.ones(n)
+    room_per, room_why = _room_per_notional(weights, params)
     for p in range(n_paths):
         _ledger_path(
-            p, p, prices, weights, nxt, start, tbr, days, volume, volume_scale, mult, tick, params,
-            demand_frac, demand_dollars, carried, target, split, pos, out, status,
+            p, p, prices, weights, nxt, start, tbr, fee_share, volume, volume_scale, mult, tick, params,
+            demand_frac, demand_dollars, room_per, room_why, carried, target, split, pos, out, status,
         )  # fmt: skip
 
 
@@ -412,57 +441,53 @@ def _summarise(
     ip = 0 if index_tr.shape[0] == 1 else p
     wiped = False
     halted = 0.0
-    for t in range(start, n):
-        if status[r, t] & LIQUIDATED:
-            wiped = True
-        if status[r, t] & HALTED_BITS:
-            halted += 1.0
-    # NAV per share with reverse splits undone, against the total-return index
     nav0 = out[0, r, start] / out[1, r, start] / split[start]
-    nav_t = out[0, r, n - 1] / out[1, r, n - 1] / split[n - 1]
-    nav_ret = -1.0 if wiped else (nav_t / nav0) ** inv_years - 1.0
-    tr_ret = (index_tr[ip, n - 1] / index_tr[ip, start]) ** inv_years - 1.0
-    # tracking error: sample standard deviation of the daily return differences that exist
-    count = 0
-    total = 0.0
     prev = nav0
-    for t in range(start + 1, n):
-        cur = out[0, r, t] / out[1, r, t] / split[t]
-        d = (cur - prev) / prev - (index_tr[ip, t] - index_tr[ip, t - 1]) / index_tr[ip, t - 1]
-        prev = cur
-        if math.isfinite(d):
-            diffs[count] = d
-            count += 1
-            total += d
-    te = math.nan
-    if count > 1:
-        mean = total / count
-        ss = 0.0
-        for i in range(count):
-            ss += (diffs[i] - mean) * (diffs[i] - mean)
-        per_year = count / max(years, 1e-12) if years > 0 else math.nan
-        te = math.sqrt(ss / (count - 1)) * math.sqrt(per_year)
-    # sums over the days that exist (NaN after a wipe-out)
-    sums = np.zeros(6)
+    count = 0  # daily return differences against the index that exist
+    total = 0.0
     nav_sum = 0.0
     nav_days = 0
-    for t in range(start, n):
-        if not math.isnan(out[0, r, t]):
-            nav_sum += out[0, r, t]
-            nav_days += 1
-        for i in range(6):
-            v = out[3 + i, r, t]
-            if not math.isnan(v):
-                sums[i] += v
-    # the market price: NAV per share, the arbitrage premium, and the share of tomorrow's futures
-    # move that trades after the settlement
+    fees = commission = spread_cost = impact = creations = redemptions = 0.0
     days_premium = 0.0
     days_discount = 0.0
     max_premium = -math.inf
     any_premium = False
+    # one pass over the path's days: everything below reads each day's row once
     for t in range(start, n):
-        navps = out[0, r, t] / out[1, r, t]
-        move = _finite(out[10, r, t + 1] / out[0, r, t]) if t + 1 < n else 0.0
+        code = status[r, t]
+        if code & LIQUIDATED:
+            wiped = True
+        if code & HALTED_BITS:
+            halted += 1.0
+        nav = out[0, r, t]
+        navps = nav / out[1, r, t]
+        if t > start:
+            # NAV per share with reverse splits undone, against the total-return index
+            cur = navps / split[t]
+            d = (cur - prev) / prev - (index_tr[ip, t] - index_tr[ip, t - 1]) / index_tr[ip, t - 1]
+            prev = cur
+            if math.isfinite(d):
+                diffs[count] = d
+                count += 1
+                total += d
+        if not math.isnan(nav):  # sums over the days that exist (NaN after a wipe-out)
+            nav_sum += nav
+            nav_days += 1
+        if not math.isnan(out[3, r, t]):
+            fees += out[3, r, t]
+        if not math.isnan(out[4, r, t]):
+            commission += out[4, r, t]
+        if not math.isnan(out[5, r, t]):
+            spread_cost += out[5, r, t]
+        if not math.isnan(out[6, r, t]):
+            impact += out[6, r, t]
+        if not math.isnan(out[7, r, t]):
+            creations += out[7, r, t]
+        if not math.isnan(out[8, r, t]):
+            redemptions += out[8, r, t]
+        # the market price: NAV per share, the arbitrage premium, and the share of tomorrow's
+        # futures move that trades after the settlement
+        move = _finite(out[10, r, t + 1] / nav) if t + 1 < n else 0.0
         market = navps * (1.0 + _finite(out[9, r, t])) * (1.0 + post_share * move)
         prem = market / navps - 1.0
         if prem > 1e-12:
@@ -472,6 +497,18 @@ def _summarise(
         if not math.isnan(prem):
             any_premium = True
             max_premium = max(max_premium, prem)
+    nav_t = out[0, r, n - 1] / out[1, r, n - 1] / split[n - 1]
+    nav_ret = -1.0 if wiped else (nav_t / nav0) ** inv_years - 1.0
+    tr_ret = (index_tr[ip, n - 1] / index_tr[ip, start]) ** inv_years - 1.0
+    # tracking error: the sample standard deviation of the differences, annualised by their count
+    te = math.nan
+    if count > 1:
+        mean = total / count
+        ss = 0.0
+        for i in range(count):
+            ss += (diffs[i] - mean) * (diffs[i] - mean)
+        per_year = count / max(years, 1e-12) if years > 0 else math.nan
+        te = math.sqrt(ss / (count - 1)) * math.sqrt(per_year)
     row = summary[p]
     row[0] = nav_ret
     row[1] = tr_ret
@@ -482,11 +519,11 @@ def _summarise(
     row[6] = nav_sum / nav_days if nav_days > 0 else math.nan
     row[7] = out[0, r, start] / out[1, r, start]
     row[8] = out[0, r, n - 1] / out[1, r, n - 1]
-    row[9] = sums[0]  # fees
-    row[10] = sums[1] + sums[2]  # commission and half-spread
-    row[11] = sums[3]  # impact
-    row[12] = sums[4]  # creations
-    row[13] = sums[5]  # redemptions
+    row[9] = fees
+    row[10] = commission + spread_cost
+    row[11] = impact
+    row[12] = creations
+    row[13] = redemptions
     row[14] = days_premium
     row[15] = days_discount
     row[16] = max_premium if any_premium else math.nan
@@ -503,7 +540,7 @@ def fund_ledger_summary(
     nxt: np.ndarray,
     start: int,
     tbr: np.ndarray,
-    days: np.ndarray,
+    fee_share: np.ndarray,
     volume: np.ndarray,
     volume_scale: np.ndarray,
     mult: float,
@@ -531,12 +568,13 @@ def fund_ledger_summary(
     carried = np.zeros(depth)
     target = np.zeros(depth)
     split = np.ones(n)
+    room_per, room_why = _room_per_notional(weights, params)
     diffs = np.empty(n)
     inv_years = 1.0 / years
     for p in range(n_paths):
         _ledger_path(
-            p, 0, prices, weights, nxt, start, tbr, days, volume, volume_scale, mult, tick, params,
-            demand_frac, demand_dollars, carried, target, split, pos, out, status,
+            p, 0, prices, weights, nxt, start, tbr, fee_share, volume, volume_scale, mult, tick, params,
+            demand_frac, demand_dollars, room_per, room_why, carried, target, split, pos, out, status,
         )  # fmt: skip
         for t in range(start, n):
             if status[0, t] < 0:

@@ -77,7 +77,7 @@ def test_compiled_ledger_equals_python(short) -> None:
     sched = roll_schedule(curve, "gsci")
     cfg = FundConfig(collateral_rate=0.03, impact_coefficient=0.002, position_limit=60_000)
     fast = simulate_fund(curve, sched, cfg, flows=InvestorDemand(volatility=0.01, seed=2))
-    kernels = ("fund_ledger", "_ledger_path", "_blank")
+    kernels = ("fund_ledger", "_ledger_path", "_blank", "_room_per_notional")
     compiled = {name: getattr(_ledger, name) for name in kernels}
     try:
         for name in kernels:
