@@ -220,6 +220,60 @@ def step_sums(prices: np.ndarray, weights: np.ndarray, nxt: np.ndarray, num: np.
     return trouble
 
 
+@jit
+def _levels(
+    prices: np.ndarray,
+    weights: np.ndarray,
+    nxt: np.ndarray,
+    invested: np.ndarray,
+    tbr: np.ndarray,
+    start: int,
+    base: float,
+    er: np.ndarray,
+    tr: np.ndarray,
+) -> bool:
+    """ER and TR levels in one pass, the same products as ``base * cumprod`` of the step ratios.
+
+    Returns False, leaving the levels unfinished, when a held contract leaves the
+    curve or has no price, or a step's position is worth zero or less: the caller
+    then takes the array path, which names the date and contract.
+    """
+    n_paths, n, depth = prices.shape
+    shared = weights.shape[0] == 1
+    for p in range(n_paths):
+        wp = 0 if shared else p
+        c_er = 1.0
+        c_tr = 1.0
+        for i in range(n - 1):
+            a = 0.0
+            b = 0.0
+            for s in range(depth):
+                w = weights[wp, i, s]
+                if w > 0.0:
+                    j = nxt[i, s]
+                    if j < 0:
+                        return False
+                    f_prev = prices[p, i, s]
+                    f_cur = prices[p, i + 1, j]
+                    if math.isnan(f_prev) or math.isnan(f_cur):
+                        return False
+                    a += w * f_cur
+                    b += w * f_prev
+            ratio = 1.0
+            if invested[i]:
+                if b <= 0.0:
+                    return False
+                ratio = a / b
+            if not math.isfinite(ratio):
+                return False
+            if i >= start:
+                c_er = c_er * ratio
+                c_tr = c_tr * (ratio + tbr[i])
+                er[p, i + 1] = base * c_er
+                tr[p, i + 1] = base * c_tr
+    return True
+
+
 def _diagnose_held(
     prices: np.ndarray, weights: np.ndarray, nxt: Int64Array, curve: FuturesCurve, first_path: int, missing: str
 ) -> None:
@@ -569,9 +623,13 @@ def compute_index(
                 fill_by_contract(prices, nxt, filled)
                 prices = filled
             w = weights if schedule.shared else weights[lo:hi]
-            ratio = _step_ratios(prices, w, nxt, invested, curve, lo, missing)[:, start:]
-            er[lo:hi, start + 1 :] = float(base) * np.cumprod(ratio, axis=1)
-            tr[lo:hi, start + 1 :] = float(base) * np.cumprod(ratio + tbr[None, start:], axis=1)
+            # one pass in numba; on a step it cannot price, the array path below names the problem
+            if not _levels(
+                prices, np.ascontiguousarray(w), nxt, invested, tbr, start, float(base), er[lo:hi], tr[lo:hi]
+            ):
+                ratio = _step_ratios(prices, w, nxt, invested, curve, lo, missing)[:, start:]
+                er[lo:hi, start + 1 :] = float(base) * np.cumprod(ratio, axis=1)
+                tr[lo:hi, start + 1 :] = float(base) * np.cumprod(ratio + tbr[None, start:], axis=1)
 
     spot = np.full((n_paths, n), np.nan)
     if curve.spot is not None:

@@ -282,6 +282,29 @@ def test_fill_kernel_compiled_equals_python() -> None:
     np.testing.assert_array_equal(fast[gap, 3, 0], fast[gap, 2, 1])
 
 
+def test_one_pass_levels_equal_the_cumulative_products_of_the_step_ratios() -> None:
+    # compute_index runs the numba one-pass kernel; the array path (step ratios, then cumprod) is its
+    # fallback on errors: both must give the same bytes, compiled or as plain Python
+    from etfsim.index.levels import _levels, _step_ratios, tbill_returns
+    from etfsim.roll import roll_schedule
+
+    model = SchwartzSmith(kappa=1.5, sigma_chi=0.3, lambda_chi=0.1, mu_xi=0.0, sigma_xi=0.15, rho=0.3, mu_xi_star=0.02)
+    curve = simulate_curve(model, paths=4, start="2024-01-02", years=2, seed=3, spot=2.35, depth=6)
+    for rule in ("gsci", "front_month"):
+        sched = roll_schedule(curve, rule)
+        invested = np.asarray(sched.invested, dtype=bool)
+        start = int(np.argmax(invested))
+        tbr = tbill_returns(np.full(curve.n_dates, 0.04), curve.dates)
+        nxt = next_slot_map(curve.contracts)
+        ratio = _step_ratios(curve.prices, sched.weights, nxt, invested, curve, 0, "raise")[:, start:]
+        for kernel in (_levels, _levels.py_func):  # type: ignore[attr-defined]
+            er = np.full((4, curve.n_dates), np.nan)
+            tr = np.full((4, curve.n_dates), np.nan)
+            assert kernel(curve.prices, sched.weights, nxt, invested, tbr, start, 100.0, er, tr)
+            np.testing.assert_array_equal(er[:, start + 1 :], 100.0 * np.cumprod(ratio, axis=1))
+            np.testing.assert_array_equal(tr[:, start + 1 :], 100.0 * np.cumprod(ratio + tbr[None, start:], axis=1))
+
+
 # -- bad schedules ----------------------------------------------------------------------------
 def test_contract_held_past_its_listing_is_named() -> None:
     curve = _curve(ROLL_DATES, ROLL_CONTRACTS, ROLL_PRICES)
