@@ -79,7 +79,9 @@ def _demand(flows: object, curve: FuturesCurve, start: int) -> tuple[np.ndarray,
     if isinstance(flows, InvestorDemand):
         first = int(curve.metadata.get("first_path", 0))  # path i draws the same demand in any chunk
         for i, g in enumerate(path_generators(flows.seed, range(first, first + p))):
-            frac[i] = flows.mean + flows.volatility * g.standard_normal(n)
+            g.standard_normal(out=frac[i])  # mean + volatility * z, formed in place
+            frac[i] *= flows.volatility
+            frac[i] += flows.mean
         return frac, dollars, flows
     if isinstance(flows, pd.Series):
         idx = pd.DatetimeIndex(pd.to_datetime(flows.index)).to_numpy().astype("datetime64[ns]")
@@ -347,14 +349,10 @@ def ledger_inputs(
         np.broadcast_to(np.arange(curve.depth), (curve.n_dates, curve.depth)) if slots is None else np.maximum(slots, 0)
     )
     volume = np.ascontiguousarray(cfg.daily_volume * cfg.volume_decay ** rank.astype(np.float64))
-    p, n, k = curve.prices.shape
-    vscale = np.ones((p, n))
+    ref = np.ones((1, 1))  # volume fixed in contracts
     if cfg.volume_follows_price:
-        # dollar liquidity holds as the price moves: contracts traded scale with launch price / today's price
-        ref = curve.spot if curve.spot is not None else curve.prices[:, :, 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = ref[:, start : start + 1] / ref
-        vscale = np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
+        # the ledger scales volume by launch price / today's price of the spot (or the front contract)
+        ref = np.ascontiguousarray(curve.spot if curve.spot is not None else curve.prices[:, :, 0])
     nxt = next_slot_map(np.asarray(curve.contracts))
     args = (
         np.ascontiguousarray(curve.prices),
@@ -364,7 +362,7 @@ def ledger_inputs(
         tbr,
         fee_share,
         volume,
-        np.ascontiguousarray(vscale),
+        ref,
         float(spec.multiplier),
         float(spec.tick),
         _params(cfg, demand),

@@ -128,7 +128,7 @@ def _ledger_path(
     tbr: np.ndarray,
     fee_share: np.ndarray,
     volume: np.ndarray,
-    volume_scale: np.ndarray,
+    volume_ref: np.ndarray,
     mult: float,
     tick: float,
     params: np.ndarray,
@@ -301,13 +301,20 @@ def _ledger_path(
         imp = 0.0
         held = 0.0
         notional = 0.0
-        vscale = volume_scale[p, t]
+        vscale = -1.0  # volume's scale today, worked out on the first trade
         for s in range(depth):
             f = prices[p, t, s]
             dn = abs(target[s] - carried[s])
             if dn > 1e-12:
                 comm += commission * dn
                 sprd += spread_cost * dn
+                if vscale < 0.0:
+                    vscale = 1.0
+                    if volume_ref.shape[1] > 1:
+                        # dollar liquidity holds as the price moves: contracts traded scale with launch / today
+                        ratio = volume_ref[p, start] / volume_ref[p, t]
+                        if math.isfinite(ratio) and ratio > 0.0:
+                            vscale = ratio
                 imp += impact_coef * abs(f) * mult * dn * dn / (volume[t, s] * vscale)
             pos[r, t, s] = target[s]
             held += abs(target[s])
@@ -357,7 +364,7 @@ def fund_ledger(
     tbr: np.ndarray,  # (n,) T-bill return of the step into t (tbr[0] unused)
     fee_share: np.ndarray,  # (n,) x / (1 + x), x = expense ratio * calendar days of the step into t / 365
     volume: np.ndarray,  # (n, depth) contracts traded a day by date and slot
-    volume_scale: np.ndarray,  # (paths, n) multiplies volume (1, or launch price / today's price)
+    volume_ref: np.ndarray,  # (paths, n) price that volume follows (launch / today's), or (1, 1): volume fixed
     mult: float,
     tick: float,
     params: np.ndarray,  # scalar terms, see PARAMS in engine.py
@@ -375,7 +382,7 @@ def fund_ledger(
     room_per, room_why = _room_per_notional(weights, params)
     for p in range(n_paths):
         _ledger_path(
-            p, p, prices, weights, nxt, start, tbr, fee_share, volume, volume_scale, mult, tick, params,
+            p, p, prices, weights, nxt, start, tbr, fee_share, volume, volume_ref, mult, tick, params,
             demand_frac, demand_dollars, room_per, room_why, carried, target, split, pos, out, status,
         )  # fmt: skip
 
@@ -542,7 +549,7 @@ def fund_ledger_summary(
     tbr: np.ndarray,
     fee_share: np.ndarray,
     volume: np.ndarray,
-    volume_scale: np.ndarray,
+    volume_ref: np.ndarray,
     mult: float,
     tick: float,
     params: np.ndarray,
@@ -573,7 +580,7 @@ def fund_ledger_summary(
     inv_years = 1.0 / years
     for p in range(n_paths):
         _ledger_path(
-            p, 0, prices, weights, nxt, start, tbr, fee_share, volume, volume_scale, mult, tick, params,
+            p, 0, prices, weights, nxt, start, tbr, fee_share, volume, volume_ref, mult, tick, params,
             demand_frac, demand_dollars, room_per, room_why, carried, target, split, pos, out, status,
         )  # fmt: skip
         for t in range(start, n):
