@@ -6,21 +6,26 @@ Runs, each in its own process so each peak memory is its own:
    over a cube of the same size, chunked like the pipeline;
 2. etfsim: the default compute scenario as factor paths, the GSCI-style roll,
    only the contracts it touches priced, the index and the full fund ledger
-   with investor flows (return chasing), costs and impact, reduced per chunk to
-   per-path figures and month-end NAV;
+   (the default compute fund's terms: investor demand, creations and
+   redemptions, costs, impact and limits), reduced path by path to per-path
+   figures and month-end NAV (``summarise_fund``);
 3. the futures leg alone (no flows), etfsim's ledger against vectorbt rebuilding
    the same positions and costs, on ``--vbt-paths`` paths.
 
 Targets (issue #6): etfsim at most half the bare pass's time, peak memory under
 1 GiB, at least 10x faster than vectorbt on the futures leg.
 
-    python benchmarks/mc10k.py [--paths 10000] [--chunk 500] [--vbt-paths 100]
+    python benchmarks/mc10k.py [--paths 10000] [--chunk 500] [--workers CORES] [--vbt-paths 100]
+
+Chunks run on one thread per core by default, as `etfsim sweep` runs them (the numba
+kernels release the GIL); `--workers 1` gives the single-thread figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import resource
 import time
 
@@ -119,7 +124,9 @@ def main() -> None:
     ap.add_argument("--depth", type=int, default=24)
     ap.add_argument("--chunk", type=int, default=500)
     ap.add_argument("--vbt-paths", type=int, default=100)
-    ap.add_argument("--workers", type=int, default=1, help="threads running chunks (GIL-bound parts limit the gain)")
+    ap.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="threads running chunks (default: one per core)"
+    )
     args = ap.parse_args()
     ctx = mp.get_context("spawn")
     results = []
