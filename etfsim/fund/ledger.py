@@ -1,4 +1,9 @@
-"""The daily fund ledger: a numba kernel over plain arrays, one path at a time.
+"""The daily fund ledger: numba kernels over plain arrays, one path at a time.
+
+Two entry points run the same day loop (``_ledger_path``): :func:`fund_ledger`
+records every path's ledger by date, and :func:`fund_ledger_summary` runs each
+path through one scratch row and reduces it to the figures of ``fund_metrics``
+before the next path, for Monte Carlo runs that need no daily record.
 
 Each close ``t`` after inception, in this order:
 

@@ -80,7 +80,7 @@ class Study:
     curve: FuturesCurve
     backtest: BacktestResult
     headline: Strategy
-    fund: FundResult
+    fund: FundResult  # the headline fund's daily ledger on the headline (median) path only
     comparison: Comparison
     results: StudyResults
 
