@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["HAS_NUMBA", "jit"]
+__all__ = ["HAS_NUMBA", "jit", "readonly"]
 
 try:  # pragma: no cover - exercised implicitly
     if os.environ.get("ETFSIM_DISABLE_JIT"):
@@ -36,3 +36,17 @@ def jit(func: F) -> F:
     warnings.warn(f"numba unavailable ({_reason}); etfsim kernels run as slow Python", stacklevel=2)
     func.py_func = func  # type: ignore[attr-defined]
     return func
+
+
+def readonly(a: Any) -> Any:
+    """A read-only view of array ``a`` (no copy).
+
+    numba compiles one version of a kernel per argument type and counts
+    read-only as part of the type; handing a kernel its inputs always read-only
+    keeps it to one compilation (the fund ledger's day loop takes seconds).
+    """
+    import numpy as np
+
+    v = np.asarray(a).view()
+    v.flags.writeable = False
+    return v

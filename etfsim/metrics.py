@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from etfsim._numba import jit
+from etfsim._numba import jit, readonly
 from etfsim._typing import DateArray, Float64Array
 
 __all__ = ["annualised_return", "annualised_volatility", "max_drawdown", "years_between"]
@@ -91,7 +91,7 @@ def _max_drawdown(x: np.ndarray, out: np.ndarray) -> None:
 
 def annualised_volatility(levels: Float64Array, dates: DateArray) -> Float64Array:
     """Standard deviation of daily log returns times sqrt(returns per year), per path."""
-    x = _as2d(levels)  # numba reads a column slice in place: no copy
+    x = readonly(_as2d(levels))  # numba reads a column slice in place: no copy
     count = np.empty(x.shape[0], dtype=np.int64)
     sd = np.empty(x.shape[0])
     _log_return_moments(x, count, sd)
@@ -102,7 +102,7 @@ def annualised_volatility(levels: Float64Array, dates: DateArray) -> Float64Arra
 
 def max_drawdown(levels: Float64Array) -> Float64Array:
     """Largest fall from a running peak, as a negative fraction (``-0.35`` = 35% below the peak)."""
-    x = _as2d(levels)  # numba reads a column slice in place: no copy
+    x = readonly(_as2d(levels))  # numba reads a column slice in place: no copy
     out = np.empty(x.shape[0])
     _max_drawdown(x, out)
     return out

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from etfsim._numba import readonly
 from etfsim.curves import kernels
 from etfsim.curves.curve import FuturesCurve
 
@@ -131,7 +132,7 @@ class ModelCurve:
             local[:, 1 + len(r) + c_] = cum[:, avg["first_fixed"][i, k]]
             first[i, k] = 1 + len(r) + c_
         avg["first_fixed"] = first
-        kernels.price_monthly_average(chi, xi, local, self.spot0, **avg, out=out)
+        kernels.price_monthly_average(chi, xi, readonly(local), self.spot0, **avg, out=out)  # one compiled type
         return out
 
     @property

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from etfsim._numba import readonly
 from etfsim._random import path_generators
 from etfsim.contracts.spec import CONTRACTS, ContractSpec
 from etfsim.curves.curve import FuturesCurve
@@ -355,19 +356,19 @@ def ledger_inputs(
         ref = np.ascontiguousarray(curve.spot if curve.spot is not None else curve.prices[:, :, 0])
     nxt = next_slot_map(np.asarray(curve.contracts))
     args = (
-        np.ascontiguousarray(curve.prices),
-        np.ascontiguousarray(schedule.weights),
-        nxt,
+        readonly(np.ascontiguousarray(curve.prices)),
+        readonly(np.ascontiguousarray(schedule.weights)),
+        readonly(nxt),
         start,
-        tbr,
-        fee_share,
-        volume,
-        ref,
+        readonly(tbr),
+        readonly(fee_share),
+        readonly(volume),
+        readonly(ref),
         float(spec.multiplier),
         float(spec.tick),
-        _params(cfg, demand),
-        frac,
-        dollars,
+        readonly(_params(cfg, demand)),
+        readonly(frac),
+        readonly(dollars),
     )
     return LedgerInputs(cfg, spec, dates, start, index, args)
 
@@ -445,11 +446,12 @@ def simulate_fund(
     pos = np.empty((p, n, k))  # the kernel blanks each path's row before it runs it
     out = np.empty((len(FIELDS), p, n))
     status = np.empty((p, n), dtype=np.int64)
-    _ledger.fund_ledger(*inputs.args, pos, out, status)
-    bad = status < 0
-    if bad.any():
-        pp, t = (int(v) for v in np.argwhere(bad)[0])
-        raise_unpriced(curve, int(status[pp, t]), pp, t, pos[pp, t - 1])
+    none = np.empty((0, 0))  # no per-path reduction: the index, years and keep are not read
+    no_keep = readonly(np.empty(0, dtype=np.int64))
+    stopped = _ledger.fund_ledger(*inputs.args, pos, out, status, none, none, no_keep, readonly(none), 1.0, 0.0)
+    if stopped >= 0:
+        t = int(np.argmax(status[stopped] < 0))
+        raise_unpriced(curve, int(status[stopped, t]), stopped, t, pos[stopped, t - 1])
     fields = {name: out[i] for i, name in enumerate(FIELDS)}
     splits = (status & _ledger.REVERSE_SPLIT) != 0
     # a running product, not ratio ** count: numpy's power takes a slow path for whole exponents

@@ -1,9 +1,9 @@
 """The daily fund ledger: numba kernels over plain arrays, one path at a time.
 
-Two entry points run the same day loop (``_ledger_path``): :func:`fund_ledger`
-records every path's ledger by date, and :func:`fund_ledger_summary` runs each
-path through one scratch row and reduces it to the figures of ``fund_metrics``
-before the next path, for Monte Carlo runs that need no daily record.
+:func:`fund_ledger` runs the day loop (``_ledger_path``) on every path and
+either records each path's ledger by date or runs each path through one
+scratch row and reduces it to the figures of ``fund_metrics`` before the next
+path, for Monte Carlo runs that need no daily record.
 
 Each close ``t`` after inception, in this order:
 
@@ -38,7 +38,7 @@ import numpy as np
 
 from etfsim._numba import jit
 
-__all__ = ["STATUS", "SUMMARY", "fund_ledger", "fund_ledger_summary"]
+__all__ = ["STATUS", "SUMMARY", "fund_ledger"]
 
 HALT_POSITION_LIMIT = 1
 HALT_ACCOUNTABILITY = 2
@@ -360,38 +360,6 @@ def _ledger_path(
             return
 
 
-@jit
-def fund_ledger(
-    prices: np.ndarray,  # (paths, n, depth)
-    weights: np.ndarray,  # (1 or paths, n, depth) quantity weights
-    nxt: np.ndarray,  # (n - 1, depth) slot on t of the contract in slot s on t - 1
-    start: int,
-    tbr: np.ndarray,  # (n,) T-bill return of the step into t (tbr[0] unused)
-    fee_share: np.ndarray,  # (n,) x / (1 + x), x = expense ratio * calendar days of the step into t / 365
-    volume: np.ndarray,  # (n, depth) contracts traded a day by date and slot
-    volume_ref: np.ndarray,  # (paths, n) price that volume follows (launch / today's), or (1, 1): volume fixed
-    mult: float,
-    tick: float,
-    params: np.ndarray,  # scalar terms, see PARAMS in engine.py
-    demand_frac: np.ndarray,  # (paths, n) demand as a fraction of NAV
-    demand_dollars: np.ndarray,  # (paths, n) demand in dollars
-    pos: np.ndarray,  # out (paths, n, depth) contracts held after the close
-    out: np.ndarray,  # out (n_fields, paths, n), see FIELDS in engine.py
-    status: np.ndarray,  # out (paths, n) int64
-) -> None:
-    """Run the ledger on every path (see the module docstring for the order of a day)."""
-    n_paths, n, depth = prices.shape
-    carried = np.zeros(depth)
-    target = np.zeros(depth)
-    split = np.ones(n)
-    room_per, room_why = _room_per_notional(weights, params)
-    for p in range(n_paths):
-        _ledger_path(
-            p, p, prices, weights, nxt, start, tbr, fee_share, volume, volume_ref, mult, tick, params,
-            demand_frac, demand_dollars, room_per, room_why, carried, target, split, pos, out, status,
-        )  # fmt: skip
-
-
 SUMMARY = (
     "nav_return",
     "index_tr_return",
@@ -412,7 +380,7 @@ SUMMARY = (
     "max_premium",
     "halted_days",
 )
-"""Per-path figures of :func:`fund_ledger_summary`, in order: the columns of ``fund_metrics``."""
+"""Per-path figures of :func:`fund_ledger` when it reduces, in order: the columns of ``fund_metrics``."""
 
 
 @jit
@@ -546,37 +514,43 @@ def _summarise(
 
 
 @jit
-def fund_ledger_summary(
-    prices: np.ndarray,
-    weights: np.ndarray,
-    nxt: np.ndarray,
+def fund_ledger(
+    prices: np.ndarray,  # (paths, n, depth)
+    weights: np.ndarray,  # (1 or paths, n, depth) quantity weights
+    nxt: np.ndarray,  # (n - 1, depth) slot on t of the contract in slot s on t - 1
     start: int,
-    tbr: np.ndarray,
-    fee_share: np.ndarray,
-    volume: np.ndarray,
-    volume_ref: np.ndarray,
+    tbr: np.ndarray,  # (n,) T-bill return of the step into t (tbr[0] unused)
+    fee_share: np.ndarray,  # (n,) x / (1 + x), x = expense ratio * calendar days of the step into t / 365
+    volume: np.ndarray,  # (n, depth) contracts traded a day by date and slot
+    volume_ref: np.ndarray,  # (paths, n) price that volume follows (launch / today's), or (1, 1): volume fixed
     mult: float,
     tick: float,
-    params: np.ndarray,
-    demand_frac: np.ndarray,
-    demand_dollars: np.ndarray,
+    params: np.ndarray,  # scalar terms, see PARAMS in engine.py
+    demand_frac: np.ndarray,  # (paths, n) demand as a fraction of NAV
+    demand_dollars: np.ndarray,  # (paths, n) demand in dollars
+    pos: np.ndarray,  # out (paths or 1, n, depth) contracts held after the close
+    out: np.ndarray,  # out (n_fields, paths or 1, n), see FIELDS in engine.py
+    status: np.ndarray,  # out (paths or 1, n) int64
+    summary: np.ndarray,  # out (paths, len(SUMMARY)), or (0, 0): keep the daily ledger
+    kept: np.ndarray,  # out (paths, len(keep))
+    keep: np.ndarray,  # dates whose NAV per share (splits undone) to keep, e.g. month ends
     index_tr: np.ndarray,  # (1 or paths, n) the index the fund tracks
     years: float,  # ACT/365 years from inception to the last date
     post_share: float,  # share of the next day's futures move in today's market price
-    keep: np.ndarray,  # dates whose NAV per share (splits undone) to keep, e.g. month ends
-    pos: np.ndarray,  # scratch (1, n, depth)
-    out: np.ndarray,  # scratch (n_fields, 1, n)
-    status: np.ndarray,  # scratch (1, n)
-    summary: np.ndarray,  # out (paths, len(SUMMARY))
-    kept: np.ndarray,  # out (paths, len(keep))
 ) -> int:
-    """The ledger of every path reduced as it goes: one scratch row, per-path figures out.
+    """Run the ledger on every path (see the module docstring for the order of a day).
+
+    With an empty ``summary``, path ``p`` is recorded in row ``p`` of ``pos``,
+    ``out`` and ``status``.  Otherwise those hold one scratch row: each path
+    runs through it and is reduced to ``summary[p]`` and ``kept[p]`` before
+    the next (the last four arguments serve only this mode).
 
     Returns -1, or the first path whose ledger stopped on an input it cannot
-    price; the scratch row then holds that path's ledger so the caller can say
-    which contract and day.
+    price; its row then holds that path's ledger so the caller can say which
+    contract and day.
     """
     n_paths, n, depth = prices.shape
+    reduce = summary.shape[0] > 0
     carried = np.zeros(depth)
     target = np.zeros(depth)
     split = np.ones(n)
@@ -584,12 +558,16 @@ def fund_ledger_summary(
     diffs = np.empty(n)
     inv_years = 1.0 / years
     for p in range(n_paths):
+        r = 0 if reduce else p
         _ledger_path(
-            p, 0, prices, weights, nxt, start, tbr, fee_share, volume, volume_ref, mult, tick, params,
+            p, r, prices, weights, nxt, start, tbr, fee_share, volume, volume_ref, mult, tick, params,
             demand_frac, demand_dollars, room_per, room_why, carried, target, split, pos, out, status,
         )  # fmt: skip
         for t in range(start, n):
-            if status[0, t] < 0:
+            if status[r, t] < 0:
                 return p
-        _summarise(p, 0, out, status, split, start, index_tr, inv_years, years, post_share, keep, summary, kept, diffs)
+        if reduce:
+            _summarise(
+                p, r, out, status, split, start, index_tr, inv_years, years, post_share, keep, summary, kept, diffs
+            )
     return -1

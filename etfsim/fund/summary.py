@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from etfsim._numba import readonly
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import DataError
 from etfsim.fund import ledger as _ledger
@@ -91,18 +92,10 @@ def summarise_fund(
     status = np.empty((1, n), dtype=np.int64)
     summary = np.empty((p, len(_ledger.SUMMARY)))
     navps = np.empty((p, kept_at.size))
-    tr = np.ascontiguousarray(inputs.index.tr, dtype=np.float64)
-    stopped = _ledger.fund_ledger_summary(
-        *inputs.args,
-        tr,
-        years,
-        float(inputs.config.post_settlement_share),
-        kept_at,
-        pos,
-        out,
-        status,
-        summary,
-        navps,
+    tr = readonly(np.ascontiguousarray(inputs.index.tr, dtype=np.float64))
+    post_share = float(inputs.config.post_settlement_share)
+    stopped = _ledger.fund_ledger(
+        *inputs.args, pos, out, status, summary, navps, readonly(kept_at), tr, years, post_share
     )
     if stopped >= 0:
         t = int(np.argmax(status[0] < 0))

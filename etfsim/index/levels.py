@@ -27,7 +27,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from etfsim._numba import jit
+from etfsim._numba import jit, readonly
 from etfsim._typing import DateArray, Float64Array, Int64Array, PathMatrix
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
@@ -624,9 +624,8 @@ def compute_index(
                 prices = filled
             w = weights if schedule.shared else weights[lo:hi]
             # one pass in numba; on a step it cannot price, the array path below names the problem
-            if not _levels(
-                prices, np.ascontiguousarray(w), nxt, invested, tbr, start, float(base), er[lo:hi], tr[lo:hi]
-            ):
+            ro = (readonly(prices), readonly(np.ascontiguousarray(w)), readonly(nxt), readonly(invested), readonly(tbr))
+            if not _levels(*ro, start, float(base), er[lo:hi], tr[lo:hi]):  # read-only: one compiled type
                 ratio = _step_ratios(prices, w, nxt, invested, curve, lo, missing)[:, start:]
                 er[lo:hi, start + 1 :] = float(base) * np.cumprod(ratio, axis=1)
                 tr[lo:hi, start + 1 :] = float(base) * np.cumprod(ratio + tbr[None, start:], axis=1)

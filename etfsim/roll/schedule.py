@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etfsim._numba import jit
+from etfsim._numba import jit, readonly
 from etfsim._typing import BoolArray, DateArray, Float64Array, SlotMap, StrArray
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import DataError
@@ -257,7 +257,7 @@ class RollSchedule:
         """
         out = np.zeros(self.weights.shape[:2], dtype=np.bool_)
         trade_mask_kernel(
-            np.ascontiguousarray(self.weights), next_slot_map(np.asarray(self.contracts)), WEIGHT_TOL, out
+            readonly(np.ascontiguousarray(self.weights)), next_slot_map(np.asarray(self.contracts)), WEIGHT_TOL, out
         )
         return out
 

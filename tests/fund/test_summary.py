@@ -104,7 +104,7 @@ def test_compiled_summary_equals_python(compute) -> None:
     cfg, demand = CASES["reverse splits and return chasing"]
     sub = curve.select(paths=[0, 1])
     fast = summarise_fund(sub, sched, cfg, flows=demand, keep=np.array([5, 100]))
-    kernels = ("fund_ledger_summary", "_ledger_path", "_blank", "_summarise", "_finite", "_room_per_notional")
+    kernels = ("fund_ledger", "_ledger_path", "_blank", "_summarise", "_finite", "_room_per_notional")
     compiled = {name: getattr(_ledger, name) for name in kernels}
     try:
         for name in kernels:
