@@ -196,8 +196,10 @@ class ModelCurve:
         prices.setflags(write=False)
         meta = dict(self.metadata, restricted_to=schedule.rule)
         curve = FuturesCurve(self.dates, prices, contracts, expiries, self.spot, None, meta)
-        w = schedule.weights[:, rows, safe]  # a new array: padded slots can be zeroed in place
-        w[:, sel < 0] = 0.0
+        # gathered along the slot axis, which keeps every path's row contiguous (fancy indexing over two
+        # axes gives a strided array that each later stage would have to copy)
+        w = np.take_along_axis(np.asarray(schedule.weights), safe[None, :, :], axis=2)
+        w[:, sel < 0] = 0.0  # a new array: padded slots can be zeroed in place
         small = RollSchedule(
             w,
             self.dates,
