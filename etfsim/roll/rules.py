@@ -330,6 +330,7 @@ class OptimumYield:
     last_day: int = 6
     calendar: str | None = None
     name: ClassVar[str] = "optimum_yield"
+    reads_prices: ClassVar[bool] = True  # decides path by path from the curve (the other rules read dates only)
 
     def __post_init__(self) -> None:
         _int("max_months", self.max_months, 1, 60, "months ahead to search")
