@@ -146,7 +146,11 @@ def _pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray
         n_days[rows, slots] = nd
         abar[rows, slots] = ab
         dmax[rows, slots] = np.abs(delta).max(axis=1)
-        powers = delta[:, :, None] ** np.arange(terms)[None, None, :]
+        # delta**j by repeated products: numpy's pow takes a slow path for a negative base
+        powers = np.empty(delta.shape + (terms,))
+        powers[:, :, 0] = 1.0
+        for j in range(1, terms):
+            powers[:, :, j] = powers[:, :, j - 1] * delta
         moments[rows, slots] = (w_d[:, :, None] * powers).sum(axis=1) / factorial
         day_a[rows, slots, :nd] = a_d
         day_w[rows, slots, :nd] = w_d
