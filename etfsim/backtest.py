@@ -220,14 +220,12 @@ def strategy_stats(
         cols = {c: ann[c].to_numpy() for c in ("er_return", "tr_return", "term_structure", "spot")}
     except DataError:
         cols = {c: np.full(p, np.nan) for c in ("er_return", "tr_return", "term_structure", "spot")}
-    er = index.er[:, index.start :]
-    dates = np.asarray(index.dates)[index.start :]
     trades = schedule.roll_trades_by_path()
     return pd.DataFrame(
         {
             **cols,
-            "volatility": annualised_volatility(er, dates),
-            "max_drawdown": max_drawdown(er),
+            "volatility": annualised_volatility(index.er, index.dates, start=index.start),
+            "max_drawdown": max_drawdown(index.er, start=index.start),
             "roll_trades": np.broadcast_to(trades, (p,)).astype(float),
             "contango_share": _contango_share(curve) if contango is None else contango,
         },

@@ -46,14 +46,14 @@ def annualised_return(levels: Float64Array, dates: DateArray) -> Float64Array:
 
 
 @jit
-def _log_return_moments(x: np.ndarray, count: np.ndarray, sd: np.ndarray) -> None:
-    """Per row: how many daily log returns are finite, and their sample standard deviation."""
+def _log_return_moments(x: np.ndarray, start: int, count: np.ndarray, sd: np.ndarray) -> None:
+    """Per row, from column ``start``: how many daily log returns are finite, and their sample deviation."""
     r = np.empty(x.shape[1])
     for p in range(x.shape[0]):
         n = 0
         total = 0.0
-        prev = math.log(x[p, 0])
-        for t in range(1, x.shape[1]):
+        prev = math.log(x[p, start])
+        for t in range(start + 1, x.shape[1]):
             cur = math.log(x[p, t])
             d = cur - prev
             prev = cur
@@ -72,12 +72,12 @@ def _log_return_moments(x: np.ndarray, count: np.ndarray, sd: np.ndarray) -> Non
 
 
 @jit
-def _max_drawdown(x: np.ndarray, out: np.ndarray) -> None:
-    """Per row: the lowest ``x / running peak - 1`` over finite values with a positive peak."""
+def _max_drawdown(x: np.ndarray, start: int, out: np.ndarray) -> None:
+    """Per row, from column ``start``: the lowest ``x / running peak - 1`` over finite values, positive peak."""
     for p in range(x.shape[0]):
         peak = -math.inf
         worst = math.nan
-        for t in range(x.shape[1]):
+        for t in range(start, x.shape[1]):
             v = x[p, t]
             if not math.isfinite(v):
                 continue
@@ -89,20 +89,33 @@ def _max_drawdown(x: np.ndarray, out: np.ndarray) -> None:
         out[p] = worst
 
 
-def annualised_volatility(levels: Float64Array, dates: DateArray) -> Float64Array:
-    """Standard deviation of daily log returns times sqrt(returns per year), per path."""
-    x = readonly(_as2d(levels))  # numba reads a column slice in place: no copy
+def annualised_volatility(levels: Float64Array, dates: DateArray, start: int = 0) -> Float64Array:
+    """Standard deviation of daily log returns times sqrt(returns per year), per path.
+
+    ``dates`` are the dates of ``levels``' columns; with ``start``, only the
+    columns from ``start`` on count (an index from its first invested date),
+    read in place rather than as a copied slice.
+    """
+    x = _contiguous(levels)
     count = np.empty(x.shape[0], dtype=np.int64)
     sd = np.empty(x.shape[0])
-    _log_return_moments(x, count, sd)
-    yrs = years_between(dates)
+    _log_return_moments(x, int(start), count, sd)
+    yrs = years_between(np.asarray(dates)[start:])
     per_year = count / yrs if yrs > 0 else np.full(x.shape[0], np.nan)
     return np.asarray(sd * np.sqrt(per_year), dtype=np.float64)
 
 
-def max_drawdown(levels: Float64Array) -> Float64Array:
-    """Largest fall from a running peak, as a negative fraction (``-0.35`` = 35% below the peak)."""
-    x = readonly(_as2d(levels))  # numba reads a column slice in place: no copy
+def max_drawdown(levels: Float64Array, start: int = 0) -> Float64Array:
+    """Largest fall from a running peak, as a negative fraction (``-0.35`` = 35% below the peak).
+
+    With ``start``, from column ``start`` on (see :func:`annualised_volatility`).
+    """
+    x = _contiguous(levels)
     out = np.empty(x.shape[0])
-    _max_drawdown(x, out)
+    _max_drawdown(x, int(start), out)
     return out
+
+
+def _contiguous(levels: Float64Array) -> Float64Array:
+    # one layout and read-only, so each kernel compiles once (a column slice is copied: pass start instead)
+    return readonly(np.ascontiguousarray(_as2d(levels)))

@@ -46,3 +46,14 @@ def test_volatility_by_hand_and_against_numpy() -> None:
     np.testing.assert_allclose(annualised_volatility(many, days), expected, rtol=1e-12)
     running = np.maximum.accumulate(np.where(np.isfinite(many), many, -np.inf), axis=1)
     np.testing.assert_allclose(max_drawdown(many), np.nanmin(many / running - 1, axis=1), rtol=1e-14)
+
+
+def test_start_reads_the_columns_from_start_like_a_slice() -> None:
+    rng = np.random.default_rng(2)
+    levels = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, (5, 200)), axis=1))
+    levels[:, :30] = np.nan  # an index before its first invested date
+    days = np.datetime64("2026-01-01") + np.arange(200)
+    np.testing.assert_array_equal(
+        annualised_volatility(levels, days, start=30), annualised_volatility(levels[:, 30:], days[30:])
+    )
+    np.testing.assert_array_equal(max_drawdown(levels, start=30), max_drawdown(levels[:, 30:]))

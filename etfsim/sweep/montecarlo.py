@@ -85,7 +85,6 @@ def run_chunk(spec: ChunkSpec) -> pd.DataFrame:
     index = compute_index(curve, schedule, collateral_rate=rate)
     p = curve.n_paths
     ann = index.annualised()
-    er = index.er[:, index.start :]
     dates = np.asarray(curve.dates)
     row: dict[str, Any] = {
         "path": np.arange(spec.first, spec.first + p, dtype=np.int64),
@@ -93,8 +92,8 @@ def run_chunk(spec: ChunkSpec) -> pd.DataFrame:
         "tr_return": ann["tr_return"].to_numpy(),
         "term_structure": ann["term_structure"].to_numpy(),
         "spot": ann["spot"].to_numpy(),
-        "volatility": annualised_volatility(er, dates[index.start :]),
-        "max_drawdown": max_drawdown(er),
+        "volatility": annualised_volatility(index.er, dates, start=index.start),
+        "max_drawdown": max_drawdown(index.er, start=index.start),
         "roll_trades": np.broadcast_to(schedule.roll_trades_by_path(), (p,)).astype(np.float64),
     }
     ends = month_ends(dates)
