@@ -200,7 +200,7 @@ class ModelCurve:
         # axes gives a strided array that each later stage would have to copy)
         w = np.take_along_axis(np.asarray(schedule.weights), safe[None, :, :], axis=2)
         w[:, sel < 0] = 0.0  # a new array: padded slots can be zeroed in place
-        small = RollSchedule(
+        small = RollSchedule._restricted(  # the same checked weights on fewer slots
             w,
             self.dates,
             contracts,

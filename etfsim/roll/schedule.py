@@ -219,6 +219,39 @@ class RollSchedule:
         object.__setattr__(self, "rolling", np.asarray(self.rolling, dtype=bool))
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
+    @classmethod
+    def _restricted(
+        cls,
+        weights: Float64Array,
+        dates: DateArray,
+        contracts: StrArray,
+        expiries: SlotMap,
+        invested: BoolArray,
+        rolling: BoolArray,
+        rule: str,
+        params: Mapping[str, Any],
+    ) -> RollSchedule:
+        """A checked schedule's weights gathered onto fewer slots: built without checking them again.
+
+        The checks of a new schedule are full passes over its weights, which for a
+        rule that decides path by path are ``paths x dates x slots`` numbers.
+        """
+        obj = object.__new__(cls)
+        w = np.asarray(weights, dtype=np.float64)
+        w.setflags(write=False)
+        for name, value in (
+            ("weights", w),
+            ("dates", dates),
+            ("contracts", contracts),
+            ("expiries", expiries),
+            ("invested", np.asarray(invested, dtype=bool)),
+            ("rolling", np.asarray(rolling, dtype=bool)),
+            ("rule", rule),
+            ("params", MappingProxyType(dict(params))),
+        ):
+            object.__setattr__(obj, name, value)
+        return obj
+
     def _day(self, t: int) -> str:
         return str(np.asarray(self.dates)[t])[:19].replace("T00:00:00", "")
 

@@ -51,6 +51,17 @@ def test_model_curve_prices_equal_the_materialised_curve(short) -> None:
     np.testing.assert_array_equal(small.prices[:, rows, cols], full.prices[:, rows, slots[rows, cols]])
     assert (small.contracts[rows, cols] == full.contracts[rows, slots[rows, cols]]).all()
     np.testing.assert_allclose(small_sched.weights.sum(axis=2), sched.weights.sum(axis=2))
+    # the restricted schedule skips the checks of a new schedule: it must pass them, per-path rules included
+    from etfsim.roll.schedule import RollSchedule
+
+    for s in (sched, roll_schedule(lazy, "optimum_yield")):
+        curve_s, small_s, _ = lazy.restrict(s)
+        checked = RollSchedule(
+            small_s.weights.copy(), small_s.dates, small_s.contracts, small_s.expiries,
+            small_s.invested, small_s.rolling, small_s.rule, small_s.params,
+        )  # fmt: skip
+        np.testing.assert_array_equal(checked.weights, small_s.weights)
+        assert not small_s.weights.flags.writeable and small_s.shared == s.shared
 
 
 def test_a_chunk_equals_the_plain_pipeline_and_does_not_depend_on_chunking(short, strategies) -> None:
