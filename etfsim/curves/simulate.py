@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from etfsim._arrays import filled
 from etfsim._random import check_seed, path_generators
 from etfsim._typing import DateArray, Float64Array
 from etfsim.contracts.calendars import act365_year_fractions, business_days, to_day
@@ -236,7 +237,7 @@ def _draws(
     p = len(path_ids)
     z = np.empty((p, m, 2))
     u = np.empty((p, m)) if use_regime else np.zeros((p, m))
-    jumps = np.zeros((p, m))
+    jumps = filled((p, m))  # written on the few jump days only
     ov = model.overlays
     lam = steps.jump_rate
     counts = np.empty((p, m), dtype=np.int64) if lam > 0 else None

@@ -40,6 +40,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
+from etfsim._arrays import filled
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError, UnknownNameError
 from etfsim.roll._calendar import BusinessDayIndex, curve_calendar, curve_days
@@ -343,7 +344,7 @@ class OptimumYield:
         ids, _codes = contract_ids(np.asarray(curve.contracts, dtype=object))
         exp = _expiry_days(curve)
         p, n, k = curve.n_paths, curve.n_dates, curve.depth
-        w = np.zeros((p, n, k))
+        w = filled((p, n, k))  # written one path at a time on each date: touch it in order first
         invested = np.zeros(n, dtype=bool)
         rolling = np.zeros(n, dtype=bool)
         months = days.astype("datetime64[M]")

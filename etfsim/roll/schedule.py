@@ -192,16 +192,19 @@ class RollSchedule:
         n, k = np.shape(self.contracts)
         if w.shape[1:] != (n, k):
             raise DataError(f"weights must be shaped (paths, {n}, {k}) to match the slot map, got {w.shape}")
-        if not np.isfinite(w).all():
+        # reductions rather than elementwise masks: a per-path schedule holds paths x dates x slots numbers,
+        # and a mask of each would be as large (the locating masks are built only to name an error)
+        lowest, highest = w.min(), w.max(axis=0)  # NaN propagates into both
+        if not (np.isfinite(lowest) and np.isfinite(highest).all()):
             raise DataError(f"rule {self.rule}: weights must be finite")
-        if (w < -WEIGHT_TOL).any():
+        if lowest < -WEIGHT_TOL:
             p, t, s = np.argwhere(w < -WEIGHT_TOL)[0]
             raise DataError(f"rule {self.rule}: negative weight {w[p, t, s]} on {self._day(t)} for slot {s}")
-        if (w < 0).any():  # round-off below zero; copy only then (a per-path schedule is large)
+        if lowest < 0:  # round-off below zero; copy only then
             w = np.where(w < 0, 0.0, w)
         empty = np.asarray(self.contracts) == ""
-        if (w[:, empty] > 0).any():
-            t = np.argwhere((w > 0) & empty[None])[0][1]
+        if (highest[empty] > 0).any():
+            t = np.argwhere((highest > 0) & empty)[0][0]
             raise DataError(f"rule {self.rule}: a weight sits in an empty slot on {self._day(t)}")
         invested = np.asarray(self.invested, dtype=bool)
         sums = w.sum(axis=2)
