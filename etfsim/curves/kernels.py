@@ -34,6 +34,44 @@ TERM_LIMITS = _term_limits(EXPANSION_TERMS)
 
 
 @jit
+def path_draws(
+    g: np.random.Generator,
+    lam_dt: np.ndarray,  # (n-1,) expected jumps per step, or empty: no jumps
+    use_regime: bool,
+    jump_mean: float,
+    jump_std: float,
+    z: np.ndarray,  # out (n-1, 2) standard normals
+    u: np.ndarray,  # out (n-1,) uniforms, written only with a regime
+    jumps: np.ndarray,  # out (n-1,) total log jump of xi over each step
+) -> None:
+    """One path's random inputs from its own generator.
+
+    The stream's order is fixed: the diffusion normals, then the regime uniforms
+    (if a regime is on), then the jump counts and then their sizes (if jumps are
+    on), so switching an overlay off leaves the other draws unchanged.  Element
+    by element these are the numbers numpy's array calls give (``standard_normal
+    ((n-1, 2))``, ``random(n-1)``, ``poisson(lam_dt)``, ``standard_normal(n-1)``).
+    """
+    m = z.shape[0]
+    for i in range(m):
+        z[i, 0] = g.standard_normal()
+        z[i, 1] = g.standard_normal()
+    if use_regime:
+        for i in range(m):
+            u[i] = g.random()
+    if lam_dt.shape[0] == 0:
+        for i in range(m):
+            jumps[i] = 0.0
+        return
+    for i in range(m):
+        jumps[i] = g.poisson(lam_dt[i])  # the count, until its size is drawn
+    for i in range(m):
+        size = g.standard_normal()
+        c = jumps[i]
+        jumps[i] = c * jump_mean + jump_std * math.sqrt(c) * size if c > 0 else 0.0
+
+
+@jit
 def factor_paths(
     chi0: float,
     xi0: float,

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from etfsim._arrays import filled
 from etfsim._random import check_seed, path_generators
 from etfsim._typing import DateArray, Float64Array
 from etfsim.contracts.calendars import act365_year_fractions, business_days, to_day
@@ -236,23 +235,13 @@ def _draws(
     m = len(dt)
     p = len(path_ids)
     z = np.empty((p, m, 2))
-    u = np.empty((p, m)) if use_regime else np.zeros((p, m))
-    jumps = filled((p, m))  # written on the few jump days only
+    u = np.zeros((p, m))
+    jumps = np.empty((p, m))
     ov = model.overlays
-    lam = steps.jump_rate
-    counts = np.empty((p, m), dtype=np.int64) if lam > 0 else None
-    sizes = np.empty((p, m)) if lam > 0 else None
-    # drawn straight into the chunk's arrays (out=): the same numbers, no copy per path
+    lam_dt = steps.jump_rate * dt if steps.jump_rate > 0 else np.zeros(0)
+    # numba draws from numpy's own generators, number for number as numpy would, without holding the GIL
     for row, g in enumerate(path_generators(seed, path_ids)):
-        g.standard_normal(out=z[row])
-        if use_regime:
-            g.random(out=u[row])
-        if counts is not None and sizes is not None:
-            counts[row] = g.poisson(lam * dt)
-            g.standard_normal(out=sizes[row])
-    if counts is not None and sizes is not None:
-        hit = counts > 0  # most days have no jump
-        jumps[hit] = counts[hit] * ov.jump_mean + ov.jump_std * np.sqrt(counts[hit]) * sizes[hit]
+        kernels.path_draws(g, lam_dt, use_regime, ov.jump_mean, ov.jump_std, z[row], u[row], jumps[row])
     return z, u, jumps
 
 

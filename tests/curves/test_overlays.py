@@ -290,3 +290,32 @@ def test_bad_regime() -> None:
         Regime(rates=((0.0, -0.3, 0.3), (2.0, 0.0, 0.0), (1.5, 0.0, 0.0)))
     with pytest.raises(ConfigError, match="one value per regime"):
         Regime(levels=(0.0, 0.1))
+
+
+def test_path_draws_are_numpys_own_numbers_compiled_or_not() -> None:
+    # the kernel draws element by element from each path's numpy generator; the stream must be the one
+    # numpy's array calls give, in the documented order, with and without the regime and the jumps
+    from etfsim._random import path_generators
+
+    dates = simulation_grid("NYSE", "2026-01-02", years=1)
+    dt = act365_year_fractions(dates[:-1], dates[1:])
+    m = len(dt)
+    lam_dt = 40.0 * dt  # many jump days, so counts above 1 occur too
+    for regime, lam in ((True, lam_dt), (False, np.zeros(0))):
+        (g_ref,) = path_generators(3, [7])
+        z_ref = g_ref.standard_normal((m, 2))
+        u_ref = g_ref.random(m) if regime else np.zeros(m)
+        if len(lam):
+            counts = g_ref.poisson(lam)
+            sizes = g_ref.standard_normal(m)
+            jumps_ref = np.where(counts > 0, counts * -0.1 + 0.2 * np.sqrt(counts) * sizes, 0.0)
+            assert (counts > 1).any()
+        else:
+            jumps_ref = np.zeros(m)
+        for f in (kernels.path_draws, kernels.path_draws.py_func):
+            (g,) = path_generators(3, [7])
+            z, u, jumps = np.empty((m, 2)), np.zeros(m), np.empty(m)
+            f(g, lam, regime, -0.1, 0.2, z, u, jumps)
+            np.testing.assert_array_equal(z, z_ref)
+            np.testing.assert_array_equal(u, u_ref)
+            np.testing.assert_array_equal(jumps, jumps_ref)
