@@ -52,9 +52,9 @@ def _log_return_moments(x: np.ndarray, start: int, count: np.ndarray, sd: np.nda
     for p in range(x.shape[0]):
         n = 0
         total = 0.0
-        prev = math.log(x[p, start])
+        prev = np.log(x[p, start])  # np.log: -inf or NaN for a level <= 0, compiled or not
         for t in range(start + 1, x.shape[1]):
-            cur = math.log(x[p, t])
+            cur = np.log(x[p, t])
             d = cur - prev
             prev = cur
             if math.isfinite(d):

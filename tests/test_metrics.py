@@ -57,3 +57,15 @@ def test_start_reads_the_columns_from_start_like_a_slice() -> None:
         annualised_volatility(levels, days, start=30), annualised_volatility(levels[:, 30:], days[30:])
     )
     np.testing.assert_array_equal(max_drawdown(levels, start=30), max_drawdown(levels[:, 30:]))
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero", "ignore:invalid value")
+def test_levels_at_or_below_zero_give_nan_compiled_or_not() -> None:
+    # a wiped-out fund's NAV is 0 from its last day; an index can go negative: no exception either way
+    from etfsim.metrics import _log_return_moments
+
+    x = np.array([[100.0, 90.0, 0.0, 0.0, 10.0], [100.0, 90.0, -5.0, 20.0, 30.0]])
+    for kernel in (_log_return_moments, _log_return_moments.py_func):  # type: ignore[attr-defined]
+        count, sd = np.empty(2, dtype=np.int64), np.empty(2)
+        kernel(x, 0, count, sd)
+        assert list(count) == [1, 2] and np.isnan(sd[0]) and np.isfinite(sd[1])

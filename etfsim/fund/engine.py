@@ -373,12 +373,24 @@ def ledger_inputs(
     return LedgerInputs(cfg, spec, dates, start, index, args)
 
 
-def raise_unpriced(curve: FuturesCurve, code: int, path: int, t: int, held: np.ndarray) -> None:
-    """Turn the ledger's stop on ``path`` at date ``t`` into a clear error (``held``: contracts at ``t - 1``)."""
+def raise_unpriced(
+    curve: FuturesCurve, code: int, path: int, t: int, held: np.ndarray, weights: np.ndarray | None = None
+) -> None:
+    """Turn the ledger's stop on ``path`` at date ``t`` into a clear error.
+
+    ``held``: contracts at the close of ``t - 1``; ``weights``: the schedule's weights on ``t``.
+    """
     dates = np.asarray(curve.dates)
+    on = f" on path {path}" if curve.n_paths > 1 else ""
+    if code == _ledger.NO_PRICE_TO_BUY and weights is not None:
+        wanted = np.nonzero((weights > 0) & np.isnan(curve.prices[path, t]))[0]
+        names = ", ".join(str(curve.contracts[t, s]) for s in wanted)
+        raise DataError(
+            f"no price on {_day(dates, t)}{on} for {names}, which the roll schedule buys that day; "
+            "fill the gap in the curve"
+        )
     slots = np.nonzero(np.nan_to_num(held) != 0)[0]
     names = ", ".join(str(curve.contracts[t - 1, s]) for s in slots)
-    on = f" on path {path}" if curve.n_paths > 1 else ""
     if code == _ledger.LEFT_CURVE:
         raise DataError(
             f"the fund holds {names} at the close of {_day(dates, t - 1)}{on}, but not every one is on the curve "
@@ -451,7 +463,9 @@ def simulate_fund(
     stopped = _ledger.fund_ledger(*inputs.args, pos, out, status, none, none, no_keep, readonly(none), 1.0, 0.0)
     if stopped >= 0:
         t = int(np.argmax(status[stopped] < 0))
-        raise_unpriced(curve, int(status[stopped, t]), stopped, t, pos[stopped, t - 1])
+        w = inputs.args[1]
+        held = pos[stopped, t - 1] if t > 0 else np.zeros(k)
+        raise_unpriced(curve, int(status[stopped, t]), stopped, t, held, w[0 if w.shape[0] == 1 else stopped, t])
     fields = {name: out[i] for i, name in enumerate(FIELDS)}
     splits = (status & _ledger.REVERSE_SPLIT) != 0
     # a running product, not ratio ** count: numpy's power takes a slow path for whole exponents

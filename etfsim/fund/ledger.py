@@ -50,6 +50,7 @@ REDEMPTIONS_CAPPED = 64
 LIQUIDATED = 128
 LEFT_CURVE = -1
 NO_PRICE = -2
+NO_PRICE_TO_BUY = -3
 
 STATUS = {
     HALT_POSITION_LIMIT: "creations halted: position limit in a contract month",
@@ -264,6 +265,10 @@ def _ledger_path(
         for s in range(depth):
             if weights[wp, t, s] > 0.0:
                 value += weights[wp, t, s] * prices[p, t, s] * mult
+        if math.isnan(value):  # a contract the schedule weights today has no price: it cannot be bought
+            _blank(pos, out, status, r, t, n, start)
+            status[r, t] = NO_PRICE_TO_BUY
+            return
         for s in range(depth):
             target[s] = 0.0
         if value > 0.0 and cash > 0.0:
@@ -335,8 +340,8 @@ def _ledger_path(
             shares = shares / rs_ratio
             st |= REVERSE_SPLIT
         out[3, r, t] = fee
-        out[7, r, t] = max(units, 0.0)
-        out[8, r, t] = max(-units, 0.0)
+        out[7, r, t] = units if units > 0.0 else 0.0
+        out[8, r, t] = -units if units < 0.0 else 0.0
         if launch:
             out[9, r, t] = math.nan  # no market, margin or interest before the first close
             out[10, r, t] = math.nan

@@ -99,6 +99,8 @@ def summarise_fund(
     )
     if stopped >= 0:
         t = int(np.argmax(status[0] < 0))
-        raise_unpriced(curve, int(status[0, t]), int(stopped), t, pos[0, t - 1])
+        w = inputs.args[1]
+        held = pos[0, t - 1] if t > 0 else np.zeros(k)
+        raise_unpriced(curve, int(status[0, t]), int(stopped), t, held, w[0 if w.shape[0] == 1 else stopped, t])
     metrics = pd.DataFrame(summary, columns=list(_ledger.SUMMARY), index=pd.RangeIndex(p, name="path"))
     return FundSummary(metrics, navps, kept_at, dates, start)

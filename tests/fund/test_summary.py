@@ -115,3 +115,25 @@ def test_compiled_summary_equals_python(compute) -> None:
             setattr(_ledger, name, compiled[name])
     np.testing.assert_allclose(fast.metrics.to_numpy(), slow.metrics.to_numpy(), rtol=1e-12, equal_nan=True)
     np.testing.assert_allclose(fast.navps, slow.navps, rtol=1e-12, equal_nan=True)
+
+
+def test_a_contract_to_buy_without_a_price_stops_both_ledgers_with_its_name(compute) -> None:
+    # the schedule (and an index passed in) come from a clean curve; the fund's own curve lacks the price of
+    # the contract the roll buys that day: both ledgers must stop and name it, not sell everything
+    curve, sched = compute
+    w, codes = sched.weights[0], np.asarray(curve.contracts)
+
+    def new_today(t: int) -> list[int]:  # slots weighted on t whose contract had no weight on t - 1
+        before = set(codes[t - 1][w[t - 1] > 0])
+        return [s for s in range(curve.depth) if w[t, s] > 0 and codes[t, s] not in before]
+
+    t = next(t for t in range(10, curve.n_dates) if new_today(t))
+    s = new_today(t)[0]
+    index = simulate_fund(curve, sched, FundConfig()).index
+    prices = curve.prices.copy()
+    prices[1, t, s] = np.nan
+    broken = replace(curve, prices=prices)
+    name = str(curve.contracts[t, s])
+    for run in (simulate_fund, summarise_fund):
+        with pytest.raises(DataError, match=f"on path 1 for {name}, which the roll schedule buys that day"):
+            run(broken, sched, FundConfig(), index=index)
