@@ -174,7 +174,8 @@ def _step_ratios(
     """``(paths, dates - 1)`` ER ratios ``sum q F(t) / sum q F(t-1)`` of one chunk of paths.
 
     ``weights`` is ``(1 or paths, dates, depth)``.  Steps from an uninvested
-    date have ratio 1.
+    date have ratio 1.  :func:`compute_index` uses the one-pass :func:`_levels`
+    and comes here to name a step it cannot price (the tests hold the two equal).
     """
     n = prices.shape[1]
     num = np.empty((prices.shape[0], n - 1))
@@ -623,12 +624,11 @@ def compute_index(
                 fill_by_contract(prices, nxt, filled)
                 prices = filled
             w = weights if schedule.shared else weights[lo:hi]
-            # one pass in numba; on a step it cannot price, the array path below names the problem
+            # one pass in numba; a step it cannot price is named by the array path (step ratios), which raises
             ro = (readonly(prices), readonly(np.ascontiguousarray(w)), readonly(nxt), readonly(invested), readonly(tbr))
             if not _levels(*ro, start, float(base), er[lo:hi], tr[lo:hi]):  # read-only: one compiled type
-                ratio = _step_ratios(prices, w, nxt, invested, curve, lo, missing)[:, start:]
-                er[lo:hi, start + 1 :] = float(base) * np.cumprod(ratio, axis=1)
-                tr[lo:hi, start + 1 :] = float(base) * np.cumprod(ratio + tbr[None, start:], axis=1)
+                _step_ratios(prices, w, nxt, invested, curve, lo, missing)
+                raise AssertionError("the index kernel stopped on a step the step ratios price")  # pragma: no cover
 
     spot = np.full((n_paths, n), np.nan)
     if curve.spot is not None:
