@@ -237,7 +237,9 @@ def _levels(
 
     Returns False, leaving the levels unfinished, when a held contract leaves the
     curve or has no price, or a step's position is worth zero or less: the caller
-    then takes the array path, which names the date and contract.
+    then takes the array path, which names the date and contract.  The sums
+    repeat :func:`step_sums`' loop on purpose: a shared helper taking the arrays
+    would cost two atomic reference-count updates a call (see etfsim/fund/ledger.py).
     """
     n_paths, n, depth = prices.shape
     shared = weights.shape[0] == 1

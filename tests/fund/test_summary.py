@@ -137,3 +137,9 @@ def test_a_contract_to_buy_without_a_price_stops_both_ledgers_with_its_name(comp
     for run in (simulate_fund, summarise_fund):
         with pytest.raises(DataError, match=f"on path 1 for {name}, which the roll schedule buys that day"):
             run(broken, sched, FundConfig(), index=index)
+
+
+def test_keep_outside_the_curve_is_refused_by_name(compute) -> None:
+    curve, sched = compute
+    with pytest.raises(DataError, match=r"keep holds a date index outside the curve \(0 to "):
+        summarise_fund(curve, sched, FundConfig(), keep=np.array([0, curve.n_dates]))
