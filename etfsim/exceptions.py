@@ -13,11 +13,15 @@ Every error etfsim raises on bad input is an :class:`EtfsimError`, so a caller
 
 Business refusals (a creation halted by a position limit, a missed cut-off) are
 *results*, recorded with a status and a reason; they are never raised.
+
+:func:`with_context` puts a file or section name in front of an error's
+message and keeps its class, so a loader can say where a value came from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 __all__ = [
     "CalendarError",
@@ -27,7 +31,10 @@ __all__ = [
     "FileFormatError",
     "ScenarioError",
     "UnknownNameError",
+    "with_context",
 ]
+
+E = TypeVar("E", bound="EtfsimError")
 
 
 class EtfsimError(Exception):
@@ -65,3 +72,19 @@ class FileFormatError(DataError):
 
 class CalendarError(EtfsimError, ValueError):
     """A date or date range is empty, reversed, or not on the business calendar."""
+
+
+def with_context(exc: E, where: str) -> E:
+    """The same error with ``where`` (a file name, a TOML section) in front of its message.
+
+    The copy has the class and the attributes of ``exc`` (an UnknownNameError
+    still knows its ``kind``, ``name`` and ``known`` names), so a caller that
+    catches a subclass still catches it; raise it ``from exc``.  It is built
+    without calling the class's constructor, whose arguments differ between
+    subclasses.
+    """
+    cls = type(exc)
+    new = cls.__new__(cls)
+    new.__dict__.update(exc.__dict__)
+    new.args = (f"{where}: {exc}",)
+    return new

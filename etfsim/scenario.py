@@ -22,7 +22,7 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.overlays import Overlays, Regime
 from etfsim.curves.schwartz import SchwartzOneFactor, SchwartzSmith
 from etfsim.curves.simulate import iter_curve_chunks, simulate_curve
-from etfsim.exceptions import ConfigError, EtfsimError, ScenarioError, UnknownNameError
+from etfsim.exceptions import ConfigError, EtfsimError, ScenarioError, UnknownNameError, with_context
 
 __all__ = ["MODELS", "Scenario", "default_scenario_path", "load_scenario"]
 
@@ -228,7 +228,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     try:
         contract = ContractSpec.from_dict(merged)
     except EtfsimError as exc:
-        raise type(exc)(f"{where}: [contract] {exc}") from exc
+        raise with_context(exc, f"{where}: [contract]") from exc
 
     overlays_tab = dict(sec["overlays"])
     regime = None

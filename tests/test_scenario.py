@@ -236,6 +236,17 @@ def test_unknown_model_lists_the_known_ones(tmp_path: Path) -> None:
     assert "unknown model 'heston'; known models: schwartz-1f, schwartz-smith" in str(info.value)
 
 
+def test_unknown_calendar_in_contract_names_the_file_and_section(tmp_path: Path) -> None:
+    # the contract's own UnknownNameError gets the file and section in front, and keeps its class
+    doc = _base()
+    doc["contract"]["calendar"] = "Atlantis"
+    with pytest.raises(UnknownNameError) as info:
+        load_scenario(_write(tmp_path, doc))
+    assert str(info.value).startswith("s.toml: [contract]: unknown calendar 'Atlantis'; known calendars: ")
+    assert info.value.kind == "calendar"
+    assert info.value.name == "Atlantis"
+
+
 def test_parameter_of_the_other_model(tmp_path: Path) -> None:
     doc = _base()
     doc["model"]["alpha"] = 0.5

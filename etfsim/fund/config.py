@@ -23,7 +23,7 @@ import pandas as pd
 
 from etfsim._io import read_toml
 from etfsim._validate import number
-from etfsim.exceptions import ConfigError, ScenarioError, UnknownNameError
+from etfsim.exceptions import ConfigError, ScenarioError, UnknownNameError, with_context
 
 __all__ = ["LIMIT_RESPONSES", "FundConfig", "InvestorDemand", "fund_from_tables", "load_fund"]
 
@@ -326,5 +326,5 @@ def fund_from_tables(
         config = FundConfig(**fund_tab)
         demand = None if demand_tab is None else InvestorDemand(**demand_tab)
     except ConfigError as exc:
-        raise type(exc)(f"{p.name}: {exc}") from exc
+        raise with_context(exc, p.name) from exc
     return config, demand

@@ -184,6 +184,11 @@ BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
         lambda t, c: _bt(c, _toml(t, "demand_only.toml", "[demand]\nmean = 0.0\n")),
         "demand_only.toml has no [fund] section; see strategies/compute_default.toml for an example",
     ),
+    # UnknownNameError's constructor takes (kind, name, known): the file name must still go in front
+    "unknown limit response": (
+        lambda t, c: _bt(c, _fund(t, 'limit_response = "stop"')),
+        "fund.toml: unknown limit response 'stop'; known limit responses: halt, spread",
+    ),
     "compare: fund key typo": (
         lambda t, c: ["compare", "--curves", c, "--fund", _fund(t, "comission = 1.0")],
         "fund.toml: unknown key 'comission' in [fund]; valid keys: ",
@@ -193,7 +198,7 @@ BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
         "did you give a percentage?",
     ),
 }
-AS_SUBPROCESS = ("fund key typo", "expense ratio in percent", "position limit below one unit")
+AS_SUBPROCESS = ("fund key typo", "expense ratio in percent", "position limit below one unit", "unknown limit response")
 
 
 @pytest.mark.parametrize(("mode", "case"), [("runner", c) for c in BAD] + [("subprocess", c) for c in AS_SUBPROCESS])
