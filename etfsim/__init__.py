@@ -23,7 +23,7 @@ from etfsim.exceptions import (
     UnknownNameError,
 )
 from etfsim.fund import FundConfig, FundResult, InvestorDemand, load_fund, simulate_fund
-from etfsim.fund.compare import Comparison, TaxAssumptions, compare
+from etfsim.fund.comparison import Comparison, TaxAssumptions, compare
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig
 from etfsim.index import IndexResult, back_adjust, compute_index, index_levels
 from etfsim.roll import RULES, RollSchedule, make_rule, roll_schedule

@@ -146,7 +146,7 @@ def compare_cmd(
     from etfsim.backtest import resolve_strategy
     from etfsim.contracts.spec import get_contract
     from etfsim.curves.io import read_curve
-    from etfsim.fund.compare import compare
+    from etfsim.fund import compare
     from etfsim.fund.config import FundConfig, load_fund
     from etfsim.fund.stock_twin import StockBasket
     from etfsim.roll.rules import roll_schedule

@@ -1,5 +1,10 @@
-"""The fund stage: the ETF's daily ledger, its metrics, and the stock-ETF twin."""
+"""The fund stage: the ETF's daily ledger, its metrics, and the stock-ETF twin.
 
+``compare`` (in :mod:`etfsim.fund.comparison`) runs the futures ETF and its
+stock twin side by side.
+"""
+
+from etfsim.fund.comparison import Comparison, TaxAssumptions, compare
 from etfsim.fund.config import LIMIT_RESPONSES, FundConfig, InvestorDemand, load_fund
 from etfsim.fund.engine import FundResult, simulate_fund
 from etfsim.fund.ledger import STATUS
@@ -9,11 +14,14 @@ from etfsim.fund.summary import FundSummary, summarise_fund
 __all__ = [
     "LIMIT_RESPONSES",
     "STATUS",
+    "Comparison",
     "FundConfig",
     "FundResult",
     "FundSummary",
     "InvestorDemand",
+    "TaxAssumptions",
     "capacity_curve",
+    "compare",
     "fund_metrics",
     "load_fund",
     "premium_discount_by_quarter",

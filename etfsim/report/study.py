@@ -39,7 +39,7 @@ from etfsim.backtest import (
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
-from etfsim.fund.compare import Comparison, compare
+from etfsim.fund.comparison import Comparison, compare
 from etfsim.fund.config import FundConfig
 from etfsim.fund.engine import FundResult, simulate_fund
 from etfsim.fund.metrics import premium_discount_by_quarter

@@ -2,7 +2,7 @@
 
 Runs through Typer's CliRunner and as a real ``python -m etfsim`` subprocess.
 Every number printed is compared with the library call the command makes
-(:func:`etfsim.backtest.backtest` with ``fund=``, :func:`etfsim.fund.compare.compare`),
+(:func:`etfsim.backtest.backtest` with ``fund=``, :func:`etfsim.fund.compare`),
 formatted independently here.  Bad input exits 2 with exactly one line on
 stderr starting ``etfsim: error:``.
 """
@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from etfsim.backtest import FUND_METRICS, backtest, resolve_strategy
+from etfsim.pipeline import statistics_of
+from etfsim.pipeline import backtest, resolve_strategy
 from etfsim.curves.io import read_curve
-from etfsim.fund.compare import compare
+from etfsim.fund.comparison import compare
 from etfsim.fund.config import FundConfig, load_fund
 from etfsim.fund.stock_twin import StockBasket
 from etfsim.roll.rules import roll_schedule
@@ -36,6 +37,9 @@ DEFAULT_FUND = REPO / "strategies" / "compute_default.toml"
 def etfsim(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Etfsim:
     monkeypatch.chdir(REPO)  # relative strategy and fund paths mean the same in both modes
     return MODES[str(request.param)]
+
+FUND_METRICS = [(s.column, s.fmt) for s in statistics_of("fund")]
+FUND_METRICS_LABELS = [s.label for s in statistics_of("fund")]
 
 
 def _fmt(value: float, kind: str) -> str:
@@ -75,10 +79,10 @@ def test_backtest_with_a_fund_prints_the_fund_table(etfsim: Etfsim, curve_file: 
     result = backtest(read_curve(curve_file), ["gsci"], fund=terms, demand=demand)
     table = result.fund_table()
     assert list(table.index) == ["gsci"]
-    expected = [["gsci", *(_fmt(float(table.loc["gsci", c]), kind) for c, _label, kind in FUND_METRICS)]]
+    expected = [["gsci", *(_fmt(float(table.loc["gsci", c]), kind) for c, kind in FUND_METRICS)]]
     assert _rows(stdout, 1 + len(FUND_METRICS)) == expected
     assert "the fund: NAV, tracking and premium/discount (mean across paths)" in stdout
-    for _c, label, _k in FUND_METRICS:
+    for label in FUND_METRICS_LABELS:
         assert label in stdout
     # the fund really ran with the file's terms: the expense ratio alone costs 0.95% a year
     assert table.loc["gsci", "costs_per_year"] > 0.0095

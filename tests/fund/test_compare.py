@@ -1,6 +1,6 @@
 """The futures ETF against its stock twin: the table, and the after-tax arithmetic worked by hand.
 
-Tax rules assumed by etfsim/fund/compare.py (TaxAssumptions): a top-bracket US
+Tax rules assumed by etfsim/fund/comparison.py (TaxAssumptions): a top-bracket US
 holder, 23.8% long-term (20% + 3.8% net investment income tax), 40.8%
 short-term.  Futures ETF (Internal Revenue Code section 1256): gains marked to
 market at each calendar year end, taxed 60% long / 40% short = 30.6%, losses
@@ -17,9 +17,20 @@ import pytest
 
 import etfsim
 from etfsim.fund import FundConfig, InvestorDemand, fund_metrics
-from etfsim.fund.compare import TaxAssumptions, after_tax_futures, after_tax_stock, compare
+from etfsim.fund.comparison import TaxAssumptions, after_tax_futures, after_tax_stock, compare
 from etfsim.fund.stock_twin import StockBasket, StockFundResult
 from etfsim.roll import roll_schedule
+
+def test_compare_is_the_function_the_readme_calls() -> None:
+    # README: etfsim.fund.compare(curve, schedule, config, basket=StockBasket(...)); it was once a module
+    import etfsim.fund
+
+    assert callable(etfsim.fund.compare)
+    assert etfsim.fund.compare is compare is etfsim.compare
+    assert etfsim.fund.Comparison is etfsim.Comparison
+    assert etfsim.fund.TaxAssumptions is TaxAssumptions
+    assert {"compare", "Comparison", "TaxAssumptions"} <= set(etfsim.fund.__all__)
+
 
 ROWS = [
     "NAV return / yr",
@@ -83,7 +94,7 @@ def test_futures_column_is_the_fund_metrics_means(comparison) -> None:
     # after-tax rows are the two functions below, averaged over paths
     s = cmp.futures.start
     tax = TaxAssumptions()
-    from etfsim.fund.compare import _interest_share
+    from etfsim.fund.comparison import _interest_share
 
     at_f = after_tax_futures(
         cmp.futures.nav_per_share_adjusted, np.asarray(curve.dates), s, tax, interest=_interest_share(cmp.futures)

@@ -18,7 +18,7 @@ import pytest
 
 from etfsim.backtest import backtest, default_strategies, resolve_strategy
 from etfsim.fund import fund_metrics, premium_discount_by_quarter, simulate_fund
-from etfsim.fund.compare import compare
+from etfsim.fund.comparison import compare
 from etfsim.metrics import annualised_volatility, max_drawdown
 from etfsim.report.factsheet import FactSheetData, factsheet_data
 from etfsim.report.rules import RULE_COLUMNS, rules_data
