@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from etfsim.pipeline import statistics_of
-from etfsim.pipeline import backtest, resolve_strategy
+from etfsim.backtest import FUND_METRICS, backtest, resolve_strategy
 from etfsim.curves.io import read_curve
 from etfsim.fund.comparison import compare
 from etfsim.fund.config import FundConfig, load_fund
@@ -37,9 +36,6 @@ DEFAULT_FUND = REPO / "strategies" / "compute_default.toml"
 def etfsim(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Etfsim:
     monkeypatch.chdir(REPO)  # relative strategy and fund paths mean the same in both modes
     return MODES[str(request.param)]
-
-FUND_METRICS = [(s.column, s.fmt) for s in statistics_of("fund")]
-FUND_METRICS_LABELS = [s.label for s in statistics_of("fund")]
 
 
 def _fmt(value: float, kind: str) -> str:
@@ -79,10 +75,10 @@ def test_backtest_with_a_fund_prints_the_fund_table(etfsim: Etfsim, curve_file: 
     result = backtest(read_curve(curve_file), ["gsci"], fund=terms, demand=demand)
     table = result.fund_table()
     assert list(table.index) == ["gsci"]
-    expected = [["gsci", *(_fmt(float(table.loc["gsci", c]), kind) for c, kind in FUND_METRICS)]]
+    expected = [["gsci", *(_fmt(float(table.loc["gsci", c]), kind) for c, _label, kind in FUND_METRICS)]]
     assert _rows(stdout, 1 + len(FUND_METRICS)) == expected
     assert "the fund: NAV, tracking and premium/discount (mean across paths)" in stdout
-    for label in FUND_METRICS_LABELS:
+    for _c, label, _k in FUND_METRICS:
         assert label in stdout
     # the fund really ran with the file's terms: the expense ratio alone costs 0.95% a year
     assert table.loc["gsci", "costs_per_year"] > 0.0095
