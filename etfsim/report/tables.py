@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etfsim.exceptions import UnknownNameError
+
 __all__ = ["FORMATS", "Cell", "Fact", "Row", "Table", "facts_from", "format_value"]
 
 DASH = "\u2014"
@@ -60,12 +62,11 @@ FORMATS: dict[str, Any] = {
 
 def format_value(value: object, fmt: str) -> str:
     """The text a sheet prints for ``value`` in format ``fmt`` (a dash where there is no figure)."""
+    if fmt not in FORMATS:  # checked first, so a dash is not printed for a format that does not exist
+        raise UnknownNameError("sheet format", str(fmt), FORMATS)
     if _is_missing(value):
         return DASH
-    try:
-        return str(FORMATS[fmt](value))
-    except KeyError:
-        raise KeyError(f"unknown sheet format {fmt!r}; known formats: {', '.join(FORMATS)}") from None
+    return str(FORMATS[fmt](value))
 
 
 def raw_value(value: object) -> str:
@@ -123,7 +124,7 @@ class Table:
         for r in self.rows:
             if r.key == row:
                 return r.cells[column]
-        raise KeyError(f"table {self.key} has no row {row!r}")
+        raise UnknownNameError(f"{self.key} row", str(row), [r.key for r in self.rows])
 
     def cells(self) -> Iterable[Cell]:
         for r in self.rows:
@@ -141,6 +142,12 @@ class Table:
     ) -> Table:
         """Build from a frame indexed by row key: ``rows`` are (row key, label, format), ``columns`` (column, header)."""
         strong = set(emphasis)
+        for rkey, _label, _fmt in rows:
+            if rkey not in frame.index:
+                raise UnknownNameError(f"{key} row", str(rkey), map(str, frame.index))
+        for ckey, _h in columns:
+            if ckey not in frame.columns:
+                raise UnknownNameError(f"{key} column", str(ckey), map(str, frame.columns))
         out = []
         for rkey, label, fmt in rows:
             cells = tuple(Cell(f"{key}.{rkey}.{ckey}", _plain(frame.at[rkey, ckey]), fmt) for ckey, _h in columns)
@@ -180,4 +187,7 @@ def _plain(value: object) -> Any:
 
 def facts_from(section: str, values: Mapping[str, Any], spec: Sequence[tuple[str, str, str]]) -> tuple[Fact, ...]:
     """Facts from ``(attribute, label, format)`` rows and a dict of values (keys ``section.attribute``)."""
+    for attr, _label, _fmt in spec:
+        if attr not in values:
+            raise UnknownNameError(f"{section} value", str(attr), map(str, values))
     return tuple(Fact(f"{section}.{attr}", label, _plain(values[attr]), fmt) for attr, label, fmt in spec)
