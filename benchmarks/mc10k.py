@@ -61,7 +61,7 @@ def pipeline(paths: int, dates: int, depth: int, chunk: int, workers: int, out: 
 
     import numpy as np
 
-    from etfsim.roll.strategy import load_strategy
+    from etfsim.pipeline import load_strategy
     from etfsim.sweep.montecarlo import ChunkSpec, run_chunk
 
     root = Path(__file__).resolve().parents[1] / "strategies"
@@ -94,7 +94,7 @@ def leg(paths: int, dates: int, vbt_paths: int, out: mp.Queue) -> None:
     from etfsim.check.vectorbt_leg import vectorbt_value
     from etfsim.fund import FundConfig, simulate_fund
     from etfsim.roll import roll_schedule
-    from etfsim.roll.strategy import load_strategy
+    from etfsim.pipeline import load_strategy
 
     sc = _scenario(dates)
     rule = load_strategy(Path(__file__).resolve().parents[1] / "strategies" / "gsci.toml").rule

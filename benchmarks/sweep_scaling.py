@@ -20,7 +20,7 @@ from pathlib import Path
 def main() -> None:
     from distributed import LocalCluster
 
-    from etfsim.backtest import default_strategies
+    from etfsim.pipeline import default_strategies
     from etfsim.scenario import load_scenario
     from etfsim.sweep import run_sweep
 

@@ -1,6 +1,5 @@
 """etfsim: design and test ETFs on compute futures."""
 
-from etfsim.backtest import BacktestResult
 from etfsim.contracts import COMPUTE_H100, HENRY_HUB, VIX, WTI, ContractSpec, get_contract
 from etfsim.curves import (
     FuturesCurve,
@@ -26,8 +25,17 @@ from etfsim.fund import FundConfig, FundResult, InvestorDemand, load_fund, simul
 from etfsim.fund.comparison import Comparison, TaxAssumptions, compare
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig
 from etfsim.index import IndexResult, back_adjust, compute_index, index_levels
+from etfsim.pipeline import (
+    STATISTICS,
+    BacktestResult,
+    Strategy,
+    StrategyRun,
+    backtest,
+    default_strategies,
+    load_strategy,
+    run_strategy,
+)
 from etfsim.roll import RULES, RollSchedule, make_rule, roll_schedule
-from etfsim.roll.strategy import Strategy, load_strategy
 from etfsim.scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
@@ -36,6 +44,7 @@ __all__ = [
     "COMPUTE_H100",
     "HENRY_HUB",
     "RULES",
+    "STATISTICS",
     "VIX",
     "WTI",
     "BacktestResult",
@@ -62,12 +71,15 @@ __all__ = [
     "StockBasket",
     "StockFundConfig",
     "Strategy",
+    "StrategyRun",
     "TaxAssumptions",
     "UnknownNameError",
     "back_adjust",
+    "backtest",
     "calibrate",
     "compare",
     "compute_index",
+    "default_strategies",
     "get_contract",
     "index_levels",
     "iter_curve_chunks",
@@ -80,6 +92,7 @@ __all__ = [
     "make_rule",
     "read_long_table",
     "roll_schedule",
+    "run_strategy",
     "simulate_curve",
     "simulate_fund",
     "__version__",

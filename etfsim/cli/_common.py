@@ -7,7 +7,8 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 from rich.console import Console
@@ -66,3 +67,14 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[int, int], 
             bar.update(task, completed=done, total=total_)
 
         yield update
+
+
+StrategiesOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--strategies",
+        envvar="ETFSIM_STRATEGIES",
+        help="Folder of strategy TOML files that add to the built-in strategies, or override one of the same name.",
+    ),
+]
+"""The ``--strategies DIR`` option of every command that reads strategies by name."""

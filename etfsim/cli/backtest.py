@@ -9,7 +9,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from etfsim.cli._common import console, handles_errors, progress_bar
+from etfsim.cli._common import StrategiesOption, console, handles_errors, progress_bar
 
 
 def _fmt(value: float, kind: str) -> str:
@@ -24,9 +24,19 @@ def _fmt(value: float, kind: str) -> str:
     return f"{value:.2%}" if kind == "share" else f"{value:.4g}"
 
 
+def _cell(value: float, fmt: str) -> str:
+    """A statistic as the tables print it: the sheets' format, ``n/a`` where there is no figure."""
+    from etfsim.report.tables import format_value
+
+    return "n/a" if not np.isfinite(value) else format_value(value, fmt)
+
+
 def render(result, collateral_rate: float) -> None:  # type: ignore[no-untyped-def]
-    """Print the backtest tables (shared by ``etfsim backtest`` and ``etfsim run``)."""
-    from etfsim.backtest import METRICS
+    """Print the backtest tables (shared by ``etfsim backtest`` and ``etfsim run``).
+
+    Columns, labels and formats come from the statistics table (:data:`etfsim.pipeline.STATISTICS`).
+    """
+    from etfsim.pipeline import statistics_of
 
     table = result.table()
     many = result.n_paths > 1
@@ -36,22 +46,20 @@ def render(result, collateral_rate: float) -> None:  # type: ignore[no-untyped-d
     )
     main = Table(title=title)
     main.add_column("strategy")
-    for _col, label, _kind in METRICS:
-        main.add_column(label, justify="right")
+    for stat in statistics_of("backtest"):
+        main.add_column(stat.label, justify="right")
     for name, row in table.iterrows():
-        main.add_row(str(name), *(_fmt(row[col], kind) for col, _label, kind in METRICS))
+        main.add_row(str(name), *(_cell(row[s.column], s.fmt) for s in statistics_of("backtest")))
     console.print(main)
     console.print("term structure and spot are log returns per year; ER = spot + term structure, TR = ER + collateral")
     fund_table = result.fund_table()
     if not fund_table.empty:
-        from etfsim.backtest import FUND_METRICS
-
         ft = Table(title="the fund: NAV, tracking and premium/discount" + (" (mean across paths)" if many else ""))
         ft.add_column("strategy")
-        for _col, label, _kind in FUND_METRICS:
-            ft.add_column(label, justify="right")
+        for stat in statistics_of("fund"):
+            ft.add_column(stat.label, justify="right")
         for name, row in fund_table.iterrows():
-            ft.add_row(str(name), *(_fmt(row[col], kind) for col, _label, kind in FUND_METRICS))
+            ft.add_row(str(name), *(_cell(row[s.column], s.fmt) for s in statistics_of("fund")))
         console.print(ft)
     if many:
         rng = Table(title="5% - 95% range across paths (per year)")
@@ -62,7 +70,7 @@ def render(result, collateral_rate: float) -> None:  # type: ignore[no-untyped-d
         for name, row in table.iterrows():
             cells = []
             for col in ("er_return", "tr_return", "term_structure"):
-                cells += [_fmt(row[f"{col}_p5"], "pct"), _fmt(row[f"{col}_p95"], "pct")]
+                cells += [_cell(row[f"{col}_p5"], "pct"), _cell(row[f"{col}_p95"], "pct")]
             rng.add_row(str(name), *cells)
         console.print(rng)
 
@@ -87,7 +95,7 @@ def backtest_cmd(
     ] = None,
     fund: Annotated[
         Optional[Path],
-        typer.Option("--fund", "-f", help="TOML with [fund] terms (and [demand]): run each strategy as an ETF."),
+        typer.Option("--fund", "-f", help="TOML with \\[fund] terms (and \\[demand]): run each strategy as an ETF."),
     ] = None,
     contract: Annotated[
         Optional[str],
@@ -97,9 +105,10 @@ def backtest_cmd(
         Optional[str], typer.Option(help="First date to use, e.g. 2011-01-01 (real data with gaps early on).")
     ] = None,
     end: Annotated[Optional[str], typer.Option(help="Last date to use.")] = None,
+    strategies: StrategiesOption = None,
 ) -> None:
     """Run roll strategies on a curve file and print their index (and fund) statistics."""
-    from etfsim.backtest import backtest, default_strategies, resolve_strategy
+    from etfsim.pipeline import backtest, default_strategies, resolve_strategy
     from etfsim.contracts.spec import get_contract
     from etfsim.curves.io import read_curve
     from etfsim.fund.config import load_fund
@@ -109,7 +118,7 @@ def backtest_cmd(
     curve = read_curve(curves)
     if start is not None or end is not None:
         curve = curve.select(start=start, end=end)
-    items = [resolve_strategy(s) for s in strategy] if strategy else default_strategies()
+    items = [resolve_strategy(s, strategies) for s in strategy] if strategy else default_strategies(strategies)
     with progress_bar("backtesting", len(items)) as progress:
         result = backtest(
             curve,
@@ -133,7 +142,7 @@ def compare_cmd(
     strategy: Annotated[str, typer.Option("--strategy", "-s", help="Strategy TOML or name.")] = "compute_default",
     fund: Annotated[
         Optional[Path],
-        typer.Option("--fund", "-f", help="TOML with [fund] terms (default: the strategy's own, else defaults)."),
+        typer.Option("--fund", "-f", help="TOML with \\[fund] terms (default: the strategy's own, else defaults)."),
     ] = None,
     compute_beta: Annotated[
         float, typer.Option(help="How much the stock basket moves with the compute spot (log beta).")
@@ -141,9 +150,10 @@ def compare_cmd(
     contract: Annotated[
         Optional[str], typer.Option(help="Built-in contract for a curve that does not name one.")
     ] = None,
+    strategies: StrategiesOption = None,
 ) -> None:
     """The futures ETF against an ordinary stock ETF on the same horizon: returns, costs, premium, taxes."""
-    from etfsim.backtest import resolve_strategy
+    from etfsim.pipeline import resolve_strategy
     from etfsim.contracts.spec import get_contract
     from etfsim.curves.io import read_curve
     from etfsim.fund import compare
@@ -151,7 +161,7 @@ def compare_cmd(
     from etfsim.fund.stock_twin import StockBasket
     from etfsim.roll.rules import roll_schedule
 
-    strat = resolve_strategy(strategy)
+    strat = resolve_strategy(strategy, strategies)
     terms, demand = load_fund(fund) if fund is not None else (strat.fund or FundConfig(), strat.demand)
     curve = read_curve(curves)
     if contract:

@@ -9,7 +9,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from etfsim.cli._common import console, handles_errors, progress_bar
+from etfsim.cli._common import StrategiesOption, console, handles_errors, progress_bar
 
 
 def _curve_table(study) -> Table:  # type: ignore[no-untyped-def]
@@ -75,18 +75,20 @@ def run_cmd(
         Optional[Path], typer.Option("--out-dir", help="Output folder (default: reports/<scenario>).")
     ] = None,
     compare_paths: Annotated[int, typer.Option(help="Paths of the stock-ETF comparison (the first ones).")] = 200,
+    strategies: StrategiesOption = None,
 ) -> None:
     """The main job: simulate the scenario, back-test the standard roll rules, write the fact sheet.
 
-    Path 0 is the headline path the fact sheet reports on; all paths give the
-    Monte Carlo range.  Writes to ``reports/<scenario>/``: ``factsheet.html``
-    and ``factsheet.pdf`` (the headline strategy ``compute_default`` as an
-    ETF), ``rules.html`` and ``rules.pdf`` (every strategy side by side), and
-    the data behind them as Parquet (``study.parquet`` lists the tables).
-    ``etfsim report`` renders the sheets again from that folder.
+    The fact sheet reports on the headline path: the path whose headline fund
+    ends at the median NAV, a typical outcome; all paths give the Monte Carlo
+    range.  Writes to reports/<scenario>/: factsheet.html and factsheet.pdf
+    (the headline strategy compute_default as an ETF), rules.html and
+    rules.pdf (every strategy side by side), and the data behind them as
+    Parquet (study.parquet lists the tables).  'etfsim report' renders the
+    sheets again from that folder.
     """
     from etfsim._io import check_writable
-    from etfsim.backtest import default_strategies
+    from etfsim.pipeline import default_strategies
     from etfsim.cli.backtest import render
     from etfsim.report.factsheet import factsheet_data
     from etfsim.report.render import write_report
@@ -97,7 +99,7 @@ def run_cmd(
     folder = out_dir or Path("reports") / sc.name
     check_writable(folder)  # fail before minutes of simulation, not after
     study = run_study(
-        sc, paths=paths, seed=seed, strategies=default_strategies(), compare_paths=compare_paths, progress=progress_bar
+        sc, paths=paths, seed=seed, strategies=default_strategies(strategies), compare_paths=compare_paths, progress=progress_bar
     )
     with progress_bar("writing the fact sheet", 5) as progress:
         written = write_report(study.results, folder, with_data=True, progress=progress)

@@ -9,7 +9,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from etfsim.cli._common import console, handles_errors, progress_bar
+from etfsim.cli._common import StrategiesOption, console, handles_errors, progress_bar
 
 
 def _fmt(v: float) -> str:
@@ -33,21 +33,24 @@ def sweep_cmd(
     chunk_size: Annotated[int, typer.Option(help="Paths per chunk (unit of work and of memory).")] = 250,
     fund: Annotated[
         Optional[Path],
-        typer.Option("--fund", "-f", help="[fund] terms for every strategy (default: each strategy's own)."),
+        typer.Option("--fund", "-f", help="TOML with \\[fund] terms for every strategy (default: each strategy's own)."),
     ] = None,
     scheduler: Annotated[
         Optional[str],
         typer.Option(help="dask.distributed scheduler address, e.g. tcp://10.0.0.5:8786 (default: in-process)."),
     ] = None,
+    strategies_dir: StrategiesOption = None,
 ) -> None:
     """Run every strategy on every scenario, chunk by chunk; a killed sweep resumes where it stopped."""
-    from etfsim.backtest import default_strategies, resolve_strategy
+    from etfsim.pipeline import default_strategies, resolve_strategy
     from etfsim.fund.config import load_fund
     from etfsim.scenario import load_scenario
     from etfsim.sweep.runner import run_sweep
 
     scenarios = [load_scenario(p) for p in scenario] if scenario else [load_scenario()]
-    strategies = [resolve_strategy(s) for s in strategy] if strategy else default_strategies()
+    strategies = (
+        [resolve_strategy(s, strategies_dir) for s in strategy] if strategy else default_strategies(strategies_dir)
+    )
     terms, demand = load_fund(fund) if fund is not None else (None, None)
     n_chunks = len(scenarios) * len(strategies) * -(-paths // max(chunk_size, 1))
     with progress_bar("sweeping", n_chunks) as progress:

@@ -37,7 +37,7 @@ from etfsim.contracts.expiry import (
     VixFinalSettlement,
     expiry_rule_from_dict,
 )
-from etfsim.exceptions import ConfigError, UnknownNameError
+from etfsim.exceptions import ConfigError, DataError, UnknownNameError
 
 __all__ = [
     "CONTRACTS",
@@ -138,6 +138,20 @@ class ContractSpec:
     def code(self, year: int, month: int) -> str:
         """Contract code, e.g. ``code(2020, 5) == "CLK20"``."""
         return f"{self.root}{MONTH_CODES[month - 1]}{year % 100:02d}"
+
+    def delivery_month(self, code: str, last_trade: np.datetime64) -> str:
+        """Delivery month ``YYYY-MM`` of a contract code (root, month letter, two-digit year).
+
+        The century comes from the contract's last trading day, which lies
+        within a year of its delivery month (``CLF00`` trading in December
+        1999 delivers in January 2000).
+        """
+        letter, yy = code[len(self.root) : len(self.root) + 1], code[len(self.root) + 1 :]
+        if not code.startswith(self.root) or not letter or letter not in MONTH_CODES or not yy.isdigit():
+            raise DataError(f"{code!r} is not a {self.root} contract code (root, month letter, two-digit year)")
+        year = int(str(np.datetime64(last_trade, "D"))[:4])
+        full = year - year % 100 + int(yy) + (100 if int(yy) < year % 100 - 50 else 0)
+        return f"{full}-{MONTH_CODES.index(letter) + 1:02d}"
 
     def last_trade(self, year: int, month: int) -> np.datetime64:
         """Last trading day of the contract delivering in ``year``-``month``."""

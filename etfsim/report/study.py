@@ -28,31 +28,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etfsim.backtest import (
-    BacktestResult,
-    StrategyResult,
-    default_strategies,
-    fund_stats_of,
-    resolve_strategy,
-    strategy_stats,
-)
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund.comparison import Comparison, compare
 from etfsim.fund.config import FundConfig
+from etfsim.fund.config import InvestorDemand
 from etfsim.fund.engine import FundResult, simulate_fund
 from etfsim.fund.metrics import premium_discount_by_quarter
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig
-from etfsim.fund.summary import FundSummary, summarise_fund
-from etfsim.index.levels import IndexResult, compute_index, tbill_returns
+from etfsim.fund.summary import FundSummary
+from etfsim.index.levels import IndexResult, tbill_returns
 from etfsim.metrics import annualised_volatility, max_drawdown
+from etfsim.pipeline import BacktestResult, Strategy, StrategyRun, default_strategies, resolve_strategy, run_strategy
 from etfsim.report.results import StudyResults
 from etfsim.report.roll_calendar import rule_params, upcoming_rolls
 from etfsim.report.stats import percentile_fan
-from etfsim.roll.rules import roll_schedule
-from etfsim.roll.schedule import RollSchedule
-from etfsim.roll.strategy import Strategy
 from etfsim.scenario import Scenario, load_scenario
 
 __all__ = ["FAN_PERCENTILES", "GROWTH_BASE", "Progress", "Study", "run_study"]
@@ -154,7 +145,7 @@ def _holdings(fund: FundResult, curve: FuturesCurve, spec: ContractSpec, path: i
     return pd.DataFrame(
         {
             "contract": codes,
-            "delivery": [_delivery(spec, str(c), e) for c, e in zip(codes, expiries, strict=True)],
+            "delivery": [spec.delivery_month(str(c), e) for c, e in zip(codes, expiries, strict=True)],
             "last_trade": expiries.astype("datetime64[ns]"),
             "contracts": pos[slots],
             "price": price,
@@ -162,17 +153,6 @@ def _holdings(fund: FundResult, curve: FuturesCurve, spec: ContractSpec, path: i
             "weight": notional / nav if nav > 0 else np.full(len(slots), np.nan),
         }
     )
-
-
-def _delivery(spec: ContractSpec, code: str, expiry: np.datetime64) -> str:
-    """Delivery month ``YYYY-MM`` of a contract code (root + month letter + two-digit year)."""
-    from etfsim.contracts.spec import MONTH_CODES
-
-    month = MONTH_CODES.index(code[len(spec.root)]) + 1
-    yy = int(code[len(spec.root) + 1 :])
-    year = int(str(expiry)[:4])
-    year = year - year % 100 + yy + (100 if yy < year % 100 - 50 else 0)
-    return f"{year}-{month:02d}"
 
 
 def _median_path(navps: np.ndarray, start: int) -> int:
@@ -233,17 +213,6 @@ def _nav_fan(fund: FundSummary) -> pd.DataFrame:
     return frame
 
 
-def _one_path(curve: FuturesCurve, schedule: RollSchedule, path: int) -> tuple[FuturesCurve, RollSchedule]:
-    """One path of a curve and its schedule, drawing that path's own investor demand."""
-    one = curve.select(paths=[path])
-    first = int(curve.metadata.get("first_path", 0))
-    meta = dict(one.metadata, first_path=first + path)  # InvestorDemand draws path i from its own stream
-    one = FuturesCurve(one.dates, one.prices, one.contracts, one.expiries, one.spot, one.held, meta)
-    if not schedule.shared:  # a rule that decides path by path: keep this path's weights
-        schedule = replace(schedule, weights=schedule.weights[path : path + 1])
-    return one, schedule
-
-
 def _strategy_facts(strat: Strategy) -> dict[str, Any]:
     return {
         "name": strat.name,
@@ -251,6 +220,66 @@ def _strategy_facts(strat: Strategy) -> dict[str, Any]:
         "rule": getattr(strat.rule, "name", ""),
         "params": rule_params(strat.rule),
     }
+
+
+def _run_all(
+    model: Any, items: list[Strategy], head: Strategy, terms: FundConfig, demand: InvestorDemand | None
+) -> list[StrategyRun]:
+    """Every strategy as an index and a fund reduced path by path; the headline keeps its daily NAV per share."""
+    contango = model.contango_share()  # a property of the curve: once, not once per strategy
+
+    def one(strat: Strategy) -> StrategyRun:
+        every_day = np.arange(model.n_dates) if strat.name == head.name else None  # for the fan chart
+        return run_strategy(model, strat, terms, demand, summarise=True, keep=every_day, contango=contango)
+
+    # two strategies at a time: the kernels release the GIL, and each strategy is independent; a rule that
+    # reads prices (optimum yield) costs several times the others, so it starts first and the other thread
+    # runs the rest meanwhile; results keep the strategies' order
+    order = sorted(range(len(items)), key=lambda i: not getattr(items[i].rule, "reads_prices", False))
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        runs = dict(zip(order, pool.map(one, [items[i] for i in order]), strict=True))
+    return [runs[i] for i in range(len(items))]
+
+
+def _study_facts(
+    sc: Scenario, curve: FuturesCurve, spec: ContractSpec, head: Strategy, terms: FundConfig,
+    demand: InvestorDemand | None, bt: BacktestResult, fund: FundResult, hp: int, n: int, m: int,
+) -> dict[str, Any]:  # fmt: skip
+    """The study's description as the result folder stores it (JSON-able)."""
+    as_of = np.asarray(curve.dates)[-1]
+    rate = terms.collateral_rate if not isinstance(terms.collateral_rate, pd.Series) else sc.collateral_rate
+    return {
+        "scenario": {
+            "name": sc.name,
+            "description": sc.description,
+            "source": sc.source,
+            "model": sc.model_name,
+            "seed": curve.metadata.get("seed"),
+            "measure": sc.measure,
+            # the sheets state the fund's collateral rate, which the indices and the ledger both use
+            "collateral_rate": rate,
+            "start": _day(curve.dates[0]),
+            "end": _day(as_of),
+        },
+        "contract": spec.to_dict(),
+        "headline": _strategy_facts(head),
+        "fund": _plain(terms),
+        "demand": None if demand is None else _plain(demand),
+        "basket": asdict(StockBasket()),
+        "stock_fund": asdict(StockFundConfig()),
+        "strategies": [_strategy_facts(r.strategy) for r in bt.results],
+        "inception": _day(fund.dates[fund.start]),
+        "headline_path": hp,
+        "as_of": _day(as_of),
+        "paths": int(n),
+        "compare_paths": m,
+    }
+
+
+def _check_count(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigError(f"{name} must be a whole number >= 1, got {value!r}")
+    return int(value)
 
 
 def run_study(
@@ -271,7 +300,8 @@ def run_study(
     paths, seed : int, optional
         Monte Carlo paths and seed (default: the scenario's).
     strategies : sequence, optional
-        Strategies to compare (default: every file in ``strategies/``).
+        Strategies to compare (default: every built-in strategy, see
+        :func:`etfsim.pipeline.default_strategies`).
     headline : str
         The strategy the fact sheet describes; its ``[fund]`` and ``[demand]``
         terms run every strategy's fund (defaults when it has none).
@@ -286,11 +316,8 @@ def run_study(
     """
     stage = progress or _quiet
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    n = sc.paths if paths is None else paths
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ConfigError(f"paths must be a whole number >= 1, got {n!r}")
-    if isinstance(compare_paths, bool) or not isinstance(compare_paths, (int, np.integer)) or compare_paths < 1:
-        raise ConfigError(f"compare_paths must be a whole number >= 1, got {compare_paths!r}")
+    n = _check_count("paths", sc.paths if paths is None else paths)
+    _check_count("compare_paths", compare_paths)
     items = default_strategies() if strategies is None else [resolve_strategy(s) for s in strategies]
     if headline not in [s.name for s in items]:
         items.append(resolve_strategy(headline))
@@ -298,101 +325,31 @@ def run_study(
     terms = head.fund if head.fund is not None else FundConfig(collateral_rate=sc.collateral_rate)
     demand = head.demand
 
-    with stage(f"simulating {sc.name}", int(n)) as tick:
-        (model,) = list(sc.iter_chunks(paths=int(n), seed=seed, chunk_size=int(n), lazy_prices=True, progress=tick))
-    contango = model.contango_share()
-    head_fund: FundSummary | None = None
-    head_curve: FuturesCurve | None = None
-
-    def one(strat: Strategy) -> tuple[StrategyResult, FundSummary, FuturesCurve, np.ndarray]:
-        # price only the contracts the rule touches (a rule that reads prices prices the rest once, inside)
-        curve, schedule, slots = model.restrict(roll_schedule(model, strat.rule))
-        index = compute_index(curve, schedule, collateral_rate=terms.collateral_rate)
-        # every fund is reduced path by path; the headline keeps its daily NAV per share for the fan
-        every_day = np.arange(curve.n_dates) if strat.name == head.name else None
-        summary = summarise_fund(curve, schedule, terms, flows=demand, slots=slots, index=index, keep=every_day)
-        row = StrategyResult(
-            strat, schedule, index, strategy_stats(curve, schedule, index, contango), None, fund_stats_of(summary)
-        )
-        return row, summary, curve, slots
-
+    with stage(f"simulating {sc.name}", n) as tick:
+        (model,) = list(sc.iter_chunks(paths=n, seed=seed, chunk_size=n, lazy_prices=True, progress=tick))
     with stage("back-testing and running the funds", len(items)) as tick:
-        # two strategies at a time: the kernels release the GIL, and each strategy is independent
-        # a rule that reads prices (optimum yield) costs several times the others: start it first so the
-        # other thread runs the rest meanwhile; results keep the strategies' order
-        order = sorted(range(len(items)), key=lambda i: not getattr(items[i].rule, "reads_prices", False))
-        done: dict[int, StrategyResult] = {}
-        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-            for i, (row, summary, curve, slots) in zip(order, pool.map(one, [items[i] for i in order])):
-                done[i] = row
-                if row.strategy.name == head.name:
-                    head_fund, head_row, head_curve, head_slots = summary, row, curve, slots
-                tick(len(done), len(items))
-        results = [done[i] for i in range(len(items))]
-    assert head_fund is not None and head_curve is not None  # the headline is one of the items by construction
+        runs = _run_all(model, items, head, terms, demand)
+        tick(len(items), len(items))
+    head_run = next(r for r in runs if r.name == head.name)
+    head_fund = head_run.fund
+    assert isinstance(head_fund, FundSummary)  # run with summarise=True
     src = str(model.metadata.get("scenario") or model.metadata.get("model") or "curve")
-    bt = BacktestResult(tuple(results), int(n), np.asarray(model.dates), src)
+    bt = BacktestResult(tuple(runs), n, np.asarray(model.dates), src)
     hp = _median_path(head_fund.navps, head_fund.start)
     # the headline path's full ledger (positions, premium, costs by day): one path, not all of them
-    hp_curve, hp_schedule = _one_path(head_curve, head_row.schedule, hp)
-    fund = simulate_fund(hp_curve, hp_schedule, terms, flows=demand, slots=head_slots)
-    m = int(min(n, compare_paths))
+    hp_curve, hp_schedule = head_run.on_paths(hp, hp + 1)
+    fund = simulate_fund(hp_curve, hp_schedule, terms, flows=demand, slots=head_run.slots)
+    m = min(n, int(compare_paths))
     with stage("stock-ETF twin", 1) as tick:
-        sub = head_curve if m == n else head_curve.select(paths=list(range(m)))
-        schedule = head_row.schedule
-        if m != n and not schedule.shared:  # a rule that decides path by path: keep the same paths' weights
-            schedule = replace(schedule, weights=schedule.weights[:m])
-        comparison = compare(sub, schedule, terms, flows=demand, slots=head_slots)
+        sub, schedule = head_run.on_paths(0, m)
+        comparison = compare(sub, schedule, terms, flows=demand, slots=head_run.slots)
         tick(1, 1)
-    curve = model.select_paths([hp]).to_curve()  # the headline path with every listed contract, for the snapshot
+    full = model.select_paths([hp]).to_curve()  # the headline path with every listed contract, for the snapshot
     curve = FuturesCurve(
-        curve.dates,
-        curve.prices,
-        curve.contracts,
-        curve.expiries,
-        curve.spot,
-        None,
-        dict(curve.metadata, headline_path=hp),
+        full.dates, full.prices, full.contracts, full.expiries, full.spot, None, dict(full.metadata, headline_path=hp)
     )
-
     spec = fund.contract
-    as_of = np.asarray(curve.dates)[-1]
-    facts = {
-        "scenario": {
-            "name": sc.name,
-            "description": sc.description,
-            "source": sc.source,
-            "model": sc.model_name,
-            # the sheets state the fund's collateral rate, which the indices and the ledger both use
-            "seed": curve.metadata.get("seed"),
-            "measure": sc.measure,
-            "collateral_rate": terms.collateral_rate
-            if not isinstance(terms.collateral_rate, pd.Series)
-            else sc.collateral_rate,
-            "start": _day(curve.dates[0]),
-            "end": _day(as_of),
-        },
-        "contract": spec.to_dict(),
-        "headline": _strategy_facts(head),
-        "fund": _plain(terms),
-        "demand": None if demand is None else _plain(demand),
-        "basket": asdict(StockBasket()),
-        "stock_fund": asdict(StockFundConfig()),
-        "strategies": [_strategy_facts(r.strategy) for r in bt.results],
-        "inception": _day(fund.dates[fund.start]),
-        "headline_path": hp,
-        "as_of": _day(as_of),
-        "paths": int(n),
-        "compare_paths": m,
-    }
-    rule_funds = pd.concat(
-        [
-            r.fund_stats.reset_index().rename(columns={"index": "path"}).assign(strategy=r.strategy.name)
-            for r in bt.results
-            if r.fund_stats is not None
-        ],
-        ignore_index=True,
-    )
+    facts = _study_facts(sc, curve, spec, head, terms, demand, bt, fund, hp, n, m)
     pd_q = premium_discount_by_quarter(fund, 0).reset_index()
     pd_q["quarter"] = pd_q["quarter"].astype(str)
     table = StudyResults(
@@ -402,11 +359,11 @@ def run_study(
         strategy_stats=bt.stats_frame(),
         fund=_headline_ledger(fund, 0),
         holdings=_holdings(fund, hp_curve, spec, 0),
-        roll_calendar=upcoming_rolls(head.rule, spec, as_of, curve.depth),
+        roll_calendar=upcoming_rolls(head.rule, spec, np.asarray(curve.dates)[-1], curve.depth),
         premium_discount=pd_q,
-        fund_paths=_fund_paths(head_fund, head_row.index),
+        fund_paths=_fund_paths(head_fund, head_run.index),
         nav_fan=_nav_fan(head_fund),
-        rule_funds=rule_funds[["strategy", "path", *[c for c in rule_funds.columns if c not in ("strategy", "path")]]],
+        rule_funds=bt.fund_stats_frame(),
         comparison=comparison.table.rename_axis("measure").reset_index(),
     )
     return Study(sc, model, bt, head, fund, comparison, table)

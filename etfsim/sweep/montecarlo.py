@@ -11,43 +11,21 @@ and the path's month-end NAV per share, so no cube is ever kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from etfsim.exceptions import DataError
-from etfsim.index.levels import compute_index
-from etfsim.metrics import annualised_volatility, max_drawdown
-from etfsim.roll.rules import roll_schedule
+from etfsim.fund.config import FundConfig, InvestorDemand
+from etfsim.fund.summary import FundSummary
+from etfsim.pipeline import Strategy, run_strategy, statistics_of
 from etfsim.scenario import Scenario
 
-__all__ = ["CHUNK_COLUMNS", "month_ends", "run_chunk"]
+__all__ = ["CHUNK_COLUMNS", "ChunkSpec", "month_ends", "run_chunk"]
 
-CHUNK_COLUMNS = (
-    "path",
-    "er_return",
-    "tr_return",
-    "term_structure",
-    "spot",
-    "volatility",
-    "max_drawdown",
-    "roll_trades",
-    "nav_return",
-    "index_tr_return",
-    "tracking_difference",
-    "tracking_error",
-    "costs_per_year",
-    "fees",
-    "trading_costs",
-    "impact_costs",
-    "days_premium",
-    "days_discount",
-    "halted_days",
-    "creations",
-    "redemptions",
-)
-"""Per-path columns a chunk produces (plus ``monthly_nav``, a list of month-end NAV per share)."""
+CHUNK_COLUMNS: tuple[str, ...] = ("path", *(s.column for s in statistics_of("sweep")))
+"""Per-path columns a chunk produces: ``path`` and the sweep's statistics (plus ``monthly_nav``, a list of
+month-end NAV per share)."""
 
 
 def month_ends(dates: np.ndarray) -> np.ndarray:
@@ -61,9 +39,9 @@ class ChunkSpec:
     """One unit of work: a strategy on a scenario for paths ``first .. first + count``."""
 
     scenario: Scenario
-    strategy: Any  # etfsim.roll.strategy.Strategy
-    fund: Any  # FundConfig or None
-    demand: Any  # InvestorDemand or None
+    strategy: Strategy
+    fund: FundConfig | None
+    demand: InvestorDemand | None
     first: int
     count: int
 
@@ -79,44 +57,20 @@ def run_chunk(spec: ChunkSpec) -> pd.DataFrame:
     (mc,) = list(
         spec.scenario.iter_chunks(paths=spec.count, chunk_size=spec.count, lazy_prices=True, first_path=spec.first)
     )
-    # only the contracts the rule touches are priced (a rule that reads prices prices the rest once, inside)
-    curve, schedule, slots = mc.restrict(roll_schedule(mc, spec.strategy.rule))
     rate = spec.fund.collateral_rate if spec.fund is not None else spec.scenario.collateral_rate
-    index = compute_index(curve, schedule, collateral_rate=rate)
-    p = curve.n_paths
-    ann = index.annualised()
-    dates = np.asarray(curve.dates)
-    row: dict[str, Any] = {
-        "path": np.arange(spec.first, spec.first + p, dtype=np.int64),
-        "er_return": ann["er_return"].to_numpy(),
-        "tr_return": ann["tr_return"].to_numpy(),
-        "term_structure": ann["term_structure"].to_numpy(),
-        "spot": ann["spot"].to_numpy(),
-        "volatility": annualised_volatility(index.er, dates, start=index.start),
-        "max_drawdown": max_drawdown(index.er, start=index.start),
-        "roll_trades": np.broadcast_to(schedule.roll_trades_by_path(), (p,)).astype(np.float64),
-    }
-    ends = month_ends(dates)
-    if spec.fund is not None:
-        from etfsim.backtest import fund_stats_of
-        from etfsim.fund.summary import summarise_fund
-
-        # the ledger reduced path by path: per-path figures and month-end NAV, no (paths, dates) arrays
-        fund = summarise_fund(curve, schedule, spec.fund, flows=spec.demand, slots=slots, index=index, keep=ends)
-        stats = fund_stats_of(fund)
-        m = fund.metrics
-        for col in ("nav_return", "index_tr_return", "tracking_difference", "tracking_error", "costs_per_year"):
-            row[col] = stats[col].to_numpy()
-        for col in ("fees", "trading_costs", "impact_costs", "halted_days", "creations", "redemptions"):
-            row[col] = m[col].to_numpy(dtype=np.float64)
-        row["days_premium"] = m["days_premium"].to_numpy(dtype=np.float64)
-        row["days_discount"] = m["days_discount"].to_numpy(dtype=np.float64)
-        monthly = fund.navps
-    else:
-        for col in CHUNK_COLUMNS[8:]:
-            row[col] = np.full(p, np.nan)
-        monthly = index.tr[:, ends]
-    frame = pd.DataFrame(row, columns=list(CHUNK_COLUMNS))
+    ends = month_ends(np.asarray(mc.dates))
+    # the ledger reduced path by path: per-path figures and month-end NAV, no (paths, dates) arrays; the
+    # contango share is not a sweep column, so it is not computed (NaN stands in)
+    run = run_strategy(
+        mc, spec.strategy, spec.fund, spec.demand, collateral_rate=rate, summarise=True, keep=ends,
+        contango=np.full(mc.n_paths, np.nan),
+    )  # fmt: skip
+    frame = run.stats.reindex(columns=list(CHUNK_COLUMNS[1:]))  # NaN fund columns without a fund
+    frame.insert(0, "path", np.arange(spec.first, spec.first + run.n_paths, dtype=np.int64))
+    frame = frame.reset_index(drop=True)
+    for col in CHUNK_COLUMNS[1:]:
+        frame[col] = frame[col].astype(np.float64)
+    monthly = run.fund.navps if isinstance(run.fund, FundSummary) else run.index.tr[:, ends]
     frame["monthly_nav"] = list(np.asarray(monthly, dtype=np.float64))
     if len(frame) != spec.count:
         raise DataError(f"chunk starting at path {spec.first} produced {len(frame)} rows, expected {spec.count}")

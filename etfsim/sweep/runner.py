@@ -113,7 +113,7 @@ def run_sweep(
     Parameters
     ----------
     scenarios, strategies : sequences
-        :class:`~etfsim.scenario.Scenario` and :class:`~etfsim.roll.strategy.Strategy`
+        :class:`~etfsim.scenario.Scenario` and :class:`~etfsim.pipeline.Strategy`
         objects (names must be distinct).
     paths : int
         Paths per scenario.

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etfsim.backtest import METRICS, backtest
+from etfsim.pipeline import statistics_of
+from etfsim.pipeline import backtest
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.io import read_curve
 from etfsim.scenario import load_scenario
@@ -49,7 +50,11 @@ def _fmt(value: float, kind: str) -> str:
     """The CLI's formats, written out: signed returns, unsigned shares, counts with commas."""
     if not math.isfinite(value):
         return "n/a"
-    return {"pct": f"{value:+.2%}", "share": f"{value:.2%}", "int": f"{value:,.0f}"}[kind]
+    return {"pct": f"{value:+.2%}", "share": f"{value:.2%}", "pct_u": f"{value:.2%}", "int": f"{value:,.0f}"}[kind]
+
+
+METRICS = [(s.column, s.fmt) for s in statistics_of("backtest")]
+METRICS_LABELS = [s.label for s in statistics_of("backtest")]
 
 
 def _rows(stdout: str, n_cells: int) -> list[list[str]]:
@@ -65,7 +70,7 @@ def _rows(stdout: str, n_cells: int) -> list[list[str]]:
 
 
 def _expected_main(table: pd.DataFrame) -> list[list[str]]:
-    return [[str(name), *(_fmt(float(row[c]), kind) for c, _label, kind in METRICS)] for name, row in table.iterrows()]
+    return [[str(name), *(_fmt(float(row[c]), kind) for c, kind in METRICS)] for name, row in table.iterrows()]
 
 
 def _expected_range(table: pd.DataFrame) -> list[list[str]]:
@@ -236,8 +241,9 @@ def _bt(curve: Path, tmp: Path, *extra: object) -> list[object]:
 BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
     "unknown strategy name": (
         lambda t, c: _bt(c, t, "-s", "gcsi"),
-        "unknown roll rule 'gcsi'; known roll rules: as_recorded, bcom, calendar, constant_maturity, front_month, "
-        "gsci, monthly_window, optimum_yield, strip",
+        "unknown strategy or rule name 'gcsi'; known strategy or rule names: as_recorded, bcom, calendar, "
+        "compute_default, constant_maturity, front_month, gsci, monthly_window, optimum_yield, strip, usl_strip12, "
+        "uso, vix_constant_maturity",
     ),
     "strategy TOML with a typo": (
         lambda t, c: _bt(c, t, "-s", _toml(t, "typo.toml", '[roll]\nrule = "monthly_window"\nfirst_dya = 5\n')),

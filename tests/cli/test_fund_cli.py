@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from etfsim.backtest import FUND_METRICS, backtest, resolve_strategy
+from etfsim.pipeline import statistics_of
+from etfsim.pipeline import backtest, resolve_strategy
 from etfsim.curves.io import read_curve
 from etfsim.fund.comparison import compare
 from etfsim.fund.config import FundConfig, load_fund
@@ -38,11 +39,16 @@ def etfsim(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> E
     return MODES[str(request.param)]
 
 
+FUND_METRICS = [(s.column, s.fmt) for s in statistics_of("fund")]
+FUND_METRICS_LABELS = [s.label for s in statistics_of("fund")]
+
+
 def _fmt(value: float, kind: str) -> str:
     """The CLI's cell formats, written out here."""
     if not math.isfinite(value):
         return "n/a"
-    return {"pct": f"{value:+.2%}", "share": f"{value:.2%}", "int": f"{value:,.0f}", "num": f"{value:,.1f}"}[kind]
+    signed, share, count, one = f"{value:+.2%}", f"{value:.2%}", f"{value:,.0f}", f"{value:,.1f}"
+    return {"pct": signed, "share": share, "pct_u": share, "int": count, "num": one, "num1": one}[kind]
 
 
 def _rows(stdout: str, n_cells: int) -> list[list[str]]:
@@ -75,10 +81,10 @@ def test_backtest_with_a_fund_prints_the_fund_table(etfsim: Etfsim, curve_file: 
     result = backtest(read_curve(curve_file), ["gsci"], fund=terms, demand=demand)
     table = result.fund_table()
     assert list(table.index) == ["gsci"]
-    expected = [["gsci", *(_fmt(float(table.loc["gsci", c]), kind) for c, _label, kind in FUND_METRICS)]]
+    expected = [["gsci", *(_fmt(float(table.loc["gsci", c]), kind) for c, kind in FUND_METRICS)]]
     assert _rows(stdout, 1 + len(FUND_METRICS)) == expected
     assert "the fund: NAV, tracking and premium/discount (mean across paths)" in stdout
-    for _c, label, _k in FUND_METRICS:
+    for label in FUND_METRICS_LABELS:
         assert label in stdout
     # the fund really ran with the file's terms: the expense ratio alone costs 0.95% a year
     assert table.loc["gsci", "costs_per_year"] > 0.0095

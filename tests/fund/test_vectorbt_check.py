@@ -26,7 +26,7 @@ LEG = dict(
 @pytest.mark.parametrize("rule, fractional", [("gsci", True), ("usl_strip12", True), ("front_month", False)])
 def test_vectorbt_value_path_equals_the_fund_nav(rule: str, fractional: bool) -> None:
     curve = replace(load_scenario(), years=1.5).simulate(paths=2, seed=8)
-    from etfsim.backtest import resolve_strategy
+    from etfsim.pipeline import resolve_strategy
 
     sched = roll_schedule(curve, resolve_strategy(rule).rule)
     res = simulate_fund(curve, sched, FundConfig(**LEG, fractional_contracts=fractional))

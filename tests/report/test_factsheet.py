@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etfsim.backtest import backtest, default_strategies, resolve_strategy
+from etfsim.pipeline import backtest, default_strategies, resolve_strategy
 from etfsim.fund import fund_metrics, premium_discount_by_quarter, simulate_fund
 from etfsim.fund.comparison import compare
 from etfsim.metrics import annualised_volatility, max_drawdown

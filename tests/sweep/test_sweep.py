@@ -22,7 +22,7 @@ from etfsim.exceptions import ConfigError
 from etfsim.fund import FundConfig, InvestorDemand, simulate_fund
 from etfsim.fund import ledger as _ledger
 from etfsim.roll import roll_schedule
-from etfsim.roll.strategy import load_strategy
+from etfsim.pipeline import load_strategy
 from etfsim.scenario import load_scenario
 from etfsim.sweep import ChunkSpec, read_sweep, run_chunk, run_sweep
 

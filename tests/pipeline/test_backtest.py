@@ -20,18 +20,24 @@ import pyarrow.parquet as pq
 import pytest
 
 import etfsim
-import etfsim.backtest as backtest_module
-from etfsim.backtest import METRICS, BacktestResult, StrategyResult, backtest, default_strategies, resolve_strategy
+from etfsim.pipeline import (
+    BacktestResult,
+    StrategyRun,
+    backtest,
+    default_strategies,
+    load_strategy,
+    resolve_strategy,
+    statistics_of,
+)
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError, UnknownNameError
 from etfsim.roll import FrontMonth, MonthlyWindow
 from etfsim.roll.rules import roll_schedule
-from etfsim.roll.strategy import load_strategy
 
-REPO = Path(__file__).resolve().parents[1]
-STRATEGIES = REPO / "strategies"
+REPO = Path(__file__).resolve().parents[2]
+STRATEGIES = REPO / "etfsim" / "strategies"
 EIA = "eia_wti/eia_wti_contracts_1to4_daily.csv.gz"
-COLUMNS = [c for c, _label, _fmt in METRICS]
+COLUMNS = [s.column for s in statistics_of("backtest")]
 
 
 # -- fixtures ---------------------------------------------------------------------------
@@ -46,7 +52,7 @@ def result(curve: FuturesCurve) -> BacktestResult:
     return backtest(curve)  # every file in strategies/
 
 
-def _by_name(result: BacktestResult) -> dict[str, StrategyResult]:
+def _by_name(result: BacktestResult) -> dict[str, StrategyRun]:
     return {r.strategy.name: r for r in result.results}
 
 
@@ -62,7 +68,7 @@ def _years(dates: np.ndarray, start: int) -> float:
     return float((dates[-1] - dates[start]) / np.timedelta64(1, "D")) / 365.0
 
 
-def _holdings_by_contract(r: StrategyResult, path: int) -> pd.DataFrame:
+def _holdings_by_contract(r: StrategyRun, path: int) -> pd.DataFrame:
     """Weights by contract code (columns) and date (rows), zero where not held."""
     h = r.schedule.holdings(path)
     wide = h.pivot_table(index="date", columns="contract", values="weight", aggfunc="sum")
@@ -74,7 +80,7 @@ def _prices_by_contract(curve: FuturesCurve, path: int) -> pd.DataFrame:
     return long.pivot_table(index="date", columns="contract", values="price", aggfunc="first", dropna=False)
 
 
-def _er_from_holdings(curve: FuturesCurve, r: StrategyResult, path: int) -> np.ndarray:
+def _er_from_holdings(curve: FuturesCurve, r: StrategyRun, path: int) -> np.ndarray:
     """DESIGN.md: ER(t)/ER(t-1) = sum q(t-1) F(t) / sum q(t-1) F(t-1), keyed by contract code."""
     w = _holdings_by_contract(r, path)
     f = _prices_by_contract(curve, path).reindex(index=w.index, columns=w.columns)
@@ -89,7 +95,7 @@ def _er_from_holdings(curve: FuturesCurve, r: StrategyResult, path: int) -> np.n
     return er
 
 
-def _trading_closes(r: StrategyResult, path: int) -> int:
+def _trading_closes(r: StrategyRun, path: int) -> int:
     """Closes (after the first date) on which the weight of some contract changes."""
     w = _holdings_by_contract(r, path).to_numpy()
     return int((np.abs(np.diff(w, axis=0)) > 1e-12).any(axis=1).sum())
@@ -245,23 +251,24 @@ def test_duplicate_names_and_no_strategy_are_config_errors(curve: FuturesCurve) 
         backtest(curve, [MonthlyWindow(5, 9), MonthlyWindow(6, 10)])  # both named after the rule
     with pytest.raises(ConfigError, match="at least one strategy"):
         backtest(curve, [])
-    with pytest.raises(UnknownNameError, match="unknown roll rule 'gcsi'; known roll rules: as_recorded, bcom"):
+    with pytest.raises(UnknownNameError, match="unknown strategy or rule name 'gcsi'; known .*: as_recorded, bcom, calendar, compute_default"):
         backtest(curve, ["gcsi"])
 
 
-def test_without_a_strategies_folder_the_registry_names_the_strategies(
-    curve: FuturesCurve, monkeypatch: pytest.MonkeyPatch
+def test_built_in_strategies_do_not_depend_on_the_working_folder(
+    curve: FuturesCurve, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # An installed etfsim run outside a project has no strategies/ folder.  gsci and bcom are both
-    # monthly_window rules; named after the rule class they collided and every default backtest failed.
-    monkeypatch.setattr(backtest_module, "_strategies_dir", lambda: None)
-    assert [s.name for s in default_strategies()] == ["front_month", "gsci", "bcom", "constant_maturity"]
-    res = backtest(curve, ["gsci", "bcom"])
-    by = _by_name(res)
+    # An installed etfsim run outside a project used to fall back to four registry rules.  The strategies
+    # ship in the package, so a name means the same strategy from any folder.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ETFSIM_STRATEGIES", raising=False)
+    names = [s.name for s in default_strategies()]
+    assert names == sorted(p.stem for p in STRATEGIES.glob("*.toml")) and "uso" in names
+    by = _by_name(backtest(curve, ["gsci", "bcom", "monthly_window"]))
+    assert by["gsci"].strategy.description == load_strategy(STRATEGIES / "gsci.toml").description
     assert by["bcom"].strategy.rule == MonthlyWindow(first_day=6, last_day=10)
-    with_files = backtest(curve, [STRATEGIES / "gsci.toml"])
-    np.testing.assert_array_equal(by["gsci"].index.er, with_files.results[0].index.er)
-    assert len(backtest(curve).results) == 4
+    # a bare rule name still gives the rule with its defaults (gsci's file is monthly_window on days 5-9)
+    np.testing.assert_array_equal(by["gsci"].index.er, by["monthly_window"].index.er)
 
 
 def test_progress_is_reported_after_each_strategy(curve: FuturesCurve) -> None:
@@ -360,7 +367,7 @@ def _t(curve: FuturesCurve, day: str) -> int:
     return int(i)
 
 
-def _ratio(r: StrategyResult, curve: FuturesCurve, day: str) -> float:
+def _ratio(r: StrategyRun, curve: FuturesCurve, day: str) -> float:
     t = _t(curve, day)
     return float(r.index.er[0, t] / r.index.er[0, t - 1])
 

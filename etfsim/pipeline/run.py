@@ -1,0 +1,207 @@
+"""The pipeline, written once: a strategy on a curve, with a fund if asked, to one frozen result.
+
+:func:`run_strategy` is rule -> schedule -> index -> fund -> statistics.  The
+backtest, the main job (:func:`etfsim.report.run_study`) and the Monte Carlo
+chunk (:func:`etfsim.sweep.run_chunk`) are loops over it.
+
+On a :class:`~etfsim.curves.model_curve.ModelCurve` (factor paths, prices on
+demand) the rule's schedule is computed first and only the contracts it
+touches are priced (two or three a day for a GSCI roll instead of 24); a rule
+that reads prices prices the rest once, inside.  The index and the ledger
+then run on that shallow curve unchanged.
+
+The fund runs in one of two modes: ``summarise=False`` records its daily
+ledger on every path (:class:`~etfsim.fund.FundResult`);
+``summarise=True`` reduces each path to its figures before the next
+(:class:`~etfsim.fund.summary.FundSummary`), so ten thousand paths keep ten
+thousand rows and no ``(paths, dates)`` arrays.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from etfsim.contracts.spec import ContractSpec
+from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.model_curve import ModelCurve
+from etfsim.exceptions import DataError
+from etfsim.fund.config import FundConfig, InvestorDemand
+from etfsim.fund.engine import FundResult, simulate_fund
+from etfsim.fund.metrics import fund_metrics
+from etfsim.fund.summary import FundSummary, summarise_fund
+from etfsim.index.levels import IndexResult, compute_index
+from etfsim.pipeline.statistics import Sources, compute_statistics, statistics_of
+from etfsim.pipeline.strategy import Strategy, resolve_strategy
+from etfsim.roll.rules import RollRule, roll_schedule
+from etfsim.roll.schedule import RollSchedule
+
+__all__ = ["StrategyRun", "contango_share", "run_strategy"]
+
+
+def contango_share(curve: FuturesCurve | ModelCurve) -> np.ndarray:
+    """Per path, the share of dates on which the second contract is above the front (F1 > F0)."""
+    if isinstance(curve, ModelCurve):
+        return curve.contango_share()
+    if curve.depth < 2:
+        return np.full(curve.n_paths, np.nan)
+    f0, f1 = curve.prices[:, :, 0], curve.prices[:, :, 1]
+    ok = np.isfinite(f0) & np.isfinite(f1)
+    return np.where(ok.sum(axis=1) > 0, (ok & (f1 > f0)).sum(axis=1) / np.maximum(ok.sum(axis=1), 1), np.nan)
+
+
+@dataclass(frozen=True, eq=False)
+class StrategyRun:
+    """One strategy run on one curve: its schedule, index, fund and per-path statistics.
+
+    Attributes
+    ----------
+    strategy : Strategy
+        What ran.
+    curve : FuturesCurve
+        The prices it ran on: the curve given, or, for a model curve, only the
+        contracts the schedule touches.
+    schedule : RollSchedule
+        The rule's quantity weights on ``curve``.
+    slots : ndarray or None
+        For a restricted curve, each slot's place on the full listing ``(dates, m)``.
+    index : IndexResult
+        ER, TR and spot index (at the run's collateral rate).
+    fund : FundResult, FundSummary or None
+        The fund's daily ledger, or its per-path reduction, when fund terms were given.
+    stats : DataFrame
+        One row per path: the index statistics of :data:`~etfsim.pipeline.STATISTICS`,
+        then the fund's when a fund ran.
+    """
+
+    strategy: Strategy
+    curve: FuturesCurve
+    schedule: RollSchedule
+    slots: np.ndarray | None
+    index: IndexResult
+    fund: FundResult | FundSummary | None
+    stats: pd.DataFrame
+
+    @property
+    def name(self) -> str:
+        return self.strategy.name
+
+    @property
+    def n_paths(self) -> int:
+        return int(self.curve.n_paths)
+
+    @property
+    def index_stats(self) -> pd.DataFrame:
+        """The backtest table's statistics, one row per path."""
+        return self.stats[[s.column for s in statistics_of("backtest")]]
+
+    @property
+    def fund_stats(self) -> pd.DataFrame | None:
+        """The fund table's statistics, one row per path (None without a fund)."""
+        if self.fund is None:
+            return None
+        return self.stats[[s.column for s in statistics_of("fund")]]
+
+    def on_paths(self, first: int, stop: int) -> tuple[FuturesCurve, RollSchedule]:
+        """The run's curve and schedule on paths ``first .. stop - 1`` (e.g. to record one path's ledger).
+
+        The curve keeps the paths' own random streams, so investor demand on a
+        path is the same as in the whole run.
+        """
+        if not 0 <= first < stop <= self.n_paths:
+            raise DataError(f"paths {first} to {stop - 1} are not all on the run's {self.n_paths} paths")
+        part = self.curve.select(paths=list(range(first, stop)))
+        offset = int(self.curve.metadata.get("first_path", 0))
+        meta = dict(part.metadata, first_path=offset + first)  # InvestorDemand draws path i from its own stream
+        part = FuturesCurve(part.dates, part.prices, part.contracts, part.expiries, part.spot, part.held, meta)
+        schedule = self.schedule
+        if not schedule.shared:  # a rule that decides path by path: keep these paths' weights
+            schedule = replace(schedule, weights=schedule.weights[first:stop])
+        return part, schedule
+
+    def __repr__(self) -> str:
+        fund = "" if self.fund is None else f", fund {type(self.fund).__name__}"
+        return f"StrategyRun({self.name!r}, {self.n_paths} path(s), {self.curve.n_dates} dates{fund})"
+
+
+def _same_rate(a: float | pd.Series, b: float | pd.Series) -> bool:
+    if isinstance(a, pd.Series) or isinstance(b, pd.Series):
+        return a is b
+    return float(a) == float(b)
+
+
+def run_strategy(
+    curve: FuturesCurve | ModelCurve,
+    strategy: Strategy | RollRule | str | os.PathLike[str],
+    fund: FundConfig | None = None,
+    demand: InvestorDemand | pd.Series | np.ndarray | None = None,
+    *,
+    collateral_rate: float | pd.Series | None = None,
+    contract: ContractSpec | None = None,
+    summarise: bool = False,
+    keep: np.ndarray | None = None,
+    contango: np.ndarray | None = None,
+    missing: str = "raise",
+) -> StrategyRun:
+    """Run one strategy on a curve: schedule, index, fund (optional) and per-path statistics.
+
+    Parameters
+    ----------
+    curve : FuturesCurve or ModelCurve
+        Prices (simulated, or real with ``paths = 1``), or factor paths priced on demand.
+    strategy : Strategy, RollRule, str or path
+        A strategy, a rule, a strategy name or TOML file (:func:`~etfsim.pipeline.resolve_strategy`).
+    fund : FundConfig, optional
+        Fund terms: run the strategy as an ETF.
+    demand : InvestorDemand, Series or array, optional
+        Investor flows for the fund (see :func:`etfsim.fund.simulate_fund`).
+    collateral_rate : float or Series, optional
+        T-bill rate of the TR index; default: the fund's, or 0 without a fund.
+    contract : ContractSpec, optional
+        Contract terms when the curve does not carry them.
+    summarise : bool
+        Reduce the fund path by path (:func:`etfsim.fund.summary.summarise_fund`)
+        instead of recording its daily ledger.
+    keep : ndarray, optional
+        With ``summarise``: indices of the dates whose NAV per share to keep.
+    contango : ndarray, optional
+        Per-path contango share if already computed (a loop over strategies
+        on one model curve computes it once).
+    missing : {"raise", "previous"}
+        How the index treats a held contract with no print.
+
+    Returns
+    -------
+    StrategyRun
+    """
+    strat = resolve_strategy(strategy)
+    schedule = roll_schedule(curve, strat.rule)
+    slots: np.ndarray | None = None
+    if isinstance(curve, ModelCurve):
+        priced, schedule, slots = curve.restrict(schedule)
+    else:
+        priced = curve
+    rate = collateral_rate if collateral_rate is not None else (fund.collateral_rate if fund is not None else 0.0)
+    index = compute_index(priced, schedule, collateral_rate=rate, missing=missing)
+    result: FundResult | FundSummary | None = None
+    metrics: pd.DataFrame | None = None
+    years = float("nan")
+    if fund is not None:
+        # the ledger tracks the index at the fund's own collateral rate: reuse this one only if it is that index
+        same = missing == "raise" and _same_rate(rate, fund.collateral_rate)
+        args = (priced, schedule, fund)
+        kwargs = {"flows": demand, "contract": contract, "slots": slots, "index": index if same else None}
+        if summarise:
+            result = summarise_fund(*args, **kwargs, keep=keep)  # type: ignore[arg-type]
+            metrics = result.metrics
+        else:
+            result = simulate_fund(*args, **kwargs)  # type: ignore[arg-type]
+            metrics = fund_metrics(result)
+        d = np.asarray(result.dates).astype("datetime64[D]")
+        years = float((d[-1] - d[result.start]).astype(np.int64)) / 365.0
+    share = contango_share(curve) if contango is None else contango
+    stats = compute_statistics(Sources(index, schedule, share, metrics, years))
+    return StrategyRun(strat, priced, schedule, slots, index, result, stats)

@@ -1,0 +1,228 @@
+"""Strategies: a named roll rule, and optionally fund terms and investor demand, in one TOML file.
+
+``gsci.toml``::
+
+    [strategy]
+    name = "gsci"
+    description = "S&P GSCI-style roll: business days 5-9, 20% a day"
+
+    [roll]
+    rule = "monthly_window"
+    first_day = 5
+    last_day = 9
+
+The built-in strategies ship inside the package (``etfsim/strategies/``), so a
+name means the same strategy whatever folder etfsim runs from.  A user's own
+folder of TOML files adds to them or overrides them by name, explicitly: pass
+``folder=`` (the CLI's ``--strategies DIR``) or set ``ETFSIM_STRATEGIES``.
+The reader rejects unknown sections and keys and lists the valid ones.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from etfsim._io import read_toml
+from etfsim.exceptions import ConfigError, EtfsimError, ScenarioError, UnknownNameError, with_context
+from etfsim.fund.config import FundConfig, InvestorDemand, fund_from_tables
+from etfsim.roll.rules import RULES, RollRule, make_rule
+
+__all__ = [
+    "STRATEGIES_ENV",
+    "Strategy",
+    "builtin_strategy_folder",
+    "default_strategies",
+    "load_strategy",
+    "resolve_strategy",
+    "strategy_files",
+    "strategy_from_rule",
+]
+
+STRATEGIES_ENV = "ETFSIM_STRATEGIES"
+"""Environment variable naming a folder of strategy TOML files that add to or override the built-in ones."""
+
+_SECTIONS = {"strategy": {"name", "description"}, "roll": None, "fund": None, "demand": None}
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A named roll rule with a description, and the fund terms and demand its file carries.
+
+    Attributes
+    ----------
+    name, description : str
+        How tables and sheets name and describe it.
+    rule : RollRule
+        The roll rule.
+    source : str
+        The file it was read from ('' for one built in code).
+    fund : FundConfig or None
+        Fund terms from a ``[fund]`` section.
+    demand : InvestorDemand or None
+        Investor demand from a ``[demand]`` section.
+    """
+
+    name: str
+    description: str
+    rule: RollRule
+    source: str = ""
+    fund: FundConfig | None = None
+    demand: InvestorDemand | None = None
+
+    def describe(self) -> str:
+        """One sentence for tables and fact sheets."""
+        return self.description or self.rule.name
+
+
+def builtin_strategy_folder() -> Path:
+    """The folder of the strategies that ship with etfsim."""
+    return Path(str(resources.files("etfsim") / "strategies"))
+
+
+def _user_folder(folder: str | os.PathLike[str] | None) -> Path | None:
+    """The user's strategy folder: ``folder``, else ``$ETFSIM_STRATEGIES``, else none."""
+    given = os.fspath(folder) if folder is not None else os.environ.get(STRATEGIES_ENV, "")
+    if not given:
+        return None
+    path = Path(given)
+    if not path.is_dir():
+        where = "strategies folder" if folder is not None else f"{STRATEGIES_ENV}"
+        raise ConfigError(f"{where} {path} is not a folder; give a folder of strategy TOML files")
+    return path
+
+
+def strategy_files(folder: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+    """Strategy name (file stem) -> TOML file: the built-in ones, then the user's folder's.
+
+    A file in the user's folder with a built-in's name overrides it; the rest
+    are added.  Names are sorted, so the set and its order do not depend on
+    the working folder.
+    """
+    files = {p.stem: p for p in builtin_strategy_folder().glob("*.toml")}
+    user = _user_folder(folder)
+    if user is not None:
+        files.update({p.stem: p for p in user.glob("*.toml")})
+    return dict(sorted(files.items()))
+
+
+def default_strategies(folder: str | os.PathLike[str] | None = None) -> list[Strategy]:
+    """Every strategy of :func:`strategy_files`, read, in name order."""
+    return [load_strategy(p) for p in strategy_files(folder).values()]
+
+
+def _check_roll(where: str, raw: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The ``[roll]`` table's rule name and parameters, each key checked against the rule's fields."""
+    roll = dict(raw.get("roll", {}))
+    if "rule" not in roll:
+        raise ScenarioError(f"{where}: [roll] needs rule = one of {', '.join(RULES)}")
+    name = roll.pop("rule")
+    if not isinstance(name, str):
+        raise ScenarioError(f"{where}: [roll] rule must be a string naming a rule")
+    if name not in RULES:
+        raise with_context(UnknownNameError("roll rule", name, RULES), where)
+    valid = sorted(f.name for f in fields(RULES[name][0]))
+    for key, value in roll.items():
+        if key not in valid:
+            raise ScenarioError(
+                f"{where}: unknown key {key!r} in [roll] for rule {name}; valid keys: {', '.join(valid) or 'none'}"
+            )
+        if key == "calendar" and not isinstance(value, str):
+            raise ScenarioError(f"{where}: [roll] calendar must be a calendar name string")
+        if key not in ("calendar", "entries") and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ScenarioError(f"{where}: [roll] {key} must be a whole number, got {type(value).__name__} {value!r}")
+    return name, roll
+
+
+def _read(path: Path) -> Strategy:
+    where = path.name
+    raw = read_toml(path, "strategy", f"built-in strategies: {', '.join(strategy_files())}")
+    for section in raw:
+        if section not in _SECTIONS:
+            raise ScenarioError(f"{where}: unknown section [{section}]; valid sections: {', '.join(_SECTIONS)}")
+    meta = raw.get("strategy", {})
+    if not isinstance(meta, dict):
+        raise ScenarioError(f"{where}: [strategy] must be a table with name and description")
+    for key, value in meta.items():
+        if key not in _SECTIONS["strategy"]:
+            raise ScenarioError(f"{where}: unknown key {key!r} in [strategy]; valid keys: description, name")
+        if not isinstance(value, str):
+            raise ScenarioError(f"{where}: [strategy] {key} must be a string, got {type(value).__name__}")
+    name, params = _check_roll(where, raw)
+    try:
+        rule = make_rule(name, **params)
+    except EtfsimError as exc:
+        raise with_context(exc, where) from exc
+    fund = demand = None
+    if "fund" in raw or "demand" in raw:
+        fund, demand = fund_from_tables(where, dict(raw.get("fund", {})), raw.get("demand"))  # type: ignore[arg-type]
+    return Strategy(
+        name=str(meta.get("name", path.stem)),
+        description=str(meta.get("description", "")),
+        rule=rule,
+        source=str(path),
+        fund=fund,
+        demand=demand,
+    )
+
+
+def load_strategy(item: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None) -> Strategy:
+    """Read a strategy: a TOML file, or the name of a built-in (or user-folder) strategy.
+
+    Parameters
+    ----------
+    item : str or path
+        ``"uso"``, ``"gsci"`` ... (see :func:`strategy_files`) or a path to a TOML file.
+    folder : path, optional
+        A folder of strategy files that add to or override the built-in ones
+        (default: ``$ETFSIM_STRATEGIES`` if set).
+
+    Raises
+    ------
+    ScenarioError
+        Missing file, invalid TOML, unknown section or key, wrong type.
+    UnknownNameError
+        Unknown strategy or rule name (the message lists the known ones).
+    """
+    text = os.fspath(item)
+    path = Path(text)
+    if path.suffix == ".toml" or path.exists():
+        return _read(path)
+    files = strategy_files(folder)
+    if text in files:
+        return _read(files[text])
+    raise UnknownNameError("strategy", text, files)
+
+
+def strategy_from_rule(rule: RollRule, description: str = "", name: str | None = None) -> Strategy:
+    """Wrap a rule object as a strategy (for library callers)."""
+    params: dict[str, Any] = {f.name: getattr(rule, f.name) for f in fields(rule)}  # type: ignore[arg-type]
+    return Strategy(name=name or rule.name, description=description or f"{rule.name} {params}", rule=rule)
+
+
+def resolve_strategy(
+    item: Strategy | RollRule | str | os.PathLike[str], folder: str | os.PathLike[str] | None = None
+) -> Strategy:
+    """A strategy from an object, a TOML path, a strategy name, or a roll rule's registry name.
+
+    A strategy name wins over a rule name (``gsci`` is both: the file carries
+    its description); a bare rule name gives that rule with its defaults.
+    """
+    if isinstance(item, Strategy):
+        return item
+    if isinstance(item, RollRule):
+        return strategy_from_rule(item)
+    text = os.fspath(item)
+    path = Path(text)
+    if path.suffix == ".toml" or path.exists():
+        return _read(path)
+    files = strategy_files(folder)
+    if text in files:
+        return _read(files[text])
+    if text in RULES:
+        # named by the registry name, not the rule's class name: gsci and bcom are both monthly_window rules
+        return replace(strategy_from_rule(make_rule(text)), name=text)
+    raise UnknownNameError("strategy or rule name", text, {*files, *RULES})
