@@ -7,6 +7,9 @@ status 2 and one line on stderr.
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
+
 import typer
 
 from etfsim.cli import backtest as backtest_cli
@@ -21,6 +24,34 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _version() -> str:
+    """The installed package's version (``etfsim.__version__`` when run from a source tree)."""
+    try:
+        return version("etfsim")
+    except PackageNotFoundError:
+        from etfsim import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"etfsim {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    """Design and test ETFs on compute futures."""
+
+
 app.add_typer(curves_cli.app, name="curves")
 app.command("backtest")(backtest_cli.backtest_cmd)
 app.command("compare")(backtest_cli.compare_cmd)
