@@ -79,7 +79,11 @@ class Sources:
 
 @dataclass(frozen=True)
 class Statistic:
-    """One per-path statistic: how it is named, printed and defined, and how it is computed."""
+    """One per-path statistic: how it is named, printed and defined, and how it is computed.
+
+    ``label`` heads the command line's columns; ``heading`` (``sheet_label``,
+    else the label capitalised) names it on the fact sheet and the rules sheet.
+    """
 
     column: str
     label: str
@@ -88,6 +92,12 @@ class Statistic:
     of: Literal["index", "fund"]
     tables: frozenset[str]
     compute: Callable[[Sources], np.ndarray]
+    sheet_label: str = ""
+
+    @property
+    def heading(self) -> str:
+        """How the sheets name it."""
+        return self.sheet_label or self.label[:1].upper() + self.label[1:]
 
 
 def _index(column: str) -> Callable[[Sources], np.ndarray]:
@@ -116,53 +126,61 @@ _FUND = frozenset({"fund", "sweep"})
 _SWEEP = frozenset({"sweep"})
 
 STATISTICS: tuple[Statistic, ...] = (
-    Statistic("er_return", "ER return / yr", "pct", "compound annual growth of the excess-return index", "index",
-              _ALL, _index("er_return")),
-    Statistic("tr_return", "TR return / yr", "pct", "compound annual growth of the total-return index (ER plus "
-              "T-bill collateral)", "index", _ALL, _index("tr_return")),
-    Statistic("volatility", "ER volatility", "pct_u", "standard deviation of daily log ER returns times the square "
-              "root of returns per year", "index", _ALL,
-              lambda s: annualised_volatility(s.index.er, s.index.dates, start=s.index.start)),
-    Statistic("max_drawdown", "max drawdown (ER)", "pct", "largest fall of the ER index from a running peak", "index",
-              _ALL, lambda s: max_drawdown(s.index.er, start=s.index.start)),
-    Statistic("term_structure", "term structure / yr", "pct", "term-structure contribution, log return per year "
-              "(ER = spot + term structure)", "index", _ALL, _index("term_structure")),
-    Statistic("spot", "spot / yr", "pct", "change of the spot index, log return per year", "index", _ALL,
-              _index("spot")),
-    Statistic("roll_trades", "roll trades", "int", "closes at which the schedule changes its contracts", "index",
-              _ALL, _roll_trades),
-    Statistic("contango_share", "days in contango", "pct_u", "share of dates with the second contract above the "
-              "front (F1 > F0)", "index", frozenset({"backtest"}), lambda s: np.asarray(s.contango, dtype=float)),
-    Statistic("nav_return", "NAV return / yr", "pct", "compound annual growth of NAV per share (reverse splits "
-              "undone); -100% for a fund wiped out", "fund", _FUND, _fund("nav_return")),
-    Statistic("index_tr_return", "index TR / yr", "pct", "compound annual growth of the TR index over the fund's "
-              "life", "fund", _FUND, _fund("index_tr_return")),
-    Statistic("tracking_difference", "tracking diff. / yr", "pct", "NAV return per year minus the index TR return "
-              "per year", "fund", _FUND, _fund("tracking_difference")),
-    Statistic("tracking_error", "tracking error", "pct_u", "standard deviation of daily NAV-minus-index return "
-              "differences, annualised", "fund", _FUND, _fund("tracking_error")),
-    Statistic("premium_days_per_year", "premium days / yr", "num1", "closes with the market price above NAV, per "
-              "year", "fund", frozenset({"fund"}), _per_year("days_premium")),
-    Statistic("discount_days_per_year", "discount days / yr", "num1", "closes with the market price below NAV, per "
-              "year", "fund", frozenset({"fund"}), _per_year("days_discount")),
-    Statistic("max_premium", "largest premium", "pct", "largest premium of the market price over NAV", "fund",
-              frozenset({"fund"}), _fund("max_premium")),
-    Statistic("costs_per_year", "costs / yr", "pct_u", "expense-ratio fees, trading costs and market impact per year, "
-              "as a share of the average NAV", "fund", _FUND, _costs_per_year),
+    # column, CLI label, format, definition, computed from, tables, computation[, sheet heading]
+    Statistic("er_return", "ER return / yr", "pct", "compound annual growth of the excess-return index",
+              "index", _ALL, _index("er_return"), "Index ER / yr"),
+    Statistic("tr_return", "TR return / yr", "pct",
+              "compound annual growth of the total-return index (ER plus T-bill collateral)",
+              "index", _ALL, _index("tr_return"), "Index TR / yr"),
+    Statistic("volatility", "ER volatility", "pct_u",
+              "standard deviation of daily log ER returns times the square root of returns per year",
+              "index", _ALL, lambda s: annualised_volatility(s.index.er, s.index.dates, start=s.index.start)),
+    Statistic("max_drawdown", "max drawdown (ER)", "pct", "largest fall of the ER index from a running peak",
+              "index", _ALL, lambda s: max_drawdown(s.index.er, start=s.index.start)),
+    Statistic("term_structure", "term structure / yr", "pct",
+              "term-structure contribution, log return per year (ER = spot + term structure)",
+              "index", _ALL, _index("term_structure"), "Term structure / yr (log)"),
+    Statistic("spot", "spot / yr", "pct", "change of the spot index, log return per year",
+              "index", _ALL, _index("spot"), "Spot / yr (log)"),
+    Statistic("roll_trades", "roll trades", "int", "closes at which the schedule changes its contracts",
+              "index", _ALL, _roll_trades),
+    Statistic("contango_share", "days in contango", "pct_u",
+              "share of dates with the second contract above the front (F1 > F0)",
+              "index", frozenset({"backtest"}), lambda s: np.asarray(s.contango, dtype=float)),
+    Statistic("nav_return", "NAV return / yr", "pct",
+              "compound annual growth of NAV per share (reverse splits undone); -100% for a fund wiped out",
+              "fund", _FUND, _fund("nav_return"), "Fund NAV / yr"),
+    Statistic("index_tr_return", "index TR / yr", "pct", "compound annual growth of the TR index over the fund's life",
+              "fund", _FUND, _fund("index_tr_return"), "Index TR / yr"),
+    Statistic("tracking_difference", "tracking diff. / yr", "pct",
+              "NAV return per year minus the index TR return per year",
+              "fund", _FUND, _fund("tracking_difference"), "Tracking difference / yr"),
+    Statistic("tracking_error", "tracking error", "pct_u",
+              "standard deviation of daily NAV-minus-index return differences, annualised",
+              "fund", _FUND, _fund("tracking_error"), "Tracking error (annualised)"),
+    Statistic("premium_days_per_year", "premium days / yr", "num1", "closes with the market price above NAV, per year",
+              "fund", frozenset({"fund"}), _per_year("days_premium")),
+    Statistic("discount_days_per_year", "discount days / yr", "num1", "closes with the market price below NAV, per year",
+              "fund", frozenset({"fund"}), _per_year("days_discount")),
+    Statistic("max_premium", "largest premium", "pct", "largest premium of the market price over NAV",
+              "fund", frozenset({"fund"}), _fund("max_premium")),
+    Statistic("costs_per_year", "costs / yr", "pct_u",
+              "expense-ratio fees, trading costs and market impact per year, as a share of the average NAV",
+              "fund", _FUND, _costs_per_year),
     Statistic("fees", "fees", "money", "expense-ratio fees, dollars", "fund", _SWEEP, _fund("fees")),
-    Statistic("trading_costs", "trading costs", "money", "commission and half-spread, dollars", "fund", _SWEEP,
-              _fund("trading_costs")),
-    Statistic("impact_costs", "impact costs", "money", "market impact, dollars", "fund", _SWEEP,
-              _fund("impact_costs")),
-    Statistic("days_premium", "premium days", "int", "closes with the market price above NAV", "fund", _SWEEP,
-              _fund("days_premium")),
-    Statistic("days_discount", "discount days", "int", "closes with the market price below NAV", "fund", _SWEEP,
-              _fund("days_discount")),
-    Statistic("halted_days", "halted days", "int", "days creations were halted by a position limit or an "
-              "accountability level", "fund", _FUND, _fund("halted_days")),
+    Statistic("trading_costs", "trading costs", "money", "commission and half-spread, dollars",
+              "fund", _SWEEP, _fund("trading_costs")),
+    Statistic("impact_costs", "impact costs", "money", "market impact, dollars", "fund", _SWEEP, _fund("impact_costs")),
+    Statistic("days_premium", "premium days", "int", "closes with the market price above NAV",
+              "fund", _SWEEP, _fund("days_premium"), "Days at a premium"),
+    Statistic("days_discount", "discount days", "int", "closes with the market price below NAV",
+              "fund", _SWEEP, _fund("days_discount"), "Days at a discount"),
+    Statistic("halted_days", "halted days", "int",
+              "days creations were halted by a position limit or an accountability level",
+              "fund", _FUND, _fund("halted_days"), "Days creations halted"),
     Statistic("creations", "creation units", "int", "creation units issued", "fund", _SWEEP, _fund("creations")),
-    Statistic("redemptions", "redemption units", "int", "creation units redeemed", "fund", _SWEEP,
-              _fund("redemptions")),
+    Statistic("redemptions", "redemption units", "int", "creation units redeemed",
+              "fund", _SWEEP, _fund("redemptions")),
 )  # fmt: skip
 """Every per-path statistic, in the order tables print them."""
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etfsim.pipeline.statistics import statistic
 from etfsim.report import words
 from etfsim.report.results import StudyResults
 from etfsim.report.stats import (
@@ -86,7 +87,7 @@ RISK = (
 TRACKING = (
     ("difference", "Tracking difference / yr", "pct"),
     ("difference_1y", "Tracking difference, 1 Yr", "pct"),
-    ("error", "Tracking error (annualised)", "pct_u"),
+    ("error", statistic("tracking_error").heading, statistic("tracking_error").fmt),
     ("difference_median", "Tracking difference / yr, median path", "pct"),
 )
 
@@ -96,7 +97,7 @@ PREMIUM = (
     ("largest_premium", "Largest premium", "pct"),
     ("largest_discount", "Largest discount", "pct"),
     ("mean_abs", "Mean absolute premium", "pct_u"),
-    ("halted_days", "Days creations halted", "int"),
+    ("halted_days", statistic("halted_days").heading, statistic("halted_days").fmt),
 )
 
 CURVE = (
@@ -107,12 +108,17 @@ CURVE = (
     ("implied", "Implied term structure / yr (log)", "pct"),
 )
 
+def _stat_row(column: str) -> tuple[str, str, str]:
+    stat = statistic(column)  # heading and format from the statistics table
+    return column, stat.heading, stat.fmt
+
+
 MONTE_CARLO_ROWS = (
-    ("nav_return", "NAV return / yr", "pct"),
-    ("index_tr_return", "Index TR / yr", "pct"),
-    ("growth_end", "Growth of $10,000", "money"),
+    _stat_row("nav_return"),
+    _stat_row("index_tr_return"),
+    ("growth_end", "Growth of $10,000", "money"),  # from the kept daily NAV per share (report.study)
     ("nav_max_drawdown", "Maximum drawdown", "pct"),
-    ("tracking_difference", "Tracking difference / yr", "pct"),
+    _stat_row("tracking_difference"),
 )
 
 MONTE_CARLO_FACTS = (

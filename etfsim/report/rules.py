@@ -16,27 +16,42 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from etfsim.pipeline.statistics import statistic
 from etfsim.report import words
 from etfsim.report.results import StudyResults
 from etfsim.report.tables import Cell, Row, Table
 
 __all__ = ["RULE_COLUMNS", "RulesSheetData", "rules_data"]
 
+def _mean_of(column: str) -> tuple[str, str, str]:
+    """A statistic's mean across paths, headed and formatted as the statistics table says.
+
+    A mean of a count is printed with one decimal (2.4 days halted a path).
+    """
+    stat = statistic(column)
+    return column, stat.heading, "num1" if stat.fmt == "int" else stat.fmt
+
+
+_TR = statistic("tr_return").heading
+
 RULE_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("term_structure", "Term structure / yr (log)", "pct"),
-    ("tr_return", "Index TR / yr", "pct"),
-    ("tr_return_p5", "Index TR / yr, 5th pct", "pct"),
-    ("tr_return_p95", "Index TR / yr, 95th pct", "pct"),
-    ("volatility", "ER volatility", "pct_u"),
-    ("max_drawdown", "Max drawdown (ER)", "pct"),
+    _mean_of("term_structure"),
+    _mean_of("tr_return"),
+    ("tr_return_p5", f"{_TR}, 5th pct", "pct"),
+    ("tr_return_p95", f"{_TR}, 95th pct", "pct"),
+    _mean_of("volatility"),
+    _mean_of("max_drawdown"),
     ("trades_per_year", "Trading days / yr", "num1"),
-    ("nav_return", "Fund NAV / yr", "pct"),
-    ("tracking_difference", "Tracking diff. / yr", "pct"),
-    ("costs_per_year", "Costs / yr", "pct_u"),
-    ("halted_days", "Days halted", "num1"),
+    _mean_of("nav_return"),
+    _mean_of("tracking_difference"),
+    _mean_of("costs_per_year"),
+    _mean_of("halted_days"),
     ("loss_share", "Paths losing money (NAV)", "pct1"),
 )
-"""(column, header, format) of the rule table; means across paths unless the header says otherwise."""
+"""(column, header, format) of the rule table; means across paths unless the header says otherwise.
+
+The statistics' headers and formats come from :data:`etfsim.pipeline.STATISTICS`; the other columns
+are derived here (percentiles across paths, trades per year, the share of paths that lose money)."""
 
 
 @dataclass(frozen=True, eq=False)
