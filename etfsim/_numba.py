@@ -8,6 +8,7 @@ test can check that both give the same numbers.
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -26,6 +27,21 @@ except ImportError as _exc:  # pragma: no cover
     HAS_NUMBA = False
     _reason = str(_exc)
 
+_warned = False
+
+
+def _warn_fallback() -> None:
+    """Say once per process that the kernels run as Python (not once for each kernel)."""
+    global _warned
+    if _warned:
+        return
+    _warned = True
+    # point at the module of the first kernel, past jit's own frames (there are two under @jit(...))
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        level, frame = level + 1, frame.f_back
+    warnings.warn(f"numba unavailable ({_reason}); etfsim kernels run as slow Python", stacklevel=level)
+
 
 def jit(func: F) -> F:
     """Compile ``func`` in nopython mode (cached), or return it with ``.py_func`` set."""
@@ -33,7 +49,7 @@ def jit(func: F) -> F:
         # numpy's error model: x / 0 gives inf or NaN as it does in numpy (and in .py_func on numpy
         # floats) instead of raising, so a path that hit zero reads as NaN like the array code
         return _numba.njit(cache=True, nogil=True, error_model="numpy")(func)  # type: ignore[no-any-return]
-    warnings.warn(f"numba unavailable ({_reason}); etfsim kernels run as slow Python", stacklevel=2)
+    _warn_fallback()
     func.py_func = func  # type: ignore[attr-defined]
     return func
 
