@@ -170,11 +170,9 @@ class Scenario:
 
 def _tag(curve: Any, sc: Scenario) -> Any:
     meta = dict(curve.metadata, scenario=sc.name, model=sc.model_name)
-    if not isinstance(curve, FuturesCurve):  # a ModelCurve
-        from dataclasses import replace
+    from dataclasses import replace
 
-        return replace(curve, metadata=meta)
-    return FuturesCurve(curve.dates, curve.prices, curve.contracts, curve.expiries, curve.spot, curve.held, meta)
+    return replace(curve, metadata=meta)  # either kind of curve; keeps first_path, the chunk's place in the run
 
 
 def _check_section(

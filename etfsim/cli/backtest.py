@@ -166,9 +166,9 @@ def compare_cmd(
     curve = read_curve(curves)
     if contract:
         meta = dict(curve.metadata, contract=get_contract(contract).to_dict())
-        from etfsim.curves.curve import FuturesCurve
+        from dataclasses import replace
 
-        curve = FuturesCurve(curve.dates, curve.prices, curve.contracts, curve.expiries, curve.spot, curve.held, meta)
+        curve = replace(curve, metadata=meta)  # keeps first_path, the file's place in the run
     schedule = roll_schedule(curve, strat.rule)
     result = compare(curve, schedule, terms, basket=StockBasket(compute_beta=compute_beta), flows=demand)
     table = Table(

@@ -18,9 +18,7 @@ def _curve_table(study) -> Table:  # type: ignore[no-untyped-def]
     state = curve.term_structure_state()
     years = (curve.dates[-1] - curve.dates[0]).astype("timedelta64[D]").astype(int) / 365.0
     spot_end = curve.spot[:, -1] if curve.spot is not None else curve.prices[:, -1, 0]
-    front = (
-        curve.front_two() if hasattr(curve, "front_two") else curve.prices[:, :, :2]
-    )  # no full cube for a model curve
+    front = curve.front_two()  # any Curve; a model curve prices only these two slots, never the full cube
     with np.errstate(invalid="ignore", divide="ignore"):
         spread = front[:, :, 1] / front[:, :, 0] - 1.0
     table = Table(title=f"{sc.name}: {sc.description}")

@@ -1,12 +1,16 @@
 """Futures curves: the container, file I/O, factor models, compute overlays, real data."""
 
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.model_curve import ModelCurve
 from etfsim.curves.overlays import Overlays, Regime
 from etfsim.curves.schwartz import SchwartzOneFactor, SchwartzSmith
+from etfsim.curves.protocol import Curve
 from etfsim.curves.simulate import iter_curve_chunks, simulate_curve
 
 __all__ = [
+    "Curve",
     "FuturesCurve",
+    "ModelCurve",
     "Overlays",
     "Regime",
     "SchwartzOneFactor",

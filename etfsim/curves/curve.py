@@ -18,13 +18,18 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
-from etfsim._typing import DateArray, PathMatrix, PriceCube, SlotMap, StrArray
+from etfsim._typing import DateArray, Float64Array, PathMatrix, PriceCube, SlotMap, StrArray
 from etfsim.exceptions import CalendarError, DataError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from etfsim.roll.schedule import RollSchedule
 
 __all__ = ["FuturesCurve"]
 
@@ -60,6 +65,71 @@ def display_date(value: object) -> str:
     return str(ts.date()) if ts == ts.normalize() else str(ts)
 
 
+def check_first_path(value: object) -> int:
+    """``first_path`` as an int; anything but a whole number >= 0 is a DataError."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise DataError(f"first_path must be a whole number >= 0 (the run's index of path 0), got {value!r}")
+    return int(value)
+
+
+def selected_paths(n_paths: int, paths: int | Sequence[int] | slice | None) -> np.ndarray:
+    """Positions of the paths a selection picks, in its order; out of range is a DataError."""
+    if paths is None:
+        return np.arange(n_paths)
+    sel: Any = [int(paths)] if isinstance(paths, (int, np.integer)) else paths
+    try:
+        idx = np.arange(n_paths)[sel]
+    except (IndexError, TypeError) as exc:
+        raise DataError(f"paths {paths!r} out of range for a curve with {n_paths} paths") from exc
+    if idx.size == 0:
+        raise DataError(f"paths {paths!r} selects no path of a curve with {n_paths} paths")
+    return np.atleast_1d(idx)
+
+
+def row_on(dates: DateArray, date: object | None) -> int:
+    """Row of the last close on or before ``date`` (default: the last row)."""
+    if date is None:
+        return len(dates) - 1
+    t = _stamp(date, "date")
+    i = int(np.searchsorted(dates, t, side="right")) - 1
+    if i < 0:
+        raise CalendarError(f"date {date} is before the curve starts ({dates[0]})")
+    return i
+
+
+def snapshot_frame(contracts: np.ndarray, expiries: np.ndarray, prices: np.ndarray) -> pd.DataFrame:
+    """One date's listed contracts: ``contract, expiry, price``."""
+    listed = contracts != ""
+    return pd.DataFrame({"contract": contracts[listed], "expiry": expiries[listed], "price": prices[listed]})
+
+
+def share_in_contango(front: PriceCube) -> Float64Array:
+    """Per path, the share of dates with both ``front[..., 0]`` and ``front[..., 1]`` on which F1 > F0.
+
+    NaN on a path with no such date.
+    """
+    f0, f1 = front[:, :, 0], front[:, :, 1]
+    ok = np.isfinite(f0) & np.isfinite(f1)
+    n_ok = ok.sum(axis=1)
+    return np.where(n_ok > 0, (ok & (f1 > f0)).sum(axis=1) / np.maximum(n_ok, 1), np.nan)
+
+
+def plot_snapshot(curve: Any, path: int, date: object | None, ax: Axes | None) -> Axes:
+    """Draw ``curve.snapshot(date, path)`` with the spot index on ``ax`` (a new figure when None)."""
+    from etfsim.report.charts import draw_curve, new_axes
+
+    i = row_on(curve.dates, date)
+    frame = curve.snapshot(curve.dates[i], path)
+    spot = float(curve.spot[path, i]) if curve.spot is not None else float("nan")
+    contract = curve.metadata.get("contract")
+    unit = str(contract.get("unit", "unit")) if isinstance(contract, Mapping) else "unit"
+    ax = new_axes() if ax is None else ax
+    draw_curve(ax, frame, spot, unit)
+    on = f", path {curve.first_path + path}" if curve.n_paths > 1 or curve.first_path else ""
+    ax.set_title(f"Futures curve on {display_date(curve.dates[i])}{on}")
+    return ax
+
+
 @dataclass(frozen=True, eq=False)
 class FuturesCurve:
     """Futures prices by nearby slot, on one or many paths.
@@ -83,11 +153,15 @@ class FuturesCurve:
         ``PRICE_CONTRACT``), so a recorded roll can be replayed exactly.
     metadata : mapping
         JSON-able provenance: model name, parameters, seed, source file, contract.
+    first_path : int, default 0
+        Index of path 0 in the run that drew it: a chunk of a Monte Carlo run
+        starts where the one before it ended, and anything drawn path by path
+        (investor demand) follows the path's own index, whatever the chunk.
 
     Notes
     -----
     Instances are immutable: arrays are read-only and every method returns a
-    new curve or a new table.
+    new curve or a new table.  A curve satisfies :class:`~etfsim.curves.protocol.Curve`.
     """
 
     dates: DateArray
@@ -97,8 +171,10 @@ class FuturesCurve:
     spot: PathMatrix | None = None
     held: StrArray | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    first_path: int = 0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "first_path", check_first_path(self.first_path))
         dates = np.asarray(self.dates).astype("datetime64[ns]")
         prices = np.asarray(self.prices, dtype=np.float64)
         if prices.ndim != 3:
@@ -182,25 +258,26 @@ class FuturesCurve:
             mask &= self.dates <= hi
         if not mask.any():
             raise CalendarError(f"no date of the curve ({self.dates[0]} to {self.dates[-1]}) lies in [{start}, {end}]")
-        if paths is None:
-            sel: Any = slice(None)
-        elif isinstance(paths, (int, np.integer)):
-            sel = [int(paths)]
-        else:
-            sel = paths
-        try:
-            prices = self.prices[sel][:, mask]
-        except IndexError as exc:
-            raise DataError(f"paths {paths!r} out of range for a curve with {self.n_paths} paths") from exc
+        sel: Any = slice(None) if paths is None else selected_paths(self.n_paths, paths)
+        first = 0 if paths is None else int(sel[0])
         return FuturesCurve(
             dates=self.dates[mask],
-            prices=prices,
+            prices=self.prices[sel][:, mask],
             contracts=self.contracts[mask],
             expiries=self.expiries[mask],
             spot=None if self.spot is None else self.spot[sel][:, mask],
             held=None if self.held is None else self.held[mask],
             metadata=self.metadata,
+            first_path=self.first_path + first,
         )
+
+    def select_paths(self, paths: Sequence[int]) -> FuturesCurve:
+        """The same curve on some paths only (``select(paths=...)``); ``first_path`` follows the first one.
+
+        A selection that skips paths numbers the ones after its first anew, so
+        per-path draws keep each path's own index only for a run of adjacent paths.
+        """
+        return self.select(paths=list(paths))
 
     def with_spot(self, spot: pd.Series) -> FuturesCurve:
         """The same curve with a spot index taken from a dated series (one path).
@@ -216,7 +293,49 @@ class FuturesCurve:
         days = pd.DatetimeIndex(np.asarray(self.dates)).normalize()
         values = by_day.reindex(days).to_numpy(dtype=float)[None, :]
         meta = dict(self.metadata, spot=str(series.name or "spot"))
-        return FuturesCurve(self.dates, self.prices, self.contracts, self.expiries, values, self.held, meta)
+        return FuturesCurve(
+            self.dates, self.prices, self.contracts, self.expiries, values, self.held, meta, self.first_path
+        )
+
+    # -- prices as a stage asks for them (the Curve protocol) -----------------------------
+    def front_two(self) -> PriceCube:
+        """Prices ``(paths, dates, 2)`` of the front and second slots (NaN where a curve has one slot)."""
+        out = np.full((self.n_paths, self.n_dates, 2), np.nan)
+        out[:, :, : min(self.depth, 2)] = self.prices[:, :, :2]
+        return out
+
+    def contango_share(self) -> Float64Array:
+        """Per path: the share of dates with both front prices on which the second is dearer (NaN if none)."""
+        return share_in_contango(self.front_two())
+
+    def price_rows(self, rows: Sequence[int] | np.ndarray) -> PriceCube:
+        """Prices ``(paths, len(rows), depth)`` on some dates only."""
+        return np.array(self.prices[:, np.asarray(rows, dtype=np.int64)])
+
+    def price_slots(self, sel: np.ndarray) -> PriceCube:
+        """Prices ``(paths, dates, m)`` of the slots ``sel`` ``(dates, m)`` (-1: none, NaN)."""
+        safe = np.where(sel >= 0, sel, 0)
+        out = np.take_along_axis(self.prices, safe[None, :, :], axis=2)
+        out[:, sel < 0] = np.nan
+        return out
+
+    def restrict(self, schedule: RollSchedule) -> tuple[FuturesCurve, RollSchedule, np.ndarray]:
+        """Only the slots ``schedule`` touches, as :meth:`ModelCurve.restrict <etfsim.curves.model_curve.ModelCurve.restrict>`."""
+        from etfsim.curves.model_curve import restrict_curve
+
+        return restrict_curve(self, schedule, self.price_slots)
+
+    def to_curve(self) -> FuturesCurve:
+        """This curve (it holds every price already)."""
+        return self
+
+    def plot(self, path: int = 0, date: object | None = None, ax: Axes | None = None) -> Axes:
+        """Futures prices by contract on ``date`` (default: the last) for one path, with the spot index.
+
+        Returns the matplotlib Axes (a new figure's when ``ax`` is None); the
+        futures line's y-data is ``snapshot(date, path)["price"]``.
+        """
+        return plot_snapshot(self, path, date, ax)
 
     # -- views -------------------------------------------------------------------------
     def to_frame(self, dropna: bool = True) -> pd.DataFrame:
@@ -245,21 +364,9 @@ class FuturesCurve:
 
     def snapshot(self, date: object | None = None, path: int = 0) -> pd.DataFrame:
         """The curve on one date (default: the last) for one path: contract, expiry, price."""
-        if date is None:
-            i = self.n_dates - 1
-        else:
-            t = _stamp(date, "date")
-            i = int(np.searchsorted(self.dates, t, side="right")) - 1
-            if i < 0:
-                raise CalendarError(f"date {date} is before the curve starts ({self.dates[0]})")
-        listed = self.contracts[i] != ""
-        return pd.DataFrame(
-            {
-                "contract": self.contracts[i][listed],
-                "expiry": self.expiries[i][listed],
-                "price": self.prices[path, i][listed],
-            }
-        )
+        (p,) = selected_paths(self.n_paths, path)
+        i = row_on(self.dates, date)
+        return snapshot_frame(self.contracts[i], self.expiries[i], self.prices[p, i])
 
     def term_structure_state(self) -> dict[str, float]:
         """Share of path-dates in contango (F1 > F0) and backwardation (F1 < F0).
@@ -294,6 +401,8 @@ class FuturesCurve:
         ]
         if "seed" in self.metadata:
             lines.append(f"  seed       {self.metadata['seed']}")
+        if self.first_path:
+            lines.append(f"  paths      {self.first_path} to {self.first_path + self.n_paths - 1} of the run")
         return "\n".join(lines)
 
     def __str__(self) -> str:

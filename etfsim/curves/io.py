@@ -4,8 +4,10 @@ Layout: one row per path and date, columns ``path``, ``date``, ``spot``
 (optional) and ``s00``..``sNN`` (the price in each nearby slot).  The
 slot -> contract map is the same on every path, so it is stored once, in the
 schema metadata under ``etfsim``, together with the model name, its
-parameters, the seed and the format version.  Float64 columns round-trip
-exactly.  Files are written to a temporary name and renamed when complete.
+parameters, the seed and the format version; a file of paths that do not
+start at the run's first keeps the index of its first path (``first_path``,
+left out when 0).  Float64 columns round-trip exactly.  Files are written to a
+temporary name and renamed when complete.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def _header(curve: FuturesCurve, n_paths: int) -> dict[str, Any]:
         if c:
             exp_of[c] = str(e)
     index = np.where(codes == "", -1, inverse.reshape(codes.shape))
-    return {
+    header = {
         "format": CURVE_FORMAT,
         "n_paths": n_paths,
         "depth": curve.depth,
@@ -55,6 +57,9 @@ def _header(curve: FuturesCurve, n_paths: int) -> dict[str, Any]:
         "held": None if curve.held is None else [str(h) for h in curve.held],
         "metadata": dict(curve.metadata),
     }
+    if curve.first_path:  # the first chunk's first path is the file's (a file of a whole run leaves it out)
+        header["first_path"] = curve.first_path
+    return header
 
 
 def _table(curve: FuturesCurve, path_offset: int, header: dict[str, Any]) -> pa.Table:
@@ -92,8 +97,6 @@ def write_curve_chunks(chunks: Iterable[FuturesCurve], path: str | os.PathLike[s
             for chunk in chunks:
                 if header is None:
                     header = _header(chunk, n_paths)
-                    # a chunk's offset describes the chunk, not the file (simulate_curve drops it too)
-                    header["metadata"].pop("first_path", None)
                 table = _table(chunk, offset, header)
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
@@ -176,4 +179,5 @@ def read_curve(path: str | os.PathLike[str]) -> FuturesCurve:
         spot=spot,
         held=held,
         metadata=header["metadata"],
+        first_path=header.get("first_path", 0),
     )

@@ -12,18 +12,34 @@ unchanged on a few columns instead of twenty-four.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from etfsim._numba import readonly
+from etfsim._typing import Float64Array, PriceCube
 from etfsim.curves import kernels
-from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.curve import (
+    FuturesCurve,
+    check_first_path,
+    plot_snapshot,
+    row_on,
+    selected_paths,
+    share_in_contango,
+    snapshot_frame,
+)
 
-__all__ = ["ModelCurve", "touched_slots"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from etfsim.curves.simulate import PricingPlan
+    from etfsim.roll.schedule import RollSchedule
+
+__all__ = ["ModelCurve", "restrict_curve", "touched_slots"]
 
 
 def touched_slots(weights: np.ndarray, contracts: np.ndarray) -> np.ndarray:
@@ -50,10 +66,11 @@ def touched_slots(weights: np.ndarray, contracts: np.ndarray) -> np.ndarray:
 class ModelCurve:
     """Factor paths of a closed-form model, with the listing and the pricing plan.
 
-    It answers ``dates``, ``contracts``, ``expiries``, ``depth``, ``n_paths``,
-    ``n_dates``, ``spot`` and ``metadata`` like a :class:`FuturesCurve`, so roll
-    rules that read only the calendar run on it directly; ``prices`` builds the
-    full cube (costly) and :meth:`restrict` only the slots a schedule needs.
+    It satisfies :class:`~etfsim.curves.protocol.Curve` as a :class:`FuturesCurve`
+    does (the listing, the spot, ``metadata`` and ``first_path``, the front two
+    slots, prices on some dates), so roll rules run on it directly; ``prices``
+    builds the full cube (costly) and :meth:`restrict` only the slots a schedule
+    needs.
     """
 
     dates: np.ndarray
@@ -62,10 +79,14 @@ class ModelCurve:
     chi: np.ndarray  # (paths, dates)
     xi: np.ndarray  # (paths, dates)
     spot: np.ndarray  # (paths, dates)
-    plan: Any  # etfsim.curves.simulate.PricingPlan
+    plan: PricingPlan
     spot0: float
     metadata: Mapping[str, Any] = field(default_factory=dict)
     held: None = None
+    first_path: int = 0  # index of path 0 in the run (see FuturesCurve)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first_path", check_first_path(self.first_path))
 
     @property
     def n_paths(self) -> int:
@@ -94,17 +115,17 @@ class ModelCurve:
         safe = np.where(sel >= 0, sel, 0)
         out = np.empty((self.n_paths, n, m))
         plan = self.plan
-        if plan.settlement == "final":
+        if plan.avg is None:  # final settlement
             a = np.where(sel >= 0, plan.a[rows, safe], 0.0)
             c = np.where(sel >= 0, plan.c[rows, safe], np.nan)
             kernels.price_final(self.chi, self.xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out)
             return out
-        avg = {k: np.ascontiguousarray(v[rows, safe]) for k, v in plan.avg.items()}
-        avg["listed"] = avg["listed"] & (sel >= 0)
-        kernels.price_monthly_average(self.chi, self.xi, self.spot_cum, self.spot0, **avg, out=out)
+        avg = plan.avg.at((rows, safe))
+        avg = replace(avg, listed=avg.listed & (sel >= 0))
+        kernels.price_monthly_average(self.chi, self.xi, self.spot_cum, self.spot0, *avg.arrays(), out=out)
         return out
 
-    def price_rows(self, rows: np.ndarray) -> np.ndarray:
+    def price_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """Prices ``(paths, len(rows), depth)`` of every listed contract on some dates only.
 
         A rule that reads prices on a few decision dates (optimum yield: one a
@@ -115,24 +136,24 @@ class ModelCurve:
         listed = np.asarray(self.contracts)[r] != ""
         out = np.empty((self.n_paths, len(r), depth))
         chi, xi = np.ascontiguousarray(self.chi[:, r]), np.ascontiguousarray(self.xi[:, r])
-        if plan.settlement == "final":
+        if plan.avg is None:  # final settlement
             a = np.where(listed, plan.a[r], 0.0)
             c = np.where(listed, plan.c[r], np.nan)
             kernels.price_final(chi, xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out)
             return out
-        avg = {k: np.ascontiguousarray(v[r]) for k, v in plan.avg.items()}
-        avg["listed"] = avg["listed"] & listed
+        avg = plan.avg.at(r)
         # the kernel reads fixings as cum[row + 1] - cum[first fixed day]: give each its own column
         cum = self.spot_cum
-        fixed_rows, fixed_slots = np.nonzero(avg["first_fixed"] >= 0)
+        fixed_rows, fixed_slots = np.nonzero(avg.first_fixed >= 0)
         local = np.zeros((self.n_paths, 1 + len(r) + len(fixed_rows)))
         local[:, 1 : 1 + len(r)] = cum[:, r + 1]
-        first = np.full_like(avg["first_fixed"], -1)
+        first = np.full_like(avg.first_fixed, -1)
         for c_, (i, k) in enumerate(zip(fixed_rows, fixed_slots, strict=True)):
-            local[:, 1 + len(r) + c_] = cum[:, avg["first_fixed"][i, k]]
+            local[:, 1 + len(r) + c_] = cum[:, avg.first_fixed[i, k]]
             first[i, k] = 1 + len(r) + c_
-        avg["first_fixed"] = first
-        kernels.price_monthly_average(chi, xi, readonly(local), self.spot0, **avg, out=out)  # one compiled type
+        avg = replace(avg, listed=avg.listed & listed, first_fixed=first)
+        # read-only local fixings: one compiled type of the kernel
+        kernels.price_monthly_average(chi, xi, readonly(local), self.spot0, *avg.arrays(), out=out)
         return out
 
     @property
@@ -142,37 +163,55 @@ class ModelCurve:
         sel = np.where(np.asarray(self.contracts) != "", sel, -1)
         return self.price_slots(sel)
 
-    def select_paths(self, paths: list[int]) -> ModelCurve:
-        """The same curve on some paths only (their factor paths, nothing priced)."""
-        idx = np.asarray(paths, dtype=np.int64)
-        from dataclasses import replace
+    def select_paths(self, paths: Sequence[int]) -> ModelCurve:
+        """The same curve on some paths only (their factor paths, nothing priced).
 
-        return replace(self, chi=self.chi[idx], xi=self.xi[idx], spot=self.spot[idx])
+        ``first_path`` follows the first path chosen, as :meth:`FuturesCurve.select_paths`.
+        """
+        idx = selected_paths(self.n_paths, list(paths))
+        return replace(
+            self, chi=self.chi[idx], xi=self.xi[idx], spot=self.spot[idx], first_path=self.first_path + int(idx[0])
+        )
 
     def front_two(self) -> np.ndarray:
         """Prices ``(paths, dates, 2)`` of the front and second contracts (the curve's shape at the short end)."""
         sel = np.tile(np.array([0, 1]), (self.n_dates, 1))
-        return self.price_slots(np.where(np.asarray(self.contracts)[:, :2] != "", sel, -1))
+        listed = np.full((self.n_dates, 2), False)
+        listed[:, : min(self.depth, 2)] = np.asarray(self.contracts)[:, :2] != ""
+        return self.price_slots(np.where(listed, sel, -1))
 
-    def contango_share(self) -> np.ndarray:
-        """Per path: the share of dates on which the second contract is dearer than the front."""
-        f = self.front_two()
-        ok = np.isfinite(f[:, :, 0]) & np.isfinite(f[:, :, 1])
-        return np.asarray((ok & (f[:, :, 1] > f[:, :, 0])).sum(axis=1) / np.maximum(ok.sum(axis=1), 1), dtype=float)
+    def contango_share(self) -> Float64Array:
+        """Per path: the share of dates on which the second contract is dearer than the front (NaN if none)."""
+        return share_in_contango(self.front_two())
 
     def term_structure_state(self) -> dict[str, float]:
         """Share of path-dates in contango and backwardation, as :meth:`FuturesCurve.term_structure_state`."""
+        if self.depth < 2:
+            return {"contango": float("nan"), "backwardation": float("nan"), "flat": float("nan")}
         f = self.front_two()
         shallow = FuturesCurve(self.dates, f, np.asarray(self.contracts)[:, :2], np.asarray(self.expiries)[:, :2])
         return shallow.term_structure_state()
+
+    def snapshot(self, date: object | None = None, path: int = 0) -> pd.DataFrame:
+        """The curve on one date (default: the last) for one path, as :meth:`FuturesCurve.snapshot`."""
+        (p,) = selected_paths(self.n_paths, path)
+        i = row_on(self.dates, date)
+        prices = self.select_paths([int(p)]).price_rows(np.array([i]))[0, 0]
+        return snapshot_frame(np.asarray(self.contracts)[i], np.asarray(self.expiries)[i], prices)
+
+    def plot(self, path: int = 0, date: object | None = None, ax: Axes | None = None) -> Axes:
+        """Futures prices by contract on one date for one path, as :meth:`FuturesCurve.plot`."""
+        return plot_snapshot(self, path, date, ax)
 
     def to_curve(self) -> FuturesCurve:
         """The same curve with every price materialised."""
         prices = self.prices
         prices.setflags(write=False)
-        return FuturesCurve(self.dates, prices, self.contracts, self.expiries, self.spot, None, self.metadata)
+        return FuturesCurve(
+            self.dates, prices, self.contracts, self.expiries, self.spot, None, self.metadata, self.first_path
+        )
 
-    def restrict(self, schedule: Any) -> tuple[FuturesCurve, Any, np.ndarray]:
+    def restrict(self, schedule: RollSchedule) -> tuple[FuturesCurve, RollSchedule, np.ndarray]:
         """Price only the slots ``schedule`` touches.
 
         Returns
@@ -185,29 +224,36 @@ class ModelCurve:
             The original slot of each shallow slot (-1 where padded), e.g. to
             look up liquidity by months to expiry.
         """
-        from etfsim.roll.schedule import RollSchedule
+        return restrict_curve(self, schedule, self.price_slots)
 
-        sel = touched_slots(schedule.weights, self.contracts)
-        rows = np.arange(self.n_dates)[:, None]
-        safe = np.where(sel >= 0, sel, 0)
-        contracts = np.where(sel >= 0, np.asarray(self.contracts)[rows, safe], "").astype(object)
-        expiries = np.where(sel >= 0, np.asarray(self.expiries)[rows, safe], np.datetime64("NaT"))
-        prices = self.price_slots(sel)
-        prices.setflags(write=False)
-        meta = dict(self.metadata, restricted_to=schedule.rule)
-        curve = FuturesCurve(self.dates, prices, contracts, expiries, self.spot, None, meta)
-        # gathered along the slot axis, which keeps every path's row contiguous (fancy indexing over two
-        # axes gives a strided array that each later stage would have to copy)
-        w = np.take_along_axis(np.asarray(schedule.weights), safe[None, :, :], axis=2)
-        w[:, sel < 0] = 0.0  # a new array: padded slots can be zeroed in place
-        small = RollSchedule._restricted(  # the same checked weights on fewer slots
-            w,
-            self.dates,
-            contracts,
-            expiries.astype("datetime64[D]"),
-            schedule.invested,
-            schedule.rolling,
-            schedule.rule,
-            dict(schedule.params),
-        )
-        return curve, small, sel
+
+def restrict_curve(
+    curve: Any, schedule: RollSchedule, price_slots: Callable[[np.ndarray], PriceCube]
+) -> tuple[FuturesCurve, RollSchedule, np.ndarray]:
+    """``curve.restrict(schedule)`` for either kind of curve, pricing the touched slots with ``price_slots``."""
+    from etfsim.roll.schedule import RollSchedule
+
+    sel = touched_slots(schedule.weights, curve.contracts)
+    rows = np.arange(curve.n_dates)[:, None]
+    safe = np.where(sel >= 0, sel, 0)
+    contracts = np.where(sel >= 0, np.asarray(curve.contracts)[rows, safe], "").astype(object)
+    expiries = np.where(sel >= 0, np.asarray(curve.expiries)[rows, safe], np.datetime64("NaT"))
+    prices = price_slots(sel)
+    prices.setflags(write=False)
+    meta = dict(curve.metadata, restricted_to=schedule.rule)
+    small_curve = FuturesCurve(curve.dates, prices, contracts, expiries, curve.spot, curve.held, meta, curve.first_path)
+    # gathered along the slot axis, which keeps every path's row contiguous (fancy indexing over two
+    # axes gives a strided array that each later stage would have to copy)
+    w = np.take_along_axis(np.asarray(schedule.weights), safe[None, :, :], axis=2)
+    w[:, sel < 0] = 0.0  # a new array: padded slots can be zeroed in place
+    small = RollSchedule._restricted(  # the same checked weights on fewer slots
+        w,
+        curve.dates,
+        contracts,
+        expiries.astype("datetime64[D]"),
+        schedule.invested,
+        schedule.rolling,
+        schedule.rule,
+        dict(schedule.params),
+    )
+    return small_curve, small, sel

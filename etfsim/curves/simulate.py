@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from etfsim._random import check_seed, path_generators
-from etfsim._typing import DateArray, Float64Array
+from etfsim._typing import BoolArray, DateArray, Float64Array, Int64Array
 from etfsim.contracts.calendars import act365_year_fractions, business_days, to_day
 from etfsim.contracts.spec import COMPUTE_H100, ContractSpec, Listing
 from etfsim.curves import kernels
@@ -32,7 +32,7 @@ from etfsim.exceptions import CalendarError, ConfigError
 if TYPE_CHECKING:
     from etfsim.curves.schwartz import SchwartzSmith
 
-__all__ = ["PricingPlan", "factor_paths_of", "iter_curve_chunks", "pricing_plan", "simulate_curve", "simulation_grid"]
+__all__ = ["MonthlyAveragePlan", "PricingPlan", "factor_paths_of", "iter_curve_chunks", "pricing_plan", "simulate_curve", "simulation_grid"]
 
 Progress = Callable[[int, int], None]
 
@@ -63,6 +63,32 @@ def simulation_grid(calendar: str, start: object, years: float | None = None, en
 
 
 @dataclass(frozen=True)
+class MonthlyAveragePlan:
+    """Coefficients of monthly-average settlement per (date, slot), in the order the kernel takes them.
+
+    See :func:`etfsim.curves.kernels.price_monthly_average` for what each one is.
+    """
+
+    listed: BoolArray  # (n, depth) a contract sits in the slot
+    n_days: Float64Array  # (n, depth) business days in the delivery month
+    first_fixed: Int64Array  # (n, depth) grid index of the first delivery day fixed on the grid, -1 if none
+    pre_fixed: Float64Array  # (n, depth) delivery days fixed before the grid starts
+    abar: Float64Array  # (n, depth) mean of a_d over the unfixed days
+    dmax: Float64Array  # (n, depth) max |a_d - abar|
+    moments: Float64Array  # (n, depth, terms) sum_d w_d (a_d - abar)^j / j!
+    day_a: Float64Array  # (n, depth, days) a_d = exp(-kappa tau_d) of the unfixed days
+    day_w: Float64Array  # (n, depth, days) w_d = exp(A(tau_d) + s(d)) / N, 0 for fixed days
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The coefficients as the kernel's positional arguments after ``spot0``."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+    def at(self, index: Any) -> MonthlyAveragePlan:
+        """The coefficients of some (date, slot) cells: each array indexed by ``index``, contiguous."""
+        return MonthlyAveragePlan(*(np.ascontiguousarray(a[index]) for a in self.arrays()))
+
+
+@dataclass(frozen=True)
 class PricingPlan:
     """Deterministic pricing coefficients per (date, slot), shared by all paths."""
 
@@ -70,7 +96,7 @@ class PricingPlan:
     settlement: str
     a: Float64Array  # (n, depth) exp(-kappa tau), final settlement
     c: Float64Array  # (n, depth) A(tau) + s(T), final settlement
-    avg: dict[str, np.ndarray] | None  # monthly-average coefficients
+    avg: MonthlyAveragePlan | None  # monthly-average coefficients (None: final settlement)
 
 
 def _contract_ym(listing: Listing) -> np.ndarray:
@@ -92,7 +118,8 @@ def pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray,
     if plan is None:
         plan = _pricing_plan(model, contract, days, depth)
         listing = plan.listing
-        for arr in (plan.a, plan.c, *(plan.avg or {}).values(), listing.contracts, listing.expiries):
+        avg = plan.avg.arrays() if plan.avg is not None else ()
+        for arr in (plan.a, plan.c, *avg, listing.contracts, listing.expiries):
             arr.setflags(write=False)  # shared by every curve built from this plan
         if len(_PLANS) >= 8:
             _PLANS.pop(next(iter(_PLANS)))
@@ -162,17 +189,7 @@ def _pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray
         first_on_grid = int(on_grid[~before][0]) if (~before).any() else -1
         has_grid_fix = n_fixed > before.sum()
         first_fixed[rows, slots] = np.where(has_grid_fix, first_on_grid, -1)
-    avg = {
-        "listed": listed,
-        "n_days": n_days,
-        "first_fixed": first_fixed,
-        "pre_fixed": pre_fixed,
-        "abar": abar,
-        "dmax": dmax,
-        "moments": moments,
-        "day_a": day_a,
-        "day_w": day_w,
-    }
+    avg = MonthlyAveragePlan(listed, n_days, first_fixed, pre_fixed, abar, dmax, moments, day_a, day_w)
     empty = np.zeros((n, depth))
     return PricingPlan(listing, "monthly_average", empty, empty, avg)
 
@@ -358,7 +375,8 @@ def iter_curve_chunks(
             spot_path,
             plan,
             s0,
-            dict(meta, first_path=first_path + lo),
+            dict(meta),
+            first_path=first_path + lo,
         )
         yield lazy if lazy_prices else lazy.to_curve()
         done += p
@@ -407,13 +425,12 @@ def simulate_curve(model: SchwartzSmith, paths: int, start: object, **kw: object
     """
     chunks = list(iter_curve_chunks(model, paths, start, **kw))  # type: ignore[arg-type]
     first = chunks[0]
-    meta = dict(first.metadata)
-    meta.pop("first_path", None)
+    meta, at = first.metadata, first.first_path
     if len(chunks) == 1:
-        return FuturesCurve(first.dates, first.prices, first.contracts, first.expiries, first.spot, None, meta)
+        return FuturesCurve(first.dates, first.prices, first.contracts, first.expiries, first.spot, None, meta, at)
     prices = np.concatenate([c.prices for c in chunks])
     spot = np.concatenate([c.spot for c in chunks if c.spot is not None])
-    return FuturesCurve(first.dates, prices, first.contracts, first.expiries, spot, None, meta)
+    return FuturesCurve(first.dates, prices, first.contracts, first.expiries, spot, None, meta, at)
 
 
 def _positive_int(name: str, value: object) -> int:

@@ -78,7 +78,7 @@ def _demand(flows: object, curve: FuturesCurve, start: int) -> tuple[np.ndarray,
     if flows is None:
         return frac, dollars, InvestorDemand(volatility=0.0)
     if isinstance(flows, InvestorDemand):
-        first = int(curve.metadata.get("first_path", 0))  # path i draws the same demand in any chunk
+        first = curve.first_path  # path i draws the same demand in any chunk
         for i, g in enumerate(path_generators(flows.seed, range(first, first + p))):
             g.standard_normal(out=frac[i])  # mean + volatility * z, formed in place
             frac[i] *= flows.volatility

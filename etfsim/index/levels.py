@@ -30,6 +30,7 @@ import pandas as pd
 from etfsim._numba import jit, readonly
 from etfsim._typing import DateArray, Float64Array, Int64Array, PathMatrix
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.protocol import Curve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.index import attribution as _attr
 from etfsim.roll.schedule import RollSchedule, next_slot_map
@@ -57,7 +58,7 @@ def _on_path(n_paths: int, p: int) -> str:
     return f" on path {p}" if n_paths > 1 else ""
 
 
-def check_same_listing(curve: FuturesCurve, schedule: RollSchedule) -> None:
+def check_same_listing(curve: Curve, schedule: RollSchedule) -> None:
     """Raise DataError unless ``schedule`` was built on ``curve``'s dates and slot map."""
     same = (
         len(schedule.dates) == curve.n_dates
@@ -530,7 +531,9 @@ def compute_index(
     Parameters
     ----------
     curve : FuturesCurve
-        Prices by nearby slot on one or many paths.
+        Prices by nearby slot on one or many paths.  Every held price is read,
+        so a curve that prices on demand is restricted first
+        (:meth:`~etfsim.curves.protocol.Curve.restrict`).
     schedule : RollSchedule
         Quantity weights built on ``curve`` (same dates and slot map); a schedule
         with one row of weights serves every path.

@@ -113,10 +113,8 @@ class StrategyRun:
         """
         if not 0 <= first < stop <= self.n_paths:
             raise DataError(f"paths {first} to {stop - 1} are not all on the run's {self.n_paths} paths")
+        # the selection's first_path is the run's index of path `first`: InvestorDemand draws path i from its own stream
         part = self.curve.select(paths=list(range(first, stop)))
-        offset = int(self.curve.metadata.get("first_path", 0))
-        meta = dict(part.metadata, first_path=offset + first)  # InvestorDemand draws path i from its own stream
-        part = FuturesCurve(part.dates, part.prices, part.contracts, part.expiries, part.spot, part.held, meta)
         schedule = self.schedule
         if not schedule.shared:  # a rule that decides path by path: keep these paths' weights
             schedule = replace(schedule, weights=schedule.weights[first:stop])

@@ -6,17 +6,17 @@ import numpy as np
 
 from etfsim._typing import DateArray
 from etfsim.contracts.calendars import business_days
-from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.protocol import Curve
 
 __all__ = ["BusinessDayIndex", "curve_calendar", "curve_days"]
 
 
-def curve_days(curve: FuturesCurve) -> DateArray:
+def curve_days(curve: Curve) -> DateArray:
     """The calendar date of each curve row (intraday rows share their day)."""
     return np.asarray(curve.dates).astype("datetime64[D]")
 
 
-def curve_calendar(curve: FuturesCurve, calendar: str | None) -> str:
+def curve_calendar(curve: Curve, calendar: str | None) -> str:
     """The rule's calendar, else the curve's contract calendar, else NYSE."""
     if calendar:
         return calendar

@@ -42,6 +42,7 @@ import numpy as np
 
 from etfsim._arrays import filled
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.protocol import Curve
 from etfsim.exceptions import ConfigError, DataError, UnknownNameError
 from etfsim.roll._calendar import BusinessDayIndex, curve_calendar, curve_days
 from etfsim.roll.schedule import WEIGHT_TOL, RollSchedule, contract_ids, first_unpriced_trade, next_slot_map
@@ -69,7 +70,7 @@ class RollRule(Protocol):
 
     name: ClassVar[str]
 
-    def schedule(self, curve: FuturesCurve) -> RollSchedule:  # pragma: no cover - protocol
+    def schedule(self, curve: Curve) -> RollSchedule:  # pragma: no cover - protocol
         ...
 
 
@@ -82,11 +83,11 @@ def _int(name: str, value: object, lo: int, hi: int, hint: str) -> int:
     return v
 
 
-def _day(curve: FuturesCurve, t: int) -> str:
+def _day(curve: Curve, t: int) -> str:
     return str(curve.dates[t])[:19].replace("T00:00:00", "")
 
 
-def _expiry_days(curve: FuturesCurve) -> np.ndarray:
+def _expiry_days(curve: Curve) -> np.ndarray:
     """Expiries as int days since the epoch, a far-future number where no contract."""
     e = np.asarray(curve.expiries).astype("datetime64[D]")
     return np.where(np.isnat(e), _FAR, e.astype(np.int64))
@@ -100,7 +101,7 @@ def _params(rule: object) -> dict[str, Any]:
 
 
 def _strip_weights(
-    curve: FuturesCurve, n: int, before: int, window: int, calendar: str | None, rule: str
+    curve: Curve, n: int, before: int, window: int, calendar: str | None, rule: str
 ) -> RollSchedule:
     """Equal quantities of ``n`` consecutive contracts; each rolls out over its own window.
 
@@ -158,7 +159,7 @@ class FrontMonth:
         _int("days_before_expiry", self.days_before_expiry, 0, 60, "business days before the front expires")
         _int("window", self.window, 1, 20, "business days the roll is spread over")
 
-    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+    def schedule(self, curve: Curve) -> RollSchedule:
         s = _strip_weights(curve, 1, self.days_before_expiry, self.window, self.calendar, self.name)
         return RollSchedule.for_curve(curve, s.weights, s.invested, s.rolling, self.name, _params(self))
 
@@ -178,7 +179,7 @@ class Strip:
         _int("days_before_expiry", self.days_before_expiry, 0, 60, "business days before the near month expires")
         _int("window", self.window, 1, 20, "business days the roll is spread over")
 
-    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+    def schedule(self, curve: Curve) -> RollSchedule:
         s = _strip_weights(curve, self.contracts, self.days_before_expiry, self.window, self.calendar, self.name)
         return RollSchedule.for_curve(curve, s.weights, s.invested, s.rolling, self.name, _params(self))
 
@@ -232,7 +233,7 @@ class MonthlyWindow:
     def __post_init__(self) -> None:
         _check_window(self.first_day, self.last_day)
 
-    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+    def schedule(self, curve: Curve) -> RollSchedule:
         days = curve_days(curve)
         cal = BusinessDayIndex(curve_calendar(curve, self.calendar), days[0], days[-1])
         frac, ends = _window_fraction(cal, days, self.first_day, self.last_day, self.name)
@@ -277,7 +278,7 @@ class ConstantMaturity:
     def __post_init__(self) -> None:
         _int("target_months", self.target_months, 1, 24, "months to maturity to hold")
 
-    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+    def schedule(self, curve: Curve) -> RollSchedule:
         m = self.target_months
         days = curve_days(curve)
         cal = BusinessDayIndex(curve_calendar(curve, self.calendar), days[0], days[-1])
@@ -337,7 +338,7 @@ class OptimumYield:
         _int("max_months", self.max_months, 1, 60, "months ahead to search")
         _check_window(self.first_day, self.last_day)
 
-    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+    def schedule(self, curve: Curve) -> RollSchedule:
         days = curve_days(curve)
         cal = BusinessDayIndex(curve_calendar(curve, self.calendar), days[0], days[-1])
         frac, ends = _window_fraction(cal, days, self.first_day, self.last_day, self.name)
@@ -348,9 +349,6 @@ class OptimumYield:
         invested = np.zeros(n, dtype=bool)
         rolling = np.zeros(n, dtype=bool)
         months = days.astype("datetime64[M]")
-        # a model curve prices only the decision dates; a curve that holds prices just reads them
-        pricer = getattr(curve, "price_rows", None)
-        prices = None if pricer is not None else curve.prices
         held = np.full(p, -1, dtype=np.int64)  # contract id each path holds
         bd = cal.of_month(days)
         horizon = self.max_months * 31  # days: a contract "within 13 months"
@@ -375,7 +373,7 @@ class OptimumYield:
             must_roll = (held < 0) | (held_exp <= end_next)
             new = held.copy()
             if must_roll.any():
-                new[must_roll] = self._choose(curve, prices, decision, ids, exp_d, end_next, horizon)[must_roll]
+                new[must_roll] = self._choose(curve, decision, ids, exp_d, end_next, horizon)[must_roll]
             after = rows[rows > decision]
             for t in after:
                 f = frac[t]
@@ -419,7 +417,7 @@ class OptimumYield:
         held: np.ndarray,
         rows: np.ndarray,
         invested: np.ndarray,
-        curve: FuturesCurve,
+        curve: Curve,
     ) -> None:
         if (held < 0).all():
             return
@@ -432,15 +430,14 @@ class OptimumYield:
 
     def _choose(
         self,
-        curve: FuturesCurve,
-        cube: np.ndarray | None,
+        curve: Curve,
         t: int,
         ids: np.ndarray,
         exp_d: np.ndarray,
         end_next: int,
         horizon: int,
     ) -> np.ndarray:
-        prices = cube[:, t, :] if cube is not None else curve.price_rows(np.array([t]))[:, 0, :]  # type: ignore[attr-defined]
+        prices = curve.price_rows(np.array([t]))[:, 0, :]  # a model curve prices only the decision dates
         day = int(curve_days(curve)[t].astype(np.int64))
         eligible = (exp_d > end_next) & (exp_d <= day + horizon) & (ids[t] >= 0)
         eligible[0] = False  # the yield is measured against the front, so the front itself is not a candidate
@@ -496,7 +493,7 @@ class CalendarRule:
             raise ConfigError("calendar entries must be in increasing date order")
         object.__setattr__(self, "entries", tuple(parsed))
 
-    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+    def schedule(self, curve: Curve) -> RollSchedule:
         days = curve_days(curve)
         starts = np.array([np.datetime64(e["date"], "D") for e in self.entries])
         which = np.searchsorted(starts, days, side="right") - 1
@@ -525,7 +522,7 @@ class AsRecorded:
 
     name: ClassVar[str] = "as_recorded"
 
-    def schedule(self, curve: FuturesCurve) -> RollSchedule:
+    def schedule(self, curve: Curve) -> RollSchedule:
         if curve.held is None:
             raise DataError("rule as_recorded needs a curve loaded from a recorded history (it has no held contract)")
         held = np.asarray(curve.held, dtype=object)
@@ -574,12 +571,13 @@ def make_rule(name: str, **params: Any) -> RollRule:
     return rule  # type: ignore[no-any-return]
 
 
-def roll_schedule(curve: FuturesCurve, rule: RollRule | str) -> RollSchedule:
+def roll_schedule(curve: Curve, rule: RollRule | str) -> RollSchedule:
     """Apply a roll rule to a curve and check the result against the curve's prices.
 
     Parameters
     ----------
-    curve : FuturesCurve
+    curve : Curve
+        A :class:`FuturesCurve` or a :class:`~etfsim.curves.model_curve.ModelCurve`.
     rule : RollRule or str
         A rule object, or a registry name for the rule with its default parameters.
 
@@ -597,9 +595,7 @@ def roll_schedule(curve: FuturesCurve, rule: RollRule | str) -> RollSchedule:
         from dataclasses import replace
 
         schedule = replace(schedule, rule=rule)
-    from etfsim.curves.model_curve import ModelCurve
-
-    if not isinstance(curve, ModelCurve):  # a model prices every listed contract by construction
+    if isinstance(curve, FuturesCurve):  # a model curve prices every listed contract by construction
         _check_traded_prices(curve, schedule)
     return schedule
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from etfsim._numba import jit, readonly
 from etfsim._typing import BoolArray, DateArray, Float64Array, SlotMap, StrArray
-from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.protocol import Curve
 from etfsim.exceptions import DataError
 
 __all__ = ["RollSchedule", "contract_ids", "next_slot_map"]
@@ -329,7 +329,7 @@ class RollSchedule:
     @classmethod
     def for_curve(
         cls,
-        curve: FuturesCurve,
+        curve: Curve,
         weights: Float64Array,
         invested: BoolArray,
         rolling: BoolArray,
