@@ -93,14 +93,14 @@ def leg(paths: int, dates: int, vbt_paths: int, out: mp.Queue) -> None:
 
     from etfsim.check.vectorbt_leg import vectorbt_value
     from etfsim.fund import FundConfig, simulate_fund
-    from etfsim.roll import roll_schedule
+    from etfsim.roll import restrict, roll_schedule
     from etfsim.pipeline import load_strategy
 
     sc = _scenario(dates)
     rule = load_strategy(Path(__file__).resolve().parents[1] / "strategies" / "gsci.toml").rule
     cfg = FundConfig(expense_ratio=0.0, commission=0.25, half_spread_ticks=0.5)
     (mc,) = list(sc.iter_chunks(paths=vbt_paths, chunk_size=vbt_paths, lazy_prices=True))
-    curve, sched, slots = mc.restrict(roll_schedule(mc, rule))
+    curve, sched, slots = restrict(mc, roll_schedule(mc, rule))
     simulate_fund(curve, sched, cfg, slots=slots)  # compile
     t0 = time.perf_counter()
     res = simulate_fund(curve, sched, cfg, slots=slots)

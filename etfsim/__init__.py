@@ -38,7 +38,7 @@ from etfsim.pipeline import (
 from etfsim.roll import RULES, RollSchedule, make_rule, roll_schedule
 from etfsim.scenario import Scenario, load_scenario
 
-__version__ = "0.1.0"
+from etfsim._version import __version__
 
 __all__ = [
     "COMPUTE_H100",

@@ -108,10 +108,10 @@ def backtest_cmd(
     strategies: StrategiesOption = None,
 ) -> None:
     """Run roll strategies on a curve file and print their index (and fund) statistics."""
-    from etfsim.pipeline import backtest, default_strategies, resolve_strategy
     from etfsim.contracts.spec import get_contract
     from etfsim.curves.io import read_curve
     from etfsim.fund.config import load_fund
+    from etfsim.pipeline import backtest, default_strategies, resolve_strategy
 
     terms, demand = load_fund(fund) if fund is not None else (None, None)
     spec = get_contract(contract) if contract else None
@@ -153,12 +153,12 @@ def compare_cmd(
     strategies: StrategiesOption = None,
 ) -> None:
     """The futures ETF against an ordinary stock ETF on the same horizon: returns, costs, premium, taxes."""
-    from etfsim.pipeline import resolve_strategy
     from etfsim.contracts.spec import get_contract
     from etfsim.curves.io import read_curve
     from etfsim.fund import compare
     from etfsim.fund.config import FundConfig, load_fund
     from etfsim.fund.stock_twin import StockBasket
+    from etfsim.pipeline import resolve_strategy
     from etfsim.roll.rules import roll_schedule
 
     strat = resolve_strategy(strategy, strategies)

@@ -31,7 +31,7 @@ def _version() -> str:
     try:
         return version("etfsim")
     except PackageNotFoundError:
-        from etfsim import __version__
+        from etfsim._version import __version__
 
         return __version__
 

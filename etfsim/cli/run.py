@@ -86,8 +86,8 @@ def run_cmd(
     sheets again from that folder.
     """
     from etfsim._io import check_writable
-    from etfsim.pipeline import default_strategies
     from etfsim.cli.backtest import render
+    from etfsim.pipeline import default_strategies
     from etfsim.report.factsheet import factsheet_data
     from etfsim.report.render import write_report
     from etfsim.report.study import run_study

@@ -42,8 +42,8 @@ def sweep_cmd(
     strategies_dir: StrategiesOption = None,
 ) -> None:
     """Run every strategy on every scenario, chunk by chunk; a killed sweep resumes where it stopped."""
-    from etfsim.pipeline import default_strategies, resolve_strategy
     from etfsim.fund.config import load_fund
+    from etfsim.pipeline import default_strategies, resolve_strategy
     from etfsim.scenario import load_scenario
     from etfsim.sweep.runner import run_sweep
 
@@ -79,7 +79,7 @@ def sweep_cmd(
         "costs / yr",
     ):
         table.add_column(col, justify="left" if col in ("scenario", "strategy") else "right")
-    for _, r in result.summary().iterrows():
+    for _, r in result.table().iterrows():
         table.add_row(
             r["scenario"],
             r["strategy"],

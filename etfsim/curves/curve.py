@@ -29,7 +29,6 @@ from etfsim.exceptions import CalendarError, DataError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from etfsim.roll.schedule import RollSchedule
 
 __all__ = ["FuturesCurve"]
 
@@ -116,7 +115,7 @@ def share_in_contango(front: PriceCube) -> Float64Array:
 
 def plot_snapshot(curve: Any, path: int, date: object | None, ax: Axes | None) -> Axes:
     """Draw ``curve.snapshot(date, path)`` with the spot index on ``ax`` (a new figure when None)."""
-    from etfsim.report.charts import draw_curve, new_axes
+    from etfsim._charts import draw_curve, new_axes
 
     i = row_on(curve.dates, date)
     frame = curve.snapshot(curve.dates[i], path)
@@ -318,12 +317,6 @@ class FuturesCurve:
         out = np.take_along_axis(self.prices, safe[None, :, :], axis=2)
         out[:, sel < 0] = np.nan
         return out
-
-    def restrict(self, schedule: RollSchedule) -> tuple[FuturesCurve, RollSchedule, np.ndarray]:
-        """Only the slots ``schedule`` touches, as :meth:`ModelCurve.restrict <etfsim.curves.model_curve.ModelCurve.restrict>`."""
-        from etfsim.curves.model_curve import restrict_curve
-
-        return restrict_curve(self, schedule, self.price_slots)
 
     def to_curve(self) -> FuturesCurve:
         """This curve (it holds every price already)."""

@@ -4,10 +4,10 @@ A factor model gives every futures price in closed form from two factor values
 and a maturity, so a Monte Carlo curve need not hold the whole
 ``(paths, dates, depth)`` cube: a front-month fund touches two contracts a day,
 not twenty-four.  :class:`ModelCurve` offers the listing (dates, contracts,
-expiries), the spot and the factors; :meth:`ModelCurve.restrict` prices only the
-slots a roll schedule touches and returns an ordinary, shallow
-:class:`FuturesCurve` with the matching schedule, so every later stage runs
-unchanged on a few columns instead of twenty-four.
+expiries), the spot and the factors; :func:`etfsim.roll.restrict` prices only
+the slots a roll schedule touches (``price_slots``) and returns an ordinary,
+shallow :class:`FuturesCurve` with the matching schedule, so every later stage
+runs unchanged on a few columns instead of twenty-four.
 """
 
 from __future__ import annotations
@@ -37,29 +37,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from etfsim.curves.simulate import PricingPlan
-    from etfsim.roll.schedule import RollSchedule
 
-__all__ = ["ModelCurve", "restrict_curve", "touched_slots"]
-
-
-def touched_slots(weights: np.ndarray, contracts: np.ndarray) -> np.ndarray:
-    """``(dates, m)`` slots a schedule needs priced, in slot order, -1 padded.
-
-    On date ``t`` that is every slot weighted at ``t`` and every slot that holds
-    a contract weighted at ``t - 1`` (its price on ``t`` settles yesterday's
-    position).
-    """
-    from etfsim.roll.schedule import next_slot_map
-
-    w = (np.asarray(weights) > 0).any(axis=0)  # (n, k) over paths
-    need = w.copy()
-    nxt = next_slot_map(np.asarray(contracts))
-    rows, cols = np.nonzero(w[:-1] & (nxt >= 0))
-    need[rows + 1, nxt[rows, cols]] = True
-    m = max(int(need.sum(axis=1).max()), 1)
-    # each row's needed slots first, in slot order (a stable sort of "not needed"), then -1 padding
-    order = np.argsort(~need, axis=1, kind="stable")[:, :m]
-    return np.where(np.take_along_axis(need, order, axis=1), order, -1).astype(np.int64)
+__all__ = ["ModelCurve"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,8 +48,8 @@ class ModelCurve:
     It satisfies :class:`~etfsim.curves.protocol.Curve` as a :class:`FuturesCurve`
     does (the listing, the spot, ``metadata`` and ``first_path``, the front two
     slots, prices on some dates), so roll rules run on it directly; ``prices``
-    builds the full cube (costly) and :meth:`restrict` only the slots a schedule
-    needs.
+    builds the full cube (costly) and :meth:`price_slots` only the slots a schedule
+    needs (see :func:`etfsim.roll.restrict`).
     """
 
     dates: np.ndarray
@@ -210,50 +189,3 @@ class ModelCurve:
         return FuturesCurve(
             self.dates, prices, self.contracts, self.expiries, self.spot, None, self.metadata, self.first_path
         )
-
-    def restrict(self, schedule: RollSchedule) -> tuple[FuturesCurve, RollSchedule, np.ndarray]:
-        """Price only the slots ``schedule`` touches.
-
-        Returns
-        -------
-        curve : FuturesCurve
-            Shallow curve: on each date only the touched contracts, in expiry order.
-        schedule : RollSchedule
-            The same weights on the shallow curve's slots.
-        slots : (dates, m) int array
-            The original slot of each shallow slot (-1 where padded), e.g. to
-            look up liquidity by months to expiry.
-        """
-        return restrict_curve(self, schedule, self.price_slots)
-
-
-def restrict_curve(
-    curve: Any, schedule: RollSchedule, price_slots: Callable[[np.ndarray], PriceCube]
-) -> tuple[FuturesCurve, RollSchedule, np.ndarray]:
-    """``curve.restrict(schedule)`` for either kind of curve, pricing the touched slots with ``price_slots``."""
-    from etfsim.roll.schedule import RollSchedule
-
-    sel = touched_slots(schedule.weights, curve.contracts)
-    rows = np.arange(curve.n_dates)[:, None]
-    safe = np.where(sel >= 0, sel, 0)
-    contracts = np.where(sel >= 0, np.asarray(curve.contracts)[rows, safe], "").astype(object)
-    expiries = np.where(sel >= 0, np.asarray(curve.expiries)[rows, safe], np.datetime64("NaT"))
-    prices = price_slots(sel)
-    prices.setflags(write=False)
-    meta = dict(curve.metadata, restricted_to=schedule.rule)
-    small_curve = FuturesCurve(curve.dates, prices, contracts, expiries, curve.spot, curve.held, meta, curve.first_path)
-    # gathered along the slot axis, which keeps every path's row contiguous (fancy indexing over two
-    # axes gives a strided array that each later stage would have to copy)
-    w = np.take_along_axis(np.asarray(schedule.weights), safe[None, :, :], axis=2)
-    w[:, sel < 0] = 0.0  # a new array: padded slots can be zeroed in place
-    small = RollSchedule._restricted(  # the same checked weights on fewer slots
-        w,
-        curve.dates,
-        contracts,
-        expiries.astype("datetime64[D]"),
-        schedule.invested,
-        schedule.rolling,
-        schedule.rule,
-        dict(schedule.params),
-    )
-    return small_curve, small, sel

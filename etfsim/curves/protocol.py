@@ -11,7 +11,7 @@ either and never ask which one they hold.
 The full cube is not part of the protocol: a model curve builds it only at the
 cost of pricing every listed contract on every date.  A stage that needs every
 price (the index, the fund ledger) takes a :class:`FuturesCurve`, which
-:meth:`Curve.restrict` (the contracts a schedule touches) or
+:func:`etfsim.roll.restrict` (the contracts a schedule touches) or
 :meth:`Curve.to_curve` (all of them) gives from any curve.
 """
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from etfsim.curves.curve import FuturesCurve
-    from etfsim.roll.schedule import RollSchedule
 
 __all__ = ["Curve"]
 
@@ -100,8 +99,8 @@ class Curve(Protocol):
     def snapshot(self, date: object | None = None, path: int = 0) -> pd.DataFrame:
         """The curve on one date (default: the last) for one path: ``contract, expiry, price``."""
 
-    def restrict(self, schedule: RollSchedule) -> tuple[FuturesCurve, RollSchedule, np.ndarray]:
-        """A curve of only the slots ``schedule`` touches, the schedule on it, and their original slots."""
+    def price_slots(self, sel: np.ndarray) -> PriceCube:
+        """``(paths, dates, m)`` prices of the slots ``sel`` ``(dates, m)`` (-1: none, NaN); see :func:`etfsim.roll.restrict`."""
 
     def to_curve(self) -> FuturesCurve:
         """The same curve with every listed contract priced."""

@@ -36,6 +36,7 @@ from etfsim.fund.summary import FundSummary, summarise_fund
 from etfsim.index.levels import IndexResult, compute_index
 from etfsim.pipeline.statistics import Sources, compute_statistics, statistics_of
 from etfsim.pipeline.strategy import Strategy, resolve_strategy
+from etfsim.roll.restrict import restrict
 from etfsim.roll.rules import RollRule, roll_schedule
 from etfsim.roll.schedule import RollSchedule
 
@@ -179,7 +180,7 @@ def run_strategy(
     schedule = roll_schedule(curve, strat.rule)
     slots: np.ndarray | None = None
     if isinstance(curve, ModelCurve):
-        priced, schedule, slots = curve.restrict(schedule)
+        priced, schedule, slots = restrict(curve, schedule)
     else:
         priced = curve
     rate = collateral_rate if collateral_rate is not None else (fund.collateral_rate if fund is not None else 0.0)

@@ -60,7 +60,7 @@ def _environment() -> Any:
 
 
 def _version() -> str:
-    from etfsim import __version__
+    from etfsim._version import __version__
 
     return __version__
 

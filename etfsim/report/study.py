@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -32,8 +32,7 @@ from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund.comparison import Comparison, compare
-from etfsim.fund.config import FundConfig
-from etfsim.fund.config import InvestorDemand
+from etfsim.fund.config import FundConfig, InvestorDemand
 from etfsim.fund.engine import FundResult, simulate_fund
 from etfsim.fund.metrics import premium_discount_by_quarter
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig

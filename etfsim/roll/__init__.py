@@ -1,5 +1,6 @@
 """Roll rules and the roll schedule (the second stage of the data flow)."""
 
+from etfsim.roll.restrict import restrict
 from etfsim.roll.rules import (
     RULES,
     AsRecorded,
@@ -28,5 +29,6 @@ __all__ = [
     "Strip",
     "make_rule",
     "next_slot_map",
+    "restrict",
     "roll_schedule",
 ]

@@ -20,6 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import etfsim
+from etfsim.curves.curve import FuturesCurve
+from etfsim.exceptions import ConfigError, DataError, UnknownNameError
 from etfsim.pipeline import (
     BacktestResult,
     StrategyRun,
@@ -29,8 +31,6 @@ from etfsim.pipeline import (
     resolve_strategy,
     statistics_of,
 )
-from etfsim.curves.curve import FuturesCurve
-from etfsim.exceptions import ConfigError, DataError, UnknownNameError
 from etfsim.roll import FrontMonth, MonthlyWindow
 from etfsim.roll.rules import roll_schedule
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from etfsim.exceptions import ConfigError, ScenarioError, UnknownNameError
-from etfsim.roll import ConstantMaturity, FrontMonth, MonthlyWindow, OptimumYield, Strip
 from etfsim.pipeline import (
     STRATEGIES_ENV,
     builtin_strategy_folder,
@@ -16,6 +15,7 @@ from etfsim.pipeline import (
     resolve_strategy,
     strategy_files,
 )
+from etfsim.roll import ConstantMaturity, FrontMonth, MonthlyWindow, OptimumYield, Strip
 
 STRATEGIES = Path(__file__).resolve().parents[2] / "etfsim" / "strategies"
 
