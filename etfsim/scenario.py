@@ -10,15 +10,16 @@ in ``etfsim/scenarios/compute_default.toml`` (shipped with the package).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from etfsim._io import read_toml
 from etfsim.contracts.spec import ContractSpec, get_contract
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.model_curve import ModelCurve
 from etfsim.curves.overlays import Overlays, Regime
 from etfsim.curves.schwartz import SchwartzOneFactor, SchwartzSmith
 from etfsim.curves.simulate import iter_curve_chunks, simulate_curve
@@ -168,15 +169,16 @@ class Scenario:
             yield _tag(chunk, self)
 
 
-def _tag(curve: Any, sc: Scenario) -> Any:
-    meta = dict(curve.metadata, scenario=sc.name, model=sc.model_name)
-    from dataclasses import replace
+C = TypeVar("C", FuturesCurve, ModelCurve)
 
+
+def _tag(curve: C, sc: Scenario) -> C:
+    meta = dict(curve.metadata, scenario=sc.name, model=sc.model_name)
     return replace(curve, metadata=meta)  # either kind of curve; keeps first_path, the chunk's place in the run
 
 
 def _check_section(
-    where: str, section: str, table: object, schema: dict[str, tuple[tuple[type, ...], str]]
+    where: str, section: str, table: object, schema: Mapping[str, tuple[tuple[type, ...], str]]
 ) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ScenarioError(f"{where}: [{section}] must be a table")
@@ -197,6 +199,33 @@ def _collateral(where: str, value: float) -> float:
             f"{where}: [simulation] collateral_rate must be a fraction per year (0.04 for 4%), got {value}"
         )
     return rate
+
+
+def _contract(where: str, table: Mapping[str, Any]) -> ContractSpec:
+    """``[contract]``: a built-in contract (``base``) with the keys given replaced."""
+    contract_tab = dict(table)
+    base = get_contract(contract_tab.pop("base", "compute-h100"))
+    try:
+        return ContractSpec.from_dict({**base.to_dict(), **contract_tab})
+    except EtfsimError as exc:
+        raise with_context(exc, f"{where}: [contract]") from exc
+
+
+def _overlays(where: str, table: Mapping[str, Any]) -> Overlays:
+    """``[overlays]``, with its optional ``[overlays.regime]`` table."""
+    overlays_tab = dict(table)
+    regime = None
+    if "regime" in overlays_tab:
+        reg_tab = _check_section(where, "overlays.regime", overlays_tab.pop("regime"), _REGIME_SCHEMA)
+        try:
+            regime = Regime(
+                names=tuple(reg_tab.get("names", Regime().names)),
+                levels=tuple(reg_tab.get("levels", Regime().levels)),
+                rates=tuple(tuple(r) for r in reg_tab.get("rates", Regime().rates)),
+            )
+        except TypeError as exc:
+            raise ScenarioError(f"{where}: [overlays.regime] rates must be a table (list of lists) of numbers") from exc
+    return Overlays(regime=regime, **overlays_tab)
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -220,28 +249,8 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
             raise ScenarioError(f"{where}: unknown section [{section}]; valid sections: {', '.join(_SCHEMA)}")
     sec = {name: _check_section(where, name, raw.get(name, {}), schema) for name, schema in _SCHEMA.items()}
 
-    contract_tab = dict(sec["contract"])
-    base = get_contract(contract_tab.pop("base", "compute-h100"))
-    merged = {**base.to_dict(), **contract_tab}
-    try:
-        contract = ContractSpec.from_dict(merged)
-    except EtfsimError as exc:
-        raise with_context(exc, f"{where}: [contract]") from exc
-
-    overlays_tab = dict(sec["overlays"])
-    regime = None
-    if "regime" in overlays_tab:
-        reg_tab = _check_section(where, "overlays.regime", overlays_tab.pop("regime"), _REGIME_SCHEMA)
-        try:
-            regime = Regime(
-                names=tuple(reg_tab.get("names", Regime().names)),
-                levels=tuple(reg_tab.get("levels", Regime().levels)),
-                rates=tuple(tuple(r) for r in reg_tab.get("rates", Regime().rates)),
-            )
-        except TypeError as exc:
-            raise ScenarioError(f"{where}: [overlays.regime] rates must be a table (list of lists) of numbers") from exc
-    overlays = Overlays(regime=regime, **overlays_tab)
-
+    contract = _contract(where, sec["contract"])
+    overlays = _overlays(where, sec["overlays"])
     model_tab = dict(sec["model"])
     model_name = str(model_tab.pop("name", "schwartz-smith"))
     if model_name not in MODELS:

@@ -114,7 +114,8 @@ def _per_year(column: str) -> Callable[[Sources], np.ndarray]:
 
 def _costs_per_year(s: Sources) -> np.ndarray:
     # the sum first, then per dollar of average NAV, then per year: the order the figures were always formed in
-    return (s.metric("fees") + s.metric("trading_costs") + s.metric("impact_costs")) / s.metric("nav_mean") / s.years
+    costs: np.ndarray = (s.metric("fees") + s.metric("trading_costs") + s.metric("impact_costs")) / s.metric("nav_mean")
+    return costs / s.years
 
 
 def _roll_trades(s: Sources) -> np.ndarray:

@@ -45,7 +45,18 @@ __all__ = [
 STRATEGIES_ENV = "ETFSIM_STRATEGIES"
 """Environment variable naming a folder of strategy TOML files that add to or override the built-in ones."""
 
-_SECTIONS = {"strategy": {"name", "description"}, "roll": None, "fund": None, "demand": None}
+_SECTIONS = ("strategy", "roll", "fund", "demand")
+_STRATEGY_KEYS = ("description", "name")
+
+
+def _table(where: str, raw: dict[str, object], section: str) -> dict[str, Any] | None:
+    """A TOML section as a dict (None when absent); anything but a table is refused by name."""
+    value = raw.get(section)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{where}: [{section}] must be a table of keys, got {type(value).__name__}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -114,9 +125,9 @@ def default_strategies(folder: str | os.PathLike[str] | None = None) -> list[Str
     return [load_strategy(p) for p in strategy_files(folder).values()]
 
 
-def _check_roll(where: str, raw: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _check_roll(where: str, raw: dict[str, object]) -> tuple[str, dict[str, Any]]:
     """The ``[roll]`` table's rule name and parameters, each key checked against the rule's fields."""
-    roll = dict(raw.get("roll", {}))
+    roll = dict(_table(where, raw, "roll") or {})
     if "rule" not in roll:
         raise ScenarioError(f"{where}: [roll] needs rule = one of {', '.join(RULES)}")
     name = roll.pop("rule")
@@ -143,11 +154,9 @@ def _read(path: Path) -> Strategy:
     for section in raw:
         if section not in _SECTIONS:
             raise ScenarioError(f"{where}: unknown section [{section}]; valid sections: {', '.join(_SECTIONS)}")
-    meta = raw.get("strategy", {})
-    if not isinstance(meta, dict):
-        raise ScenarioError(f"{where}: [strategy] must be a table with name and description")
+    meta = _table(where, raw, "strategy") or {}
     for key, value in meta.items():
-        if key not in _SECTIONS["strategy"]:
+        if key not in _STRATEGY_KEYS:
             raise ScenarioError(f"{where}: unknown key {key!r} in [strategy]; valid keys: description, name")
         if not isinstance(value, str):
             raise ScenarioError(f"{where}: [strategy] {key} must be a string, got {type(value).__name__}")
@@ -158,7 +167,7 @@ def _read(path: Path) -> Strategy:
         raise with_context(exc, where) from exc
     fund = demand = None
     if "fund" in raw or "demand" in raw:
-        fund, demand = fund_from_tables(where, dict(raw.get("fund", {})), raw.get("demand"))  # type: ignore[arg-type]
+        fund, demand = fund_from_tables(where, _table(where, raw, "fund") or {}, _table(where, raw, "demand"))
     return Strategy(
         name=str(meta.get("name", path.stem)),
         description=str(meta.get("description", "")),

@@ -28,7 +28,7 @@ def touched_slots(weights: np.ndarray, contracts: np.ndarray) -> np.ndarray:
     a contract weighted at ``t - 1`` (its price on ``t`` settles yesterday's
     position).
     """
-    w = (np.asarray(weights) > 0).any(axis=0)  # (n, k) over paths
+    w: np.ndarray = np.asarray((np.asarray(weights) > 0).any(axis=0))  # (n, k) over paths
     need = w.copy()
     nxt = next_slot_map(np.asarray(contracts))
     rows, cols = np.nonzero(w[:-1] & (nxt >= 0))

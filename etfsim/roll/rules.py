@@ -36,16 +36,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar
 
 import numpy as np
 
-from etfsim._arrays import filled
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.protocol import Curve
 from etfsim.exceptions import ConfigError, DataError, UnknownNameError
 from etfsim.roll._calendar import BusinessDayIndex, curve_calendar, curve_days
-from etfsim.roll.schedule import WEIGHT_TOL, RollSchedule, contract_ids, first_unpriced_trade, next_slot_map
+from etfsim.roll._common import (
+    RollRule,
+    _check_window,
+    _day,
+    _expiry_days,
+    _int,
+    _params,
+    _window_fraction,
+)
+from etfsim.roll.optimum_yield import OptimumYield
+from etfsim.roll.schedule import WEIGHT_TOL, RollSchedule, first_unpriced_trade, next_slot_map
 
 __all__ = [
     "RULES",
@@ -60,42 +69,6 @@ __all__ = [
     "make_rule",
     "roll_schedule",
 ]
-
-_FAR = np.iinfo(np.int64).max // 4
-
-
-@runtime_checkable
-class RollRule(Protocol):
-    """A roll rule turns a curve into a schedule of quantity weights."""
-
-    name: ClassVar[str]
-
-    def schedule(self, curve: Curve) -> RollSchedule:  # pragma: no cover - protocol
-        ...
-
-
-def _int(name: str, value: object, lo: int, hi: int, hint: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ConfigError(f"{name} must be a whole number ({hint}), got {value!r}")
-    v = int(value)
-    if not lo <= v <= hi:
-        raise ConfigError(f"{name} must be between {lo} and {hi} ({hint}), got {v}")
-    return v
-
-
-def _day(curve: Curve, t: int) -> str:
-    return str(curve.dates[t])[:19].replace("T00:00:00", "")
-
-
-def _expiry_days(curve: Curve) -> np.ndarray:
-    """Expiries as int days since the epoch, a far-future number where no contract."""
-    e = np.asarray(curve.expiries).astype("datetime64[D]")
-    return np.where(np.isnat(e), _FAR, e.astype(np.int64))
-
-
-def _params(rule: object) -> dict[str, Any]:
-    return {f.name: getattr(rule, f.name) for f in fields(rule)}  # type: ignore[arg-type]
-
 
 # -- nearest-months rules -------------------------------------------------------------
 
@@ -185,33 +158,6 @@ class Strip:
 
 
 # -- monthly windows (GSCI, BCOM) -----------------------------------------------------
-
-
-def _check_window(first: int, last: int) -> None:
-    _int("first_day", first, 1, 23, "business day of the month the roll starts")
-    _int("last_day", last, 1, 23, "business day of the month the roll ends")
-    if last < first:
-        raise ConfigError(f"last_day ({last}) must not be before first_day ({first})")
-
-
-def _window_fraction(
-    cal: BusinessDayIndex, days: np.ndarray, first: int, last: int, rule: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Share rolled after each close, and the last window day of each date's month and of the next month."""
-    months = days.astype("datetime64[M]")
-    uniq = np.unique(np.concatenate([months, months + 1]))
-    counts = cal.count_in_month(uniq)
-    short = counts < last
-    if short.any():
-        raise ConfigError(
-            f"rule {rule}: business day {last} falls outside {uniq[short][0]} "
-            f"({counts[short][0]} business days); choose a window within the month"
-        )
-    bd = cal.of_month(days)
-    frac = np.clip((bd - first + 1) / (last - first + 1), 0.0, 1.0)
-    end_this = cal.nth_of_month(months, last).astype(np.int64)
-    end_next = cal.nth_of_month(months + 1, last).astype(np.int64)
-    return frac, np.stack([end_this, end_next])
 
 
 @dataclass(frozen=True)
@@ -313,151 +259,6 @@ class ConstantMaturity:
 
 
 # -- optimum yield (DBIQ) ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OptimumYield:
-    """DBIQ Optimum Yield: roll into the contract with the highest implied roll yield.
-
-    Each month, at the close before the roll window (business days
-    ``first_day``..``last_day``), a path whose held contract expires before next
-    month's window picks, among the contracts expiring after next month's
-    window and within ``max_months`` months, the one with the highest implied
-    roll yield against the front: ``(ln F_front - ln F_j) * 365 / (E_j - E_front)``
-    (non-positive prices are skipped).  Only prices at the decision close are read.
-    """
-
-    max_months: int = 13
-    first_day: int = 2
-    last_day: int = 6
-    calendar: str | None = None
-    name: ClassVar[str] = "optimum_yield"
-    reads_prices: ClassVar[bool] = True  # decides path by path from the curve (the other rules read dates only)
-
-    def __post_init__(self) -> None:
-        _int("max_months", self.max_months, 1, 60, "months ahead to search")
-        _check_window(self.first_day, self.last_day)
-
-    def schedule(self, curve: Curve) -> RollSchedule:
-        days = curve_days(curve)
-        cal = BusinessDayIndex(curve_calendar(curve, self.calendar), days[0], days[-1])
-        frac, ends = _window_fraction(cal, days, self.first_day, self.last_day, self.name)
-        ids, _codes = contract_ids(np.asarray(curve.contracts, dtype=object))
-        exp = _expiry_days(curve)
-        p, n, k = curve.n_paths, curve.n_dates, curve.depth
-        w = filled((p, n, k))  # written one path at a time on each date: touch it in order first
-        invested = np.zeros(n, dtype=bool)
-        rolling = np.zeros(n, dtype=bool)
-        months = days.astype("datetime64[M]")
-        held = np.full(p, -1, dtype=np.int64)  # contract id each path holds
-        bd = cal.of_month(days)
-        horizon = self.max_months * 31  # days: a contract "within 13 months"
-        for month in np.unique(months):
-            rows = np.nonzero(months == month)[0]
-            in_window = rows[bd[rows] >= self.first_day]
-            if len(in_window) == 0:
-                self._hold(w, ids, held, rows, invested, curve)
-                continue
-            decision = int(in_window[0]) - 1  # the close before the window's first day
-            if decision < 0:
-                continue  # the curve starts inside the window: wait for next month
-            before = rows[rows <= decision]
-            self._hold(w, ids, held, before, invested, curve)
-            # next month's window relative to *this* month: the decision close may fall in the previous
-            # month when the data lacks this month's first business days
-            end_next = ends[1][rows[0]]
-            exp_d = exp[decision]
-            held_exp = np.full(p, -1, dtype=np.int64)
-            for s in range(k):
-                held_exp = np.where(ids[decision, s] == held, exp_d[s], held_exp)
-            must_roll = (held < 0) | (held_exp <= end_next)
-            new = held.copy()
-            if must_roll.any():
-                new[must_roll] = self._choose(curve, decision, ids, exp_d, end_next, horizon)[must_roll]
-            after = rows[rows > decision]
-            for t in after:
-                f = frac[t]
-                slot_old = self._slots(ids[t], held)
-                slot_new = self._slots(ids[t], new)
-                gone = (held >= 0) & (slot_old < 0) & (f < 1)
-                if gone.any():
-                    raise DataError(
-                        f"rule {self.name}: a held contract left the curve during the roll on {_day(curve, t)}"
-                    )
-                if (slot_new < 0).any():
-                    raise DataError(f"rule {self.name}: the chosen contract is not on the curve on {_day(curve, t)}")
-                first_buy = held < 0  # the first month buys outright at the window's start
-                f_eff = np.where(first_buy, 1.0, f)
-                pp = np.arange(p)
-                w[pp, t, slot_new] += f_eff  # each path once per statement, so fancy += is safe
-                keep = ~first_buy & (f < 1)
-                w[pp[keep], t, slot_old[keep]] += 1.0 - f
-                invested[t] = True
-                rolling[t] = (0 < f < 1) or bd[t] == self.last_day
-            done = frac[after] >= 1 if len(after) else np.array([True])
-            if len(after) and done[-1]:
-                held = new
-            elif len(after):
-                held = np.where(held < 0, new, held)
-        if not invested.any():
-            raise DataError(f"rule {self.name}: the curve is too short for a single roll decision")
-        invested_all = invested & (np.abs(w.sum(axis=2) - 1.0) <= 1e-9).all(axis=0)
-        w[:, ~invested_all] = 0.0
-        return RollSchedule.for_curve(curve, w, invested_all, rolling, self.name, _params(self))
-
-    @staticmethod
-    def _slots(row_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-        match = row_ids[None, :] == wanted[:, None]
-        return np.where(match.any(axis=1), match.argmax(axis=1), -1)
-
-    def _hold(
-        self,
-        w: np.ndarray,
-        ids: np.ndarray,
-        held: np.ndarray,
-        rows: np.ndarray,
-        invested: np.ndarray,
-        curve: Curve,
-    ) -> None:
-        if (held < 0).all():
-            return
-        for t in rows:
-            slot = self._slots(ids[t], held)
-            if (slot < 0).any():
-                raise DataError(f"rule {self.name}: a held contract is not on the curve on {_day(curve, t)}")
-            w[np.arange(len(held)), t, slot] = 1.0
-            invested[t] = True
-
-    def _choose(
-        self,
-        curve: Curve,
-        t: int,
-        ids: np.ndarray,
-        exp_d: np.ndarray,
-        end_next: int,
-        horizon: int,
-    ) -> np.ndarray:
-        prices = curve.price_rows(np.array([t]))[:, 0, :]  # a model curve prices only the decision dates
-        day = int(curve_days(curve)[t].astype(np.int64))
-        eligible = (exp_d > end_next) & (exp_d <= day + horizon) & (ids[t] >= 0)
-        eligible[0] = False  # the yield is measured against the front, so the front itself is not a candidate
-        if not eligible.any():
-            raise DataError(
-                f"rule {self.name}: no contract on {_day(curve, t)} expires after next month's window and within "
-                f"{self.max_months} months; the curve needs more depth"
-            )
-        f0 = prices[:, :1]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            iry = (np.log(f0) - np.log(prices)) * 365.0 / (exp_d - exp_d[0])[None, :]
-        ok = eligible[None, :] & np.isfinite(iry) & (prices > 0) & (f0 > 0)
-        score = np.where(ok, iry, -np.inf)
-        best = score.argmax(axis=1)
-        nearest = int(np.argmax(eligible))
-        best = np.where(np.isfinite(score.max(axis=1)), best, nearest)  # no usable price: take the nearest eligible
-        return ids[t, best]
-
-
-# -- explicit calendar and recorded history ---------------------------------------------
 
 
 @dataclass(frozen=True)
