@@ -16,12 +16,14 @@ input (where spot sits relative to its long-term level) and ``lambda_chi`` is fi
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from etfsim._results import Result
 from etfsim._typing import Float64Array
 from etfsim.curves.schwartz import SchwartzSmith
 from etfsim.exceptions import ConfigError, DataError, FileFormatError
@@ -31,8 +33,7 @@ __all__ = ["CalibrationResult", "calibrate", "read_term_structure"]
 FITTED = ("kappa", "lambda_chi", "mu_xi_star")
 
 
-@dataclass(frozen=True)
-class CalibrationResult:
+class CalibrationResult(Result):
     """A fitted model and how well it reproduces the snapshot."""
 
     model: SchwartzSmith
@@ -60,7 +61,11 @@ class CalibrationResult:
             {"tenor_years": self.tenors, "observed": self.observed, "fitted": self.fitted, "residual": self.residuals}
         )
 
+    def _repr_facts(self) -> Mapping[str, object]:
+        return {"tenors": len(self.tenors), "success": self.success, "rmse_log": self.rmse_log}
+
     def summary(self) -> str:
+        """The fitted parameters and the size of the residuals."""
         m = self.model
         lines = [
             f"Calibration to {len(self.tenors)} tenors, spot {self.spot:g}, chi0 {self.chi0:g} "
@@ -71,9 +76,6 @@ class CalibrationResult:
             f"  RMSE of log residuals {self.rmse_log:.2e}; largest price residual {np.abs(self.residuals).max():.4g}",
         ]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def calibrate(

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from etfsim._results import Result
 from etfsim._validate import number
 from etfsim.curves.curve import FuturesCurve
 from etfsim.fund.config import FundConfig, InvestorDemand
@@ -120,16 +121,25 @@ def _interest_share(fut: FundResult) -> np.ndarray:
     return np.nan_to_num(share)
 
 
-@dataclass(frozen=True, eq=False)
-class Comparison:
+class Comparison(Result):
     """Both funds' results and the side-by-side table."""
 
     futures: FundResult
     stock: StockFundResult
     table: pd.DataFrame
 
-    def __str__(self) -> str:
-        return self.table.to_string()
+    def _repr_facts(self) -> dict[str, object]:
+        return {"paths": self.stock.nav_per_share.shape[0], "measures": len(self.table)}
+
+    def summary(self) -> str:
+        """The side-by-side table, means across paths."""
+        n = self.stock.nav_per_share.shape[0]
+        head = f"Comparison: futures ETF vs stock ETF, {n} path(s){' (means across paths)' if n > 1 else ''}"
+        return head + "\n" + self.table.to_string()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The side-by-side table: one row per measure, columns ``futures ETF`` and ``stock ETF``."""
+        return self.table.copy()
 
 
 def _stock_tracking(res: StockFundResult) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

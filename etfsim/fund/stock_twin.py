@@ -15,8 +15,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from etfsim._random import path_generators
+from etfsim._results import Result
 from etfsim._validate import number
 from etfsim.exceptions import ConfigError
 from etfsim.fund.config import InvestorDemand
@@ -136,8 +138,7 @@ class StockFundConfig:
             raise ConfigError(f"creation_unit must be a positive whole number of shares, got {self.creation_unit!r}")
 
 
-@dataclass(frozen=True, eq=False)
-class StockFundResult:
+class StockFundResult(Result):
     """The stock twin's NAV, market price, flows and its basket index, ``(paths, dates)``."""
 
     dates: np.ndarray
@@ -157,6 +158,42 @@ class StockFundResult:
     @property
     def market_price(self) -> np.ndarray:
         return self.nav_per_share * (1.0 + self.premium)
+
+    def _repr_facts(self) -> dict[str, object]:
+        p, n = self.nav_per_share.shape
+        return {"paths": p, "dates": n}
+
+    def summary(self) -> str:
+        """NAV and basket returns per year and the premium, means across paths."""
+        p, n = self.nav_per_share.shape
+        d = np.asarray(self.dates).astype("datetime64[D]")
+        years = float((d[-1] - d[0]).astype(np.int64)) / 365.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nav = (self.nav_per_share[:, -1] / self.nav_per_share[:, 0]) ** (1.0 / years) - 1.0
+            basket = (self.index_tr[:, -1] / self.index_tr[:, 0]) ** (1.0 / years) - 1.0
+        return "\n".join(
+            [
+                f"StockFundResult: {p} path(s) x {n} dates, {d[0]} to {d[-1]}",
+                f"  NAV return / yr          {float(np.mean(nav)):+.2%}",
+                f"  basket TR / yr           {float(np.mean(basket)):+.2%}",
+                f"  mean absolute premium    {float(np.mean(np.abs(self.premium[:, 1:]))):.3%}",
+                f"  creations / redemptions  {float(self.creations.sum(axis=1).mean()):g} / "
+                f"{float(self.redemptions.sum(axis=1).mean()):g} units a path",
+            ]
+        )
+
+    def to_frame(self, path: int | None = None) -> pd.DataFrame:
+        """Daily record by ``(path, date)``, or by date for one path."""
+        cols = ("nav_per_share", "shares", "premium", "creations", "redemptions", "fees", "index_tr")
+        dates = pd.DatetimeIndex(np.asarray(self.dates).astype("datetime64[ns]"), name="date")
+        if path is not None:
+            return pd.DataFrame({c: getattr(self, c)[path] for c in cols}, index=dates)
+        p = self.nav_per_share.shape[0]
+        index = pd.MultiIndex.from_product([range(p), dates], names=["path", "date"])
+        return pd.DataFrame({c: getattr(self, c).reshape(-1) for c in cols}, index=index)
+
+    def _repr_frame(self) -> pd.DataFrame:
+        return self.to_frame(path=0)
 
 
 def simulate_stock_fund(

@@ -21,19 +21,24 @@ into spot, term structure and collateral (see :mod:`etfsim.index.attribution`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
 from numbers import Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from etfsim._numba import jit, readonly
+from etfsim._results import Result
 from etfsim._typing import DateArray, Float64Array, Int64Array, PathMatrix
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.protocol import Curve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.index import attribution as _attr
 from etfsim.roll.schedule import RollSchedule, next_slot_map
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["MISSING_CHOICES", "IndexResult", "compute_index", "fill_by_contract", "index_levels", "tbill_returns"]
 
@@ -363,8 +368,7 @@ def _ratios(
 
 
 # -- the result ---------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class IndexResult:
+class IndexResult(Result):
     """Excess-return, total-return and spot index levels on every path.
 
     Parameters
@@ -511,11 +515,40 @@ class IndexResult:
                 lines.append(f"  {label:<32}{np.nanmean(v):>9.2%}{lo:>9.2%}{hi:>9.2%}")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _repr_facts(self) -> Mapping[str, object]:
+        return {"rule": self.rule, "paths": self.n_paths, "dates": len(self.dates), "start": self.start}
 
-    def __repr__(self) -> str:
-        return f"<IndexResult {self.rule} paths={self.n_paths} dates={len(self.dates)}>"
+    def _repr_frame(self) -> pd.DataFrame:
+        """One path's levels, or with several paths each path's annualised attribution."""
+        if self.n_paths == 1:
+            return self.to_frame()
+        try:
+            return self.annualised()
+        except DataError:  # a level <= 0 has no log attribution: show the headline path's levels
+            return self.to_frame(path=0)
+
+    def plot(self, ax: Axes | None = None, path: int = 0) -> Axes:
+        """Growth of the excess-return, total-return and spot index on one path (all from ``base``).
+
+        Returns the matplotlib Axes (a new figure's when ``ax`` is None); the
+        lines' y-data are ``er[path]``, ``tr[path]`` and, where the curve has a
+        spot, ``spot[path]``, from the first invested date on.
+        """
+        from etfsim._charts import COLOURS, draw_growth, new_axes
+
+        (p,) = self._paths(path)
+        s = self.start
+        lines = [
+            ("Excess return", self.er[p, s:], COLOURS["fund"], 1.1),
+            ("Total return", self.tr[p, s:], COLOURS["index"], 0.9),
+        ]
+        if np.isfinite(self.spot[p, s:]).any():
+            lines.append(("Spot", self.spot[p, s:], COLOURS["grey"], 0.8))
+        ax = new_axes() if ax is None else ax
+        draw_growth(ax, np.asarray(self.dates[s:]), lines, self.base, money=False)
+        on = f", path {p}" if self.n_paths > 1 else ""
+        ax.set_title(f"{self.rule or 'index'}: index levels (base {self.base:g}){on}")
+        return ax
 
 
 # -- public entry points ----------------------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etfsim._results import Result
 from etfsim.pipeline.statistics import statistic
 from etfsim.report import words
 from etfsim.report.results import StudyResults
@@ -128,8 +129,7 @@ MONTE_CARLO_FACTS = (
 )
 
 
-@dataclass(frozen=True, eq=False)
-class FactSheetData:
+class FactSheetData(Result):
     """Everything the fact sheet shows, as data (the template only formats it).
 
     Sections are :class:`~etfsim.report.tables.Table` or tuples of
@@ -204,6 +204,33 @@ class FactSheetData:
     def all_cells(self) -> dict[str, Any]:
         """Every figure's value by its ``data-field`` key (for tests and exports)."""
         return {key: f.value for key, f in self.figures().items()}
+
+    def _repr_facts(self) -> dict[str, object]:
+        return {"fund": self.fund_name, "index": self.index_name, "as_of": self.as_of, "figures": len(self.figures())}
+
+    def summary(self) -> str:
+        """The sheet's name and dates and its headline figures as printed."""
+        figures = self.figures()
+        lines = [
+            f"FactSheetData: {self.fund_name} ({self.ticker}) on {self.index_name}",
+            f"  scenario {self.scenario_name}, inception {self.inception}, as of {self.as_of}; {len(figures)} figures",
+        ]
+        for fact in (*self.key_facts[:3], *self.tracking[:3], *self.risk[:3], *self.monte_carlo_facts[:2]):
+            lines.append(f"  {fact.label:<44}{fact.text:>14}")
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every figure on the sheet: ``key`` (its data-field), ``label`` (facts only), ``value``, ``fmt``, ``text``."""
+        figures = self.figures()
+        return pd.DataFrame(
+            {
+                "key": list(figures),
+                "label": [getattr(f, "label", "") for f in figures.values()],
+                "value": [f.value for f in figures.values()],
+                "fmt": [f.fmt for f in figures.values()],
+                "text": [f.text for f in figures.values()],
+            }
+        )
 
 
 def _series(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from etfsim._results import Result
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import DataError, FileFormatError
 
@@ -50,8 +50,7 @@ TABLES: dict[str, tuple[str, str]] = {
 CURVE_FILE = "curve_headline.parquet"
 
 
-@dataclass(frozen=True, eq=False)
-class StudyResults:
+class StudyResults(Result):
     """Everything a fact sheet and the rule comparison show, as plain tables.
 
     Attributes
@@ -80,6 +79,41 @@ class StudyResults:
     rule_funds: pd.DataFrame
     comparison: pd.DataFrame
 
+    def _repr_facts(self) -> dict[str, object]:
+        f = self.facts
+        return {
+            "scenario": f.get("scenario", {}).get("name", ""),
+            "headline": f.get("headline", {}).get("name", ""),
+            "paths": f.get("paths"),
+            "strategies": len(f.get("strategies", [])),
+            "as_of": f.get("as_of"),
+        }
+
+    def summary(self) -> str:
+        """What the study ran and the tables it holds (rows, what each one is)."""
+        f = self.facts
+        lines = [
+            f"StudyResults: scenario {f.get('scenario', {}).get('name', '?')}, headline "
+            f"{f.get('headline', {}).get('name', '?')}, {f.get('paths', '?')} paths, "
+            f"{f.get('inception', '?')} to {f.get('as_of', '?')}",
+            f"  strategies: {', '.join(s['name'] for s in f.get('strategies', []))}",
+        ]
+        frame = self.to_frame()
+        width = int(frame["table"].str.len().max())
+        lines += [f"  {r.table:<{width}} {r.rows:>7,} rows  {r.what}" for r in frame.itertuples()]
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The manifest: one row per table (``table, file, rows, what``), as ``study.parquet`` stores it."""
+        return pd.DataFrame(
+            {
+                "table": [*TABLES, "curve"],
+                "file": [f for f, _w in TABLES.values()] + [CURVE_FILE],
+                "rows": [len(getattr(self, n)) for n in TABLES] + [self.curve.n_dates],
+                "what": [w for _f, w in TABLES.values()] + ["the futures curve on the headline path"],
+            }
+        )
+
     def save(self, folder: str | os.PathLike[str]) -> list[Path]:
         """Write every table into ``folder`` (which must exist); returns the paths written.
 
@@ -100,15 +134,7 @@ class StudyResults:
             written.append(folder / file)
         self.curve.to_parquet(str(folder / CURVE_FILE))
         written.append(folder / CURVE_FILE)
-        manifest = pd.DataFrame(
-            {
-                "table": [*TABLES, "curve"],
-                "file": [f for f, _w in TABLES.values()] + [CURVE_FILE],
-                "rows": [len(getattr(self, n)) for n in TABLES] + [self.curve.n_dates],
-                "what": [w for _f, w in TABLES.values()] + ["the futures curve on the headline path"],
-            }
-        )
-        table = pa.Table.from_pandas(manifest, preserve_index=False)
+        table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
         facts = json.dumps({"format": RESULT_FORMAT, "facts": dict(self.facts)}, default=str).encode()
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _TAG: facts})
         pq.write_table(table, folder / _MANIFEST)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from etfsim._results import Result
 from etfsim.pipeline.statistics import statistic
 from etfsim.report import words
 from etfsim.report.results import StudyResults
@@ -54,8 +55,7 @@ The statistics' headers and formats come from :data:`etfsim.pipeline.STATISTICS`
 are derived here (percentiles across paths, trades per year, the share of paths that lose money)."""
 
 
-@dataclass(frozen=True, eq=False)
-class RulesSheetData:
+class RulesSheetData(Result):
     """Everything the rule comparison shows (the template only formats it)."""
 
     title: str
@@ -76,6 +76,25 @@ class RulesSheetData:
     def all_cells(self) -> dict[str, object]:
         """Every figure by its ``data-field`` key."""
         return {c.key: c.value for t in (self.table, self.descriptions) for c in t.cells()}
+
+    def _repr_facts(self) -> dict[str, object]:
+        return {"title": self.title, "paths": self.paths, "rules": len(self.table.rows), "headline": self.headline}
+
+    def summary(self) -> str:
+        """The rule table as printed, one line per rule."""
+        lines = [f"RulesSheetData: {self.title}, {self.paths:,} paths, headline {self.headline}, as of {self.as_of}"]
+        show = [j for j, (col, _h, _f) in enumerate(RULE_COLUMNS) if col in ("tr_return", "nav_return", "costs_per_year")]
+        lines.append(f"  {'rule':<24}" + "".join(f"{self.table.columns[j]:>22}" for j in show))
+        for row in self.table.rows:
+            lines.append(f"  {row.label:<24}" + "".join(f"{row.cells[j].text:>22}" for j in show))
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The rule table's values: one row per rule (index ``rule``), one column per :data:`RULE_COLUMNS` entry."""
+        return pd.DataFrame(
+            {col: [row.cells[j].value for row in self.table.rows] for j, (col, _h, _f) in enumerate(RULE_COLUMNS)},
+            index=pd.Index([row.key for row in self.table.rows], name="rule"),
+        )
 
 
 def _mean(x: pd.Series) -> float:

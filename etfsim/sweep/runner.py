@@ -18,10 +18,10 @@ the GIL), or a ``dask.distributed`` cluster when given a scheduler address.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,9 +29,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from etfsim._io import atomic_path
+from etfsim._results import Result
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.scenario import Scenario
 from etfsim.sweep.montecarlo import CHUNK_COLUMNS, ChunkSpec, run_chunk
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["SWEEP_FORMAT", "SweepResult", "read_sweep", "run_sweep", "summarise"]
 
@@ -60,17 +64,99 @@ def _write_chunk(spec: ChunkSpec, target: str) -> str:
     return target
 
 
-@dataclass(frozen=True)
-class SweepResult:
-    """The sweep's per-path rows and where they came from."""
+class SweepResult(Result):
+    """The sweep's per-path rows and where they came from.
+
+    ``rows`` holds one row per scenario, strategy and path (the figures of
+    ``CHUNK_COLUMNS`` and ``monthly_nav``, the month-end NAV per share, or the
+    index's total-return level where the strategy runs no fund).
+    """
 
     folder: Path
     rows: pd.DataFrame
     computed: int
     skipped: int
 
-    def summary(self) -> pd.DataFrame:
+    def _repr_facts(self) -> dict[str, object]:
+        groups = self.rows.groupby(["scenario", "strategy"]).ngroups if len(self.rows) else 0
+        return {"folder": str(self.folder), "rows": len(self.rows), "runs": groups, "computed": self.computed}
+
+    def table(self) -> pd.DataFrame:
+        """Mean and 5-95% range per scenario and strategy of the headline figures (see :func:`summarise`)."""
         return summarise(self.rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-path rows."""
+        return self.rows
+
+    def _repr_frame(self) -> pd.DataFrame:
+        return self.table()
+
+    def summary(self) -> str:
+        """One line per scenario and strategy: paths, index and NAV return / yr (mean, 5-95%)."""
+        lines = [
+            f"SweepResult: {len(self.rows):,} path rows in {self.folder} "
+            f"({self.computed} chunk(s) computed, {self.skipped} already there)"
+        ]
+
+        def pct(v: float) -> str:
+            return "n/a" if not np.isfinite(v) else f"{v:+.2%}"
+
+        for _, r in self.table().iterrows():
+            lines.append(
+                f"  {r['scenario']} / {r['strategy']}: {r['paths']:,} paths, ER / yr {pct(r['er_return'])} "
+                f"({pct(r['er_return_p5'])} to {pct(r['er_return_p95'])}), NAV / yr {pct(r['nav_return'])}"
+            )
+        return "\n".join(lines)
+
+    def fan(self, scenario: str | None = None, strategy: str | None = None) -> pd.DataFrame:
+        """Percentiles across paths (``p5 .. p95``) of the month-end NAV per share, by month (1 = the first).
+
+        ``scenario`` and ``strategy`` may be left out when the sweep has only one.
+
+        Raises
+        ------
+        DataError
+            If the sweep has no rows, or the choice is ambiguous or unknown.
+        """
+        rows = self.rows
+        if not len(rows):
+            raise DataError(f"the sweep in {self.folder} has no finished chunks yet")
+        for column, chosen in (("scenario", scenario), ("strategy", strategy)):
+            known = sorted(rows[column].unique())
+            if chosen is None and len(known) > 1:
+                raise DataError(f"the sweep has several of {column}: choose one with {column}= from {known}")
+            if chosen is not None and chosen not in known:
+                raise DataError(f"{column} {chosen!r} is not in the sweep; it has {known}")
+            rows = rows[rows[column] == (known[0] if chosen is None else chosen)]
+        values = np.vstack([np.asarray(v, dtype=float) for v in rows["monthly_nav"]])
+        pct = (5, 25, 50, 75, 95)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a month where every path is NaN stays NaN
+            fan = np.nanpercentile(values, pct, axis=0)
+        months = pd.RangeIndex(1, values.shape[1] + 1, name="month")
+        return pd.DataFrame({f"p{q}": fan[i] for i, q in enumerate(pct)}, index=months)
+
+    def plot(self, ax: Axes | None = None, scenario: str | None = None, strategy: str | None = None) -> Axes:
+        """Fan of the month-end NAV per share across paths (5-95% and 25-75% bands, median), by month.
+
+        The sweep keeps month-end values, not dates, so the x axis counts months
+        from the start.  Returns the matplotlib Axes (a new figure's when ``ax``
+        is None); the median line's y-data is ``fan()["p50"]``.
+        """
+        from etfsim._charts import draw_fan, new_axes
+
+        fan = self.fan(scenario, strategy)
+        ax = new_axes() if ax is None else ax
+        first = float(fan["p50"].iloc[0])
+        draw_fan(ax, fan.index.to_numpy(), fan, first, money=False)
+        ax.set_xlabel("month")
+        ax.set_ylabel("month-end NAV per share")
+        sc = scenario or str(self.rows["scenario"].iloc[0])
+        st = strategy or str(self.rows["strategy"].iloc[0])
+        n = int(((self.rows["scenario"] == sc) & (self.rows["strategy"] == st)).sum())
+        ax.set_title(f"{sc} / {st}: month-end NAV per share across {n:,} paths")
+        return ax
 
 
 def _settings(

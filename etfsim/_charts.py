@@ -1,0 +1,152 @@
+"""Chart drawing shared by the sheets and the results' ``plot()`` methods.
+
+Each ``draw_*`` function draws one chart on a given matplotlib Axes:
+:mod:`etfsim.report.charts` calls them on SVG figures at the sheet's size and
+fonts, and ``IndexResult.plot``, ``FuturesCurve.plot``, ``ModelCurve.plot`` and
+``SweepResult.plot`` on the caller's Axes or on a new pyplot figure
+(:func:`new_axes`, so a notebook shows it).  Nothing here calls ``show``, so
+the Agg backend (no display) works as well as an interactive one.  matplotlib
+is imported inside the functions: importing it costs half a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "COLOURS",
+    "date_axis",
+    "draw_curve",
+    "draw_fan",
+    "draw_growth",
+    "legend_above",
+    "log_needed",
+    "money_axis",
+    "new_axes",
+]
+
+COLOURS = {
+    "fund": "#1f3a5f",
+    "index": "#e07a1f",
+    "grey": "#8a94a6",
+    "light": "#c9d6e8",
+    "mid": "#8fb0d6",
+    "positive": "#2a7f62",
+    "negative": "#b23a48",
+}
+"""The sheet's palette: fund navy, index orange."""
+
+
+def money_axis(ax: Any, log: bool) -> None:
+    """Dollar tick labels ($10k, $950, $0.50), on a log scale when ``log``."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    def money(v: float, _pos: int) -> str:
+        if v >= 1000:
+            return f"${v / 1000:,.0f}k"
+        return f"${v:,.0f}" if v >= 1 else f"${v:.2f}"
+
+    if log:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(money))
+
+
+def date_axis(ax: Any) -> None:
+    """Three to nine concise date ticks."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(minticks=3, maxticks=9)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+
+
+def legend_above(ax: Any, ncol: int) -> None:
+    """A legend in a strip above the axes, where it never hides a line."""
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        frameon=False,
+        ncol=ncol,
+        handlelength=1.4,
+        columnspacing=1.0,
+        borderaxespad=0.1,
+    )
+
+
+def log_needed(*series: np.ndarray) -> bool:
+    """Whether the positive values span more than a factor of 8 (then a log scale reads better)."""
+    values = np.concatenate([np.asarray(s, dtype=float).ravel() for s in series])
+    values = values[np.isfinite(values) & (values > 0)]
+    return bool(len(values)) and float(values.max() / values.min()) > 8.0
+
+
+def new_axes(width: float = 6.4, height: float = 3.6) -> Any:
+    """Axes on a new pyplot figure, for a result's ``plot()`` called without ``ax``."""
+    import matplotlib.pyplot as plt
+
+    _fig, ax = plt.subplots(figsize=(width, height))
+    return ax
+
+
+def draw_growth(
+    ax: Any,
+    x: np.ndarray,
+    lines: Sequence[tuple[str, np.ndarray, str, float]],
+    base: float,
+    money: bool,
+    wide: bool | None = None,
+) -> None:
+    """Level lines ``(label, y, colour, width)`` against dates, with the starting level dashed.
+
+    Log scale when the range is ``wide`` (default: when the lines span more than
+    a factor of 8); a money axis for the growth of an investment.
+    """
+    for label, y, colour, lw in lines:
+        ax.plot(x, y, color=colour, lw=lw, label=label)
+    ax.axhline(base, color=COLOURS["grey"], lw=0.5, ls="--")
+    log = log_needed(*(y for _label, y, _c, _w in lines)) if wide is None else wide
+    if money:
+        money_axis(ax, log)
+    elif log:
+        ax.set_yscale("log")
+    if np.issubdtype(np.asarray(x).dtype, np.datetime64):
+        date_axis(ax)
+    legend_above(ax, len(lines))
+
+
+def draw_fan(ax: Any, x: np.ndarray, fan: pd.DataFrame, base: float, money: bool) -> None:
+    """Bands of the 5th-95th and 25th-75th percentiles, the median, and a ``headline`` column if any."""
+    ax.fill_between(x, fan["p5"].to_numpy(), fan["p95"].to_numpy(), color=COLOURS["light"], lw=0, label="5th-95th")
+    ax.fill_between(x, fan["p25"].to_numpy(), fan["p75"].to_numpy(), color=COLOURS["mid"], lw=0, label="25th-75th")
+    ax.plot(x, fan["p50"].to_numpy(), color=COLOURS["fund"], lw=1.0, label="Median")
+    if "headline" in fan:
+        ax.plot(x, fan["headline"].to_numpy(), color=COLOURS["index"], lw=0.8, label="Headline path")
+    ax.axhline(base, color=COLOURS["grey"], lw=0.5, ls="--")
+    wide = log_needed(fan["p5"].to_numpy(), fan["p95"].to_numpy())
+    if money:
+        money_axis(ax, wide)
+    elif wide:
+        ax.set_yscale("log")
+    if np.issubdtype(np.asarray(x).dtype, np.datetime64):
+        date_axis(ax)
+    legend_above(ax, 4 if "headline" in fan else 3)
+
+
+def draw_curve(ax: Any, curve: pd.DataFrame, spot: float, unit: str) -> None:
+    """Futures prices by contract (``contract, price`` columns, in expiry order), with the spot index."""
+    n = len(curve)
+    x = np.arange(n)
+    ax.plot(x, curve["price"].to_numpy(dtype=float), color=COLOURS["fund"], lw=1.0, marker="o", ms=2.0, label="Futures")
+    if np.isfinite(spot):
+        ax.axhline(spot, color=COLOURS["index"], lw=0.8, ls="--", label="Spot index")
+    step = max(1, -(-n // 6))  # about six labels: contract codes are wide
+    ax.set_xticks(x[::step])
+    ax.set_xticklabels([str(c) for c in curve["contract"].to_numpy()[::step]])
+    ax.set_ylabel(f"$ per {unit}")
+    legend_above(ax, 2)
