@@ -108,7 +108,7 @@ class Result:
                 Result._freeze_fields(self)
 
             __post_init__.__doc__ = own.__doc__
-            cls.__post_init__ = __post_init__  # type: ignore[attr-defined]
+            cls.__post_init__ = __post_init__  # type: ignore[method-assign]
         dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
 
     def __post_init__(self) -> None:

@@ -143,7 +143,9 @@ def test_index_plot_without_axes_makes_a_figure(index: IndexResult) -> None:
 
 
 def test_calibration_result_manners() -> None:
-    truth = SchwartzSmith(kappa=1.2, sigma_chi=0.3, lambda_chi=0.05, mu_xi=0.0, sigma_xi=0.15, rho=0.2, mu_xi_star=-0.02)
+    truth = SchwartzSmith(
+        kappa=1.2, sigma_chi=0.3, lambda_chi=0.05, mu_xi=0.0, sigma_xi=0.15, rho=0.2, mu_xi_star=-0.02
+    )
     tenors = np.array([0.1, 0.25, 0.5, 1.0, 2.0])
     prices = np.exp(truth.log_futures(0.0, np.log(2.35), tenors))
     fit = calibrate(tenors, prices, spot=2.35, prior=truth)

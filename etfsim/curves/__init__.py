@@ -3,8 +3,8 @@
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.model_curve import ModelCurve
 from etfsim.curves.overlays import Overlays, Regime
-from etfsim.curves.schwartz import SchwartzOneFactor, SchwartzSmith
 from etfsim.curves.protocol import Curve
+from etfsim.curves.schwartz import SchwartzOneFactor, SchwartzSmith
 from etfsim.curves.simulate import iter_curve_chunks, simulate_curve
 
 __all__ = [

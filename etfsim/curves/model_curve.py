@@ -12,7 +12,7 @@ runs unchanged on a few columns instead of twenty-four.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from etfsim._numba import readonly
-from etfsim._typing import Float64Array, PriceCube
+from etfsim._typing import Float64Array
 from etfsim.curves import kernels
 from etfsim.curves.curve import (
     FuturesCurve,
@@ -101,7 +101,7 @@ class ModelCurve:
             return out
         avg = plan.avg.at((rows, safe))
         avg = replace(avg, listed=avg.listed & (sel >= 0))
-        kernels.price_monthly_average(self.chi, self.xi, self.spot_cum, self.spot0, *avg.arrays(), out=out)
+        avg.price(self.chi, self.xi, self.spot_cum, self.spot0, out)
         return out
 
     def price_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -132,7 +132,7 @@ class ModelCurve:
             first[i, k] = 1 + len(r) + c_
         avg = replace(avg, listed=avg.listed & listed, first_fixed=first)
         # read-only local fixings: one compiled type of the kernel
-        kernels.price_monthly_average(chi, xi, readonly(local), self.spot0, *avg.arrays(), out=out)
+        avg.price(chi, xi, readonly(local), self.spot0, out)
         return out
 
     @property

@@ -32,7 +32,15 @@ from etfsim.exceptions import CalendarError, ConfigError
 if TYPE_CHECKING:
     from etfsim.curves.schwartz import SchwartzSmith
 
-__all__ = ["MonthlyAveragePlan", "PricingPlan", "factor_paths_of", "iter_curve_chunks", "pricing_plan", "simulate_curve", "simulation_grid"]
+__all__ = [
+    "MonthlyAveragePlan",
+    "PricingPlan",
+    "factor_paths_of",
+    "iter_curve_chunks",
+    "pricing_plan",
+    "simulate_curve",
+    "simulation_grid",
+]
 
 Progress = Callable[[int, int], None]
 
@@ -86,6 +94,13 @@ class MonthlyAveragePlan:
     def at(self, index: Any) -> MonthlyAveragePlan:
         """The coefficients of some (date, slot) cells: each array indexed by ``index``, contiguous."""
         return MonthlyAveragePlan(*(np.ascontiguousarray(a[index]) for a in self.arrays()))
+
+    def price(self, chi: np.ndarray, xi: np.ndarray, spot_cum: np.ndarray, spot0: float, out: np.ndarray) -> None:
+        """Prices of these cells into ``out`` (:func:`etfsim.curves.kernels.price_monthly_average`)."""
+        kernels.price_monthly_average(
+            chi, xi, spot_cum, spot0, self.listed, self.n_days, self.first_fixed, self.pre_fixed, self.abar,
+            self.dmax, self.moments, self.day_a, self.day_w, out,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -315,7 +330,7 @@ def iter_curve_chunks(
     progress: Progress | None = None,
     lazy_prices: bool = False,
     first_path: int = 0,
-) -> Iterator[FuturesCurve]:
+) -> Iterator[FuturesCurve | ModelCurve]:
     """Yield the simulated curve chunk by chunk of paths (same arguments as :func:`simulate_curve`).
 
     With ``lazy_prices`` each chunk is a :class:`~etfsim.curves.model_curve.ModelCurve`

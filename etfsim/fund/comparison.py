@@ -135,7 +135,7 @@ class Comparison(Result):
         """The side-by-side table, means across paths."""
         n = self.stock.nav_per_share.shape[0]
         head = f"Comparison: futures ETF vs stock ETF, {n} path(s){' (means across paths)' if n > 1 else ''}"
-        return head + "\n" + self.table.to_string()
+        return head + "\n" + str(self.table.to_string())
 
     def to_frame(self) -> pd.DataFrame:
         """The side-by-side table: one row per measure, columns ``futures ETF`` and ``stock ETF``."""

@@ -154,7 +154,10 @@ def test_curve_plot_without_axes_makes_a_figure(pair) -> None:
 def test_front_two_of_a_one_slot_curve_is_nan_padded() -> None:
     dates = np.array(["2026-01-05", "2026-01-06"], dtype="datetime64[ns]")
     curve = FuturesCurve(
-        dates, np.array([[[2.0], [2.1]]]), np.array([["A"], ["A"]], dtype=object), np.full((2, 1), "2026-02-01", "M8[D]")
+        dates,
+        np.array([[[2.0], [2.1]]]),
+        np.array([["A"], ["A"]], dtype=object),
+        np.full((2, 1), "2026-02-01", "M8[D]"),
     )
     front = curve.front_two()
     assert front.shape == (1, 2, 2)

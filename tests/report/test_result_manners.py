@@ -15,7 +15,6 @@ import pytest
 
 from etfsim._results import Result
 from etfsim.report.factsheet import FactSheetData, factsheet_data
-from etfsim.report.results import StudyResults
 from etfsim.report.rules import RULE_COLUMNS, RulesSheetData, rules_data
 from etfsim.report.study import Study
 
