@@ -25,6 +25,7 @@ import pandas as pd
 from etfsim._results import Result
 from etfsim.pipeline.statistics import statistic
 from etfsim.report import words
+from etfsim.report.facts import StudyFacts
 from etfsim.report.results import StudyResults
 from etfsim.report.stats import (
     PERIODS,
@@ -241,20 +242,20 @@ def _years(first: pd.Timestamp, last: pd.Timestamp) -> float:
     return (last - first).days / 365.0
 
 
-def _key_facts(facts: dict[str, Any], index: str) -> tuple[Fact, ...]:
-    fund, contract, head = facts["fund"], facts["contract"], facts["headline"]
+def _key_facts(facts: StudyFacts, index: str) -> tuple[Fact, ...]:
+    fund, contract, head = facts.fund, facts.contract, facts.headline
     values = {
         "ticker": TICKER,
-        "inception": facts["inception"],
+        "inception": facts.inception,
         "expense_ratio": fund["expense_ratio"],
         "creation_unit": fund["creation_unit"],
         "creation_fee": fund["creation_fee"],
         "nav_at_launch": fund["nav_per_share"],
         "index": index,
-        "roll_rule": f"{head['name']} ({head['rule'].replace('_', ' ')})",
+        "roll_rule": f"{head.name} ({head.rule.replace('_', ' ')})",
         "contract": f"{contract['name']}, {float(contract['multiplier']):,.0f} {contract['unit']}s",
         "exchange": "Not yet listed (hypothetical contract)",
-        "collateral": f"91-day T-bills at {float(facts['scenario']['collateral_rate']) * 100:.2f}% (assumed)",
+        "collateral": f"91-day T-bills at {float(facts.scenario.collateral_rate) * 100:.2f}% (assumed)",
     }
     return facts_from("key_facts", values, KEY_FACTS)
 
@@ -363,7 +364,7 @@ def _curve(results: StudyResults) -> tuple[pd.DataFrame, tuple[Fact, ...]]:
 
 
 def _attribution(results: StudyResults, fund: pd.DataFrame, years: float) -> Table:
-    head = results.fund_paths.iloc[int(results.facts.get("headline_path", 0))]
+    head = results.fund_paths.iloc[results.facts.headline_path]
     nav_before = fund["nav"].shift(1).to_numpy(dtype=float)
     fees = -cost_drag(fund["fees"].to_numpy(dtype=float)[1:], nav_before[1:], years)
     costs = -cost_drag(fund["costs"].to_numpy(dtype=float)[1:], nav_before[1:], years)
@@ -398,7 +399,7 @@ def _attribution(results: StudyResults, fund: pd.DataFrame, years: float) -> Tab
 
 
 def _premium(results: StudyResults, fund: pd.DataFrame) -> tuple[tuple[Fact, ...], Table]:
-    head = results.fund_paths.iloc[int(results.facts.get("headline_path", 0))]
+    head = results.fund_paths.iloc[results.facts.headline_path]
     prem = fund["premium"].to_numpy(dtype=float)
     values = {
         "days_premium": float(head["days_premium"]),
@@ -460,7 +461,7 @@ def _monte_carlo(results: StudyResults) -> tuple[Table, tuple[Fact, ...]]:
     values = {
         "paths": float(len(paths)),
         "loss_share": float(np.mean(growth < GROWTH_BASE)),
-        "headline_rank": float(np.mean(nav <= nav[int(results.facts.get("headline_path", 0))])),
+        "headline_rank": float(np.mean(nav <= nav[results.facts.headline_path])),
     }
     return table, facts_from("monte_carlo", values, MONTE_CARLO_FACTS)
 
@@ -489,16 +490,37 @@ def _comparison(results: StudyResults) -> Table:
     return Table("comparison", "Mean across paths", ("Futures ETF", "Stock ETF"), tuple(rows))
 
 
+def _tracking_values(results: StudyResults, performance: Table, head_row: pd.Series) -> dict[str, float]:
+    nav_1y = performance.cell("nav", 3).value
+    tr_1y = performance.cell("index_tr", 3).value
+    return {
+        "difference": float(head_row["tracking_difference"]),
+        "difference_1y": nav_1y - tr_1y,
+        "error": float(head_row["tracking_error"]),
+        "difference_median": float(np.nanmedian(results.fund_paths["tracking_difference"].to_numpy(dtype=float))),
+    }
+
+
+def _notes(facts: StudyFacts) -> tuple[str, ...]:
+    sc = facts.scenario
+    return (
+        f"Scenario {sc.name} ({sc.model}, seed {sc.seed}), {facts.paths:,} simulated paths from {sc.start} to "
+        f"{sc.end}; the sheet reports path {facts.headline_path}, the headline path: the one whose fund ends at "
+        "the median NAV.",
+        "Returns over one year are annualised; periods that start before inception show a dash. * partial year.",
+        "Sharpe and Sortino use monthly NAV returns over the T-bill return; hit rate and payoff ratio use monthly returns.",
+    )
+
+
 def factsheet_data(results: StudyResults) -> FactSheetData:
     """Build the fact sheet's content from a study's tables (in memory or loaded from disk)."""
-    facts = dict(results.facts)
-    contract, head = facts["contract"], facts["headline"]
+    facts = results.facts
+    contract, head = facts.contract, facts.headline
     fund = results.fund.reset_index(drop=True)
-    as_of, inception = pd.Timestamp(facts["as_of"]), pd.Timestamp(facts["inception"])
-    years = _years(inception, as_of)
-    index = words.index_name(head["name"], str(contract["root"]))
+    as_of, inception = pd.Timestamp(facts.as_of), pd.Timestamp(facts.inception)
+    index = words.index_name(head.name, str(contract["root"]))
     last = fund.iloc[-1]
-    head_row = results.fund_paths.iloc[int(results.facts.get("headline_path", 0))]
+    head_row = results.fund_paths.iloc[facts.headline_path]
 
     performance, series = _performance(fund, as_of, inception)
     growth = pd.DataFrame(
@@ -516,39 +538,23 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
         "market_price": float(last["market_price"]),
         "premium": float(last["premium"]),
     }
-    nav_1y = performance.cell("nav", 3).value
-    tr_1y = performance.cell("index_tr", 3).value
-    tracking_values = {
-        "difference": float(head_row["tracking_difference"]),
-        "difference_1y": nav_1y - tr_1y,
-        "error": float(head_row["tracking_error"]),
-        "difference_median": float(np.nanmedian(results.fund_paths["tracking_difference"].to_numpy(dtype=float))),
-    }
     curve, curve_facts = _curve(results)
     premium_facts, premium_quarters = _premium(results, fund)
     fan = results.nav_fan.set_index(pd.DatetimeIndex(results.nav_fan["date"])).drop(columns="date")
     fan["headline"] = growth["nav"].to_numpy()
     monte_carlo, mc_facts = _monte_carlo(results)
-    scenario = facts["scenario"]
-    notes = (
-        f"Scenario {scenario['name']} ({scenario['model']}, seed {scenario['seed']}), {facts['paths']:,} simulated "
-        f"paths from {scenario['start']} to {scenario['end']}; the sheet reports path "
-        f"{facts.get('headline_path', 0)}, the headline path: the one whose fund ends at the median NAV.",
-        "Returns over one year are annualised; periods that start before inception show a dash. * partial year.",
-        "Sharpe and Sortino use monthly NAV returns over the T-bill return; hit rate and payoff ratio use monthly returns.",
-    )
     return FactSheetData(
         fund_name=words.fund_name(str(contract["unit"])),
         ticker=TICKER,
         index_name=index,
-        as_of=facts["as_of"],
-        inception=facts["inception"],
-        scenario_name=str(scenario["name"]),
-        scenario_description=str(scenario["description"]),
+        as_of=facts.as_of,
+        inception=facts.inception,
+        scenario_name=facts.scenario.name,
+        scenario_description=facts.scenario.description,
         objective=words.objective(index),
-        strategy_text=words.roll_words(str(head["rule"]), head["params"]),
-        strategy_summary=str(head["description"]),
-        terms_text=words.terms_words(facts["fund"], contract),
+        strategy_text=words.roll_words(head.rule, head.params),
+        strategy_summary=head.description,
+        terms_text=words.terms_words(facts.fund, contract),
         key_facts=_key_facts(facts, index),
         fund_facts=facts_from("fund", fund_values, FUND_FACTS),
         performance=performance,
@@ -559,21 +565,21 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
         roll_calendar=_roll_calendar(results.roll_calendar),
         curve=curve,
         curve_facts=curve_facts,
-        attribution=_attribution(results, fund, years),
+        attribution=_attribution(results, fund, _years(inception, as_of)),
         premium=_series(fund, "premium"),
         premium_facts=premium_facts,
         premium_quarters=premium_quarters,
-        tracking=facts_from("tracking", tracking_values, TRACKING),
+        tracking=facts_from("tracking", _tracking_values(results, performance, head_row), TRACKING),
         risk=_risk(series, fund, head_row),
         fan=fan,
         monte_carlo=monte_carlo,
         monte_carlo_facts=mc_facts,
         comparison=_comparison(results),
         comparison_note=(
-            f"Means over the first {facts['compare_paths']:,} paths. The stock ETF holds a basket of "
-            f"{facts['basket']['n_stocks']} stocks in kind (no roll, no futures costs), expense ratio "
-            f"{float(facts['stock_fund']['expense_ratio']) * 100:.2f}%."
+            f"Means over the first {facts.compare_paths:,} paths. The stock ETF holds a basket of "
+            f"{facts.basket['n_stocks']} stocks in kind (no roll, no futures costs), expense ratio "
+            f"{float(facts.stock_fund['expense_ratio']) * 100:.2f}%."
         ),
-        notes=notes,
-        risks_text=words.principal_risks(facts["fund"], facts["contract"]),
+        notes=_notes(facts),
+        risks_text=words.principal_risks(facts.fund, facts.contract),
     )

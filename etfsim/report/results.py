@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import pyarrow.parquet as pq
 from etfsim._results import Result
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import DataError, FileFormatError
+from etfsim.report.facts import StudyFacts
 
 __all__ = ["RESULT_FORMAT", "TABLES", "StudyResults", "load_results"]
 
@@ -55,10 +55,10 @@ class StudyResults(Result):
 
     Attributes
     ----------
-    facts : mapping
-        JSON-able description of the study: ``scenario``, ``contract``,
-        ``headline`` (the strategy on the sheet), ``fund`` and ``demand`` terms,
-        ``strategies``, ``inception``, ``as_of``, ``paths``, ``compare_paths``.
+    facts : StudyFacts
+        What the study ran: the scenario, the contract, the headline strategy,
+        the fund and demand terms, every strategy, inception and report dates,
+        the headline path and the path counts (see :mod:`etfsim.report.facts`).
     curve : FuturesCurve
         The headline path of the curve (for the curve snapshot).
     indices, strategy_stats, fund, holdings, roll_calendar, premium_discount,
@@ -66,7 +66,7 @@ class StudyResults(Result):
         See :data:`TABLES`.
     """
 
-    facts: Mapping[str, Any]
+    facts: StudyFacts
     curve: FuturesCurve
     indices: pd.DataFrame
     strategy_stats: pd.DataFrame
@@ -82,21 +82,20 @@ class StudyResults(Result):
     def _repr_facts(self) -> dict[str, object]:
         f = self.facts
         return {
-            "scenario": f.get("scenario", {}).get("name", ""),
-            "headline": f.get("headline", {}).get("name", ""),
-            "paths": f.get("paths"),
-            "strategies": len(f.get("strategies", [])),
-            "as_of": f.get("as_of"),
+            "scenario": f.scenario.name,
+            "headline": f.headline.name,
+            "paths": f.paths,
+            "strategies": len(f.strategies),
+            "as_of": f.as_of,
         }
 
     def summary(self) -> str:
         """What the study ran and the tables it holds (rows, what each one is)."""
         f = self.facts
         lines = [
-            f"StudyResults: scenario {f.get('scenario', {}).get('name', '?')}, headline "
-            f"{f.get('headline', {}).get('name', '?')}, {f.get('paths', '?')} paths, "
-            f"{f.get('inception', '?')} to {f.get('as_of', '?')}",
-            f"  strategies: {', '.join(s['name'] for s in f.get('strategies', []))}",
+            f"StudyResults: scenario {f.scenario.name}, headline {f.headline.name}, {f.paths} paths, "
+            f"{f.inception} to {f.as_of}",
+            f"  strategies: {', '.join(f.names)}",
         ]
         frame = self.to_frame()
         width = int(frame["table"].str.len().max())
@@ -123,7 +122,7 @@ class StudyResults(Result):
         folder = Path(folder)
         tag = json.dumps({"format": RESULT_FORMAT}).encode()
         written = []
-        strategies = {s["name"]: s["description"] for s in self.facts.get("strategies", [])}
+        strategies = {s.name: s.description for s in self.facts.strategies}
         for name, (file, _what) in TABLES.items():
             frame: pd.DataFrame = getattr(self, name)
             table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -135,7 +134,7 @@ class StudyResults(Result):
         self.curve.to_parquet(str(folder / CURVE_FILE))
         written.append(folder / CURVE_FILE)
         table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
-        facts = json.dumps({"format": RESULT_FORMAT, "facts": dict(self.facts)}, default=str).encode()
+        facts = json.dumps({"format": RESULT_FORMAT, "facts": self.facts.to_dict()}, default=str).encode()
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _TAG: facts})
         pq.write_table(table, folder / _MANIFEST)
         written.append(folder / _MANIFEST)
@@ -175,7 +174,7 @@ def load_results(folder: str | os.PathLike[str]) -> StudyResults:
     manifest = folder / _MANIFEST
     if not manifest.is_file():
         raise DataError(f"{folder} has no {_MANIFEST}; it is not a result folder of etfsim run (re-run etfsim run)")
-    facts = _tag(manifest, folder).get("facts", {})
+    facts = StudyFacts.from_dict(_tag(manifest, folder).get("facts"), f"{manifest}: facts")
     frames: dict[str, pd.DataFrame] = {}
     for name, (file, _what) in TABLES.items():
         path = folder / file

@@ -111,12 +111,12 @@ def _pct(x: pd.Series, q: float) -> float:
 
 def rules_data(results: StudyResults) -> RulesSheetData:
     """Build the rule comparison from a study's tables."""
-    facts = dict(results.facts)
-    sc = facts["scenario"]
-    years = (pd.Timestamp(sc["end"]) - pd.Timestamp(sc["start"])).days / 365.0
+    facts = results.facts
+    sc = facts.scenario
+    years = (pd.Timestamp(sc.end) - pd.Timestamp(sc.start)).days / 365.0
     stats = results.strategy_stats
     funds = results.rule_funds
-    names = [s["name"] for s in facts["strategies"]]
+    names = list(facts.names)
     rows, desc_rows = [], []
     nav_returns: dict[str, np.ndarray] = {}
     for name in names:
@@ -139,42 +139,42 @@ def rules_data(results: StudyResults) -> RulesSheetData:
             "loss_share": float(np.mean(nav[np.isfinite(nav)] < 0)) if np.isfinite(nav).any() else float("nan"),
         }
         cells = tuple(Cell(f"rules.{name}.{col}", values[col], fmt) for col, _h, fmt in RULE_COLUMNS)
-        rows.append(Row(name, name, cells, name == facts["headline"]["name"]))
-        strat = next(x for x in facts["strategies"] if x["name"] == name)
+        rows.append(Row(name, name, cells, name == facts.headline.name))
+        strat = facts.strategy(name)
         desc_rows.append(
             Row(
                 name,
                 name,
                 (
                     Cell(
-                        f"rule_words.{name}.description", words.roll_words(str(strat["rule"]), strat["params"]), "text"
+                        f"rule_words.{name}.description", words.roll_words(strat.rule, strat.params), "text"
                     ),
                 ),
             )
         )
-    ind = results.indices[results.indices["path"] == int(facts.get("headline_path", 0))]
+    ind = results.indices[results.indices["path"] == facts.headline_path]
     levels = {
         name: pd.Series(g["tr"].to_numpy(dtype=float), index=pd.DatetimeIndex(g["date"])).dropna()
         for name, g in ind.groupby("strategy", sort=False)
     }
     levels = {n: levels[n] for n in names if n in levels}
     notes = (
-        f"Scenario {sc['name']} ({sc['model']}, seed {sc['seed']}): {facts['paths']:,} simulated paths from "
-        f"{sc['start']} to {sc['end']}, T-bills at {float(sc['collateral_rate']) * 100:.2f}%.",
+        f"Scenario {sc.name} ({sc.model}, seed {sc.seed}): {facts.paths:,} simulated paths from "
+        f"{sc.start} to {sc.end}, T-bills at {float(sc.collateral_rate) * 100:.2f}%.",
         "Index figures are before any cost. Fund figures run every rule with the same fund terms and investor demand "
-        f"(those of {facts['headline']['name']}), so differences come from the rule alone.",
+        f"(those of {facts.headline.name}), so differences come from the rule alone.",
         "Term structure is the log return per year from holding futures rather than the spot index; positive means the "
         "curve paid the holder (backwardation), negative that it cost (contango).",
     )
     return RulesSheetData(
         title="Which roll rule? Hypothetical compute futures ETF, rules side by side",
-        as_of=facts["as_of"],
-        inception=facts["inception"],
-        scenario_name=str(sc["name"]),
-        scenario_description=str(sc["description"]),
-        paths=int(facts["paths"]),
-        headline=str(facts["headline"]["name"]),
-        terms_text=words.terms_words(facts["fund"], facts["contract"]),
+        as_of=facts.as_of,
+        inception=facts.inception,
+        scenario_name=sc.name,
+        scenario_description=sc.description,
+        paths=facts.paths,
+        headline=facts.headline.name,
+        terms_text=words.terms_words(facts.fund, facts.contract),
         table=Table("rules", "Rule", tuple(h for _c, h, _f in RULE_COLUMNS), tuple(rows)),
         descriptions=Table("rule_words", "Rule", ("How it rolls",), tuple(desc_rows)),
         nav_returns=nav_returns,

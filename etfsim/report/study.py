@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, fields
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,7 @@ from etfsim.fund.summary import FundSummary
 from etfsim.index.levels import IndexResult, tbill_returns
 from etfsim.metrics import annualised_volatility, max_drawdown
 from etfsim.pipeline import BacktestResult, Strategy, StrategyRun, default_strategies, resolve_strategy, run_strategy
+from etfsim.report.facts import ScenarioFacts, StrategyFacts, StudyFacts
 from etfsim.report.results import StudyResults
 from etfsim.report.roll_calendar import rule_params, upcoming_rolls
 from etfsim.report.stats import percentile_fan
@@ -77,8 +79,8 @@ class Study:
     def __str__(self) -> str:
         f = self.results.facts
         return (
-            f"Study {f['scenario']['name']}: {self.curve.n_paths:,} paths, {len(self.backtest.results)} strategies, "
-            f"headline {self.headline.name!r}, {f['inception']} to {f['as_of']}"
+            f"Study {f.scenario.name}: {self.curve.n_paths:,} paths, {len(self.backtest.results)} strategies, "
+            f"headline {self.headline.name!r}, {f.inception} to {f.as_of}"
         )
 
 
@@ -98,7 +100,7 @@ def _day(d: object) -> str:
 def _headline_ledger(fund: FundResult, path: int = 0) -> pd.DataFrame:
     """The fund's daily record on one path, with reverse splits undone for returns."""
     s = fund.start
-    f = fund.fields
+    f = fund.ledger
     split = fund.split_factor[path, s:]
     ip = path if fund.index.er.shape[0] > 1 else 0
     dates = np.asarray(fund.dates)[s:]
@@ -108,20 +110,20 @@ def _headline_ledger(fund: FundResult, path: int = 0) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "date": dates.astype("datetime64[ns]"),
-            "nav": f["nav"][path, s:],
-            "shares": f["shares"][path, s:],
+            "nav": f.nav[path, s:],
+            "shares": f.shares[path, s:],
             "nav_per_share": fund.nav_per_share[path, s:],
             "nav_per_share_adj": fund.nav_per_share_adjusted[path, s:],
             "market_price": fund.market_price[path, s:],
             "market_price_adj": fund.market_price[path, s:] / split,
             "premium": fund.premium[path, s:],
-            "cash": f["cash"][path, s:],
-            "margin": f["margin"][path, s:],
-            "notional": f["notional"][path, s:],
-            "fees": f["fees"][path, s:],
+            "cash": f.cash[path, s:],
+            "margin": f.margin[path, s:],
+            "notional": f.notional[path, s:],
+            "fees": f.fees[path, s:],
             "costs": fund.costs[path, s:],
-            "creations": f["creations"][path, s:],
-            "redemptions": f["redemptions"][path, s:],
+            "creations": f.creations[path, s:],
+            "redemptions": f.redemptions[path, s:],
             "halted": fund.halted[path, s:],
             "index_er": fund.index.er[ip, s:],
             "index_tr": fund.index.tr[ip, s:],
@@ -136,7 +138,7 @@ def _holdings(fund: FundResult, curve: FuturesCurve, spec: ContractSpec, path: i
     t = len(fund.dates) - 1
     pos = np.nan_to_num(fund.positions[path, t])
     slots = np.nonzero(pos != 0)[0]
-    nav = float(fund.fields["nav"][path, t])
+    nav = float(fund.ledger.nav[path, t])
     price = curve.prices[path, t, slots]
     notional = pos[slots] * price * spec.multiplier
     codes = np.asarray(curve.contracts[t, slots], dtype=str)
@@ -212,13 +214,8 @@ def _nav_fan(fund: FundSummary) -> pd.DataFrame:
     return frame
 
 
-def _strategy_facts(strat: Strategy) -> dict[str, Any]:
-    return {
-        "name": strat.name,
-        "description": strat.describe(),
-        "rule": getattr(strat.rule, "name", ""),
-        "params": rule_params(strat.rule),
-    }
+def _strategy_facts(strat: Strategy) -> StrategyFacts:
+    return StrategyFacts(strat.name, strat.describe(), strat.rule.name, MappingProxyType(rule_params(strat.rule)))
 
 
 def _run_all(
@@ -243,36 +240,38 @@ def _run_all(
 def _study_facts(
     sc: Scenario, curve: FuturesCurve, spec: ContractSpec, head: Strategy, terms: FundConfig,
     demand: InvestorDemand | None, bt: BacktestResult, fund: FundResult, hp: int, n: int, m: int,
-) -> dict[str, Any]:  # fmt: skip
-    """The study's description as the result folder stores it (JSON-able)."""
+) -> StudyFacts:  # fmt: skip
+    """What the study ran, as the sheets print it and the result folder stores it."""
     as_of = np.asarray(curve.dates)[-1]
+    # the sheets state the fund's collateral rate, which the indices and the ledger both use
     rate = terms.collateral_rate if not isinstance(terms.collateral_rate, pd.Series) else sc.collateral_rate
-    return {
-        "scenario": {
-            "name": sc.name,
-            "description": sc.description,
-            "source": sc.source,
-            "model": sc.model_name,
-            "seed": curve.metadata.get("seed"),
-            "measure": sc.measure,
-            # the sheets state the fund's collateral rate, which the indices and the ledger both use
-            "collateral_rate": rate,
-            "start": _day(curve.dates[0]),
-            "end": _day(as_of),
-        },
-        "contract": spec.to_dict(),
-        "headline": _strategy_facts(head),
-        "fund": _plain(terms),
-        "demand": None if demand is None else _plain(demand),
-        "basket": asdict(StockBasket()),
-        "stock_fund": asdict(StockFundConfig()),
-        "strategies": [_strategy_facts(r.strategy) for r in bt.results],
-        "inception": _day(fund.dates[fund.start]),
-        "headline_path": hp,
-        "as_of": _day(as_of),
-        "paths": int(n),
-        "compare_paths": m,
-    }
+    seed = curve.metadata.get("seed")
+    scenario = ScenarioFacts(
+        name=sc.name,
+        description=sc.description,
+        source=sc.source,
+        model=sc.model_name,
+        seed=None if seed is None else int(seed),
+        measure=sc.measure,
+        collateral_rate=float(rate),
+        start=_day(curve.dates[0]),
+        end=_day(as_of),
+    )
+    return StudyFacts(
+        scenario=scenario,
+        contract=MappingProxyType(spec.to_dict()),
+        headline=_strategy_facts(head),
+        fund=MappingProxyType(_plain(terms)),
+        demand=None if demand is None else MappingProxyType(_plain(demand)),
+        basket=MappingProxyType(asdict(StockBasket())),
+        stock_fund=MappingProxyType(asdict(StockFundConfig())),
+        strategies=tuple(_strategy_facts(r.strategy) for r in bt.results),
+        inception=_day(fund.dates[fund.start]),
+        headline_path=hp,
+        as_of=_day(as_of),
+        paths=int(n),
+        compare_paths=m,
+    )
 
 
 def _check_count(name: str, value: object) -> int:

@@ -56,7 +56,7 @@ def test_rules_sheet_data(study: Study) -> None:
     _manners(data)
     frame = data.to_frame()
     assert list(frame.columns) == [c for c, _h, _f in RULE_COLUMNS]
-    assert frame.index.tolist() == [s["name"] for s in study.results.facts["strategies"]]
+    assert frame.index.tolist() == list(study.results.facts.names)
     assert frame.loc[frame.index[0], "nav_return"] == data.all_cells()[f"rules.{frame.index[0]}.nav_return"]
     assert all(not a.flags.writeable for a in data.nav_returns.values())
     assert data.headline in str(data)
