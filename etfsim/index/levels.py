@@ -21,7 +21,6 @@ into spot, term structure and collateral (see :mod:`etfsim.index.attribution`).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from numbers import Real
 from typing import TYPE_CHECKING
 
@@ -29,24 +28,21 @@ import numpy as np
 import pandas as pd
 
 from etfsim._numba import jit, readonly
-from etfsim._results import Result
-from etfsim._typing import DateArray, Float64Array, Int64Array, PathMatrix
+from etfsim._typing import DateArray, Float64Array, Int64Array
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.protocol import Curve
 from etfsim.exceptions import ConfigError, DataError
-from etfsim.index import attribution as _attr
+from etfsim.index.collateral import collateral_rates, tbill_returns
+from etfsim.index.result import IndexResult
 from etfsim.roll.schedule import RollSchedule, next_slot_map
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+    pass
 
 __all__ = ["MISSING_CHOICES", "IndexResult", "compute_index", "fill_by_contract", "index_levels", "tbill_returns"]
 
 MISSING_CHOICES = ("raise", "previous")
 """What :func:`compute_index` does with a missing print of a held contract."""
-
-TBILL_DAYS = 91
-"""Term of the Treasury bill the collateral earns (S&P GSCI: 91-day bills)."""
 
 # Path chunks keep the temporaries of one chunk near this many float64 values
 # (about 32 MB each), whatever the number of paths.
@@ -105,66 +101,6 @@ def fill_by_contract(prices: np.ndarray, nxt: np.ndarray, out: np.ndarray) -> No
                 j = nxt[t - 1, s]
                 if j >= 0 and math.isnan(out[p, t, j]):
                     out[p, t, j] = out[p, t - 1, s]
-
-
-def _check_rate(value: float, what: str) -> None:
-    # a rate given in percent (5 for 5%) would make 1 - 91/360 * r negative
-    if not (math.isfinite(value) and -1.0 < value < 1.0):
-        raise ConfigError(
-            f"{what} must be a yearly fraction between -1 and 1 (0.05 for a 5% T-bill rate), got {value!r}"
-        )
-
-
-def _collateral_rates(rate: float | pd.Series, dates: DateArray, start: int) -> Float64Array:
-    """TBAR on each date (the rate the step *from* that date earns); NaN where no step needs it."""
-    n = len(dates)
-    out = np.full(n, np.nan)
-    if isinstance(rate, pd.Series):
-        try:
-            values = pd.to_numeric(rate, errors="raise").to_numpy(np.float64)
-            index = pd.DatetimeIndex(pd.to_datetime(rate.index)).to_numpy().astype("datetime64[ns]")
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(f"collateral_rate must be a Series of numbers indexed by date: {exc}") from exc
-        keep = ~np.isnan(values) & ~np.isnat(index)  # forward-filling skips missing values
-        values, index = values[keep], index[keep]
-        if len(values) == 0:
-            raise DataError("the collateral_rate series has no valid rate")
-        order = np.argsort(index, kind="stable")
-        values, index = values[order], index[order]
-        pos = np.searchsorted(index, dates, side="right") - 1  # last rate on or before each date
-        need = np.arange(start, n - 1)  # the steps after the first invested date
-        if len(need) and pos[need[0]] < 0:
-            raise DataError(
-                f"the collateral_rate series starts on {_day(index, 0)} but the index needs a rate from "
-                f"{_day(dates, int(need[0]))} (its first invested date); extend the series back"
-            )
-        out[need] = values[pos[need]]
-        bad = need[~((out[need] > -1.0) & (out[need] < 1.0))]
-        if len(bad):
-            _check_rate(float(out[bad[0]]), f"collateral_rate on {_day(dates, int(bad[0]))}")
-        return out
-    if isinstance(rate, bool) or not isinstance(rate, Real):
-        raise ConfigError(
-            f"collateral_rate must be a number or a pandas Series of rates indexed by date, got {type(rate).__name__}"
-        )
-    _check_rate(float(rate), "collateral_rate")
-    out[start : n - 1] = float(rate)
-    return out
-
-
-def tbill_returns(rates: Float64Array, dates: DateArray) -> Float64Array:
-    """``TBR`` of each step ``t-1 -> t`` from the discount rate on ``t-1`` (length ``dates - 1``).
-
-    ``TBR(t) = (1 / (1 - 91/360 * TBAR(t-1)))**(Delta_t / 91) - 1`` with
-    ``Delta_t`` the calendar days between the two dates' calendar days, so
-    intraday rows of one day earn nothing and a Friday-to-Monday step earns
-    three days.
-    """
-    days = np.asarray(dates).astype("datetime64[D]")
-    delta = np.diff(days).astype(np.float64)
-    tbar = rates[:-1]
-    with np.errstate(invalid="ignore"):
-        return (1.0 / (1.0 - TBILL_DAYS / 360.0 * tbar)) ** (delta / TBILL_DAYS) - 1.0
 
 
 # -- the step ratios --------------------------------------------------------------------
@@ -368,190 +304,6 @@ def _ratios(
 
 
 # -- the result ---------------------------------------------------------------------------
-class IndexResult(Result):
-    """Excess-return, total-return and spot index levels on every path.
-
-    Parameters
-    ----------
-    er, tr, spot : (paths, dates) float64
-        Index levels; NaN before the first invested date.  ``spot`` is NaN
-        everywhere when the curve carries no spot series.
-    dates : (dates,) datetime64[ns]
-        The curve's dates.
-    start : int
-        Position of the first invested date (where every index equals ``base``).
-    base : float
-        Level on the first invested date.
-    collateral_rate : (dates,) float64
-        T-bill discount rate (TBAR, a fraction) used for the step from each
-        date; NaN where no step uses one.
-    rule : str
-        Name of the roll rule behind the schedule.
-    missing : str
-        How missing prints were handled (see :func:`compute_index`).
-    """
-
-    er: PathMatrix
-    tr: PathMatrix
-    spot: PathMatrix
-    dates: DateArray
-    start: int
-    base: float
-    collateral_rate: Float64Array
-    rule: str = ""
-    missing: str = "raise"
-
-    def __post_init__(self) -> None:
-        for name in ("er", "tr", "spot", "dates", "collateral_rate"):
-            a = np.array(getattr(self, name), copy=True)
-            a.setflags(write=False)
-            object.__setattr__(self, name, a)
-        if not (self.er.shape == self.tr.shape == self.spot.shape) or self.er.ndim != 2:
-            raise DataError(
-                f"er, tr and spot must share one (paths, dates) shape, got {self.er.shape}, "
-                f"{self.tr.shape}, {self.spot.shape}"
-            )
-        if self.er.shape[1] != len(self.dates) or len(self.collateral_rate) != len(self.dates):
-            raise DataError("er, dates and collateral_rate must have one entry per date")
-
-    # -- shape ------------------------------------------------------------------------
-    @property
-    def n_paths(self) -> int:
-        """Number of paths."""
-        return int(self.er.shape[0])
-
-    @property
-    def years(self) -> float:
-        """Years (ACT/365) from the first invested date to the last date."""
-        span = (self.dates[-1] - self.dates[self.start]) / np.timedelta64(1, "D")
-        return float(span) / 365.0
-
-    def _paths(self, path: int | None) -> list[int]:
-        if path is None:
-            return list(range(self.n_paths))
-        if not isinstance(path, (int, np.integer)) or not 0 <= int(path) < self.n_paths:
-            raise DataError(f"path {path!r} out of range for a result with {self.n_paths} paths")
-        return [int(path)]
-
-    def _frame(self, columns: dict[str, np.ndarray], dates: DateArray, paths: list[int], single: bool) -> pd.DataFrame:
-        """Stack ``(paths, dates)`` arrays into one frame: by date, or by (path, date)."""
-        if single:
-            p = paths[0]
-            return pd.DataFrame({k: v[p] for k, v in columns.items()}, index=pd.DatetimeIndex(dates, name="date"))
-        index = pd.MultiIndex.from_product([paths, pd.DatetimeIndex(dates)], names=["path", "date"])
-        return pd.DataFrame({k: v[paths].reshape(-1) for k, v in columns.items()}, index=index)
-
-    # -- views ------------------------------------------------------------------------
-    def to_frame(self, path: int | None = None) -> pd.DataFrame:
-        """Levels ``er, tr, spot`` by date (one path) or by ``(path, date)`` (all of several paths)."""
-        paths = self._paths(path)
-        single = path is not None or self.n_paths == 1
-        return self._frame({"er": self.er, "tr": self.tr, "spot": self.spot}, self.dates, paths, single)
-
-    def attribution(self, path: int | None = None) -> pd.DataFrame:
-        """Daily log returns and their split, from the day after the first invested date.
-
-        Columns ``er, spot, term_structure, collateral, tr`` with
-        ``er = spot + term_structure`` and ``tr = er + collateral`` on every
-        date; see :func:`etfsim.index.attribution.daily_attribution`.  The
-        annualised figures are :meth:`annualised`.
-
-        Raises
-        ------
-        DataError
-            If an index level is zero or negative (a log return is undefined).
-        """
-        paths = self._paths(path)
-        single = path is not None or self.n_paths == 1
-        parts = _attr.daily_attribution(self.er, self.tr, self.spot, self.start, self.dates)
-        return self._frame(parts, self.dates[self.start + 1 :], paths, single)
-
-    def annualised(self) -> pd.DataFrame:
-        """Annualised attribution per path (index ``path``): the study's Monte Carlo table.
-
-        Columns: ``er, spot, term_structure, collateral, tr`` (log returns per
-        year) and ``er_return, tr_return, spot_return`` (simple returns per
-        year); see :func:`etfsim.index.attribution.annualise`.
-        """
-        table = _attr.annualise(self.er, self.tr, self.spot, self.start, self.dates)
-        return pd.DataFrame(table, index=pd.RangeIndex(self.n_paths, name="path"))
-
-    def annualised_attribution(self, path: int = 0) -> pd.Series:
-        """One path's row of :meth:`annualised`, as a Series."""
-        (p,) = self._paths(path)
-        return self.annualised().loc[p].rename(f"path {p}")
-
-    def summary(self) -> str:
-        """Dates, rule and the annualised attribution (mean and 5-95% range across paths)."""
-        lines = [
-            f"IndexResult: rule {self.rule or 'unnamed'!r}, {self.n_paths} path(s), {len(self.dates)} dates",
-            f"  invested from {_day(self.dates, self.start)} to {_day(self.dates, len(self.dates) - 1)} "
-            f"({self.years:.2f} years), base {self.base:g}",
-        ]
-        try:
-            table = self.annualised()
-        except DataError as exc:
-            lines.append(f"  attribution unavailable: {exc}")
-            return "\n".join(lines)
-        labels = [
-            ("er_return", "ER return per year"),
-            ("tr_return", "TR return per year"),
-            ("spot", "spot (log, per year)"),
-            ("term_structure", "term structure (log, per year)"),
-            ("collateral", "collateral (log, per year)"),
-        ]
-        if self.n_paths == 1:
-            for col, label in labels:
-                v = float(table[col].iloc[0])
-                lines.append(f"  {label:<32}{'n/a' if np.isnan(v) else f'{v:.2%}':>9}")
-        else:
-            lines.append(f"  {'':<32}{'mean':>9}{'5%':>9}{'95%':>9}")
-            for col, label in labels:
-                v = table[col].to_numpy()
-                if np.isnan(v).all():
-                    lines.append(f"  {label:<32}{'n/a':>9}")
-                    continue
-                lo, hi = np.nanpercentile(v, [5, 95])
-                lines.append(f"  {label:<32}{np.nanmean(v):>9.2%}{lo:>9.2%}{hi:>9.2%}")
-        return "\n".join(lines)
-
-    def _repr_facts(self) -> Mapping[str, object]:
-        return {"rule": self.rule, "paths": self.n_paths, "dates": len(self.dates), "start": self.start}
-
-    def _repr_frame(self) -> pd.DataFrame:
-        """One path's levels, or with several paths each path's annualised attribution."""
-        if self.n_paths == 1:
-            return self.to_frame()
-        try:
-            return self.annualised()
-        except DataError:  # a level <= 0 has no log attribution: show the headline path's levels
-            return self.to_frame(path=0)
-
-    def plot(self, ax: Axes | None = None, path: int = 0) -> Axes:
-        """Growth of the excess-return, total-return and spot index on one path (all from ``base``).
-
-        Returns the matplotlib Axes (a new figure's when ``ax`` is None); the
-        lines' y-data are ``er[path]``, ``tr[path]`` and, where the curve has a
-        spot, ``spot[path]``, from the first invested date on.
-        """
-        from etfsim._charts import COLOURS, draw_growth, new_axes
-
-        (p,) = self._paths(path)
-        s = self.start
-        lines = [
-            ("Excess return", self.er[p, s:], COLOURS["fund"], 1.1),
-            ("Total return", self.tr[p, s:], COLOURS["index"], 0.9),
-        ]
-        if np.isfinite(self.spot[p, s:]).any():
-            lines.append(("Spot", self.spot[p, s:], COLOURS["grey"], 0.8))
-        ax = new_axes() if ax is None else ax
-        draw_growth(ax, np.asarray(self.dates[s:]), lines, self.base, money=False)
-        on = f", path {p}" if self.n_paths > 1 else ""
-        ax.set_title(f"{self.rule or 'index'}: index levels (base {self.base:g}){on}")
-        return ax
-
-
-# -- public entry points ----------------------------------------------------------------
 def compute_index(
     curve: FuturesCurve,
     schedule: RollSchedule,
@@ -644,7 +396,7 @@ def compute_index(
     start = int(np.argmax(invested))
     dates = curve.dates
     n_paths, n, k = curve.prices.shape
-    rates = _collateral_rates(collateral_rate, dates, start)
+    rates = collateral_rates(collateral_rate, dates, start)
     tbr = tbill_returns(rates, dates) if n > 1 else np.zeros(0)
 
     er = np.full((n_paths, n), np.nan)
