@@ -109,7 +109,7 @@ def backtest_cmd(
 ) -> None:
     """Run roll strategies on a curve file and print their index (and fund) statistics."""
     from etfsim.contracts.spec import get_contract
-    from etfsim.curves.io import read_curve
+    from etfsim.curves.curve import read_curve
     from etfsim.fund.config import load_fund
     from etfsim.pipeline import backtest, default_strategies, resolve_strategy
 
@@ -154,7 +154,7 @@ def compare_cmd(
 ) -> None:
     """The futures ETF against an ordinary stock ETF on the same horizon: returns, costs, premium, taxes."""
     from etfsim.contracts.spec import get_contract
-    from etfsim.curves.io import read_curve
+    from etfsim.curves.curve import read_curve
     from etfsim.fund import compare
     from etfsim.fund.config import FundConfig, load_fund
     from etfsim.fund.stock_twin import StockBasket

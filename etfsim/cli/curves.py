@@ -12,8 +12,8 @@ from rich.table import Table
 
 from etfsim.cli._common import console, handles_errors, progress_bar
 from etfsim.curves.calibrate import calibrate, read_term_structure
-from etfsim.curves.curve import FuturesCurve, display_date
-from etfsim.curves.io import read_curve, write_curve, write_curve_chunks
+from etfsim.curves.curve import FuturesCurve, display_date, read_curve
+from etfsim.curves.io import write_curve, write_curve_chunks
 from etfsim.exceptions import ConfigError
 
 app = typer.Typer(help="Simulate, import, inspect and calibrate futures curves.", no_args_is_help=True)

@@ -15,6 +15,7 @@ non-storable market such as GPU rental (like power) nothing bounds either state.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from etfsim._typing import DateArray, Float64Array, PathMatrix, PriceCube, SlotMap, StrArray
+from etfsim.curves import io as _files
 from etfsim.exceptions import CalendarError, DataError
 
 if TYPE_CHECKING:
@@ -489,15 +491,22 @@ class FuturesCurve:
         return cls(dates, prices, contracts, expiries, held=held_arr, metadata=dict(metadata or {}))
 
     # -- files (implemented in etfsim.curves.io) ---------------------------------------
-    def to_parquet(self, path: str) -> None:
+    def to_parquet(self, path: str | os.PathLike[str]) -> None:
         """Write the curve to Parquet with its metadata (see :mod:`etfsim.curves.io`)."""
-        from etfsim.curves.io import write_curve
-
-        write_curve(self, path)
+        _files.write_curve(self, path)
 
     @classmethod
-    def read_parquet(cls, path: str) -> FuturesCurve:
+    def read_parquet(cls, path: str | os.PathLike[str]) -> FuturesCurve:
         """Read a curve written by :meth:`to_parquet`; the round trip is exact."""
-        from etfsim.curves.io import read_curve
+        return cls(**_files.read_curve_parts(path))
 
-        return read_curve(path)
+
+def read_curve(path: str | os.PathLike[str]) -> FuturesCurve:
+    """Read a curve file written by :meth:`FuturesCurve.to_parquet` (or ``etfsim curves simulate``).
+
+    Raises
+    ------
+    FileFormatError
+        If the file is missing, not Parquet, or lacks the etfsim columns or metadata.
+    """
+    return FuturesCurve.read_parquet(path)

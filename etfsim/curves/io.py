@@ -16,17 +16,19 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from etfsim._io import atomic_path
-from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import FileFormatError
 
-__all__ = ["CURVE_FORMAT", "read_curve", "write_curve", "write_curve_chunks"]
+if TYPE_CHECKING:  # the curve calls this module to read and write itself, so only its type is named here
+    from etfsim.curves.curve import FuturesCurve
+
+__all__ = ["CURVE_FORMAT", "read_curve_parts", "read_header", "write_curve", "write_curve_chunks"]
 
 CURVE_FORMAT = "etfsim.curve/1"
 """Format tag stored in every curve file; a reader refuses any other."""
@@ -143,8 +145,10 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
     return header
 
 
-def read_curve(path: str | os.PathLike[str]) -> FuturesCurve:
-    """Read a curve file written by :func:`write_curve`.
+def read_curve_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The arguments of the :class:`~etfsim.curves.FuturesCurve` a file written by :func:`write_curve` holds.
+
+    :func:`etfsim.curves.curve.read_curve` (and ``FuturesCurve.read_parquet``) build the curve from them.
 
     Raises
     ------
@@ -171,13 +175,13 @@ def read_curve(path: str | os.PathLike[str]) -> FuturesCurve:
     if index.shape != (n, k):
         raise FileFormatError(f"{path}: the contract map is shaped {index.shape}, expected {(n, k)}")
     held = None if header["held"] is None else np.array(header["held"], dtype=object)
-    return FuturesCurve(
-        dates=dates,
-        prices=prices,
-        contracts=codes[index],
-        expiries=exps[index],
-        spot=spot,
-        held=held,
-        metadata=header["metadata"],
-        first_path=header.get("first_path", 0),
-    )
+    return {
+        "dates": dates,
+        "prices": prices,
+        "contracts": codes[index],
+        "expiries": exps[index],
+        "spot": spot,
+        "held": held,
+        "metadata": header["metadata"],
+        "first_path": header.get("first_path", 0),
+    }

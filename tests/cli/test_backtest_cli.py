@@ -18,10 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etfsim.pipeline import statistics_of
-from etfsim.pipeline import backtest
-from etfsim.curves.curve import FuturesCurve
-from etfsim.curves.io import read_curve
+from etfsim.curves.curve import FuturesCurve, read_curve
+from etfsim.pipeline import backtest, statistics_of
 from etfsim.scenario import load_scenario
 from tests.cli.runner import MODES, REPO, Etfsim
 from tests.cli.runner import in_process as _in_process

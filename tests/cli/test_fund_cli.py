@@ -17,12 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from etfsim.pipeline import statistics_of
-from etfsim.pipeline import backtest, resolve_strategy
-from etfsim.curves.io import read_curve
+from etfsim.curves.curve import read_curve
 from etfsim.fund.comparison import compare
 from etfsim.fund.config import FundConfig, load_fund
 from etfsim.fund.stock_twin import StockBasket
+from etfsim.pipeline import backtest, resolve_strategy, statistics_of
 from etfsim.roll.rules import roll_schedule
 from etfsim.scenario import load_scenario
 from tests.cli.runner import MODES, REPO, Etfsim

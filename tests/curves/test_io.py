@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from etfsim.curves.curve import FuturesCurve
-from etfsim.curves.io import CURVE_FORMAT, read_curve, read_header, write_curve, write_curve_chunks
+from etfsim.curves.curve import FuturesCurve, read_curve
+from etfsim.curves.io import CURVE_FORMAT, read_header, write_curve, write_curve_chunks
 from etfsim.exceptions import DataError, FileFormatError
 
 META = {

@@ -19,7 +19,8 @@ from matplotlib.figure import Figure
 
 from etfsim.contracts import COMPUTE_H100, WTI
 from etfsim.curves import Curve, FuturesCurve, ModelCurve, simulate_curve
-from etfsim.curves.io import read_curve, read_header, write_curve, write_curve_chunks
+from etfsim.curves.curve import read_curve
+from etfsim.curves.io import read_header, write_curve, write_curve_chunks
 from etfsim.curves.simulate import MonthlyAveragePlan, pricing_plan, simulation_grid
 from etfsim.exceptions import DataError
 from etfsim.roll import restrict, roll_schedule
