@@ -17,7 +17,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "etfsim"
 
-PLUMBING = {"_arrays", "_charts", "_io", "_numba", "_random", "_results", "_typing", "_validate", "_version",
+PLUMBING = {"_arrays", "_charts", "_format", "_io", "_numba", "_random", "_results", "_typing", "_validate", "_version",
             "exceptions", "metrics"}  # fmt: skip
 STAGES = ["contracts", "curves", "roll", "index", "fund", "scenario", "pipeline", "sweep", "check", "report", "cli"]
 TOP = {"__init__", "__main__"}

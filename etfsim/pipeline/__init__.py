@@ -7,7 +7,7 @@ statistics every table and sheet reads; ``backtest`` loops over strategies.
 """
 
 from etfsim.pipeline.backtest import BacktestResult, backtest
-from etfsim.pipeline.run import StrategyRun, contango_share, run_strategy
+from etfsim.pipeline.run import StrategyRun, run_strategy
 from etfsim.pipeline.statistics import STATISTICS, Statistic, compute_statistics, statistic, statistics_of
 from etfsim.pipeline.strategy import (
     STRATEGIES_ENV,
@@ -30,7 +30,6 @@ __all__ = [
     "backtest",
     "builtin_strategy_folder",
     "compute_statistics",
-    "contango_share",
     "default_strategies",
     "load_strategy",
     "resolve_strategy",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from etfsim._format import format_value
 from etfsim._io import atomic_path
+from etfsim._results import Result
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
@@ -32,14 +33,38 @@ from etfsim.roll.rules import RollRule
 __all__ = ["BacktestResult", "backtest"]
 
 
-@dataclass(frozen=True)
-class BacktestResult:
+class BacktestResult(Result):
     """Strategies run on one curve: one :class:`~etfsim.pipeline.StrategyRun` each."""
 
     results: tuple[StrategyRun, ...]
     n_paths: int
     dates: np.ndarray
     source: str
+
+    def _repr_facts(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "strategies": len(self.results),
+            "paths": self.n_paths,
+            "dates": len(self.dates),
+        }
+
+    def summary(self) -> str:
+        """The backtest table as text: each statistic's mean across paths, by strategy."""
+        d0, d1 = str(self.dates[0])[:10], str(self.dates[-1])[:10]
+        lines = [f"BacktestResult: {self.source}, {self.n_paths:,} path(s), {d0} to {d1}"]
+        for rows, frame in ((statistics_of("backtest"), self.table()), (statistics_of("fund"), self.fund_table())):
+            if frame.empty:
+                continue
+            width = max(len(str(n)) for n in frame.index)
+            lines.append("  " + " " * width + "".join(f" {s.label:>20}" for s in rows))
+            for name, row in frame.iterrows():
+                cells = "".join(f" {format_value(float(row[s.column]), s.fmt):>20}" for s in rows)
+                lines.append(f"  {str(name):<{width}}{cells}")
+        return "\n".join(lines)
+
+    def _repr_frame(self) -> pd.DataFrame:
+        return self.table()
 
     def table(self) -> pd.DataFrame:
         """Rows: strategies; columns: each backtest statistic's mean (and its 5% and 95% across paths)."""

@@ -20,11 +20,14 @@ thousand rows and no ``(paths, dates)`` arrays.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from etfsim._format import format_value
+from etfsim._results import Result
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.model_curve import ModelCurve
@@ -34,28 +37,19 @@ from etfsim.fund.engine import FundResult, simulate_fund
 from etfsim.fund.metrics import fund_metrics
 from etfsim.fund.summary import FundSummary, summarise_fund
 from etfsim.index.levels import IndexResult, compute_index
-from etfsim.pipeline.statistics import Sources, compute_statistics, statistics_of
+from etfsim.pipeline.statistics import STATISTICS, Sources, compute_statistics, statistics_of
 from etfsim.pipeline.strategy import Strategy, resolve_strategy
 from etfsim.roll.restrict import restrict
 from etfsim.roll.rules import RollRule, roll_schedule
 from etfsim.roll.schedule import RollSchedule
 
-__all__ = ["StrategyRun", "contango_share", "run_strategy"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["StrategyRun", "run_strategy"]
 
 
-def contango_share(curve: FuturesCurve | ModelCurve) -> np.ndarray:
-    """Per path, the share of dates on which the second contract is above the front (F1 > F0)."""
-    if isinstance(curve, ModelCurve):
-        return curve.contango_share()
-    if curve.depth < 2:
-        return np.full(curve.n_paths, np.nan)
-    f0, f1 = curve.prices[:, :, 0], curve.prices[:, :, 1]
-    ok = np.isfinite(f0) & np.isfinite(f1)
-    return np.where(ok.sum(axis=1) > 0, (ok & (f1 > f0)).sum(axis=1) / np.maximum(ok.sum(axis=1), 1), np.nan)
-
-
-@dataclass(frozen=True, eq=False)
-class StrategyRun:
+class StrategyRun(Result):
     """One strategy run on one curve: its schedule, index, fund and per-path statistics.
 
     Attributes
@@ -121,9 +115,44 @@ class StrategyRun:
             schedule = replace(schedule, weights=schedule.weights[first:stop])
         return part, schedule
 
-    def __repr__(self) -> str:
-        fund = "" if self.fund is None else f", fund {type(self.fund).__name__}"
-        return f"StrategyRun({self.name!r}, {self.n_paths} path(s), {self.curve.n_dates} dates{fund})"
+    def _repr_facts(self) -> dict[str, object]:
+        return {
+            "strategy": self.name,
+            "paths": self.n_paths,
+            "dates": self.curve.n_dates,
+            "slots": self.curve.depth,
+            "fund": "none" if self.fund is None else type(self.fund).__name__,
+        }
+
+    def summary(self) -> str:
+        """The strategy, its curve and the mean (and 5-95% range) of each statistic across paths."""
+        d0, d1 = str(self.index.dates[0])[:10], str(self.index.dates[-1])[:10]
+        lines = [
+            f"StrategyRun {self.name!r}: {self.strategy.describe()}",
+            f"  {self.n_paths:,} path(s), {d0} to {d1}, rule {self.schedule.rule}"
+            + ("" if self.fund is None else f", fund ({type(self.fund).__name__})"),
+        ]
+        for stat in STATISTICS:
+            if stat.column not in self.stats:
+                continue
+            v = self.stats[stat.column].to_numpy(dtype=float)
+            v = v[np.isfinite(v)]
+            if not v.size:
+                continue
+            text = format_value(float(v.mean()), stat.fmt)
+            if self.n_paths > 1:
+                lo, hi = np.percentile(v, [5, 95])
+                text += f"  ({format_value(float(lo), stat.fmt)} to {format_value(float(hi), stat.fmt)})"
+            lines.append(f"  {stat.label:<24} {text}")
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-path statistics (one row per path)."""
+        return self.stats
+
+    def plot(self, ax: Axes | None = None, path: int = 0) -> Axes:
+        """The ER, TR and spot index of one path (see :meth:`etfsim.index.IndexResult.plot`)."""
+        return self.index.plot(ax=ax, path=path)
 
 
 def _same_rate(a: float | pd.Series, b: float | pd.Series) -> bool:
@@ -201,6 +230,6 @@ def run_strategy(
             metrics = fund_metrics(result)
         d = np.asarray(result.dates).astype("datetime64[D]")
         years = float((d[-1] - d[result.start]).astype(np.int64)) / 365.0
-    share = contango_share(curve) if contango is None else contango
+    share = curve.contango_share() if contango is None else contango
     stats = compute_statistics(Sources(index, schedule, share, metrics, years))
     return StrategyRun(strat, priced, schedule, slots, index, result, stats)

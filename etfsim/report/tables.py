@@ -9,7 +9,6 @@ its ``fmt``.  The template only calls :func:`format_value`; it never computes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,65 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etfsim._format import DASH, FORMATS, format_value, is_missing, raw_value
 from etfsim.exceptions import UnknownNameError
 
-__all__ = ["FORMATS", "Cell", "Fact", "Row", "Table", "facts_from", "format_value"]
-
-DASH = "\u2014"
-"""What a sheet prints where a figure does not exist (a period before inception)."""
-
-
-def _is_missing(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, (float, np.floating)):
-        return not math.isfinite(float(value))
-    return False
-
-
-def _pct(value: float, places: int, signed: bool) -> str:
-    text = f"{value * 100:{'+' if signed else ''},.{places}f}%"
-    return text.replace("+0.00%", "0.00%").replace("-0.00%", "0.00%") if places == 2 else text
-
-
-def _date(value: object) -> str:
-    ts = pd.Timestamp(str(value))
-    return f"{ts:%b} {ts.day}, {ts.year}"
-
-
-FORMATS: dict[str, Any] = {
-    "pct": lambda v: _pct(float(v), 2, True),  # a return: +1.23%
-    "pct_u": lambda v: _pct(float(v), 2, False),  # a level or a cost: 0.95%
-    "pct1": lambda v: _pct(float(v), 1, False),  # a share of days or paths: 45.1%
-    "money": lambda v: f"${float(v):,.0f}",
-    "money_m": lambda v: f"${float(v) / 1e6:,.1f}m",
-    "usd2": lambda v: f"${float(v):,.2f}",
-    "price": lambda v: f"{float(v):,.4f}",
-    "int": lambda v: f"{float(v):,.0f}",
-    "num1": lambda v: f"{float(v):,.1f}",
-    "ratio": lambda v: f"{float(v):,.2f}",
-    "date": _date,
-    "text": lambda v: str(v),
-}
-"""Format name -> formatter; NaN and None print as a dash whatever the format."""
-
-
-def format_value(value: object, fmt: str) -> str:
-    """The text a sheet prints for ``value`` in format ``fmt`` (a dash where there is no figure)."""
-    if fmt not in FORMATS:  # checked first, so a dash is not printed for a format that does not exist
-        raise UnknownNameError("sheet format", str(fmt), FORMATS)
-    if _is_missing(value):
-        return DASH
-    return str(FORMATS[fmt](value))
-
-
-def raw_value(value: object) -> str:
-    """The exact value for the ``data-value`` attribute (``repr`` of a float, text otherwise)."""
-    if _is_missing(value):
-        return ""
-    if isinstance(value, (float, np.floating, int, np.integer)) and not isinstance(value, bool):
-        return repr(float(value))
-    return str(value)
+__all__ = ["DASH", "FORMATS", "Cell", "Fact", "Row", "Table", "facts_from", "format_value", "raw_value"]
 
 
 @dataclass(frozen=True)
@@ -97,7 +41,7 @@ class Cell:
     @property
     def negative(self) -> bool:
         """Whether to print it in the sheet's negative colour (signed returns only)."""
-        return self.fmt == "pct" and not _is_missing(self.value) and float(self.value) < 0
+        return self.fmt == "pct" and not is_missing(self.value) and float(self.value) < 0
 
 
 @dataclass(frozen=True)
@@ -174,7 +118,7 @@ class Fact:
 
     @property
     def negative(self) -> bool:
-        return self.fmt == "pct" and not _is_missing(self.value) and float(self.value) < 0
+        return self.fmt == "pct" and not is_missing(self.value) and float(self.value) < 0
 
 
 def _plain(value: object) -> Any:
