@@ -114,10 +114,10 @@ def after_tax_stock(result: StockFundResult, tax: TaxAssumptions) -> np.ndarray:
 
 def _interest_share(fut: FundResult) -> np.ndarray:
     """Daily T-bill interest as a fraction of the previous day's NAV (``(paths, dates)``, 0 before inception)."""
-    nav = fut.fields["nav"]
+    nav = fut.ledger.nav
     share = np.zeros_like(nav)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share[:, 1:] = fut.fields["interest"][:, 1:] / nav[:, :-1]
+        share[:, 1:] = fut.ledger.interest[:, 1:] / nav[:, :-1]
     return np.nan_to_num(share)
 
 

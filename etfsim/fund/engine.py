@@ -14,18 +14,20 @@ import numpy as np
 import pandas as pd
 
 from etfsim._numba import readonly
+from etfsim._results import Result
 from etfsim._random import path_generators
 from etfsim.contracts.spec import CONTRACTS, ContractSpec
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund import ledger as _ledger
 from etfsim.fund.config import FundConfig, InvestorDemand
+from etfsim.fund.limits import room_per_notional
+from etfsim.fund.records import HALTED_BITS, LEFT_CURVE, NO_PRICE_TO_BUY, STATUS, Ledger, LedgerArrays, LedgerTerms
 from etfsim.index.collateral import collateral_rates, tbill_returns
 from etfsim.index.levels import IndexResult, compute_index
 from etfsim.roll.schedule import RollSchedule, next_slot_map
 
 __all__ = [
-    "FIELDS",
     "FundResult",
     "LedgerInputs",
     "ledger_inputs",
@@ -33,25 +35,6 @@ __all__ = [
     "resolve_contract",
     "simulate_fund",
 ]
-
-FIELDS = (
-    "nav",
-    "shares",
-    "cash",
-    "fees",
-    "commission",
-    "spread_cost",
-    "impact_cost",
-    "creations",
-    "redemptions",
-    "premium_arb",
-    "pnl",
-    "interest",
-    "margin",
-    "notional",
-)
-"""Rows of the kernel's ``out`` array, in order."""
-
 
 def resolve_contract(curve: FuturesCurve, contract: ContractSpec | None) -> ContractSpec:
     """The contract terms of a curve: given, or from its metadata (simulated or a built-in root)."""
@@ -112,13 +95,14 @@ def _demand(flows: object, curve: FuturesCurve, start: int) -> tuple[np.ndarray,
     return frac, dollars, InvestorDemand(volatility=0.0, persistence=0.0)
 
 
-@dataclass(frozen=True, eq=False)
-class FundResult:
+class FundResult(Result):
     """The fund's daily ledger on every path.
 
-    Arrays are ``(paths, dates)`` (``positions`` is ``(paths, dates, depth)``),
-    NaN before inception.  ``status`` holds the ledger's bit flags
-    (:data:`etfsim.fund.ledger.STATUS`).
+    ``ledger`` holds the day's record by field (:class:`~etfsim.fund.records.Ledger`:
+    ``result.ledger.nav``, ``result.ledger.fees``, ...), each ``(paths, dates)``
+    and NaN before inception; ``positions`` is ``(paths, dates, depth)``.
+    ``status`` holds the ledger's bit flags (:data:`etfsim.fund.records.STATUS`).
+    Every array is read-only: a result records a run and does not change.
     """
 
     dates: np.ndarray
@@ -126,12 +110,11 @@ class FundResult:
     start: int
     config: FundConfig
     contract: ContractSpec
-    fields: dict[str, np.ndarray]
+    ledger: Ledger
     positions: np.ndarray
     status: np.ndarray
     market_price: np.ndarray
     premium: np.ndarray
-    split_factor: np.ndarray
     index: IndexResult
     rule: str
 
@@ -141,11 +124,16 @@ class FundResult:
 
     @property
     def nav(self) -> np.ndarray:
-        return self.fields["nav"]
+        return self.ledger.nav
 
     @property
     def nav_per_share(self) -> np.ndarray:
-        return self.fields["nav"] / self.fields["shares"]
+        return self.ledger.nav / self.ledger.shares
+
+    @property
+    def split_factor(self) -> np.ndarray:
+        """Cumulative reverse-split ratio since inception (NaN before it and after a wipe-out)."""
+        return self.ledger.split
 
     @property
     def nav_per_share_adjusted(self) -> np.ndarray:
@@ -154,40 +142,55 @@ class FundResult:
 
     @property
     def halted(self) -> np.ndarray:
-        return (self.status & _ledger.HALTED_BITS) != 0
+        return (self.status & HALTED_BITS) != 0
 
     @property
     def costs(self) -> np.ndarray:
         """Trading costs of the day: commission, half-spread and impact."""
-        f = self.fields
-        return f["commission"] + f["spread_cost"] + f["impact_cost"]
+        f = self.ledger
+        return f.commission + f.spread_cost + f.impact_cost
+
+    def _repr_facts(self) -> dict[str, object]:
+        return {"rule": self.rule, "paths": self.n_paths, "dates": len(self.dates), "inception": self.inception}
+
+    @property
+    def inception(self) -> str:
+        """The fund's first date (its launch), as text."""
+        return _day(self.dates, self.start)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The ledger as a DataFrame (see :attr:`daily`)."""
+        return self.daily
+
+    def _repr_frame(self) -> pd.DataFrame:
+        return self.daily_frame(0)
 
     def daily_frame(self, path: int = 0) -> pd.DataFrame:
         """One path's ledger by date (from inception)."""
         sl = slice(self.start, None)
-        f = self.fields
+        f = self.ledger
         st = self.status[path, sl]
         frame = pd.DataFrame(
             {
-                "nav": f["nav"][path, sl],
+                "nav": f.nav[path, sl],
                 "nav_per_share": self.nav_per_share[path, sl],
                 "market_price": self.market_price[path, sl],
                 "premium": self.premium[path, sl],
-                "shares": f["shares"][path, sl],
-                "cash": f["cash"][path, sl],
-                "tbills": f["cash"][path, sl] - f["margin"][path, sl],
-                "margin": f["margin"][path, sl],
-                "notional": f["notional"][path, sl],
-                "pnl": f["pnl"][path, sl],
-                "interest": f["interest"][path, sl],
-                "fees": f["fees"][path, sl],
-                "commission": f["commission"][path, sl],
-                "spread_cost": f["spread_cost"][path, sl],
-                "impact_cost": f["impact_cost"][path, sl],
+                "shares": f.shares[path, sl],
+                "cash": f.cash[path, sl],
+                "tbills": f.cash[path, sl] - f.margin[path, sl],
+                "margin": f.margin[path, sl],
+                "notional": f.notional[path, sl],
+                "pnl": f.pnl[path, sl],
+                "interest": f.interest[path, sl],
+                "fees": f.fees[path, sl],
+                "commission": f.commission[path, sl],
+                "spread_cost": f.spread_cost[path, sl],
+                "impact_cost": f.impact_cost[path, sl],
                 "costs": self.costs[path, sl],
-                "creations": f["creations"][path, sl],
-                "redemptions": f["redemptions"][path, sl],
-                "halted": (st & _ledger.HALTED_BITS) != 0,
+                "creations": f.creations[path, sl],
+                "redemptions": f.redemptions[path, sl],
+                "halted": (st & HALTED_BITS) != 0,
                 "status": [self.describe_status(int(s)) for s in st],
                 "index_tr": self.index.tr[path if self.index.tr.shape[0] > 1 else 0, sl],
             },
@@ -213,14 +216,15 @@ class FundResult:
     @staticmethod
     def describe_status(code: int) -> str:
         """Words for a status code ('' when the day was ordinary)."""
-        return "; ".join(text for bit, text in _ledger.STATUS.items() if code & bit)
+        return "; ".join(text for bit, text in STATUS.items() if code & bit)
 
     def summary(self, path: int = 0) -> str:
+        """One path's NAV, returns, tracking, costs and premium days (from :func:`etfsim.fund.fund_metrics`)."""
         from etfsim.fund.metrics import fund_metrics
 
         m = fund_metrics(self).iloc[path]
         lines = [
-            f"FundResult: rule {self.rule!r}, {self.n_paths} path(s), inception {_day(self.dates, self.start)}",
+            f"FundResult: rule {self.rule!r}, {self.n_paths} path(s), inception {self.inception}",
             f"  NAV {m['nav_start']:,.0f} -> {m['nav_end']:,.0f}; NAV/share {m['navps_start']:.4f} -> {m['navps_end']:.4f}",
             f"  NAV return / yr        {m['nav_return']:+.2%}   index TR / yr {m['index_tr_return']:+.2%}",
             f"  tracking difference/yr {m['tracking_difference']:+.3%}   tracking error {m['tracking_error']:.3%}",
@@ -230,79 +234,59 @@ class FundResult:
         ]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
 
 
-_PARAM_ORDER = (
-    "nav0",
-    "shares0",
-    "expense",
-    "cu",
-    "fee_c",
-    "fee_r",
-    "commission",
-    "half_spread",
-    "impact",
-    "limit_month",
-    "limit_all",
-    "account",
-    "spread",
-    "rs_below",
-    "rs_ratio",
-    "fractional",
-    "capacity",
-    "ap_spread",
-    "persistence",
-    "d_impact",
-    "chase",
-    "chase_window",
-    "margin",
-    "band",
-)
-
-
-def _params(cfg: FundConfig, demand: InvestorDemand) -> np.ndarray:
+def _terms(cfg: FundConfig, demand: InvestorDemand, spec: ContractSpec) -> LedgerTerms:
+    """The fund's terms as the kernels read them (no limit: ``inf``)."""
     inf = np.inf
-    values: dict[str, float] = {
-        "nav0": cfg.nav_per_share * cfg.initial_shares,
-        "shares0": cfg.initial_shares,
-        "expense": cfg.expense_ratio,
-        "cu": float(cfg.creation_unit),
-        "fee_c": cfg.creation_fee,
-        "fee_r": cfg.redemption_fee,
-        "commission": cfg.commission,
-        "half_spread": cfg.half_spread_ticks,
-        "impact": cfg.impact_coefficient,
-        "limit_month": inf if cfg.position_limit is None else cfg.position_limit,
-        "limit_all": inf if cfg.all_months_limit is None else cfg.all_months_limit,
-        "account": inf if cfg.accountability_level is None else cfg.accountability_level,
-        "spread": 1.0 if cfg.limit_response == "spread" else 0.0,
-        "rs_below": 0.0 if cfg.reverse_split_below is None else cfg.reverse_split_below,
-        "rs_ratio": float(cfg.reverse_split_ratio),
-        "fractional": 1.0 if cfg.fractional_contracts else 0.0,
-        "capacity": float(cfg.ap_capacity_units),
-        "ap_spread": cfg.ap_spread,
-        "persistence": demand.persistence,
-        "d_impact": demand.impact,
-        "chase": demand.chase,
-        "chase_window": float(demand.chase_window),
-        "margin": cfg.initial_margin,
-        "band": cfg.rebalance_band,
-    }
-    return np.array([values[k] for k in _PARAM_ORDER], dtype=np.float64)
+    return LedgerTerms(
+        nav0=float(cfg.nav_per_share) * float(cfg.initial_shares),
+        shares0=float(cfg.initial_shares),
+        creation_unit=float(cfg.creation_unit),
+        creation_fee=float(cfg.creation_fee),
+        redemption_fee=float(cfg.redemption_fee),
+        commission=float(cfg.commission),
+        spread_cost=float(cfg.half_spread_ticks) * float(spec.tick) * float(spec.multiplier),
+        impact=float(cfg.impact_coefficient),
+        multiplier=float(spec.multiplier),
+        position_limit=inf if cfg.position_limit is None else float(cfg.position_limit),
+        all_months_limit=inf if cfg.all_months_limit is None else float(cfg.all_months_limit),
+        accountability=inf if cfg.accountability_level is None else float(cfg.accountability_level),
+        spread_later=cfg.limit_response == "spread",
+        split_below=0.0 if cfg.reverse_split_below is None else float(cfg.reverse_split_below),
+        split_ratio=float(cfg.reverse_split_ratio),
+        fractional=bool(cfg.fractional_contracts),
+        ap_capacity=float(cfg.ap_capacity_units),
+        ap_spread=float(cfg.ap_spread),
+        persistence=float(demand.persistence),
+        demand_impact=float(demand.impact),
+        chase=float(demand.chase),
+        chase_window=int(demand.chase_window),
+        margin_per_contract=float(cfg.initial_margin),
+        band=float(cfg.rebalance_band),
+    )
 
 
 @dataclass(frozen=True, eq=False)
 class LedgerInputs:
-    """What the ledger kernels take, prepared once from a curve, a schedule and fund terms."""
+    """What the ledger kernels take, prepared once from a curve, a schedule and fund terms.
+
+    ``arrays`` and ``terms`` are the kernels' named inputs; the rest is what the
+    caller needs to wrap their output (dates, inception, the index tracked).
+    """
 
     config: FundConfig
     contract: ContractSpec
     dates: np.ndarray
     start: int
     index: IndexResult
-    args: tuple  # the kernels' leading arguments, prices to demand in dollars
+    arrays: LedgerArrays
+    terms: LedgerTerms
+
+    def weights_on(self, path: int, t: int) -> np.ndarray:
+        """The schedule's quantity weights of ``path`` on date ``t``."""
+        w = self.arrays.weights
+        return np.asarray(w[0 if w.shape[0] == 1 else path, t])
 
 
 def ledger_inputs(
@@ -355,23 +339,24 @@ def ledger_inputs(
     if cfg.volume_follows_price:
         # the ledger scales volume by launch price / today's price of the spot (or the front contract)
         ref = np.ascontiguousarray(curve.spot if curve.spot is not None else curve.prices[:, :, 0])
-    nxt = next_slot_map(np.asarray(curve.contracts))
-    args = (
-        readonly(np.ascontiguousarray(curve.prices)),
-        readonly(np.ascontiguousarray(schedule.weights)),
-        readonly(nxt),
-        start,
-        readonly(tbr),
-        readonly(fee_share),
-        readonly(volume),
-        readonly(ref),
-        float(spec.multiplier),
-        float(spec.tick),
-        readonly(_params(cfg, demand)),
-        readonly(frac),
-        readonly(dollars),
+    terms = _terms(cfg, demand, spec)
+    weights = readonly(np.ascontiguousarray(schedule.weights))
+    room, limit = room_per_notional(weights, terms)
+    # every array read-only: numba counts that in a kernel's type, so the ledger compiles once
+    arrays = LedgerArrays(
+        prices=readonly(np.ascontiguousarray(curve.prices)),
+        weights=weights,
+        next_slot=readonly(next_slot_map(np.asarray(curve.contracts))),
+        tbill_return=readonly(tbr),
+        fee_share=readonly(fee_share),
+        volume=readonly(volume),
+        volume_ref=readonly(ref),
+        demand_frac=readonly(frac),
+        demand_dollars=readonly(dollars),
+        room_per_notional=readonly(room),
+        room_limit=readonly(limit),
     )
-    return LedgerInputs(cfg, spec, dates, start, index, args)
+    return LedgerInputs(cfg, spec, dates, start, index, arrays, terms)
 
 
 def raise_unpriced(
@@ -383,7 +368,7 @@ def raise_unpriced(
     """
     dates = np.asarray(curve.dates)
     on = f" on path {path}" if curve.n_paths > 1 else ""
-    if code == _ledger.NO_PRICE_TO_BUY and weights is not None:
+    if code == NO_PRICE_TO_BUY and weights is not None:
         wanted = np.nonzero((weights > 0) & np.isnan(curve.prices[path, t]))[0]
         names = ", ".join(str(curve.contracts[t, s]) for s in wanted)
         raise DataError(
@@ -392,7 +377,7 @@ def raise_unpriced(
         )
     slots = np.nonzero(np.nan_to_num(held) != 0)[0]
     names = ", ".join(str(curve.contracts[t - 1, s]) for s in slots)
-    if code == _ledger.LEFT_CURVE:
+    if code == LEFT_CURVE:
         raise DataError(
             f"the fund holds {names} at the close of {_day(dates, t - 1)}{on}, but not every one is on the curve "
             f"on {_day(dates, t)}; the roll rule must leave a contract by its last trading day"
@@ -454,43 +439,30 @@ def simulate_fund(
     so ``NAV(t)/NAV(t-1) = ER(t)/ER(t-1) + TBR(t)``.
     """
     inputs = ledger_inputs(curve, schedule, config, flows, contract, slots, index)
-    cfg, spec, dates, start, index = inputs.config, inputs.contract, inputs.dates, inputs.start, inputs.index
     p, n, k = curve.prices.shape
-    pos = np.empty((p, n, k))  # the kernel blanks each path's row before it runs it
-    out = np.empty((len(FIELDS), p, n))
+    ledger = Ledger.empty(p, n)  # the kernel blanks each path's row before it runs it
+    pos = np.empty((p, n, k))
     status = np.empty((p, n), dtype=np.int64)
-    none = np.empty((0, 0))  # no per-path reduction: the index, years and keep are not read
-    no_keep = readonly(np.empty(0, dtype=np.int64))
-    stopped = _ledger.fund_ledger(*inputs.args, pos, out, status, none, none, no_keep, readonly(none), 1.0, 0.0)
+    stopped = _ledger.record_paths(inputs.arrays, inputs.terms, inputs.start, ledger, pos, status)
     if stopped >= 0:
         t = int(np.argmax(status[stopped] < 0))
-        w = inputs.args[1]
         held = pos[stopped, t - 1] if t > 0 else np.zeros(k)
-        raise_unpriced(curve, int(status[stopped, t]), stopped, t, held, w[0 if w.shape[0] == 1 else stopped, t])
-    fields = {name: out[i] for i, name in enumerate(FIELDS)}
-    splits = (status & _ledger.REVERSE_SPLIT) != 0
-    # a running product, not ratio ** count: numpy's power takes a slow path for whole exponents
-    split_factor = np.where(splits, float(cfg.reverse_split_ratio), 1.0).cumprod(axis=1)
-    split_factor[:, :start] = np.nan
-    navps = fields["nav"] / fields["shares"]
+        raise_unpriced(curve, int(status[stopped, t]), stopped, t, held, inputs.weights_on(stopped, t))
     # the market closes after the settlement that strikes NAV: a share of tomorrow's futures move is in today's price
-    next_move = np.zeros((p, n))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        next_move[:, :-1] = np.nan_to_num(fields["pnl"][:, 1:] / fields["nav"][:, :-1])
-    market = navps * (1.0 + np.nan_to_num(fields["premium_arb"])) * (1.0 + cfg.post_settlement_share * next_move)
-    premium = market / navps - 1.0
+    market = np.empty((p, n))
+    premium = np.empty((p, n))
+    _ledger.market_prices(ledger, float(inputs.config.post_settlement_share), market, premium)
     return FundResult(
-        dates=dates,
+        dates=inputs.dates,
         contracts=np.asarray(curve.contracts),
-        start=start,
-        config=cfg,
-        contract=spec,
-        fields=fields,
-        positions=pos,
-        status=status,
-        market_price=market,
-        premium=premium,
-        split_factor=split_factor,
-        index=index,
+        start=inputs.start,
+        config=inputs.config,
+        contract=inputs.contract,
+        ledger=ledger.readonly(),
+        positions=readonly(pos),
+        status=readonly(status),
+        market_price=readonly(market),
+        premium=readonly(premium),
+        index=inputs.index,
         rule=schedule.rule,
     )

@@ -1,29 +1,30 @@
-"""The daily fund ledger: numba kernels over plain arrays, one path at a time.
+"""The daily fund ledger: numba kernels over named tuples of arrays, one path at a time.
 
-:func:`fund_ledger` runs the day loop (``_ledger_path``) on every path and
-either records each path's ledger by date or runs each path through one
-scratch row and reduces it to the figures of ``fund_metrics`` before the next
-path, for Monte Carlo runs that need no daily record.
+:func:`record_paths` runs the day loop (``_ledger_path``) on every path and
+records its :class:`~etfsim.fund.records.Ledger`; :func:`summarise_paths` runs
+each path through one scratch row and reduces it to
+:class:`~etfsim.fund.records.PathMetrics` before the next (a Monte Carlo keeps
+no daily record); :func:`ledger_metrics` is the same reduction of a recorded
+ledger, so ``fund_metrics`` and a Monte Carlo share one formula.
 
-Each close ``t`` after inception, in this order:
+Each close ``t`` after inception, in this order (the step that does it):
 
-1. **Carry** yesterday's contracts to today's slots (the front may have
-   expired and every contract moved one slot nearer; the ledger follows the
-   contract, not the slot).
-2. **Variation margin**: ``sum n (F(t) - F(t-1)) * multiplier`` settles into cash.
-3. **Collateral interest** on yesterday's cash: the S&P GSCI T-bill return.
-4. **Expense ratio**, accrued on the day's net assets (ACT/365):
-   ``fee = pre-fee NAV * x / (1 + x)`` with ``x = expense_ratio * days / 365``,
-   so NAV after the fee is ``pre-fee NAV / (1 + x)`` (``x / (1 + x)`` comes in by date).
-5. **Market**: investor demand moves the premium; APs create (redeem) whole
-   units at NAV when the premium exceeds (falls below) their all-in cost, as
-   many as beat that cost on average (``round((premium - band) / absorbed per
-   unit)``), up to their daily capacity and, for creations, to the room the
-   position limits leave.  The AP's fee goes to the fund.
-6. **Rebalance** to the schedule's quantity weights at a notional equal to NAV
-   (whole contracts by default), within the position limits; each contract
-   traded pays commission, half the spread and market impact.
-7. **Reverse split** if NAV per share has fallen below the threshold.
+1. **Carry** yesterday's contracts to today's slots (the ledger follows the
+   contract, not the slot) and settle the **variation margin**
+   ``sum n (F(t) - F(t-1)) * multiplier`` (``_mark``).
+2. **Collateral interest** on yesterday's cash (the S&P GSCI T-bill return),
+   then the **expense ratio** on the day's net assets (ACT/365):
+   ``fee = pre-fee NAV * x / (1 + x)``, ``x = expense_ratio * days / 365`` (``_accrue``).
+3. **Market**: investor demand moves the premium (``_demand``); APs create
+   (redeem) whole units at NAV when the premium beats their all-in cost, as
+   many as beat it on average, up to their capacity and the room the position
+   limits leave (``_flows``, ``_creation_room``).  The AP's fee goes to the fund.
+4. **Rebalance** to the schedule's quantity weights at a notional equal to NAV
+   within the position limits (``_roll``, ``_month_limit``,
+   ``_all_months_limit``; ``_band`` leaves small drifts alone), paying
+   commission, half the spread and market impact (``_trade``).
+5. **Reverse split** if NAV per share is below the threshold, or the path
+   stops if the fund's assets are gone (``_close``); ``_record`` writes the day.
 
 Business refusals are recorded in ``status`` (bit flags, see ``STATUS``),
 never raised; inputs the ledger cannot price stop it with a negative status,
@@ -37,358 +38,370 @@ import math
 import numpy as np
 
 from etfsim._numba import jit
+from etfsim.fund import records
+from etfsim.fund.records import Book, Ledger, LedgerArrays, LedgerTerms, PathMetrics, Reduction, Trades
 
-__all__ = ["STATUS", "SUMMARY", "fund_ledger"]
+__all__ = ["STATUS", "ledger_metrics", "market_prices", "record_paths", "summarise_paths"]
 
-HALT_POSITION_LIMIT = 1
-HALT_ACCOUNTABILITY = 2
-HALT_ALL_MONTHS = 4
-EXPOSURE_CAPPED = 8
-SPREAD_LATER = 16
-REVERSE_SPLIT = 32
-REDEMPTIONS_CAPPED = 64
-LIQUIDATED = 128
-LEFT_CURVE = -1
-NO_PRICE = -2
-NO_PRICE_TO_BUY = -3
+STATUS = records.STATUS  # the status bits and their words, named in etfsim.fund.records
+DayFlows = tuple[float, float, float, float]  # units created (+) or redeemed (-), fee, margin P&L, interest
 
-STATUS = {
-    HALT_POSITION_LIMIT: "creations halted: position limit in a contract month",
-    HALT_ACCOUNTABILITY: "creations halted: accountability level",
-    HALT_ALL_MONTHS: "creations halted: all-months position limit",
-    EXPOSURE_CAPPED: "exposure capped by a position limit",
-    SPREAD_LATER: "exposure spread into later months by a position limit",
-    REVERSE_SPLIT: "reverse split",
-    REDEMPTIONS_CAPPED: "redemptions capped at the fund's last creation unit",
-    LIQUIDATED: "fund wiped out: net assets fell to zero or below; the ledger stops",
-}
-"""Status bits of the ledger and what each means."""
-HALTED_BITS = HALT_POSITION_LIMIT | HALT_ACCOUNTABILITY | HALT_ALL_MONTHS
-
-
-# Each helper below takes whole arrays and indices, never row views, and the day loop
-# calls none: in numba every array handed to another function costs two atomic
-# reference-count updates, and with three calls a day those took most of the time.
+# The day loop's steps are jit(inline=True), copied into _ledger_path, which is jit(refcount=False):
+# otherwise each array a step is handed (a named tuple hands over all of its arrays) costs two atomic
+# reference-count updates a day, which took three quarters of the time.  The steps allocate nothing.
 
 
 @jit
-def _blank(pos: np.ndarray, out: np.ndarray, status: np.ndarray, r: int, lo: int, hi: int, start: int) -> None:
+def _blank(ledger: Ledger, positions: np.ndarray, status: np.ndarray, r: int, lo: int, hi: int, start: int) -> None:
     """Blank dates ``lo .. hi - 1`` of row ``r``: NaN, but zero flows and costs from inception on.
 
     Called for the dates before inception and after a path stops, so a row
     reused for the next path (or an array from ``np.empty``) holds nothing stale.
     """
+    for field in ledger:
+        for t in range(lo, hi):
+            field[r, t] = math.nan
+    flows = ledger.fees, ledger.commission, ledger.spread_cost, ledger.impact_cost, ledger.creations, ledger.redemptions
+    for field in flows:
+        for t in range(max(lo, start), hi):
+            field[r, t] = 0.0
     for t in range(lo, hi):
-        for f in range(out.shape[0]):
-            out[f, r, t] = 0.0 if 3 <= f <= 8 and t >= start else math.nan
         status[r, t] = 0
-        for s in range(pos.shape[2]):
-            pos[r, t, s] = math.nan
+        for s in range(positions.shape[2]):
+            positions[r, t, s] = math.nan
 
 
-@jit
-def _room_per_notional(weights: np.ndarray, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """By weight row and date: the largest NAV the limits allow per dollar of ``sum q F multiplier``.
+@jit(inline=True)
+def _mark(
+    data: LedgerArrays, terms: LedgerTerms, pos: np.ndarray, p: int, r: int, t: int, start: int, carried: np.ndarray
+) -> tuple[float, int]:
+    """Carry yesterday's contracts into today's slots (``carried``) and settle their variation margin.
 
-    A month's contracts are ``NAV * q / sum(q F multiplier)``, so each limit caps NAV at
-    ``limit / q`` (accountability level, position limit) or ``limit / sum q`` (all
-    months) dollars per dollar of that notional: a property of the weights alone,
-    computed once for every path.  ``which`` names the limit that binds first.
+    Returns the margin and 0, or a negative code: a contract held left the curve
+    (``LEFT_CURVE``) or lacks a price on one of the two days (``NO_PRICE``).
     """
-    limit_month, limit_all, account = params[9], params[10], params[11]
-    spread = params[12] > 0.0
-    rows, n, depth = weights.shape
-    room = np.empty((rows, n))  # every entry is set below (np.empty also compiles fastest)
-    which = np.empty((rows, n), dtype=np.int64)
-    for w in range(rows):
-        for t in range(n):
-            best = math.inf
-            why = 0
-            total_q = 0.0
-            for s in range(depth):
-                q = weights[w, t, s]
-                if q > 0.0:
-                    total_q += q
-                    if account < math.inf and account / q < best:
-                        best = account / q
-                        why = HALT_ACCOUNTABILITY
-                    if not spread and limit_month < math.inf and limit_month / q < best:
-                        best = limit_month / q
-                        why = HALT_POSITION_LIMIT
-            if total_q > 0.0 and limit_all < math.inf and limit_all / total_q < best:
-                best = limit_all / total_q
-                why = HALT_ALL_MONTHS
-            room[w, t] = best
-            which[w, t] = why
-    return room, which
+    pnl = 0.0
+    for s in range(carried.shape[0]):
+        carried[s] = 0.0
+    if t == start:
+        return pnl, 0
+    bad = 0
+    for s in range(carried.shape[0]):
+        c = pos[r, t - 1, s]  # contracts held at yesterday's close
+        if c != 0.0:
+            j = data.next_slot[t - 1, s]
+            if j < 0:
+                bad = records.LEFT_CURVE
+                break
+            f_prev = data.prices[p, t - 1, s]
+            f_now = data.prices[p, t, j]
+            if math.isnan(f_prev) or math.isnan(f_now):
+                bad = records.NO_PRICE
+                break
+            carried[j] += c
+            pnl += c * terms.multiplier * (f_now - f_prev)
+    return pnl, bad
 
 
-@jit
+@jit(inline=True)
+def _accrue(book: Book, pnl: float, tbill_return: float, fee_share: float) -> tuple[Book, float, float]:
+    """Interest on yesterday's cash and the margin into cash, then the fee: the book, interest and fee."""
+    interest = book.cash * tbill_return
+    cash = book.cash + pnl + interest
+    fee = cash * fee_share
+    return Book(cash - fee, book.shares, book.premium), interest, fee
+
+
+@jit(inline=True)
+def _demand(data: LedgerArrays, terms: LedgerTerms, ledger: Ledger, p: int, r: int, t: int, start: int) -> float:
+    """Investor demand on ``t`` as a fraction of yesterday's NAV: drawn, in dollars, and chasing returns.
+
+    Investors chase the trailing return of a share over ``chase_window`` days,
+    with reverse splits undone (NAV per share / split), so a split is not a loss.
+    """
+    nav_prev = ledger.nav[r, t - 1]
+    trail = 0.0
+    if terms.chase != 0.0 and t - terms.chase_window >= start:
+        w0 = t - terms.chase_window
+        base = ledger.nav[r, w0] / ledger.shares[r, w0] / ledger.split[r, w0]
+        trail = (ledger.nav[r, t - 1] / ledger.shares[r, t - 1] / ledger.split[r, t - 1]) / base - 1.0
+    dollars = data.demand_dollars[p, t]
+    return data.demand_frac[p, t] + (dollars / nav_prev if dollars != 0.0 else 0.0) + terms.chase * trail
+
+
+@jit(inline=True)
+def _creation_room(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int) -> tuple[float, int]:
+    """The largest NAV the limits allow today, and the status bit of the limit that binds.
+
+    Today's notional per unit of weight times the room per dollar of it
+    (:func:`etfsim.fund.limits.room_per_notional`).
+    """
+    value = 0.0
+    for s in range(data.prices.shape[2]):
+        q = data.weights[wp, t, s]
+        if q > 0.0:
+            value += q * data.prices[p, t, s] * terms.multiplier
+    room = value * data.room_per_notional[wp, t] if value > 0.0 else math.inf
+    return room, data.room_limit[wp, t]
+
+
+@jit(inline=True)
+def _flows(
+    data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, book: Book, demand: float
+) -> tuple[Book, float, int]:
+    """Demand moves the premium; APs create or redeem units at NAV. Returns the book, units (+/-) and status.
+
+    APs act when the premium beats their fee per unit value plus their spread
+    (compared multiplied out: the divisions are needed only on the rare days
+    they trade).  The k-th unit trades while the premium is ``p* - (k - 1/2) *
+    absorb`` on average, so APs trade the units that beat their band: round, not round up.
+    """
+    p_star = terms.persistence * book.premium + terms.demand_impact * demand
+    premium = p_star
+    cash = book.cash
+    cu = terms.creation_unit
+    units = 0.0
+    st = 0
+    if terms.demand_impact > 0.0 and cash > 0.0:
+        unit_value = cu * (cash / book.shares)
+        if (p_star - terms.ap_spread) * unit_value > terms.creation_fee:
+            absorb = terms.demand_impact * unit_value / cash
+            band_c = terms.creation_fee / unit_value + terms.ap_spread
+            units = min(math.floor((p_star - band_c) / absorb + 0.5), terms.ap_capacity)
+            room, which = _creation_room(data, terms, p, wp, t)
+            if room < math.inf:
+                fit = math.floor((room - cash) / unit_value)
+                if fit < units:
+                    units = max(fit, 0.0)
+                    st |= which
+            premium = p_star - units * absorb
+            cash += units * unit_value + units * terms.creation_fee
+        elif (-p_star - terms.ap_spread) * unit_value > terms.redemption_fee:
+            absorb = terms.demand_impact * unit_value / cash
+            band_r = terms.redemption_fee / unit_value + terms.ap_spread
+            want = min(math.floor((-band_r - p_star) / absorb + 0.5), terms.ap_capacity)
+            most = math.floor(book.shares / cu) - 1.0  # the fund keeps at least one unit
+            if want > most:
+                want = max(most, 0.0)
+                st |= records.REDEMPTIONS_CAPPED
+            units = -want
+            premium = p_star - units * absorb
+            cash += units * unit_value - units * terms.redemption_fee  # units < 0: pays out value, keeps the fee
+    return Book(cash, book.shares + units * cu, premium), units, st
+
+
+@jit(inline=True)
+def _month_limit(data: LedgerArrays, terms: LedgerTerms, p: int, t: int, s: int, k: float) -> tuple[float, float, int]:
+    """``k`` contracts wanted in slot ``s`` within one month's limit.
+
+    Returns the contracts, those pushed into the next month at the same notional
+    (when the fund spreads its exposure) and the status bit.
+    """
+    if not k > terms.position_limit:
+        return k, 0.0, 0
+    excess = k - terms.position_limit
+    if terms.spread_later and s + 1 < data.prices.shape[2] and not math.isnan(data.prices[p, t, s + 1]):
+        return terms.position_limit, excess * data.prices[p, t, s] / data.prices[p, t, s + 1], records.SPREAD_LATER
+    return terms.position_limit, 0.0, records.EXPOSURE_CAPPED
+
+
+@jit(inline=True)
+def _all_months_limit(terms: LedgerTerms, target: np.ndarray) -> int:
+    """Scale ``target`` down to the all-months limit; the status bit if it bound."""
+    total = 0.0
+    for s in range(target.shape[0]):
+        total += abs(target[s])
+    if not total > terms.all_months_limit:
+        return 0
+    scale = terms.all_months_limit / total
+    for s in range(target.shape[0]):
+        target[s] = target[s] * scale if terms.fractional else math.floor(target[s] * scale)
+    return records.EXPOSURE_CAPPED
+
+
+@jit(inline=True)
+def _roll(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, cash: float, target: np.ndarray) -> int:
+    """Contracts per slot (``target``) for the schedule's weights at a notional equal to NAV, within the limits.
+
+    Returns the status bits, or ``NO_PRICE_TO_BUY`` when a contract the
+    schedule weights today has no price (it cannot be bought).
+    """
+    depth = target.shape[0]
+    value = 0.0
+    for s in range(depth):
+        if data.weights[wp, t, s] > 0.0:
+            value += data.weights[wp, t, s] * data.prices[p, t, s] * terms.multiplier
+    if math.isnan(value):
+        return records.NO_PRICE_TO_BUY
+    for s in range(depth):
+        target[s] = 0.0
+    st = 0
+    if value > 0.0 and cash > 0.0:
+        per_unit = cash / value
+        carry = 0.0  # contracts pushed out of a full month into the next ones
+        for s in range(depth):
+            want = per_unit * data.weights[wp, t, s] + carry
+            carry = 0.0
+            if want <= 0.0:
+                continue
+            k = want if terms.fractional else math.floor(want + 0.5)
+            k, carry, bit = _month_limit(data, terms, p, t, s, k)
+            st |= bit
+            target[s] = k
+        st |= _all_months_limit(terms, target)
+    return st
+
+
+@jit(inline=True)
+def _band(target: np.ndarray, carried: np.ndarray, band: float) -> None:
+    """Leave small drifts in a contract still held alone: within ``band`` of all contracts, keep it."""
+    total = 0.0
+    for s in range(target.shape[0]):
+        total += abs(target[s])
+    for s in range(target.shape[0]):
+        if carried[s] != 0.0 and target[s] != 0.0 and abs(target[s] - carried[s]) <= band * total:
+            target[s] = carried[s]
+
+
+@jit(inline=True)
+def _trade(
+    data: LedgerArrays, terms: LedgerTerms, p: int, t: int, start: int, carried: np.ndarray, target: np.ndarray
+) -> Trades:
+    """Trade from ``carried`` to ``target``: commission, half the spread and impact per contract traded.
+
+    Impact is ``coefficient * F * multiplier * traded^2 / volume``; when volume follows the price,
+    dollar liquidity holds, so the contracts traded a day scale with launch / today's price.
+    """
+    comm = sprd = imp = held = notional = 0.0
+    vscale = -1.0  # volume's scale today, worked out on the first trade
+    for s in range(target.shape[0]):
+        f = data.prices[p, t, s]
+        dn = abs(target[s] - carried[s])
+        if dn > 1e-12:
+            comm += terms.commission * dn
+            sprd += terms.spread_cost * dn
+            if vscale < 0.0:
+                vscale = 1.0
+                if data.volume_ref.shape[1] > 1:
+                    ratio = data.volume_ref[p, start] / data.volume_ref[p, t]
+                    if math.isfinite(ratio) and ratio > 0.0:
+                        vscale = ratio
+            imp += terms.impact * abs(f) * terms.multiplier * dn * dn / (data.volume[t, s] * vscale)
+        held += abs(target[s])
+        if target[s] != 0.0:
+            notional += target[s] * f * terms.multiplier
+    return Trades(comm, sprd, imp, held, notional)
+
+
+@jit(inline=True)
+def _close(book: Book, trades: Trades, terms: LedgerTerms, launch: bool) -> tuple[Book, int]:
+    """Pay the trading costs, then stop a path wiped out or split the shares of one fallen below the threshold.
+
+    Losses or costs (even the launch trades) that take all the assets stop the path (``LIQUIDATED``).
+    """
+    cash = book.cash - (trades.commission + trades.spread_cost + trades.impact_cost)
+    if cash <= 0.0:
+        return Book(cash, book.shares, book.premium), records.LIQUIDATED
+    if not launch and terms.split_below > 0.0 and cash < terms.split_below * book.shares:
+        return Book(cash, book.shares / terms.split_ratio, book.premium), records.REVERSE_SPLIT
+    return Book(cash, book.shares, book.premium), 0
+
+
+@jit(inline=True)
+def _record(
+    ledger: Ledger, r: int, t: int, launch: bool, book: Book, day: DayFlows, trades: Trades, terms: LedgerTerms, st: int
+) -> None:
+    """Write day ``t`` into row ``r``; ``day`` holds the units (+ created, - redeemed), fee, margin P&L and interest.
+
+    The launch has no market, margin or interest yet (NaN); the split ratio starts at 1.
+    """
+    units, fee, pnl, interest = day
+    ledger.fees[r, t] = fee
+    ledger.creations[r, t] = units if units > 0.0 else 0.0
+    ledger.redemptions[r, t] = -units if units < 0.0 else 0.0
+    if launch:
+        ledger.split[r, t] = 1.0
+        ledger.premium_arb[r, t] = math.nan
+        ledger.pnl[r, t] = math.nan
+        ledger.interest[r, t] = math.nan
+    else:
+        ledger.split[r, t] = ledger.split[r, t - 1] * (terms.split_ratio if st & records.REVERSE_SPLIT else 1.0)
+        ledger.premium_arb[r, t] = book.premium
+        ledger.pnl[r, t] = pnl
+        ledger.interest[r, t] = interest
+    ledger.nav[r, t] = book.cash
+    ledger.shares[r, t] = book.shares
+    ledger.cash[r, t] = book.cash
+    ledger.commission[r, t] = trades.commission
+    ledger.spread_cost[r, t] = trades.spread_cost
+    ledger.impact_cost[r, t] = trades.impact_cost
+    ledger.margin[r, t] = trades.held * terms.margin_per_contract
+    ledger.notional[r, t] = trades.notional
+
+
+@jit(refcount=False)
 def _ledger_path(
     p: int,
     r: int,
-    prices: np.ndarray,
-    weights: np.ndarray,
-    nxt: np.ndarray,
+    data: LedgerArrays,
+    terms: LedgerTerms,
     start: int,
-    tbr: np.ndarray,
-    fee_share: np.ndarray,
-    volume: np.ndarray,
-    volume_ref: np.ndarray,
-    mult: float,
-    tick: float,
-    params: np.ndarray,
-    demand_frac: np.ndarray,
-    demand_dollars: np.ndarray,
-    room_per: np.ndarray,
-    room_why: np.ndarray,
     carried: np.ndarray,
     target: np.ndarray,
-    split: np.ndarray,
-    pos: np.ndarray,
-    out: np.ndarray,
+    ledger: Ledger,
+    positions: np.ndarray,
     status: np.ndarray,
-) -> None:
-    """Path ``p`` from inception, written into row ``r`` of ``pos``, ``out`` and ``status``.
+) -> int:
+    """Path ``p`` from inception, written into row ``r`` of ``ledger``, ``positions`` and ``status``.
 
-    The launch is day ``start`` of the same loop: nothing is carried, and there
-    is no margin, interest, fee or market yet.  ``room_per`` and ``room_why``
-    come from :func:`_room_per_notional`.  ``split`` receives the path's
-    cumulative reverse-split ratio by date.
+    The launch is day ``start`` of the same loop: nothing is carried, and there is no margin,
+    interest, fee or market yet.  ``carried`` and ``target``: scratch, one number a slot.
+    Returns 0, or the negative code the path stopped on.
     """
-    nav0, shares0, cu, fee_c, fee_r = params[0], params[1], params[3], params[4], params[5]  # [2]: in fee_share
-    commission, half_spread, impact_coef = params[6], params[7], params[8]
-    limit_month, limit_all = params[9], params[10]  # [11], the accountability level: in room_per
-    spread = params[12] > 0.0
-    rs_below, rs_ratio = params[13], params[14]
-    fractional = params[15] > 0.0
-    capacity, ap_spread = params[16], params[17]
-    persistence, d_impact, chase, chase_window = params[18], params[19], params[20], int(params[21])
-    margin_per = params[22]
-    band = params[23]
-    spread_cost = half_spread * tick * mult  # dollars per contract traded
-
-    n, depth = prices.shape[1], prices.shape[2]
-    wp = 0 if weights.shape[0] == 1 else p
-    _blank(pos, out, status, r, 0, start, start)
-    shares = shares0
-    cash = nav0
-    premium = 0.0
-    split[start] = 1.0
+    n = data.prices.shape[1]
+    wp = 0 if data.weights.shape[0] == 1 else p
+    _blank(ledger, positions, status, r, 0, start, start)
+    book = Book(terms.nav0, terms.shares0, 0.0)
+    stop = n  # the first date the path does not reach
+    code = 0
     for t in range(start, n):
         launch = t == start
-        # 1. carry the contracts to today's slots (the fund starts with none); 2. variation margin
-        for s in range(depth):
-            carried[s] = 0.0
-        pnl = 0.0
-        interest = 0.0
-        fee = 0.0
+        pnl, code = _mark(data, terms, positions, p, r, t, start, carried)
+        if code < 0:
+            stop = t
+            break
+        interest = fee = units = 0.0
         st = 0
-        units = 0.0
         if not launch:
-            bad = 0
-            for s in range(depth):
-                c = pos[r, t - 1, s]
-                if c != 0.0:
-                    j = nxt[t - 1, s]
-                    if j < 0:
-                        bad = LEFT_CURVE
-                        break
-                    f_prev = prices[p, t - 1, s]
-                    f_now = prices[p, t, j]
-                    if math.isnan(f_prev) or math.isnan(f_now):
-                        bad = NO_PRICE
-                        break
-                    carried[j] += c
-                    pnl += c * mult * (f_now - f_prev)
-            if bad < 0:
-                _blank(pos, out, status, r, t, n, start)
-                status[r, t] = bad
-                return
-            # 3. interest on yesterday's cash; 4. the day's fee on net assets
-            interest = cash * tbr[t]
-            cash = cash + pnl + interest
-            fee = cash * fee_share[t]
-            cash -= fee
-            # 5. demand, premium and the APs
-            nav_prev = out[0, r, t - 1]
-            trail = 0.0
-            if chase != 0.0 and t - chase_window >= start:
-                # investors chase the return of a share, so a reverse split is undone (NAV per share / splits)
-                w0 = t - chase_window
-                base = out[0, r, w0] / out[1, r, w0] / split[w0]
-                trail = (out[0, r, t - 1] / out[1, r, t - 1] / split[t - 1]) / base - 1.0
-            dollars = demand_dollars[p, t]
-            demand = demand_frac[p, t] + (dollars / nav_prev if dollars != 0.0 else 0.0) + chase * trail
-            p_star = persistence * premium + d_impact * demand
-            premium = p_star
-            if d_impact > 0.0 and cash > 0.0:
-                unit_value = cu * (cash / shares)
-                # APs act when the premium beats fee / unit value + their spread: compared with the unit
-                # value multiplied out, as the divisions are needed only on the rare days they trade
-                if (p_star - ap_spread) * unit_value > fee_c:
-                    absorb = d_impact * unit_value / cash
-                    band_c = fee_c / unit_value + ap_spread
-                    # the k-th unit is sold while the premium is p* - (k - 1/2) * absorb on average, so APs
-                    # create the units that beat their band on average: round, not round up
-                    units = min(math.floor((p_star - band_c) / absorb + 0.5), capacity)
-                    # the largest NAV the limits allow: today's notional per unit of weight times the room per
-                    # dollar of it, which depends on the weights alone (see _room_per_notional)
-                    value = 0.0
-                    for s in range(depth):
-                        q = weights[wp, t, s]
-                        if q > 0.0:
-                            value += q * prices[p, t, s] * mult
-                    room = value * room_per[wp, t] if value > 0.0 else math.inf
-                    which = room_why[wp, t]
-                    if room < math.inf:
-                        fit = math.floor((room - cash) / unit_value)
-                        if fit < units:
-                            units = max(fit, 0.0)
-                            st |= which
-                    premium = p_star - units * absorb
-                    cash += units * unit_value + units * fee_c
-                elif (-p_star - ap_spread) * unit_value > fee_r:
-                    absorb = d_impact * unit_value / cash
-                    band_r = fee_r / unit_value + ap_spread
-                    want = min(math.floor((-band_r - p_star) / absorb + 0.5), capacity)
-                    most = math.floor(shares / cu) - 1.0  # the fund keeps at least one unit
-                    if want > most:
-                        want = max(most, 0.0)
-                        st |= REDEMPTIONS_CAPPED
-                    units = -want
-                    premium = p_star - units * absorb
-                    cash += units * unit_value - units * fee_r  # units < 0: pays out value, keeps the fee
-            shares += units * cu
-        # 6. rebalance to the schedule at a notional equal to NAV: contracts per slot within the limits
-        value = 0.0
-        for s in range(depth):
-            if weights[wp, t, s] > 0.0:
-                value += weights[wp, t, s] * prices[p, t, s] * mult
-        if math.isnan(value):  # a contract the schedule weights today has no price: it cannot be bought
-            _blank(pos, out, status, r, t, n, start)
-            status[r, t] = NO_PRICE_TO_BUY
-            return
-        for s in range(depth):
-            target[s] = 0.0
-        if value > 0.0 and cash > 0.0:
-            per_unit = cash / value
-            carry = 0.0  # contracts pushed out of a full month into the next ones
-            for s in range(depth):
-                want = per_unit * weights[wp, t, s] + carry
-                carry = 0.0
-                if want <= 0.0:
-                    continue
-                k = want if fractional else math.floor(want + 0.5)
-                if k > limit_month:
-                    excess = k - limit_month
-                    k = limit_month
-                    if spread and s + 1 < depth and not math.isnan(prices[p, t, s + 1]):
-                        carry = excess * prices[p, t, s] / prices[p, t, s + 1]  # same notional in the next month
-                        st |= SPREAD_LATER
-                    else:
-                        st |= EXPOSURE_CAPPED
-                target[s] = k
-            total = 0.0
-            for s in range(depth):
-                total += abs(target[s])
-            if total > limit_all:
-                scale = limit_all / total
-                for s in range(depth):
-                    target[s] = target[s] * scale if fractional else math.floor(target[s] * scale)
-                st |= EXPOSURE_CAPPED
-        if band > 0.0 and not launch and units == 0.0:
-            # small drifts in a contract still held are left alone; rolls and flows always trade
-            total = 0.0
-            for s in range(depth):
-                total += abs(target[s])
-            for s in range(depth):
-                if carried[s] != 0.0 and target[s] != 0.0 and abs(target[s] - carried[s]) <= band * total:
-                    target[s] = carried[s]
-        # each contract traded pays commission, half the spread and impact (F * multiplier * traded^2 / volume)
-        comm = 0.0
-        sprd = 0.0
-        imp = 0.0
-        held = 0.0
-        notional = 0.0
-        vscale = -1.0  # volume's scale today, worked out on the first trade
-        for s in range(depth):
-            f = prices[p, t, s]
-            dn = abs(target[s] - carried[s])
-            if dn > 1e-12:
-                comm += commission * dn
-                sprd += spread_cost * dn
-                if vscale < 0.0:
-                    vscale = 1.0
-                    if volume_ref.shape[1] > 1:
-                        # dollar liquidity holds as the price moves: contracts traded scale with launch / today
-                        ratio = volume_ref[p, start] / volume_ref[p, t]
-                        if math.isfinite(ratio) and ratio > 0.0:
-                            vscale = ratio
-                imp += impact_coef * abs(f) * mult * dn * dn / (volume[t, s] * vscale)
-            pos[r, t, s] = target[s]
-            held += abs(target[s])
-            if target[s] != 0.0:
-                notional += target[s] * f * mult
-        cash -= comm + sprd + imp
-        wiped = cash <= 0.0  # losses (or costs, even the launch trades) took all the assets: stop this path
-        if wiped:
-            for s in range(depth):
-                pos[r, t, s] = 0.0
-            st |= LIQUIDATED
-        elif not launch and rs_below > 0.0 and cash < rs_below * shares:  # 7. reverse split (NAV/share below)
-            shares = shares / rs_ratio
-            st |= REVERSE_SPLIT
-        out[3, r, t] = fee
-        out[7, r, t] = units if units > 0.0 else 0.0
-        out[8, r, t] = -units if units < 0.0 else 0.0
-        if launch:
-            out[9, r, t] = math.nan  # no market, margin or interest before the first close
-            out[10, r, t] = math.nan
-            out[11, r, t] = math.nan
-        else:
-            split[t] = split[t - 1] * (rs_ratio if st & REVERSE_SPLIT else 1.0)
-            out[9, r, t] = premium
-            out[10, r, t] = pnl
-            out[11, r, t] = interest
-        out[0, r, t] = cash
-        out[1, r, t] = shares
-        out[2, r, t] = cash
-        out[4, r, t] = comm
-        out[5, r, t] = sprd
-        out[6, r, t] = imp
-        out[12, r, t] = held * margin_per
-        out[13, r, t] = notional
+            book, interest, fee = _accrue(book, pnl, data.tbill_return[t], data.fee_share[t])
+            demand = _demand(data, terms, ledger, p, r, t, start)
+            book, units, st = _flows(data, terms, p, wp, t, book, demand)
+        code = _roll(data, terms, p, wp, t, book.cash, target)
+        if code < 0:
+            stop = t
+            break
+        st |= code
+        if terms.band > 0.0 and not launch and units == 0.0:  # rolls and flows always trade
+            _band(target, carried, terms.band)
+        trades = _trade(data, terms, p, t, start, carried, target)
+        book, code = _close(book, trades, terms, launch)
+        st |= code
+        for s in range(target.shape[0]):  # a fund wiped out holds nothing
+            positions[r, t, s] = 0.0 if code == records.LIQUIDATED else target[s]
+        _record(ledger, r, t, launch, book, (units, fee, pnl, interest), trades, terms, st)
         status[r, t] = st
-        if wiped:
-            _blank(pos, out, status, r, t + 1, n, start)
-            return
+        if code == records.LIQUIDATED:
+            stop = t + 1
+            break
+    # one call after the loop, not one per way out of it: each passes every array of the ledger
+    _blank(ledger, positions, status, r, stop, n, start)
+    if code < 0:
+        status[r, stop] = code
+        return code
+    return 0
 
 
-SUMMARY = (
-    "nav_return",
-    "index_tr_return",
-    "tracking_difference",
-    "tracking_error",
-    "nav_start",
-    "nav_end",
-    "nav_mean",
-    "navps_start",
-    "navps_end",
-    "fees",
-    "trading_costs",
-    "impact_costs",
-    "creations",
-    "redemptions",
-    "days_premium",
-    "days_discount",
-    "max_premium",
-    "halted_days",
-)
-"""Per-path figures of :func:`fund_ledger` when it reduces, in order: the columns of ``fund_metrics``."""
-
-
-@jit
+@jit(inline=True)
 def _finite(x: float) -> float:
     """``numpy.nan_to_num`` of one number: NaN to 0, infinities to the largest finite floats."""
     if math.isnan(x):
@@ -398,83 +411,87 @@ def _finite(x: float) -> float:
     return x
 
 
-@jit
-def _summarise(
-    p: int,
-    r: int,
-    out: np.ndarray,
-    status: np.ndarray,
-    split: np.ndarray,
-    start: int,
-    index_tr: np.ndarray,
-    inv_years: float,
-    years: float,
-    post_share: float,
-    keep: np.ndarray,
-    summary: np.ndarray,
-    kept: np.ndarray,
-    diffs: np.ndarray,
-) -> None:
-    """Reduce row ``r`` of a path's ledger to the figures of ``fund_metrics`` (``SUMMARY``).
+@jit(inline=True)
+def _or_zero(x: float) -> float:
+    """0 for NaN, so sums run over the days that exist (adding 0.0 leaves a sum as it was)."""
+    return 0.0 if math.isnan(x) else x
 
-    The same formulas as :func:`etfsim.fund.metrics.fund_metrics` on a
-    :class:`FundResult`, one path at a time, so that a Monte Carlo keeps no
-    ``(paths, dates)`` arrays; a test holds the two to each other.  ``diffs``
-    is scratch space, one number a date.
+
+@jit(inline=True)
+def _market_price(navps: float, nav: float, premium_arb: float, next_pnl: float, post_share: float) -> float:
+    """A share's market price at a close: NAV per share with the arbitrage premium and tomorrow's move.
+
+    The market closes after the settlement that strikes NAV, so the share
+    ``post_share`` of the next day's futures move (``next_pnl / nav``) is in the price.
+    """
+    move = _finite(next_pnl / nav)
+    return navps * (1.0 + _finite(premium_arb)) * (1.0 + post_share * move)
+
+
+@jit(refcount=False)
+def market_prices(ledger: Ledger, post_share: float, market: np.ndarray, premium: np.ndarray) -> None:
+    """Fill ``market`` and ``premium`` ``(rows, dates)`` from a recorded ledger (see ``_market_price``)."""
+    n = market.shape[1]
+    for r in range(market.shape[0]):
+        for t in range(n):
+            nav = ledger.nav[r, t]
+            navps = nav / ledger.shares[r, t]
+            next_pnl = ledger.pnl[r, t + 1] if t + 1 < n else 0.0
+            m = _market_price(navps, nav, ledger.premium_arb[r, t], next_pnl, post_share)
+            market[r, t] = m
+            premium[r, t] = m / navps - 1.0
+
+
+@jit(refcount=False)
+def _path_metrics(
+    ledger: Ledger, status: np.ndarray, r: int, start: int, red: Reduction, ip: int, diffs: np.ndarray
+) -> PathMetrics:
+    """Row ``r`` of a ledger reduced to its :class:`PathMetrics`; ``ip``: the index's row; ``diffs``: scratch.
+
+    One pass reads each day once.  Returns use NAV per share with reverse splits
+    undone; a fund wiped out on the way lost everything (-100% a year, not a
+    missing figure a mean would skip).
     """
     n = status.shape[1]
-    ip = 0 if index_tr.shape[0] == 1 else p
+    index_tr = red.index_tr
+    inv_years = 1.0 / red.years if red.years > 0.0 else math.inf
     wiped = False
     halted = 0.0
-    nav0 = out[0, r, start] / out[1, r, start] / split[start]
+    nav0 = ledger.nav[r, start] / ledger.shares[r, start] / ledger.split[r, start]
     prev = nav0
-    count = 0  # daily return differences against the index that exist
-    total = 0.0
-    nav_sum = 0.0
-    nav_days = 0
+    count = nav_days = 0  # daily return differences against the index that exist; days with a NAV
+    total = nav_sum = days_premium = days_discount = 0.0
     fees = commission = spread_cost = impact = creations = redemptions = 0.0
-    days_premium = 0.0
-    days_discount = 0.0
     max_premium = -math.inf
     any_premium = False
-    # one pass over the path's days: everything below reads each day's row once
     for t in range(start, n):
         code = status[r, t]
-        if code & LIQUIDATED:
+        if code & records.LIQUIDATED:
             wiped = True
-        if code & HALTED_BITS:
+        if code & records.HALTED_BITS:
             halted += 1.0
-        nav = out[0, r, t]
-        navps = nav / out[1, r, t]
+        nav = ledger.nav[r, t]
+        navps = nav / ledger.shares[r, t]
         if t > start:
             # NAV per share with reverse splits undone, against the total-return index
-            cur = navps / split[t]
+            cur = navps / ledger.split[r, t]
             d = (cur - prev) / prev - (index_tr[ip, t] - index_tr[ip, t - 1]) / index_tr[ip, t - 1]
             prev = cur
             if math.isfinite(d):
                 diffs[count] = d
                 count += 1
                 total += d
-        if not math.isnan(nav):  # sums over the days that exist (NaN after a wipe-out)
+        if not math.isnan(nav):
             nav_sum += nav
             nav_days += 1
-        if not math.isnan(out[3, r, t]):
-            fees += out[3, r, t]
-        if not math.isnan(out[4, r, t]):
-            commission += out[4, r, t]
-        if not math.isnan(out[5, r, t]):
-            spread_cost += out[5, r, t]
-        if not math.isnan(out[6, r, t]):
-            impact += out[6, r, t]
-        if not math.isnan(out[7, r, t]):
-            creations += out[7, r, t]
-        if not math.isnan(out[8, r, t]):
-            redemptions += out[8, r, t]
-        # the market price: NAV per share, the arbitrage premium, and the share of tomorrow's
-        # futures move that trades after the settlement
-        move = _finite(out[10, r, t + 1] / nav) if t + 1 < n else 0.0
-        market = navps * (1.0 + _finite(out[9, r, t])) * (1.0 + post_share * move)
-        prem = market / navps - 1.0
+        fees += _or_zero(ledger.fees[r, t])
+        commission += _or_zero(ledger.commission[r, t])
+        spread_cost += _or_zero(ledger.spread_cost[r, t])
+        impact += _or_zero(ledger.impact_cost[r, t])
+        creations += _or_zero(ledger.creations[r, t])
+        redemptions += _or_zero(ledger.redemptions[r, t])
+        next_pnl = ledger.pnl[r, t + 1] if t + 1 < n else 0.0
+        prem = _market_price(navps, nav, ledger.premium_arb[r, t], next_pnl, red.post_share) / navps - 1.0
         if prem > 1e-12:
             days_premium += 1.0
         elif prem < -1e-12:
@@ -482,7 +499,7 @@ def _summarise(
         if not math.isnan(prem):
             any_premium = True
             max_premium = max(max_premium, prem)
-    nav_t = out[0, r, n - 1] / out[1, r, n - 1] / split[n - 1]
+    nav_t = ledger.nav[r, n - 1] / ledger.shares[r, n - 1] / ledger.split[r, n - 1]
     nav_ret = -1.0 if wiped else (nav_t / nav0) ** inv_years - 1.0
     tr_ret = (index_tr[ip, n - 1] / index_tr[ip, start]) ** inv_years - 1.0
     # tracking error: the sample standard deviation of the differences, annualised by their count
@@ -492,88 +509,88 @@ def _summarise(
         ss = 0.0
         for i in range(count):
             ss += (diffs[i] - mean) * (diffs[i] - mean)
-        per_year = count / max(years, 1e-12) if years > 0 else math.nan
+        per_year = count / max(red.years, 1e-12) if red.years > 0 else math.nan
         te = math.sqrt(ss / (count - 1)) * math.sqrt(per_year)
-    row = summary[p]
-    row[0] = nav_ret
-    row[1] = tr_ret
-    row[2] = nav_ret - tr_ret
-    row[3] = te
-    row[4] = out[0, r, start]
-    row[5] = out[0, r, n - 1]
-    row[6] = nav_sum / nav_days if nav_days > 0 else math.nan
-    row[7] = out[0, r, start] / out[1, r, start]
-    row[8] = out[0, r, n - 1] / out[1, r, n - 1]
-    row[9] = fees
-    row[10] = commission + spread_cost
-    row[11] = impact
-    row[12] = creations
-    row[13] = redemptions
-    row[14] = days_premium
-    row[15] = days_discount
-    row[16] = max_premium if any_premium else math.nan
-    row[17] = halted
-    for j in range(keep.shape[0]):
-        t = keep[j]
-        kept[p, j] = out[0, r, t] / out[1, r, t] / split[t] if t >= start else math.nan
+    return PathMetrics(
+        nav_ret,
+        tr_ret,
+        nav_ret - tr_ret,
+        te,
+        ledger.nav[r, start],
+        ledger.nav[r, n - 1],
+        nav_sum / nav_days if nav_days > 0 else math.nan,
+        ledger.nav[r, start] / ledger.shares[r, start],
+        ledger.nav[r, n - 1] / ledger.shares[r, n - 1],
+        fees,
+        commission + spread_cost,
+        impact,
+        creations,
+        redemptions,
+        days_premium,
+        days_discount,
+        max_premium if any_premium else math.nan,
+        halted,
+    )
 
 
 @jit
-def fund_ledger(
-    prices: np.ndarray,  # (paths, n, depth)
-    weights: np.ndarray,  # (1 or paths, n, depth) quantity weights
-    nxt: np.ndarray,  # (n - 1, depth) slot on t of the contract in slot s on t - 1
-    start: int,
-    tbr: np.ndarray,  # (n,) T-bill return of the step into t (tbr[0] unused)
-    fee_share: np.ndarray,  # (n,) x / (1 + x), x = expense ratio * calendar days of the step into t / 365
-    volume: np.ndarray,  # (n, depth) contracts traded a day by date and slot
-    volume_ref: np.ndarray,  # (paths, n) price that volume follows (launch / today's), or (1, 1): volume fixed
-    mult: float,
-    tick: float,
-    params: np.ndarray,  # scalar terms, see PARAMS in engine.py
-    demand_frac: np.ndarray,  # (paths, n) demand as a fraction of NAV
-    demand_dollars: np.ndarray,  # (paths, n) demand in dollars
-    pos: np.ndarray,  # out (paths or 1, n, depth) contracts held after the close
-    out: np.ndarray,  # out (n_fields, paths or 1, n), see FIELDS in engine.py
-    status: np.ndarray,  # out (paths or 1, n) int64
-    summary: np.ndarray,  # out (paths, len(SUMMARY)), or (0, 0): keep the daily ledger
-    kept: np.ndarray,  # out (paths, len(keep))
-    keep: np.ndarray,  # dates whose NAV per share (splits undone) to keep, e.g. month ends
-    index_tr: np.ndarray,  # (1 or paths, n) the index the fund tracks
-    years: float,  # ACT/365 years from inception to the last date
-    post_share: float,  # share of the next day's futures move in today's market price
+def ledger_metrics(ledger: Ledger, status: np.ndarray, start: int, red: Reduction, metrics: np.ndarray) -> None:
+    """Every row of a recorded ledger reduced into ``metrics`` ``(rows, len(METRICS))``."""
+    diffs = np.empty(status.shape[1])
+    for p in range(status.shape[0]):
+        m = _path_metrics(ledger, status, p, start, red, 0 if red.index_tr.shape[0] == 1 else p, diffs)
+        for j in range(len(m)):
+            metrics[p, j] = m[j]
+
+
+@jit
+def record_paths(
+    data: LedgerArrays, terms: LedgerTerms, start: int, ledger: Ledger, positions: np.ndarray, status: np.ndarray
 ) -> int:
-    """Run the ledger on every path (see the module docstring for the order of a day).
+    """Run the ledger on every path, path ``p`` recorded in row ``p`` of ``ledger``, ``positions`` and ``status``.
 
-    With an empty ``summary``, path ``p`` is recorded in row ``p`` of ``pos``,
-    ``out`` and ``status``.  Otherwise those hold one scratch row: each path
-    runs through it and is reduced to ``summary[p]`` and ``kept[p]`` before
-    the next (the last four arguments serve only this mode).
-
-    Returns -1, or the first path whose ledger stopped on an input it cannot
-    price; its row then holds that path's ledger so the caller can say which
-    contract and day.
+    Returns -1, or the first path whose ledger stopped on an input it cannot price
+    (its row then holds that path's ledger, so the caller can say which contract and day).
     """
-    n_paths, n, depth = prices.shape
-    reduce = summary.shape[0] > 0
+    n_paths, depth = data.prices.shape[0], data.prices.shape[2]
     # scratch, each entry written before it is read (np.empty also compiles fastest)
     carried = np.empty(depth)
     target = np.empty(depth)
-    split = np.empty(n)
-    room_per, room_why = _room_per_notional(weights, params)
-    diffs = np.empty(n)
-    inv_years = 1.0 / years
     for p in range(n_paths):
-        r = 0 if reduce else p
-        _ledger_path(
-            p, r, prices, weights, nxt, start, tbr, fee_share, volume, volume_ref, mult, tick, params,
-            demand_frac, demand_dollars, room_per, room_why, carried, target, split, pos, out, status,
-        )  # fmt: skip
-        for t in range(start, n):
-            if status[r, t] < 0:
-                return p
-        if reduce:
-            _summarise(
-                p, r, out, status, split, start, index_tr, inv_years, years, post_share, keep, summary, kept, diffs
-            )
+        if _ledger_path(p, p, data, terms, start, carried, target, ledger, positions, status) < 0:
+            return p
+    return -1
+
+
+@jit
+def summarise_paths(
+    data: LedgerArrays,
+    terms: LedgerTerms,
+    start: int,
+    red: Reduction,
+    ledger: Ledger,
+    positions: np.ndarray,
+    status: np.ndarray,
+    metrics: np.ndarray,
+    kept: np.ndarray,
+) -> int:
+    """Run every path through row 0 of ``ledger``, ``positions`` and ``status`` and reduce it before the next.
+
+    Path ``p``'s :class:`PathMetrics` go to ``metrics[p]`` and its NAV per share
+    (splits undone) on the dates ``red.keep`` to ``kept[p]``.  Returns -1, or the
+    first path that stopped (as :func:`record_paths`); row 0 then holds its ledger.
+    """
+    n_paths, n, depth = data.prices.shape
+    carried = np.empty(depth)
+    target = np.empty(depth)
+    diffs = np.empty(n)
+    for p in range(n_paths):
+        if _ledger_path(p, 0, data, terms, start, carried, target, ledger, positions, status) < 0:
+            return p
+        m = _path_metrics(ledger, status, 0, start, red, 0 if red.index_tr.shape[0] == 1 else p, diffs)
+        for j in range(len(m)):
+            metrics[p, j] = m[j]
+        for j in range(red.keep.shape[0]):
+            t = red.keep[j]
+            kept[p, j] = ledger.nav[0, t] / ledger.shares[0, t] / ledger.split[0, t] if t >= start else math.nan
     return -1

@@ -26,9 +26,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from etfsim._numba import readonly
 from etfsim.curves.curve import FuturesCurve
 from etfsim.fund.config import FundConfig
 from etfsim.fund.engine import FundResult, simulate_fund
+from etfsim.fund.ledger import ledger_metrics
+from etfsim.fund.records import LIQUIDATED, METRICS, Reduction
 from etfsim.roll.schedule import RollSchedule
 
 __all__ = ["capacity_curve", "fund_metrics", "premium_discount_by_quarter", "tracking", "wiped_out"]
@@ -41,8 +44,6 @@ def _years(result: FundResult) -> float:
 
 def wiped_out(result: FundResult) -> np.ndarray:
     """Per path: did losses or costs take all the fund's assets (the ledger stopped)?"""
-    from etfsim.fund.ledger import LIQUIDATED
-
     return np.asarray(((result.status & LIQUIDATED) != 0).any(axis=1))
 
 
@@ -51,34 +52,11 @@ def tracking(result: FundResult) -> pd.DataFrame:
 
     Returns use NAV per share with reverse splits undone.  Tracking difference is
     ``(NAV_T/NAV_0)^(1/years) - (TR_T/TR_0)^(1/years)``; tracking error is the
-    standard deviation of daily return differences times the square root of the
-    number of daily returns per year.
+    sample standard deviation of daily return differences times the square root
+    of the number of daily returns per year.  A fund wiped out on the way returns
+    -100% a year.  These are the first columns of :func:`fund_metrics`.
     """
-    s = result.start
-    nav = result.nav_per_share_adjusted[:, s:]
-    tr = result.index.tr[:, s:]
-    if tr.shape[0] == 1 and nav.shape[0] > 1:
-        tr = np.broadcast_to(tr, nav.shape)
-    years = _years(result)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        nav_ret = (nav[:, -1] / nav[:, 0]) ** (1.0 / years) - 1.0
-        tr_ret = (tr[:, -1] / tr[:, 0]) ** (1.0 / years) - 1.0
-        diff = np.diff(nav, axis=1) / nav[:, :-1] - np.diff(tr, axis=1) / tr[:, :-1]
-    # a fund wiped out on the way lost everything: -100% a year, not a missing figure a mean would skip
-    nav_ret = np.where(wiped_out(result), -1.0, nav_ret)
-    finite = np.isfinite(diff).sum(axis=1)  # a wiped-out path has returns only until it stopped
-    per_year = np.where(years > 0, finite / max(years, 1e-12), np.nan)
-    with np.errstate(invalid="ignore"):
-        te = np.nanstd(np.where(np.isfinite(diff), diff, np.nan), axis=1, ddof=1) * np.sqrt(per_year)
-    return pd.DataFrame(
-        {
-            "nav_return": nav_ret,
-            "index_tr_return": tr_ret,
-            "tracking_difference": nav_ret - tr_ret,
-            "tracking_error": te,
-        },
-        index=pd.RangeIndex(nav.shape[0], name="path"),
-    )
+    return fund_metrics(result)[["nav_return", "index_tr_return", "tracking_difference", "tracking_error"]]
 
 
 def premium_discount_by_quarter(result: FundResult, path: int = 0, tolerance: float = 1e-12) -> pd.DataFrame:
@@ -101,29 +79,21 @@ def premium_discount_by_quarter(result: FundResult, path: int = 0, tolerance: fl
 
 
 def fund_metrics(result: FundResult) -> pd.DataFrame:
-    """One row per path: NAV, returns, tracking, premium days, costs and halts."""
-    s = result.start
-    f = result.fields
-    track = tracking(result)
-    prem = result.premium[:, s:]
-    navps = result.nav_per_share
-    frame = track.assign(
-        nav_start=f["nav"][:, s],
-        nav_end=f["nav"][:, -1],
-        nav_mean=np.nanmean(f["nav"][:, s:], axis=1),
-        navps_start=navps[:, s],
-        navps_end=navps[:, -1],
-        fees=np.nansum(f["fees"][:, s:], axis=1),
-        trading_costs=np.nansum(f["commission"][:, s:] + f["spread_cost"][:, s:], axis=1),
-        impact_costs=np.nansum(f["impact_cost"][:, s:], axis=1),
-        creations=np.nansum(f["creations"][:, s:], axis=1),
-        redemptions=np.nansum(f["redemptions"][:, s:], axis=1),
-        days_premium=(prem > 1e-12).sum(axis=1),
-        days_discount=(prem < -1e-12).sum(axis=1),
-        max_premium=np.nanmax(prem, axis=1),
-        halted_days=result.halted[:, s:].sum(axis=1),
+    """One row per path: NAV, returns, tracking, premium days, costs and halts.
+
+    The columns are :data:`etfsim.fund.records.METRICS`.  The recorded ledger is
+    reduced path by path by the same kernel that reduces a Monte Carlo run as it
+    goes (:func:`etfsim.fund.summarise_fund`), so the two agree exactly.
+    """
+    red = Reduction(
+        readonly(np.ascontiguousarray(result.index.tr, dtype=np.float64)),
+        readonly(np.empty(0, dtype=np.int64)),
+        _years(result),
+        float(result.config.post_settlement_share),
     )
-    return frame
+    figures = np.empty((result.n_paths, len(METRICS)))
+    ledger_metrics(result.ledger, result.status, result.start, red, figures)
+    return pd.DataFrame(figures, columns=list(METRICS), index=pd.RangeIndex(result.n_paths, name="path"))
 
 
 def capacity_curve(

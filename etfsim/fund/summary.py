@@ -20,7 +20,8 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import DataError
 from etfsim.fund import ledger as _ledger
 from etfsim.fund.config import FundConfig
-from etfsim.fund.engine import FIELDS, ledger_inputs, raise_unpriced
+from etfsim.fund.engine import ledger_inputs, raise_unpriced
+from etfsim.fund.records import METRICS, Ledger, Reduction
 from etfsim.index.levels import IndexResult
 from etfsim.roll.schedule import RollSchedule
 
@@ -87,20 +88,18 @@ def summarise_fund(
     kept_at = np.zeros(0, dtype=np.int64) if keep is None else np.asarray(keep, dtype=np.int64)
     if kept_at.size and (kept_at.min() < 0 or kept_at.max() >= n):
         raise DataError(f"keep holds a date index outside the curve (0 to {n - 1})")
+    # one scratch row that each path runs through before it is reduced
+    ledger = Ledger.empty(1, n)
     pos = np.empty((1, n, k))
-    out = np.empty((len(FIELDS), 1, n))
     status = np.empty((1, n), dtype=np.int64)
-    summary = np.empty((p, len(_ledger.SUMMARY)))
+    figures = np.empty((p, len(METRICS)))
     navps = np.empty((p, kept_at.size))
     tr = readonly(np.ascontiguousarray(inputs.index.tr, dtype=np.float64))
-    post_share = float(inputs.config.post_settlement_share)
-    stopped = _ledger.fund_ledger(
-        *inputs.args, pos, out, status, summary, navps, readonly(kept_at), tr, years, post_share
-    )
+    red = Reduction(tr, readonly(kept_at), years, float(inputs.config.post_settlement_share))
+    stopped = _ledger.summarise_paths(inputs.arrays, inputs.terms, inputs.start, red, ledger, pos, status, figures, navps)
     if stopped >= 0:
         t = int(np.argmax(status[0] < 0))
-        w = inputs.args[1]
         held = pos[0, t - 1] if t > 0 else np.zeros(k)
-        raise_unpriced(curve, int(status[0, t]), int(stopped), t, held, w[0 if w.shape[0] == 1 else stopped, t])
-    metrics = pd.DataFrame(summary, columns=list(_ledger.SUMMARY), index=pd.RangeIndex(p, name="path"))
+        raise_unpriced(curve, int(status[0, t]), int(stopped), t, held, inputs.weights_on(stopped, t))
+    metrics = pd.DataFrame(figures, columns=list(METRICS), index=pd.RangeIndex(p, name="path"))
     return FundSummary(metrics, navps, kept_at, dates, start)

@@ -19,7 +19,7 @@ from etfsim.contracts.calendars import business_days
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError, UnknownNameError
 from etfsim.fund import FundConfig, InvestorDemand, simulate_fund
-from etfsim.fund.ledger import HALT_POSITION_LIMIT, REVERSE_SPLIT, SPREAD_LATER
+from etfsim.fund.records import HALT_POSITION_LIMIT, REVERSE_SPLIT, SPREAD_LATER
 from etfsim.roll import FrontMonth, roll_schedule
 
 TEST = ContractSpec(
@@ -186,36 +186,36 @@ def test_creations_and_redemptions_at_nav_leave_nav_per_share_unchanged(compute)
     cfg = FundConfig(**FREE)
     quiet = simulate_fund(curve, sched, cfg)
     busy = simulate_fund(curve, sched, cfg, flows=InvestorDemand(volatility=0.03, seed=4))
-    f = busy.fields
-    assert f["creations"][:, busy.start :].sum() > 10 and f["redemptions"][:, busy.start :].sum() > 10
+    f = busy.ledger
+    assert f.creations[:, busy.start :].sum() > 10 and f.redemptions[:, busy.start :].sum() > 10
     np.testing.assert_allclose(busy.nav_per_share[:, busy.start :], quiet.nav_per_share[:, quiet.start :], rtol=1e-10)
 
 
 def reconcile(res) -> None:
     """Cash, positions and shares reconcile every day."""
-    f, s, cu, cfg = res.fields, res.start, res.config.creation_unit, res.config
-    nav = f["nav"][:, s:]
+    f, s, cu, cfg = res.ledger, res.start, res.config.creation_unit, res.config
+    nav = f.nav[:, s:]
     navps_before = None
     for p in range(res.n_paths):
         for t in range(s + 1, len(res.dates)):
-            if np.isnan(f["nav"][p, t]):
+            if np.isnan(f.nav[p, t]):
                 break
             i = t - s
-            cr, rd = f["creations"][p, t], f["redemptions"][p, t]
-            shares_prev = f["shares"][p, t - 1]
+            cr, rd = f.creations[p, t], f.redemptions[p, t]
+            shares_prev = f.shares[p, t - 1]
             split = bool(res.status[p, t] & REVERSE_SPLIT)
             expect_shares = shares_prev + (cr - rd) * cu
             if split:
                 expect_shares /= cfg.reverse_split_ratio
-            assert f["shares"][p, t] == pytest.approx(expect_shares, rel=1e-12)
-            pre_flow = nav[p, i - 1] + f["pnl"][p, t] + f["interest"][p, t] - f["fees"][p, t]
+            assert f.shares[p, t] == pytest.approx(expect_shares, rel=1e-12)
+            pre_flow = nav[p, i - 1] + f.pnl[p, t] + f.interest[p, t] - f.fees[p, t]
             navps = pre_flow / shares_prev
             flows = cr * (cu * navps + cfg.creation_fee) - rd * (cu * navps - cfg.redemption_fee)
-            costs = f["commission"][p, t] + f["spread_cost"][p, t] + f["impact_cost"][p, t]
+            costs = f.commission[p, t] + f.spread_cost[p, t] + f.impact_cost[p, t]
             assert nav[p, i] == pytest.approx(pre_flow + flows - costs, rel=1e-12, abs=1e-6)
         pos = np.nan_to_num(res.positions[p, s:])
         notional = (pos * np.nan_to_num(res_prices(res)[p, s:]) * res.contract.multiplier).sum(axis=1)
-        np.testing.assert_allclose(f["notional"][p, s:], notional, rtol=1e-12)
+        np.testing.assert_allclose(f.notional[p, s:], notional, rtol=1e-12)
     del navps_before
 
 
@@ -246,7 +246,7 @@ def test_position_limit_halts_creations_and_the_premium_runs(compute) -> None:
     assert res.status[0, first] & HALT_POSITION_LIMIT
     assert "position limit" in res.daily_frame(0)["status"].iloc[first - res.start]
     # no creation on a halted day, and the premium then exceeds the AP's band
-    assert res.fields["creations"][0, halted].max() < 5  # only what fits under the limit
+    assert res.ledger.creations[0, halted].max() < 5  # only what fits under the limit
     unit_value = cfg.creation_unit * res.nav_per_share[0]
     band = cfg.creation_fee / unit_value + cfg.ap_spread
     after = np.nonzero(halted)[0]
@@ -269,7 +269,7 @@ def test_post_settlement_moves_show_in_the_premium(compute) -> None:
     curve, sched = compute
     res = simulate_fund(curve, sched, FundConfig(**FREE, post_settlement_share=0.1))
     s = res.start
-    r_next = res.fields["pnl"][0, s + 1 :] / res.fields["nav"][0, s:-1]
+    r_next = res.ledger.pnl[0, s + 1 :] / res.ledger.nav[0, s:-1]
     np.testing.assert_allclose(res.premium[0, s:-1], 0.1 * r_next, atol=1e-12)
 
 
@@ -305,12 +305,12 @@ def test_a_fund_too_big_for_its_market_is_wiped_out_and_says_so(compute) -> None
     curve, sched = compute
     # 44,000 contracts bought against 20,000 a day of volume, then rolled: impact swamps the fund
     res = simulate_fund(curve, sched, FundConfig(impact_coefficient=0.3, daily_volume=20_000, open_interest=200_000))
-    from etfsim.fund.ledger import LIQUIDATED
+    from etfsim.fund.records import LIQUIDATED
 
     wiped = (res.status & LIQUIDATED) != 0
     assert wiped.any(axis=1).all()
     p, t = np.argwhere(wiped)[0]
-    assert t > res.start and res.fields["nav"][p, t] <= 0 and np.isnan(res.fields["nav"][p, t + 1 :]).all()
+    assert t > res.start and res.ledger.nav[p, t] <= 0 and np.isnan(res.ledger.nav[p, t + 1 :]).all()
     assert "wiped out" in res.daily_frame(int(p))["status"].iloc[t - res.start]
     # the figures count it as a total loss, not as a missing path
     from etfsim.fund.metrics import tracking, wiped_out
@@ -363,9 +363,9 @@ def test_return_chasing_demand_sees_through_a_reverse_split(compute) -> None:
     for p, t in splits:
         after = slice(t + 1, t + 21)
         # the same demand, in units of the same dollar size: creations after the split follow the unsplit fund
-        units_split = res.fields["creations"][p, after] * res.fields["shares"][p, t]
-        units_plain = same.fields["creations"][p, after] * same.fields["shares"][p, t]
-        assert units_split.sum() <= units_plain.sum() * 1.5 + 4 * res.fields["shares"][p, t]
+        units_split = res.ledger.creations[p, after] * res.ledger.shares[p, t]
+        units_plain = same.ledger.creations[p, after] * same.ledger.shares[p, t]
+        assert units_split.sum() <= units_plain.sum() * 1.5 + 4 * res.ledger.shares[p, t]
 
 
 def replace_cfg(cfg: FundConfig, **kw: object) -> FundConfig:

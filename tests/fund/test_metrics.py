@@ -27,7 +27,7 @@ from etfsim.fund import (
     simulate_fund,
     tracking,
 )
-from etfsim.fund.ledger import REVERSE_SPLIT
+from etfsim.fund.records import REVERSE_SPLIT
 from etfsim.roll import roll_schedule
 
 # no costs, no fees, fractional contracts: NAV follows the TR index (DESIGN.md invariant)
@@ -75,9 +75,9 @@ def test_tracking_equals_a_numpy_recomputation_from_the_raw_ledger(busy) -> None
     ratio = res.config.reverse_split_ratio
     split = (res.status[:, s:] & REVERSE_SPLIT) != 0
     assert split.any(axis=1).all()  # every path splits: the adjustment is exercised
-    nav = res.fields["nav"][:, s:]
+    nav = res.ledger.nav[:, s:]
     # shares restated in launch shares: a 4:1 reverse split divides the count by 4, so multiply back
-    launch_shares = res.fields["shares"][:, s:] * ratio ** np.cumsum(split, axis=1)
+    launch_shares = res.ledger.shares[:, s:] * ratio ** np.cumsum(split, axis=1)
     navps = nav / launch_shares
     tr = res.index.tr[:, s:]
     d = np.asarray(res.dates).astype("datetime64[D]")
@@ -151,7 +151,7 @@ def test_premium_discount_days_per_quarter_counted_by_hand(compute) -> None:
     # 3 April closed, May 20 with Memorial Day, June 21 with Juneteenth = 62)
     q_of = np.array([f"{t.year}Q{(t.month - 1) // 3 + 1}" for t in dates])
     assert (q_of == "2026Q2").sum() == 62
-    nav = res.fields["nav"][1]
+    nav = res.ledger.nav[1]
     for q, row in table.iterrows():
         prem, disc = BY_HAND.get(str(q), (0, 0))
         assert (row["days_premium"], row["days_discount"]) == (prem, disc), q
@@ -227,7 +227,7 @@ def test_split_adjusted_nav_per_share_is_continuous_across_a_split(compute) -> N
     s = res.start
     split = (res.status[:, s:] & REVERSE_SPLIT) != 0
     assert split.any()
-    nav = res.fields["nav"][:, s:]
+    nav = res.ledger.nav[:, s:]
     raw = res.nav_per_share[:, s:]
     adj = res.nav_per_share_adjusted[:, s:]
     nav_step = nav[:, 1:] / nav[:, :-1]

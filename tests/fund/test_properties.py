@@ -62,7 +62,7 @@ def test_creations_and_redemptions_at_nav_never_move_nav_per_share(curve, gsci, 
     quiet = simulate_fund(curve, gsci, free)
     busy = simulate_fund(curve, gsci, free, flows=flows)
     np.testing.assert_allclose(busy.nav_per_share, quiet.nav_per_share, rtol=1e-10)
-    traded = busy.fields["creations"].sum() + busy.fields["redemptions"].sum()
+    traded = busy.ledger.creations.sum() + busy.ledger.redemptions.sum()
     big = any(abs(a) > 2e6 for _, a in picks)  # a unit is about $1.25m: big demand must move shares
     assert traded > 0 or not big
 
@@ -79,20 +79,20 @@ def test_cash_positions_and_shares_reconcile_every_day(curve, gsci, data) -> Non
         fractional_contracts=data.draw(st.booleans()),
     )
     res = simulate_fund(curve, gsci, cfg, flows=flows)
-    f, s, cu = res.fields, res.start, cfg.creation_unit
+    f, s, cu = res.ledger, res.start, cfg.creation_unit
     for p in range(res.n_paths):
-        nav = f["nav"][p]
-        prev_shares = f["shares"][p, s:-1]
-        cr, rd = f["creations"][p, s + 1 :], f["redemptions"][p, s + 1 :]
-        np.testing.assert_allclose(f["shares"][p, s + 1 :], prev_shares + (cr - rd) * cu, rtol=1e-12)
-        pre = nav[s:-1] + f["pnl"][p, s + 1 :] + f["interest"][p, s + 1 :] - f["fees"][p, s + 1 :]
+        nav = f.nav[p]
+        prev_shares = f.shares[p, s:-1]
+        cr, rd = f.creations[p, s + 1 :], f.redemptions[p, s + 1 :]
+        np.testing.assert_allclose(f.shares[p, s + 1 :], prev_shares + (cr - rd) * cu, rtol=1e-12)
+        pre = nav[s:-1] + f.pnl[p, s + 1 :] + f.interest[p, s + 1 :] - f.fees[p, s + 1 :]
         navps = pre / prev_shares
         cash_in = cr * (cu * navps + cfg.creation_fee) - rd * (cu * navps - cfg.redemption_fee)
-        costs = f["commission"][p, s + 1 :] + f["spread_cost"][p, s + 1 :] + f["impact_cost"][p, s + 1 :]
+        costs = f.commission[p, s + 1 :] + f.spread_cost[p, s + 1 :] + f.impact_cost[p, s + 1 :]
         np.testing.assert_allclose(nav[s + 1 :], pre + cash_in - costs, rtol=1e-11)
         pos = np.nan_to_num(res.positions[p, s:])
         notional = (pos * np.nan_to_num(curve.prices[p, s:]) * WTI.multiplier).sum(axis=1)  # 1,000 units too
-        np.testing.assert_allclose(f["notional"][p, s:], notional, rtol=1e-12)
+        np.testing.assert_allclose(f.notional[p, s:], notional, rtol=1e-12)
 
 
 @SETTINGS

@@ -156,7 +156,7 @@ def test_holdings_are_the_ledger_positions_on_the_last_date(sheet: dict, library
     held = fund.positions_frame(hp)
     last = held[held["date"] == held["date"].max()]
     assert pd.Timestamp(last["date"].iloc[0]) == pd.Timestamp(curve.dates[-1])
-    nav = fund.fields["nav"][hp, -1]
+    nav = fund.ledger.nav[hp, -1]
     for row in last.itertuples(index=False):
         slot = int(np.nonzero(curve.contracts[-1] == row.contract)[0][0])
         price = curve.prices[hp, -1, slot]

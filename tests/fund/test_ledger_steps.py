@@ -1,0 +1,250 @@
+"""Each step of the day loop on its own, worked by hand, compiled and as Python.
+
+The steps (``etfsim/fund/ledger.py``) are inlined into the day loop when it
+compiles; called from Python each is an ordinary kernel, and ``.py_func`` is
+its Python source.  Every case below runs both and holds them to the same
+hand-computed figures: a contract month of 100 units at $50, T-bills, a
+creation unit of 1,000 shares.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from etfsim.fund import ledger as L
+from etfsim.fund.records import (
+    EXPOSURE_CAPPED,
+    HALT_POSITION_LIMIT,
+    LEFT_CURVE,
+    LIQUIDATED,
+    NO_PRICE,
+    NO_PRICE_TO_BUY,
+    REDEMPTIONS_CAPPED,
+    REVERSE_SPLIT,
+    SPREAD_LATER,
+    Book,
+    Ledger,
+    LedgerArrays,
+    LedgerTerms,
+    Trades,
+)
+
+INF = math.inf
+
+
+def terms(**changes: Any) -> LedgerTerms:
+    """Plain terms: no limits, no splits, whole contracts; ``changes`` by field name."""
+    base = LedgerTerms(
+        nav0=1e6, shares0=10_000.0, creation_unit=1_000.0, creation_fee=100.0, redemption_fee=100.0,
+        commission=2.0, spread_cost=1.0, impact=0.0, multiplier=100.0, position_limit=INF, all_months_limit=INF,
+        accountability=INF, spread_later=False, split_below=0.0, split_ratio=4.0, fractional=False, ap_capacity=50.0,
+        ap_spread=0.0, persistence=0.0, demand_impact=1.0, chase=0.0, chase_window=2, margin_per_contract=0.0, band=0.0,
+    )  # fmt: skip
+    return base._replace(**changes)
+
+
+def arrays(prices: list[list[float]], weights: list[list[float]] | None = None, **changes: Any) -> LedgerArrays:
+    """One path's inputs by date and slot (``prices[t][s]``); every contract stays in its slot."""
+    f = np.array([prices], dtype=float)
+    _, n, depth = f.shape
+    w = np.zeros((1, n, depth)) if weights is None else np.array([weights], dtype=float)
+    base = LedgerArrays(
+        prices=f, weights=w, next_slot=np.tile(np.arange(depth), (n - 1, 1)), tbill_return=np.zeros(n),
+        fee_share=np.zeros(n), volume=np.full((n, depth), 1_000.0), volume_ref=np.ones((1, 1)),
+        demand_frac=np.zeros((1, n)), demand_dollars=np.zeros((1, n)), room_per_notional=np.full((1, n), INF),
+        room_limit=np.zeros((1, n), dtype=np.int64),
+    )  # fmt: skip
+    return base._replace(**changes)
+
+
+def both(step: Callable[..., Any], *args: Any) -> Any:
+    """Run ``step`` compiled and as Python on copies of ``args``; the results and the arrays written must agree."""
+    fast_args = [_copy(a) for a in args]
+    slow_args = [_copy(a) for a in args]
+    fast = step(*fast_args)
+    slow = step.py_func(*slow_args)
+    np.testing.assert_equal(_plain(fast), _plain(slow))
+    for a, b in zip(fast_args, slow_args, strict=True):
+        np.testing.assert_equal(_plain(a), _plain(b))
+    return fast, fast_args
+
+
+def _copy(a: Any) -> Any:
+    if isinstance(a, np.ndarray):
+        return a.copy()
+    if isinstance(a, tuple) and hasattr(a, "_fields"):
+        return type(a)(*(_copy(v) for v in a))
+    return a
+
+
+def _plain(a: Any) -> Any:
+    """Numbers as floats and tuples as lists, so numba's ints and numpy's compare as equal."""
+    if isinstance(a, tuple):
+        return [_plain(v) for v in a]
+    if isinstance(a, (bool, np.bool_)):
+        return bool(a)
+    if isinstance(a, (int, float, np.integer, np.floating)):
+        return float(a)
+    return a
+
+
+# -- 1. carry and variation margin ----------------------------------------------------------------------
+def test_mark_settles_margin_and_follows_a_contract_into_the_front_slot() -> None:
+    data = arrays([[50.0, 51.0], [50.5, 52.0]])
+    data = data._replace(next_slot=np.array([[-1, 0]]))  # the front expired: yesterday's second month is today's front
+    pos = np.array([[[0.0, 10.0], [0.0, 0.0]]])  # 10 contracts of the second month at yesterday's close
+    (pnl, code), (_, _, _, _, _, _, _, carried) = both(L._mark, data, terms(), pos, 0, 0, 1, 0, np.empty(2))
+    assert code == 0
+    assert pnl == pytest.approx(10 * 100 * (50.5 - 51.0))  # it settles at today's front price
+    assert carried.tolist() == [10.0, 0.0]
+
+
+def test_mark_stops_on_a_contract_off_the_curve_or_without_a_price() -> None:
+    pos = np.array([[[10.0, 0.0], [0.0, 0.0]]])
+    gone = arrays([[50.0, 51.0], [50.5, 52.0]])._replace(next_slot=np.array([[-1, 0]]))
+    assert both(L._mark, gone, terms(), pos, 0, 0, 1, 0, np.empty(2))[0][1] == LEFT_CURVE
+    unpriced = arrays([[50.0, 51.0], [math.nan, 52.0]])
+    assert both(L._mark, unpriced, terms(), pos, 0, 0, 1, 0, np.empty(2))[0][1] == NO_PRICE
+    launch = both(L._mark, unpriced, terms(), pos, 0, 0, 1, 1, np.full(2, 7.0))  # t == start: nothing held yet
+    assert launch[0] == (0.0, 0) and launch[1][-1].tolist() == [0.0, 0.0]
+
+
+# -- 2. interest and the fee ----------------------------------------------------------------------------------
+def test_accrue_pays_interest_on_yesterdays_cash_then_the_fee_on_the_day_net_assets() -> None:
+    (book, interest, fee), _ = both(L._accrue, Book(1_000.0, 10.0, 0.01), 50.0, 0.001, 0.0002)
+    assert interest == pytest.approx(1.0)  # on yesterday's 1,000, not on the margin
+    assert fee == pytest.approx(1_051.0 * 0.0002)  # x / (1 + x) of pre-fee NAV
+    assert book == pytest.approx(Book(1_051.0 - 1_051.0 * 0.0002, 10.0, 0.01))
+
+
+# -- 3. demand and the APs ----------------------------------------------------------------------------------
+def _ledger_row(n: int, nav: float = 1e6, shares: float = 10_000.0) -> Ledger:
+    led = Ledger.empty(1, n)
+    for field in led:
+        field[:] = 0.0
+    led.nav[:] = nav
+    led.shares[:] = shares
+    led.split[:] = 1.0
+    return led
+
+
+def test_demand_in_dollars_and_chasing_a_return_with_splits_undone() -> None:
+    data = arrays([[50.0]] * 4)
+    data = data._replace(demand_frac=np.array([[0, 0, 0, 0.01]]), demand_dollars=np.array([[0, 0, 0, 2e4]]))
+    led = _ledger_row(4)
+    led.nav[0, 2] = 1.1e6  # NAV per share up 10% over the window...
+    led.shares[0, 2] = 2_500.0
+    led.split[0, 2] = 4.0  # ...through a 4:1 reverse split, which is no return
+    demand, _ = both(L._demand, data, terms(chase=0.5), led, 0, 0, 3, 0)
+    assert demand == pytest.approx(0.01 + 2e4 / 1.1e6 + 0.5 * 0.10)
+
+
+def test_aps_create_the_units_that_beat_their_band_on_average() -> None:
+    # premium 3.5%; a unit is worth 100,000 = 10% of NAV and absorbs 10% of premium; band = 100 / 100,000 = 0.1%:
+    # round((3.5% - 0.1%) / 10%) = round(0.34) = 0 units; at 8.5%, round(0.84) = 1 unit
+    data = arrays([[50.0]] * 2, weights=[[1.0]] * 2)
+    none, _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.035)
+    assert none[1] == 0.0 and none[0].premium == pytest.approx(0.035)
+    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.085)
+    assert (units, st) == (1.0, 0)
+    assert book.cash == pytest.approx(1e6 + 100_000.0 + 100.0) and book.shares == 11_000.0
+    assert book.premium == pytest.approx(0.085 - 0.10)
+
+
+def test_creations_stop_at_the_room_the_limits_leave_and_say_which_limit() -> None:
+    # room: 1.15 dollars of NAV per dollar of notional; notional 50 * 100 * 1 = 5,000 per unit of weight, so
+    # NAV may reach 1.15 * 5,000 * 200 = 1.15e6: one unit of 100,000 fits, not the three demand asks for
+    data = arrays([[50.0]] * 2, weights=[[200.0]] * 2)
+    data = data._replace(
+        room_per_notional=np.full((1, 2), 1.15), room_limit=np.full((1, 2), HALT_POSITION_LIMIT, dtype=np.int64)
+    )
+    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.30)
+    assert units == 1.0 and st == HALT_POSITION_LIMIT
+
+
+def test_redemptions_leave_the_fund_its_last_unit() -> None:
+    data = arrays([[50.0]] * 2)
+    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1.5e5, 1_500.0, 0.0), -0.9)
+    assert units == 0.0 and st == REDEMPTIONS_CAPPED and book.shares == 1_500.0
+
+
+# -- 4. rebalance within the limits, the band, and the trades -------------------------------------------------
+def test_roll_buys_whole_contracts_at_a_notional_equal_to_nav() -> None:
+    data = arrays([[50.0, 52.0]], weights=[[0.75, 0.25]])  # per unit of weight: 0.75 * 5,000 + 0.25 * 5,200
+    target = np.empty(2)
+    st, (*_, target) = both(L._roll, data, terms(), 0, 0, 0, 1e6, target)
+    per_unit = 1e6 / (0.75 * 5_000 + 0.25 * 5_200)
+    assert st == 0 and target.tolist() == [round(0.75 * per_unit), round(0.25 * per_unit)]
+
+
+@pytest.mark.parametrize(
+    "changes, expected, bits",
+    [
+        ({"position_limit": 150.0}, [150.0, 0.0], EXPOSURE_CAPPED),  # cut at the month's limit
+        ({"position_limit": 150.0, "spread_later": True}, [150.0, 48.0], SPREAD_LATER),  # 50 * 50 / 52 = 48.08
+        ({"all_months_limit": 120.0}, [120.0, 0.0], EXPOSURE_CAPPED),
+    ],
+)
+def test_position_limits_cap_or_spread_the_exposure(changes: dict[str, Any], expected: list[float], bits: int) -> None:
+    data = arrays([[50.0, 52.0]], weights=[[1.0, 0.0]])
+    st, (*_, target) = both(L._roll, data, terms(**changes), 0, 0, 0, 1e6, np.empty(2))  # 200 contracts wanted
+    assert st == bits and target.tolist() == expected
+
+
+def test_a_weighted_contract_without_a_price_cannot_be_bought() -> None:
+    data = arrays([[50.0, math.nan]], weights=[[0.5, 0.5]])
+    assert both(L._roll, data, terms(), 0, 0, 0, 1e6, np.empty(2))[0] == NO_PRICE_TO_BUY
+
+
+def test_band_keeps_a_small_drift_in_a_contract_still_held() -> None:
+    target = np.array([101.0, 0.0, 300.0])
+    carried = np.array([100.0, 5.0, 280.0])
+    _, (target, _, _) = both(L._band, target, carried, 0.01)  # 1% of 401 contracts: 4
+    assert target.tolist() == [100.0, 0.0, 300.0]  # the 1-contract drift is left; a sale to 0 and 20 more are not
+
+
+def test_trade_pays_commission_half_the_spread_and_impact_on_each_contract_traded() -> None:
+    data = arrays([[50.0, 51.0]])._replace(volume=np.array([[1_000.0, 800.0]]))
+    carried, target = np.array([10.0, 0.0]), np.array([0.0, 12.0])
+    trades, _ = both(L._trade, data, terms(impact=0.001), 0, 0, 0, carried, target)
+    impact = 0.001 * 50 * 100 * 10**2 / 1_000 + 0.001 * 51 * 100 * 12**2 / 800
+    assert trades == pytest.approx(Trades(2.0 * 22, 1.0 * 22, impact, 12.0, 12 * 51 * 100.0))
+
+
+def test_trade_scales_volume_with_the_price_when_liquidity_follows_it() -> None:
+    data = arrays([[50.0], [25.0]])._replace(volume_ref=np.array([[50.0, 25.0]]))  # price halved: twice the contracts
+    trades, _ = both(L._trade, data, terms(impact=0.001), 0, 1, 0, np.array([0.0]), np.array([10.0]))
+    assert trades.impact_cost == pytest.approx(0.001 * 25 * 100 * 10**2 / (1_000 * 2.0))
+
+
+# -- 5. wipe-out and reverse split; the record ------------------------------------------------------------
+def test_close_stops_a_fund_whose_costs_take_all_its_assets() -> None:
+    (book, code), _ = both(L._close, Book(100.0, 10.0, 0.0), Trades(60.0, 30.0, 20.0, 0.0, 0.0), terms(), True)
+    assert code == LIQUIDATED and book.cash == pytest.approx(-10.0)
+
+
+def test_close_splits_the_shares_below_the_threshold_but_not_at_launch() -> None:
+    low = Book(40_000.0, 10_000.0, 0.0)  # $4 a share
+    (book, code), _ = both(L._close, low, Trades(0.0, 0.0, 0.0, 0.0, 0.0), terms(split_below=5.0), False)
+    assert code == REVERSE_SPLIT and book.shares == 2_500.0
+    assert both(L._close, low, Trades(0.0, 0.0, 0.0, 0.0, 0.0), terms(split_below=5.0), True)[0][1] == 0
+
+
+def test_record_writes_each_field_by_name() -> None:
+    led = _ledger_row(3)
+    book = Book(1.2e6, 12_000.0, 0.004)
+    trades = Trades(1.0, 2.0, 3.0, 40.0, 9e5)
+    led.split[0, 1] = 4.0
+    day = (-1.0, 5.0, 6.0, 7.0)  # one unit redeemed, the fee, margin P&L, interest
+    _, (led, *_) = both(L._record, led, 0, 2, False, book, day, trades, terms(margin_per_contract=10.0), REVERSE_SPLIT)
+    written = {name: float(field[0, 2]) for name, field in zip(Ledger._fields, led, strict=True)}
+    assert written == {
+        "nav": 1.2e6, "shares": 12_000.0, "cash": 1.2e6, "fees": 5.0, "commission": 1.0, "spread_cost": 2.0,
+        "impact_cost": 3.0, "creations": 0.0, "redemptions": 1.0, "premium_arb": 0.004, "pnl": 6.0, "interest": 7.0,
+        "margin": 400.0, "notional": 9e5, "split": 16.0,
+    }  # fmt: skip
