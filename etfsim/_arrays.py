@@ -11,12 +11,13 @@ measured 1.02 s against 0.35 s for :func:`filled` and the same writes.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["filled"]
 
 
-def filled(shape: tuple[int, ...], value: float = 0.0, dtype: type = np.float64) -> np.ndarray:
+def filled(shape: tuple[int, ...], value: float = 0.0, dtype: npt.DTypeLike = np.float64) -> np.ndarray:
     """A new array of ``shape`` set to ``value`` in one sequential pass."""
-    out = np.empty(shape, dtype=dtype)
+    out: np.ndarray = np.empty(shape, dtype=dtype)
     out.fill(value)
     return out

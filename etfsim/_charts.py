@@ -61,9 +61,10 @@ def date_axis(ax: Any) -> None:
     """Three to nine concise date ticks."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-    locator = AutoDateLocator(minticks=3, maxticks=9)
+    # matplotlib.dates has no annotations, so these calls are untyped for mypy
+    locator = AutoDateLocator(minticks=3, maxticks=9)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))  # type: ignore[no-untyped-call]
 
 
 def legend_above(ax: Any, ncol: int) -> None:

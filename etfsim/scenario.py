@@ -10,6 +10,7 @@ in ``etfsim/scenarios/compute_default.toml`` (shipped with the package).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -160,7 +161,7 @@ class Scenario:
         progress: Callable[[int, int], None] | None = None,
         lazy_prices: bool = False,
         first_path: int = 0,
-    ) -> Iterator[Any]:
+    ) -> Iterator[FuturesCurve | ModelCurve]:
         """Yield the scenario's curve chunk by chunk of paths (``ModelCurve`` chunks with ``lazy_prices``)."""
         kw = self._kw(paths, seed)
         for chunk in iter_curve_chunks(
@@ -169,7 +170,7 @@ class Scenario:
             yield _tag(chunk, self)
 
 
-C = TypeVar("C", FuturesCurve, ModelCurve)
+C = TypeVar("C", bound=FuturesCurve | ModelCurve)
 
 
 def _tag(curve: C, sc: Scenario) -> C:
@@ -228,7 +229,7 @@ def _overlays(where: str, table: Mapping[str, Any]) -> Overlays:
     return Overlays(regime=regime, **overlays_tab)
 
 
-def load_scenario(path: str | Path | None = None) -> Scenario:
+def load_scenario(path: str | os.PathLike[str] | None = None) -> Scenario:
     """Read a scenario TOML file; ``None`` reads the built-in default.
 
     Raises

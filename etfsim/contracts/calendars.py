@@ -51,12 +51,19 @@ def get_calendar(name: str) -> ql.Calendar:
 
 def to_day(value: object, field: str = "date") -> np.datetime64:
     """Coerce a date-like value (str, date, datetime64, Timestamp) to ``datetime64[D]``."""
-    try:
-        day = np.datetime64(value, "D") if not isinstance(value, np.datetime64) else value.astype("datetime64[D]")
-    except (ValueError, TypeError) as exc:
-        raise CalendarError(f"{field} must be a date like 2026-03-31, got {value!r}") from exc
+    wrong = f"{field} must be a date like 2026-03-31, got {value!r}"
+    day: np.datetime64
+    if isinstance(value, np.datetime64):
+        day = value.astype("datetime64[D]")
+    elif isinstance(value, (str, bytes, int, _dt.date)):  # a Timestamp is a datetime, so a date
+        try:
+            day = np.datetime64(value, "D")
+        except (ValueError, TypeError) as exc:
+            raise CalendarError(wrong) from exc
+    else:
+        raise CalendarError(wrong)
     if np.isnat(day):
-        raise CalendarError(f"{field} must be a date like 2026-03-31, got {value!r}")
+        raise CalendarError(wrong)
     return day
 
 
@@ -79,7 +86,7 @@ def _business_days_cached(calendar: str, start: np.datetime64, end: np.datetime6
     cal = get_calendar(calendar)
     days = np.arange(start, end + np.timedelta64(1, "D"), dtype="datetime64[D]")
     mask = np.fromiter((cal.isBusinessDay(_ql_date(d)) for d in days), dtype=bool, count=len(days))
-    out = days[mask]
+    out: DateArray = days[mask]
     out.setflags(write=False)
     return out
 
@@ -111,4 +118,4 @@ def act365_year_fractions(start: DateArray, end: DateArray) -> Float64Array:
     and a test checks it against QuantLib's ``yearFraction``.
     """
     days = (np.asarray(end, dtype="datetime64[D]") - np.asarray(start, dtype="datetime64[D]")).astype(np.int64)
-    return days.astype(np.float64) / 365.0
+    return np.asarray(days.astype(np.float64) / 365.0)

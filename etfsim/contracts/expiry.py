@@ -141,7 +141,7 @@ class VixFinalSettlement(ExpiryRule):
         ny, nm = _shift_month(year, month, 1)
         first = _dt.date(ny, nm, 1)
         third_friday = first + _dt.timedelta(days=(4 - first.weekday()) % 7 + 14)
-        friday = np.datetime64(third_friday, "D")
+        friday: np.datetime64 = np.datetime64(third_friday, "D")
         if not is_business_day(calendar, friday):
             friday = _last_business_day_on_or_before(calendar, friday - np.timedelta64(1, "D"))
         return _last_business_day_on_or_before(calendar, friday - np.timedelta64(30, "D"))
@@ -172,4 +172,4 @@ def expiry_rule_from_dict(data: dict[str, object]) -> ExpiryRule:
         raise ConfigError(
             f"unknown field(s) {sorted(unknown)} for expiry rule {name!r}; valid fields: {sorted(valid) or 'none'}"
         )
-    return cls(**data)  # type: ignore[arg-type]
+    return cls(**data)

@@ -149,7 +149,7 @@ class ContractSpec:
         letter, yy = code[len(self.root) : len(self.root) + 1], code[len(self.root) + 1 :]
         if not code.startswith(self.root) or not letter or letter not in MONTH_CODES or not yy.isdigit():
             raise DataError(f"{code!r} is not a {self.root} contract code (root, month letter, two-digit year)")
-        year = int(str(np.datetime64(last_trade, "D"))[:4])
+        year = int(str(last_trade.astype("datetime64[D]"))[:4])
         full = year - year % 100 + int(yy) + (100 if int(yy) < year % 100 - 50 else 0)
         return f"{full}-{MONTH_CODES.index(letter) + 1:02d}"
 

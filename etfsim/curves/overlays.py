@@ -170,7 +170,7 @@ class Overlays:
             raise ConfigError(f"jump_std must be >= 0, got {self.jump_std}")
         if self.jump_intensity_q is not None:
             object.__setattr__(self, "jump_intensity_q", number("jump_intensity_q", self.jump_intensity_q))
-            if self.jump_intensity_q < 0:  # type: ignore[operator]
+            if self.jump_intensity_q < 0:
                 raise ConfigError(f"jump_intensity_q must be >= 0, got {self.jump_intensity_q}")
         if not 1.0 <= self.seasonal_peak_month <= 12.999:
             raise ConfigError(f"seasonal_peak_month must be between 1 and 12, got {self.seasonal_peak_month}")

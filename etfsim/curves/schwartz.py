@@ -127,7 +127,8 @@ class SchwartzSmith:
             - e1 * self.lambda_chi / k
             + 0.5 * (e2 * sc * sc / (2.0 * k) + sx * sx * t + 2.0 * e1 * r * sc * sx / k)
         )
-        return base + self.overlays.risk_neutral_log_drift() * t
+        a: np.ndarray = base + self.overlays.risk_neutral_log_drift() * t  # a numpy scalar for a scalar tau
+        return a
 
     def log_futures(self, chi: ArrayLike, xi: ArrayLike, tau: ArrayLike) -> np.ndarray:
         """Closed-form log futures price ``ln F = exp(-kappa tau) chi + xi + A(tau)`` (broadcasts).
@@ -140,13 +141,15 @@ class SchwartzSmith:
             Time to maturity in years (ACT/365), >= 0.
         """
         t = np.asarray(tau, dtype=np.float64)
-        return (
+        log_f: np.ndarray = (
             np.exp(-self.kappa * t) * np.asarray(chi, dtype=np.float64) + np.asarray(xi, dtype=np.float64) + self.A(t)
         )
+        return log_f
 
     def futures(self, chi: ArrayLike, xi: ArrayLike, tau: ArrayLike) -> np.ndarray:
         """Futures price ``exp(log_futures)`` for a contract settling on one fixing."""
-        return np.exp(self.log_futures(chi, xi, tau))
+        f: np.ndarray = np.exp(self.log_futures(chi, xi, tau))
+        return f
 
     def log_spot_moments(self, chi0: float, xi0: float, t: float, measure: str = "real") -> tuple[float, float]:
         """Mean and variance of ``ln S_t = chi_t + xi_t`` given today's factors (no overlays' jumps/regime).

@@ -305,7 +305,12 @@ def load_fund(path: str | Path) -> tuple[FundConfig, InvestorDemand | None]:
         )
     if "fund" not in raw:
         raise ScenarioError(f"{p.name} has no [fund] section; see strategies/compute_default.toml for an example")
-    return fund_from_tables(p.name, raw.get("fund", {}), raw.get("demand"))
+    fund_tab, demand_tab = raw["fund"], raw.get("demand")
+    if not isinstance(fund_tab, dict):
+        raise ScenarioError(f"{p.name}: [fund] must be a table of keys, got {type(fund_tab).__name__}")
+    if demand_tab is not None and not isinstance(demand_tab, dict):
+        raise ScenarioError(f"{p.name}: [demand] must be a table of keys, got {type(demand_tab).__name__}")
+    return fund_from_tables(p.name, fund_tab, demand_tab)
 
 
 def fund_from_tables(

@@ -17,7 +17,7 @@ import base64
 import io
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,11 +28,14 @@ from etfsim._charts import legend_above as _legend_above
 from etfsim._charts import log_needed as _log_needed
 from etfsim._charts import money_axis as _money_axis
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 __all__ = ["COLOURS", "curve_chart", "fan_chart", "growth_chart", "premium_chart", "rule_box_chart", "rule_lines_chart"]
 
 _SERIES = ("#1f3a5f", "#e07a1f", "#2a7f62", "#b23a48", "#6a4c93", "#8a94a6", "#d4a017", "#1982c4", "#7d5a50")
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "etfsim",  # fixed clip-path ids: same data, same bytes
     "svg.fonttype": "path",  # no font needed where the page is opened
     "font.family": "DejaVu Sans",

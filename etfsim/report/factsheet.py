@@ -110,6 +110,7 @@ CURVE = (
     ("implied", "Implied term structure / yr (log)", "pct"),
 )
 
+
 def _stat_row(column: str) -> tuple[str, str, str]:
     stat = statistic(column)  # heading and format from the statistics table
     return column, stat.heading, stat.fmt
@@ -239,7 +240,7 @@ def _series(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _years(first: pd.Timestamp, last: pd.Timestamp) -> float:
-    return (last - first).days / 365.0
+    return float((last - first).days / 365.0)
 
 
 def _key_facts(facts: StudyFacts, index: str) -> tuple[Fact, ...]:

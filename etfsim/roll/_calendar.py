@@ -35,8 +35,8 @@ class BusinessDayIndex:
     """
 
     def __init__(self, calendar: str, first: np.datetime64, last: np.datetime64) -> None:
-        lo = np.datetime64(first, "D") - np.timedelta64(62, "D")
-        hi = np.datetime64(last, "D") + np.timedelta64(62, "D")
+        lo = first.astype("datetime64[D]") - np.timedelta64(62, "D")
+        hi = last.astype("datetime64[D]") + np.timedelta64(62, "D")
         self.calendar = calendar
         self.days = business_days(calendar, lo, hi)
 

@@ -73,9 +73,7 @@ __all__ = [
 # -- nearest-months rules -------------------------------------------------------------
 
 
-def _strip_weights(
-    curve: Curve, n: int, before: int, window: int, calendar: str | None, rule: str
-) -> RollSchedule:
+def _strip_weights(curve: Curve, n: int, before: int, window: int, calendar: str | None, rule: str) -> RollSchedule:
     """Equal quantities of ``n`` consecutive contracts; each rolls out over its own window.
 
     With ``b`` the business days from a date to a contract's expiry, the share
@@ -276,7 +274,7 @@ class CalendarRule:
     def __post_init__(self) -> None:
         if not self.entries:
             raise ConfigError("calendar rule needs at least one entry {date = ..., weights = {CONTRACT = weight}}")
-        parsed = []
+        parsed: list[dict[str, Any]] = []
         for i, e in enumerate(self.entries):
             if not isinstance(e, Mapping) or set(e) != {"date", "weights"}:
                 raise ConfigError(f"calendar entry {i} must have exactly the keys date and weights, got {e!r}")

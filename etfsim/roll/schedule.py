@@ -203,11 +203,11 @@ class RollSchedule:
     @property
     def shared(self) -> bool:
         """Whether one set of weights serves every path."""
-        return self.weights.shape[0] == 1
+        return bool(self.weights.shape[0] == 1)
 
     def path_weights(self, path: int = 0) -> Float64Array:
         """``(dates, depth)`` weights of one path."""
-        return self.weights[0 if self.shared else path]
+        return np.asarray(self.weights[0 if self.shared else path])
 
     def holdings(self, path: int = 0) -> pd.DataFrame:
         """Long table of the contracts held: ``date, contract, expiry, weight`` (weights > 0)."""
@@ -240,7 +240,7 @@ class RollSchedule:
         return out
 
     def _changes(self, path: int) -> BoolArray:
-        return self.trade_mask()[0 if self.shared else path]
+        return np.asarray(self.trade_mask()[0 if self.shared else path])
 
     def roll_trades(self, path: int = 0) -> int:
         """Number of closes on which the index trades (its weights by contract change)."""
@@ -248,7 +248,7 @@ class RollSchedule:
 
     def roll_trades_by_path(self) -> np.ndarray:
         """Trading closes per path (one entry when the schedule is shared)."""
-        return self.trade_mask()[:, 1:].sum(axis=1).astype(np.int64)
+        return np.asarray(self.trade_mask()[:, 1:].sum(axis=1), dtype=np.int64)
 
     def summary(self) -> str:
         held = self.holdings(0)

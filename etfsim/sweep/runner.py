@@ -35,6 +35,7 @@ from etfsim.scenario import Scenario
 from etfsim.sweep.montecarlo import CHUNK_COLUMNS, ChunkSpec, run_chunk
 
 if TYPE_CHECKING:
+    from dask.delayed import Delayed
     from matplotlib.axes import Axes
 
 __all__ = ["SWEEP_FORMAT", "SweepResult", "read_sweep", "run_sweep", "summarise"]
@@ -215,7 +216,7 @@ def run_sweep(
     progress : callable, optional
         ``progress(done, total)`` as chunks finish.
     """
-    import dask
+    from dask.delayed import delayed
 
     if isinstance(paths, bool) or not isinstance(paths, (int, np.integer)) or paths < 1:
         raise ConfigError(f"paths must be a positive whole number, got {paths!r}")
@@ -254,7 +255,7 @@ def run_sweep(
                 todo.append((ChunkSpec(sc, st, terms, flows, first, count), str(target)))
     total = len(todo)
     if todo:
-        tasks = [dask.delayed(_write_chunk, pure=False)(spec, target) for spec, target in todo]
+        tasks = [delayed(_write_chunk, pure=False)(spec, target) for spec, target in todo]
         if scheduler:
             _run_distributed(tasks, scheduler, progress, total)
         else:
@@ -262,11 +263,11 @@ def run_sweep(
     return SweepResult(folder, read_sweep(folder), total, skipped)
 
 
-def _run_local(tasks: list[Any], progress: Callable[[int, int], None] | None, total: int) -> None:
-    import dask
+def _run_local(tasks: list[Delayed], progress: Callable[[int, int], None] | None, total: int) -> None:
+    from dask.base import compute
     from dask.callbacks import Callback
 
-    class _Count(Callback):  # type: ignore[misc]
+    class _Count(Callback):
         done = 0
 
         def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, id: Any) -> None:  # noqa: A002
@@ -275,22 +276,25 @@ def _run_local(tasks: list[Any], progress: Callable[[int, int], None] | None, to
                 if progress is not None:
                     progress(_Count.done, total)
 
-    with _Count():
-        dask.compute(*tasks, scheduler="threads")
+    # dask's Callback and compute, and distributed's Client and as_completed, are unannotated
+    with _Count():  # type: ignore[no-untyped-call]
+        compute(*tasks, scheduler="threads")  # type: ignore[no-untyped-call]
 
 
-def _run_distributed(tasks: list[Any], address: str, progress: Callable[[int, int], None] | None, total: int) -> None:
+def _run_distributed(
+    tasks: list[Delayed], address: str, progress: Callable[[int, int], None] | None, total: int
+) -> None:
     from distributed import Client, as_completed
 
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address, timeout="10s")  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
         raise ConfigError(
             f"cannot reach the Dask scheduler at {address}: {exc}; start one or drop --scheduler"
         ) from exc
     with client:
-        futures = client.compute(tasks)
-        for i, fut in enumerate(as_completed(futures), start=1):
+        futures = client.compute(tasks)  # type: ignore[no-untyped-call]
+        for i, fut in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
             fut.result()  # re-raise a task's error here
             if progress is not None:
                 progress(i, total)

@@ -189,6 +189,14 @@ BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
         lambda t, c: _bt(c, _toml(t, "demand_only.toml", "[demand]\nmean = 0.0\n")),
         "demand_only.toml has no [fund] section; see strategies/compute_default.toml for an example",
     ),
+    "fund is not a table": (
+        lambda t, c: _bt(c, _toml(t, "flat.toml", "fund = 1\n")),
+        "flat.toml: [fund] must be a table of keys, got int",
+    ),
+    "demand is not a table": (
+        lambda t, c: _bt(c, _toml(t, "flat.toml", 'demand = "daily"\n[fund]\nnav_per_share = 25.0\n')),
+        "flat.toml: [demand] must be a table of keys, got str",
+    ),
     # UnknownNameError's constructor takes (kind, name, known): the file name must still go in front
     "unknown limit response": (
         lambda t, c: _bt(c, _fund(t, 'limit_response = "stop"')),
