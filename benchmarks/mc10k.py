@@ -93,8 +93,8 @@ def leg(paths: int, dates: int, vbt_paths: int, out: mp.Queue) -> None:
 
     from etfsim.check.vectorbt_leg import vectorbt_value
     from etfsim.fund import FundConfig, simulate_fund
-    from etfsim.roll import restrict, roll_schedule
     from etfsim.pipeline import load_strategy
+    from etfsim.roll import restrict, roll_schedule
 
     sc = _scenario(dates)
     rule = load_strategy(Path(__file__).resolve().parents[1] / "strategies" / "gsci.toml").rule

@@ -1,5 +1,6 @@
 """etfsim: design and test ETFs on compute futures."""
 
+from etfsim._version import __version__
 from etfsim.contracts import COMPUTE_H100, HENRY_HUB, VIX, WTI, ContractSpec, get_contract
 from etfsim.curves import (
     FuturesCurve,
@@ -37,8 +38,6 @@ from etfsim.pipeline import (
 )
 from etfsim.roll import RULES, RollSchedule, make_rule, roll_schedule
 from etfsim.scenario import Scenario, load_scenario
-
-from etfsim._version import __version__
 
 __all__ = [
     "COMPUTE_H100",

@@ -11,7 +11,12 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar, overload
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,7 +42,8 @@ def _warn_fallback() -> None:
         return
     _warned = True
     # point at the module of the first kernel, past jit's own frames (there are two under @jit(...))
-    level, frame = 2, sys._getframe(1)
+    level = 2
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename == __file__:
         level, frame = level + 1, frame.f_back
     warnings.warn(f"numba unavailable ({_reason}); etfsim kernels run as slow Python", stacklevel=level)
@@ -82,7 +88,7 @@ def jit(func: F | None = None, *, inline: bool = False, refcount: bool = True) -
     return func
 
 
-def readonly(a: Any) -> Any:
+def readonly(a: npt.ArrayLike) -> np.ndarray:
     """A read-only view of array ``a`` (no copy).
 
     numba compiles one version of a kernel per argument type and counts

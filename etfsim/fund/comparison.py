@@ -118,7 +118,7 @@ def _interest_share(fut: FundResult) -> np.ndarray:
     share = np.zeros_like(nav)
     with np.errstate(invalid="ignore", divide="ignore"):
         share[:, 1:] = fut.ledger.interest[:, 1:] / nav[:, :-1]
-    return np.nan_to_num(share)
+    return np.asarray(np.nan_to_num(share))
 
 
 class Comparison(Result):

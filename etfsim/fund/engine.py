@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from etfsim._numba import readonly
-from etfsim._results import Result
 from etfsim._random import path_generators
+from etfsim._results import Result
 from etfsim.contracts.spec import CONTRACTS, ContractSpec
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
@@ -35,6 +35,7 @@ __all__ = [
     "resolve_contract",
     "simulate_fund",
 ]
+
 
 def resolve_contract(curve: FuturesCurve, contract: ContractSpec | None) -> ContractSpec:
     """The contract terms of a curve: given, or from its metadata (simulated or a built-in root)."""
@@ -128,7 +129,7 @@ class FundResult(Result):
 
     @property
     def nav_per_share(self) -> np.ndarray:
-        return self.ledger.nav / self.ledger.shares
+        return np.asarray(self.ledger.nav / self.ledger.shares)
 
     @property
     def split_factor(self) -> np.ndarray:
@@ -138,17 +139,17 @@ class FundResult(Result):
     @property
     def nav_per_share_adjusted(self) -> np.ndarray:
         """NAV per share in launch shares (reverse splits undone), for returns."""
-        return self.nav_per_share / self.split_factor
+        return np.asarray(self.nav_per_share / self.split_factor)
 
     @property
     def halted(self) -> np.ndarray:
-        return (self.status & HALTED_BITS) != 0
+        return np.asarray((self.status & HALTED_BITS) != 0)
 
     @property
     def costs(self) -> np.ndarray:
         """Trading costs of the day: commission, half-spread and impact."""
         f = self.ledger
-        return f.commission + f.spread_cost + f.impact_cost
+        return np.asarray(f.commission + f.spread_cost + f.impact_cost)
 
     def _repr_facts(self) -> dict[str, object]:
         return {"rule": self.rule, "paths": self.n_paths, "dates": len(self.dates), "inception": self.inception}
@@ -233,7 +234,6 @@ class FundResult(Result):
             f"creation halts on {m['halted_days']:,.0f} days",
         ]
         return "\n".join(lines)
-
 
 
 def _terms(cfg: FundConfig, demand: InvestorDemand, spec: ContractSpec) -> LedgerTerms:

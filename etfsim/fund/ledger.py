@@ -126,7 +126,8 @@ def _demand(data: LedgerArrays, terms: LedgerTerms, ledger: Ledger, p: int, r: i
         base = ledger.nav[r, w0] / ledger.shares[r, w0] / ledger.split[r, w0]
         trail = (ledger.nav[r, t - 1] / ledger.shares[r, t - 1] / ledger.split[r, t - 1]) / base - 1.0
     dollars = data.demand_dollars[p, t]
-    return data.demand_frac[p, t] + (dollars / nav_prev if dollars != 0.0 else 0.0) + terms.chase * trail
+    demand: float = data.demand_frac[p, t] + (dollars / nav_prev if dollars != 0.0 else 0.0) + terms.chase * trail
+    return demand
 
 
 @jit(inline=True)

@@ -153,7 +153,7 @@ class StockFundResult(Result):
 
     @property
     def nav(self) -> np.ndarray:
-        return self.nav_per_share * self.shares
+        return np.asarray(self.nav_per_share * self.shares)
 
     @property
     def market_price(self) -> np.ndarray:

@@ -21,6 +21,7 @@ from etfsim.fund.comparison import TaxAssumptions, after_tax_futures, after_tax_
 from etfsim.fund.stock_twin import StockBasket, StockFundResult
 from etfsim.roll import roll_schedule
 
+
 def test_compare_is_the_function_the_readme_calls() -> None:
     # README: etfsim.fund.compare(curve, schedule, config, basket=StockBasket(...)); it was once a module
     import etfsim.fund

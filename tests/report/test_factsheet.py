@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etfsim.pipeline import backtest, default_strategies, resolve_strategy
 from etfsim.fund import fund_metrics, premium_discount_by_quarter, simulate_fund
 from etfsim.fund.comparison import compare
 from etfsim.metrics import annualised_volatility, max_drawdown
+from etfsim.pipeline import backtest, default_strategies, resolve_strategy
 from etfsim.report.factsheet import FactSheetData, factsheet_data
 from etfsim.report.rules import RULE_COLUMNS, rules_data
 from etfsim.report.study import Study

@@ -21,8 +21,8 @@ import pytest
 from etfsim.exceptions import ConfigError
 from etfsim.fund import FundConfig, InvestorDemand, simulate_fund
 from etfsim.fund import ledger as _ledger
-from etfsim.roll import restrict, roll_schedule
 from etfsim.pipeline import load_strategy
+from etfsim.roll import restrict, roll_schedule
 from etfsim.scenario import load_scenario
 from etfsim.sweep import ChunkSpec, read_sweep, run_chunk, run_sweep
 
