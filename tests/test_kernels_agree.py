@@ -1,0 +1,544 @@
+"""Every numba kernel against its Python twin: the same numbers, compiled or not.
+
+``etfsim._numba.jit`` keeps each kernel's Python function as ``.py_func``
+(arch's pattern, ``arch/tests/univariate/test_recursions.py``).  A kernel that
+calls other kernels would, through ``.py_func`` alone, still call their
+compiled versions, so :func:`python_twin` rebuilds the Python function with
+every kernel it calls replaced by that kernel's own twin: the whole call tree
+runs as Python.  Each test feeds small arrays of the kind the library passes
+(prices near $2.35 a GPU-hour, a roll from one contract to the next, NaN for a
+missing print where the kernel reads NaN) and compares every output and every
+array argument after the call.
+
+``test_every_kernel_has_an_agreement_test`` walks the package for kernels and
+fails on one that no test here reaches, directly or as a callee of a tested
+kernel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import math
+import pkgutil
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+import etfsim
+from etfsim import metrics
+from etfsim._numba import readonly
+from etfsim._random import path_generators
+from etfsim.curves import kernels as curve_kernels
+from etfsim.curves.curve import FuturesCurve
+from etfsim.fund import FundConfig, InvestorDemand
+from etfsim.fund import ledger as _ledger
+from etfsim.fund.engine import ledger_inputs
+from etfsim.fund.limits import room_per_notional
+from etfsim.fund.records import METRICS, Ledger, Reduction
+from etfsim.index import levels
+from etfsim.roll import roll_schedule, schedule
+from etfsim.roll.schedule import RollSchedule
+from etfsim.scenario import load_scenario
+
+Kernel = Any  # a numba dispatcher, or (without numba) the function itself with .py_func set
+TESTED: set[str] = set()
+"""Kernels an agreement test calls directly, marked by :func:`covers` (their callees are tested through them)."""
+
+
+def _is_kernel(obj: object) -> bool:
+    return callable(obj) and hasattr(obj, "py_func")
+
+
+def _name(kernel: Kernel) -> str:
+    return f"{kernel.py_func.__module__}.{kernel.py_func.__qualname__}"
+
+
+def _names_used(code: types.CodeType) -> Iterator[str]:
+    yield from code.co_names
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):  # a nested function or comprehension
+            yield from _names_used(const)
+
+
+def callees(kernel: Kernel) -> dict[str, Kernel]:
+    """The kernels ``kernel`` calls by a global name."""
+    fn = kernel.py_func
+    found = {name: fn.__globals__.get(name) for name in set(_names_used(fn.__code__))}
+    return {name: obj for name, obj in found.items() if _is_kernel(obj) and obj is not kernel}
+
+
+def python_twin(kernel: Kernel, _memo: dict[int, Callable[..., Any]] | None = None) -> Callable[..., Any]:
+    """``kernel.py_func`` with every kernel it calls (at any depth) running as Python too."""
+    memo = {} if _memo is None else _memo
+    if id(kernel) in memo:
+        return memo[id(kernel)]
+    fn = kernel.py_func
+    scope = dict(fn.__globals__)
+    twin = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
+    twin.__kwdefaults__ = fn.__kwdefaults__
+    memo[id(kernel)] = twin
+    for name, callee in callees(kernel).items():
+        scope[name] = python_twin(callee, memo)
+    return twin
+
+
+def _fresh(value: Any) -> Any:
+    """A copy each run may write into (arrays, and tuples or lists of them); the rest as it is."""
+    if isinstance(value, np.ndarray):
+        # a read-only input cannot be written; a copy would be writable, and numba would compile anew for it
+        return value.copy() if value.flags.writeable else value
+    if hasattr(value, "_fields"):  # a NamedTuple of arrays and numbers (the ledger's records)
+        return type(value)(*(_fresh(v) for v in value))
+    if isinstance(value, (tuple, list)):
+        return type(value)(_fresh(v) for v in value)
+    return value
+
+
+def assert_same(fast: Any, slow: Any, what: str, rtol: float) -> None:
+    if isinstance(fast, np.ndarray) or isinstance(slow, np.ndarray):
+        fast, slow = np.asarray(fast), np.asarray(slow)
+        assert fast.shape == slow.shape and fast.dtype == slow.dtype, what
+        if np.issubdtype(fast.dtype, np.floating):
+            np.testing.assert_allclose(fast, slow, rtol=rtol, atol=0.0, equal_nan=True, err_msg=what)
+        else:
+            np.testing.assert_array_equal(fast, slow, err_msg=what)
+    elif isinstance(fast, tuple) and isinstance(slow, tuple):
+        assert len(fast) == len(slow), what
+        for i, (f, s) in enumerate(zip(fast, slow, strict=True)):
+            assert_same(f, s, f"{what}[{i}]", rtol)
+    elif isinstance(fast, np.random.Generator):  # both runs must have drawn as many numbers
+        assert fast.bit_generator.state == slow.bit_generator.state, what
+    elif isinstance(fast, float) or isinstance(slow, float):
+        assert math.isclose(fast, slow, rel_tol=rtol) or (math.isnan(fast) and math.isnan(slow)), what
+    else:
+        assert fast == slow, what
+
+
+def agree(kernel: Kernel, make_args: Callable[[], tuple[Any, ...]], rtol: float = 1e-13) -> tuple[Any, tuple[Any, ...]]:
+    """Run the compiled kernel and its Python twin on fresh copies of the same inputs; compare everything.
+
+    Returns the compiled run's result and arguments (for a test's own checks).
+    """
+    assert _name(kernel) in TESTED, f"mark the test with @covers({kernel.py_func.__name__})"
+    args_fast = tuple(_fresh(a) for a in make_args())
+    args_slow = tuple(_fresh(a) for a in make_args())
+    fast = kernel(*args_fast)
+    slow = python_twin(kernel)(*args_slow)
+    assert_same(fast, slow, f"{_name(kernel)}: result", rtol)
+    for i, (a, b) in enumerate(zip(args_fast, args_slow, strict=True)):
+        assert_same(a, b, f"{_name(kernel)}: argument {i} after the call", rtol)
+    return fast, args_fast
+
+
+def covers(*kernels: Kernel) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Mark a test as the agreement test of ``kernels`` (for the meta-test, before any test runs)."""
+    TESTED.update(_name(k) for k in kernels)
+    return lambda test: test
+
+
+# -- inputs: a small futures curve, a roll, and its slot map ----------------------------------------------------
+N_DATES, DEPTH, N_PATHS = 14, 3, 3
+EXPIRY = 8  # the front contract's last day: from date 9 every contract sits one slot nearer
+
+
+def _slot_map(n: int = N_DATES, depth: int = DEPTH, expiry: int = EXPIRY) -> np.ndarray:
+    """``nxt[t-1, s]``: the slot on ``t`` of the contract in slot ``s`` on ``t-1`` (-1: it expired)."""
+    nxt = np.tile(np.arange(depth, dtype=np.int64), (n - 1, 1))
+    nxt[expiry] = np.arange(-1, depth - 1)  # the step from the expiry date to the next
+    return nxt
+
+
+def _prices(seed: int = 3, holes: bool = True) -> np.ndarray:
+    """(paths, dates, depth) settlement prices near $2.35 in contango, with missing prints where ``holes``."""
+    rng = np.random.default_rng(seed)
+    walk = np.exp(np.cumsum(rng.normal(0.0, 0.02, (N_PATHS, N_DATES, 1)), axis=1))
+    prices = 2.35 * walk * (1.0 + 0.015 * np.arange(DEPTH))
+    if holes:
+        prices[0, 3, 2] = np.nan  # a far contract without a print (not held)
+        prices[1, 0, 1] = np.nan  # no print yet on the first date
+        prices[2, 5:7, 1] = np.nan  # two missing days of the second month
+    return prices
+
+
+def _roll_weights(paths: int = 1) -> np.ndarray:
+    """Front-month quantity weights, rolled into the second month over the 3 closes before expiry."""
+    w = np.zeros((paths, N_DATES, DEPTH))
+    w[:, :, 0] = 1.0
+    for j, t in enumerate(range(EXPIRY - 3, EXPIRY)):
+        w[:, t, 0], w[:, t, 1] = 1.0 - (j + 1) / 3, (j + 1) / 3
+    w[:, EXPIRY:, 0], w[:, EXPIRY:, 1] = 0.0, 1.0  # still the second slot on the expiry close
+    w[:, EXPIRY + 1 :, 0], w[:, EXPIRY + 1 :, 1] = 1.0, 0.0  # it is the front from the next date
+    w[:, 0, :] = 0.0  # not invested before the rule's first decision
+    return w
+
+
+# -- curves/kernels.py ------------------------------------------------------------------------------------------
+def _grid_steps(n: int = 30) -> np.ndarray:
+    dt = np.full(n - 1, 1.0 / 365.0)
+    dt[4::5] = 3.0 / 365.0  # weekends
+    return dt
+
+
+@covers(curve_kernels.path_draws)
+@pytest.mark.parametrize("overlays", ["regime and jumps", "neither"])
+def test_path_draws(overlays: str) -> None:
+    dt = _grid_steps()
+    lam_dt = 40.0 * dt if overlays == "regime and jumps" else np.zeros(0)  # many jump days: counts above 1
+    m = len(dt)
+
+    def args() -> tuple[Any, ...]:
+        (g,) = path_generators(11, [2])  # a fresh generator for each run: both draw the same stream
+        return g, lam_dt, overlays != "neither", -0.1, 0.2, np.empty((m, 2)), np.zeros(m), np.empty(m)
+
+    _, out = agree(curve_kernels.path_draws, args, rtol=0.0)
+    assert np.isfinite(out[5]).all() and (out[7] != 0.0).any() == (overlays != "neither")
+
+
+def _factor_inputs() -> tuple[Any, ...]:
+    kappa, sigma_chi, sigma_xi, rho, mu_xi = 4.0, 0.6, 0.2, 0.3, -0.05
+    dt = _grid_steps()
+    e = np.exp(-kappa * dt)
+    var_chi = sigma_chi**2 * (1.0 - e**2) / (2.0 * kappa)
+    cov = rho * sigma_chi * sigma_xi * (1.0 - e) / kappa
+    l11 = np.sqrt(var_chi)
+    l21 = cov / l11
+    l22 = np.sqrt(sigma_xi**2 * dt - l21**2)
+    drift = (mu_xi - 0.5 * sigma_xi**2) * dt
+    levels_ = np.array([0.0, 0.4, -0.3])  # normal, shortage, glut
+    rates = np.array([[-30.0, 20.0, 10.0], [60.0, -60.0, 0.0], [40.0, 0.0, -40.0]])  # switches a year: several here
+    trans = np.eye(3)[None] + rates[None] * dt[:, None, None]  # over one short step
+    trans_cum = np.cumsum(trans, axis=2)
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((N_PATHS, len(dt), 2))
+    u = rng.random((N_PATHS, len(dt)))
+    jumps = np.where(rng.random((N_PATHS, len(dt))) < 0.1, rng.normal(-0.1, 0.05, (N_PATHS, len(dt))), 0.0)
+    chi, xi = np.empty((N_PATHS, len(dt) + 1)), np.empty((N_PATHS, len(dt) + 1))
+    regime = np.empty((N_PATHS, len(dt) + 1), dtype=np.int64)
+    return 0.25, math.log(2.35) - 0.25, 0, e, l11, l21, l22, drift, levels_, trans_cum, z, u, jumps, chi, xi, regime
+
+
+@covers(curve_kernels.factor_paths)
+def test_factor_paths() -> None:
+    _, out = agree(curve_kernels.factor_paths, _factor_inputs)
+    chi, xi, regime = out[-3:]
+    assert np.isfinite(chi).all() and np.isfinite(xi).all() and len(np.unique(regime)) > 1
+
+
+@covers(curve_kernels.price_final)
+def test_price_final() -> None:
+    kappa = 4.0
+    rng = np.random.default_rng(8)
+    chi = rng.normal(0.2, 0.3, (N_PATHS, N_DATES))
+    xi = rng.normal(math.log(2.35), 0.05, (N_PATHS, N_DATES))
+    tau = (np.arange(DEPTH)[None, :] + 1.0 - np.arange(N_DATES)[:, None] / 21.0) / 12.0  # years to each expiry
+    a = np.exp(-kappa * tau)
+    c = -0.01 * tau
+    c[-2:, -1] = np.nan  # the last dates list no third contract yet
+
+    _, out = agree(curve_kernels.price_final, lambda: (chi, xi, a, c, np.empty((N_PATHS, N_DATES, DEPTH))))
+    assert np.isnan(out[-1][:, -2:, -1]).all() and np.isfinite(out[-1][:, :-2, :]).all()
+
+
+def _monthly_average_inputs() -> tuple[Any, ...]:
+    """Compute contracts settling on the average of a 21-day delivery month: the front one is in delivery."""
+    kappa, n, depth, days = 4.0, 6, 3, 21
+    terms = curve_kernels.EXPANSION_TERMS
+    rng = np.random.default_rng(13)
+    chi = rng.normal(0.0, 0.5, (N_PATHS, n))
+    chi[0, 3], chi[1, 2] = 6.0, -6.0  # a shortage spike and a glut: too far out for the series, summed by day
+    xi = rng.normal(math.log(2.35), 0.05, (N_PATHS, n))
+    spot = np.exp(chi + xi)
+    spot_cum = np.zeros((N_PATHS, n + 1))
+    np.cumsum(spot, axis=1, out=spot_cum[:, 1:])
+    listed = np.ones((n, depth), dtype=bool)
+    listed[:2, 2] = False  # the third month lists from date 2
+    n_days = np.full((n, depth), days, dtype=np.int64)
+    first_fixed = np.full((n, depth), -1, dtype=np.int64)
+    first_fixed[:, 0] = 0  # the front month's delivery began on the grid's first date
+    pre_fixed = np.zeros((n, depth))
+    pre_fixed[:, 0] = 4.0  # and 4 of its days fixed before the grid starts
+    day_a = np.zeros((n, depth, days))
+    day_w = np.zeros((n, depth, days))
+    abar = np.zeros((n, depth))
+    dmax = np.zeros((n, depth))
+    moments = np.zeros((n, depth, terms))
+    for i in range(n):
+        for k in range(depth):
+            fixed = 4 + i + 1 if k == 0 else 0  # days of the front month fixed by date i
+            tau = (k * days + np.arange(days) - i) / 252.0
+            unfixed = np.arange(days) >= fixed
+            day_a[i, k, unfixed] = np.exp(-kappa * tau[unfixed])
+            day_w[i, k, unfixed] = np.exp(-0.01 * tau[unfixed]) / days
+            abar[i, k] = day_a[i, k, unfixed].mean()
+            dev = day_a[i, k, unfixed] - abar[i, k]
+            dmax[i, k] = np.abs(dev).max()
+            moments[i, k] = [np.sum(day_w[i, k, unfixed] * dev**j) / math.factorial(j) for j in range(terms)]
+    out = np.empty((N_PATHS, n, depth))
+    return chi, xi, spot_cum, 2.35, listed, n_days, first_fixed, pre_fixed, abar, dmax, moments, day_a, day_w, out
+
+
+@covers(curve_kernels.price_monthly_average)
+def test_price_monthly_average() -> None:
+    chi, dmax = _monthly_average_inputs()[0], _monthly_average_inputs()[9]
+    y = np.abs(chi)[:, :, None] * dmax[None]
+    assert (y <= curve_kernels.EXPANSION_LIMIT).any() and (y > curve_kernels.EXPANSION_LIMIT).any()
+    _, out = agree(curve_kernels.price_monthly_average, _monthly_average_inputs)
+    prices = out[-1]
+    assert np.isnan(prices[:, :2, 2]).all() and np.isfinite(prices[:, 2:, :]).all()
+
+
+# -- index/levels.py --------------------------------------------------------------------------------------------
+@covers(levels.fill_by_contract)
+def test_fill_by_contract() -> None:
+    prices = _prices()
+    _, out = agree(levels.fill_by_contract, lambda: (prices, _slot_map(), np.empty_like(prices)))
+    filled = out[-1]
+    assert np.isnan(filled[1, 0, 1])  # no price yet: stays missing
+    assert filled[2, 6, 1] == prices[2, 4, 1]  # the last print carried over the two missing days
+
+
+@covers(levels.step_sums)
+@pytest.mark.parametrize("case", ["shared schedule", "per-path schedule", "a held price missing"])
+def test_step_sums(case: str) -> None:
+    prices = _prices(holes=case == "a held price missing")
+    weights = _roll_weights(1 if case == "shared schedule" else N_PATHS)
+    shape = (N_PATHS, N_DATES - 1)
+    trouble, out = agree(
+        levels.step_sums, lambda: (prices, weights, _slot_map(), np.full(shape, np.nan), np.full(shape, np.nan))
+    )
+    assert trouble is (case == "a held price missing")
+    assert np.isfinite(out[3]).all()  # a missing price is skipped, not summed as NaN
+
+
+@covers(levels._levels)
+@pytest.mark.parametrize("case", ["clean", "a held price missing"])
+def test_levels(case: str) -> None:
+    prices = _prices(holes=case != "clean")
+    weights = _roll_weights(N_PATHS)
+    invested = weights[0, :-1].sum(axis=1) > 0.0
+    tbr = np.full(N_DATES - 1, 0.04 / 252.0)
+    start = 1
+
+    def args() -> tuple[Any, ...]:
+        er = np.full((N_PATHS, N_DATES), np.nan)
+        tr = np.full((N_PATHS, N_DATES), np.nan)
+        er[:, start] = tr[:, start] = 100.0
+        return prices, weights, _slot_map(), invested, tbr, start, 100.0, er, tr
+
+    done, out = agree(levels._levels, args)
+    assert done is (case == "clean")
+    if done:
+        assert np.isfinite(out[-1][:, start:]).all() and (out[-1][:, -1] > out[-2][:, -1]).all()  # TR earns bills
+
+
+# -- roll/schedule.py -------------------------------------------------------------------------------------------
+@covers(schedule.trade_mask_kernel)
+@pytest.mark.parametrize("paths", [1, N_PATHS])
+def test_trade_mask_kernel(paths: int) -> None:
+    weights = _roll_weights(paths)
+    if paths > 1:
+        weights[2, 3, :2] = (0.5, 0.5)  # one path trades early
+    _, out = agree(schedule.trade_mask_kernel, lambda: (weights, _slot_map(), 1e-12, np.zeros((paths, N_DATES), bool)))
+    mask = out[-1]
+    assert mask[0].tolist() == [t in (1, 5, 6, 7) for t in range(N_DATES)]  # buys, rolls; the expiry carries over
+
+
+@covers(schedule.first_unpriced_trade)
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    # path 2 has no print of the second month on closes 5 and 6, and the roll starts buying it on close 5
+    [("all priced", (-1, -1, -1)), ("a roll without a price", (2, 5, 1)), ("per-path weights", (2, 5, 1))],
+)
+def test_first_unpriced_trade(case: str, expected: tuple[int, int, int]) -> None:
+    prices = _prices(holes=case != "all priced")
+    weights = _roll_weights(N_PATHS if case == "per-path weights" else 1)
+    result, _ = agree(schedule.first_unpriced_trade, lambda: (weights, _slot_map(), prices, 1e-12))
+    assert tuple(result) == expected
+
+
+# -- metrics.py -------------------------------------------------------------------------------------------------
+def _level_rows() -> np.ndarray:
+    """NAV-like levels: a clean path, one with missing days and a level at zero, one never valid."""
+    rng = np.random.default_rng(21)
+    x = 25.0 * np.exp(np.cumsum(rng.normal(0.0, 0.02, (4, 40)), axis=1))
+    x[1, 10:13] = np.nan
+    x[1, 20] = 0.0  # log gives -inf: those two returns are not finite and do not count
+    x[2, 30] = np.inf
+    x[3, :] = np.nan
+    x[:, 0] = np.nan  # before inception
+    return x
+
+
+@covers(metrics._log_return_moments)
+@pytest.mark.parametrize("start", [0, 1, 5])
+@pytest.mark.filterwarnings("ignore:divide by zero encountered in log:RuntimeWarning")  # numpy's log(0), in Python
+def test_log_return_moments(start: int) -> None:
+    x = _level_rows()
+    _, out = agree(metrics._log_return_moments, lambda: (x, start, np.zeros(4, dtype=np.int64), np.full(4, -1.0)))
+    count, sd = out[2], out[3]
+    assert count[0] == 39 - max(start, 1) and count[3] == 0 and np.isnan(sd[3])  # column 0 is missing
+
+
+@covers(metrics._max_drawdown)
+@pytest.mark.parametrize("start", [0, 5])
+def test_max_drawdown(start: int) -> None:
+    x = _level_rows()
+    x[2, :] = np.linspace(-1.0, -3.0, 40)  # never a positive peak: no drawdown
+    _, out = agree(metrics._max_drawdown, lambda: (x, start, np.zeros(4)))
+    dd = out[-1]
+    assert (dd[:2] <= 0.0).all() and np.isnan(dd[2:]).all()
+
+
+# -- fund/ledger.py and fund/limits.py: the kernels on the inputs ledger_inputs prepares -------------------------
+LEDGER_CASES = {
+    "default terms, demand": (FundConfig(collateral_rate=0.04), InvestorDemand(volatility=0.01, seed=3)),
+    "limits bind, creations halt": (
+        FundConfig(collateral_rate=0.04, accountability_level=48_000, position_limit=60_000),
+        InvestorDemand(mean=0.002, volatility=0.01, seed=4),
+    ),
+    "limits spread into later months": (
+        FundConfig(position_limit=45_000, limit_response="spread", fractional_contracts=True),
+        InvestorDemand(volatility=0.005, seed=5),
+    ),
+    "reverse splits and return chasing": (
+        FundConfig(reverse_split_below=24.99, reverse_split_ratio=4, collateral_rate=0.02, rebalance_band=0.01),
+        InvestorDemand(chase=0.05, chase_window=10, volatility=0.003, seed=6),
+    ),
+    "wiped out by impact": (FundConfig(impact_coefficient=0.3, daily_volume=20_000, open_interest=200_000), None),
+    "a held contract without a price": (FundConfig(), InvestorDemand(volatility=0.01, seed=7)),
+}
+
+
+@pytest.fixture(scope="module")
+def ledger_curve() -> tuple[FuturesCurve, RollSchedule]:
+    """A year and a half of the default compute scenario, 3 paths, rolled like the S&P GSCI."""
+    curve = dataclasses.replace(load_scenario(), years=1.5).simulate(paths=3, seed=11)
+    return curve, roll_schedule(curve, "gsci")
+
+
+def _ledger_case(ledger_curve: tuple[FuturesCurve, RollSchedule], case: str) -> tuple[Any, FuturesCurve]:
+    curve, sched = ledger_curve
+    config, demand = LEDGER_CASES[case]
+    index = None
+    if case == "a held contract without a price":
+        index = ledger_inputs(curve, sched, config, demand, None, None, None).index  # the index has the price
+        prices = np.array(curve.prices)
+        held = np.nonzero(sched.weights[0, 60] > 0)[0][0]
+        prices[1, 60, held] = np.nan  # path 1 stops there
+        curve = dataclasses.replace(curve, prices=prices)
+    return ledger_inputs(curve, sched, config, demand, None, None, index), curve
+
+
+def _blank_ledger(rows: int, n: int, depth: int) -> tuple[Ledger, np.ndarray, np.ndarray]:
+    """NaN-filled records, so an entry a kernel left unwritten shows (np.empty would hide it in noise)."""
+    ledger = Ledger(*np.full((len(Ledger._fields), rows, n), np.nan))
+    return ledger, np.full((rows, n, depth), np.nan), np.full((rows, n), -99, dtype=np.int64)
+
+
+def _reduction(inputs: Any, keep: np.ndarray) -> Reduction:
+    d = inputs.dates.astype("datetime64[D]")
+    years = float((d[-1] - d[inputs.start]).astype(np.int64)) / 365.0
+    tr = readonly(np.ascontiguousarray(inputs.index.tr, dtype=np.float64))
+    return Reduction(tr, readonly(keep), years, float(inputs.config.post_settlement_share))
+
+
+@covers(room_per_notional)
+@pytest.mark.parametrize(
+    "case", ["default terms, demand", "limits bind, creations halt", "limits spread into later months"]
+)
+def test_room_per_notional(ledger_curve: tuple[FuturesCurve, RollSchedule], case: str) -> None:
+    inputs, _ = _ledger_case(ledger_curve, case)
+    (room, which), _ = agree(room_per_notional, lambda: (inputs.arrays.weights, inputs.terms))
+    # spread into later months: the month's limit moves the excess on instead of capping the fund
+    assert (which > 0).any() == (case == "limits bind, creations halt")
+    assert np.isinf(room[which == 0]).all()
+
+
+@covers(_ledger.record_paths, _ledger.market_prices, _ledger.ledger_metrics)
+@pytest.mark.parametrize("case", list(LEDGER_CASES))
+def test_record_paths_and_their_reductions(ledger_curve: tuple[FuturesCurve, RollSchedule], case: str) -> None:
+    inputs, curve = _ledger_case(ledger_curve, case)
+    p, n, k = curve.prices.shape
+    # sums of hundreds of days, and numba's pow is not Python's: equal to rounding, not bit for bit
+    stopped, out = agree(
+        _ledger.record_paths,
+        lambda: (inputs.arrays, inputs.terms, inputs.start, *_blank_ledger(p, n, k)),
+        rtol=1e-11,
+    )
+    ledger, status = out[3], out[5]
+    assert stopped == (1 if case == "a held contract without a price" else -1)
+    if stopped >= 0:
+        return
+    assert (status[:, inputs.start :] >= 0).all()
+    agree(
+        _ledger.market_prices,
+        lambda: (ledger, float(inputs.config.post_settlement_share), np.full((p, n), np.nan), np.full((p, n), np.nan)),
+        rtol=1e-11,
+    )
+    red = _reduction(inputs, np.zeros(0, dtype=np.int64))
+    figures = np.full((p, len(METRICS)), np.nan)
+    agree(_ledger.ledger_metrics, lambda: (ledger, status, inputs.start, red, figures), rtol=1e-11)
+
+
+@covers(_ledger.summarise_paths)
+@pytest.mark.parametrize(
+    "case", ["limits spread into later months", "reverse splits and return chasing", "a held contract without a price"]
+)
+def test_summarise_paths(ledger_curve: tuple[FuturesCurve, RollSchedule], case: str) -> None:
+    inputs, curve = _ledger_case(ledger_curve, case)
+    p, n, k = curve.prices.shape
+    keep = np.arange(0, n, 21, dtype=np.int64)  # about one date a month, some before inception
+    red = _reduction(inputs, keep)
+    stopped, _ = agree(
+        _ledger.summarise_paths,
+        lambda: (
+            inputs.arrays, inputs.terms, inputs.start, red, *_blank_ledger(1, n, k),
+            np.full((p, len(METRICS)), np.nan), np.full((p, keep.size), np.nan),
+        ),
+        rtol=1e-11,
+    )  # fmt: skip
+    assert stopped == (1 if case == "a held contract without a price" else -1)
+
+
+# -- the meta-test ----------------------------------------------------------------------------------------------
+def package_kernels() -> dict[str, Kernel]:
+    """Every kernel defined in an etfsim module (re-exports counted once, where they are defined)."""
+    found: dict[str, Kernel] = {}
+    for info in pkgutil.walk_packages(etfsim.__path__, "etfsim."):
+        if info.name.startswith(("etfsim.check", "etfsim.__main__")):  # vectorbt's cross-check; the CLI's start
+            continue
+        module = importlib.import_module(info.name)
+        for obj in vars(module).values():
+            if _is_kernel(obj) and obj.py_func.__module__ == module.__name__:
+                found[_name(obj)] = obj
+    return found
+
+
+def test_every_kernel_has_an_agreement_test() -> None:
+    kernels = package_kernels()
+    assert {"etfsim.index.levels.step_sums", "etfsim.metrics._max_drawdown"} <= set(kernels)
+    reached: set[str] = set()
+    todo = [kernels[n] for n in TESTED if n in kernels]
+    while todo:
+        k = todo.pop()
+        if _name(k) not in reached:
+            reached.add(_name(k))
+            todo.extend(callees(k).values())
+    missing = sorted(set(kernels) - reached)
+    assert not missing, f"kernels without an agreement test in {__name__}: {', '.join(missing)}"
+    stale = sorted(TESTED - set(kernels))
+    assert not stale, f"tested here but no longer kernels in the package: {', '.join(stale)}"
+
+
+def test_python_twin_runs_callees_as_python() -> None:
+    # a kernel's .py_func alone would call its callees compiled; the twin swaps each for its own twin
+    calls = {name: k for name, k in package_kernels().items() if callees(k)}
+    assert calls, "no kernel calls another: nothing to check"
+    for kernel in calls.values():
+        scope = python_twin(kernel).__globals__
+        for name, callee in callees(kernel).items():
+            assert scope[name].__code__ is callee.py_func.__code__ and not hasattr(scope[name], "py_func")
