@@ -22,15 +22,17 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from etfsim._results import Result
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.protocol import Curve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund.comparison import Comparison, compare
 from etfsim.fund.config import FundConfig, InvestorDemand
@@ -46,6 +48,9 @@ from etfsim.report.results import StudyResults
 from etfsim.report.roll_calendar import rule_params, upcoming_rolls
 from etfsim.report.stats import percentile_fan
 from etfsim.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["FAN_PERCENTILES", "GROWTH_BASE", "Progress", "Study", "run_study"]
 
@@ -64,24 +69,63 @@ def _quiet(_stage: str, _total: int) -> Iterator[Callable[[int, int], None]]:
     yield lambda _done, _total: None
 
 
-@dataclass(frozen=True, eq=False)
-class Study:
-    """The main job's live results and the tables behind its sheets."""
+class Study(Result):
+    """The main job's live results and the tables behind its sheets.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    curve : Curve
+        The simulated factor paths (a model curve: prices on demand).
+    backtest : BacktestResult
+        Every strategy as an index and as a fund reduced path by path.
+    headline : Strategy
+        The strategy the fact sheet describes.
+    fund : FundResult
+        The headline fund's daily ledger on the headline (median) path only.
+    comparison : Comparison
+        The headline fund against the stock-ETF twin.
+    results : StudyResults
+        The tables the sheets are rendered from (what ``etfsim run`` saves).
+    """
 
     scenario: Scenario
-    curve: FuturesCurve
+    curve: Curve
     backtest: BacktestResult
     headline: Strategy
-    fund: FundResult  # the headline fund's daily ledger on the headline (median) path only
+    fund: FundResult
     comparison: Comparison
     results: StudyResults
 
-    def __str__(self) -> str:
+    def _repr_facts(self) -> dict[str, object]:
         f = self.results.facts
-        return (
+        return {"scenario": f.scenario.name, "paths": f.paths, "strategies": len(f.strategies),
+                "headline": f.headline.name, "headline_path": f.headline_path, "as_of": f.as_of}  # fmt: skip
+
+    def summary(self) -> str:
+        """What ran, and each strategy's index and fund figures (means across paths)."""
+        f = self.results.facts
+        head = (
             f"Study {f.scenario.name}: {self.curve.n_paths:,} paths, {len(self.backtest.results)} strategies, "
-            f"headline {self.headline.name!r}, {f.inception} to {f.as_of}"
+            f"headline {self.headline.name!r} (path {f.headline_path}), {f.inception} to {f.as_of}"
         )
+        return head + "\n" + self.backtest.summary()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Each strategy's index and fund figures, means across paths (the rules sheet's figures)."""
+        return self.backtest.table().join(self.backtest.fund_table())
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """The Monte Carlo fan of the headline fund's growth of 10,000, with the headline path."""
+        from etfsim._charts import draw_fan, new_axes
+
+        ax = new_axes() if ax is None else ax
+        fan = self.results.nav_fan.drop(columns="date")
+        nav = self.results.fund["nav_per_share_adj"].to_numpy(dtype=float)
+        fan["headline"] = GROWTH_BASE * nav / nav[0]
+        draw_fan(ax, pd.DatetimeIndex(self.results.nav_fan["date"]).to_numpy(), fan, GROWTH_BASE, money=True)
+        ax.set_title(f"{self.headline.name}: growth of {GROWTH_BASE:,.0f} across {self.curve.n_paths:,} paths")
+        return ax
 
 
 def _plain(obj: Any) -> Any:

@@ -73,3 +73,40 @@ def test_comparison_and_the_stock_twin(study: Study) -> None:
     one = stock.to_frame(path=1)
     np.testing.assert_array_equal(one["nav_per_share"].to_numpy(), stock.nav_per_share[1])
     assert stock.to_frame().index.names == ["path", "date"] and len(stock.to_frame()) == stock.nav_per_share.size
+
+
+def test_the_study_strategy_runs_and_backtest(study: Study) -> None:
+    from etfsim.pipeline import BacktestResult, StrategyRun, statistic
+
+    _manners(study)
+    assert repr(study).startswith("<Study scenario='compute_default' paths=12 strategies=")
+    assert "headline 'compute_default'" in str(study) and "compute_default" in study.to_frame().index
+    bt = study.backtest
+    _manners(bt)
+    assert isinstance(bt, BacktestResult) and bt.summary().count("\n") >= len(bt.results)
+    table = bt.table()
+    er = statistic("er_return")
+    from etfsim._format import format_value
+
+    for name in table.index:  # each strategy's mean ER return, printed as the statistics table formats it
+        line = next(x for x in bt.summary().splitlines() if x.strip().startswith(f"{name} "))
+        assert format_value(float(table.loc[name, "er_return"]), er.fmt) in line
+    run = bt.results[0]
+    _manners(run)
+    assert isinstance(run, StrategyRun) and run.to_frame() is run.stats
+    assert statistic("nav_return").label in str(run) and f"{run.n_paths:,} path(s)" in str(run)
+
+
+def test_plots_draw_the_data(study: Study) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    run = study.backtest.results[0]
+    ax = run.plot(path=2)
+    s = run.index.start
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), run.index.er[2, s:])
+    ax = study.plot()
+    nav = study.results.fund["nav_per_share_adj"].to_numpy(dtype=float)
+    drawn = {line.get_label(): np.asarray(line.get_ydata()) for line in ax.get_lines()}
+    np.testing.assert_allclose(drawn["Headline path"], 10_000 * nav / nav[0], rtol=1e-15)
+    np.testing.assert_allclose(drawn["Median"], study.results.nav_fan["p50"].to_numpy(), rtol=1e-15)
