@@ -9,6 +9,7 @@ in a :class:`FundResult`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,9 @@ from etfsim.fund.records import HALTED_BITS, LEFT_CURVE, NO_PRICE_TO_BUY, STATUS
 from etfsim.index.collateral import collateral_rates, tbill_returns
 from etfsim.index.levels import IndexResult, compute_index
 from etfsim.roll.schedule import RollSchedule, next_slot_map
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "FundResult",
@@ -162,6 +166,24 @@ class FundResult(Result):
     def to_frame(self) -> pd.DataFrame:
         """The ledger as a DataFrame (see :attr:`daily`)."""
         return self.daily
+
+    def plot(self, ax: Axes | None = None, path: int = 0) -> Axes:
+        """Growth of NAV per share (reverse splits undone) and of the TR index it tracks, on one path.
+
+        Both start at the NAV per share at inception; returns the matplotlib Axes.
+        """
+        from etfsim._charts import COLOURS, draw_growth, new_axes
+
+        s = self.start
+        nav = self.nav_per_share_adjusted[path, s:]
+        tr = self.index.tr[path if self.index.tr.shape[0] > 1 else 0, s:]
+        lines = [("NAV per share", nav, COLOURS["fund"], 1.1), ("Index TR", nav[0] * tr / tr[0], COLOURS["index"], 0.9)]
+        ax = new_axes() if ax is None else ax
+        draw_growth(ax, np.asarray(self.dates[s:]), lines, float(nav[0]), money=False)
+        ax.set_title(
+            f"{self.rule}: NAV per share and the index it tracks" + (f", path {path}" if self.n_paths > 1 else "")
+        )
+        return ax
 
     def _repr_frame(self) -> pd.DataFrame:
         return self.daily_frame(0)

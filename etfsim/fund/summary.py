@@ -10,12 +10,12 @@ never waits on fresh memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
+from etfsim._format import format_value
 from etfsim._numba import readonly
+from etfsim._results import Result
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import DataError
 from etfsim.fund import ledger as _ledger
@@ -28,8 +28,7 @@ from etfsim.roll.schedule import RollSchedule
 __all__ = ["FundSummary", "summarise_fund"]
 
 
-@dataclass(frozen=True, eq=False)
-class FundSummary:
+class FundSummary(Result):
     """A fund's figures by path, without its daily ledger.
 
     Attributes
@@ -56,6 +55,33 @@ class FundSummary:
     @property
     def n_paths(self) -> int:
         return len(self.metrics)
+
+    def _repr_facts(self) -> dict[str, object]:
+        return {"paths": self.n_paths, "dates": len(self.dates), "kept_dates": len(self.keep),
+                "inception": str(np.asarray(self.dates)[self.start])[:10]}  # fmt: skip
+
+    def summary(self) -> str:
+        """Means across paths (and the 5-95% range) of the headline fund figures."""
+        m = self.metrics
+        lines = [f"FundSummary: {self.n_paths:,} path(s) from {str(np.asarray(self.dates)[self.start])[:10]}"]
+        for col, label, fmt in (
+            ("nav_return", "NAV return / yr", "pct"),
+            ("index_tr_return", "index TR / yr", "pct"),
+            ("tracking_difference", "tracking difference / yr", "pct"),
+            ("tracking_error", "tracking error", "pct_u"),
+            ("halted_days", "days creations halted", "int"),
+        ):
+            v = m[col].to_numpy(dtype=float)
+            v = v[np.isfinite(v)]
+            if v.size:
+                lo, hi = np.percentile(v, [5, 95])
+                text = f"{format_value(v.mean(), fmt)}  ({format_value(lo, fmt)} to {format_value(hi, fmt)})"
+                lines.append(f"  {label:<26} {text}")
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-path figures (the columns of :func:`etfsim.fund.fund_metrics`)."""
+        return self.metrics
 
 
 def summarise_fund(
@@ -96,10 +122,14 @@ def summarise_fund(
     navps = np.empty((p, kept_at.size))
     tr = readonly(np.ascontiguousarray(inputs.index.tr, dtype=np.float64))
     red = Reduction(tr, readonly(kept_at), years, float(inputs.config.post_settlement_share))
-    stopped = _ledger.summarise_paths(inputs.arrays, inputs.terms, inputs.start, red, ledger, pos, status, figures, navps)
+    stopped = _ledger.summarise_paths(
+        inputs.arrays, inputs.terms, inputs.start, red, ledger, pos, status, figures, navps
+    )
     if stopped >= 0:
         t = int(np.argmax(status[0] < 0))
         held = pos[0, t - 1] if t > 0 else np.zeros(k)
         raise_unpriced(curve, int(status[0, t]), int(stopped), t, held, inputs.weights_on(stopped, t))
     metrics = pd.DataFrame(figures, columns=list(METRICS), index=pd.RangeIndex(p, name="path"))
+    navps.setflags(write=False)  # handed over read-only, so the result keeps it without a copy
+    kept_at.setflags(write=False)
     return FundSummary(metrics, navps, kept_at, dates, start)

@@ -18,7 +18,7 @@ from etfsim.exceptions import DataError
 from etfsim.fund import FundConfig, InvestorDemand, fund_metrics, simulate_fund
 from etfsim.fund import ledger as _ledger
 from etfsim.fund.records import METRICS, REVERSE_SPLIT
-from etfsim.fund.summary import summarise_fund
+from etfsim.fund.summary import FundSummary, summarise_fund
 from etfsim.roll import roll_schedule
 from etfsim.sweep.montecarlo import month_ends
 
@@ -141,3 +141,30 @@ def test_keep_outside_the_curve_is_refused_by_name(compute) -> None:
     curve, sched = compute
     with pytest.raises(DataError, match=r"keep holds a date index outside the curve \(0 to "):
         summarise_fund(curve, sched, FundConfig(), keep=np.array([0, curve.n_dates]))
+
+
+def test_fund_results_explain_themselves() -> None:
+    import dataclasses
+
+    import matplotlib
+
+    from etfsim._results import Result
+    from etfsim.pipeline import load_strategy, run_strategy
+    from etfsim.scenario import load_scenario
+
+    matplotlib.use("Agg")
+    curve = dataclasses.replace(load_scenario(), years=1.0).simulate(paths=3)
+    strat = load_strategy("compute_default")
+    recorded = run_strategy(curve, strat, strat.fund, strat.demand).fund
+    reduced = run_strategy(curve, strat, strat.fund, strat.demand, summarise=True).fund
+    for res in (recorded, reduced):
+        assert isinstance(res, Result) and "\n" not in repr(res) and "<table" in res._repr_html_()
+    assert isinstance(reduced, FundSummary) and reduced.to_frame() is reduced.metrics
+    assert "NAV return / yr" in str(reduced) and "3 path(s)" in str(reduced)
+    assert not reduced.navps.flags.writeable
+    ax = recorded.plot(path=1)
+    s = recorded.start
+    navps = recorded.nav_per_share_adjusted[1, s:]
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), navps)
+    tr = recorded.index.tr[1, s:]
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), navps[0] * tr / tr[0], rtol=1e-15)
