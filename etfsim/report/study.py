@@ -138,7 +138,7 @@ def _plain(obj: Any) -> Any:
 
 
 def _day(d: object) -> str:
-    return str(np.datetime64(d, "D"))
+    return str(np.asarray(d, dtype="datetime64[D]"))
 
 
 def _headline_ledger(fund: FundResult, path: int = 0) -> pd.DataFrame:
