@@ -139,7 +139,11 @@ def _function_lengths(tree: ast.Module) -> list[tuple[str, int]]:
                 continue
             length = (node.end_lineno or node.lineno) - node.lineno + 1
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
                 length -= (first.end_lineno or first.lineno) - first.lineno + 1
             out.append((node.name, length))
     return out

@@ -57,5 +57,7 @@ def test_fund_tables_with_an_unknown_limit_response() -> None:
 def test_fund_file_with_an_unknown_limit_response(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[fund]\nnav_per_share = 25.0\nlimit_response = "stop"\n', encoding="utf-8")
-    with pytest.raises(UnknownNameError, match=r"^bad\.toml: unknown limit response 'stop'; known limit responses: halt, spread$"):
+    with pytest.raises(
+        UnknownNameError, match=r"^bad\.toml: unknown limit response 'stop'; known limit responses: halt, spread$"
+    ):
         load_fund(bad)

@@ -35,3 +35,7 @@ def test_mypy_strict_finds_nothing_in_the_package() -> None:
 
 def test_ruff_finds_nothing_in_the_code_tests_and_benchmarks() -> None:
     _check("ruff", "check", "--no-fix", "etfsim", "tests", "benchmarks")
+
+
+def test_ruff_format_leaves_every_file_as_it_is() -> None:
+    _check("ruff", "format", "--check", "etfsim", "tests", "benchmarks")

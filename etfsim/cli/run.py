@@ -97,7 +97,12 @@ def run_cmd(
     folder = out_dir or Path("reports") / sc.name
     check_writable(folder)  # fail before minutes of simulation, not after
     study = run_study(
-        sc, paths=paths, seed=seed, strategies=default_strategies(strategies), compare_paths=compare_paths, progress=progress_bar
+        sc,
+        paths=paths,
+        seed=seed,
+        strategies=default_strategies(strategies),
+        compare_paths=compare_paths,
+        progress=progress_bar,
     )
     with progress_bar("writing the fact sheet", 5) as progress:
         written = write_report(study.results, folder, with_data=True, progress=progress)

@@ -33,7 +33,9 @@ def sweep_cmd(
     chunk_size: Annotated[int, typer.Option(help="Paths per chunk (unit of work and of memory).")] = 250,
     fund: Annotated[
         Optional[Path],
-        typer.Option("--fund", "-f", help="TOML with \\[fund] terms for every strategy (default: each strategy's own)."),
+        typer.Option(
+            "--fund", "-f", help="TOML with \\[fund] terms for every strategy (default: each strategy's own)."
+        ),
     ] = None,
     scheduler: Annotated[
         Optional[str],

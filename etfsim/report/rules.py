@@ -24,6 +24,7 @@ from etfsim.report.tables import Cell, Row, Table
 
 __all__ = ["RULE_COLUMNS", "RulesSheetData", "rules_data"]
 
+
 def _mean_of(column: str) -> tuple[str, str, str]:
     """A statistic's mean across paths, headed and formatted as the statistics table says.
 
@@ -83,7 +84,9 @@ class RulesSheetData(Result):
     def summary(self) -> str:
         """The rule table as printed, one line per rule."""
         lines = [f"RulesSheetData: {self.title}, {self.paths:,} paths, headline {self.headline}, as of {self.as_of}"]
-        show = [j for j, (col, _h, _f) in enumerate(RULE_COLUMNS) if col in ("tr_return", "nav_return", "costs_per_year")]
+        show = [
+            j for j, (col, _h, _f) in enumerate(RULE_COLUMNS) if col in ("tr_return", "nav_return", "costs_per_year")
+        ]
         lines.append(f"  {'rule':<24}" + "".join(f"{self.table.columns[j]:>22}" for j in show))
         for row in self.table.rows:
             lines.append(f"  {row.label:<24}" + "".join(f"{row.cells[j].text:>22}" for j in show))
@@ -145,11 +148,7 @@ def rules_data(results: StudyResults) -> RulesSheetData:
             Row(
                 name,
                 name,
-                (
-                    Cell(
-                        f"rule_words.{name}.description", words.roll_words(strat.rule, strat.params), "text"
-                    ),
-                ),
+                (Cell(f"rule_words.{name}.description", words.roll_words(strat.rule, strat.params), "text"),),
             )
         )
     ind = results.indices[results.indices["path"] == facts.headline_path]

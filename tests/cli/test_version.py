@@ -37,4 +37,3 @@ def test_license_is_an_spdx_string() -> None:
     (setuptools,) = [r for r in PYPROJECT["build-system"]["requires"] if r.startswith("setuptools")]
     found = re.fullmatch(r"setuptools>=(\d+)(\.\d+)*", setuptools)
     assert found is not None and int(found.group(1)) >= 77, setuptools
-

@@ -251,7 +251,10 @@ def test_duplicate_names_and_no_strategy_are_config_errors(curve: FuturesCurve) 
         backtest(curve, [MonthlyWindow(5, 9), MonthlyWindow(6, 10)])  # both named after the rule
     with pytest.raises(ConfigError, match="at least one strategy"):
         backtest(curve, [])
-    with pytest.raises(UnknownNameError, match="unknown strategy or rule name 'gcsi'; known .*: as_recorded, bcom, calendar, compute_default"):
+    with pytest.raises(
+        UnknownNameError,
+        match="unknown strategy or rule name 'gcsi'; known .*: as_recorded, bcom, calendar, compute_default",
+    ):
         backtest(curve, ["gcsi"])
 
 
