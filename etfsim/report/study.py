@@ -263,7 +263,12 @@ def _strategy_facts(strat: Strategy) -> StrategyFacts:
 
 
 def _run_all(
-    model: Any, items: list[Strategy], head: Strategy, terms: FundConfig, demand: InvestorDemand | None
+    model: Any,
+    items: list[Strategy],
+    head: Strategy,
+    terms: FundConfig,
+    demand: InvestorDemand | None,
+    tick: Callable[[int, int], None],
 ) -> list[StrategyRun]:
     """Every strategy as an index and a fund reduced path by path; the headline keeps its daily NAV per share."""
     contango = model.contango_share()  # a property of the curve: once, not once per strategy
@@ -276,8 +281,11 @@ def _run_all(
     # reads prices (optimum yield) costs several times the others, so it starts first and the other thread
     # runs the rest meanwhile; results keep the strategies' order
     order = sorted(range(len(items)), key=lambda i: not getattr(items[i].rule, "reads_prices", False))
+    runs: dict[int, StrategyRun] = {}
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        runs = dict(zip(order, pool.map(one, [items[i] for i in order]), strict=True))
+        for i, run in zip(order, pool.map(one, [items[i] for i in order]), strict=True):
+            runs[i] = run
+            tick(len(runs), len(items))
     return [runs[i] for i in range(len(items))]
 
 
@@ -370,8 +378,7 @@ def run_study(
     with stage(f"simulating {sc.name}", n) as tick:
         (model,) = list(sc.iter_chunks(paths=n, seed=seed, chunk_size=n, lazy_prices=True, progress=tick))
     with stage("back-testing and running the funds", len(items)) as tick:
-        runs = _run_all(model, items, head, terms, demand)
-        tick(len(items), len(items))
+        runs = _run_all(model, items, head, terms, demand, tick)
     head_run = next(r for r in runs if r.name == head.name)
     head_fund = head_run.fund
     assert isinstance(head_fund, FundSummary)  # run with summarise=True

@@ -387,7 +387,7 @@ def roll_schedule(curve: Curve, rule: RollRule | str) -> RollSchedule:
         message names the date and the contract).
     """
     r = make_rule(rule) if isinstance(rule, str) else rule
-    if not hasattr(r, "schedule"):
+    if not isinstance(r, RollRule):
         raise ConfigError(f"rule must be a roll rule or a rule name, got {rule!r}")
     schedule = r.schedule(curve)
     if isinstance(rule, str) and schedule.rule != rule:  # a preset ("gsci") keeps its own name
