@@ -249,7 +249,7 @@ BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
     ),
     "strategy file missing": (
         lambda t, c: _bt(c, t, "-s", t / "nope.toml"),
-        "nope.toml does not exist; see strategies/ for examples",
+        "nope.toml does not exist; built-in strategies: bcom, compute_default, front_month",
     ),
     "--missing bogus": (
         lambda t, c: _bt(c, t, "-s", "gsci", "--missing", "bogus"),
