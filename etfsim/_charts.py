@@ -67,6 +67,11 @@ def date_axis(ax: Any) -> None:
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))  # type: ignore[no-untyped-call]
 
 
+def title_above_legend(ax: Any, text: str) -> None:
+    """A plot's title above the legend strip of :func:`legend_above` (the sheets set none)."""
+    ax.set_title(text, pad=24)
+
+
 def legend_above(ax: Any, ncol: int) -> None:
     """A legend in a strip above the axes, where it never hides a line."""
     ax.legend(

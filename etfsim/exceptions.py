@@ -49,6 +49,11 @@ class ScenarioError(ConfigError):
     """A scenario or strategy TOML file is malformed (unknown key, wrong type)."""
 
 
+def _plural(kind: str) -> str:
+    """``strategy`` -> ``strategies``, ``roll rule`` -> ``roll rules``."""
+    return kind[:-1] + "ies" if kind.endswith("y") and kind[-2:-1] not in "aeiou" else kind + "s"
+
+
 class UnknownNameError(ConfigError, KeyError):
     """A registry does not know a name; the message lists the known ones."""
 
@@ -56,7 +61,7 @@ class UnknownNameError(ConfigError, KeyError):
         self.kind = kind
         self.name = name
         self.known = sorted(known)
-        super().__init__(f"unknown {kind} {name!r}; known {kind}s: {', '.join(self.known)}")
+        super().__init__(f"unknown {kind} {name!r}; known {_plural(kind)}: {', '.join(self.known)}")
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return str(self.args[0])

@@ -81,7 +81,9 @@ def backtest_cmd(
     strategy: Annotated[
         Optional[list[str]],
         typer.Option(
-            "--strategy", "-s", help="Strategy TOML or name; repeat for several (default: all of strategies/)."
+            "--strategy",
+            "-s",
+            help="Strategy TOML or name; repeat for several (default: every built-in one).",
         ),
     ] = None,
     collateral_rate: Annotated[

@@ -27,7 +27,7 @@ def sweep_cmd(
     ] = None,
     strategy: Annotated[
         Optional[list[str]],
-        typer.Option("--strategy", "-s", help="Strategy TOML or name; repeat (default: all of strategies/)."),
+        typer.Option("--strategy", "-s", help="Strategy TOML or name; repeat (default: every built-in one)."),
     ] = None,
     paths: Annotated[int, typer.Option(help="Paths per scenario.")] = 1000,
     chunk_size: Annotated[int, typer.Option(help="Paths per chunk (unit of work and of memory).")] = 250,

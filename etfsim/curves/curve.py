@@ -117,7 +117,7 @@ def share_in_contango(front: PriceCube) -> Float64Array:
 
 def plot_snapshot(curve: Any, path: int, date: object | None, ax: Axes | None) -> Axes:
     """Draw ``curve.snapshot(date, path)`` with the spot index on ``ax`` (a new figure when None)."""
-    from etfsim._charts import draw_curve, new_axes
+    from etfsim._charts import draw_curve, new_axes, title_above_legend
 
     i = row_on(curve.dates, date)
     frame = curve.snapshot(curve.dates[i], path)
@@ -127,7 +127,7 @@ def plot_snapshot(curve: Any, path: int, date: object | None, ax: Axes | None) -
     ax = new_axes() if ax is None else ax
     draw_curve(ax, frame, spot, unit)
     on = f", path {curve.first_path + path}" if curve.n_paths > 1 or curve.first_path else ""
-    ax.set_title(f"Futures curve on {display_date(curve.dates[i])}{on}")
+    title_above_legend(ax, f"Futures curve on {display_date(curve.dates[i])}{on}")
     return ax
 
 

@@ -172,7 +172,7 @@ class FundResult(Result):
 
         Both start at the NAV per share at inception; returns the matplotlib Axes.
         """
-        from etfsim._charts import COLOURS, draw_growth, new_axes
+        from etfsim._charts import COLOURS, draw_growth, new_axes, title_above_legend
 
         s = self.start
         nav = self.nav_per_share_adjusted[path, s:]
@@ -180,9 +180,8 @@ class FundResult(Result):
         lines = [("NAV per share", nav, COLOURS["fund"], 1.1), ("Index TR", nav[0] * tr / tr[0], COLOURS["index"], 0.9)]
         ax = new_axes() if ax is None else ax
         draw_growth(ax, np.asarray(self.dates[s:]), lines, float(nav[0]), money=False)
-        ax.set_title(
-            f"{self.rule}: NAV per share and the index it tracks" + (f", path {path}" if self.n_paths > 1 else "")
-        )
+        on = f", path {path}" if self.n_paths > 1 else ""
+        title_above_legend(ax, f"{self.rule}: NAV per share and the index it tracks{on}")
         return ax
 
     def _repr_frame(self) -> pd.DataFrame:

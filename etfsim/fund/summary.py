@@ -75,7 +75,7 @@ class FundSummary(Result):
             v = v[np.isfinite(v)]
             if v.size:
                 lo, hi = np.percentile(v, [5, 95])
-                text = f"{format_value(v.mean(), fmt)}  ({format_value(lo, fmt)} to {format_value(hi, fmt)})"
+                text = f"{format_value(v.mean(), fmt)}  (5-95%: {format_value(lo, fmt)} to {format_value(hi, fmt)})"
                 lines.append(f"  {label:<26} {text}")
         return "\n".join(lines)
 

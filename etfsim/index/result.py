@@ -195,7 +195,7 @@ class IndexResult(Result):
         lines' y-data are ``er[path]``, ``tr[path]`` and, where the curve has a
         spot, ``spot[path]``, from the first invested date on.
         """
-        from etfsim._charts import COLOURS, draw_growth, new_axes
+        from etfsim._charts import COLOURS, draw_growth, new_axes, title_above_legend
 
         (p,) = self._paths(path)
         s = self.start
@@ -208,7 +208,7 @@ class IndexResult(Result):
         ax = new_axes() if ax is None else ax
         draw_growth(ax, np.asarray(self.dates[s:]), lines, self.base, money=False)
         on = f", path {p}" if self.n_paths > 1 else ""
-        ax.set_title(f"{self.rule or 'index'}: index levels (base {self.base:g}){on}")
+        title_above_legend(ax, f"{self.rule or 'index'}: index levels (base {self.base:g}){on}")
         return ax
 
 

@@ -142,7 +142,7 @@ class StrategyRun(Result):
             text = format_value(float(v.mean()), stat.fmt)
             if self.n_paths > 1:
                 lo, hi = np.percentile(v, [5, 95])
-                text += f"  ({format_value(float(lo), stat.fmt)} to {format_value(float(hi), stat.fmt)})"
+                text += f"  (5-95%: {format_value(float(lo), stat.fmt)} to {format_value(float(hi), stat.fmt)})"
             lines.append(f"  {stat.label:<24} {text}")
         return "\n".join(lines)
 
@@ -152,7 +152,12 @@ class StrategyRun(Result):
 
     def plot(self, ax: Axes | None = None, path: int = 0) -> Axes:
         """The ER, TR and spot index of one path (see :meth:`etfsim.index.IndexResult.plot`)."""
-        return self.index.plot(ax=ax, path=path)
+        from etfsim._charts import title_above_legend
+
+        ax = self.index.plot(ax=ax, path=path)
+        on = f", path {path}" if self.n_paths > 1 else ""
+        title_above_legend(ax, f"{self.name}: index levels (base {self.index.base:g}){on}")
+        return ax
 
 
 def _same_rate(a: float | pd.Series, b: float | pd.Series) -> bool:

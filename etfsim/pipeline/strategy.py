@@ -21,6 +21,7 @@ The reader rejects unknown sections and keys and lists the valid ones.
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -106,17 +107,43 @@ def _user_folder(folder: str | os.PathLike[str] | None) -> Path | None:
     return path
 
 
-def strategy_files(folder: str | os.PathLike[str] | None = None) -> dict[str, Path]:
-    """Strategy name (file stem) -> TOML file: the built-in ones, then the user's folder's.
+def _declared_name(path: Path) -> str:
+    """The strategy's name: ``[strategy] name`` if the file gives one, else the file's stem.
 
-    A file in the user's folder with a built-in's name overrides it; the rest
-    are added.  Names are sorted, so the set and its order do not depend on
-    the working folder.
+    A file that cannot be read is listed under its stem; reading it for use
+    then reports what is wrong with it.
     """
-    files = {p.stem: p for p in builtin_strategy_folder().glob("*.toml")}
+    try:
+        meta = tomllib.loads(path.read_text(encoding="utf-8")).get("strategy", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return path.stem
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) and name else path.stem
+
+
+def strategy_files(folder: str | os.PathLike[str] | None = None) -> dict[str, Path]:
+    """Strategy name -> TOML file: the built-in ones, then the user's folder's.
+
+    A strategy's name is its ``[strategy] name``, or the file's stem when it
+    gives none.  A file in the user's folder whose strategy has a built-in's
+    name overrides it; the rest are added.  Names are sorted, so the set and
+    its order do not depend on the working folder.
+
+    Raises
+    ------
+    ConfigError
+        If two files in the user's folder name the same strategy, or the folder is not one.
+    """
+    files = {_declared_name(p): p for p in sorted(builtin_strategy_folder().glob("*.toml"))}
     user = _user_folder(folder)
     if user is not None:
-        files.update({p.stem: p for p in user.glob("*.toml")})
+        own: dict[str, Path] = {}
+        for p in sorted(user.glob("*.toml")):
+            name = _declared_name(p)
+            if name in own:
+                raise ConfigError(f"{own[name]} and {p} both define strategy {name!r}; give each a distinct name")
+            own[name] = p
+        files.update(own)
     return dict(sorted(files.items()))
 
 
@@ -149,7 +176,8 @@ def _check_roll(where: str, raw: dict[str, object]) -> tuple[str, dict[str, Any]
 
 
 def _read(path: Path) -> Strategy:
-    where = path.name
+    # a built-in file by its name; a user's file by its path (it may override a built-in of the same name)
+    where = path.name if path.parent.resolve() == builtin_strategy_folder().resolve() else str(path)
     raw = read_toml(path, "strategy", f"built-in strategies: {', '.join(strategy_files())}")
     for section in raw:
         if section not in _SECTIONS:

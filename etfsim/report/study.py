@@ -117,14 +117,16 @@ class Study(Result):
 
     def plot(self, ax: Axes | None = None) -> Axes:
         """The Monte Carlo fan of the headline fund's growth of 10,000, with the headline path."""
-        from etfsim._charts import draw_fan, new_axes
+        from etfsim._charts import draw_fan, new_axes, title_above_legend
 
         ax = new_axes() if ax is None else ax
         fan = self.results.nav_fan.drop(columns="date")
         nav = self.results.fund["nav_per_share_adj"].to_numpy(dtype=float)
         fan["headline"] = GROWTH_BASE * nav / nav[0]
         draw_fan(ax, pd.DatetimeIndex(self.results.nav_fan["date"]).to_numpy(), fan, GROWTH_BASE, money=True)
-        ax.set_title(f"{self.headline.name}: growth of {GROWTH_BASE:,.0f} across {self.curve.n_paths:,} paths")
+        title_above_legend(
+            ax, f"{self.headline.name}: growth of {GROWTH_BASE:,.0f} across {self.curve.n_paths:,} paths"
+        )
         return ax
 
 

@@ -18,6 +18,7 @@ the GIL), or a ``dask.distributed`` cluster when given a scheduler address.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,7 +32,8 @@ import pyarrow.parquet as pq
 from etfsim._io import atomic_path
 from etfsim._results import Result
 from etfsim.exceptions import ConfigError, DataError
-from etfsim.scenario import Scenario
+from etfsim.pipeline import Strategy, resolve_strategy
+from etfsim.scenario import Scenario, load_scenario
 from etfsim.sweep.montecarlo import CHUNK_COLUMNS, ChunkSpec, run_chunk
 
 if TYPE_CHECKING:
@@ -145,7 +147,7 @@ class SweepResult(Result):
         from the start.  Returns the matplotlib Axes (a new figure's when ``ax``
         is None); the median line's y-data is ``fan()["p50"]``.
         """
-        from etfsim._charts import draw_fan, new_axes
+        from etfsim._charts import draw_fan, new_axes, title_above_legend
 
         fan = self.fan(scenario, strategy)
         ax = new_axes() if ax is None else ax
@@ -156,7 +158,7 @@ class SweepResult(Result):
         sc = scenario or str(self.rows["scenario"].iloc[0])
         st = strategy or str(self.rows["strategy"].iloc[0])
         n = int(((self.rows["scenario"] == sc) & (self.rows["strategy"] == st)).sum())
-        ax.set_title(f"{sc} / {st}: month-end NAV per share across {n:,} paths")
+        title_above_legend(ax, f"{sc} / {st}: month-end NAV per share across {n:,} paths")
         return ax
 
 
@@ -185,8 +187,8 @@ def _settings(
 
 
 def run_sweep(
-    scenarios: Sequence[Scenario],
-    strategies: Sequence[Any],
+    scenarios: Sequence[Scenario | str | os.PathLike[str]],
+    strategies: Sequence[Strategy | str | os.PathLike[str]],
     paths: int,
     out: str | Path,
     chunk_size: int = 500,
@@ -200,8 +202,9 @@ def run_sweep(
     Parameters
     ----------
     scenarios, strategies : sequences
-        :class:`~etfsim.scenario.Scenario` and :class:`~etfsim.pipeline.Strategy`
-        objects (names must be distinct).
+        :class:`~etfsim.scenario.Scenario` objects or scenario files, and
+        :class:`~etfsim.pipeline.Strategy` objects, strategy names or files
+        (names must be distinct).
     paths : int
         Paths per scenario.
     out : path
@@ -222,14 +225,16 @@ def run_sweep(
         raise ConfigError(f"paths must be a positive whole number, got {paths!r}")
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
         raise ConfigError(f"chunk_size must be a positive whole number, got {chunk_size!r}")
-    for kind, items in (("scenario", scenarios), ("strategy", strategies)):
+    scs = [sc if isinstance(sc, Scenario) else load_scenario(sc) for sc in scenarios]
+    strats = [resolve_strategy(st) for st in strategies]
+    for kind, items in (("scenario", scs), ("strategy", strats)):
         names = [x.name for x in items]
         if not names or len(set(names)) != len(names):
             raise ConfigError(f"give at least one {kind}, with distinct names; got {names}")
     folder = Path(out)
     for stale in folder.glob("scenario=*/rule=*/.chunk-*.tmp"):
         stale.unlink(missing_ok=True)  # a chunk a killed run was writing: never read, redone below
-    settings = _settings(scenarios, strategies, int(paths), int(chunk_size), fund, demand)
+    settings = _settings(scs, strats, int(paths), int(chunk_size), fund, demand)
     manifest = folder / "sweep.json"
     if manifest.exists():
         old = json.loads(manifest.read_text())
@@ -242,8 +247,8 @@ def run_sweep(
             tmp.write_text(json.dumps(settings, indent=2))
     todo: list[tuple[ChunkSpec, str]] = []
     skipped = 0
-    for sc in scenarios:
-        for st in strategies:
+    for sc in scs:
+        for st in strats:
             terms = fund if fund is not None else st.fund
             flows = demand if fund is not None else st.demand
             for first in range(0, int(paths), int(chunk_size)):

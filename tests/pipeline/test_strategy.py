@@ -82,7 +82,7 @@ def test_a_built_in_strategy_loads_by_name_from_any_folder(tmp_path: Path, monke
     s = load_strategy("uso")
     assert s.rule == EXPECTED["uso"] and Path(s.source).parent.resolve() == STRATEGIES.resolve()
     assert list(strategy_files()) == sorted(EXPECTED)
-    with pytest.raises(UnknownNameError, match="unknown strategy 'usso'; known strategys?: bcom, compute_default"):
+    with pytest.raises(UnknownNameError, match="unknown strategy 'usso'; known strategies: bcom, compute_default"):
         load_strategy("usso")
 
 
@@ -139,3 +139,28 @@ def test_the_cli_reads_a_user_folder(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "late" in res.output
     res = runner.invoke(app, ["backtest", "--curves", str(curve), "-s", "late"])
     assert res.exit_code == 2 and "unknown strategy or rule name 'late'" in res.output
+
+
+def test_a_strategy_is_found_by_the_name_it_declares(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(STRATEGIES_ENV, raising=False)
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    # the file's stem is not the name: the declared name is what tables show and what a lookup takes
+    (folder / "my_uso_v2.toml").write_text('[strategy]\nname = "uso"\n[roll]\nrule = "front_month"\nwindow = 4\n')
+    (folder / "late.toml").write_text('[strategy]\nname = "later"\n[roll]\nrule = "front_month"\n')
+    files = strategy_files(folder)
+    assert files["uso"] == folder / "my_uso_v2.toml" and "later" in files and "late" not in files
+    assert [s.name for s in default_strategies(folder)].count("uso") == 1
+    assert load_strategy("later", folder).name == "later"
+    (folder / "dup.toml").write_text('[strategy]\nname = "later"\n[roll]\nrule = "gsci"\n')
+    with pytest.raises(
+        ConfigError, match=r"dup.toml and .*late.toml both define strategy 'later'|late.toml and .*dup.toml"
+    ):
+        strategy_files(folder)
+
+
+def test_an_error_in_a_users_file_names_its_path(tmp_path: Path) -> None:
+    p = tmp_path / "uso.toml"
+    p.write_text('[roll]\nrule = "front_month"\nwindw = 3\n')
+    with pytest.raises(ScenarioError, match=f"^{p}: unknown key 'windw'"):
+        load_strategy(p)

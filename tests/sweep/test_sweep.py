@@ -185,3 +185,9 @@ def test_prices_on_chosen_dates_equal_the_full_cube(short) -> None:
     a = roll_schedule(lazy, "optimum_yield")
     b = roll_schedule(lazy.to_curve(), "optimum_yield")
     np.testing.assert_array_equal(a.weights, b.weights)
+
+
+def test_a_sweep_takes_strategy_names_as_the_library_does(tmp_path, short) -> None:
+    by_name = run_sweep([short], ["gsci"], 20, tmp_path / "names", chunk_size=20)
+    by_object = run_sweep([short], [load_strategy("gsci")], 20, tmp_path / "objects", chunk_size=20)
+    pd.testing.assert_frame_equal(by_name.to_frame(), by_object.to_frame())
