@@ -266,9 +266,17 @@ def _band(target: np.ndarray, carried: np.ndarray, band: float) -> None:
 
 @jit(inline=True)
 def _trade(
-    data: LedgerArrays, terms: LedgerTerms, p: int, t: int, start: int, carried: np.ndarray, target: np.ndarray
+    data: LedgerArrays,
+    terms: LedgerTerms,
+    positions: np.ndarray,
+    p: int,
+    r: int,
+    t: int,
+    start: int,
+    carried: np.ndarray,
+    target: np.ndarray,
 ) -> Trades:
-    """Trade from ``carried`` to ``target``: commission, half the spread and impact per contract traded.
+    """Trade from ``carried`` to ``target`` and hold it: commission, half the spread and impact per contract.
 
     Impact is ``coefficient * F * multiplier * traded^2 / volume``; when volume follows the price,
     dollar liquidity holds, so the contracts traded a day scale with launch / today's price.
@@ -288,6 +296,7 @@ def _trade(
                     if math.isfinite(ratio) and ratio > 0.0:
                         vscale = ratio
             imp += terms.impact * abs(f) * terms.multiplier * dn * dn / (data.volume[t, s] * vscale)
+        positions[r, t, s] = target[s]
         held += abs(target[s])
         if target[s] != 0.0:
             notional += target[s] * f * terms.multiplier
@@ -317,27 +326,31 @@ def _record(
     The launch has no market, margin or interest yet (NaN); the split ratio starts at 1.
     """
     units, fee, pnl, interest = day
-    ledger.fees[r, t] = fee
-    ledger.creations[r, t] = units if units > 0.0 else 0.0
-    ledger.redemptions[r, t] = -units if units < 0.0 else 0.0
+    # unsigned indices: numba then leaves out its check for a negative index, which it cannot share
+    # between fifteen arrays of unknown shapes (a tenth of the day loop's instructions)
+    i, j = np.uint64(r), np.uint64(t)
+    ledger.fees[i, j] = fee
+    ledger.creations[i, j] = units if units > 0.0 else 0.0
+    ledger.redemptions[i, j] = -units if units < 0.0 else 0.0
     if launch:
-        ledger.split[r, t] = 1.0
-        ledger.premium_arb[r, t] = math.nan
-        ledger.pnl[r, t] = math.nan
-        ledger.interest[r, t] = math.nan
+        ledger.split[i, j] = 1.0
+        ledger.premium_arb[i, j] = math.nan
+        ledger.pnl[i, j] = math.nan
+        ledger.interest[i, j] = math.nan
     else:
-        ledger.split[r, t] = ledger.split[r, t - 1] * (terms.split_ratio if st & records.REVERSE_SPLIT else 1.0)
-        ledger.premium_arb[r, t] = book.premium
-        ledger.pnl[r, t] = pnl
-        ledger.interest[r, t] = interest
-    ledger.nav[r, t] = book.cash
-    ledger.shares[r, t] = book.shares
-    ledger.cash[r, t] = book.cash
-    ledger.commission[r, t] = trades.commission
-    ledger.spread_cost[r, t] = trades.spread_cost
-    ledger.impact_cost[r, t] = trades.impact_cost
-    ledger.margin[r, t] = trades.held * terms.margin_per_contract
-    ledger.notional[r, t] = trades.notional
+        ratio = terms.split_ratio if st & records.REVERSE_SPLIT else 1.0
+        ledger.split[i, j] = ledger.split[i, j - np.uint64(1)] * ratio
+        ledger.premium_arb[i, j] = book.premium
+        ledger.pnl[i, j] = pnl
+        ledger.interest[i, j] = interest
+    ledger.nav[i, j] = book.cash
+    ledger.shares[i, j] = book.shares
+    ledger.cash[i, j] = book.cash
+    ledger.commission[i, j] = trades.commission
+    ledger.spread_cost[i, j] = trades.spread_cost
+    ledger.impact_cost[i, j] = trades.impact_cost
+    ledger.margin[i, j] = trades.held * terms.margin_per_contract
+    ledger.notional[i, j] = trades.notional
 
 
 @jit(refcount=False)
@@ -384,11 +397,12 @@ def _ledger_path(
         st |= code
         if terms.band > 0.0 and not launch and units == 0.0:  # rolls and flows always trade
             _band(target, carried, terms.band)
-        trades = _trade(data, terms, p, t, start, carried, target)
+        trades = _trade(data, terms, positions, p, r, t, start, carried, target)
         book, code = _close(book, trades, terms, launch)
         st |= code
-        for s in range(target.shape[0]):  # a fund wiped out holds nothing
-            positions[r, t, s] = 0.0 if code == records.LIQUIDATED else target[s]
+        if code == records.LIQUIDATED:  # a fund wiped out holds nothing
+            for s in range(target.shape[0]):
+                positions[r, t, s] = 0.0
         _record(ledger, r, t, launch, book, (units, fee, pnl, interest), trades, terms, st)
         status[r, t] = st
         if code == records.LIQUIDATED:

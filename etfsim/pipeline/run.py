@@ -56,9 +56,11 @@ class StrategyRun(Result):
     ----------
     strategy : Strategy
         What ran.
-    curve : FuturesCurve
+    curve : FuturesCurve or None
         The prices it ran on: the curve given, or, for a model curve, only the
-        contracts the schedule touches.
+        contracts the schedule touches; None when the run was asked not to
+        keep them (``keep_curve=False``: a loop over many strategies on one
+        model curve keeps only the one it reports on).
     schedule : RollSchedule
         The rule's quantity weights on ``curve``.
     slots : ndarray or None
@@ -73,7 +75,7 @@ class StrategyRun(Result):
     """
 
     strategy: Strategy
-    curve: FuturesCurve
+    curve: FuturesCurve | None
     schedule: RollSchedule
     slots: np.ndarray | None
     index: IndexResult
@@ -86,7 +88,7 @@ class StrategyRun(Result):
 
     @property
     def n_paths(self) -> int:
-        return int(self.curve.n_paths)
+        return len(self.stats)
 
     @property
     def index_stats(self) -> pd.DataFrame:
@@ -106,6 +108,8 @@ class StrategyRun(Result):
         The curve keeps the paths' own random streams, so investor demand on a
         path is the same as in the whole run.
         """
+        if self.curve is None:
+            raise DataError(f"the run of {self.name!r} did not keep its curve; run it with keep_curve=True")
         if not 0 <= first < stop <= self.n_paths:
             raise DataError(f"paths {first} to {stop - 1} are not all on the run's {self.n_paths} paths")
         # the selection's first_path is the run's index of path `first`: InvestorDemand draws path i from its own stream
@@ -119,8 +123,8 @@ class StrategyRun(Result):
         return {
             "strategy": self.name,
             "paths": self.n_paths,
-            "dates": self.curve.n_dates,
-            "slots": self.curve.depth,
+            "dates": len(self.index.dates),
+            "slots": "not kept" if self.curve is None else self.curve.depth,
             "fund": "none" if self.fund is None else type(self.fund).__name__,
         }
 
@@ -178,6 +182,7 @@ def run_strategy(
     keep: np.ndarray | None = None,
     contango: np.ndarray | None = None,
     missing: str = "raise",
+    keep_curve: bool = True,
 ) -> StrategyRun:
     """Run one strategy on a curve: schedule, index, fund (optional) and per-path statistics.
 
@@ -205,6 +210,9 @@ def run_strategy(
         on one model curve computes it once).
     missing : {"raise", "previous"}
         How the index treats a held contract with no print.
+    keep_curve : bool
+        Keep the priced curve in the result (needed for :meth:`StrategyRun.on_paths`);
+        a loop over strategies on a model curve keeps memory down without it.
 
     Returns
     -------
@@ -237,4 +245,4 @@ def run_strategy(
         years = float((d[-1] - d[result.start]).astype(np.int64)) / 365.0
     share = curve.contango_share() if contango is None else contango
     stats = compute_statistics(Sources(index, schedule, share, metrics, years))
-    return StrategyRun(strat, priced, schedule, slots, index, result, stats)
+    return StrategyRun(strat, priced if keep_curve else None, schedule, slots, index, result, stats)

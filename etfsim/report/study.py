@@ -277,7 +277,12 @@ def _run_all(
 
     def one(strat: Strategy) -> StrategyRun:
         every_day = np.arange(model.n_dates) if strat.name == head.name else None  # for the fan chart
-        return run_strategy(model, strat, terms, demand, summarise=True, keep=every_day, contango=contango)
+        # only the headline's priced curve is kept (its path's ledger and the twin run on it): the others'
+        # prices would hold several hundred MB to the end of the study for nothing
+        return run_strategy(
+            model, strat, terms, demand, summarise=True, keep=every_day, contango=contango,
+            keep_curve=strat.name == head.name,
+        )  # fmt: skip
 
     # two strategies at a time: the kernels release the GIL, and each strategy is independent; a rule that
     # reads prices (optimum yield) costs several times the others, so it starts first and the other thread

@@ -110,3 +110,10 @@ def test_a_new_statistic_is_one_row(model: ModelCurve, monkeypatch: pytest.Monke
     assert table.loc["gsci", "er_minus_tr"] == pytest.approx(
         table.loc["gsci", "er_return"] - table.loc["gsci", "tr_return"], abs=1e-12
     )
+
+
+def test_a_run_that_keeps_no_curve_says_so(model: ModelCurve) -> None:
+    run = run_strategy(model, "gsci", keep_curve=False)
+    assert run.curve is None and run.n_paths == PATHS and "not kept" in repr(run)
+    with pytest.raises(DataError, match="did not keep its curve; run it with keep_curve=True"):
+        run.on_paths(0, 1)
