@@ -206,6 +206,15 @@ def _read(path: Path) -> Strategy:
     )
 
 
+def _find(text: str, folder: str | os.PathLike[str] | None) -> tuple[Strategy | None, dict[str, Path]]:
+    """A strategy file (a ``.toml`` path or one that exists) or a strategy name; None if it is neither."""
+    path = Path(text)
+    if path.suffix == ".toml" or path.exists():
+        return _read(path), {}
+    files = strategy_files(folder)
+    return (_read(files[text]) if text in files else None), files
+
+
 def load_strategy(item: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None) -> Strategy:
     """Read a strategy: a TOML file, or the name of a built-in (or user-folder) strategy.
 
@@ -224,14 +233,10 @@ def load_strategy(item: str | os.PathLike[str], folder: str | os.PathLike[str] |
     UnknownNameError
         Unknown strategy or rule name (the message lists the known ones).
     """
-    text = os.fspath(item)
-    path = Path(text)
-    if path.suffix == ".toml" or path.exists():
-        return _read(path)
-    files = strategy_files(folder)
-    if text in files:
-        return _read(files[text])
-    raise UnknownNameError("strategy", text, files)
+    found, files = _find(os.fspath(item), folder)
+    if found is None:
+        raise UnknownNameError("strategy", os.fspath(item), files)
+    return found
 
 
 def strategy_from_rule(rule: RollRule, description: str = "", name: str | None = None) -> Strategy:
@@ -253,12 +258,9 @@ def resolve_strategy(
     if isinstance(item, RollRule):
         return strategy_from_rule(item)
     text = os.fspath(item)
-    path = Path(text)
-    if path.suffix == ".toml" or path.exists():
-        return _read(path)
-    files = strategy_files(folder)
-    if text in files:
-        return _read(files[text])
+    found, files = _find(text, folder)
+    if found is not None:
+        return found
     if text in RULES:
         # named by the registry name, not the rule's class name: gsci and bcom are both monthly_window rules
         return replace(strategy_from_rule(make_rule(text)), name=text)
