@@ -1,11 +1,8 @@
 """The daily fund ledger: numba kernels over named tuples of arrays, one path at a time.
 
-:func:`record_paths` runs the day loop (``_ledger_path``) on every path and
-records its :class:`~etfsim.fund.records.Ledger`; :func:`summarise_paths` runs
-each path through one scratch row and reduces it to
-:class:`~etfsim.fund.records.PathMetrics` before the next (a Monte Carlo keeps
-no daily record); :func:`ledger_metrics` is the same reduction of a recorded
-ledger, so ``fund_metrics`` and a Monte Carlo share one formula.
+:func:`record_paths` records every path's day loop (``_ledger_path``);
+:func:`summarise_paths` reduces each path as it goes, with the reduction
+:func:`ledger_metrics` applies to a recorded ledger (one formula for both).
 
 Each close ``t`` after inception, in this order (the step that does it):
 
@@ -26,9 +23,8 @@ Each close ``t`` after inception, in this order (the step that does it):
 5. **Reverse split** if NAV per share is below the threshold, or the path
    stops if the fund's assets are gone (``_close``); ``_record`` writes the day.
 
-Business refusals are recorded in ``status`` (bit flags, see ``STATUS``),
-never raised; inputs the ledger cannot price stop it with a negative status,
-which the caller turns into a clear error.
+Business refusals are recorded in ``status`` (bit flags, ``STATUS``), never
+raised; inputs the ledger cannot price stop it with a negative status.
 """
 
 from __future__ import annotations
@@ -116,8 +112,7 @@ def _accrue(book: Book, pnl: float, tbill_return: float, fee_share: float) -> tu
 def _demand(data: LedgerArrays, terms: LedgerTerms, ledger: Ledger, p: int, r: int, t: int, start: int) -> float:
     """Investor demand on ``t`` as a fraction of yesterday's NAV: drawn, in dollars, and chasing returns.
 
-    Investors chase the trailing return of a share over ``chase_window`` days,
-    with reverse splits undone (NAV per share / split), so a split is not a loss.
+    The return chased is a share's over ``chase_window`` days with reverse splits undone.
     """
     nav_prev = ledger.nav[r, t - 1]
     trail = 0.0
@@ -132,10 +127,9 @@ def _demand(data: LedgerArrays, terms: LedgerTerms, ledger: Ledger, p: int, r: i
 
 @jit(inline=True)
 def _creation_room(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int) -> tuple[float, int]:
-    """The largest NAV the limits allow today, and the status bit of the limit that binds.
+    """The largest NAV the limits allow today and the status bit of the limit that binds.
 
-    Today's notional per unit of weight times the room per dollar of it
-    (:func:`etfsim.fund.limits.room_per_notional`).
+    Today's notional per unit of weight times the room per dollar of it (``limits.room_per_notional``).
     """
     value = 0.0
     for s in range(data.prices.shape[2]):
@@ -193,11 +187,7 @@ def _flows(
 
 @jit(inline=True)
 def _month_limit(data: LedgerArrays, terms: LedgerTerms, p: int, t: int, s: int, k: float) -> tuple[float, float, int]:
-    """``k`` contracts wanted in slot ``s`` within one month's limit.
-
-    Returns the contracts, those pushed into the next month at the same notional
-    (when the fund spreads its exposure) and the status bit.
-    """
+    """Cap ``k`` contracts in slot ``s`` at a month's limit: (held, spread to the next month, status bit)."""
     if not k > terms.position_limit:
         return k, 0.0, 0
     excess = k - terms.position_limit
@@ -224,8 +214,7 @@ def _all_months_limit(terms: LedgerTerms, target: np.ndarray) -> int:
 def _roll(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, cash: float, target: np.ndarray) -> int:
     """Contracts per slot (``target``) for the schedule's weights at a notional equal to NAV, within the limits.
 
-    Returns the status bits, or ``NO_PRICE_TO_BUY`` when a contract the
-    schedule weights today has no price (it cannot be bought).
+    Returns the status bits, or ``NO_PRICE_TO_BUY`` when a contract weighted today has no price.
     """
     depth = target.shape[0]
     value = 0.0
@@ -305,10 +294,7 @@ def _trade(
 
 @jit(inline=True)
 def _close(book: Book, trades: Trades, terms: LedgerTerms, launch: bool) -> tuple[Book, int]:
-    """Pay the trading costs, then stop a path wiped out or split the shares of one fallen below the threshold.
-
-    Losses or costs (even the launch trades) that take all the assets stop the path (``LIQUIDATED``).
-    """
+    """Pay the trading costs; stop a path whose assets are gone (even by the launch trades), or split the shares."""
     cash = book.cash - (trades.commission + trades.spread_cost + trades.impact_cost)
     if cash <= 0.0:
         return Book(cash, book.shares, book.premium), records.LIQUIDATED
@@ -463,9 +449,7 @@ def _path_metrics(
 ) -> PathMetrics:
     """Row ``r`` of a ledger reduced to its :class:`PathMetrics`; ``ip``: the index's row; ``diffs``: scratch.
 
-    One pass reads each day once.  Returns use NAV per share with reverse splits
-    undone; a fund wiped out on the way lost everything (-100% a year, not a
-    missing figure a mean would skip).
+    Returns use NAV per share, splits undone; a fund wiped out lost everything (-100% a year).
     """
     n = status.shape[1]
     index_tr = red.index_tr
@@ -479,17 +463,19 @@ def _path_metrics(
     fees = commission = spread_cost = impact = creations = redemptions = 0.0
     max_premium = -math.inf
     any_premium = False
+    i = np.uint64(r)  # unsigned: no negative-index check on each of the arrays (see _record)
     for t in range(start, n):
+        j = np.uint64(t)
         code = status[r, t]
         if code & records.LIQUIDATED:
             wiped = True
         if code & records.HALTED_BITS:
             halted += 1.0
-        nav = ledger.nav[r, t]
-        navps = nav / ledger.shares[r, t]
+        nav = ledger.nav[i, j]
+        navps = nav / ledger.shares[i, j]
         if t > start:
             # NAV per share with reverse splits undone, against the total-return index
-            cur = navps / ledger.split[r, t]
+            cur = navps / ledger.split[i, j]
             d = (cur - prev) / prev - (index_tr[ip, t] - index_tr[ip, t - 1]) / index_tr[ip, t - 1]
             prev = cur
             if math.isfinite(d):
@@ -499,14 +485,14 @@ def _path_metrics(
         if not math.isnan(nav):
             nav_sum += nav
             nav_days += 1
-        fees += _or_zero(ledger.fees[r, t])
-        commission += _or_zero(ledger.commission[r, t])
-        spread_cost += _or_zero(ledger.spread_cost[r, t])
-        impact += _or_zero(ledger.impact_cost[r, t])
-        creations += _or_zero(ledger.creations[r, t])
-        redemptions += _or_zero(ledger.redemptions[r, t])
-        next_pnl = ledger.pnl[r, t + 1] if t + 1 < n else 0.0
-        prem = _market_price(navps, nav, ledger.premium_arb[r, t], next_pnl, red.post_share) / navps - 1.0
+        fees += _or_zero(ledger.fees[i, j])
+        commission += _or_zero(ledger.commission[i, j])
+        spread_cost += _or_zero(ledger.spread_cost[i, j])
+        impact += _or_zero(ledger.impact_cost[i, j])
+        creations += _or_zero(ledger.creations[i, j])
+        redemptions += _or_zero(ledger.redemptions[i, j])
+        next_pnl = ledger.pnl[i, j + np.uint64(1)] if t + 1 < n else 0.0
+        prem = _market_price(navps, nav, ledger.premium_arb[i, j], next_pnl, red.post_share) / navps - 1.0
         if prem > 1e-12:
             days_premium += 1.0
         elif prem < -1e-12:
@@ -522,8 +508,8 @@ def _path_metrics(
     if count > 1:
         mean = total / count
         ss = 0.0
-        for i in range(count):
-            ss += (diffs[i] - mean) * (diffs[i] - mean)
+        for k in range(count):
+            ss += (diffs[k] - mean) * (diffs[k] - mean)
         per_year = count / max(red.years, 1e-12) if red.years > 0 else math.nan
         te = math.sqrt(ss / (count - 1)) * math.sqrt(per_year)
     return PathMetrics(

@@ -211,14 +211,17 @@ def test_band_keeps_a_small_drift_in_a_contract_still_held() -> None:
 def test_trade_pays_commission_half_the_spread_and_impact_on_each_contract_traded() -> None:
     data = arrays([[50.0, 51.0]])._replace(volume=np.array([[1_000.0, 800.0]]))
     carried, target = np.array([10.0, 0.0]), np.array([0.0, 12.0])
-    trades, _ = both(L._trade, data, terms(impact=0.001), 0, 0, 0, carried, target)
+    pos = np.full((1, 1, 2), math.nan)
+    trades, (_, _, pos, *_) = both(L._trade, data, terms(impact=0.001), pos, 0, 0, 0, 0, carried, target)
     impact = 0.001 * 50 * 100 * 10**2 / 1_000 + 0.001 * 51 * 100 * 12**2 / 800
     assert trades == pytest.approx(Trades(2.0 * 22, 1.0 * 22, impact, 12.0, 12 * 51 * 100.0))
+    assert pos[0, 0].tolist() == [0.0, 12.0]  # the fund now holds the target
 
 
 def test_trade_scales_volume_with_the_price_when_liquidity_follows_it() -> None:
     data = arrays([[50.0], [25.0]])._replace(volume_ref=np.array([[50.0, 25.0]]))  # price halved: twice the contracts
-    trades, _ = both(L._trade, data, terms(impact=0.001), 0, 1, 0, np.array([0.0]), np.array([10.0]))
+    pos = np.zeros((1, 2, 1))
+    trades, _ = both(L._trade, data, terms(impact=0.001), pos, 0, 0, 1, 0, np.array([0.0]), np.array([10.0]))
     assert trades.impact_cost == pytest.approx(0.001 * 25 * 100 * 10**2 / (1_000 * 2.0))
 
 
