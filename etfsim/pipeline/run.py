@@ -232,14 +232,12 @@ def run_strategy(
     years = float("nan")
     if fund is not None:
         # the ledger tracks the index at the fund's own collateral rate: reuse this one only if it is that index
-        same = missing == "raise" and _same_rate(rate, fund.collateral_rate)
-        args = (priced, schedule, fund)
-        kwargs = {"flows": demand, "contract": contract, "slots": slots, "index": index if same else None}
+        own = index if missing == "raise" and _same_rate(rate, fund.collateral_rate) else None
         if summarise:
-            result = summarise_fund(*args, **kwargs, keep=keep)  # type: ignore[arg-type]
+            result = summarise_fund(priced, schedule, fund, demand, contract, slots=slots, index=own, keep=keep)
             metrics = result.metrics
         else:
-            result = simulate_fund(*args, **kwargs)  # type: ignore[arg-type]
+            result = simulate_fund(priced, schedule, fund, demand, contract, slots=slots, index=own)
             metrics = fund_metrics(result)
         d = np.asarray(result.dates).astype("datetime64[D]")
         years = float((d[-1] - d[result.start]).astype(np.int64)) / 365.0
