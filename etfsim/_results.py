@@ -31,12 +31,18 @@ from typing import Any, dataclass_transform
 import numpy as np
 import pandas as pd
 
-__all__ = ["Result", "describe", "frozen_array"]
+__all__ = ["Result", "describe", "frozen_array", "html_table"]
 
 REPR_FACTS = 8
 """Most facts one ``repr`` line shows; the rest are counted."""
 HTML_ROWS = 20
 """Most rows a notebook's HTML table shows (pandas shows the first and last halves)."""
+
+
+def html_table(title: str, frame: pd.DataFrame) -> str:
+    """What a notebook shows for a result: its ``repr`` line over a table of at most :data:`HTML_ROWS` rows."""
+    table = frame.to_html(max_rows=HTML_ROWS, max_cols=HTML_ROWS, border=0)
+    return f"<div><p><code>{html.escape(title)}</code></p>{table}</div>"
 
 
 def frozen_array(a: np.ndarray) -> np.ndarray:
@@ -152,6 +158,4 @@ class Result:
         return f"<{type(self).__name__}{' ' if shown else ''}{shown}{more}>"
 
     def _repr_html_(self) -> str:
-        frame = self._repr_frame()
-        table = frame.to_html(max_rows=HTML_ROWS, max_cols=HTML_ROWS, border=0)
-        return f"<div><p><code>{html.escape(repr(self))}</code></p>{table}</div>"
+        return html_table(repr(self), self._repr_frame())

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from etfsim._results import html_table
 from etfsim._typing import DateArray, Float64Array, PathMatrix, PriceCube, SlotMap, StrArray
 from etfsim.curves import io as _files
 from etfsim.exceptions import CalendarError, DataError
@@ -113,6 +114,23 @@ def share_in_contango(front: PriceCube) -> Float64Array:
     ok = np.isfinite(f0) & np.isfinite(f1)
     n_ok = ok.sum(axis=1)
     return np.where(n_ok > 0, (ok & (f1 > f0)).sum(axis=1) / np.maximum(n_ok, 1), np.nan)
+
+
+def curve_summary(curve: Any, kind: str) -> str:
+    """The summary either kind of curve prints: shape, dates, source, contango/backwardation split."""
+    state = curve.term_structure_state()
+    src = curve.metadata.get("model") or curve.metadata.get("source") or "unknown source"
+    lines = [
+        f"{kind}: {curve.n_paths} path(s) x {curve.n_dates} dates x {curve.depth} slots ({src})",
+        f"  dates      {display_date(curve.dates[0])} to {display_date(curve.dates[-1])}",
+        f"  contango   {state['contango']:.1%} of path-dates (F1 > F0)",
+        f"  backwardation {state['backwardation']:.1%} of path-dates (F1 < F0)",
+    ]
+    if "seed" in curve.metadata:
+        lines.append(f"  seed       {curve.metadata['seed']}")
+    if curve.first_path:
+        lines.append(f"  paths      {curve.first_path} to {curve.first_path + curve.n_paths - 1} of the run")
+    return "\n".join(lines)
 
 
 def plot_snapshot(curve: Any, path: int, date: object | None, ax: Axes | None) -> Axes:
@@ -324,6 +342,10 @@ class FuturesCurve:
         """This curve (it holds every price already)."""
         return self
 
+    def _repr_html_(self) -> str:
+        """A notebook shows the curve's last date: contract, expiry and price on path 0."""
+        return html_table(repr(self), self.snapshot(path=0))
+
     def plot(self, path: int = 0, date: object | None = None, ax: Axes | None = None) -> Axes:
         """Futures prices by contract on ``date`` (default: the last) for one path, with the spot index.
 
@@ -386,19 +408,7 @@ class FuturesCurve:
 
     def summary(self) -> str:
         """A few lines: shape, dates, source and the contango/backwardation split."""
-        state = self.term_structure_state()
-        src = self.metadata.get("model") or self.metadata.get("source") or "unknown source"
-        lines = [
-            f"FuturesCurve: {self.n_paths} path(s) x {self.n_dates} dates x {self.depth} slots ({src})",
-            f"  dates      {display_date(self.dates[0])} to {display_date(self.dates[-1])}",
-            f"  contango   {state['contango']:.1%} of path-dates (F1 > F0)",
-            f"  backwardation {state['backwardation']:.1%} of path-dates (F1 < F0)",
-        ]
-        if "seed" in self.metadata:
-            lines.append(f"  seed       {self.metadata['seed']}")
-        if self.first_path:
-            lines.append(f"  paths      {self.first_path} to {self.first_path + self.n_paths - 1} of the run")
-        return "\n".join(lines)
+        return curve_summary(self, "FuturesCurve")
 
     def __str__(self) -> str:
         return self.summary()

@@ -21,11 +21,13 @@ import numpy as np
 import pandas as pd
 
 from etfsim._numba import readonly
+from etfsim._results import html_table
 from etfsim._typing import Float64Array
 from etfsim.curves import kernels
 from etfsim.curves.curve import (
     FuturesCurve,
     check_first_path,
+    curve_summary,
     plot_snapshot,
     row_on,
     selected_paths,
@@ -177,6 +179,20 @@ class ModelCurve:
         i = row_on(self.dates, date)
         prices = self.select_paths([int(p)]).price_rows(np.array([i]))[0, 0]
         return snapshot_frame(np.asarray(self.contracts)[i], np.asarray(self.expiries)[i], prices)
+
+    def summary(self) -> str:
+        """A few lines: shape, dates, source and the contango/backwardation split (front two slots priced)."""
+        return curve_summary(self, "ModelCurve (factor paths, prices on demand)")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        return f"<ModelCurve paths={self.n_paths} dates={self.n_dates} depth={self.depth}>"
+
+    def _repr_html_(self) -> str:
+        """A notebook shows the curve's last date: contract, expiry and price on path 0."""
+        return html_table(repr(self), self.snapshot(path=0))
 
     def plot(self, path: int = 0, date: object | None = None, ax: Axes | None = None) -> Axes:
         """Futures prices by contract on one date for one path, as :meth:`FuturesCurve.plot`."""

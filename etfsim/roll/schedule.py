@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from etfsim._numba import jit, readonly
+from etfsim._results import html_table
 from etfsim._typing import BoolArray, DateArray, Float64Array, SlotMap, StrArray
 from etfsim.curves.listing import contract_ids, next_slot_map
 from etfsim.curves.protocol import Curve
@@ -262,11 +263,18 @@ class RollSchedule:
         ]
         return "\n".join(lines)
 
+    def to_frame(self, path: int = 0) -> pd.DataFrame:
+        """The contracts held on one path by date (:meth:`holdings`)."""
+        return self.holdings(path)
+
     def __str__(self) -> str:
         return self.summary()
 
     def __repr__(self) -> str:
         return f"<RollSchedule {self.rule} weights={self.weights.shape}>"
+
+    def _repr_html_(self) -> str:
+        return html_table(repr(self), self.holdings(0))
 
     @classmethod
     def for_curve(

@@ -222,3 +222,16 @@ def test_pricing_plan_holds_a_typed_monthly_average_record(short) -> None:
     cells = avg.at((np.array([[0], [3]]), np.array([[1], [2]])))
     assert cells.listed.shape == (2, 1) and cells.day_a[1, 0].tolist() == avg.day_a[3, 2].tolist()
     assert pricing_plan(short.model, WTI, dates, 4).avg is None  # WTI settles on one final price
+
+
+def test_curves_and_schedules_explain_themselves(pair) -> None:
+    lazy, full = pair
+    for curve, kind in ((lazy, "ModelCurve"), (full, "FuturesCurve")):
+        assert repr(curve) == f"<{kind} paths={curve.n_paths} dates={curve.n_dates} depth={curve.depth}>"
+        assert str(curve).startswith(kind) and "contango" in str(curve)
+        assert (
+            "<table" in curve._repr_html_() and str(curve.snapshot(path=0)["contract"].iloc[0]) in curve._repr_html_()
+        )
+    schedule = roll_schedule(full, "gsci")
+    pd.testing.assert_frame_equal(schedule.to_frame(), schedule.holdings(0))
+    assert "<table" in schedule._repr_html_() and "\n" not in repr(schedule)
