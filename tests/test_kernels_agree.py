@@ -43,6 +43,7 @@ from etfsim.index import levels
 from etfsim.roll import roll_schedule, schedule
 from etfsim.roll.schedule import RollSchedule
 from etfsim.scenario import load_scenario
+from tests.fund.fund_cases import FUND_CASES
 
 Kernel = Any  # a numba dispatcher, or (without numba) the function itself with .py_func set
 TESTED: set[str] = set()
@@ -395,20 +396,7 @@ def test_max_drawdown(start: int) -> None:
 
 # -- fund/ledger.py and fund/limits.py: the kernels on the inputs ledger_inputs prepares -------------------------
 LEDGER_CASES = {
-    "default terms, demand": (FundConfig(collateral_rate=0.04), InvestorDemand(volatility=0.01, seed=3)),
-    "limits bind, creations halt": (
-        FundConfig(collateral_rate=0.04, accountability_level=48_000, position_limit=60_000),
-        InvestorDemand(mean=0.002, volatility=0.01, seed=4),
-    ),
-    "limits spread into later months": (
-        FundConfig(position_limit=45_000, limit_response="spread", fractional_contracts=True),
-        InvestorDemand(volatility=0.005, seed=5),
-    ),
-    "reverse splits and return chasing": (
-        FundConfig(reverse_split_below=24.99, reverse_split_ratio=4, collateral_rate=0.02, rebalance_band=0.01),
-        InvestorDemand(chase=0.05, chase_window=10, volatility=0.003, seed=6),
-    ),
-    "wiped out by impact": (FundConfig(impact_coefficient=0.3, daily_volume=20_000, open_interest=200_000), None),
+    **FUND_CASES,
     "a held contract without a price": (FundConfig(), InvestorDemand(volatility=0.01, seed=7)),
 }
 

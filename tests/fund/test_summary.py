@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 
 from etfsim.exceptions import DataError
-from etfsim.fund import FundConfig, InvestorDemand, fund_metrics, simulate_fund
+from etfsim.fund import FundConfig, fund_metrics, simulate_fund
 from etfsim.fund import ledger as _ledger
 from etfsim.fund.records import METRICS, REVERSE_SPLIT
 from etfsim.fund.summary import FundSummary, summarise_fund
 from etfsim.roll import roll_schedule
 from etfsim.sweep.montecarlo import month_ends
+from tests.fund.fund_cases import FUND_CASES
 
 
 @pytest.fixture(scope="module")
@@ -33,20 +34,7 @@ def compute():
 
 
 CASES = {
-    "default terms, demand": (FundConfig(collateral_rate=0.04), InvestorDemand(volatility=0.01, seed=3)),
-    "limits bind, creations halt": (
-        FundConfig(collateral_rate=0.04, accountability_level=48_000, position_limit=60_000),
-        InvestorDemand(mean=0.002, volatility=0.01, seed=4),
-    ),
-    "limits spread into later months": (
-        FundConfig(position_limit=45_000, limit_response="spread", fractional_contracts=True),
-        InvestorDemand(volatility=0.005, seed=5),
-    ),
-    "reverse splits and return chasing": (
-        FundConfig(reverse_split_below=24.99, reverse_split_ratio=4, collateral_rate=0.02, rebalance_band=0.01),
-        InvestorDemand(chase=0.05, chase_window=10, volatility=0.003, seed=6),
-    ),
-    "wiped out by impact": (FundConfig(impact_coefficient=0.3, daily_volume=20_000, open_interest=200_000), None),
+    **FUND_CASES,
     "no flows, no costs": (
         FundConfig(expense_ratio=0.0, commission=0.0, half_spread_ticks=0.0, fractional_contracts=True),
         None,

@@ -1,0 +1,27 @@
+"""Fund terms and demand that exercise every branch of the ledger (a helper module, not a test file).
+
+The summary test and the kernel agreement test run the same cases, so a new
+case reaches both.
+"""
+
+from __future__ import annotations
+
+from etfsim.fund import FundConfig, InvestorDemand
+
+FUND_CASES: dict[str, tuple[FundConfig, InvestorDemand | None]] = {
+    "default terms, demand": (FundConfig(collateral_rate=0.04), InvestorDemand(volatility=0.01, seed=3)),
+    "limits bind, creations halt": (
+        FundConfig(collateral_rate=0.04, accountability_level=48_000, position_limit=60_000),
+        InvestorDemand(mean=0.002, volatility=0.01, seed=4),
+    ),
+    "limits spread into later months": (
+        FundConfig(position_limit=45_000, limit_response="spread", fractional_contracts=True),
+        InvestorDemand(volatility=0.005, seed=5),
+    ),
+    "reverse splits and return chasing": (
+        FundConfig(reverse_split_below=24.99, reverse_split_ratio=4, collateral_rate=0.02, rebalance_band=0.01),
+        InvestorDemand(chase=0.05, chase_window=10, volatility=0.003, seed=6),
+    ),
+    "wiped out by impact": (FundConfig(impact_coefficient=0.3, daily_volume=20_000, open_interest=200_000), None),
+}
+"""Case name -> (fund terms, investor demand)."""
