@@ -30,6 +30,7 @@ from etfsim._format import format_value
 from etfsim._results import Result
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.market_curve import MarketCurve
 from etfsim.curves.model_curve import ModelCurve
 from etfsim.exceptions import DataError
 from etfsim.fund.config import FundConfig, InvestorDemand
@@ -39,6 +40,7 @@ from etfsim.fund.summary import FundSummary, summarise_fund
 from etfsim.index.levels import IndexResult, compute_index
 from etfsim.pipeline.statistics import STATISTICS, Sources, compute_statistics, statistics_of
 from etfsim.pipeline.strategy import Strategy, resolve_strategy
+from etfsim.roll.generations import Generations
 from etfsim.roll.restrict import restrict
 from etfsim.roll.rules import RollRule, roll_schedule
 from etfsim.roll.schedule import RollSchedule
@@ -171,7 +173,7 @@ def _same_rate(a: float | pd.Series, b: float | pd.Series) -> bool:
 
 
 def run_strategy(
-    curve: FuturesCurve | ModelCurve,
+    curve: FuturesCurve | ModelCurve | MarketCurve,
     strategy: Strategy | RollRule | str | os.PathLike[str],
     fund: FundConfig | None = None,
     demand: InvestorDemand | pd.Series | np.ndarray | None = None,
@@ -219,10 +221,15 @@ def run_strategy(
     StrategyRun
     """
     strat = resolve_strategy(strategy)
-    schedule = roll_schedule(curve, strat.rule)
+    rule = strat.rule
+    if isinstance(curve, MarketCurve) and curve.generation is not None and not isinstance(rule, Generations):
+        rule = Generations(rule)  # the strategy's rule inside each chip, the curve's moves between chips
+    schedule = roll_schedule(curve, rule)
     slots: np.ndarray | None = None
-    if isinstance(curve, ModelCurve):
+    if isinstance(curve, (ModelCurve, MarketCurve)):
         priced, schedule, slots = restrict(curve, schedule)
+        if isinstance(curve, MarketCurve):  # liquidity goes by months to expiry within each chip's contracts
+            slots = np.where(slots >= 0, slots % curve.block_depth, -1)
     else:
         priced = curve
     rate = collateral_rate if collateral_rate is not None else (fund.collateral_rate if fund is not None else 0.0)

@@ -1,0 +1,292 @@
+"""Curves on a multi-leg market: a leg, a family index, or successive generations side by side.
+
+A :class:`Block` is one listed index: its contracts by nearby slot (none
+before its launch) and, for every (date, slot), the weights of the legs whose
+futures make its price (one leg with weight 1 for a plain leg).  A
+:class:`MarketCurve` puts one or more blocks side by side on the slot axis
+(block ``b`` owns slots ``b * depth`` to ``(b + 1) * depth - 1``) and satisfies
+:class:`~etfsim.curves.protocol.Curve`, so every roll rule, the index and the
+fund run on it; like :class:`~etfsim.curves.model_curve.ModelCurve` it prices
+only the slots asked for, leg by leg, in closed form.
+
+A curve with several blocks (a fund moving from one GPU generation to the
+next) carries the generation weights ``generation[b, t]``; its spot index is
+the chained spot of the generations held, ``S(t) / S(t-1) = sum_b g_b(t-1)
+S_b(t) / sum_b g_b(t-1) S_b(t-1)``, so a switch of chips does not show as a
+jump of the spot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from etfsim._results import html_table
+from etfsim.contracts.spec import ContractSpec
+from etfsim.curves.curve import (
+    FuturesCurve,
+    check_first_path,
+    curve_summary,
+    plot_snapshot,
+    row_on,
+    selected_paths,
+    share_in_contango,
+    snapshot_frame,
+)
+from etfsim.curves.model_curve import ModelCurve
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["Block", "MarketCurve", "chained_spot"]
+
+
+@dataclass(frozen=True, eq=False)
+class Block:
+    """One listed index of a market curve (see the module docstring)."""
+
+    name: str
+    contract: ContractSpec
+    contracts: np.ndarray  # (n, depth) codes, '' before launch
+    expiries: np.ndarray  # (n, depth)
+    parts: tuple[ModelCurve, ...]  # the legs' latent curves (prices also before launch)
+    coef: np.ndarray  # (parts, n, depth) weight of each leg's futures in each cell
+    spot_coef: np.ndarray  # (parts, n) weight of each leg's spot on each date
+    first_row: int = 0  # first date with listed contracts
+
+    @property
+    def depth(self) -> int:
+        return int(self.contracts.shape[1])
+
+    @property
+    def plain(self) -> bool:
+        """One leg with weight 1 wherever listed: the leg's own prices, untouched."""
+        return len(self.parts) == 1 and bool((self.coef[0][self.contracts != ""] == 1.0).all())
+
+    def spot(self) -> np.ndarray:
+        """``(paths, dates)`` index level, NaN before the first listed date."""
+        if self.plain:
+            s = np.array(self.parts[0].spot, dtype=np.float64)
+        else:
+            s = np.zeros(self.parts[0].spot.shape)
+            for part, c in zip(self.parts, self.spot_coef, strict=True):
+                live = c != 0
+                s[:, live] += c[live] * part.spot[:, live]
+        s[:, : self.first_row] = np.nan
+        return s
+
+    def price_slots(self, sel: np.ndarray) -> np.ndarray:
+        """Prices ``(paths, n, m)`` of this block's slots ``sel`` ``(n, m)`` on the full grid (-1: none)."""
+        rows = np.arange(sel.shape[0])[:, None]
+        safe = np.where(sel >= 0, sel, 0)
+        ok = (sel >= 0) & (self.contracts[rows, safe] != "")
+        local = np.where(ok, sel, -1)
+        if self.plain:
+            return self.parts[0].price_slots(local)
+        out = np.zeros((self.parts[0].n_paths,) + sel.shape)
+        for part, coef in zip(self.parts, self.coef, strict=True):
+            c = np.where(ok, coef[rows, safe], 0.0)
+            if not c.any():
+                continue
+            prices = part.price_slots(np.where(c != 0, local, -1))
+            out += np.where(c != 0, c * np.nan_to_num(prices), 0.0)
+        out[:, ~ok] = np.nan
+        return out
+
+    def price_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Prices ``(paths, len(rows), depth)`` of every listed contract on some dates of the full grid."""
+        listed = self.contracts[rows] != ""
+        if self.plain:
+            out = self.parts[0].price_rows(rows)
+        else:
+            out = np.zeros((self.parts[0].n_paths, len(rows), self.depth))
+            for part, coef in zip(self.parts, self.coef, strict=True):
+                c = coef[rows]
+                if c.any():
+                    out += np.where(c != 0, c * np.nan_to_num(part.price_rows(rows)), 0.0)
+        return np.where(listed[None], out, np.nan)
+
+    def select_paths(self, idx: np.ndarray) -> Block:
+        return replace(self, parts=tuple(p.select_paths(list(idx)) for p in self.parts))
+
+
+def chained_spot(spots: Sequence[np.ndarray], generation: np.ndarray) -> np.ndarray:
+    """The spot of the generations held, chained (see the module docstring); starts at block 0's spot."""
+    s = np.stack([np.nan_to_num(x, nan=0.0) for x in spots])  # (blocks, paths, n)
+    g = generation[:, None, :]
+    num = (g[:, :, :-1] * s[:, :, 1:]).sum(axis=0)
+    den = (g[:, :, :-1] * s[:, :, :-1]).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(den > 0, num / den, np.nan)
+    out = np.empty(s.shape[1:])
+    out[:, 0] = s[0, :, 0]
+    out[:, 1:] = s[0, :, :1] * np.cumprod(ratio, axis=1)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class MarketCurve:
+    """Blocks of a simulated market side by side, priced on demand (see the module docstring).
+
+    Attributes
+    ----------
+    blocks : tuple of Block
+    generation : (blocks, dates) array or None
+        Share of exposure in each block's generation (several blocks only).
+    row0 : int
+        The first date of the full grid this curve shows (a block's curve
+        from its launch on, for a rule that needs a listed front month).
+    """
+
+    all_dates: np.ndarray
+    blocks: tuple[Block, ...]
+    spot_all: np.ndarray  # (paths, all dates)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    generation: np.ndarray | None = None
+    row0: int = 0
+    first_path: int = 0
+    held: None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first_path", check_first_path(self.first_path))
+        depths = {b.depth for b in self.blocks}
+        if len(depths) != 1:
+            raise ValueError("the blocks of a market curve must list the same number of slots")
+
+    # -- the Curve protocol ----------------------------------------------------------
+    @property
+    def dates(self) -> np.ndarray:
+        return self.all_dates[self.row0 :]
+
+    @property
+    def contracts(self) -> np.ndarray:
+        return np.concatenate([b.contracts[self.row0 :] for b in self.blocks], axis=1)
+
+    @property
+    def expiries(self) -> np.ndarray:
+        return np.concatenate([b.expiries[self.row0 :] for b in self.blocks], axis=1)
+
+    @property
+    def spot(self) -> np.ndarray:
+        return self.spot_all[:, self.row0 :]
+
+    @property
+    def n_paths(self) -> int:
+        return int(self.spot_all.shape[0])
+
+    @property
+    def n_dates(self) -> int:
+        return len(self.all_dates) - self.row0
+
+    @property
+    def block_depth(self) -> int:
+        return self.blocks[0].depth
+
+    @property
+    def depth(self) -> int:
+        return self.block_depth * len(self.blocks)
+
+    @property
+    def block_names(self) -> tuple[str, ...]:
+        return tuple(b.name for b in self.blocks)
+
+    def block_curve(self, b: int) -> MarketCurve:
+        """Block ``b`` alone, from its first listed date on (``row0``)."""
+        blk = self.blocks[b]
+        meta = dict(self.metadata, contract=blk.contract.to_dict(), holding=blk.name)
+        return MarketCurve(self.all_dates, (blk,), blk.spot(), meta, None, blk.first_row, self.first_path)
+
+    def price_slots(self, sel: np.ndarray) -> np.ndarray:
+        """Prices ``(paths, dates, m)`` of the slots ``sel`` ``(dates, m)`` of this curve (-1: none, NaN)."""
+        n_all = len(self.all_dates)
+        full = np.full((n_all, sel.shape[1]), -1, dtype=np.int64)
+        full[self.row0 :] = sel
+        d = self.block_depth
+        out = np.full((self.n_paths, n_all, sel.shape[1]), np.nan)
+        for b, blk in enumerate(self.blocks):
+            mine = (full >= b * d) & (full < (b + 1) * d)
+            if mine.any():
+                prices = blk.price_slots(np.where(mine, full - b * d, -1))
+                out = prices if len(self.blocks) == 1 else np.where(mine[None], prices, out)
+        return np.ascontiguousarray(out[:, self.row0 :])
+
+    def price_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Prices ``(paths, len(rows), depth)`` of every listed contract on some dates only."""
+        r = np.asarray(rows, dtype=np.int64) + self.row0
+        return np.concatenate([b.price_rows(r) for b in self.blocks], axis=2)
+
+    @property
+    def prices(self) -> np.ndarray:
+        """The full ``(paths, dates, depth)`` cube (prices every listed contract)."""
+        sel = np.broadcast_to(np.arange(self.depth), (self.n_dates, self.depth))
+        return self.price_slots(np.where(self.contracts != "", sel, -1))
+
+    def select_paths(self, paths: Sequence[int]) -> MarketCurve:
+        """The same curve on some paths only (``first_path`` follows the first path chosen)."""
+        idx = selected_paths(self.n_paths, list(paths))
+        blocks = tuple(b.select_paths(idx) for b in self.blocks)
+        return replace(self, blocks=blocks, spot_all=self.spot_all[idx], first_path=self.first_path + int(idx[0]))
+
+    def current_block(self) -> np.ndarray:
+        """``(dates,)`` the block with the largest generation weight on each date (0 for one block)."""
+        if self.generation is None:
+            return np.zeros(self.n_dates, dtype=np.int64)
+        return np.asarray(np.argmax(self.generation[:, self.row0 :], axis=0), dtype=np.int64)
+
+    def front_two(self) -> np.ndarray:
+        """Prices ``(paths, dates, 2)`` of the front two contracts of the generation held most."""
+        base = self.current_block()[:, None] * self.block_depth
+        sel = base + np.array([0, 1])[None, :]
+        listed = np.take_along_axis(self.contracts, sel, axis=1) != ""
+        return self.price_slots(np.where(listed, sel, -1))
+
+    def contango_share(self) -> np.ndarray:
+        """Per path: the share of dates on which the second contract is dearer than the front."""
+        return share_in_contango(self.front_two())
+
+    def term_structure_state(self) -> dict[str, float]:
+        """Share of path-dates in contango and backwardation (front two of the generation held most)."""
+        f = self.front_two()
+        base = self.current_block()[:, None] * self.block_depth
+        sel = base + np.array([0, 1])[None, :]
+        codes = np.take_along_axis(self.contracts, sel, axis=1)
+        exp = np.take_along_axis(self.expiries, sel, axis=1)
+        return FuturesCurve(self.dates, f, codes, exp).term_structure_state()
+
+    def snapshot(self, date: object | None = None, path: int = 0) -> pd.DataFrame:
+        """The curve on one date (default: the last) for one path: every listed contract of every block."""
+        (p,) = selected_paths(self.n_paths, path)
+        i = row_on(self.dates, date)
+        prices = self.select_paths([int(p)]).price_rows(np.array([i]))[0, 0]
+        return snapshot_frame(self.contracts[i], self.expiries[i], prices)
+
+    def to_curve(self) -> FuturesCurve:
+        """The same curve with every price materialised."""
+        prices = self.prices
+        prices.setflags(write=False)
+        return FuturesCurve(
+            self.dates, prices, self.contracts, self.expiries, self.spot, None, self.metadata, self.first_path
+        )
+
+    def summary(self) -> str:
+        """Shape, dates, blocks and the contango/backwardation split."""
+        kind = f"MarketCurve ({', '.join(self.block_names)}; prices on demand)"
+        return curve_summary(self, kind)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        blocks = "+".join(self.block_names)
+        return f"<MarketCurve {blocks} paths={self.n_paths} dates={self.n_dates} depth={self.depth}>"
+
+    def _repr_html_(self) -> str:
+        return html_table(repr(self), self.snapshot(path=0))
+
+    def plot(self, path: int = 0, date: object | None = None, ax: Axes | None = None) -> Axes:
+        """Futures prices by contract on one date for one path."""
+        return plot_snapshot(self, path, date, ax)

@@ -1,0 +1,119 @@
+"""Hot loops of the multi-leg market simulation: correlated factor paths of several legs at once.
+
+The single-leg kernels of :mod:`etfsim.curves.kernels` draw two normals a step
+and move one ``(chi, xi)`` pair.  A market of ``L`` legs draws ``2 L`` normals a
+step, correlates them through the lower-triangular factor of the exact step
+covariance of all ``2 L`` factors, and moves every leg under one shared regime
+chain.  The order of a path's stream is the single-leg order widened: the
+normals of every step, then the regime uniforms (if a regime is on), then each
+leg's jump counts and sizes (leg by leg, if that leg jumps), so a market of one
+leg draws the same numbers as the single-leg simulation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from etfsim._numba import jit
+
+__all__ = ["market_factor_paths", "market_path_draws"]
+
+
+@jit
+def market_path_draws(
+    g: np.random.Generator,
+    lam_dt: np.ndarray,  # (legs, n-1) expected jumps per step; a leg's row of zeros draws nothing
+    jumping: np.ndarray,  # (legs,) bool: the leg has generation jumps
+    use_regime: bool,
+    jump_mean: np.ndarray,  # (legs,)
+    jump_std: np.ndarray,  # (legs,)
+    z: np.ndarray,  # out (n-1, 2 legs) standard normals
+    u: np.ndarray,  # out (n-1,) uniforms, written only with a regime
+    jumps: np.ndarray,  # out (n-1, legs) total log jump of each leg's xi over each step
+) -> None:
+    """One path's random inputs from its own generator (see the module docstring for the order)."""
+    m, width = z.shape
+    legs = jumps.shape[1]
+    for i in range(m):
+        for j in range(width):
+            z[i, j] = g.standard_normal()
+    if use_regime:
+        for i in range(m):
+            u[i] = g.random()
+    for leg in range(legs):
+        if not jumping[leg]:
+            for i in range(m):
+                jumps[i, leg] = 0.0
+            continue
+        for i in range(m):
+            jumps[i, leg] = g.poisson(lam_dt[leg, i])
+        for i in range(m):
+            size = g.standard_normal()
+            c = jumps[i, leg]
+            jumps[i, leg] = c * jump_mean[leg] + jump_std[leg] * math.sqrt(c) * size if c > 0 else 0.0
+
+
+@jit
+def market_factor_paths(
+    chi0: np.ndarray,  # (legs,)
+    xi0: np.ndarray,  # (legs,)
+    regime0: int,
+    decay: np.ndarray,  # (n-1, legs) exp(-kappa dt)
+    chol: np.ndarray,  # (n-1, 2 legs, 2 legs) lower factor of the step covariance, factors [chi_0, xi_0, chi_1, ...]
+    xi_drift: np.ndarray,  # (n-1, legs)
+    levels: np.ndarray,  # (legs, regimes) level each leg's chi reverts to in each regime
+    trans_cum: np.ndarray,  # (n-1, regimes, regimes) cumulative transition probabilities
+    z: np.ndarray,  # (paths, n-1, 2 legs)
+    u: np.ndarray,  # (paths, n-1)
+    jumps: np.ndarray,  # (paths, n-1, legs)
+    chi_out: np.ndarray,  # (legs, paths, n)
+    xi_out: np.ndarray,  # (legs, paths, n)
+    regime_out: np.ndarray,  # (paths, n) int
+) -> None:
+    """Exact simulation of every leg's ``(chi, xi)`` with correlated shocks and one regime chain.
+
+    Over a step with the regime ``s`` fixed at its start, leg ``l``::
+
+        chi_l' = e_l chi_l + (1 - e_l) level[l, s] + eps[2 l]
+        xi_l'  = xi_l + drift_l + eps[2 l + 1] + jump_l
+
+    where ``eps = chol @ z`` has the exact covariance of the ``2 L`` increments.
+    """
+    n_paths = z.shape[0]
+    n_steps, legs = decay.shape
+    width = 2 * legs
+    n_reg = levels.shape[1]
+    chi = np.empty(legs)
+    xi = np.empty(legs)
+    eps = np.empty(width)
+    for p in range(n_paths):
+        s = regime0
+        for leg in range(legs):
+            chi[leg] = chi0[leg]
+            xi[leg] = xi0[leg]
+            chi_out[leg, p, 0] = chi0[leg]
+            xi_out[leg, p, 0] = xi0[leg]
+        regime_out[p, 0] = s
+        for i in range(n_steps):
+            for a in range(width):
+                acc = 0.0
+                for b in range(a + 1):
+                    acc += chol[i, a, b] * z[p, i, b]
+                eps[a] = acc
+            for leg in range(legs):
+                e = decay[i, leg]
+                chi[leg] = e * chi[leg] + (1.0 - e) * levels[leg, s] + eps[2 * leg]
+                xi[leg] = xi[leg] + xi_drift[i, leg] + eps[2 * leg + 1] + jumps[p, i, leg]
+                chi_out[leg, p, i + 1] = chi[leg]
+                xi_out[leg, p, i + 1] = xi[leg]
+            if n_reg > 1:
+                r = u[p, i]
+                nxt = n_reg - 1
+                for j in range(n_reg):
+                    if r < trans_cum[i, s, j]:
+                        nxt = j
+                        break
+                s = nxt
+            regime_out[p, i + 1] = s

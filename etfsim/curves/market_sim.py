@@ -1,0 +1,394 @@
+"""Simulating a :class:`~etfsim.curves.market.Market`: every leg's factors on one grid, chunk by chunk.
+
+Every path draws from its own child of the seed, as a single-leg simulation
+does (``etfsim._random``); the order of a path's numbers is that of
+:mod:`etfsim.curves.market_kernels`, so a market of one leg gives the
+single-leg curve.  Each chunk is a :class:`MarketPaths`: the latent factor
+paths of every leg (a leg not launched yet has factors and closed-form
+prices, it only has no listed contracts and no published index), from which
+:meth:`MarketPaths.curve` builds the curve of any leg, family or succession
+of generations, priced on demand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from etfsim._random import check_seed, path_generators
+from etfsim._typing import DateArray, Float64Array
+from etfsim.contracts.calendars import act365_year_fractions
+from etfsim.curves import market_kernels
+from etfsim.curves.families import family_weights, generation_weights, month_of
+from etfsim.curves.market import Leg, Market, factor_correlation, log_step
+from etfsim.curves.market_curve import Block, MarketCurve, chained_spot
+from etfsim.curves.model_curve import ModelCurve
+from etfsim.curves.simulate import pricing_plan, simulation_grid
+from etfsim.exceptions import ConfigError
+
+__all__ = ["Holding", "MarketPaths", "simulate_market"]
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What a fund holds on a market: one leg or family, or successive generations.
+
+    Parameters
+    ----------
+    index : str or None
+        A leg or family name; ``None`` with ``generations`` given.
+    generations : tuple of str
+        Successive chips, oldest first: the fund holds the current one and
+        moves to the next (:func:`etfsim.curves.families.generation_weights`).
+    switch_open_interest : float or None
+        Move once the next generation's front-month open interest reaches this many contracts.
+    switch_age_months : int or None
+        ... or once the next generation has traded this many months (whichever first).
+    switch_window : int
+        Business days the move is spread over.
+    """
+
+    index: str | None = None
+    generations: tuple[str, ...] = ()
+    switch_open_interest: float | None = None
+    switch_age_months: int | None = None
+    switch_window: int = 10
+
+    def __post_init__(self) -> None:
+        if (self.index is None) == (not self.generations):
+            raise ConfigError("a holding names exactly one of index (a leg or family) or generations (a list of legs)")
+        object.__setattr__(self, "generations", tuple(str(g) for g in self.generations))
+        if self.generations and len(self.generations) < 2:
+            raise ConfigError("generations needs at least two legs, oldest first; for one chip give index")
+        if self.switch_open_interest is not None and not self.switch_open_interest > 0:
+            raise ConfigError(f"switch_open_interest must be > 0 contracts, got {self.switch_open_interest!r}")
+
+    @property
+    def label(self) -> str:
+        return self.index if self.index is not None else " > ".join(self.generations)
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What every chunk shares: the grid, the legs as simulated, step moments and pricing plans."""
+
+    dates: DateArray
+    legs: tuple[Leg, ...]
+    launch_rows: tuple[int, ...]
+    xi0: Float64Array
+    decay: Float64Array
+    chol: Float64Array
+    xi_drift: Float64Array
+    levels: Float64Array
+    trans_cum: Float64Array
+    lam_dt: Float64Array
+    plans: tuple[Any, ...]
+    regime0: int
+    measure: str
+
+
+def _launch_rows(market: Market, dates: DateArray) -> tuple[int, ...]:
+    lo, hi = str(dates[0])[:7], str(dates[-1])[:7]
+    rows = []
+    for leg in market.legs:
+        if leg.launch is None:
+            rows.append(0)
+            continue
+        if not lo < leg.launch <= hi:
+            raise ConfigError(
+                f"leg {leg.name!r}: launch {leg.launch} is outside the horizon (after {lo}, up to {hi}); "
+                "move it inside, or omit launch for a leg trading at the start"
+            )
+        rows.append(int(np.searchsorted(dates, np.datetime64(leg.launch + "-01", "D"))))
+    return tuple(rows)
+
+
+def _with_steps(market: Market, dates: DateArray, rows: tuple[int, ...]) -> tuple[Leg, ...]:
+    """Each leg with the price steps its successors' launches cause, as scheduled level steps."""
+    extra: dict[str, list[tuple[str, float]]] = {leg.name: [] for leg in market.legs}
+    for leg, row in zip(market.legs, rows, strict=True):
+        for other, frac in leg.steps_down.items():
+            extra[other].append((str(dates[row]), log_step(frac)))
+    out = []
+    for leg in market.legs:
+        if not extra[leg.name]:
+            out.append(leg)
+            continue
+        ov = leg.model.overlays
+        steps = tuple(sorted(tuple(getattr(ov, "steps", ())) + tuple(extra[leg.name])))
+        out.append(replace(leg, model=replace(leg.model, overlays=replace(ov, steps=steps))))  # type: ignore[call-arg]
+    return tuple(out)
+
+
+def _floor(leg: Leg, dates: DateArray) -> Float64Array:
+    """The leg's price floor on ``dates`` (0 without one)."""
+    fn = getattr(leg.model.overlays, "floor_at", None)
+    if fn is None:
+        return np.zeros(len(dates))
+    return np.asarray(fn(dates), dtype=np.float64)
+
+
+def _step_cov(market: Market, legs: tuple[Leg, ...], dt: float) -> Float64Array:
+    """Exact covariance of the ``2L`` factor increments over a step of ``dt`` years."""
+    corr = factor_correlation(np.array(market.correlation, dtype=np.float64), [x.model.rho for x in legs])
+    n = len(legs)
+    kappa = np.repeat([x.model.kappa for x in legs], 2)
+    sigma = np.array([[x.model.sigma_chi, x.model.sigma_xi] for x in legs]).ravel()
+    is_chi = np.tile([True, False], n)
+    cov = np.empty((2 * n, 2 * n))
+    for a in range(2 * n):
+        for b in range(2 * n):
+            if is_chi[a] and is_chi[b]:
+                k = kappa[a] + kappa[b]
+                integral = -math.expm1(-k * dt) / k
+            elif is_chi[a] or is_chi[b]:
+                k = kappa[a] if is_chi[a] else kappa[b]
+                integral = -math.expm1(-k * dt) / k
+            else:
+                integral = dt
+            cov[a, b] = corr[a, b] * sigma[a] * sigma[b] * integral
+    return cov
+
+
+def _lower_factor(cov: Float64Array) -> Float64Array:
+    """Lower-triangular ``L`` with ``L L' = cov`` (a perfectly correlated pair: a tiny ridge first)."""
+    try:
+        return np.asarray(np.linalg.cholesky(cov), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        vals, vecs = np.linalg.eigh(cov)
+        ridge = 1e-14 * max(float(vals.max()), 1e-300)
+        fixed = (vecs * np.maximum(vals, ridge)) @ vecs.T
+        return np.asarray(np.linalg.cholesky((fixed + fixed.T) / 2), dtype=np.float64)
+
+
+def _setup(market: Market) -> _Setup:
+    cal = {leg.contract.calendar for leg in market.legs}
+    if len(cal) != 1:
+        raise ConfigError(f"the legs' contracts must share one business calendar, got {sorted(cal)}")
+    dates = simulation_grid(cal.pop(), market.start, market.years, market.end)
+    rows = _launch_rows(market, dates)
+    legs = _with_steps(market, dates, rows)
+    dt = act365_year_fractions(dates[:-1], dates[1:])
+    m, n_legs = len(dt), len(legs)
+    real = market.measure == "real"
+    if market.measure not in ("real", "risk_neutral"):
+        raise ConfigError(f"measure must be 'real' or 'risk_neutral', got {market.measure!r}")
+    decay = np.exp(-np.outer(dt, [x.model.kappa for x in legs]))
+    drift = np.array([(x.model.mu_xi if real else x.model.mu_xi_star) - x.model.overlays.deflation for x in legs])
+    xi_drift = np.outer(dt, drift)
+    uniq, inv = np.unique(dt, return_inverse=True)
+    chol = np.stack([_lower_factor(_step_cov(market, legs, float(d))) for d in uniq])[inv]
+    regime = market.regime
+    k = 1 if regime is None else len(regime.names)
+    levels = np.zeros((n_legs, k))
+    for i, leg in enumerate(legs):
+        own = leg.model.overlays.regime
+        if own is not None:
+            levels[i] = own.levels
+        if not real:  # the short-term premium: risk-neutral chi reverts lambda_chi / kappa lower
+            levels[i] -= leg.model.lambda_chi / leg.model.kappa
+    if regime is None:
+        trans_cum = np.ones((m, 1, 1))
+        r0 = 0
+    else:
+        cums = np.stack([np.cumsum(regime.transition_matrix(float(d)), axis=1) for d in uniq])
+        cums[:, :, -1] = 1.0
+        trans_cum = np.ascontiguousarray(cums[inv])
+        r0 = regime.index(market.regime0)
+    lam = np.array([x.model.overlays.jump_intensity if real else x.model.overlays.lambda_q for x in legs])
+    lam_dt = np.outer(lam, dt)
+    plans = tuple(pricing_plan(x.model, x.contract, dates, x.contract.listed_depth) for x in legs)
+    xi0 = np.array([_xi0(leg, dates, row, plan, r0) for leg, row, plan in zip(legs, rows, plans, strict=True)])
+    return _Setup(dates, legs, rows, xi0, decay, chol, xi_drift, levels, trans_cum, lam_dt, plans, r0, market.measure)
+
+
+def _xi0(leg: Leg, dates: DateArray, row: int, plan: Any, regime0: int) -> float:
+    """Starting long-term factor: the start spot, or for a later launch the forward price at launch equal to ``spot``."""
+    ov = leg.model.overlays
+    floor = _floor(leg, dates[[0, row]])
+    season = ov.seasonal(dates[[0, row]])
+    if row == 0:
+        if leg.spot <= floor[0]:
+            raise ConfigError(f"leg {leg.name!r}: spot {leg.spot:g} must be above its floor {floor[0]:g}")
+        return math.log(leg.spot - floor[0]) - leg.chi0 - float(season[0])
+    if leg.spot <= floor[1]:
+        raise ConfigError(f"leg {leg.name!r}: launch price {leg.spot:g} must be above its floor {floor[1]:g}")
+    tau = float(act365_year_fractions(dates[:1], dates[row : row + 1])[0])
+    a = math.exp(-leg.model.kappa * tau)
+    log_w = 0.0
+    factor = getattr(ov, "regime_log_factor", None)  # the priced regime's correction, when a regime is on
+    if factor is not None and ov.regime is not None:
+        log_w = float(factor(leg.model.kappa, int(round(tau * 365)))[regime0, -1])
+    return math.log(leg.spot - floor[1]) - a * leg.chi0 - float(leg.model.A(tau)) - float(season[1]) - log_w
+
+
+@dataclass(frozen=True, eq=False)
+class MarketPaths:
+    """One chunk of a market simulation: every leg's latent curve, priced on demand.
+
+    Use :meth:`curve` for the curve of what a fund holds.
+    """
+
+    market: Market
+    dates: DateArray
+    legs: tuple[Leg, ...]
+    parts: tuple[ModelCurve, ...]
+    launch_rows: tuple[int, ...]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    first_path: int = 0
+
+    @property
+    def n_paths(self) -> int:
+        return self.parts[0].n_paths
+
+    @cached_property
+    def _months(self) -> np.ndarray:
+        return month_of(self.dates)
+
+    def _launch_ym(self, i: int) -> int:
+        return int(self._months[self.launch_rows[i]]) if self.launch_rows[i] > 0 else 0
+
+    def block(self, name: str) -> Block:
+        """The block of one leg or family."""
+        names = [x.name for x in self.legs]
+        if name in names:
+            i = names.index(name)
+            part = self.parts[i]
+            listed = np.arange(len(self.dates))[:, None] >= self.launch_rows[i]
+            contracts = np.where(listed, part.contracts, "").astype(object)
+            expiries = np.where(listed, part.expiries, np.datetime64("NaT"))
+            coef = np.where(contracts != "", 1.0, 0.0)[None]
+            spot_coef = np.ones((1, len(self.dates)))
+            return Block(
+                name, self.legs[i].contract, contracts, expiries, (part,), coef, spot_coef, self.launch_rows[i]
+            )
+        fam = self.market.family(name)
+        idx = [names.index(x) for x in fam.legs]
+        delivery = self.parts[idx[0]].plan.listing.delivery
+        for j in idx[1:]:
+            if not np.array_equal(self.parts[j].plan.listing.delivery, delivery):
+                raise ConfigError(f"family {name!r}: its legs' contracts must list the same delivery months")
+        ratios = [self.legs[j].performance_ratio for j in idx]
+        launch = [self._launch_ym(j) for j in idx]
+        coef = family_weights(fam, launch, ratios, delivery)
+        spot_coef = family_weights(fam, launch, ratios, self._months)
+        spec = fam.contract
+        listing = spec.listing(self.dates, self.parts[idx[0]].depth)
+        if not np.array_equal(listing.delivery, delivery):
+            raise ConfigError(f"family {name!r}: its contract must list the same months as its legs'")
+        parts = tuple(self.parts[j] for j in idx)
+        return Block(name, spec, listing.contracts, listing.expiries, parts, coef, spot_coef, 0)
+
+    def curve(
+        self, holding: Holding | str | None = None, open_interest: dict[str, np.ndarray] | None = None
+    ) -> MarketCurve:
+        """The curve of what a fund holds (default: the market's ``holding``).
+
+        ``open_interest`` gives each leg's front-month open interest by date,
+        for a switch of generations by open interest.
+        """
+        h = Holding(index=self.market.holding) if holding is None else holding
+        h = Holding(index=h) if isinstance(h, str) else h
+        legs_meta = {x.contract.root: x.name for x in self.legs}
+        legs_meta.update({f.contract.root: f.name for f in self.market.families})
+        meta = dict(self.metadata, holding=h.label, legs=legs_meta)
+        if h.index is not None:
+            blk = self.block(h.index)
+            meta["contract"] = blk.contract.to_dict()
+            return MarketCurve(self.dates, (blk,), blk.spot(), meta, None, 0, self.first_path)
+        blocks = tuple(self.block(g) for g in h.generations)
+        specs = {(b.contract.multiplier, b.contract.tick, b.contract.settlement) for b in blocks}
+        if len(specs) != 1:
+            raise ConfigError("generations held together need contracts of one size, tick and settlement")
+        oi = open_interest or {}
+        gen = generation_weights(
+            self.dates, [b.first_row for b in blocks], [oi.get(g) for g in h.generations],
+            h.switch_open_interest, h.switch_age_months, h.switch_window,
+        )  # fmt: skip
+        spot = chained_spot([b.spot() for b in blocks], gen)
+        meta["contract"] = blocks[0].contract.to_dict()
+        return MarketCurve(self.dates, blocks, spot, meta, gen, 0, self.first_path)
+
+    def select_paths(self, paths: list[int]) -> MarketPaths:
+        """The same chunk on some paths only."""
+        parts = tuple(p.select_paths(paths) for p in self.parts)
+        return replace(self, parts=parts, first_path=parts[0].first_path)
+
+
+def simulate_market(
+    market: Market,
+    paths: int | None = None,
+    seed: int | None = None,
+    chunk_size: int = 1000,
+    first_path: int = 0,
+    progress: Progress | None = None,
+) -> Iterator[MarketPaths]:
+    """Yield the market's paths chunk by chunk (paths and seed default to the market's)."""
+    n_paths = market.paths if paths is None else paths
+    if isinstance(n_paths, bool) or not isinstance(n_paths, (int, np.integer)) or n_paths < 1:
+        raise ConfigError(f"paths must be a positive whole number, got {n_paths!r}")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ConfigError(f"chunk_size must be a positive whole number, got {chunk_size!r}")
+    if isinstance(first_path, bool) or not isinstance(first_path, (int, np.integer)) or first_path < 0:
+        raise ConfigError(f"first_path must be a whole number >= 0, got {first_path!r}")
+    s = check_seed(market.seed if seed is None else seed)
+    st = _setup(market)
+    meta = {"model": "market", "market": market.to_dict(), "seed": s, "measure": market.measure,
+            "regime0": st.regime0, "start": str(st.dates[0]), "end": str(st.dates[-1]), "paths": int(n_paths)}  # fmt: skip
+    for lo in range(0, int(n_paths), int(chunk_size)):
+        ids = range(first_path + lo, first_path + min(lo + int(chunk_size), int(n_paths)))
+        yield _chunk(market, st, s, ids, meta)
+        if progress is not None:
+            progress(min(lo + int(chunk_size), int(n_paths)), int(n_paths))
+
+
+def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, Any]) -> MarketPaths:
+    m, n_legs = st.decay.shape
+    p = len(ids)
+    z = np.empty((p, m, 2 * n_legs))
+    u = np.zeros((p, m))
+    jumps = np.empty((p, m, n_legs))
+    jumping = st.lam_dt.sum(axis=1) > 0
+    jm = np.array([x.model.overlays.jump_mean for x in st.legs])
+    js = np.array([x.model.overlays.jump_std for x in st.legs])
+    use_regime = st.levels.shape[1] > 1
+    for row, g in enumerate(path_generators(seed, ids)):
+        market_kernels.market_path_draws(g, st.lam_dt, jumping, use_regime, jm, js, z[row], u[row], jumps[row])
+    n = m + 1
+    chi, xi = np.empty((n_legs, p, n)), np.empty((n_legs, p, n))
+    reg = np.empty((p, n), dtype=np.int64)
+    chi0 = np.array([x.chi0 for x in st.legs])
+    market_kernels.market_factor_paths(
+        chi0, st.xi0, st.regime0, st.decay, st.chol, st.xi_drift, st.levels, st.trans_cum, z, u, jumps, chi, xi, reg
+    )
+    del z, u, jumps
+    parts = []
+    regime_kw: dict[str, Any] = {"regime": reg} if "regime" in ModelCurve.__dataclass_fields__ else {}
+    for i, (leg, plan) in enumerate(zip(st.legs, st.plans, strict=True)):
+        season = leg.model.overlays.seasonal(st.dates)
+        spot = _floor(leg, st.dates)[None, :] + np.exp(chi[i] + xi[i] + season[None, :])
+        spot.setflags(write=False)
+        leg_meta = dict(meta, leg=leg.name, contract=leg.contract.to_dict(), params=leg.model.params())
+        parts.append(
+            ModelCurve(
+                st.dates,
+                plan.listing.contracts,
+                plan.listing.expiries,
+                chi[i],
+                xi[i],
+                spot,
+                plan,
+                float(spot[0, 0]),
+                leg_meta,
+                first_path=ids[0],
+                **regime_kw,
+            )  # fmt: skip
+        )
+    return MarketPaths(market, st.dates, st.legs, tuple(parts), st.launch_rows, dict(meta), ids[0])
