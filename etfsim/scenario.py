@@ -20,13 +20,24 @@ from typing import Any, TypeVar
 from etfsim._io import read_toml
 from etfsim.contracts.spec import ContractSpec, get_contract
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.legs import Family, Leg
+from etfsim.curves.market import Market
 from etfsim.curves.model_curve import ModelCurve
 from etfsim.curves.overlays import Overlays, Regime
 from etfsim.curves.schwartz import SchwartzOneFactor, SchwartzSmith
 from etfsim.curves.simulate import iter_curve_chunks, simulate_curve
 from etfsim.exceptions import ConfigError, EtfsimError, ScenarioError, UnknownNameError, with_context
 
-__all__ = ["MODELS", "Scenario", "default_scenario_path", "load_scenario"]
+__all__ = [
+    "MODELS",
+    "Scenario",
+    "default_scenario_path",
+    "is_market_file",
+    "load_market",
+    "load_scenario",
+    "market_scenario_path",
+    "read_scenario",
+]
 
 _NUM = (int, float)
 
@@ -317,3 +328,168 @@ def load_scenario(path: str | os.PathLike[str] | None = None) -> Scenario:
         collateral_rate=_collateral(where, sim.get("collateral_rate", 0.0)),
         source=str(p) if path is not None else "built-in",
     )
+
+
+# -- market scenarios: [[legs]] and [[families]] -----------------------------------------------
+
+_MARKET_SECTIONS = ("scenario", "simulation", "market", "legs", "families")
+_MARKET_SCHEMA = {
+    "reference": ((str,), "a leg name"),
+    "holding": ((str,), "a leg or family name"),
+    "regime0": ((str, int), "a regime name or index"),
+    "correlation": ((list,), "a table of numbers, one row per leg"),
+    "regime": ((dict,), "a table with names and rates"),
+}
+_LEG_SCHEMA = {
+    "name": ((str,), "a string"), "index": ((str,), "a string"), "chip": ((str,), "a string"),
+    "tier": ((str,), "a string"), "kind": ((str,), "'gpu' or 'memory'"), "description": ((str,), "a string"),
+    "sources": ((list,), "a list of strings"), "spot": (_NUM, "a price"), "launch": ((str,), "a month 'YYYY-MM'"),
+    "performance_ratio": (_NUM, "a number"), "steps_down": ((dict,), "a table of leg = fraction"),
+    "regime_levels": ((list,), "a list of numbers, one per regime"),
+    "liquidity": ((list,), "a list of [date, open interest, daily volume]"),
+    "contract": ((dict,), "a table"), "model": ((dict,), "a table"), "overlays": ((dict,), "a table"),
+}  # fmt: skip
+_FAMILY_SCHEMA = {
+    "name": ((str,), "a string"), "index": ((str,), "a string"), "method": ((str,), "mean, usage or normalised"),
+    "legs": ((list,), "a list of leg names"), "weights": ((list,), "a list of numbers"),
+    "splice_lag_months": ((int,), "a whole number of months"), "description": ((str,), "a string"),
+    "sources": ((list,), "a list of strings"), "contract": ((dict,), "a table"),
+}  # fmt: skip
+
+
+def market_scenario_path() -> Path:
+    """Path of the built-in default compute market (``etfsim/scenarios/compute_default.toml``)."""
+    return Path(str(resources.files("etfsim") / "scenarios" / "compute_default.toml"))
+
+
+def is_market_file(path: str | os.PathLike[str]) -> bool:
+    """Whether a scenario TOML declares a market (``[[legs]]``) rather than one curve."""
+    return "legs" in read_toml(Path(path), "scenario", "give a path to a .toml scenario")
+
+
+def read_scenario(path: str | os.PathLike[str] | None = None) -> Scenario | Market:
+    """A scenario file of either kind: a :class:`Market` if it has ``[[legs]]``, else a :class:`Scenario`.
+
+    ``None`` reads the built-in default compute market (what ``etfsim run`` runs).
+    """
+    if path is None or is_market_file(path):
+        return load_market(path)
+    return load_scenario(path)
+
+
+def _leg_model(where: str, tab: Mapping[str, Any], overlays: Overlays) -> tuple[SchwartzSmith, float]:
+    model_tab = dict(tab)
+    name = model_tab.pop("name", "schwartz-smith")
+    if name != "schwartz-smith":
+        raise ScenarioError(f"{where}: [legs.model] name must be schwartz-smith (a leg is a two-factor model)")
+    chi0 = float(model_tab.pop("chi0", 0.0))
+    wrong = sorted(set(model_tab) - set(_TWO_FACTOR))
+    if wrong:
+        raise ScenarioError(f"{where}: [legs.model] {', '.join(wrong)} do(es) not apply; give {', '.join(_TWO_FACTOR)}")
+    missing = [k for k in _TWO_FACTOR if k not in model_tab]
+    if missing:
+        raise ScenarioError(f"{where}: [legs.model] is missing {', '.join(missing)} (numbers)")
+    return SchwartzSmith(overlays=overlays, **{k: float(v) for k, v in model_tab.items()}), chi0
+
+
+def _leg(where: str, tab: Mapping[str, Any], regime: Regime | None) -> Leg:
+    t = dict(tab)
+    if "name" not in t or "spot" not in t:
+        raise ScenarioError(f"{where}: every [[legs]] needs a name and a spot (its price at the start or at launch)")
+    where = f"{where}: leg {t['name']!r}"
+    model_tab = _check_section(where, "legs.model", t.pop("model", {}), _SCHEMA["model"])
+    over_tab = _check_section(where, "legs.overlays", t.pop("overlays", {}), _SCHEMA["overlays"])
+    if "regime" in over_tab:
+        raise ScenarioError(f"{where}: the regime is the market's ([market.regime]); give the leg's regime_levels")
+    overlays = _overlays(where, over_tab)
+    levels = t.pop("regime_levels", None)
+    if regime is not None:
+        levels = [0.0] * len(regime.names) if levels is None else levels
+        if len(levels) != len(regime.names):
+            raise ScenarioError(f"{where}: regime_levels needs one number per regime {list(regime.names)}")
+        overlays = replace(overlays, regime=Regime(regime.names, tuple(levels), regime.rates))
+    elif levels is not None:
+        raise ScenarioError(f"{where}: regime_levels needs a [market.regime] table; add one or remove them")
+    model, chi0 = _leg_model(where, model_tab, overlays)
+    contract = _contract(where, _check_section(where, "legs.contract", t.pop("contract", {}), _SCHEMA["contract"]))
+    try:
+        return Leg(contract=contract, model=model, chi0=chi0, **{k: (tuple(v) if k in ("sources", "liquidity")
+                   else v) for k, v in t.items()})  # fmt: skip
+    except EtfsimError as exc:
+        raise with_context(exc, where) from exc
+
+
+def _family(where: str, tab: Mapping[str, Any]) -> Family:
+    t = dict(tab)
+    where = f"{where}: family {t.get('name', '?')!r}"
+    contract = _contract(where, _check_section(where, "families.contract", t.pop("contract", {}), _SCHEMA["contract"]))
+    missing = [k for k in ("name", "method", "legs") if k not in t]
+    if missing:
+        raise ScenarioError(f"{where}: [[families]] is missing {', '.join(missing)}")
+    t.setdefault("index", t["name"])
+    try:
+        return Family(contract=contract, **{k: (tuple(v) if isinstance(v, list) else v) for k, v in t.items()})
+    except EtfsimError as exc:
+        raise with_context(exc, where) from exc
+
+
+def load_market(path: str | os.PathLike[str] | None = None) -> Market:
+    """Read a market scenario (``[[legs]]``, ``[[families]]``, ``[market]``); ``None`` reads the built-in default.
+
+    Raises
+    ------
+    ScenarioError
+        A missing file, invalid TOML, an unknown key or a wrong type (named).
+    ConfigError
+        A value out of range: a correlation that is not positive semi-definite
+        (with its smallest eigenvalue), a launch outside the horizon, a
+        performance ratio <= 0, a negative floor, a family over an unknown leg.
+    """
+    p = market_scenario_path() if path is None else Path(path)
+    where = p.name
+    raw = read_toml(p, "scenario", "give a path to a .toml scenario")
+    for section in raw:
+        if section not in _MARKET_SECTIONS:
+            raise ScenarioError(
+                f"{where}: unknown section [{section}] in a market; valid: {', '.join(_MARKET_SECTIONS)}"
+            )
+    meta = _check_section(where, "scenario", raw.get("scenario", {}), _SCHEMA["scenario"])
+    sim = _check_section(where, "simulation", raw.get("simulation", {}), _SCHEMA["simulation"])
+    mkt = _check_section(where, "market", raw.get("market", {}), _MARKET_SCHEMA)
+    legs_raw, fams_raw = raw.get("legs", []), raw.get("families", [])
+    if not isinstance(legs_raw, list) or not all(isinstance(x, dict) for x in legs_raw) or not legs_raw:
+        raise ScenarioError(f"{where}: legs must be one or more [[legs]] tables")
+    if not isinstance(fams_raw, list) or not all(isinstance(x, dict) for x in fams_raw):
+        raise ScenarioError(f"{where}: families must be [[families]] tables")
+    regime = None
+    if "regime" in mkt:
+        reg = _check_section(where, "market.regime", mkt["regime"], _REGIME_SCHEMA)
+        if "levels" in reg:
+            raise ScenarioError(f"{where}: [market.regime] levels are per leg; give each leg regime_levels")
+        try:
+            rates = tuple(tuple(r) for r in reg.get("rates", Regime().rates))
+            names = tuple(reg.get("names", Regime().names))
+            regime = Regime(names=names, levels=(0.0,) * len(names), rates=rates)
+        except (TypeError, EtfsimError) as exc:
+            raise ScenarioError(f"{where}: [market.regime] needs names and a square table of rates: {exc}") from exc
+    legs = tuple(_leg(where, _check_section(where, "legs", t, _LEG_SCHEMA), regime) for t in legs_raw)
+    families = tuple(_family(where, _check_section(where, "families", t, _FAMILY_SCHEMA)) for t in fams_raw)
+    if "start" not in sim or ("years" in sim) == ("end" in sim):
+        raise ScenarioError(f"{where}: [simulation] needs start and exactly one of years or end")
+    names = [leg.name for leg in legs]
+    corr = mkt.get("correlation", [[1.0 if i == j else 0.0 for j in range(len(legs))] for i in range(len(legs))])
+    try:
+        return Market(
+            name=str(meta.get("name", p.stem)), description=str(meta.get("description", "")), legs=legs,
+            families=families, correlation=tuple(tuple(r) for r in corr), regime=regime,
+            regime0=mkt.get("regime0", 0), reference=str(mkt.get("reference", names[0])),
+            holding=str(mkt.get("holding", names[0])), start=sim["start"],
+            years=None if "years" not in sim else float(sim["years"]), end=sim.get("end"),
+            paths=int(sim.get("paths", 1000)), seed=int(sim.get("seed", 0)), measure=str(sim.get("measure", "real")),
+            collateral_rate=_collateral(where, sim.get("collateral_rate", 0.0)),
+            source=str(p) if path is not None else "built-in",
+        )  # fmt: skip
+    except TypeError as exc:
+        raise ScenarioError(f"{where}: [market] correlation must be a table (list of lists) of numbers") from exc
+    except EtfsimError as exc:
+        raise with_context(exc, where) from exc

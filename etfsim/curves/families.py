@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from etfsim._typing import DateArray
-from etfsim.curves.market import Family
+from etfsim.curves.legs import Family
 from etfsim.exceptions import ConfigError
 
 __all__ = ["family_weights", "generation_weights", "month_of", "months_after"]

@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,11 +25,14 @@ from etfsim._typing import DateArray, Float64Array
 from etfsim.contracts.calendars import act365_year_fractions
 from etfsim.curves import market_kernels
 from etfsim.curves.families import family_weights, generation_weights, month_of
-from etfsim.curves.market import Leg, Market, factor_correlation, log_step
+from etfsim.curves.legs import Leg, factor_correlation, log_step
 from etfsim.curves.market_curve import Block, MarketCurve, chained_spot
 from etfsim.curves.model_curve import ModelCurve
 from etfsim.curves.simulate import pricing_plan, simulation_grid
 from etfsim.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from etfsim.curves.market import Market
 
 __all__ = ["Holding", "MarketPaths", "simulate_market"]
 
@@ -307,7 +310,7 @@ class MarketPaths:
         specs = {(b.contract.multiplier, b.contract.tick, b.contract.settlement) for b in blocks}
         if len(specs) != 1:
             raise ConfigError("generations held together need contracts of one size, tick and settlement")
-        oi = open_interest or {}
+        oi = open_interest or {x.name: x.open_interest_on(self.dates) for x in self.legs}
         gen = generation_weights(
             self.dates, [b.first_row for b in blocks], [oi.get(g) for g in h.generations],
             h.switch_open_interest, h.switch_age_months, h.switch_window,
