@@ -19,14 +19,20 @@ import pandas as pd
 
 __all__ = [
     "COLOURS",
+    "SERIES",
     "date_axis",
     "draw_curve",
+    "draw_exposure",
     "draw_fan",
     "draw_growth",
+    "draw_histogram",
+    "draw_mix",
     "legend_above",
     "log_needed",
     "money_axis",
     "new_axes",
+    "percent_axis",
+    "title_above_legend",
 ]
 
 COLOURS = {
@@ -38,6 +44,9 @@ COLOURS = {
     "positive": "#2a7f62",
     "negative": "#b23a48",
 }
+
+SERIES = ("#1f3a5f", "#e07a1f", "#2a7f62", "#b23a48", "#6a4c93", "#8a94a6", "#d4a017", "#1982c4", "#7d5a50")
+"""Colours of several series on one chart (rules, legs), in order."""
 """The sheet's palette: fund navy, index orange."""
 
 
@@ -156,3 +165,64 @@ def draw_curve(ax: Any, curve: pd.DataFrame, spot: float, unit: str) -> None:
     ax.set_xticklabels([str(c) for c in curve["contract"].to_numpy()[::step]])
     ax.set_ylabel(f"$ per {unit}")
     legend_above(ax, 2)
+
+
+def percent_axis(ax: Any, axis: str = "y", signed: bool = False) -> None:
+    """Tick labels in percent of values given in percent (``100`` -> ``100%``; ``+5%`` when ``signed``)."""
+    from matplotlib.ticker import FuncFormatter
+
+    def text(v: float, _pos: int) -> str:
+        return (f"{v:+g}%" if signed else f"{v:g}%") if v else "0%"
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(FuncFormatter(text))
+
+
+def _shade(ax: Any, x: np.ndarray, days: np.ndarray, colour: str, label: str, height: float = 1.0) -> None:
+    """Shade the days marked in ``days`` from the bottom of the axes to ``height`` of it (NaN: unknown, not shaded)."""
+    on = np.nan_to_num(np.asarray(days, dtype=float)) > 0
+    if on.any():
+        ax.fill_between(x, 0, height, where=on, transform=ax.get_xaxis_transform(), color=colour, lw=0, step="mid",
+                        label=label)  # fmt: skip
+
+
+def draw_exposure(ax: Any, x: np.ndarray, exposure: np.ndarray, capped: np.ndarray, halted: np.ndarray) -> None:
+    """Futures notional / NAV in percent by date, 100% dashed; days a limit capped it shaded, creation halts a strip."""
+    _shade(ax, x, capped, "#f3c9cf", "Capped by a position limit")
+    # a strip along the bottom: a halt often falls on a capped day, and would vanish under its shade
+    _shade(ax, x, halted, COLOURS["grey"], "Creations halted", height=0.06)
+    ax.plot(x, np.asarray(exposure, dtype=float) * 100, color=COLOURS["fund"], lw=0.9, label="Notional / NAV")
+    ax.axhline(100, color=COLOURS["grey"], lw=0.5, ls="--")
+    percent_axis(ax)
+    if np.issubdtype(np.asarray(x).dtype, np.datetime64):
+        date_axis(ax)
+    legend_above(ax, 3)
+
+
+def draw_mix(ax: Any, x: np.ndarray, shares: pd.DataFrame) -> None:
+    """Stacked shares of futures notional by leg (columns, fractions that sum to 1) against dates."""
+    values = np.nan_to_num(shares.to_numpy(dtype=float).T) * 100
+    colours = [SERIES[i % len(SERIES)] for i in range(values.shape[0])]
+    ax.stackplot(x, values, labels=[str(c) for c in shares.columns], colors=colours, lw=0)
+    ax.set_ylim(0, 100)
+    percent_axis(ax)
+    if np.issubdtype(np.asarray(x).dtype, np.datetime64):
+        date_axis(ax)
+    legend_above(ax, min(len(colours), 6))
+
+
+def draw_histogram(ax: Any, samples: Sequence[tuple[str, np.ndarray]], bins: int = 30) -> None:
+    """Histograms of per-path differences ``(label, values)`` in fractions, on shared bins, drawn in percent."""
+    finite = [np.asarray(v, dtype=float)[np.isfinite(v)] * 100 for _label, v in samples]
+    every = np.concatenate(finite) if finite else np.empty(0)
+    if not len(every):
+        return
+    lo, hi = float(every.min()), float(every.max())
+    edges = np.linspace(lo, hi if hi > lo else lo + 1e-9, bins + 1)
+    for i, ((label, _v), values) in enumerate(zip(samples, finite, strict=True)):
+        colour = SERIES[i % len(SERIES)]
+        ax.hist(values, bins=edges, color=colour, alpha=0.55 if len(samples) > 1 else 0.85, label=label, lw=0)
+        ax.axvline(float(np.median(values)), color=colour, lw=0.9, ls="--")
+    ax.axvline(0, color=COLOURS["grey"], lw=0.5)
+    percent_axis(ax, "x", signed=True)
+    ax.set_ylabel("Paths")
+    legend_above(ax, min(len(samples), 3))

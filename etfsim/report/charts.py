@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from etfsim._charts import COLOURS, draw_curve, draw_fan, draw_growth
+from etfsim._charts import COLOURS, SERIES, draw_curve, draw_exposure, draw_fan, draw_growth, draw_histogram, draw_mix
 from etfsim._charts import date_axis as _dates
 from etfsim._charts import legend_above as _legend_above
 from etfsim._charts import log_needed as _log_needed
@@ -31,9 +31,18 @@ from etfsim._charts import money_axis as _money_axis
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
-__all__ = ["COLOURS", "curve_chart", "fan_chart", "growth_chart", "premium_chart", "rule_box_chart", "rule_lines_chart"]
-
-_SERIES = ("#1f3a5f", "#e07a1f", "#2a7f62", "#b23a48", "#6a4c93", "#8a94a6", "#d4a017", "#1982c4", "#7d5a50")
+__all__ = [
+    "COLOURS",
+    "basis_chart",
+    "curve_chart",
+    "exposure_chart",
+    "fan_chart",
+    "growth_chart",
+    "mix_chart",
+    "premium_chart",
+    "rule_box_chart",
+    "rule_lines_chart",
+]
 
 _RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "etfsim",  # fixed clip-path ids: same data, same bytes
@@ -188,9 +197,46 @@ def rule_lines_chart(levels: Mapping[str, pd.Series], width: float = 4.6, height
             keep = _thin(len(s))
             y = 10_000 * s.to_numpy(dtype=float)[keep] / float(s.iloc[0])
             arrays.append(y)
-            ax.plot(s.index.to_numpy()[keep], y, lw=0.8, color=_SERIES[i % len(_SERIES)], label=name)
+            ax.plot(s.index.to_numpy()[keep], y, lw=0.8, color=SERIES[i % len(SERIES)], label=name)
         ax.axhline(10_000, color=COLOURS["grey"], lw=0.5, ls="--")
         _money_axis(ax, _log_needed(*arrays))
         _dates(ax)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, ncol=1, handlelength=1.2)
+        return _uri(fig)
+
+
+def _any_in_bucket(days: np.ndarray) -> np.ndarray:
+    """Per bucket of :func:`_envelope`: whether any of its days is marked (a one-day cap is never thinned away)."""
+    d: np.ndarray = np.nan_to_num(np.asarray(days, dtype=float))
+    if len(d) <= MAX_POINTS:
+        return d
+    out: np.ndarray = np.maximum.reduceat(d, _thin(len(d))[:-1])
+    return out
+
+
+def exposure_chart(exposure: pd.DataFrame, width: float = 7.3, height: float = 1.6) -> str:
+    """Futures notional / NAV by date, with the days a position limit capped it and creations were halted."""
+    with _figure(width, height) as fig:
+        ax = fig.add_subplot()
+        # the lowest exposure of each bucket of days: a dip to a limit is what the chart is for
+        x, _hi, lo = _envelope(exposure.index.to_numpy(), exposure["exposure"].to_numpy(dtype=float))
+        draw_exposure(
+            ax, x, lo, _any_in_bucket(exposure["capped"].to_numpy()), _any_in_bucket(exposure["halted"].to_numpy())
+        )
+        return _uri(fig)
+
+
+def mix_chart(shares: pd.DataFrame, width: float = 7.3, height: float = 1.5) -> str:
+    """Shares of futures notional by leg, stacked, by date."""
+    with _figure(width, height) as fig:
+        ax = fig.add_subplot()
+        shares = shares.iloc[_thin(len(shares))]
+        draw_mix(ax, shares.index.to_numpy(), shares)
+        return _uri(fig)
+
+
+def basis_chart(samples: Mapping[str, np.ndarray], width: float = 4.6, height: float = 1.7) -> str:
+    """Histogram across paths of the difference in fund return per year between two index families."""
+    with _figure(width, height) as fig:
+        draw_histogram(fig.add_subplot(), list(samples.items()))
         return _uri(fig)

@@ -25,12 +25,12 @@ import pandas as pd
 from etfsim._results import Result
 from etfsim.pipeline.statistics import statistic
 from etfsim.report import words
+from etfsim.report.exposure import attribution_table, exposure_section, mix_section
 from etfsim.report.facts import StudyFacts
 from etfsim.report.results import StudyResults
 from etfsim.report.stats import (
     PERIODS,
     calendar_year_returns,
-    cost_drag,
     hit_rate,
     monthly_returns,
     payoff_ratio,
@@ -160,6 +160,12 @@ class FactSheetData(Result):
     curve: pd.DataFrame  # contract, delivery label, price on the report date
     curve_facts: tuple[Fact, ...]
     attribution: Table
+    exposure: pd.DataFrame  # date x (exposure, capped, halted): notional / NAV and the limits' days
+    exposure_facts: tuple[Fact, ...]
+    exposure_years: Table
+    mix: pd.DataFrame  # date x leg: share of futures notional
+    mix_table: Table  # the shares at each year end (no rows with one leg)
+    mix_note: str
     premium: pd.Series  # premium by date
     premium_facts: tuple[Fact, ...]
     premium_quarters: Table
@@ -182,6 +188,7 @@ class FactSheetData(Result):
             "fund_facts",
             "growth_facts",
             "curve_facts",
+            "exposure_facts",
             "premium_facts",
             "tracking",
             "risk",
@@ -195,12 +202,23 @@ class FactSheetData(Result):
             "holdings",
             "roll_calendar",
             "attribution",
+            "exposure_years",
+            "mix_table",
             "premium_quarters",
             "monte_carlo",
             "comparison",
         ):
             for c in getattr(self, name).cells():
                 out[c.key] = c
+        return out
+
+    def exposure_charts(self) -> dict[str, str]:
+        """The exposure chart, and the generation mix's with more than one leg, as SVG data URIs."""
+        from etfsim.report import charts
+
+        out = {"exposure": charts.exposure_chart(self.exposure)}
+        if self.mix_table.rows:
+            out["mix"] = charts.mix_chart(self.mix)
         return out
 
     def all_cells(self) -> dict[str, Any]:
@@ -297,6 +315,8 @@ def _calendar_years(series: dict[str, pd.Series]) -> Table:
 
 def _holdings(results: StudyResults, last: pd.Series) -> Table:
     h = results.holdings
+    if "date" in h:  # holdings are kept by date: the sheet shows the report date's
+        h = h[pd.DatetimeIndex(h["date"]) == pd.DatetimeIndex(h["date"]).max()]
     rows = []
     for r in h.itertuples(index=False):
         cells = (
@@ -362,41 +382,6 @@ def _curve(results: StudyResults) -> tuple[pd.DataFrame, tuple[Fact, ...]]:
     if len(f) >= 13:
         values["slope_12m"] = f[12] / f[0] - 1.0
     return snap, facts_from("curve", values, CURVE)
-
-
-def _attribution(results: StudyResults, fund: pd.DataFrame, years: float) -> Table:
-    head = results.fund_paths.iloc[results.facts.headline_path]
-    nav_before = fund["nav"].shift(1).to_numpy(dtype=float)
-    fees = -cost_drag(fund["fees"].to_numpy(dtype=float)[1:], nav_before[1:], years)
-    costs = -cost_drag(fund["costs"].to_numpy(dtype=float)[1:], nav_before[1:], years)
-    navps = fund["nav_per_share_adj"].to_numpy(dtype=float)
-    nav_log = math.log(navps[-1] / navps[0]) / years if navps[-1] > 0 and navps[0] > 0 and years > 0 else float("nan")
-    tr = float(head["index_log_tr"])
-    values = {
-        "spot": float(head["index_log_spot"]),
-        "term_structure": float(head["index_log_term_structure"]),
-        "collateral": float(head["index_log_collateral"]),
-        "index_tr": tr,
-        "fees": fees,
-        "costs": costs,
-        "other": nav_log - tr - fees - costs,
-        "nav": nav_log,
-    }
-    labels = (
-        ("spot", "Spot (GPU rental index)"),
-        ("term_structure", "Term structure"),
-        ("collateral", "Collateral (T-bill interest)"),
-        ("index_tr", "= Index total return"),
-        ("fees", "Fees (expense ratio)"),
-        ("costs", "Trading and impact costs"),
-        ("other", "Other (whole contracts, flows, cash)"),
-        ("nav", "= Fund NAV return"),
-    )
-    rows = tuple(
-        Row(k, label, (Cell(f"attribution.{k}.per_year", values[k], "pct"),), k in ("index_tr", "nav"))
-        for k, label in labels
-    )
-    return Table("attribution", "Since inception, log / yr", ("Per year",), rows)
 
 
 def _premium(results: StudyResults, fund: pd.DataFrame) -> tuple[tuple[Fact, ...], Table]:
@@ -544,6 +529,8 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
     fan = results.nav_fan.set_index(pd.DatetimeIndex(results.nav_fan["date"])).drop(columns="date")
     fan["headline"] = growth["nav"].to_numpy()
     monte_carlo, mc_facts = _monte_carlo(results)
+    exposure, exposure_facts, exposure_years = exposure_section(fund)
+    mix, mix_table, mix_note = mix_section(results)
     return FactSheetData(
         fund_name=words.fund_name(str(contract["unit"])),
         ticker=TICKER,
@@ -566,7 +553,13 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
         roll_calendar=_roll_calendar(results.roll_calendar),
         curve=curve,
         curve_facts=curve_facts,
-        attribution=_attribution(results, fund, _years(inception, as_of)),
+        attribution=attribution_table(results, fund, _years(inception, as_of)),
+        exposure=exposure,
+        exposure_facts=exposure_facts,
+        exposure_years=exposure_years,
+        mix=mix,
+        mix_table=mix_table,
+        mix_note=mix_note,
         premium=_series(fund, "premium"),
         premium_facts=premium_facts,
         premium_quarters=premium_quarters,

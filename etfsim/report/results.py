@@ -37,7 +37,7 @@ TABLES: dict[str, tuple[str, str]] = {
     "indices": ("indices_headline.parquet", "each strategy's ER, TR and spot index on the headline path"),
     "strategy_stats": ("strategy_stats.parquet", "each strategy's index statistics on every path"),
     "fund": ("fund_headline.parquet", "the headline fund's daily ledger on the headline path"),
-    "holdings": ("holdings.parquet", "contracts held by the headline fund at the report date"),
+    "holdings": ("holdings.parquet", "contracts held by the headline fund after each close (the sheet: the report date)"),
     "roll_calendar": ("roll_calendar.parquet", "the headline rule's next roll windows"),
     "premium_discount": ("premium_discount.parquet", "days at a premium or discount per quarter (headline path)"),
     "fund_paths": ("fund_paths.parquet", "the headline fund's statistics on every path"),

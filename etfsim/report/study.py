@@ -144,9 +144,15 @@ def _day(d: object) -> str:
 
 
 def _headline_ledger(fund: FundResult, path: int = 0) -> pd.DataFrame:
-    """The fund's daily record on one path, with reverse splits undone for returns."""
+    """The fund's daily record on one path, with reverse splits undone for returns.
+
+    ``exposure`` is futures notional over NAV after the close; ``capped`` marks the days a position
+    limit cut the contracts the schedule asked for (so exposure fell short of NAV), and ``status``
+    keeps every status bit of the day (:data:`etfsim.fund.records.STATUS`).
+    """
     s = fund.start
     f = fund.ledger
+    exposure, capped = _exposure(fund, path)
     split = fund.split_factor[path, s:]
     ip = path if fund.index.er.shape[0] > 1 else 0
     dates = np.asarray(fund.dates)[s:]
@@ -171,6 +177,9 @@ def _headline_ledger(fund: FundResult, path: int = 0) -> pd.DataFrame:
             "creations": f.creations[path, s:],
             "redemptions": f.redemptions[path, s:],
             "halted": fund.halted[path, s:],
+            "exposure": exposure,
+            "capped": capped,
+            "status": np.asarray(fund.status[path, s:], dtype=np.int64),
             "index_er": fund.index.er[ip, s:],
             "index_tr": fund.index.tr[ip, s:],
             "index_spot": fund.index.spot[ip, s:],
@@ -180,24 +189,37 @@ def _headline_ledger(fund: FundResult, path: int = 0) -> pd.DataFrame:
 
 
 def _holdings(fund: FundResult, curve: FuturesCurve, spec: ContractSpec, path: int = 0) -> pd.DataFrame:
-    """Contracts held after the last close, by contract month, with price, notional and weight of NAV."""
-    t = len(fund.dates) - 1
-    pos = np.nan_to_num(fund.positions[path, t])
-    slots = np.nonzero(pos != 0)[0]
-    nav = float(fund.ledger.nav[path, t])
-    price = curve.prices[path, t, slots]
-    notional = pos[slots] * price * spec.multiplier
-    codes = np.asarray(curve.contracts[t, slots], dtype=str)
-    expiries = np.asarray(curve.expiries[t, slots]).astype("datetime64[D]")
+    """Contracts held after each close from inception, by contract: price, notional and weight of NAV.
+
+    The fact sheet's holdings are the report date's rows; the generation mix sums each day's notional
+    by contract ``root`` (a market of several legs lists each leg's contracts under its own root).
+    """
+    s = fund.start
+    pos = np.nan_to_num(np.asarray(fund.positions[path, s:], dtype=float))
+    t, slot = np.nonzero(pos != 0)
+    day = t + s
+    held = pos[t, slot]
+    price = np.asarray(curve.prices[path], dtype=float)[day, slot]
+    # each slot's own multiplier where the fund records one (legs' contracts may differ in size)
+    mult = getattr(fund, "multipliers", None)
+    notional = held * price * (spec.multiplier if mult is None else np.asarray(mult, dtype=float)[day, slot])
+    nav = np.asarray(fund.ledger.nav[path], dtype=float)[day]
+    codes = np.asarray(curve.contracts, dtype=str)[day, slot]
+    expiries = np.asarray(curve.expiries)[day, slot].astype("datetime64[D]")
+    roots, delivery = _contract_months(spec, codes, expiries)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weight = np.where(nav > 0, notional / nav, np.nan)
     return pd.DataFrame(
         {
+            "date": np.asarray(fund.dates)[day].astype("datetime64[ns]"),
             "contract": codes,
-            "delivery": [spec.delivery_month(str(c), e) for c, e in zip(codes, expiries, strict=True)],
+            "root": roots,
+            "delivery": delivery,
             "last_trade": expiries.astype("datetime64[ns]"),
-            "contracts": pos[slots],
+            "contracts": held,
             "price": price,
             "notional": notional,
-            "weight": notional / nav if nav > 0 else np.full(len(slots), np.nan),
+            "weight": weight,
         }
     )
 
@@ -423,3 +445,32 @@ def run_study(
         comparison=comparison.table.rename_axis("measure").reset_index(),
     )
     return Study(sc, model, bt, head, fund, comparison, table)
+
+
+def _exposure(fund: FundResult, path: int) -> tuple[np.ndarray, np.ndarray]:
+    """Futures notional / NAV after each close from inception, and the days a limit cut the contracts held."""
+    from etfsim.fund.records import EXPOSURE_CAPPED
+
+    s = fund.start
+    nav = np.asarray(fund.ledger.nav[path, s:], dtype=float)
+    notional = np.asarray(fund.ledger.notional[path, s:], dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        exposure = np.where(nav > 0, notional / nav, np.nan)  # a wiped-out fund has no exposure, not an infinite one
+    capped = (np.asarray(fund.status[path, s:]) & EXPOSURE_CAPPED) != 0
+    return exposure, capped
+
+
+def _contract_months(spec: ContractSpec, codes: np.ndarray, expiries: np.ndarray) -> tuple[list[str], list[str]]:
+    """Each code's root and delivery month (``YYYY-MM``); codes are root + month letter + two-digit year.
+
+    The fund's contract terms read every leg's codes: only the root differs between legs.
+    """
+    from dataclasses import replace
+
+    known: dict[str, tuple[str, str]] = {}
+    for code, expiry in zip(codes, expiries, strict=True):
+        if code not in known:
+            root = code[:-3] if len(code) > 3 else spec.root
+            terms = spec if root == spec.root else replace(spec, root=root)
+            known[code] = (root, terms.delivery_month(code, expiry))
+    return [known[c][0] for c in codes], [known[c][1] for c in codes]

@@ -125,7 +125,8 @@ def test_attribution_is_the_index_split_and_adds_up(sheet: dict, library: dict) 
     assert _v(sheet, "attribution.term_structure.per_year") == pytest.approx(a["term_structure"], rel=1e-12)
     assert _v(sheet, "attribution.collateral.per_year") == pytest.approx(a["collateral"], rel=1e-12)
     assert _v(sheet, "attribution.index_tr.per_year") == pytest.approx(a["tr"], rel=1e-12)
-    parts = sum(_v(sheet, f"attribution.{k}.per_year") for k in ("index_tr", "fees", "costs", "other"))
+    lines = ("index_tr", "fees", "costs", "under_exposure", "residual")
+    parts = sum(_v(sheet, f"attribution.{k}.per_year") for k in lines)
     assert parts == pytest.approx(_v(sheet, "attribution.nav.per_year"), abs=1e-12)
     fund = library["fund"]
     years = (np.datetime64(fund.dates[-1], "D") - np.datetime64(fund.dates[fund.start], "D")).astype(int) / 365

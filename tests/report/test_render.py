@@ -53,11 +53,11 @@ def test_report_rerenders_identical_html_without_simulating(
         assert (out / name).read_bytes() == (report_dir / name).read_bytes(), name
 
 
-def test_pdf_has_two_pages_and_the_key_text(report_dir: Path) -> None:
+def test_pdf_has_three_pages_and_the_key_text(report_dir: Path) -> None:
     from pypdf import PdfReader
 
     pdf = PdfReader(str(report_dir / "factsheet.pdf"))
-    assert len(pdf.pages) == 2
+    assert len(pdf.pages) == 3
     text = " ".join((page.extract_text() or "") for page in pdf.pages)
     text = re.sub(r"\s+", " ", text)
     for words in (
@@ -71,7 +71,10 @@ def test_pdf_has_two_pages_and_the_key_text(report_dir: Path) -> None:
         "RANGE OF OUTCOMES",
         "AGAINST AN ORDINARY STOCK ETF",
         "not yet listed",
-        "Page 2 of 2",
+        "FUTURES EXPOSURE: NOTIONAL / NAV",
+        "GENERATION MIX HELD",
+        "Under-exposure (limits, cash drag)",
+        "Page 3 of 3",
     ):
         assert words in text, words
     rules = PdfReader(str(report_dir / "rules.pdf"))
