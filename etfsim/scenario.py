@@ -109,8 +109,11 @@ MODELS: dict[str, tuple[str, ...]] = {"schwartz-smith": _TWO_FACTOR, "schwartz-1
 
 
 def default_scenario_path() -> Path:
-    """Path of the built-in default compute scenario TOML."""
-    return Path(str(resources.files("etfsim") / "scenarios" / "compute_default.toml"))
+    """Path of the built-in single-chip scenario TOML (one H100 index; ``load_scenario()`` reads it).
+
+    The default of ``etfsim run`` is the compute market, :func:`market_scenario_path`.
+    """
+    return Path(str(resources.files("etfsim") / "scenarios" / "h100.toml"))
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,9 @@ def _overlays(where: str, table: Mapping[str, Any]) -> Overlays:
 
 
 def load_scenario(path: str | os.PathLike[str] | None = None) -> Scenario:
-    """Read a scenario TOML file; ``None`` reads the built-in default.
+    """Read a single-curve scenario TOML file; ``None`` reads the built-in single-chip scenario.
+
+    A file with ``[[legs]]`` is a market: read it with :func:`load_market` (or :func:`read_scenario`).
 
     Raises
     ------
@@ -256,6 +261,8 @@ def load_scenario(path: str | os.PathLike[str] | None = None) -> Scenario:
     p = default_scenario_path() if path is None else Path(path)
     where = p.name
     raw = read_toml(p, "scenario", "give a path to a .toml scenario")
+    if "legs" in raw:
+        raise ScenarioError(f"{where} declares a market ([[legs]]); read it with etfsim.load_market or read_scenario")
     for section in raw:
         if section not in _SCHEMA:
             raise ScenarioError(f"{where}: unknown section [{section}]; valid sections: {', '.join(_SCHEMA)}")
@@ -339,6 +346,7 @@ _MARKET_SCHEMA = {
     "regime0": ((str, int), "a regime name or index"),
     "correlation": ((list,), "a table of numbers, one row per leg"),
     "regime": ((dict,), "a table with names and rates"),
+    "basis": ((list,), "a list of two leg or family names"),
 }
 _LEG_SCHEMA = {
     "name": ((str,), "a string"), "index": ((str,), "a string"), "chip": ((str,), "a string"),
@@ -487,7 +495,7 @@ def load_market(path: str | os.PathLike[str] | None = None) -> Market:
             years=None if "years" not in sim else float(sim["years"]), end=sim.get("end"),
             paths=int(sim.get("paths", 1000)), seed=int(sim.get("seed", 0)), measure=str(sim.get("measure", "real")),
             collateral_rate=_collateral(where, sim.get("collateral_rate", 0.0)),
-            source=str(p) if path is not None else "built-in",
+            source=str(p) if path is not None else "built-in", basis=tuple(mkt.get("basis", ())),
         )  # fmt: skip
     except TypeError as exc:
         raise ScenarioError(f"{where}: [market] correlation must be a table (list of lists) of numbers") from exc

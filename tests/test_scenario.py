@@ -1,6 +1,6 @@
 """Scenario TOML files (etfsim.scenario): the built-in default, strict reading, simulation.
 
-Reference values: the built-in default is ``etfsim/scenarios/compute_default.toml``;
+Reference values: the built-in single-chip scenario is ``etfsim/scenarios/h100.toml`` (``load_scenario()``);
 the one-factor closed form is Schwartz (1997), eq. (8).
 """
 
@@ -76,8 +76,8 @@ def default() -> Scenario:
 
 # -- the built-in default ---------------------------------------------------------------
 def test_default_scenario_matches_its_toml(default: Scenario) -> None:
-    # values from etfsim/scenarios/compute_default.toml
-    assert default.name == "compute_default"
+    # values from etfsim/scenarios/h100.toml
+    assert default.name == "compute_h100"
     assert default.source == "built-in"
     assert default.contract.settlement == "monthly_average"
     assert default.contract.listed_depth == 24
@@ -104,7 +104,7 @@ def test_default_scenario_matches_its_toml(default: Scenario) -> None:
 
 def test_default_path_is_the_packaged_file(default: Scenario) -> None:
     p = default_scenario_path()
-    assert p.name == "compute_default.toml" and p.is_file()
+    assert p.name == "h100.toml" and p.is_file()
     assert dataclasses.replace(load_scenario(p), source="built-in") == default
 
 
@@ -401,7 +401,7 @@ def test_simulate_metadata_carries_scenario_model_params_and_seed(default: Scena
     sc = dataclasses.replace(default, years=0.25)
     curve = sc.simulate(paths=2, seed=9)
     meta = curve.metadata
-    assert meta["scenario"] == "compute_default"
+    assert meta["scenario"] == "compute_h100"
     assert meta["model"] == "schwartz-smith"
     assert meta["seed"] == 9
     assert meta["paths"] == 2
@@ -425,6 +425,6 @@ def test_iter_chunks_equals_simulate(default: Scenario) -> None:
     sc = dataclasses.replace(default, years=0.25)
     chunks = list(sc.iter_chunks(paths=5, seed=3, chunk_size=2))
     assert [c.n_paths for c in chunks] == [2, 2, 1]
-    assert all(c.metadata["scenario"] == "compute_default" for c in chunks)
+    assert all(c.metadata["scenario"] == "compute_h100" for c in chunks)
     whole = sc.simulate(paths=5, seed=3)
     assert np.concatenate([c.prices for c in chunks]).tobytes() == whole.prices.tobytes()

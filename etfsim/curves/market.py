@@ -58,6 +58,9 @@ class Market:
         The leg whose GPU-hour is the unit of performance ratios.
     holding : str
         What a strategy that names no holding holds (a leg or family name).
+    basis : tuple of two str
+        Two index families the study compares the headline fund on (the
+        rules sheet's basis table), e.g. a per-chip index and a composite.
     start, years, end, paths, seed, measure, collateral_rate :
         As in :class:`etfsim.scenario.Scenario`.
     """
@@ -79,6 +82,7 @@ class Market:
     measure: str = "real"
     collateral_rate: float = 0.0
     source: str = "built-in"
+    basis: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = [leg.name for leg in self.legs]
@@ -102,6 +106,9 @@ class Market:
             raise ConfigError(f"reference {self.reference!r} is not a leg; the legs are {', '.join(names)}")
         if self.holding not in names + fam:
             raise ConfigError(f"holding {self.holding!r} is not a leg or family; give one of {', '.join(names + fam)}")
+        object.__setattr__(self, "basis", tuple(str(x) for x in self.basis))
+        if self.basis and (len(self.basis) != 2 or any(x not in names + fam for x in self.basis)):
+            raise ConfigError(f"basis must name two legs or families (e.g. ['b200', 'ocpi']), got {list(self.basis)}")
         self._check_correlation()
         self._check_regime()
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from etfsim._io import read_toml
+from etfsim.curves.market_sim import Holding
 from etfsim.exceptions import ConfigError, EtfsimError, ScenarioError, UnknownNameError, with_context
 from etfsim.fund.config import FundConfig, InvestorDemand, fund_from_tables
 from etfsim.roll.rules import RULES, RollRule, make_rule
@@ -46,7 +47,7 @@ __all__ = [
 STRATEGIES_ENV = "ETFSIM_STRATEGIES"
 """Environment variable naming a folder of strategy TOML files that add to or override the built-in ones."""
 
-_SECTIONS = ("strategy", "roll", "fund", "demand")
+_SECTIONS = ("strategy", "roll", "holding", "fund", "demand")
 _STRATEGY_KEYS = ("description", "name")
 
 
@@ -76,6 +77,9 @@ class Strategy:
         Fund terms from a ``[fund]`` section.
     demand : InvestorDemand or None
         Investor demand from a ``[demand]`` section.
+    holding : Holding or None
+        What the strategy holds on a compute market (``[holding]``: a leg or
+        family, or successive generations); None: the market's default holding.
     """
 
     name: str
@@ -84,6 +88,7 @@ class Strategy:
     source: str = ""
     fund: FundConfig | None = None
     demand: InvestorDemand | None = None
+    holding: Holding | None = None
 
     def describe(self) -> str:
         """One sentence for tables and fact sheets."""
@@ -175,6 +180,32 @@ def _check_roll(where: str, raw: dict[str, object]) -> tuple[str, dict[str, Any]
     return name, roll
 
 
+_HOLDING_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "index": ((str,), "a leg or family name"),
+    "generations": ((list,), "a list of leg names, oldest first"),
+    "switch_open_interest": ((int, float), "a number of contracts"),
+    "switch_age_months": ((int,), "a whole number of months"),
+    "switch_window": ((int,), "a whole number of business days"),
+}
+
+
+def _holding(where: str, raw: dict[str, object]) -> Holding | None:
+    """The ``[holding]`` table: what the strategy holds on a market."""
+    tab = _table(where, raw, "holding")
+    if tab is None:
+        return None
+    for key, value in tab.items():
+        if key not in _HOLDING_KEYS:
+            raise ScenarioError(f"{where}: unknown key {key!r} in [holding]; valid keys: {', '.join(_HOLDING_KEYS)}")
+        types, label = _HOLDING_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise ScenarioError(f"{where}: [holding] {key} must be {label}, got {type(value).__name__} {value!r}")
+    try:
+        return Holding(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in tab.items()})
+    except EtfsimError as exc:
+        raise with_context(exc, f"{where}: [holding]") from exc
+
+
 def _read(path: Path) -> Strategy:
     # a built-in file by its name; a user's file by its path (it may override a built-in of the same name)
     where = path.name if path.parent.resolve() == builtin_strategy_folder().resolve() else str(path)
@@ -203,6 +234,7 @@ def _read(path: Path) -> Strategy:
         source=str(path),
         fund=fund,
         demand=demand,
+        holding=_holding(where, raw),
     )
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 from etfsim._results import Result
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.market import Market, MarketPaths
 from etfsim.curves.protocol import Curve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund.comparison import Comparison, compare
@@ -47,7 +48,7 @@ from etfsim.report.facts import ScenarioFacts, StrategyFacts, StudyFacts
 from etfsim.report.results import StudyResults
 from etfsim.report.roll_calendar import rule_params, upcoming_rolls
 from etfsim.report.stats import percentile_fan
-from etfsim.scenario import Scenario, load_scenario
+from etfsim.scenario import Scenario, read_scenario
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -287,7 +288,7 @@ def _strategy_facts(strat: Strategy) -> StrategyFacts:
 
 
 def _run_all(
-    model: Any,
+    curve_of: Callable[[Strategy], Curve],
     items: list[Strategy],
     head: Strategy,
     terms: FundConfig,
@@ -295,14 +296,19 @@ def _run_all(
     tick: Callable[[int, int], None],
 ) -> list[StrategyRun]:
     """Every strategy as an index and a fund reduced path by path; the headline keeps its daily NAV per share."""
-    contango = model.contango_share()  # a property of the curve: once, not once per strategy
+    contango: dict[int, np.ndarray] = {}  # a property of a curve: once per curve, not once per strategy
+    for strat in items:
+        c = curve_of(strat)
+        if id(c) not in contango:
+            contango[id(c)] = c.contango_share()
 
     def one(strat: Strategy) -> StrategyRun:
-        every_day = np.arange(model.n_dates) if strat.name == head.name else None  # for the fan chart
+        curve = curve_of(strat)
+        every_day = np.arange(curve.n_dates) if strat.name == head.name else None  # for the fan chart
         # only the headline's priced curve is kept (its path's ledger and the twin run on it): the others'
         # prices would hold several hundred MB to the end of the study for nothing
         return run_strategy(
-            model, strat, terms, demand, summarise=True, keep=every_day, contango=contango,
+            curve, strat, terms, demand, summarise=True, keep=every_day, contango=contango[id(curve)],
             keep_curve=strat.name == head.name,
         )  # fmt: skip
 
@@ -318,8 +324,29 @@ def _run_all(
     return [runs[i] for i in range(len(items))]
 
 
+def _curves_of(sc: Scenario | Market, n: int, seed: int | None, tick: Callable[[int, int], None]) -> tuple[
+    Curve, Callable[[Strategy], Curve], MarketPaths | None
+]:  # fmt: skip
+    """The study's curve and, per strategy, the curve it holds (a market: its [holding], else the market's)."""
+    if isinstance(sc, Market):
+        (market,) = list(sc.iter_markets(paths=n, seed=seed, chunk_size=n, progress=tick))
+        default = market.curve()
+        held: dict[object, Curve] = {}
+
+        def curve_of(strat: Strategy) -> Curve:
+            if strat.holding is None:
+                return default
+            if strat.holding not in held:
+                held[strat.holding] = market.curve(strat.holding)
+            return held[strat.holding]
+
+        return default, curve_of, market
+    (model,) = list(sc.iter_chunks(paths=n, seed=seed, chunk_size=n, lazy_prices=True, progress=tick))
+    return model, lambda _strat: model, None
+
+
 def _study_facts(
-    sc: Scenario, curve: FuturesCurve, spec: ContractSpec, head: Strategy, terms: FundConfig,
+    sc: Scenario | Market, curve: FuturesCurve, spec: ContractSpec, head: Strategy, terms: FundConfig,
     demand: InvestorDemand | None, bt: BacktestResult, fund: FundResult, hp: int, n: int, m: int,
 ) -> StudyFacts:  # fmt: skip
     """What the study ran, as the sheets print it and the result folder stores it."""
@@ -331,7 +358,7 @@ def _study_facts(
         name=sc.name,
         description=sc.description,
         source=sc.source,
-        model=sc.model_name,
+        model=sc.model_name if isinstance(sc, Scenario) else "market",
         seed=None if seed is None else int(seed),
         measure=sc.measure,
         collateral_rate=float(rate),
@@ -362,7 +389,7 @@ def _check_count(name: str, value: object) -> int:
 
 
 def run_study(
-    scenario: Scenario | str | os.PathLike[str] | None = None,
+    scenario: Scenario | Market | str | os.PathLike[str] | None = None,
     paths: int | None = None,
     seed: int | None = None,
     strategies: Sequence[Strategy | str | os.PathLike[str]] | None = None,
@@ -374,8 +401,9 @@ def run_study(
 
     Parameters
     ----------
-    scenario : Scenario, path or None
-        ``None`` runs the built-in default compute scenario.
+    scenario : Scenario, Market, path or None
+        ``None`` runs the built-in default compute market; a market runs each
+        strategy on its ``[holding]`` (default: the market's holding).
     paths, seed : int, optional
         Monte Carlo paths and seed (default: the scenario's).
     strategies : sequence, optional
@@ -394,7 +422,7 @@ def run_study(
     Study
     """
     stage = progress or _quiet
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    sc = scenario if isinstance(scenario, (Scenario, Market)) else read_scenario(scenario)
     n = _check_count("paths", sc.paths if paths is None else paths)
     _check_count("compare_paths", compare_paths)
     items = default_strategies() if strategies is None else [resolve_strategy(s) for s in strategies]
@@ -405,9 +433,9 @@ def run_study(
     demand = head.demand
 
     with stage(f"simulating {sc.name}", n) as tick:
-        (model,) = list(sc.iter_chunks(paths=n, seed=seed, chunk_size=n, lazy_prices=True, progress=tick))
+        model, curve_of, _market = _curves_of(sc, n, seed, tick)
     with stage("back-testing and running the funds", len(items)) as tick:
-        runs = _run_all(model, items, head, terms, demand, tick)
+        runs = _run_all(curve_of, items, head, terms, demand, tick)
     head_run = next(r for r in runs if r.name == head.name)
     head_fund = head_run.fund
     assert isinstance(head_fund, FundSummary)  # run with summarise=True
@@ -422,7 +450,7 @@ def run_study(
         sub, schedule = head_run.on_paths(0, m)
         comparison = compare(sub, schedule, terms, flows=demand, slots=head_run.slots)
         tick(1, 1)
-    full = model.select_paths([hp]).to_curve()  # the headline path with every listed contract, for the snapshot
+    full = curve_of(head).select_paths([hp]).to_curve()  # the headline path, every listed contract, for the snapshot
     curve = FuturesCurve(
         full.dates, full.prices, full.contracts, full.expiries, full.spot, None, dict(full.metadata, headline_path=hp)
     )

@@ -113,7 +113,7 @@ def test_default_strategies_are_every_file_in_strategies(result: BacktestResult,
         assert r.strategy.rule == load_strategy(r.strategy.source).rule
     assert result.n_paths == 8
     np.testing.assert_array_equal(result.dates, curve.dates)
-    assert result.source == "compute_default"  # the scenario named in the curve's metadata
+    assert result.source == "compute_h100"  # the scenario named in the curve's metadata
 
 
 def test_table_is_the_mean_and_5_95_range_of_the_per_path_stats(result: BacktestResult) -> None:
