@@ -229,8 +229,17 @@ def test_factor_paths() -> None:
     assert np.isfinite(chi).all() and np.isfinite(xi).all() and len(np.unique(regime)) > 1
 
 
+def _regime_path() -> np.ndarray:
+    """(paths, dates) int64: path 0 stays normal, path 1 enters a shortage on date 4, path 2 a glut on date 9."""
+    regime = np.zeros((N_PATHS, N_DATES), dtype=np.int64)
+    regime[1, 4:] = 1
+    regime[2, 9:] = 2
+    return regime
+
+
 @covers(curve_kernels.price_final)
-def test_price_final() -> None:
+@pytest.mark.parametrize("priced_regime", [False, True])
+def test_price_final(priced_regime: bool) -> None:
     kappa = 4.0
     rng = np.random.default_rng(8)
     chi = rng.normal(0.2, 0.3, (N_PATHS, N_DATES))
@@ -239,9 +248,19 @@ def test_price_final() -> None:
     a = np.exp(-kappa * tau)
     c = -0.01 * tau
     c[-2:, -1] = np.nan  # the last dates list no third contract yet
+    if priced_regime:  # ln W_r: a shortage lifts the near contracts most, a glut lowers them
+        c = np.ascontiguousarray(c[None] + np.array([0.0, 0.3, -0.2])[:, None, None] * (1.0 - a)[None])
+        extra: tuple[Any, ...] = (_regime_path(),)
+    else:
+        extra = ()
 
-    _, out = agree(curve_kernels.price_final, lambda: (chi, xi, a, c, np.empty((N_PATHS, N_DATES, DEPTH))))
-    assert np.isnan(out[-1][:, -2:, -1]).all() and np.isfinite(out[-1][:, :-2, :]).all()
+    _, out = agree(curve_kernels.price_final, lambda: (chi, xi, a, c, np.empty((N_PATHS, N_DATES, DEPTH)), *extra))
+    prices = out[4]
+    assert np.isnan(prices[:, -2:, -1]).all() and np.isfinite(prices[:, :-2, :]).all()
+    if priced_regime:  # each close reads its own regime's coefficients
+        lift = np.log(prices / np.exp(a[None] * chi[:, :, None] + xi[:, :, None] - 0.01 * tau[None]))
+        np.testing.assert_allclose(lift[1, 4:, 0], 0.3 * (1.0 - a[4:, 0]), rtol=1e-12)
+        np.testing.assert_allclose(lift[:, :4, :2], 0.0, atol=1e-12)
 
 
 def _monthly_average_inputs() -> tuple[Any, ...]:
@@ -282,14 +301,32 @@ def _monthly_average_inputs() -> tuple[Any, ...]:
     return chi, xi, spot_cum, 2.35, listed, n_days, first_fixed, pre_fixed, abar, dmax, moments, day_a, day_w, out
 
 
+def _monthly_average_regime_inputs() -> tuple[Any, ...]:
+    """The same month with weights per regime (normal, shortage 20% dearer, glut 15% cheaper) and a regime path."""
+    args = list(_monthly_average_inputs())
+    scale = np.array([1.0, 1.2, 0.85])[:, None, None, None]
+    args[10] = np.ascontiguousarray(scale * args[10][None])  # moments
+    args[12] = np.ascontiguousarray(scale * args[12][None])  # day_w
+    regime = np.zeros((N_PATHS, args[0].shape[1]), dtype=np.int64)
+    regime[1, 2:] = 1
+    regime[2, 4:] = 2
+    return (*args, regime)
+
+
 @covers(curve_kernels.price_monthly_average)
-def test_price_monthly_average() -> None:
+@pytest.mark.parametrize("priced_regime", [False, True])
+def test_price_monthly_average(priced_regime: bool) -> None:
     chi, dmax = _monthly_average_inputs()[0], _monthly_average_inputs()[9]
     y = np.abs(chi)[:, :, None] * dmax[None]
     assert (y <= curve_kernels.EXPANSION_LIMIT).any() and (y > curve_kernels.EXPANSION_LIMIT).any()
-    _, out = agree(curve_kernels.price_monthly_average, _monthly_average_inputs)
-    prices = out[-1]
+    make = _monthly_average_regime_inputs if priced_regime else _monthly_average_inputs
+    _, out = agree(curve_kernels.price_monthly_average, make)
+    prices = out[13]
     assert np.isnan(prices[:, :2, 2]).all() and np.isfinite(prices[:, 2:, :]).all()
+    if priced_regime:  # the forward part of a shortage close is 20% dearer; realised fixings are not
+        _, plain = agree(curve_kernels.price_monthly_average, _monthly_average_inputs)
+        np.testing.assert_allclose(prices[0], plain[13][0], rtol=1e-14, equal_nan=True)
+        np.testing.assert_allclose(prices[1, 2:, 1:], 1.2 * plain[13][1, 2:, 1:], rtol=1e-12)
 
 
 # -- index/levels.py --------------------------------------------------------------------------------------------

@@ -136,18 +136,28 @@ def price_final(
     chi: np.ndarray,  # (paths, n)
     xi: np.ndarray,  # (paths, n)
     a: np.ndarray,  # (n, depth) exp(-kappa tau)
-    c: np.ndarray,  # (n, depth) A(tau) + seasonal(T); NaN where no contract
+    c: np.ndarray,  # (n, depth), or (regimes, n, depth) with a regime: A(tau) + s(T) + ln W_r(tau); NaN: no contract
     out: np.ndarray,  # (paths, n, depth)
+    regime: np.ndarray | None = None,  # (paths, n) int64 regime at each close, with a regime axis in c
 ) -> None:
-    """Futures settling on one fixing: ``F = exp(a chi + xi + c)``."""
+    """Futures settling on one fixing: ``F = exp(a chi + xi + c[r])``, ``r`` the regime at the close.
+
+    ``c`` must be C-contiguous: both shapes are read as ``(regimes, n, depth)``.
+    """
     n_paths, n_dates = chi.shape
     depth = a.shape[1]
+    if n_dates * depth == 0:
+        return
+    cr = c.reshape((c.size // (n_dates * depth), n_dates, depth))
     for p in range(n_paths):
         for i in range(n_dates):
             x = chi[p, i]
             y = xi[p, i]
+            r = 0
+            if regime is not None:
+                r = regime[p, i]
             for k in range(depth):
-                out[p, i, k] = math.exp(a[i, k] * x + y + c[i, k])
+                out[p, i, k] = math.exp(a[i, k] * x + y + cr[r, i, k])
 
 
 @jit
@@ -162,27 +172,37 @@ def price_monthly_average(
     pre_fixed: np.ndarray,  # (n, depth) delivery days fixed before the grid starts
     abar: np.ndarray,  # (n, depth) mean of a_d over the unfixed days
     dmax: np.ndarray,  # (n, depth) max |a_d - abar|
-    moments: np.ndarray,  # (n, depth, terms) sum_d w_d (a_d - abar)^j / j!
+    moments: np.ndarray,  # ([regimes,] n, depth, terms) sum_d w_d (a_d - abar)^j / j!
     day_a: np.ndarray,  # (n, depth, days) a_d = exp(-kappa tau_d), unfixed days
-    day_w: np.ndarray,  # (n, depth, days) w_d = exp(A(tau_d) + s(d)) / N, 0 for fixed days
+    day_w: np.ndarray,  # ([regimes,] n, depth, days) w_d = exp(A(tau_d) + s(d) + ln W_r(tau_d)) / N, 0 when fixed
     out: np.ndarray,  # (paths, n, depth)
+    regime: np.ndarray | None = None,  # (paths, n) int64 regime at each close, with a regime axis in moments, day_w
 ) -> None:
     """Monthly-average settlement: realised fixings plus the forwards of the days to come.
 
-    ``F = (sum of fixed spot) / N + exp(xi) sum_d w_d exp(a_d chi)``.  The sum
-    over days is evaluated as ``exp(abar chi) sum_j moments_j chi^j`` (a Taylor
-    series in ``(a_d - abar) chi``), which costs one ``exp`` instead of one per
-    day; when ``|chi| dmax`` is too large for the truncated series the days are
-    summed directly.
+    ``F = (sum of fixed spot) / N + exp(xi) sum_d w_d exp(a_d chi)``, with the
+    weights ``w_d`` of the regime at the close.  The sum over days is evaluated
+    as ``exp(abar chi) sum_j moments_j chi^j`` (a Taylor series in
+    ``(a_d - abar) chi``), which costs one ``exp`` instead of one per day; when
+    ``|chi| dmax`` is too large for the truncated series the days are summed
+    directly.  ``moments`` and ``day_w`` must be C-contiguous: with or without
+    the regime axis they are read as ``(regimes, n, depth, ...)``.
     """
     n_paths, n_dates = chi.shape
     depth = listed.shape[1]
-    terms = moments.shape[2]
+    terms = moments.shape[-1]
     n_day_cols = day_a.shape[2]
+    if n_dates * depth * n_day_cols == 0:
+        return
+    mom = moments.reshape((moments.size // (n_dates * depth * terms), n_dates, depth, terms))
+    dw = day_w.reshape((day_w.size // (n_dates * depth * n_day_cols), n_dates, depth, n_day_cols))
     for p in range(n_paths):
         for i in range(n_dates):
             x = chi[p, i]
             ex = math.exp(xi[p, i])
+            r = 0
+            if regime is not None:
+                r = regime[p, i]
             for k in range(depth):
                 if not listed[i, k]:
                     out[p, i, k] = np.nan
@@ -195,14 +215,14 @@ def price_monthly_average(
                         if y <= TERM_LIMITS[j]:
                             top = j
                             break
-                    acc = moments[i, k, top]
+                    acc = mom[r, i, k, top]
                     for j in range(top - 1, -1, -1):
-                        acc = acc * x + moments[i, k, j]
+                        acc = acc * x + mom[r, i, k, j]
                     fwd = math.exp(abar[i, k] * x) * acc
                 else:
                     fwd = 0.0
                     for d in range(n_day_cols):
-                        w = day_w[i, k, d]
+                        w = dw[r, i, k, d]
                         if w != 0.0:
                             fwd += w * math.exp(day_a[i, k, d] * x)
                 fixed = 0.0

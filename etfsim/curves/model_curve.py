@@ -34,6 +34,7 @@ from etfsim.curves.curve import (
     share_in_contango,
     snapshot_frame,
 )
+from etfsim.exceptions import ConfigError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -65,9 +66,30 @@ class ModelCurve:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     held: None = None
     first_path: int = 0  # index of path 0 in the run (see FuturesCurve)
+    regime: np.ndarray | None = None  # (paths, dates) int64 regime at each close; futures condition on it
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "first_path", check_first_path(self.first_path))
+        if self.regime is not None:
+            reg = np.asarray(self.regime)
+            if reg.shape != np.shape(self.chi) or not np.issubdtype(reg.dtype, np.integer):
+                raise ConfigError(
+                    f"regime must be whole numbers shaped like chi {np.shape(self.chi)} (the regime at each close), "
+                    f"got {reg.dtype} {reg.shape}"
+                )
+            if reg.size and (reg.min() < 0 or reg.max() >= self.plan.regimes) and self.plan.regimes > 1:
+                raise ConfigError(f"regime values must be between 0 and {self.plan.regimes - 1}, the plan's regimes")
+            object.__setattr__(self, "regime", np.ascontiguousarray(reg, dtype=np.int64))
+        elif self.plan.regimes > 1:
+            raise ConfigError(
+                "regime: this curve's pricing plan conditions on the regime; pass the regime path (paths, dates) as regime="
+            )
+
+    def _regime_of(self, rows: Any = slice(None)) -> np.ndarray | None:
+        """The regime path the kernels read on some dates, or None when the plan has no regime axis."""
+        if self.plan.regimes == 1 or self.regime is None:
+            return None
+        return np.ascontiguousarray(self.regime[:, rows])
 
     @property
     def n_paths(self) -> int:
@@ -96,14 +118,15 @@ class ModelCurve:
         safe = np.where(sel >= 0, sel, 0)
         out = np.empty((self.n_paths, n, m))
         plan = self.plan
+        regime = self._regime_of()
         if plan.avg is None:  # final settlement
             a = np.where(sel >= 0, plan.a[rows, safe], 0.0)
-            c = np.where(sel >= 0, plan.c[rows, safe], np.nan)
-            kernels.price_final(self.chi, self.xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out)
+            c = np.where(sel >= 0, plan.c[..., rows, safe], np.nan)  # a regime axis, if any, kept whole
+            kernels.price_final(self.chi, self.xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out, regime)
             return out
         avg = plan.avg.at((rows, safe))
         avg = replace(avg, listed=avg.listed & (sel >= 0))
-        avg.price(self.chi, self.xi, self.spot_cum, self.spot0, out)
+        avg.price(self.chi, self.xi, self.spot_cum, self.spot0, out, regime)
         return out
 
     def price_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -117,10 +140,11 @@ class ModelCurve:
         listed = np.asarray(self.contracts)[r] != ""
         out = np.empty((self.n_paths, len(r), depth))
         chi, xi = np.ascontiguousarray(self.chi[:, r]), np.ascontiguousarray(self.xi[:, r])
+        regime = self._regime_of(r)
         if plan.avg is None:  # final settlement
             a = np.where(listed, plan.a[r], 0.0)
-            c = np.where(listed, plan.c[r], np.nan)
-            kernels.price_final(chi, xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out)
+            c = np.where(listed, plan.c[..., r, :], np.nan)
+            kernels.price_final(chi, xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out, regime)
             return out
         avg = plan.avg.at(r)
         # the kernel reads fixings as cum[row + 1] - cum[first fixed day]: give each its own column
@@ -134,7 +158,7 @@ class ModelCurve:
             first[i, k] = 1 + len(r) + c_
         avg = replace(avg, listed=avg.listed & listed, first_fixed=first)
         # read-only local fixings: one compiled type of the kernel
-        avg.price(chi, xi, readonly(local), self.spot0, out)
+        avg.price(chi, xi, readonly(local), self.spot0, out, regime)
         return out
 
     @property
@@ -150,8 +174,14 @@ class ModelCurve:
         ``first_path`` follows the first path chosen, as :meth:`FuturesCurve.select_paths`.
         """
         idx = selected_paths(self.n_paths, list(paths))
+        regime = None if self.regime is None else self.regime[idx]
         return replace(
-            self, chi=self.chi[idx], xi=self.xi[idx], spot=self.spot[idx], first_path=self.first_path + int(idx[0])
+            self,
+            chi=self.chi[idx],
+            xi=self.xi[idx],
+            spot=self.spot[idx],
+            first_path=self.first_path + int(idx[0]),
+            regime=regime,
         )
 
     def front_two(self) -> np.ndarray:

@@ -27,6 +27,7 @@ from etfsim.contracts.spec import COMPUTE_H100, ContractSpec, Listing
 from etfsim.curves import kernels
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.model_curve import ModelCurve
+from etfsim.curves.overlays import regime_log_factor
 from etfsim.exceptions import CalendarError, ConfigError
 
 if TYPE_CHECKING:
@@ -74,7 +75,10 @@ def simulation_grid(calendar: str, start: object, years: float | None = None, en
 class MonthlyAveragePlan:
     """Coefficients of monthly-average settlement per (date, slot), in the order the kernel takes them.
 
-    See :func:`etfsim.curves.kernels.price_monthly_average` for what each one is.
+    With a priced regime, ``moments`` and ``day_w`` carry a leading regime axis
+    (the forward of each delivery day depends on today's regime); the rest
+    depend on maturities only.  See :func:`etfsim.curves.kernels.price_monthly_average`
+    for what each one is.
     """
 
     listed: BoolArray  # (n, depth) a contract sits in the slot
@@ -83,35 +87,83 @@ class MonthlyAveragePlan:
     pre_fixed: Float64Array  # (n, depth) delivery days fixed before the grid starts
     abar: Float64Array  # (n, depth) mean of a_d over the unfixed days
     dmax: Float64Array  # (n, depth) max |a_d - abar|
-    moments: Float64Array  # (n, depth, terms) sum_d w_d (a_d - abar)^j / j!
+    moments: Float64Array  # ([regimes,] n, depth, terms) sum_d w_d (a_d - abar)^j / j!
     day_a: Float64Array  # (n, depth, days) a_d = exp(-kappa tau_d) of the unfixed days
-    day_w: Float64Array  # (n, depth, days) w_d = exp(A(tau_d) + s(d)) / N, 0 for fixed days
+    day_w: Float64Array  # ([regimes,] n, depth, days) w_d = exp(A(tau_d) + s(d) + ln W_r(tau_d)) / N, 0 if fixed
+
+    @property
+    def regimes(self) -> int:
+        """Regimes the weights are given for (1: no priced regime, no regime axis)."""
+        return int(self.moments.shape[0]) if self.moments.ndim == 4 else 1
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         """The coefficients as the kernel's positional arguments after ``spot0``."""
         return tuple(getattr(self, f.name) for f in fields(self))
 
     def at(self, index: Any) -> MonthlyAveragePlan:
-        """The coefficients of some (date, slot) cells: each array indexed by ``index``, contiguous."""
-        return MonthlyAveragePlan(*(np.ascontiguousarray(a[index]) for a in self.arrays()))
+        """The coefficients of some (date, slot) cells: each array indexed by ``index``, contiguous.
 
-    def price(self, chi: np.ndarray, xi: np.ndarray, spot_cum: np.ndarray, spot0: float, out: np.ndarray) -> None:
-        """Prices of these cells into ``out`` (:func:`etfsim.curves.kernels.price_monthly_average`)."""
+        ``index`` selects dates (and slots); a regime axis is kept whole.
+        """
+        cells = index if isinstance(index, tuple) else (index,)
+        per_regime = {"moments", "day_w"} if self.regimes > 1 else set()
+        picked = (
+            np.ascontiguousarray(getattr(self, f.name)[(slice(None), *cells) if f.name in per_regime else cells])
+            for f in fields(self)
+        )
+        return MonthlyAveragePlan(*picked)
+
+    def price(
+        self,
+        chi: np.ndarray,
+        xi: np.ndarray,
+        spot_cum: np.ndarray,
+        spot0: float,
+        out: np.ndarray,
+        regime: np.ndarray | None = None,
+    ) -> None:
+        """Prices of these cells into ``out`` (:func:`etfsim.curves.kernels.price_monthly_average`).
+
+        ``regime`` (paths, dates) is needed when the plan has a regime axis, and ignored otherwise.
+        """
+        reg = regime_path(regime, chi) if self.regimes > 1 else None
         kernels.price_monthly_average(
             chi, xi, spot_cum, spot0, self.listed, self.n_days, self.first_fixed, self.pre_fixed, self.abar,
-            self.dmax, self.moments, self.day_a, self.day_w, out,
+            self.dmax, self.moments, self.day_a, self.day_w, out, reg,
         )  # fmt: skip
+
+
+def regime_path(regime: np.ndarray | None, chi: np.ndarray) -> np.ndarray:
+    """The regime path that prices with a regime axis need, checked against the factor paths ``chi``."""
+    if regime is None:
+        raise ConfigError("regime: these prices condition on the regime; pass its path (paths, dates) as regime=")
+    if regime.shape != chi.shape or regime.dtype != np.int64:
+        raise ConfigError(f"regime must be int64 shaped like chi {chi.shape}, got {regime.dtype} {regime.shape}")
+    return regime
 
 
 @dataclass(frozen=True)
 class PricingPlan:
-    """Deterministic pricing coefficients per (date, slot), shared by all paths."""
+    """Deterministic pricing coefficients per (date, slot), shared by all paths.
+
+    With a priced regime (:attr:`Overlays.pricing_regime`), ``c`` (final
+    settlement) and the monthly-average weights carry a leading regime axis and
+    the kernels read the coefficients of each path's regime at each close;
+    without one the plan is as it always was.
+    """
 
     listing: Listing
     settlement: str
     a: Float64Array  # (n, depth) exp(-kappa tau), final settlement
-    c: Float64Array  # (n, depth) A(tau) + s(T), final settlement
+    c: Float64Array  # ([regimes,] n, depth) A(tau) + s(T) + ln W_r(tau), final settlement
     avg: MonthlyAveragePlan | None  # monthly-average coefficients (None: final settlement)
+
+    @property
+    def regimes(self) -> int:
+        """Regimes the coefficients are given for (1: no priced regime)."""
+        if self.avg is not None:
+            return self.avg.regimes
+        return int(self.c.shape[0]) if self.c.ndim == 3 else 1
 
 
 def _contract_ym(listing: Listing) -> np.ndarray:
@@ -146,41 +198,73 @@ def _pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray
     days = np.asarray(dates, dtype="datetime64[D]")
     listing = contract.listing(days, depth)
     listed = listing.contracts != ""
-    ov = model.overlays
-    n = len(days)
     if contract.settlement == "final":
-        tau = act365_year_fractions(days[:, None], listing.expiries)
-        tau = np.where(listed, np.maximum(tau, 0.0), 0.0)
-        a = np.exp(-model.kappa * tau)
-        season = np.zeros_like(tau)
-        if ov.seasonal_amplitude != 0.0:
-            season[listed] = ov.seasonal(listing.expiries[listed])
-        c = np.where(listed, model.A(tau) + season, np.nan)
+        a, c = _final_plan(model, days, listing, listed)
         return PricingPlan(listing, "final", a, c, None)
+    avg = _monthly_average_plan(model, contract, days, listing, listed)
+    empty = np.zeros((len(days), depth))
+    return PricingPlan(listing, "monthly_average", empty, empty, avg)
 
-    # monthly average: per contract, its delivery days; per (date, slot), the unfixed days' weights
+
+def _log_regime(model: SchwartzSmith, max_days: int) -> Float64Array | None:
+    """``ln W_r`` by calendar days to maturity, or None without a priced regime."""
+    regime = model.overlays.pricing_regime
+    return None if regime is None else regime_log_factor(model.kappa, regime, max(int(max_days), 0))
+
+
+def _final_plan(
+    model: SchwartzSmith, days: DateArray, listing: Listing, listed: BoolArray
+) -> tuple[Float64Array, Float64Array]:
+    ov = model.overlays
+    tau = act365_year_fractions(days[:, None], listing.expiries)
+    tau = np.where(listed, np.maximum(tau, 0.0), 0.0)
+    a = np.exp(-model.kappa * tau)
+    season = np.zeros_like(tau)
+    if ov.seasonal_amplitude != 0.0:
+        season[listed] = ov.seasonal(listing.expiries[listed])
+    c = np.where(listed, model.A(tau) + season, np.nan)
+    tau_days = np.rint(tau * 365.0).astype(np.int64)  # ACT/365: whole calendar days
+    log_w = _log_regime(model, int(tau_days.max(initial=0)))
+    if log_w is not None:
+        c = np.ascontiguousarray(c[None] + log_w[:, tau_days])
+    return a, c
+
+
+def _monthly_average_plan(
+    model: SchwartzSmith, contract: ContractSpec, days: DateArray, listing: Listing, listed: BoolArray
+) -> MonthlyAveragePlan:
+    """Per contract, its delivery days; per (date, slot), the unfixed days' weights."""
+    n, depth = listed.shape
     terms = kernels.EXPANSION_TERMS
     max_days = 23
+    months = {
+        int(ym): contract.delivery_days(int(ym) // 100, int(ym) % 100) for ym in np.unique(listing.delivery[listed])
+    }
+    for ym, dd in months.items():
+        if len(dd) > max_days:
+            raise ConfigError(f"delivery month {ym} has {len(dd)} business days; at most {max_days} are supported")
+    last = max((dd[-1] for dd in months.values() if len(dd)), default=days[0])
+    log_reg = _log_regime(model, int((last - days[0]).astype(np.int64)))
+    reg = () if log_reg is None else (log_reg.shape[0],)
     n_days = np.ones((n, depth), dtype=np.float64)
     first_fixed = np.full((n, depth), -1, dtype=np.int64)
     pre_fixed = np.zeros((n, depth), dtype=np.float64)
     abar = np.zeros((n, depth))
     dmax = np.zeros((n, depth))
-    moments = np.zeros((n, depth, terms))
+    moments = np.zeros(reg + (n, depth, terms))
     day_a = np.zeros((n, depth, max_days))
-    day_w = np.zeros((n, depth, max_days))
+    day_w = np.zeros(reg + (n, depth, max_days))
     factorial = np.array([math.factorial(j) for j in range(terms)], dtype=np.float64)
-    for ym in np.unique(listing.delivery[listed]):
+    for ym, dd in months.items():
         rows, slots = np.nonzero(listing.delivery == ym)
-        dd = contract.delivery_days(int(ym) // 100, int(ym) % 100)
         nd = len(dd)
-        if nd > max_days:
-            raise ConfigError(f"delivery month {ym} has {nd} business days; at most {max_days} are supported")
         t = days[rows]
         tau = act365_year_fractions(t[:, None], dd[None, :])  # (m, nd)
         unfixed = tau > 0
         a_d = np.where(unfixed, np.exp(-model.kappa * np.maximum(tau, 0.0)), 0.0)
-        log_w = model.A(np.maximum(tau, 0.0)) + ov.seasonal(dd)[None, :] - math.log(nd)
+        log_w = model.A(np.maximum(tau, 0.0)) + model.overlays.seasonal(dd)[None, :] - math.log(nd)
+        if log_reg is not None:  # (regimes, m, nd): today's regime sets each day's forward
+            log_w = log_w[None] + log_reg[:, np.where(unfixed, np.rint(tau * 365.0), 0).astype(np.int64)]
         w_d = np.where(unfixed, np.exp(log_w), 0.0)
         n_unfixed = unfixed.sum(axis=1)
         ab = np.where(n_unfixed > 0, a_d.sum(axis=1) / np.maximum(n_unfixed, 1), 0.0)
@@ -193,9 +277,9 @@ def _pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray
         powers[:, :, 0] = 1.0
         for j in range(1, terms):
             powers[:, :, j] = powers[:, :, j - 1] * delta
-        moments[rows, slots] = (w_d[:, :, None] * powers).sum(axis=1) / factorial
+        moments[..., rows, slots, :] = (w_d[..., None] * powers).sum(axis=-2) / factorial
         day_a[rows, slots, :nd] = a_d
-        day_w[rows, slots, :nd] = w_d
+        day_w[..., rows, slots, :nd] = w_d
         # fixings already known at the close of each date: on the grid, or before it starts
         n_fixed = (~unfixed).sum(axis=1)
         on_grid = np.searchsorted(days, dd)  # grid index of each delivery day (grid uses the same calendar)
@@ -204,9 +288,7 @@ def _pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray
         first_on_grid = int(on_grid[~before][0]) if (~before).any() else -1
         has_grid_fix = n_fixed > before.sum()
         first_fixed[rows, slots] = np.where(has_grid_fix, first_on_grid, -1)
-    avg = MonthlyAveragePlan(listed, n_days, first_fixed, pre_fixed, abar, dmax, moments, day_a, day_w)
-    empty = np.zeros((n, depth))
-    return PricingPlan(listing, "monthly_average", empty, empty, avg)
+    return MonthlyAveragePlan(listed, n_days, first_fixed, pre_fixed, abar, dmax, moments, day_a, day_w)
 
 
 @dataclass(frozen=True)
@@ -234,20 +316,21 @@ def _steps(model: SchwartzSmith, dt: Float64Array, measure: str) -> _Steps:
     l22 = np.sqrt(np.maximum(v22 - l21 * l21, 0.0))
     if measure == "real":
         xi_drift = (model.mu_xi - ov.deflation) * dt
-        regime = ov.regime
+        shift = 0.0
         jump_rate = ov.jump_intensity
     elif measure == "risk_neutral":
+        # the short-term premium lowers every regime's level by lambda_chi / kappa; the chain is the same
         xi_drift = (model.mu_xi_star - ov.deflation) * dt
-        regime = None
+        shift = -model.lambda_chi / k
         jump_rate = ov.lambda_q
     else:
         raise ConfigError(f"measure must be 'real' or 'risk_neutral', got {measure!r}")
+    regime = ov.regime
     if regime is None:
-        level = 0.0 if measure == "real" else -model.lambda_chi / k
-        levels = np.array([level])
+        levels = np.array([shift])
         trans_cum = np.ones((len(dt), 1, 1))
     else:
-        levels = np.asarray(regime.levels, dtype=np.float64)
+        levels = np.asarray(regime.levels, dtype=np.float64) + shift
         uniq, inv = np.unique(dt, return_inverse=True)
         cums = np.stack([np.cumsum(regime.transition_matrix(d), axis=1) for d in uniq])
         cums[:, :, -1] = 1.0
@@ -378,7 +461,7 @@ def iter_curve_chunks(
     for lo in range(0, n_paths, chunk):
         ids = range(first_path + lo, first_path + min(lo + chunk, n_paths))
         p = len(ids)
-        chi, xi, _regimes = factor_paths_of(model, steps, dt, seed, ids, x0, xi0, r0)
+        chi, xi, regimes = factor_paths_of(model, steps, dt, seed, ids, x0, xi0, r0)
         spot_path = np.exp(chi + xi + season[None, :])
         spot_path.setflags(write=False)  # handed over, not copied: the curve owns it from here
         lazy = ModelCurve(
@@ -392,6 +475,7 @@ def iter_curve_chunks(
             s0,
             dict(meta),
             first_path=first_path + lo,
+            regime=regimes if use_regime else None,
         )
         yield lazy if lazy_prices else lazy.to_curve()
         done += p

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from etfsim.contracts import COMPUTE_H100, WTI
-from etfsim.curves.overlays import Overlays, Regime
+from etfsim.curves.overlays import Overlays
 from etfsim.curves.schwartz import SchwartzSmith
 from etfsim.curves.simulate import iter_curve_chunks
 

@@ -218,9 +218,12 @@ def test_pricing_plan_holds_a_typed_monthly_average_record(short) -> None:
     arrays = avg.arrays()
     assert len(arrays) == 9 and arrays[0] is avg.listed and arrays[-1] is avg.day_w
     assert all(not a.flags.writeable for a in arrays)  # shared by every curve built from the plan
-    assert avg.moments.shape[:2] == avg.listed.shape == (len(dates), 4)
+    # the default scenario's shortage/glut regime is priced: the weights carry a leading regime axis
+    assert avg.regimes == 3 and avg.moments.shape[:3] == (3, len(dates), 4)
+    assert avg.listed.shape == avg.day_a.shape[:2] == (len(dates), 4)
     cells = avg.at((np.array([[0], [3]]), np.array([[1], [2]])))
     assert cells.listed.shape == (2, 1) and cells.day_a[1, 0].tolist() == avg.day_a[3, 2].tolist()
+    assert cells.day_w.shape[:3] == (3, 2, 1) and cells.day_w[2, 1, 0].tolist() == avg.day_w[2, 3, 2].tolist()
     assert pricing_plan(short.model, WTI, dates, 4).avg is None  # WTI settles on one final price
 
 
