@@ -473,13 +473,22 @@ def _reduction(inputs: Any, keep: np.ndarray) -> Reduction:
 
 @covers(room_per_notional)
 @pytest.mark.parametrize(
-    "case", ["default terms, demand", "limits bind, creations halt", "limits spread into later months"]
+    ("case", "binds"),
+    [
+        ("default terms, demand", False),
+        ("limits bind, creations halt", True),
+        ("limits spread into later months", False),  # the month's limit moves the excess on instead
+        ("limits in dollars and shares of open interest, creations halt", True),  # the share of open interest
+        ("a limit in dollars spreads into later months", True),  # the all-months share of open interest
+    ],
 )
-def test_room_per_notional(ledger_curve: tuple[FuturesCurve, RollSchedule], case: str) -> None:
+def test_room_per_notional(ledger_curve: tuple[FuturesCurve, RollSchedule], case: str, binds: bool) -> None:
     inputs, _ = _ledger_case(ledger_curve, case)
-    (room, which), _ = agree(room_per_notional, lambda: (inputs.arrays.weights, inputs.terms))
-    # spread into later months: the month's limit moves the excess on instead of capping the fund
-    assert (which > 0).any() == (case == "limits bind, creations halt")
+    a = inputs.arrays
+    (room, which), _ = agree(
+        room_per_notional, lambda: (a.weights, a.month_limits, a.all_months_limit, a.size, inputs.terms)
+    )
+    assert (which > 0).any() == binds
     assert np.isinf(room[which == 0]).all()
 
 

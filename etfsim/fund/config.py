@@ -25,10 +25,64 @@ from etfsim._io import read_toml
 from etfsim._validate import number
 from etfsim.exceptions import ConfigError, ScenarioError, UnknownNameError, with_context
 
-__all__ = ["LIMIT_RESPONSES", "FundConfig", "InvestorDemand", "fund_from_tables", "load_fund"]
+__all__ = [
+    "LIMIT_BASES",
+    "LIMIT_NAMES",
+    "LIMIT_RESPONSES",
+    "FundConfig",
+    "InvestorDemand",
+    "LimitTerm",
+    "fund_from_tables",
+    "load_fund",
+]
 
 LIMIT_RESPONSES = ("halt", "spread")
 """What the issuer does when a position limit binds: halt creations, or spread into later months."""
+
+LIMIT_NAMES = ("position_limit", "accountability_level", "all_months_limit")
+"""The exchange limits a fund meets, each given one of the :data:`LIMIT_BASES` ways."""
+
+LIMIT_BASES = {"contracts": "", "notional": "_notional", "oi_share": "_oi_share"}
+"""How a limit can be given, and the suffix of its key: ``position_limit``, ``position_limit_notional`` ..."""
+
+
+@dataclass(frozen=True)
+class LimitTerm:
+    """One exchange limit as the fund's terms give it.
+
+    Attributes
+    ----------
+    name : str
+        ``"position_limit"``, ``"accountability_level"`` or ``"all_months_limit"``.
+    basis : str
+        ``"contracts"``, ``"notional"`` (dollars of futures notional) or ``"oi_share"``
+        (a fraction of the month's open interest; all months: of the total).
+    value : float
+        The limit in that basis, as given.
+    """
+
+    name: str
+    basis: str
+    value: float
+
+    @property
+    def key(self) -> str:
+        """The [fund] key the limit was given by, e.g. ``position_limit_oi_share``."""
+        return self.name + LIMIT_BASES[self.basis]
+
+    @property
+    def label(self) -> str:
+        """The limit's name in words: ``"position limit"``, ``"all-months limit"``."""
+        return self.name.replace("all_months", "all-months").replace("_", " ")
+
+    def describe(self) -> str:
+        """The limit as given, in words: ``600,000 contracts``, ``$1,400,000,000 of notional``, ``25% of open interest``."""
+        if self.basis == "notional":
+            return f"${self.value:,.0f} of futures notional"
+        if self.basis == "oi_share":
+            whole = "total open interest" if self.name == "all_months_limit" else "open interest"
+            return f"{self.value * 100:.4g}% of {whole}"
+        return f"{self.value:,.0f} contracts"
 
 
 @dataclass(frozen=True)
@@ -82,6 +136,14 @@ class FundConfig:
     accountability_level : float or None
         Contracts in one month above which the exchange may ask questions;
         the issuer stops creating rather than cross it.
+    position_limit_notional, accountability_level_notional, all_months_limit_notional : float or None
+        The same limits in dollars of futures notional (contracts x price x
+        multiplier), converted to contracts at each date and slot; the
+        all-months limit caps the notional of all months together.
+    position_limit_oi_share, accountability_level_oi_share, all_months_limit_oi_share : float or None
+        The same limits as a fraction of the month's open interest (0.25 = 25%;
+        all months: of the total open interest of the listed months).  Each
+        limit is given one way at most.
     limit_response : {"halt", "spread"}
         When a position limit binds: halt creations, or put the excess into the
         next contract months (within their limits).
@@ -126,6 +188,12 @@ class FundConfig:
     position_limit: float | None = None
     all_months_limit: float | None = None
     accountability_level: float | None = None
+    position_limit_notional: float | None = None
+    all_months_limit_notional: float | None = None
+    accountability_level_notional: float | None = None
+    position_limit_oi_share: float | None = None
+    all_months_limit_oi_share: float | None = None
+    accountability_level_oi_share: float | None = None
     limit_response: str = "halt"
     reverse_split_below: float | None = None
     reverse_split_ratio: int = 4
@@ -182,13 +250,14 @@ class FundConfig:
         set_(self, "volume_decay", number("volume_decay", self.volume_decay, hint=" (between 0 and 1)"))
         if not 0 < self.volume_decay <= 1:
             raise ConfigError(f"volume_decay must be in (0, 1], got {self.volume_decay:g}")
-        for name in ("position_limit", "all_months_limit", "accountability_level", "reverse_split_below"):
+        for name in ("reverse_split_below", *(n + "_notional" for n in LIMIT_NAMES)):
             v = getattr(self, name)
             if v is not None:
                 v = number(name, v, hint="")
                 if v <= 0:
                     raise ConfigError(f"{name} must be > 0 or left out, got {v:g}")
                 set_(self, name, v)
+        self._check_limits()
         if not isinstance(self.volume_follows_price, (bool, np.bool_)):
             raise ConfigError(f"volume_follows_price must be true or false, got {self.volume_follows_price!r}")
         if self.limit_response not in LIMIT_RESPONSES:
@@ -211,22 +280,44 @@ class FundConfig:
             except ValueError as exc:
                 raise ConfigError(f"inception must be a date like 2026-04-01, got {self.inception!r}") from exc
 
-    def check_limits(self, multiplier: float, price: float) -> None:
-        """Refuse limits smaller than the contracts of one creation unit at ``price``.
-
-        Raises
-        ------
-        ConfigError
-            If a limit could not hold even one creation unit's futures.
-        """
-        unit_contracts = self.creation_unit * self.nav_per_share / (price * multiplier)
-        for name in ("position_limit", "all_months_limit", "accountability_level"):
+    def _check_limits(self) -> None:
+        """Each limit given one way at most; a count or dollars > 0, a share of open interest in (0, 1]."""
+        set_ = object.__setattr__
+        for name in LIMIT_NAMES:
+            given = [name + suffix for suffix in LIMIT_BASES.values() if getattr(self, name + suffix) is not None]
+            if len(given) > 1:
+                raise ConfigError(f"give {given[0]} or {given[1]}, not both (each limit is given one way)")
             v = getattr(self, name)
-            if v is not None and v < unit_contracts:
-                raise ConfigError(
-                    f"{name} ({v:,.0f} contracts) is below one creation unit's futures "
-                    f"({unit_contracts:,.1f} contracts at launch); raise it or shrink creation_unit"
-                )
+            if v is not None:
+                v = number(name, v, hint=" (contracts)")
+                if v <= 0:
+                    raise ConfigError(f"{name} must be > 0 contracts or left out, got {v:g}")
+                set_(self, name, v)
+            key = name + "_oi_share"
+            share = getattr(self, key)
+            if share is not None:
+                share = number(key, share, hint=" (a fraction of open interest, 0.25 = 25%)")
+                if not 0 < share <= 1:
+                    raise ConfigError(
+                        f"{key} must be a fraction of open interest in (0, 1] (0.25 = 25%), got {share:g}"
+                        + ("; did you give a percentage?" if share > 1 else "")
+                    )
+                set_(self, key, share)
+
+    def limit(self, name: str) -> LimitTerm | None:
+        """The limit ``name`` (one of :data:`LIMIT_NAMES`) as given, or None when there is none."""
+        if name not in LIMIT_NAMES:
+            raise UnknownNameError("limit", name, LIMIT_NAMES)
+        for basis, suffix in LIMIT_BASES.items():
+            v = getattr(self, name + suffix)
+            if v is not None:
+                return LimitTerm(name, basis, float(v))
+        return None
+
+    @property
+    def limits(self) -> tuple[LimitTerm, ...]:
+        """The limits given, in the order of :data:`LIMIT_NAMES`, each with the way it was given."""
+        return tuple(t for t in (self.limit(n) for n in LIMIT_NAMES) if t is not None)
 
     def with_(self, **changes: Any) -> FundConfig:
         """A copy with some terms changed."""

@@ -22,7 +22,7 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund import ledger as _ledger
 from etfsim.fund.config import FundConfig, InvestorDemand
-from etfsim.fund.limits import room_per_notional
+from etfsim.fund.limits import LimitInForce, check_launch, limit_arrays, limits_in_force, room_per_notional
 from etfsim.fund.records import HALTED_BITS, LEFT_CURVE, NO_PRICE_TO_BUY, STATUS, Ledger, LedgerArrays, LedgerTerms
 from etfsim.index.collateral import collateral_rates, tbill_returns
 from etfsim.index.levels import IndexResult, compute_index
@@ -107,6 +107,9 @@ class FundResult(Result):
     ``result.ledger.nav``, ``result.ledger.fees``, ...), each ``(paths, dates)``
     and NaN before inception; ``positions`` is ``(paths, dates, depth)``.
     ``status`` holds the ledger's bit flags (:data:`etfsim.fund.records.STATUS`).
+    ``multipliers`` is each slot's contract multiplier ``(dates, depth)`` and
+    ``limits`` the exchange limits the fund met, each with the way it was given
+    (:class:`~etfsim.fund.limits.LimitInForce`).
     Every array is read-only: a result records a run and does not change.
     """
 
@@ -122,10 +125,20 @@ class FundResult(Result):
     premium: np.ndarray
     index: IndexResult
     rule: str
+    multipliers: np.ndarray
+    limits: tuple[LimitInForce, ...]
 
     @property
     def n_paths(self) -> int:
         return int(self.status.shape[0])
+
+    def limit_lines(self, date: object = None) -> list[str]:
+        """Each limit in words, with its contracts on ``date`` (default: inception) where it is not a count.
+
+        For example ``"position limit: 25% of open interest (about 375,000 contracts on 2026-04-01)"``.
+        """
+        on = self.inception if date is None else date
+        return [limit.describe(on) for limit in self.limits]
 
     @property
     def nav(self) -> np.ndarray:
@@ -254,12 +267,12 @@ class FundResult(Result):
             f"  days at premium {m['days_premium']:,.0f}, at discount {m['days_discount']:,.0f}; "
             f"creation halts on {m['halted_days']:,.0f} days",
         ]
+        lines += [f"  {line}" for line in self.limit_lines()]
         return "\n".join(lines)
 
 
 def _terms(cfg: FundConfig, demand: InvestorDemand, spec: ContractSpec) -> LedgerTerms:
-    """The fund's terms as the kernels read them (no limit: ``inf``)."""
-    inf = np.inf
+    """The fund's terms as the kernels read them (the limits themselves are arrays by date)."""
     return LedgerTerms(
         nav0=float(cfg.nav_per_share) * float(cfg.initial_shares),
         shares0=float(cfg.initial_shares),
@@ -269,10 +282,9 @@ def _terms(cfg: FundConfig, demand: InvestorDemand, spec: ContractSpec) -> Ledge
         commission=float(cfg.commission),
         spread_cost=float(cfg.half_spread_ticks) * float(spec.tick) * float(spec.multiplier),
         impact=float(cfg.impact_coefficient),
-        multiplier=float(spec.multiplier),
-        position_limit=inf if cfg.position_limit is None else float(cfg.position_limit),
-        all_months_limit=inf if cfg.all_months_limit is None else float(cfg.all_months_limit),
-        accountability=inf if cfg.accountability_level is None else float(cfg.accountability_level),
+        accountability_priced=cfg.accountability_level_notional is not None,
+        position_priced=cfg.position_limit_notional is not None,
+        all_months_dollars=cfg.all_months_limit_notional is not None,
         spread_later=cfg.limit_response == "spread",
         split_below=0.0 if cfg.reverse_split_below is None else float(cfg.reverse_split_below),
         split_ratio=float(cfg.reverse_split_ratio),
@@ -286,6 +298,29 @@ def _terms(cfg: FundConfig, demand: InvestorDemand, spec: ContractSpec) -> Ledge
         margin_per_contract=float(cfg.initial_margin),
         band=float(cfg.rebalance_band),
     )
+
+
+def _market(
+    cfg: FundConfig, spec: ContractSpec, curve: FuturesCurve, slots: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each slot's multiplier and size, volume and open interest by date, and the total open interest.
+
+    Sizes are in contracts of the base multiplier; volume is in each slot's own
+    contracts, open interest in contracts of the base multiplier (its month's
+    and, ``total_oi``, all listed months').
+    """
+    rank = (
+        np.broadcast_to(np.arange(curve.depth), (curve.n_dates, curve.depth)) if slots is None else np.maximum(slots, 0)
+    )
+    mult = np.full((curve.n_dates, curve.depth), float(spec.multiplier))
+    size = mult / float(spec.multiplier)
+    decay = cfg.volume_decay ** rank.astype(np.float64)
+    volume = np.ascontiguousarray(cfg.daily_volume * decay)
+    # the front month's open interest, decaying per month out; the total over the listed months
+    oi = cfg.open_interest * decay
+    months = float(np.sum(cfg.volume_decay ** np.arange(spec.listed_depth, dtype=np.float64)))
+    total_oi = np.full(curve.n_dates, cfg.open_interest * months)
+    return mult, size, volume, oi, total_oi
 
 
 @dataclass(frozen=True, eq=False)
@@ -303,6 +338,7 @@ class LedgerInputs:
     index: IndexResult
     arrays: LedgerArrays
     terms: LedgerTerms
+    limits: tuple[LimitInForce, ...]
 
     def weights_on(self, path: int, t: int) -> np.ndarray:
         """The schedule's quantity weights of ``path`` on date ``t``."""
@@ -337,13 +373,6 @@ def ledger_inputs(
         if incept < days_d[0] or incept > days_d[-1]:
             raise DataError(f"inception {cfg.inception} is outside the curve ({_day(dates, 0)} to {_day(dates, -1)})")
         start = max(start, int(np.searchsorted(days_d, incept)))
-    q0 = schedule.weights[0, start]
-    f0 = curve.prices[0, start]
-    held = q0 > 0
-    if held.any():
-        cfg.check_limits(spec.multiplier, float(np.nanmax(np.abs(f0[held]))))
-    if index is None:
-        index = compute_index(curve, schedule, collateral_rate=cfg.collateral_rate)
     rates = collateral_rates(cfg.collateral_rate, dates, start)
     tbr = np.zeros(curve.n_dates)
     fee_share = np.zeros(curve.n_dates)  # the day's fee as a share of pre-fee net assets: x / (1 + x)
@@ -352,17 +381,15 @@ def ledger_inputs(
         x = cfg.expense_ratio * np.diff(dates.astype("datetime64[D]")).astype(np.int64) / 365.0
         fee_share[1:] = x / (1.0 + x)
     frac, dollars, demand = _demand(flows, curve, start)
-    rank = (
-        np.broadcast_to(np.arange(curve.depth), (curve.n_dates, curve.depth)) if slots is None else np.maximum(slots, 0)
-    )
-    volume = np.ascontiguousarray(cfg.daily_volume * cfg.volume_decay ** rank.astype(np.float64))
+    mult, size, volume, oi, total_oi = _market(cfg, spec, curve, slots)
+    month, every = limit_arrays(cfg, size, mult, oi, total_oi)
     ref = np.ones((1, 1))  # volume fixed in contracts
     if cfg.volume_follows_price:
         # the ledger scales volume by launch price / today's price of the spot (or the front contract)
         ref = np.ascontiguousarray(curve.spot if curve.spot is not None else curve.prices[:, :, 0])
     terms = _terms(cfg, demand, spec)
     weights = readonly(np.ascontiguousarray(schedule.weights))
-    room, limit = room_per_notional(weights, terms)
+    room, limit = room_per_notional(weights, month, every, size, terms)
     # every array read-only: numba counts that in a kernel's type, so the ledger compiles once
     arrays = LedgerArrays(
         prices=readonly(np.ascontiguousarray(curve.prices)),
@@ -376,8 +403,16 @@ def ledger_inputs(
         demand_dollars=readonly(dollars),
         room_per_notional=readonly(room),
         room_limit=readonly(limit),
+        multiplier=readonly(mult),
+        size=readonly(size),
+        month_limits=readonly(month),
+        all_months_limit=readonly(every),
     )
-    return LedgerInputs(cfg, spec, dates, start, index, arrays, terms)
+    check_launch(cfg, arrays, start)
+    if index is None:
+        index = compute_index(curve, schedule, collateral_rate=cfg.collateral_rate)
+    limits = limits_in_force(cfg, dates, arrays, start)
+    return LedgerInputs(cfg, spec, dates, start, index, arrays, terms, limits)
 
 
 def raise_unpriced(
@@ -486,4 +521,6 @@ def simulate_fund(
         premium=readonly(premium),
         index=inputs.index,
         rule=schedule.rule,
+        multipliers=inputs.arrays.multiplier,
+        limits=inputs.limits,
     )

@@ -15,10 +15,10 @@ Each close ``t`` after inception, in this order (the step that does it):
 3. **Market**: investor demand moves the premium (``_demand``); APs create
    (redeem) whole units at NAV when the premium beats their all-in cost, as
    many as beat it on average, up to their capacity and the room the position
-   limits leave (``_flows``, ``_creation_room``).  The AP's fee goes to the fund.
+   limits leave (``_flows``, ``limits._creation_room``).  The AP's fee goes to the fund.
 4. **Rebalance** to the schedule's quantity weights at a notional equal to NAV
-   within the position limits (``_roll``, ``_month_limit``,
-   ``_all_months_limit``; ``_band`` leaves small drifts alone), paying
+   within the position limits (``_roll``, ``limits._month_limit``,
+   ``limits._all_months_limit``; ``_band`` leaves small drifts alone), paying
    commission, half the spread and market impact (``_trade``).
 5. **Reverse split** if NAV per share is below the threshold, or the path
    stops if the fund's assets are gone (``_close``); ``_record`` writes the day.
@@ -35,6 +35,7 @@ import numpy as np
 
 from etfsim._numba import jit
 from etfsim.fund import records
+from etfsim.fund.limits import _all_months_limit, _creation_room, _month_limit
 from etfsim.fund.records import Book, Ledger, LedgerArrays, LedgerTerms, PathMetrics, Reduction, Trades
 
 __all__ = ["STATUS", "ledger_metrics", "market_prices", "record_paths", "summarise_paths"]
@@ -95,7 +96,7 @@ def _mark(
                 bad = records.NO_PRICE
                 break
             carried[j] += c
-            pnl += c * terms.multiplier * (f_now - f_prev)
+            pnl += c * data.multiplier[t - 1, s] * (f_now - f_prev)  # a contract keeps its multiplier
     return pnl, bad
 
 
@@ -123,21 +124,6 @@ def _demand(data: LedgerArrays, terms: LedgerTerms, ledger: Ledger, p: int, r: i
     dollars = data.demand_dollars[p, t]
     demand: float = data.demand_frac[p, t] + (dollars / nav_prev if dollars != 0.0 else 0.0) + terms.chase * trail
     return demand
-
-
-@jit(inline=True)
-def _creation_room(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int) -> tuple[float, int]:
-    """The largest NAV the limits allow today and the status bit of the limit that binds.
-
-    Today's notional per unit of weight times the room per dollar of it (``limits.room_per_notional``).
-    """
-    value = 0.0
-    for s in range(data.prices.shape[2]):
-        q = data.weights[wp, t, s]
-        if q > 0.0:
-            value += q * data.prices[p, t, s] * terms.multiplier
-    room = value * data.room_per_notional[wp, t] if value > 0.0 else math.inf
-    return room, data.room_limit[wp, t]
 
 
 @jit(inline=True)
@@ -186,31 +172,6 @@ def _flows(
 
 
 @jit(inline=True)
-def _month_limit(data: LedgerArrays, terms: LedgerTerms, p: int, t: int, s: int, k: float) -> tuple[float, float, int]:
-    """Cap ``k`` contracts in slot ``s`` at a month's limit: (held, spread to the next month, status bit)."""
-    if not k > terms.position_limit:
-        return k, 0.0, 0
-    excess = k - terms.position_limit
-    if terms.spread_later and s + 1 < data.prices.shape[2] and not math.isnan(data.prices[p, t, s + 1]):
-        return terms.position_limit, excess * data.prices[p, t, s] / data.prices[p, t, s + 1], records.SPREAD_LATER
-    return terms.position_limit, 0.0, records.EXPOSURE_CAPPED
-
-
-@jit(inline=True)
-def _all_months_limit(terms: LedgerTerms, target: np.ndarray) -> int:
-    """Scale ``target`` down to the all-months limit; the status bit if it bound."""
-    total = 0.0
-    for s in range(target.shape[0]):
-        total += abs(target[s])
-    if not total > terms.all_months_limit:
-        return 0
-    scale = terms.all_months_limit / total
-    for s in range(target.shape[0]):
-        target[s] = target[s] * scale if terms.fractional else math.floor(target[s] * scale)
-    return records.EXPOSURE_CAPPED
-
-
-@jit(inline=True)
 def _roll(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, cash: float, target: np.ndarray) -> int:
     """Contracts per slot (``target``) for the schedule's weights at a notional equal to NAV, within the limits.
 
@@ -220,7 +181,7 @@ def _roll(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, cash:
     value = 0.0
     for s in range(depth):
         if data.weights[wp, t, s] > 0.0:
-            value += data.weights[wp, t, s] * data.prices[p, t, s] * terms.multiplier
+            value += data.weights[wp, t, s] * data.prices[p, t, s] * data.multiplier[t, s]
     if math.isnan(value):
         return records.NO_PRICE_TO_BUY
     for s in range(depth):
@@ -238,7 +199,7 @@ def _roll(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, cash:
             k, carry, bit = _month_limit(data, terms, p, t, s, k)
             st |= bit
             target[s] = k
-        st |= _all_months_limit(terms, target)
+        st |= _all_months_limit(data, terms, p, t, target)
     return st
 
 
@@ -274,21 +235,23 @@ def _trade(
     vscale = -1.0  # volume's scale today, worked out on the first trade
     for s in range(target.shape[0]):
         f = data.prices[p, t, s]
+        m = data.multiplier[t, s]
+        size = data.size[t, s]  # the spread and the margin are per contract of the base multiplier
         dn = abs(target[s] - carried[s])
         if dn > 1e-12:
             comm += terms.commission * dn
-            sprd += terms.spread_cost * dn
+            sprd += terms.spread_cost * size * dn
             if vscale < 0.0:
                 vscale = 1.0
                 if data.volume_ref.shape[1] > 1:
                     ratio = data.volume_ref[p, start] / data.volume_ref[p, t]
                     if math.isfinite(ratio) and ratio > 0.0:
                         vscale = ratio
-            imp += terms.impact * abs(f) * terms.multiplier * dn * dn / (data.volume[t, s] * vscale)
+            imp += terms.impact * abs(f) * m * dn * dn / (data.volume[t, s] * vscale)
         positions[r, t, s] = target[s]
-        held += abs(target[s])
+        held += abs(target[s]) * size
         if target[s] != 0.0:
-            notional += target[s] * f * terms.multiplier
+            notional += target[s] * f * m
     return Trades(comm, sprd, imp, held, notional)
 
 

@@ -58,12 +58,11 @@ class LedgerTerms(NamedTuple):
     creation_fee: float  # dollars an AP pays the fund per unit created
     redemption_fee: float
     commission: float  # dollars per contract traded
-    spread_cost: float  # dollars per contract traded: half the spread, ticks * tick * multiplier
+    spread_cost: float  # dollars per contract of the base multiplier traded: half the spread, ticks * tick * multiplier
     impact: float  # impact coefficient: F * multiplier * traded^2 / volume
-    multiplier: float
-    position_limit: float  # contracts in one month
-    all_months_limit: float  # contracts in all months together
-    accountability: float  # contracts in one month before creations halt
+    accountability_priced: bool  # month_limits[0] is in dollars / multiplier (divide by the price), else contracts
+    position_priced: bool  # the same for month_limits[1]
+    all_months_dollars: bool  # all_months_limit caps the notional of all months, else their base contracts
     spread_later: bool  # a full month's excess moves to the next month (else it is cut)
     split_below: float  # NAV per share that triggers a reverse split (0: never)
     split_ratio: float
@@ -74,7 +73,7 @@ class LedgerTerms(NamedTuple):
     demand_impact: float  # premium per unit of demand (a fraction of NAV)
     chase: float  # demand per unit of the share's trailing return
     chase_window: int  # business days of that return
-    margin_per_contract: float  # initial margin held in cash, dollars per contract
+    margin_per_contract: float  # initial margin held in cash, dollars per contract of the base multiplier
     band: float  # drifts within this share of all contracts held are not traded
 
 
@@ -86,12 +85,16 @@ class LedgerArrays(NamedTuple):
     next_slot: np.ndarray  # (dates - 1, depth) int: slot on t of the contract in slot s on t - 1 (-1: off the curve)
     tbill_return: np.ndarray  # (dates,) collateral return of the step into t (0 at t = 0)
     fee_share: np.ndarray  # (dates,) the day's fee as a share of pre-fee NAV: x / (1 + x), x = ratio * days / 365
-    volume: np.ndarray  # (dates, depth) contracts traded a day by slot
+    volume: np.ndarray  # (dates, depth) contracts (of the slot's own multiplier) traded a day by slot
     volume_ref: np.ndarray  # (paths, dates) the price volume follows (launch / today's), or (1, 1): fixed volume
     demand_frac: np.ndarray  # (paths, dates) investor demand as a fraction of NAV
     demand_dollars: np.ndarray  # (paths, dates) investor demand in dollars
     room_per_notional: np.ndarray  # (1 or paths, dates) largest NAV the limits allow per dollar of sum q F mult
     room_limit: np.ndarray  # (1 or paths, dates) int: status bit of the limit that binds first (0: none)
+    multiplier: np.ndarray  # (dates, depth) units per contract of each slot's contract
+    size: np.ndarray  # (dates, depth) a slot's contract in contracts of the base multiplier (1: not re-denominated)
+    month_limits: np.ndarray  # (2, dates, depth) accountability level, position limit: contracts or dollars / mult
+    all_months_limit: np.ndarray  # (dates,) contracts of the base multiplier in all months, or dollars of notional
 
 
 class Ledger(NamedTuple):
@@ -141,7 +144,7 @@ class Trades(NamedTuple):
     commission: float
     spread_cost: float
     impact_cost: float
-    held: float  # sum of |contracts|, for the initial margin
+    held: float  # sum of |contracts| in contracts of the base multiplier, for the initial margin
     notional: float  # sum of contracts * price * multiplier
 
 

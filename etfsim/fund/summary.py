@@ -21,6 +21,7 @@ from etfsim.exceptions import DataError
 from etfsim.fund import ledger as _ledger
 from etfsim.fund.config import FundConfig
 from etfsim.fund.engine import ledger_inputs, raise_unpriced
+from etfsim.fund.limits import LimitInForce
 from etfsim.fund.records import METRICS, Ledger, Reduction
 from etfsim.index.levels import IndexResult
 from etfsim.roll.schedule import RollSchedule
@@ -44,6 +45,8 @@ class FundSummary(Result):
         The curve's dates.
     start : int
         Index of the inception date.
+    limits : tuple of LimitInForce
+        The exchange limits the fund met, each with the way it was given.
     """
 
     metrics: pd.DataFrame
@@ -51,6 +54,12 @@ class FundSummary(Result):
     keep: np.ndarray
     dates: np.ndarray
     start: int
+    limits: tuple[LimitInForce, ...] = ()
+
+    def limit_lines(self, date: object = None) -> list[str]:
+        """Each limit in words, with its contracts on ``date`` (default: inception); see :class:`LimitInForce`."""
+        on = str(np.asarray(self.dates)[self.start])[:10] if date is None else date
+        return [limit.describe(on) for limit in self.limits]
 
     @property
     def n_paths(self) -> int:
@@ -77,6 +86,7 @@ class FundSummary(Result):
                 lo, hi = np.percentile(v, [5, 95])
                 text = f"{format_value(v.mean(), fmt)}  (5-95%: {format_value(lo, fmt)} to {format_value(hi, fmt)})"
                 lines.append(f"  {label:<26} {text}")
+        lines += [f"  {line}" for line in self.limit_lines()]
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
@@ -132,4 +142,4 @@ def summarise_fund(
     metrics = pd.DataFrame(figures, columns=list(METRICS), index=pd.RangeIndex(p, name="path"))
     navps.setflags(write=False)  # handed over read-only, so the result keeps it without a copy
     kept_at.setflags(write=False)
-    return FundSummary(metrics, navps, kept_at, dates, start)
+    return FundSummary(metrics, navps, kept_at, dates, start, inputs.limits)

@@ -23,5 +23,18 @@ FUND_CASES: dict[str, tuple[FundConfig, InvestorDemand | None]] = {
         InvestorDemand(chase=0.05, chase_window=10, volatility=0.003, seed=6),
     ),
     "wiped out by impact": (FundConfig(impact_coefficient=0.3, daily_volume=20_000, open_interest=200_000), None),
+    "limits in dollars and shares of open interest, creations halt": (
+        FundConfig(
+            collateral_rate=0.04,
+            accountability_level_notional=1.2e8,
+            position_limit_oi_share=0.05,
+            all_months_limit_notional=1.3e8,
+        ),
+        InvestorDemand(mean=0.002, volatility=0.01, seed=8),
+    ),
+    "a limit in dollars spreads into later months": (
+        FundConfig(position_limit_notional=6e7, all_months_limit_oi_share=0.006, limit_response="spread"),
+        InvestorDemand(volatility=0.005, seed=9),
+    ),
 }
 """Case name -> (fund terms, investor demand)."""

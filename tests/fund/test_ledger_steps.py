@@ -19,6 +19,8 @@ import pytest
 from etfsim.fund import ledger as L
 from etfsim.fund.records import (
     EXPOSURE_CAPPED,
+    HALT_ACCOUNTABILITY,
+    HALT_ALL_MONTHS,
     HALT_POSITION_LIMIT,
     LEFT_CURVE,
     LIQUIDATED,
@@ -41,25 +43,34 @@ def terms(**changes: Any) -> LedgerTerms:
     """Plain terms: no limits, no splits, whole contracts; ``changes`` by field name."""
     base = LedgerTerms(
         nav0=1e6, shares0=10_000.0, creation_unit=1_000.0, creation_fee=100.0, redemption_fee=100.0,
-        commission=2.0, spread_cost=1.0, impact=0.0, multiplier=100.0, position_limit=INF, all_months_limit=INF,
-        accountability=INF, spread_later=False, split_below=0.0, split_ratio=4.0, fractional=False, ap_capacity=50.0,
+        commission=2.0, spread_cost=1.0, impact=0.0, accountability_priced=False, position_priced=False,
+        all_months_dollars=False, spread_later=False, split_below=0.0, split_ratio=4.0, fractional=False, ap_capacity=50.0,
         ap_spread=0.0, persistence=0.0, demand_impact=1.0, chase=0.0, chase_window=2, margin_per_contract=0.0, band=0.0,
     )  # fmt: skip
     return base._replace(**changes)
 
 
-def arrays(prices: list[list[float]], weights: list[list[float]] | None = None, **changes: Any) -> LedgerArrays:
-    """One path's inputs by date and slot (``prices[t][s]``); every contract stays in its slot."""
+def arrays(
+    prices: list[list[float]], weights: list[list[float]] | None = None, limits: dict[str, float] | None = None
+) -> LedgerArrays:
+    """One path's inputs by date and slot (``prices[t][s]``); every contract stays in its slot, 100 units each.
+
+    ``limits``: ``position_limit``, ``accountability_level`` (contracts in each month, or for a
+    limit in dollars, dollars / multiplier) and ``all_months_limit``, the same on every date.
+    """
     f = np.array([prices], dtype=float)
     _, n, depth = f.shape
     w = np.zeros((1, n, depth)) if weights is None else np.array([weights], dtype=float)
-    base = LedgerArrays(
+    given = limits or {}
+    month = np.empty((2, n, depth))
+    month[0], month[1] = given.get("accountability_level", INF), given.get("position_limit", INF)
+    return LedgerArrays(
         prices=f, weights=w, next_slot=np.tile(np.arange(depth), (n - 1, 1)), tbill_return=np.zeros(n),
         fee_share=np.zeros(n), volume=np.full((n, depth), 1_000.0), volume_ref=np.ones((1, 1)),
         demand_frac=np.zeros((1, n)), demand_dollars=np.zeros((1, n)), room_per_notional=np.full((1, n), INF),
-        room_limit=np.zeros((1, n), dtype=np.int64),
+        room_limit=np.zeros((1, n), dtype=np.int64), multiplier=np.full((n, depth), 100.0), size=np.ones((n, depth)),
+        month_limits=month, all_months_limit=np.full(n, given.get("all_months_limit", INF)),
     )  # fmt: skip
-    return base._replace(**changes)
 
 
 def both(step: Callable[..., Any], *args: Any) -> Any:
@@ -167,6 +178,25 @@ def test_creations_stop_at_the_room_the_limits_leave_and_say_which_limit() -> No
     assert units == 1.0 and st == HALT_POSITION_LIMIT
 
 
+@pytest.mark.parametrize(
+    "limits, changes, units, bit",
+    [
+        # an accountability level of $1.2m at $50 x 100 units: 240 contracts, so NAV may reach $1.2m: two units fit
+        ({"accountability_level": 12_000.0}, {"accountability_priced": True}, 2.0, HALT_ACCOUNTABILITY),
+        # all months at most $1.15m of notional: NAV may reach $1.15m, one unit fits
+        ({"all_months_limit": 1.15e6}, {"all_months_dollars": True}, 1.0, HALT_ALL_MONTHS),
+        # a position limit in dollars halts creations too, unless the excess spreads into later months
+        ({"position_limit": 11_000.0}, {"position_priced": True}, 1.0, HALT_POSITION_LIMIT),
+    ],
+)
+def test_creations_stop_at_a_limit_in_dollars_at_the_day_price(
+    limits: dict[str, float], changes: dict[str, Any], units: float, bit: int
+) -> None:
+    data = arrays([[50.0]] * 2, weights=[[1.0]] * 2, limits=limits)
+    (book, made, st), _ = both(L._flows, data, terms(**changes), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.30)
+    assert made == units and st == bit and book.shares == 10_000.0 + 1_000.0 * units
+
+
 def test_redemptions_leave_the_fund_its_last_unit() -> None:
     data = arrays([[50.0]] * 2)
     (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1.5e5, 1_500.0, 0.0), -0.9)
@@ -183,17 +213,31 @@ def test_roll_buys_whole_contracts_at_a_notional_equal_to_nav() -> None:
 
 
 @pytest.mark.parametrize(
-    "changes, expected, bits",
+    "limits, changes, expected, bits",
     [
-        ({"position_limit": 150.0}, [150.0, 0.0], EXPOSURE_CAPPED),  # cut at the month's limit
-        ({"position_limit": 150.0, "spread_later": True}, [150.0, 48.0], SPREAD_LATER),  # 50 * 50 / 52 = 48.08
-        ({"all_months_limit": 120.0}, [120.0, 0.0], EXPOSURE_CAPPED),
+        ({"position_limit": 150.0}, {}, [150.0, 0.0], EXPOSURE_CAPPED),  # cut at the month's limit
+        ({"position_limit": 150.0}, {"spread_later": True}, [150.0, 48.0], SPREAD_LATER),  # 50 * 50 / 52 = 48.08
+        ({"all_months_limit": 120.0}, {}, [120.0, 0.0], EXPOSURE_CAPPED),
+        # $760,000 of notional a month: 7,600 / 50 = 152 contracts of 100 units at $50
+        ({"position_limit": 7_600.0}, {"position_priced": True}, [152.0, 0.0], EXPOSURE_CAPPED),
+        # all months at most $600,000 of notional: 200 * 5,000 = $1m scaled by 0.6 to 120 contracts
+        ({"all_months_limit": 6e5}, {"all_months_dollars": True}, [120.0, 0.0], EXPOSURE_CAPPED),
     ],
 )
-def test_position_limits_cap_or_spread_the_exposure(changes: dict[str, Any], expected: list[float], bits: int) -> None:
-    data = arrays([[50.0, 52.0]], weights=[[1.0, 0.0]])
+def test_position_limits_cap_or_spread_the_exposure(
+    limits: dict[str, float], changes: dict[str, Any], expected: list[float], bits: int
+) -> None:
+    data = arrays([[50.0, 52.0]], weights=[[1.0, 0.0]], limits=limits)
     st, (*_, target) = both(L._roll, data, terms(**changes), 0, 0, 0, 1e6, np.empty(2))  # 200 contracts wanted
     assert st == bits and target.tolist() == expected
+
+
+def test_a_limit_in_dollars_is_whole_contracts_at_the_day_price() -> None:
+    # $757,500 at $50 x 100 units is 151.5 contracts: 151 whole ones, or 151.5 in a fractional ledger
+    data = arrays([[50.0, 52.0]], weights=[[1.0, 0.0]], limits={"position_limit": 7_575.0})
+    _, (*_, whole) = both(L._roll, data, terms(position_priced=True), 0, 0, 0, 1e6, np.empty(2))
+    _, (*_, part) = both(L._roll, data, terms(position_priced=True, fractional=True), 0, 0, 0, 1e6, np.empty(2))
+    assert whole.tolist() == [151.0, 0.0] and part.tolist() == [151.5, 0.0]
 
 
 def test_a_weighted_contract_without_a_price_cannot_be_bought() -> None:
