@@ -23,9 +23,10 @@ import pyarrow.parquet as pq
 from etfsim._results import Result
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import DataError, FileFormatError
+from etfsim.report.basis import check_basis
 from etfsim.report.facts import StudyFacts
 
-__all__ = ["RESULT_FORMAT", "TABLES", "StudyResults", "load_results"]
+__all__ = ["OPTIONAL_TABLES", "RESULT_FORMAT", "TABLES", "StudyResults", "load_results"]
 
 RESULT_FORMAT = "etfsim.result/1"
 """Version of the result folder's layout; bump it when a table or column changes meaning."""
@@ -37,7 +38,10 @@ TABLES: dict[str, tuple[str, str]] = {
     "indices": ("indices_headline.parquet", "each strategy's ER, TR and spot index on the headline path"),
     "strategy_stats": ("strategy_stats.parquet", "each strategy's index statistics on every path"),
     "fund": ("fund_headline.parquet", "the headline fund's daily ledger on the headline path"),
-    "holdings": ("holdings.parquet", "contracts held by the headline fund after each close (the sheet: the report date)"),
+    "holdings": (
+        "holdings.parquet",
+        "contracts held by the headline fund after each close (the sheet: the report date)",
+    ),
     "roll_calendar": ("roll_calendar.parquet", "the headline rule's next roll windows"),
     "premium_discount": ("premium_discount.parquet", "days at a premium or discount per quarter (headline path)"),
     "fund_paths": ("fund_paths.parquet", "the headline fund's statistics on every path"),
@@ -46,6 +50,14 @@ TABLES: dict[str, tuple[str, str]] = {
     "comparison": ("comparison.parquet", "the futures ETF against the stock-ETF twin"),
 }
 """Table name -> (file name, what it holds)."""
+
+OPTIONAL_TABLES: dict[str, tuple[str, str]] = {
+    "basis": ("basis.parquet", "the headline fund's return per year on two index families, path by path"),
+}
+"""Tables a study may leave out (``None``); a folder holds them when its manifest lists them.
+
+A folder written before one of them existed has none, and loads with ``None`` there.
+"""
 
 CURVE_FILE = "curve_headline.parquet"
 
@@ -64,6 +76,10 @@ class StudyResults(Result):
     indices, strategy_stats, fund, holdings, roll_calendar, premium_discount,
     fund_paths, nav_fan, rule_funds, comparison : DataFrame
         See :data:`TABLES`.
+    basis : DataFrame or None
+        The same fund on two index families, path by path (columns
+        :data:`etfsim.report.basis.BASIS_COLUMNS`); ``None`` when the study ran
+        one family.  The rule comparison shows it when it is there.
     """
 
     facts: StudyFacts
@@ -78,6 +94,16 @@ class StudyResults(Result):
     nav_fan: pd.DataFrame
     rule_funds: pd.DataFrame
     comparison: pd.DataFrame
+    basis: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        if self.basis is not None:
+            check_basis(self.basis)
+
+    def _tables(self) -> dict[str, tuple[str, str]]:
+        """Every table this result holds: the required ones and the optional ones it has."""
+        extra = {n: v for n, v in OPTIONAL_TABLES.items() if getattr(self, n) is not None}
+        return {**TABLES, **extra}
 
     def _repr_facts(self) -> dict[str, object]:
         f = self.facts
@@ -104,12 +130,13 @@ class StudyResults(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """The manifest: one row per table (``table, file, rows, what``), as ``study.parquet`` stores it."""
+        tables = self._tables()
         return pd.DataFrame(
             {
-                "table": [*TABLES, "curve"],
-                "file": [f for f, _w in TABLES.values()] + [CURVE_FILE],
-                "rows": [len(getattr(self, n)) for n in TABLES] + [self.curve.n_dates],
-                "what": [w for _f, w in TABLES.values()] + ["the futures curve on the headline path"],
+                "table": [*tables, "curve"],
+                "file": [f for f, _w in tables.values()] + [CURVE_FILE],
+                "rows": [len(getattr(self, n)) for n in tables] + [self.curve.n_dates],
+                "what": [w for _f, w in tables.values()] + ["the futures curve on the headline path"],
             }
         )
 
@@ -123,7 +150,7 @@ class StudyResults(Result):
         tag = json.dumps({"format": RESULT_FORMAT}).encode()
         written = []
         strategies = {s.name: s.description for s in self.facts.strategies}
-        for name, (file, _what) in TABLES.items():
+        for name, (file, _what) in self._tables().items():
             frame: pd.DataFrame = getattr(self, name)
             table = pa.Table.from_pandas(frame, preserve_index=False)
             meta = {**(table.schema.metadata or {}), _TAG: tag}
@@ -175,8 +202,10 @@ def load_results(folder: str | os.PathLike[str]) -> StudyResults:
     if not manifest.is_file():
         raise DataError(f"{folder} has no {_MANIFEST}; it is not a result folder of etfsim run (re-run etfsim run)")
     facts = StudyFacts.from_dict(_tag(manifest, folder).get("facts"), f"{manifest}: facts")
+    listed = set(pd.read_parquet(manifest, columns=["table"])["table"].astype(str))
+    tables = {**TABLES, **{n: v for n, v in OPTIONAL_TABLES.items() if n in listed}}
     frames: dict[str, pd.DataFrame] = {}
-    for name, (file, _what) in TABLES.items():
+    for name, (file, _what) in tables.items():
         path = folder / file
         if not path.is_file():
             raise DataError(f"{folder} is missing {file} ({_what}); re-run etfsim run to write the whole folder")

@@ -19,10 +19,11 @@ import pandas as pd
 from etfsim._results import Result
 from etfsim.pipeline.statistics import statistic
 from etfsim.report import words
+from etfsim.report.basis import BASIS_PERCENTILES, basis_differences, basis_summary
 from etfsim.report.results import StudyResults
 from etfsim.report.tables import Cell, Row, Table
 
-__all__ = ["RULE_COLUMNS", "RulesSheetData", "rules_data"]
+__all__ = ["BASIS_SHEET_COLUMNS", "RULE_COLUMNS", "RulesSheetData", "rules_data"]
 
 
 def _mean_of(column: str) -> tuple[str, str, str]:
@@ -56,6 +57,17 @@ The statistics' headers and formats come from :data:`etfsim.pipeline.STATISTICS`
 are derived here (percentiles across paths, trades per year, the share of paths that lose money)."""
 
 
+BASIS_SHEET_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("paths", "Paths", "int"),
+    ("mean_a", "Fund on A / yr", "pct"),
+    ("mean_b", "Fund on B / yr", "pct"),
+    ("mean", "A - B, mean", "pct"),
+    ("std", "A - B, std dev", "pct_u"),
+    *((f"p{p}", "A - B, median" if p == 50 else f"A - B, {p}th pct", "pct") for p in BASIS_PERCENTILES),
+)
+"""(column of :func:`etfsim.report.basis.basis_table`, header, format) of the basis table."""
+
+
 class RulesSheetData(Result):
     """Everything the rule comparison shows (the template only formats it)."""
 
@@ -72,11 +84,19 @@ class RulesSheetData(Result):
     nav_returns: dict[str, np.ndarray]  # fund NAV return / yr on every path, by rule
     levels: dict[str, pd.Series]  # index TR on the headline path, by rule
     notes: tuple[str, ...]
+    basis: Table  # one row a pair of index families; no rows when the study ran one family
+    basis_samples: dict[str, np.ndarray]  # the per-path differences, by pair (for the histogram)
     disclosures: tuple[str, ...] = field(default=words.DISCLOSURES)
 
     def all_cells(self) -> dict[str, object]:
         """Every figure by its ``data-field`` key."""
-        return {c.key: c.value for t in (self.table, self.descriptions) for c in t.cells()}
+        return {c.key: c.value for t in (self.table, self.descriptions, self.basis) for c in t.cells()}
+
+    def basis_charts(self) -> dict[str, str]:
+        """The basis histogram as an SVG data URI (none without a basis table)."""
+        from etfsim.report import charts
+
+        return {"basis": charts.basis_chart(self.basis_samples)} if self.basis.rows else {}
 
     def _repr_facts(self) -> dict[str, object]:
         return {"title": self.title, "paths": self.paths, "rules": len(self.table.rows), "headline": self.headline}
@@ -165,6 +185,7 @@ def rules_data(results: StudyResults) -> RulesSheetData:
         "Term structure is the log return per year from holding futures rather than the spot index; positive means the "
         "curve paid the holder (backwardation), negative that it cost (contango).",
     )
+    basis, samples = _basis(results)
     return RulesSheetData(
         title="Which roll rule? Hypothetical compute futures ETF, rules side by side",
         as_of=facts.as_of,
@@ -179,4 +200,23 @@ def rules_data(results: StudyResults) -> RulesSheetData:
         nav_returns=nav_returns,
         levels=levels,
         notes=notes,
+        basis=basis,
+        basis_samples=samples,
     )
+
+
+def _basis(results: StudyResults) -> tuple[Table, dict[str, np.ndarray]]:
+    """The basis section's table and histogram data; no rows without a basis table (the section is left out)."""
+    headers = tuple(h for _c, h, _f in BASIS_SHEET_COLUMNS)
+    if results.basis is None or results.basis.empty:
+        return Table("basis", "A - B", headers, ()), {}
+    summary = basis_summary(results.basis)
+    rows = tuple(
+        Row(
+            str(i),
+            str(pair),
+            tuple(Cell(f"basis.{i}.{col}", float(r[col]), fmt) for col, _h, fmt in BASIS_SHEET_COLUMNS),
+        )
+        for i, (pair, r) in enumerate(summary.iterrows())
+    )
+    return Table("basis", "A - B", headers, rows), basis_differences(results.basis)
