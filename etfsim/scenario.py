@@ -78,6 +78,8 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
         "jump_std": (_NUM, "a number"),
         "seasonal_amplitude": (_NUM, "a number"),
         "seasonal_peak_month": (_NUM, "a number"),
+        "floor": (_NUM, "a number (price units, e.g. dollars per GPU-hour)"),
+        "floor_growth": (_NUM, "a number (growth of the floor per year, 0.02 = 2%)"),
         "regime": ((dict,), "a table"),
     },
     "contract": {

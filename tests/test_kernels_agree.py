@@ -238,8 +238,8 @@ def _regime_path() -> np.ndarray:
 
 
 @covers(curve_kernels.price_final)
-@pytest.mark.parametrize("priced_regime", [False, True])
-def test_price_final(priced_regime: bool) -> None:
+@pytest.mark.parametrize(("priced_regime", "floored"), [(False, False), (True, False), (True, True), (False, True)])
+def test_price_final(priced_regime: bool, floored: bool) -> None:
     kappa = 4.0
     rng = np.random.default_rng(8)
     chi = rng.normal(0.2, 0.3, (N_PATHS, N_DATES))
@@ -250,13 +250,17 @@ def test_price_final(priced_regime: bool) -> None:
     c[-2:, -1] = np.nan  # the last dates list no third contract yet
     if priced_regime:  # ln W_r: a shortage lifts the near contracts most, a glut lowers them
         c = np.ascontiguousarray(c[None] + np.array([0.0, 0.3, -0.2])[:, None, None] * (1.0 - a)[None])
-        extra: tuple[Any, ...] = (_regime_path(),)
-    else:
-        extra = ()
+    regime = _regime_path() if priced_regime else None
+    floor = np.full((N_DATES, DEPTH), 0.9) * np.exp(0.02 * tau) if floored else None  # $0.90 a GPU-hour, growing
 
-    _, out = agree(curve_kernels.price_final, lambda: (chi, xi, a, c, np.empty((N_PATHS, N_DATES, DEPTH)), *extra))
+    def args() -> tuple[Any, ...]:
+        return chi, xi, a, c, np.empty((N_PATHS, N_DATES, DEPTH)), regime, floor
+
+    _, out = agree(curve_kernels.price_final, args)
     prices = out[4]
     assert np.isnan(prices[:, -2:, -1]).all() and np.isfinite(prices[:, :-2, :]).all()
+    if floored:
+        prices = prices - floor[None]
     if priced_regime:  # each close reads its own regime's coefficients
         lift = np.log(prices / np.exp(a[None] * chi[:, :, None] + xi[:, :, None] - 0.01 * tau[None]))
         np.testing.assert_allclose(lift[1, 4:, 0], 0.3 * (1.0 - a[4:, 0]), rtol=1e-12)
@@ -313,17 +317,34 @@ def _monthly_average_regime_inputs() -> tuple[Any, ...]:
     return (*args, regime)
 
 
+def _monthly_average_floor_inputs() -> tuple[Any, ...]:
+    """The month with regimes and a $0.90 floor on the days still to fix (the front month's fixed days have none)."""
+    args = _monthly_average_regime_inputs()
+    n, depth = args[4].shape
+    floor = np.full((n, depth), 0.9)
+    floor[:, 0] *= 1.0 - (4.0 + np.arange(n) + 1.0) / 21.0  # the share of the front month still to fix
+    return (*args, floor)
+
+
 @covers(curve_kernels.price_monthly_average)
-@pytest.mark.parametrize("priced_regime", [False, True])
-def test_price_monthly_average(priced_regime: bool) -> None:
+@pytest.mark.parametrize("case", ["plain", "priced regime", "regime and floor"])
+def test_price_monthly_average(case: str) -> None:
     chi, dmax = _monthly_average_inputs()[0], _monthly_average_inputs()[9]
     y = np.abs(chi)[:, :, None] * dmax[None]
     assert (y <= curve_kernels.EXPANSION_LIMIT).any() and (y > curve_kernels.EXPANSION_LIMIT).any()
-    make = _monthly_average_regime_inputs if priced_regime else _monthly_average_inputs
+    make = {
+        "plain": _monthly_average_inputs,
+        "priced regime": _monthly_average_regime_inputs,
+        "regime and floor": _monthly_average_floor_inputs,
+    }[case]
     _, out = agree(curve_kernels.price_monthly_average, make)
     prices = out[13]
     assert np.isnan(prices[:, :2, 2]).all() and np.isfinite(prices[:, 2:, :]).all()
-    if priced_regime:  # the forward part of a shortage close is 20% dearer; realised fixings are not
+    if case == "regime and floor":  # the floor adds its part to every listed cell
+        _, no_floor = agree(curve_kernels.price_monthly_average, _monthly_average_regime_inputs)
+        floor = np.where(np.isnan(prices), np.nan, out[15][None])  # an unlisted slot stays NaN
+        np.testing.assert_allclose(prices - no_floor[13], floor, rtol=1e-12, equal_nan=True)
+    if case == "priced regime":  # the forward part of a shortage close is 20% dearer; realised fixings are not
         _, plain = agree(curve_kernels.price_monthly_average, _monthly_average_inputs)
         np.testing.assert_allclose(prices[0], plain[13][0], rtol=1e-14, equal_nan=True)
         np.testing.assert_allclose(prices[1, 2:, 1:], 1.2 * plain[13][1, 2:, 1:], rtol=1e-12)

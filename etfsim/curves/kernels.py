@@ -139,8 +139,9 @@ def price_final(
     c: np.ndarray,  # (n, depth), or (regimes, n, depth) with a regime: A(tau) + s(T) + ln W_r(tau); NaN: no contract
     out: np.ndarray,  # (paths, n, depth)
     regime: np.ndarray | None = None,  # (paths, n) int64 regime at each close, with a regime axis in c
+    floor: np.ndarray | None = None,  # (n, depth) price floor at each expiry, floor(T)
 ) -> None:
-    """Futures settling on one fixing: ``F = exp(a chi + xi + c[r])``, ``r`` the regime at the close.
+    """Futures settling on one fixing: ``F = floor(T) + exp(a chi + xi + c[r])``, ``r`` the regime at the close.
 
     ``c`` must be C-contiguous: both shapes are read as ``(regimes, n, depth)``.
     """
@@ -156,8 +157,12 @@ def price_final(
             r = 0
             if regime is not None:
                 r = regime[p, i]
-            for k in range(depth):
-                out[p, i, k] = math.exp(a[i, k] * x + y + cr[r, i, k])
+            if floor is None:
+                for k in range(depth):
+                    out[p, i, k] = math.exp(a[i, k] * x + y + cr[r, i, k])
+            else:
+                for k in range(depth):
+                    out[p, i, k] = floor[i, k] + math.exp(a[i, k] * x + y + cr[r, i, k])
 
 
 @jit
@@ -177,11 +182,14 @@ def price_monthly_average(
     day_w: np.ndarray,  # ([regimes,] n, depth, days) w_d = exp(A(tau_d) + s(d) + ln W_r(tau_d)) / N, 0 when fixed
     out: np.ndarray,  # (paths, n, depth)
     regime: np.ndarray | None = None,  # (paths, n) int64 regime at each close, with a regime axis in moments, day_w
+    floor: np.ndarray | None = None,  # (n, depth) sum of the price floor over the unfixed days / N
 ) -> None:
     """Monthly-average settlement: realised fixings plus the forwards of the days to come.
 
-    ``F = (sum of fixed spot) / N + exp(xi) sum_d w_d exp(a_d chi)``, with the
-    weights ``w_d`` of the regime at the close.  The sum over days is evaluated
+    ``F = (sum of fixed spot) / N + floor part + exp(xi) sum_d w_d exp(a_d chi)``,
+    with the weights ``w_d`` of the regime at the close and the floor part the
+    mean over the month of the floor on the days still to fix (the fixed spot
+    already includes the floor).  The sum over days is evaluated
     as ``exp(abar chi) sum_j moments_j chi^j`` (a Taylor series in
     ``(a_d - abar) chi``), which costs one ``exp`` instead of one per day; when
     ``|chi| dmax`` is too large for the truncated series the days are summed
@@ -230,4 +238,7 @@ def price_monthly_average(
                 if j0 >= 0:
                     fixed = spot_cum[p, i + 1] - spot_cum[p, j0]
                 fixed += pre_fixed[i, k] * spot0
-                out[p, i, k] = ex * fwd + fixed / n_days[i, k]
+                price = ex * fwd + fixed / n_days[i, k]
+                if floor is not None:
+                    price += floor[i, k]
+                out[p, i, k] = price

@@ -119,14 +119,15 @@ class ModelCurve:
         out = np.empty((self.n_paths, n, m))
         plan = self.plan
         regime = self._regime_of()
+        floor = None if plan.floor is None else np.where(sel >= 0, plan.floor[rows, safe], 0.0)
         if plan.avg is None:  # final settlement
             a = np.where(sel >= 0, plan.a[rows, safe], 0.0)
             c = np.where(sel >= 0, plan.c[..., rows, safe], np.nan)  # a regime axis, if any, kept whole
-            kernels.price_final(self.chi, self.xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out, regime)
+            kernels.price_final(self.chi, self.xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out, regime, floor)
             return out
         avg = plan.avg.at((rows, safe))
         avg = replace(avg, listed=avg.listed & (sel >= 0))
-        avg.price(self.chi, self.xi, self.spot_cum, self.spot0, out, regime)
+        avg.price(self.chi, self.xi, self.spot_cum, self.spot0, out, regime, floor)
         return out
 
     def price_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -141,10 +142,11 @@ class ModelCurve:
         out = np.empty((self.n_paths, len(r), depth))
         chi, xi = np.ascontiguousarray(self.chi[:, r]), np.ascontiguousarray(self.xi[:, r])
         regime = self._regime_of(r)
+        floor = None if plan.floor is None else np.where(listed, plan.floor[r], 0.0)
         if plan.avg is None:  # final settlement
             a = np.where(listed, plan.a[r], 0.0)
             c = np.where(listed, plan.c[..., r, :], np.nan)
-            kernels.price_final(chi, xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out, regime)
+            kernels.price_final(chi, xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out, regime, floor)
             return out
         avg = plan.avg.at(r)
         # the kernel reads fixings as cum[row + 1] - cum[first fixed day]: give each its own column
@@ -158,7 +160,7 @@ class ModelCurve:
             first[i, k] = 1 + len(r) + c_
         avg = replace(avg, listed=avg.listed & listed, first_fixed=first)
         # read-only local fixings: one compiled type of the kernel
-        avg.price(chi, xi, readonly(local), self.spot0, out, regime)
+        avg.price(chi, xi, readonly(local), self.spot0, out, regime, floor)
         return out
 
     @property

@@ -24,6 +24,12 @@ seasonality
     A deterministic ``amplitude * cos(2 pi (u - peak))`` added to the log spot
     (``u`` the fraction of the calendar year), so a futures price for maturity
     ``T`` carries ``s(T)``.
+price floor
+    Nobody rents a GPU out below the cost of running it (power, space, staff),
+    so the rental price is ``floor(t) + exp(chi + xi + s(t))``, with the floor
+    growing at ``floor_growth`` a year from the start of the simulation.  The
+    floor is deterministic, so a futures price is ``floor(T)`` plus the closed
+    form of the lognormal part, and stays a martingale.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ import pandas as pd
 
 from etfsim._typing import DateArray, Float64Array
 from etfsim._validate import number
+from etfsim.contracts.calendars import to_day
 from etfsim.exceptions import ConfigError
 
 __all__ = ["Overlays", "Regime", "regime_log_factor"]
@@ -147,6 +154,11 @@ class Overlays:
         trend at the peak).
     seasonal_peak_month : float
         Month of the seasonal peak, 1-12 (mid-month; 12 = December).
+    floor : float
+        Price floor at the start of the simulation, in price units (e.g. 0.9
+        dollars per GPU-hour, the cost of running the hardware); >= 0, 0 for none.
+    floor_growth : float
+        Continuous growth of the floor per year (0.03: power prices rising about 3% a year).
     """
 
     deflation: float = 0.0
@@ -157,6 +169,8 @@ class Overlays:
     regime: Regime | None = None
     seasonal_amplitude: float = 0.0
     seasonal_peak_month: float = 1.0
+    floor: float = 0.0
+    floor_growth: float = 0.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -166,8 +180,11 @@ class Overlays:
             "jump_std",
             "seasonal_amplitude",
             "seasonal_peak_month",
+            "floor_growth",
         ):
             object.__setattr__(self, name, number(name, getattr(self, name)))
+        hint = " (price units, e.g. dollars per GPU-hour; 0 for no floor)"
+        object.__setattr__(self, "floor", number("floor", self.floor, lo=0.0, hint=hint))
         if self.jump_intensity < 0:
             raise ConfigError(f"jump_intensity must be >= 0 (launches per year), got {self.jump_intensity}")
         if self.jump_std < 0:
@@ -213,6 +230,21 @@ class Overlays:
         s = self.seasonal_amplitude * np.cos(2.0 * np.pi * (u - peak))
         return np.asarray(s, dtype=np.float64).reshape(np.shape(dates))
 
+    def floor_at(self, dates: DateArray, start: object | None = None) -> Float64Array:
+        """The price floor on ``dates``: ``floor exp(floor_growth (d - start) / 365)`` (0 without a floor).
+
+        ``start`` is the date the floor is quoted on, the simulation's first
+        date; by default the first of ``dates``.
+        """
+        d = np.asarray(dates).astype("datetime64[D]")
+        if self.floor == 0.0:
+            return np.zeros(d.shape, dtype=np.float64)
+        if self.floor_growth == 0.0:
+            return np.full(d.shape, self.floor, dtype=np.float64)
+        t0 = d.ravel()[0] if start is None else to_day(start, "start")
+        years = (d - t0).astype(np.int64) / 365.0  # ACT/365, as every year fraction in the curves
+        return np.asarray(self.floor * np.exp(self.floor_growth * years), dtype=np.float64)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "deflation": self.deflation,
@@ -223,6 +255,8 @@ class Overlays:
             "regime": None if self.regime is None else self.regime.to_dict(),
             "seasonal_amplitude": self.seasonal_amplitude,
             "seasonal_peak_month": self.seasonal_peak_month,
+            "floor": self.floor,
+            "floor_growth": self.floor_growth,
         }
 
 

@@ -121,15 +121,18 @@ class MonthlyAveragePlan:
         spot0: float,
         out: np.ndarray,
         regime: np.ndarray | None = None,
+        floor: np.ndarray | None = None,
     ) -> None:
         """Prices of these cells into ``out`` (:func:`etfsim.curves.kernels.price_monthly_average`).
 
-        ``regime`` (paths, dates) is needed when the plan has a regime axis, and ignored otherwise.
+        ``regime`` (paths, dates) is needed when the plan has a regime axis, and
+        ignored otherwise; ``floor`` is the floor part of these cells
+        (:attr:`PricingPlan.floor`), ``None`` without a floor.
         """
         reg = regime_path(regime, chi) if self.regimes > 1 else None
         kernels.price_monthly_average(
             chi, xi, spot_cum, spot0, self.listed, self.n_days, self.first_fixed, self.pre_fixed, self.abar,
-            self.dmax, self.moments, self.day_a, self.day_w, out, reg,
+            self.dmax, self.moments, self.day_a, self.day_w, out, reg, floor,
         )  # fmt: skip
 
 
@@ -157,6 +160,8 @@ class PricingPlan:
     a: Float64Array  # (n, depth) exp(-kappa tau), final settlement
     c: Float64Array  # ([regimes,] n, depth) A(tau) + s(T) + ln W_r(tau), final settlement
     avg: MonthlyAveragePlan | None  # monthly-average coefficients (None: final settlement)
+    # (n, depth) what the price floor adds: floor(T), or the mean of floor(d) over the days still to fix; None: no floor
+    floor: Float64Array | None = None
 
     @property
     def regimes(self) -> int:
@@ -186,7 +191,8 @@ def pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray,
         plan = _pricing_plan(model, contract, days, depth)
         listing = plan.listing
         avg = plan.avg.arrays() if plan.avg is not None else ()
-        for arr in (plan.a, plan.c, *avg, listing.contracts, listing.expiries):
+        floor = () if plan.floor is None else (plan.floor,)
+        for arr in (plan.a, plan.c, *avg, *floor, listing.contracts, listing.expiries):
             arr.setflags(write=False)  # shared by every curve built from this plan
         if len(_PLANS) >= 8:
             _PLANS.pop(next(iter(_PLANS)))
@@ -200,10 +206,31 @@ def _pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray
     listed = listing.contracts != ""
     if contract.settlement == "final":
         a, c = _final_plan(model, days, listing, listed)
-        return PricingPlan(listing, "final", a, c, None)
+        return PricingPlan(listing, "final", a, c, None, _floor_plan(model, days, listing, listed, None))
     avg = _monthly_average_plan(model, contract, days, listing, listed)
     empty = np.zeros((len(days), depth))
-    return PricingPlan(listing, "monthly_average", empty, empty, avg)
+    return PricingPlan(
+        listing, "monthly_average", empty, empty, avg, _floor_plan(model, days, listing, listed, contract)
+    )
+
+
+def _floor_plan(
+    model: SchwartzSmith, days: DateArray, listing: Listing, listed: BoolArray, averaged: ContractSpec | None
+) -> Float64Array | None:
+    """The floor part of each (date, slot) price: floor(T), or for ``averaged`` its unfixed days' mean floor."""
+    ov = model.overlays
+    if ov.floor == 0.0:
+        return None
+    out = np.zeros(listed.shape)
+    if averaged is None:
+        out[listed] = ov.floor_at(listing.expiries[listed], start=days[0])
+        return out
+    for ym in np.unique(listing.delivery[listed]):
+        rows, slots = np.nonzero(listing.delivery == ym)
+        dd = averaged.delivery_days(int(ym) // 100, int(ym) % 100)
+        unfixed = dd[None, :] > days[rows][:, None]  # a delivery day fixes at its own close
+        out[rows, slots] = (unfixed * ov.floor_at(dd, start=days[0])[None, :]).sum(axis=1) / len(dd)
+    return out
 
 
 def _log_regime(model: SchwartzSmith, max_days: int) -> Float64Array | None:
@@ -440,7 +467,12 @@ def iter_curve_chunks(
     use_regime = len(steps.levels) > 1
     r0 = model.overlays.regime.index(regime0) if (use_regime and model.overlays.regime) else 0
     season = model.overlays.seasonal(dates)
-    xi0 = math.log(s0) - x0 - float(season[0])
+    floor = model.overlays.floor_at(dates, start=dates[0])
+    if s0 <= floor[0]:
+        raise ConfigError(
+            f"spot {s0:g} must be above the price floor {floor[0]:g} (overlays floor); raise spot or lower floor"
+        )
+    xi0 = math.log(s0 - floor[0]) - x0 - float(season[0])  # spot = floor + exp(chi + xi + s)
     plan = pricing_plan(model, spec, dates, depth)
     meta = {
         "model": model.name,
@@ -463,6 +495,8 @@ def iter_curve_chunks(
         p = len(ids)
         chi, xi, regimes = factor_paths_of(model, steps, dt, seed, ids, x0, xi0, r0)
         spot_path = np.exp(chi + xi + season[None, :])
+        if model.overlays.floor != 0.0:
+            spot_path += floor[None, :]
         spot_path.setflags(write=False)  # handed over, not copied: the curve owns it from here
         lazy = ModelCurve(
             dates,

@@ -10,16 +10,18 @@ exact (``assert_array_equal``): the new terms must add nothing, not merely a lit
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from etfsim.contracts import COMPUTE_H100, WTI
-from etfsim.curves.overlays import Overlays
+from etfsim.curves.overlays import Overlays, Regime
 from etfsim.curves.schwartz import SchwartzSmith
-from etfsim.curves.simulate import iter_curve_chunks
+from etfsim.curves.simulate import iter_curve_chunks, pricing_plan, simulation_grid
 
+DATES = simulation_grid("NYSE", "2026-04-15", years=0.4)
 SAVED = Path(__file__).parent / "data" / "no_regime_prices.npz"
 BASE = dict(kappa=3.0, sigma_chi=0.5, lambda_chi=0.05, mu_xi=0.0, sigma_xi=0.2, rho=0.3, mu_xi_star=0.02)
 OVERLAYS = Overlays(
@@ -60,3 +62,19 @@ def _assert_same(now: dict[str, np.ndarray], saved: dict[str, np.ndarray]) -> No
 
 def test_no_regime_is_bit_for_bit_as_before(saved: dict[str, np.ndarray]) -> None:
     _assert_same(no_regime_run(SchwartzSmith(**BASE, overlays=OVERLAYS)), saved)
+
+
+def test_a_zero_floor_is_bit_for_bit_as_before(saved: dict[str, np.ndarray]) -> None:
+    # floor_growth alone changes nothing: there is no floor to grow
+    _assert_same(no_regime_run(SchwartzSmith(**BASE, overlays=replace(OVERLAYS, floor=0.0, floor_growth=0.05))), saved)
+
+
+def test_a_regime_whose_levels_are_all_zero_prices_as_none() -> None:
+    # without launches the draws are the same with a regime (its uniforms come after the normals): so are the prices
+    quiet = replace(OVERLAYS, jump_intensity=0.0)
+    flat = Regime(levels=(0.0, 0.0, 0.0))
+    none = no_regime_run(SchwartzSmith(**BASE, overlays=quiet))
+    zero = no_regime_run(SchwartzSmith(**BASE, overlays=replace(quiet, regime=flat)), regime0=1)
+    _assert_same(zero, none)
+    plan = pricing_plan(SchwartzSmith(**BASE, overlays=replace(quiet, regime=flat)), COMPUTE_H100, DATES, 4)
+    assert plan.regimes == 1 and plan.avg is not None and plan.avg.moments.ndim == 3 and plan.floor is None
