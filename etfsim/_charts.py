@@ -190,8 +190,12 @@ def draw_exposure(ax: Any, x: np.ndarray, exposure: np.ndarray, capped: np.ndarr
     _shade(ax, x, capped, "#f3c9cf", "Capped by a position limit")
     # a strip along the bottom: a halt often falls on a capped day, and would vanish under its shade
     _shade(ax, x, halted, COLOURS["grey"], "Creations halted", height=0.06)
-    ax.plot(x, np.asarray(exposure, dtype=float) * 100, color=COLOURS["fund"], lw=0.9, label="Notional / NAV")
+    y = np.asarray(exposure, dtype=float) * 100
+    ax.plot(x, y, color=COLOURS["fund"], lw=0.9, label="Notional / NAV")
     ax.axhline(100, color=COLOURS["grey"], lw=0.5, ls="--")
+    seen = y[np.isfinite(y)]
+    if len(seen):  # at least 95% to 101%: whole-contract wiggles of a tenth of a percent should look flat
+        ax.set_ylim(min(95.0, float(seen.min()) - 2.0), max(101.0, float(seen.max()) + 1.0))
     percent_axis(ax)
     if np.issubdtype(np.asarray(x).dtype, np.datetime64):
         date_axis(ax)
