@@ -501,6 +501,7 @@ def _reduction(inputs: Any, keep: np.ndarray) -> Reduction:
         ("limits spread into later months", False),  # the month's limit moves the excess on instead
         ("limits in dollars and shares of open interest, creations halt", True),  # the share of open interest
         ("a limit in dollars spreads into later months", True),  # the all-months share of open interest
+        ("a market that grows: open interest and volume by date", True),
     ],
 )
 def test_room_per_notional(ledger_curve: tuple[FuturesCurve, RollSchedule], case: str, binds: bool) -> None:

@@ -24,6 +24,7 @@ import pandas as pd
 from etfsim._io import read_toml
 from etfsim._validate import number
 from etfsim.exceptions import ConfigError, ScenarioError, UnknownNameError, with_context
+from etfsim.fund.liquidity import check_liquidity, liquidity_from_table
 
 __all__ = [
     "LIMIT_BASES",
@@ -118,11 +119,15 @@ class FundConfig:
         Market impact: each contract costs ``impact_coefficient * F * multiplier
         * (contracts traded / daily volume)``, so the impact cost grows with the
         square of the trade.
-    daily_volume : float
+    daily_volume : float or Series
         Contracts traded a day in the front month; slot ``k`` trades
-        ``daily_volume * volume_decay**k``.
-    open_interest : float
-        Open interest of the front month; slot ``k`` has ``open_interest * volume_decay**k``.
+        ``daily_volume * volume_decay**k``.  A Series by date is a market that
+        grows (or shrinks): log-linear between its dates, flat outside them
+        (:mod:`etfsim.fund.liquidity`; in TOML a ``[fund.liquidity]`` table).
+    open_interest : float or Series
+        Open interest of the front month; slot ``k`` has ``open_interest * volume_decay**k``;
+        a Series by date as ``daily_volume``.  Counts are in contracts of the
+        contract's base multiplier (before any re-denomination).
     volume_decay : float
         Liquidity kept per month further out (0 < decay <= 1).
     volume_follows_price : bool
@@ -181,8 +186,8 @@ class FundConfig:
     commission: float = 1.0
     half_spread_ticks: float = 0.5
     impact_coefficient: float = 0.0
-    daily_volume: float = 200_000.0
-    open_interest: float = 1_500_000.0
+    daily_volume: float | pd.Series = 200_000.0
+    open_interest: float | pd.Series = 1_500_000.0
     volume_decay: float = 0.8
     volume_follows_price: bool = False
     position_limit: float | None = None
@@ -243,10 +248,7 @@ class FundConfig:
         if isinstance(cu, bool) or not isinstance(cu, (int, np.integer)) or cu <= 0:
             raise ConfigError(f"creation_unit must be a positive whole number of shares, got {cu!r}")
         for name in ("daily_volume", "open_interest"):
-            v = number(name, getattr(self, name), hint=" (contracts)")
-            if v <= 0:
-                raise ConfigError(f"{name} must be > 0 contracts, got {v:g}")
-            set_(self, name, v)
+            set_(self, name, check_liquidity(name, getattr(self, name)))
         set_(self, "volume_decay", number("volume_decay", self.volume_decay, hint=" (between 0 and 1)"))
         if not 0 < self.volume_decay <= 1:
             raise ConfigError(f"volume_decay must be in (0, 1], got {self.volume_decay:g}")
@@ -407,11 +409,16 @@ def load_fund(path: str | Path) -> tuple[FundConfig, InvestorDemand | None]:
 def fund_from_tables(
     where: str, fund_tab: dict[str, Any], demand_tab: dict[str, Any] | None
 ) -> tuple[FundConfig, InvestorDemand | None]:
-    """Build fund terms and demand from TOML tables; unknown keys are errors listing the valid ones."""
+    """Build fund terms and demand from TOML tables; unknown keys are errors listing the valid ones.
+
+    A ``liquidity`` table in ``[fund]`` (``[fund.liquidity]``) gives open interest
+    and daily volume by date (see :mod:`etfsim.fund.liquidity`).
+    """
     p = Path(where)
-    bad = sorted(set(fund_tab) - _FUND_KEYS)
+    bad = sorted(set(fund_tab) - _FUND_KEYS - {"liquidity"})
     if bad:
-        raise ScenarioError(f"{p.name}: unknown key {bad[0]!r} in [fund]; valid keys: {', '.join(sorted(_FUND_KEYS))}")
+        valid = ", ".join(sorted(_FUND_KEYS | {"liquidity"}))
+        raise ScenarioError(f"{p.name}: unknown key {bad[0]!r} in [fund]; valid keys: {valid}")
     if demand_tab is not None:
         bad = sorted(set(demand_tab) - _DEMAND_KEYS)
         if bad:
@@ -419,7 +426,10 @@ def fund_from_tables(
                 f"{p.name}: unknown key {bad[0]!r} in [demand]; valid keys: {', '.join(sorted(_DEMAND_KEYS))}"
             )
     try:
-        config = FundConfig(**fund_tab)
+        terms = dict(fund_tab)
+        if "liquidity" in terms:  # [fund.liquidity]: open interest and volume by date
+            terms.update(liquidity_from_table(terms.pop("liquidity"), terms))
+        config = FundConfig(**terms)
         demand = None if demand_tab is None else InvestorDemand(**demand_tab)
     except ConfigError as exc:
         raise with_context(exc, p.name) from exc

@@ -23,6 +23,7 @@ from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund import ledger as _ledger
 from etfsim.fund.config import FundConfig, InvestorDemand
 from etfsim.fund.limits import LimitInForce, check_launch, limit_arrays, limits_in_force, room_per_notional
+from etfsim.fund.liquidity import liquidity_on
 from etfsim.fund.records import HALTED_BITS, LEFT_CURVE, NO_PRICE_TO_BUY, STATUS, Ledger, LedgerArrays, LedgerTerms
 from etfsim.index.collateral import collateral_rates, tbill_returns
 from etfsim.index.levels import IndexResult, compute_index
@@ -315,12 +316,15 @@ def _market(
     mult = np.full((curve.n_dates, curve.depth), float(spec.multiplier))
     size = mult / float(spec.multiplier)
     decay = cfg.volume_decay ** rank.astype(np.float64)
-    volume = np.ascontiguousarray(cfg.daily_volume * decay)
+    dates = np.asarray(curve.dates)
+    # a path is looked up once per date (a number gives the same products as before paths)
+    front_volume = liquidity_on(cfg.daily_volume, dates)[:, None]
+    volume = np.ascontiguousarray(front_volume * decay)
     # the front month's open interest, decaying per month out; the total over the listed months
-    oi = cfg.open_interest * decay
+    front_oi = liquidity_on(cfg.open_interest, dates)
+    oi = front_oi[:, None] * decay
     months = float(np.sum(cfg.volume_decay ** np.arange(spec.listed_depth, dtype=np.float64)))
-    total_oi = np.full(curve.n_dates, cfg.open_interest * months)
-    return mult, size, volume, oi, total_oi
+    return mult, size, volume, oi, front_oi * months
 
 
 @dataclass(frozen=True, eq=False)

@@ -31,6 +31,7 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.fund.config import FundConfig
 from etfsim.fund.engine import FundResult, simulate_fund
 from etfsim.fund.ledger import ledger_metrics
+from etfsim.fund.liquidity import liquidity_on
 from etfsim.fund.records import LIQUIDATED, METRICS, Reduction
 from etfsim.roll.schedule import RollSchedule
 
@@ -109,7 +110,8 @@ def capacity_curve(
     Returns, per size, the mean across paths of the NAV return per year, the
     tracking difference, the costs per year as a fraction of the average NAV,
     and the peak share of a contract month's open interest the fund held
-    (slot ``k``'s open interest is ``open_interest * volume_decay**k``).
+    (slot ``k``'s open interest is ``open_interest * volume_decay**k``, on each
+    date for open interest given as a path).
     """
     rows = []
     for size in sizes:
@@ -117,8 +119,12 @@ def capacity_curve(
         res = simulate_fund(curve, schedule, cfg, flows=flows, slots=slots)
         m = fund_metrics(res)
         rank = np.arange(curve.depth)[None, :] if slots is None else np.maximum(slots, 0)
-        oi = config.open_interest * config.volume_decay ** np.broadcast_to(rank, (curve.n_dates, curve.depth))
-        share = np.nanmax(np.abs(np.nan_to_num(res.positions[:, res.start :])) / oi[None, res.start :, :])
+        decay = config.volume_decay ** np.broadcast_to(rank, (curve.n_dates, curve.depth))
+        oi = liquidity_on(config.open_interest, np.asarray(curve.dates))[:, None] * decay
+        # open interest counts contracts of the base multiplier; a re-denominated contract is several of them
+        base = res.multipliers / float(res.contract.multiplier)
+        held = np.abs(np.nan_to_num(res.positions[:, res.start :])) * base[None, res.start :]
+        share = np.nanmax(held / oi[None, res.start :, :])
         years = _years(res)
         cost = (m["fees"] + m["trading_costs"] + m["impact_costs"]) / m["nav_mean"] / years
         rows.append(

@@ -6,7 +6,11 @@ case reaches both.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from etfsim.fund import FundConfig, InvestorDemand
+
+GROWING = pd.to_datetime(["2026-06-01", "2027-09-01"])  # a new market's liquidity grows tenfold in 15 months
 
 FUND_CASES: dict[str, tuple[FundConfig, InvestorDemand | None]] = {
     "default terms, demand": (FundConfig(collateral_rate=0.04), InvestorDemand(volatility=0.01, seed=3)),
@@ -35,6 +39,16 @@ FUND_CASES: dict[str, tuple[FundConfig, InvestorDemand | None]] = {
     "a limit in dollars spreads into later months": (
         FundConfig(position_limit_notional=6e7, all_months_limit_oi_share=0.006, limit_response="spread"),
         InvestorDemand(volatility=0.005, seed=9),
+    ),
+    "a market that grows: open interest and volume by date": (
+        FundConfig(
+            impact_coefficient=0.002,
+            daily_volume=pd.Series([2e4, 2e5], index=GROWING),
+            open_interest=pd.Series([1.5e5, 1.5e6], index=GROWING),
+            accountability_level_oi_share=0.25,
+            position_limit_oi_share=0.3,
+        ),
+        InvestorDemand(mean=0.001, volatility=0.005, seed=10),
     ),
 }
 """Case name -> (fund terms, investor demand)."""
