@@ -201,9 +201,7 @@ def _holdings(fund: FundResult, curve: FuturesCurve, spec: ContractSpec, path: i
     day = t + s
     held = pos[t, slot]
     price = np.asarray(curve.prices[path], dtype=float)[day, slot]
-    # each slot's own multiplier where the fund records one (legs' contracts may differ in size)
-    mult = getattr(fund, "multipliers", None)
-    notional = held * price * (spec.multiplier if mult is None else np.asarray(mult, dtype=float)[day, slot])
+    notional = held * price * np.asarray(fund.multipliers, dtype=float)[day, slot]  # legs' contracts may differ in size
     nav = np.asarray(fund.ledger.nav[path], dtype=float)[day]
     codes = np.asarray(curve.contracts, dtype=str)[day, slot]
     expiries = np.asarray(curve.expiries)[day, slot].astype("datetime64[D]")
