@@ -391,10 +391,10 @@ def load_fund(path: str | Path) -> tuple[FundConfig, InvestorDemand | None]:
     p = Path(path)
     raw = read_toml(p, "fund", "see strategies/compute_default.toml for an example")
     # a strategy file may carry its fund terms, so its [strategy] and [roll] sections are allowed here
-    unknown = sorted(set(raw) - {"fund", "demand", "strategy", "roll"})
+    unknown = sorted(set(raw) - {"fund", "demand", "strategy", "roll", "holding"})
     if unknown:
         raise ScenarioError(
-            f"{p.name}: unknown section [{unknown[0]}]; valid sections: fund, demand (and a strategy's strategy, roll)"
+            f"{p.name}: unknown section [{unknown[0]}]; valid sections: fund, demand (and a strategy's strategy, roll, holding)"
         )
     if "fund" not in raw:
         raise ScenarioError(f"{p.name} has no [fund] section; see strategies/compute_default.toml for an example")
