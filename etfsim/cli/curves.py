@@ -58,14 +58,31 @@ def simulate(
     years: Annotated[Optional[float], typer.Option(help="Horizon in years.")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed (default: the scenario's).")] = None,
     chunk_size: Annotated[int, typer.Option(help="Paths simulated and written per chunk.")] = 500,
+    holding: Annotated[
+        Optional[str], typer.Option(help="On a market: the leg or family to write (default: the market's holding).")
+    ] = None,
 ) -> None:
-    """Simulate a curve from a scenario and write it to Parquet, chunk by chunk."""
+    """Simulate a curve from a scenario and write it to Parquet, chunk by chunk.
+
+    On a market scenario (the default) the file holds one leg or family of it.
+    """
     from dataclasses import replace
 
-    from etfsim.scenario import MODELS, load_scenario
+    from etfsim.curves.market import Market
+    from etfsim.scenario import MODELS, read_scenario
 
-    sc = load_scenario(scenario)
-    if model is not None and model != sc.model_name:
+    sc = read_scenario(scenario)
+    if isinstance(sc, Market):
+        if model is not None or param:
+            raise ConfigError(
+                "--model and --param apply to a single-curve scenario; edit the market's [[legs]] instead"
+            )
+        if holding is not None and holding not in sc.names:
+            raise ConfigError(f"--holding {holding!r} is not a leg or family of {sc.name}: {', '.join(sc.names)}")
+        sc = replace(sc, holding=holding or sc.holding)
+    elif holding is not None:
+        raise ConfigError("--holding applies to a market scenario ([[legs]]); this scenario has one curve")
+    elif model is not None and model != sc.model_name:
         if model not in MODELS:
             from etfsim.exceptions import UnknownNameError
 

@@ -27,7 +27,11 @@ def _curve_table(study) -> Table:  # type: ignore[no-untyped-def]
     table.add_row("paths x dates x depth", f"{curve.n_paths:,} x {curve.n_dates:,} x {curve.depth}")
     table.add_row("horizon", f"{curve.dates[0].astype('datetime64[D]')} to {curve.dates[-1].astype('datetime64[D]')}")
     table.add_row("seed", str(curve.metadata.get("seed")))
-    table.add_row("spot at start", f"{sc.spot:,.2f} per {sc.contract.unit}")
+    unit = dict(curve.metadata.get("contract") or {}).get("unit", "unit")
+    if hasattr(sc, "legs"):  # a market: its legs and what the curve below holds
+        table.add_row("legs", ", ".join(leg.name for leg in sc.legs))
+        table.add_row("curve of", str(curve.metadata.get("holding", "")))
+    table.add_row("spot at start", f"{float(np.nanmedian(curve.spot[:, 0])):,.2f} per {unit}")
     p5, p50, p95 = np.percentile(spot_end, [5, 50, 95])
     table.add_row(f"spot after {years:.1f} years (5/50/95%)", f"{p5:,.2f} / {p50:,.2f} / {p95:,.2f}")
     table.add_row("path-days in contango (F1 > F0)", f"{state['contango']:.1%}")
@@ -91,9 +95,9 @@ def run_cmd(
     from etfsim.report.factsheet import factsheet_data
     from etfsim.report.render import write_report
     from etfsim.report.study import run_study
-    from etfsim.scenario import load_scenario
+    from etfsim.scenario import read_scenario
 
-    sc = load_scenario(scenario)
+    sc = read_scenario(scenario)
     folder = out_dir or Path("reports") / sc.name
     check_writable(folder)  # fail before minutes of simulation, not after
     study = run_study(

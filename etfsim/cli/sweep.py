@@ -46,10 +46,10 @@ def sweep_cmd(
     """Run every strategy on every scenario, chunk by chunk; a killed sweep resumes where it stopped."""
     from etfsim.fund.config import load_fund
     from etfsim.pipeline import default_strategies, resolve_strategy
-    from etfsim.scenario import load_scenario
+    from etfsim.scenario import read_scenario
     from etfsim.sweep.runner import run_sweep
 
-    scenarios = [load_scenario(p) for p in scenario] if scenario else [load_scenario()]
+    scenarios = [read_scenario(p) for p in scenario] if scenario else [read_scenario()]
     strategies = (
         [resolve_strategy(s, strategies_dir) for s in strategy] if strategy else default_strategies(strategies_dir)
     )

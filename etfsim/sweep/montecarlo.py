@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from etfsim.curves.market import Market
+from etfsim.curves.protocol import Curve
 from etfsim.exceptions import DataError
 from etfsim.fund.config import FundConfig, InvestorDemand
 from etfsim.fund.summary import FundSummary
@@ -38,7 +40,7 @@ def month_ends(dates: np.ndarray) -> np.ndarray:
 class ChunkSpec:
     """One unit of work: a strategy on a scenario for paths ``first .. first + count``."""
 
-    scenario: Scenario
+    scenario: Scenario | Market
     strategy: Strategy
     fund: FundConfig | None
     demand: InvestorDemand | None
@@ -54,9 +56,13 @@ def run_chunk(spec: ChunkSpec) -> pd.DataFrame:
     DataError
         If the strategy cannot be run on the scenario (the message names why).
     """
-    (mc,) = list(
-        spec.scenario.iter_chunks(paths=spec.count, chunk_size=spec.count, lazy_prices=True, first_path=spec.first)
-    )
+    sc = spec.scenario
+    mc: Curve
+    if isinstance(sc, Market):  # each strategy on what it holds ([holding], else the market's)
+        (market,) = list(sc.iter_markets(paths=spec.count, chunk_size=spec.count, first_path=spec.first))
+        mc = market.curve(spec.strategy.holding)
+    else:
+        (mc,) = list(sc.iter_chunks(paths=spec.count, chunk_size=spec.count, lazy_prices=True, first_path=spec.first))
     rate = spec.fund.collateral_rate if spec.fund is not None else spec.scenario.collateral_rate
     ends = month_ends(np.asarray(mc.dates))
     # the ledger reduced path by path: per-path figures and month-end NAV, no (paths, dates) arrays; the

@@ -31,9 +31,10 @@ import pyarrow.parquet as pq
 
 from etfsim._io import atomic_path
 from etfsim._results import Result
+from etfsim.curves.market import Market
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.pipeline import Strategy, resolve_strategy
-from etfsim.scenario import Scenario, load_scenario
+from etfsim.scenario import Scenario, read_scenario
 from etfsim.sweep.montecarlo import CHUNK_COLUMNS, ChunkSpec, run_chunk
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ class SweepResult(Result):
 
 
 def _settings(
-    scenarios: Sequence[Scenario], strategies: Sequence[Any], paths: int, chunk: int, fund: Any, demand: Any
+    scenarios: Sequence[Scenario | Market], strategies: Sequence[Any], paths: int, chunk: int, fund: Any, demand: Any
 ) -> dict[str, Any]:
     return {
         "format": SWEEP_FORMAT,
@@ -187,7 +188,7 @@ def _settings(
 
 
 def run_sweep(
-    scenarios: Sequence[Scenario | str | os.PathLike[str]],
+    scenarios: Sequence[Scenario | Market | str | os.PathLike[str]],
     strategies: Sequence[Strategy | str | os.PathLike[str]],
     paths: int,
     out: str | Path,
@@ -225,7 +226,7 @@ def run_sweep(
         raise ConfigError(f"paths must be a positive whole number, got {paths!r}")
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
         raise ConfigError(f"chunk_size must be a positive whole number, got {chunk_size!r}")
-    scs = [sc if isinstance(sc, Scenario) else load_scenario(sc) for sc in scenarios]
+    scs = [sc if isinstance(sc, (Scenario, Market)) else read_scenario(sc) for sc in scenarios]
     strats = [resolve_strategy(st) for st in strategies]
     for kind, items in (("scenario", scs), ("strategy", strats)):
         names = [x.name for x in items]

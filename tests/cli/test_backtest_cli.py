@@ -115,7 +115,7 @@ def test_default_strategies_one_row_each(etfsim: Etfsim, curve_file: Path) -> No
     assert _rows(stdout, 9) == _expected_main(table)
     # four paths: the title says the table shows means, and the 5-95% table follows
     assert (
-        f"compute_default: 4 path(s), {_day(curve.dates[0])} to {_day(curve.dates[-1])}, "
+        f"compute_h100: 4 path(s), {_day(curve.dates[0])} to {_day(curve.dates[-1])}, "
         "collateral 0.00% (mean across paths)"
     ) in stdout
     assert RANGE_TITLE in stdout

@@ -22,7 +22,8 @@ from etfsim.curves.calibrate import calibrate, read_term_structure
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.io import write_curve
 from etfsim.curves.realdata import load_pysystemtrade
-from etfsim.scenario import Scenario, default_scenario_path, load_scenario
+from etfsim.pipeline import load_strategy
+from etfsim.scenario import Scenario, default_scenario_path, load_market, load_scenario
 from tests.cli.runner import MODES, REPO, Etfsim
 from tests.cli.runner import ok as _ok
 
@@ -59,24 +60,27 @@ def _day(d: np.datetime64) -> str:
 
 
 # -- run --------------------------------------------------------------------------------
-def test_run_writes_curves_and_prints_the_summary(etfsim: Etfsim, tmp_path: Path, default: Scenario) -> None:
+def test_run_writes_curves_and_prints_the_summary(etfsim: Etfsim, tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     stdout = _ok(etfsim(["run", "--paths", "20", "--out-dir", out_dir]))
-    curve = default.simulate(paths=20)  # what run simulates, recomputed in process
+    market = load_market()  # the default of etfsim run: the compute market
+    (paths,) = list(market.iter_markets(paths=20, chunk_size=20))  # what run simulates, recomputed in process
+    held = paths.curve(load_strategy("compute_default").holding)  # the headline strategy's generations
+    curve = paths.curve()  # the market's default holding, which the summary table describes
     headline = FuturesCurve.read_parquet(str(out_dir / "curve_headline.parquet"))
     assert headline.n_paths == 1
     hp = headline.metadata["headline_path"]  # the path whose headline fund ends at the median NAV
-    np.testing.assert_array_equal(headline.prices[0], curve.prices[hp])
-    assert headline.metadata["seed"] == default.seed == 20260401
+    np.testing.assert_array_equal(headline.prices[0], held.select_paths([hp]).prices[0])
+    assert headline.metadata["seed"] == market.seed == 20260401
     assert headline.metadata["scenario"] == "compute_default"
-    assert headline.metadata["model"] == "schwartz-smith"
+    assert headline.metadata["model"] == "market"
+    assert headline.metadata["holding"] == "b200 > rubin > rubin_ultra"
     # the summary table describes the curve it simulated
     assert "compute_default" in stdout
     assert re.search(_cell("paths x dates x depth", f"20 x {curve.n_dates:,} x 24"), stdout)
     assert re.search(_cell("horizon", f"{_day(curve.dates[0])} to {_day(curve.dates[-1])}"), stdout)
     assert _day(curve.dates[0]) == "2026-04-01"
-    assert re.search(_cell("spot at start", "2.35 per GPU-hour"), stdout)
-    assert curve.spot is not None
+    assert re.search(_cell("spot at start", f"{curve.spot[0, 0]:,.2f} per GPU-hour"), stdout)
     p5, p50, p95 = np.percentile(curve.spot[:, -1], [5, 50, 95])
     assert f"{p5:,.2f} / {p50:,.2f} / {p95:,.2f}" in stdout
     state = curve.term_structure_state()
@@ -116,7 +120,8 @@ def test_simulate_in_chunks_equals_the_library_in_memory(etfsim: Etfsim, tmp_pat
     out = tmp_path / "c.parquet"
     stdout = _ok(
         etfsim(
-            ["curves", "simulate", "--out", out, "--paths", "30", "--years", "1", "--seed", "5", "--chunk-size", "7"]
+            ["curves", "simulate", "--out", out, "--scenario", default_scenario_path(), "--paths", "30", "--years", "1",
+             "--seed", "5", "--chunk-size", "7"]  # fmt: skip
         )
     )
     disk = FuturesCurve.read_parquet(str(out))
@@ -142,6 +147,8 @@ def test_simulate_param_override_changes_the_model(etfsim: Etfsim, tmp_path: Pat
                 "simulate",
                 "--out",
                 out,
+                "--scenario",
+                default_scenario_path(),
                 "--paths",
                 "2",
                 "--years",
@@ -268,7 +275,7 @@ def _blocker(tmp: Path) -> Path:
     return p
 
 
-SIM = ["--paths", "2", "--years", "0.1"]
+SIM = ["--scenario", str(default_scenario_path()), "--paths", "2", "--years", "0.1"]  # the single-chip scenario
 
 # case -> (arguments from a work folder and a good curve file, words of the error line)
 BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
