@@ -80,6 +80,7 @@ _SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], str]]] = {
         "seasonal_peak_month": (_NUM, "a number"),
         "floor": (_NUM, "a number (price units, e.g. dollars per GPU-hour)"),
         "floor_growth": (_NUM, "a number (growth of the floor per year, 0.02 = 2%)"),
+        "steps": ((list,), 'a list of [date, log change] pairs, e.g. [["2027-01-04", -0.15]]'),
         "regime": ((dict,), "a table"),
     },
     "contract": {

@@ -24,6 +24,13 @@ seasonality
     A deterministic ``amplitude * cos(2 pi (u - peak))`` added to the log spot
     (``u`` the fraction of the calendar year), so a futures price for maturity
     ``T`` carries ``s(T)``.
+scheduled level steps
+    A known event moves the long-term level on a known date: an older chip's
+    rental price steps down when its successor launches.  ``steps`` are
+    ``(date, log change)`` pairs added to the deterministic log adjustment
+    ``s(t)`` from their date on, so a futures price for maturity ``T`` carries
+    every step up to ``T`` before it happens (no predictable return), and the
+    spot moves by the step on its date.
 price floor
     Nobody rents a GPU out below the cost of running it (power, space, staff),
     so the rental price is ``floor(t) + exp(chi + xi + s(t))``, with the floor
@@ -45,7 +52,7 @@ import pandas as pd
 from etfsim._typing import DateArray, Float64Array
 from etfsim._validate import number
 from etfsim.contracts.calendars import to_day
-from etfsim.exceptions import ConfigError
+from etfsim.exceptions import ConfigError, EtfsimError
 
 __all__ = ["Overlays", "Regime", "regime_log_factor"]
 
@@ -159,6 +166,9 @@ class Overlays:
         dollars per GPU-hour, the cost of running the hardware); >= 0, 0 for none.
     floor_growth : float
         Continuous growth of the floor per year (0.03: power prices rising about 3% a year).
+    steps : tuple of (str, float)
+        Scheduled log steps of the long-term level: ``(("2027-01-04", -0.15),)``
+        lowers it about 14% from 4 January 2027 on.  Kept sorted by date.
     """
 
     deflation: float = 0.0
@@ -171,8 +181,10 @@ class Overlays:
     seasonal_peak_month: float = 1.0
     floor: float = 0.0
     floor_growth: float = 0.0
+    steps: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", _level_steps(self.steps))
         for name in (
             "deflation",
             "jump_intensity",
@@ -219,16 +231,31 @@ class Overlays:
         """Per-year term the overlays add to ``A(tau)``: ``-deflation + lambda_q (E[e^J] - 1)``."""
         return -self.deflation + self.jump_compensator()
 
+    @property
+    def log_adjusted(self) -> bool:
+        """Whether :meth:`seasonal` is anything but 0 (a seasonal cycle or level steps)."""
+        return self.seasonal_amplitude != 0.0 or bool(self.steps)
+
     def seasonal(self, dates: DateArray) -> Float64Array:
-        """Seasonal log adjustment ``s(t)`` on the given dates (0 when switched off)."""
-        d = pd.DatetimeIndex(np.asarray(dates).astype("datetime64[ns]").ravel())
+        """The deterministic log adjustment ``s(t)`` on the given dates (0 when switched off).
+
+        The seasonal cycle plus every scheduled level step dated on or before each date.
+        """
+        shape = np.shape(dates)
         if self.seasonal_amplitude == 0.0:
-            return np.zeros(np.shape(dates), dtype=np.float64)
-        days_in_year = np.where(d.is_leap_year, 366.0, 365.0)
-        u = (d.day_of_year.to_numpy() - 1 + 0.5) / days_in_year
-        peak = (self.seasonal_peak_month - 0.5) / 12.0
-        s = self.seasonal_amplitude * np.cos(2.0 * np.pi * (u - peak))
-        return np.asarray(s, dtype=np.float64).reshape(np.shape(dates))
+            s = np.zeros(shape, dtype=np.float64)
+        else:
+            d = pd.DatetimeIndex(np.asarray(dates).astype("datetime64[ns]").ravel())
+            days_in_year = np.where(d.is_leap_year, 366.0, 365.0)
+            u = (d.day_of_year.to_numpy() - 1 + 0.5) / days_in_year
+            peak = (self.seasonal_peak_month - 0.5) / 12.0
+            cycle = self.seasonal_amplitude * np.cos(2.0 * np.pi * (u - peak))
+            s = np.asarray(cycle, dtype=np.float64).reshape(shape)
+        if self.steps:
+            days = np.asarray(dates).astype("datetime64[D]")
+            for day, change in self.steps:
+                s = s + np.where(days >= np.datetime64(day, "D"), change, 0.0)
+        return s
 
     def floor_at(self, dates: DateArray, start: object | None = None) -> Float64Array:
         """The price floor on ``dates``: ``floor exp(floor_growth (d - start) / 365)`` (0 without a floor).
@@ -257,7 +284,25 @@ class Overlays:
             "seasonal_peak_month": self.seasonal_peak_month,
             "floor": self.floor,
             "floor_growth": self.floor_growth,
+            "steps": [[day, change] for day, change in self.steps],
         }
+
+
+def _level_steps(steps: object) -> tuple[tuple[str, float], ...]:
+    """``steps`` as ``(("YYYY-MM-DD", log change), ...)`` sorted by date, or a ConfigError naming it."""
+    shape = 'a list of [date, log change] pairs, e.g. [["2027-01-04", -0.15]]'
+    if isinstance(steps, (str, bytes)) or not isinstance(steps, (list, tuple)):
+        raise ConfigError(f"steps must be {shape}, got {steps!r}")
+    out = []
+    for item in steps:
+        if isinstance(item, (str, bytes)) or not isinstance(item, (list, tuple)) or len(item) != 2:
+            raise ConfigError(f"steps must be {shape}; {item!r} is not a [date, log change] pair")
+        try:
+            day = str(to_day(item[0], "steps date"))
+        except EtfsimError as exc:
+            raise ConfigError(f"steps: {exc} (each step is [date, log change])") from exc
+        out.append((day, number("steps log change", item[1], hint=" (-0.15 lowers the level about 14%)")))
+    return tuple(sorted(out, key=lambda x: x[0]))
 
 
 def regime_log_factor(kappa: float, regime: Regime, max_days: int, substeps: int = 4) -> Float64Array:

@@ -19,8 +19,10 @@ price is the risk-neutral expectation of the spot at maturity, in closed form
                      + 2 (1 - exp(-kappa tau)) rho sigma_chi sigma_xi / kappa ]
 
 The compute overlays of :mod:`etfsim.curves.overlays` add a deflation drift,
-generation-launch jumps (with their compensator), a shortage/glut regime and
-seasonality on top of this closed form.
+generation-launch jumps (with their compensator), a shortage/glut regime that
+futures condition on (a factor ``W_r(tau)``), seasonality and scheduled level
+steps (a deterministic ``s(T)``) and a price floor (``floor(T) +`` the
+lognormal part) on top of this closed form.
 
 References
 ----------
@@ -115,8 +117,9 @@ class SchwartzSmith:
         """Deterministic part of the log futures price for time to maturity ``tau`` (years).
 
         Includes the overlays' deflation drift and jump compensator; seasonality
-        depends on the calendar date of maturity and is added by the caller
-        (:meth:`Overlays.seasonal`).
+        and level steps depend on the calendar date of maturity and are added by
+        the caller (:meth:`Overlays.seasonal`), as are the regime factor
+        (:func:`~etfsim.curves.overlays.regime_log_factor`) and the price floor.
         """
         t = np.asarray(tau, dtype=np.float64)
         k, sc, sx, r = self.kappa, self.sigma_chi, self.sigma_xi, self.rho

@@ -247,7 +247,7 @@ def _final_plan(
     tau = np.where(listed, np.maximum(tau, 0.0), 0.0)
     a = np.exp(-model.kappa * tau)
     season = np.zeros_like(tau)
-    if ov.seasonal_amplitude != 0.0:
+    if ov.log_adjusted:
         season[listed] = ov.seasonal(listing.expiries[listed])
     c = np.where(listed, model.A(tau) + season, np.nan)
     tau_days = np.rint(tau * 365.0).astype(np.int64)  # ACT/365: whole calendar days
@@ -452,15 +452,7 @@ def iter_curve_chunks(
     chunk = _positive_int("chunk_size", chunk_size)
     seed = check_seed(seed)
     depth = spec.listed_depth if depth is None else _positive_int("depth", depth)
-    try:
-        s0 = float(spot)
-        x0 = float(chi0)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"spot and chi0 must be numbers, got {spot!r} and {chi0!r}") from exc
-    if not (math.isfinite(s0) and s0 > 0):
-        raise ConfigError(f"spot must be a positive price (e.g. 2.35 dollars per GPU-hour), got {spot!r}")
-    if not math.isfinite(x0):
-        raise ConfigError(f"chi0 must be finite, got {chi0!r}")
+    s0, x0 = _start_state(spot, chi0)
     dates = simulation_grid(spec.calendar, start, years, end)
     dt = act365_year_fractions(dates[:-1], dates[1:])
     steps = _steps(model, dt, measure)
@@ -498,19 +490,11 @@ def iter_curve_chunks(
         if model.overlays.floor != 0.0:
             spot_path += floor[None, :]
         spot_path.setflags(write=False)  # handed over, not copied: the curve owns it from here
+        listing, reg = plan.listing, regimes if use_regime else None
         lazy = ModelCurve(
-            dates,
-            plan.listing.contracts,
-            plan.listing.expiries,
-            chi,
-            xi,
-            spot_path,
-            plan,
-            s0,
-            dict(meta),
-            first_path=first_path + lo,
-            regime=regimes if use_regime else None,
-        )
+            dates, listing.contracts, listing.expiries, chi, xi, spot_path, plan, s0, dict(meta),
+            first_path=first_path + lo, regime=reg,
+        )  # fmt: skip
         yield lazy if lazy_prices else lazy.to_curve()
         done += p
         if progress is not None:
@@ -564,6 +548,20 @@ def simulate_curve(model: SchwartzSmith, paths: int, start: object, **kw: object
     prices = np.concatenate([c.prices for c in chunks])
     spot = np.concatenate([c.spot for c in chunks if c.spot is not None])
     return FuturesCurve(first.dates, prices, first.contracts, first.expiries, spot, None, meta, at)
+
+
+def _start_state(spot: object, chi0: object) -> tuple[float, float]:
+    """The starting spot and short-term factor as finite floats (a positive spot)."""
+    try:
+        s0 = float(spot)  # type: ignore[arg-type]
+        x0 = float(chi0)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"spot and chi0 must be numbers, got {spot!r} and {chi0!r}") from exc
+    if not (math.isfinite(s0) and s0 > 0):
+        raise ConfigError(f"spot must be a positive price (e.g. 2.35 dollars per GPU-hour), got {spot!r}")
+    if not math.isfinite(x0):
+        raise ConfigError(f"chi0 must be finite, got {chi0!r}")
+    return s0, x0
 
 
 def _positive_int(name: str, value: object) -> int:
