@@ -343,6 +343,22 @@ def _curves_of(sc: Scenario | Market, n: int, seed: int | None, tick: Callable[[
     return model, lambda _strat: model, None
 
 
+def _basis(
+    market: MarketPaths, pair: tuple[str, ...], head: Strategy, terms: FundConfig, demand: InvestorDemand | None,
+    tick: Callable[[int, int], None],
+) -> pd.DataFrame:  # fmt: skip
+    """The headline strategy's rule and fund terms on two index families, same paths: NAV return / yr per path."""
+    returns = []
+    for i, name in enumerate(pair):
+        curve = market.curve(name)
+        run = run_strategy(curve, head, terms, demand, summarise=True, contango=np.full(curve.n_paths, np.nan),
+                           keep_curve=False)  # fmt: skip
+        returns.append(run.stats["nav_return"].to_numpy(dtype=float))
+        tick(i + 1, len(pair))
+    return pd.DataFrame({"path": np.arange(market.n_paths, dtype=np.int64), "label_a": pair[0], "label_b": pair[1],
+                         "return_a": returns[0], "return_b": returns[1]})  # fmt: skip
+
+
 def _study_facts(
     sc: Scenario | Market, curve: FuturesCurve, spec: ContractSpec, head: Strategy, terms: FundConfig,
     demand: InvestorDemand | None, bt: BacktestResult, fund: FundResult, hp: int, n: int, m: int,
@@ -431,9 +447,13 @@ def run_study(
     demand = head.demand
 
     with stage(f"simulating {sc.name}", n) as tick:
-        model, curve_of, _market = _curves_of(sc, n, seed, tick)
+        model, curve_of, market = _curves_of(sc, n, seed, tick)
     with stage("back-testing and running the funds", len(items)) as tick:
         runs = _run_all(curve_of, items, head, terms, demand, tick)
+    basis = None
+    if market is not None and isinstance(sc, Market) and sc.basis:
+        with stage("basis between index families", 2) as tick:
+            basis = _basis(market, sc.basis, head, terms, demand, tick)
     head_run = next(r for r in runs if r.name == head.name)
     head_fund = head_run.fund
     assert isinstance(head_fund, FundSummary)  # run with summarise=True
@@ -469,6 +489,7 @@ def run_study(
         nav_fan=_nav_fan(head_fund),
         rule_funds=bt.fund_stats_frame(),
         comparison=comparison.table.rename_axis("measure").reset_index(),
+        basis=basis,
     )
     return Study(sc, model, bt, head, fund, comparison, table)
 
