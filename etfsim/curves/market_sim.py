@@ -28,6 +28,7 @@ from etfsim.curves.families import family_weights, generation_weights, month_of
 from etfsim.curves.legs import Leg, factor_correlation, log_step
 from etfsim.curves.market_curve import Block, MarketCurve, chained_spot
 from etfsim.curves.model_curve import ModelCurve
+from etfsim.curves.overlays import regime_log_factor
 from etfsim.curves.simulate import pricing_plan, simulation_grid
 from etfsim.exceptions import ConfigError
 
@@ -125,17 +126,14 @@ def _with_steps(market: Market, dates: DateArray, rows: tuple[int, ...]) -> tupl
             out.append(leg)
             continue
         ov = leg.model.overlays
-        steps = tuple(sorted(tuple(getattr(ov, "steps", ())) + tuple(extra[leg.name])))
-        out.append(replace(leg, model=replace(leg.model, overlays=replace(ov, steps=steps))))  # type: ignore[call-arg]
+        steps = tuple(sorted(tuple(ov.steps) + tuple(extra[leg.name])))
+        out.append(replace(leg, model=replace(leg.model, overlays=replace(ov, steps=steps))))
     return tuple(out)
 
 
-def _floor(leg: Leg, dates: DateArray) -> Float64Array:
-    """The leg's price floor on ``dates`` (0 without one)."""
-    fn = getattr(leg.model.overlays, "floor_at", None)
-    if fn is None:
-        return np.zeros(len(dates))
-    return np.asarray(fn(dates), dtype=np.float64)
+def _floor(leg: Leg, dates: DateArray, start: np.datetime64) -> Float64Array:
+    """The leg's price floor on ``dates``, quoted at the simulation's ``start`` (0 without one)."""
+    return np.asarray(leg.model.overlays.floor_at(dates, start=start), dtype=np.float64)
 
 
 def _step_cov(market: Market, legs: tuple[Leg, ...], dt: float) -> Float64Array:
@@ -208,14 +206,15 @@ def _setup(market: Market) -> _Setup:
     lam = np.array([x.model.overlays.jump_intensity if real else x.model.overlays.lambda_q for x in legs])
     lam_dt = np.outer(lam, dt)
     plans = tuple(pricing_plan(x.model, x.contract, dates, x.contract.listed_depth) for x in legs)
-    xi0 = np.array([_xi0(leg, dates, row, plan, r0) for leg, row, plan in zip(legs, rows, plans, strict=True)])
+    xi0 = np.array([_xi0(leg, dates, row, r0) for leg, row in zip(legs, rows, strict=True)])
     return _Setup(dates, legs, rows, xi0, decay, chol, xi_drift, levels, trans_cum, lam_dt, plans, r0, market.measure)
 
 
-def _xi0(leg: Leg, dates: DateArray, row: int, plan: Any, regime0: int) -> float:
-    """Starting long-term factor: the start spot, or for a later launch the forward price at launch equal to ``spot``."""
+def _xi0(leg: Leg, dates: DateArray, row: int, regime0: int) -> float:
+    """Starting long-term factor: from the start spot, or for a later launch so that the forward for the launch
+    date (the closed form of the leg's own model, regime included) equals ``spot``."""
     ov = leg.model.overlays
-    floor = _floor(leg, dates[[0, row]])
+    floor = _floor(leg, dates[[0, row]], dates[0])
     season = ov.seasonal(dates[[0, row]])
     if row == 0:
         if leg.spot <= floor[0]:
@@ -223,12 +222,11 @@ def _xi0(leg: Leg, dates: DateArray, row: int, plan: Any, regime0: int) -> float
         return math.log(leg.spot - floor[0]) - leg.chi0 - float(season[0])
     if leg.spot <= floor[1]:
         raise ConfigError(f"leg {leg.name!r}: launch price {leg.spot:g} must be above its floor {floor[1]:g}")
-    tau = float(act365_year_fractions(dates[:1], dates[row : row + 1])[0])
+    days = int((dates[row] - dates[0]).astype(np.int64))
+    tau = days / 365.0
     a = math.exp(-leg.model.kappa * tau)
-    log_w = 0.0
-    factor = getattr(ov, "regime_log_factor", None)  # the priced regime's correction, when a regime is on
-    if factor is not None and ov.regime is not None:
-        log_w = float(factor(leg.model.kappa, int(round(tau * 365)))[regime0, -1])
+    regime = ov.pricing_regime
+    log_w = 0.0 if regime is None else float(regime_log_factor(leg.model.kappa, regime, days)[regime0, days])
     return math.log(leg.spot - floor[1]) - a * leg.chi0 - float(leg.model.A(tau)) - float(season[1]) - log_w
 
 
@@ -373,10 +371,9 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
     )
     del z, u, jumps
     parts = []
-    regime_kw: dict[str, Any] = {"regime": reg} if "regime" in ModelCurve.__dataclass_fields__ else {}
     for i, (leg, plan) in enumerate(zip(st.legs, st.plans, strict=True)):
         season = leg.model.overlays.seasonal(st.dates)
-        spot = _floor(leg, st.dates)[None, :] + np.exp(chi[i] + xi[i] + season[None, :])
+        spot = _floor(leg, st.dates, st.dates[0])[None, :] + np.exp(chi[i] + xi[i] + season[None, :])
         spot.setflags(write=False)
         leg_meta = dict(meta, leg=leg.name, contract=leg.contract.to_dict(), params=leg.model.params())
         parts.append(
@@ -391,7 +388,7 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
                 float(spot[0, 0]),
                 leg_meta,
                 first_path=ids[0],
-                **regime_kw,
+                regime=reg,
             )  # fmt: skip
         )
     return MarketPaths(market, st.dates, st.legs, tuple(parts), st.launch_rows, dict(meta), ids[0])
