@@ -140,6 +140,10 @@ class MarketCurve:
     row0 : int
         The first date of the full grid this curve shows (a block's curve
         from its launch on, for a rule that needs a listed front month).
+    liquidity : (2, dates) array or None
+        Front-month open interest and daily volume by date of the legs held
+        (generation-weighted for successive chips), from the legs' ``liquidity``;
+        a fund on this curve meets its impact costs and open-interest limits on them.
     """
 
     all_dates: np.ndarray
@@ -150,6 +154,8 @@ class MarketCurve:
     row0: int = 0
     first_path: int = 0
     held: None = None
+    # (2, all dates) front-month open interest and daily volume of what the curve holds (contracts), or None
+    liquidity: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "first_path", check_first_path(self.first_path))
@@ -199,6 +205,14 @@ class MarketCurve:
         blk = self.blocks[b]
         meta = dict(self.metadata, contract=blk.contract.to_dict(), holding=blk.name)
         return MarketCurve(self.all_dates, (blk,), blk.spot(), meta, None, blk.first_row, self.first_path)
+
+    def liquidity_series(self) -> tuple[pd.Series, pd.Series] | None:
+        """Open interest and daily volume by date (pandas Series on this curve's dates), or None."""
+        if self.liquidity is None:
+            return None
+        idx = pd.DatetimeIndex(np.asarray(self.dates).astype("datetime64[ns]"))
+        oi, vol = self.liquidity[:, self.row0 :]
+        return pd.Series(oi, index=idx, name="open_interest"), pd.Series(vol, index=idx, name="daily_volume")
 
     def price_slots(self, sel: np.ndarray) -> np.ndarray:
         """Prices ``(paths, dates, m)`` of the slots ``sel`` ``(dates, m)`` of this curve (-1: none, NaN)."""

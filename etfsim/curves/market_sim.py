@@ -300,10 +300,12 @@ class MarketPaths:
         legs_meta = {x.contract.root: x.name for x in self.legs}
         legs_meta.update({f.contract.root: f.name for f in self.market.families})
         meta = dict(self.metadata, holding=h.label, legs=legs_meta)
+        names = [x.name for x in self.legs]
         if h.index is not None:
             blk = self.block(h.index)
             meta["contract"] = blk.contract.to_dict()
-            return MarketCurve(self.dates, (blk,), blk.spot(), meta, None, 0, self.first_path)
+            liq = self._liquidity([h.index], np.ones((1, len(self.dates)))) if h.index in names else None
+            return MarketCurve(self.dates, (blk,), blk.spot(), meta, None, 0, self.first_path, liquidity=liq)
         blocks = tuple(self.block(g) for g in h.generations)
         specs = {(b.contract.multiplier, b.contract.tick, b.contract.settlement) for b in blocks}
         if len(specs) != 1:
@@ -315,7 +317,20 @@ class MarketPaths:
         )  # fmt: skip
         spot = chained_spot([b.spot() for b in blocks], gen)
         meta["contract"] = blocks[0].contract.to_dict()
-        return MarketCurve(self.dates, blocks, spot, meta, gen, 0, self.first_path)
+        liq = self._liquidity(list(h.generations), gen)
+        return MarketCurve(self.dates, blocks, spot, meta, gen, 0, self.first_path, liquidity=liq)
+
+    def _liquidity(self, legs: list[str], weights: np.ndarray) -> np.ndarray | None:
+        """``(2, dates)`` open interest and volume of ``legs`` weighted by ``weights``; None if any leg has none."""
+        out = np.zeros((2, len(self.dates)))
+        for name, w in zip(legs, weights, strict=True):
+            leg = next(x for x in self.legs if x.name == name)
+            oi, vol = leg.open_interest_on(self.dates), leg.daily_volume_on(self.dates)
+            if oi is None or vol is None:
+                return None
+            out += w * np.stack([oi, vol])
+        out.setflags(write=False)
+        return out
 
     def select_paths(self, paths: list[int]) -> MarketPaths:
         """The same chunk on some paths only."""

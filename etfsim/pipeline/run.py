@@ -172,6 +172,21 @@ def _same_rate(a: float | pd.Series, b: float | pd.Series) -> bool:
     return float(a) == float(b)
 
 
+def market_liquidity(curve: MarketCurve, fund: FundConfig) -> FundConfig:
+    """The fund terms with the open interest and volume of what the market curve holds, when its legs give them.
+
+    A market's legs carry their own liquidity (a new contract's open interest
+    grows from small), so on a market the fund's scalar ``open_interest`` and
+    ``daily_volume`` give way to the legs' paths, in contracts (so
+    ``volume_follows_price`` is off).
+    """
+    paths = curve.liquidity_series()
+    if paths is None:
+        return fund
+    oi, volume = paths
+    return replace(fund, open_interest=oi, daily_volume=volume, volume_follows_price=False)
+
+
 def run_strategy(
     curve: FuturesCurve | ModelCurve | MarketCurve,
     strategy: Strategy | RollRule | str | os.PathLike[str],
@@ -221,6 +236,8 @@ def run_strategy(
     StrategyRun
     """
     strat = resolve_strategy(strategy)
+    if fund is not None and isinstance(curve, MarketCurve):
+        fund = market_liquidity(curve, fund)
     rule = strat.rule
     if isinstance(curve, MarketCurve) and curve.generation is not None and not isinstance(rule, Generations):
         rule = Generations(rule)  # the strategy's rule inside each chip, the curve's moves between chips

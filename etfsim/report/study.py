@@ -33,6 +33,7 @@ from etfsim._results import Result
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.market import Market, MarketPaths
+from etfsim.curves.market_curve import MarketCurve
 from etfsim.curves.protocol import Curve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund.comparison import Comparison, compare
@@ -44,6 +45,7 @@ from etfsim.fund.summary import FundSummary
 from etfsim.index.levels import IndexResult, tbill_returns
 from etfsim.metrics import annualised_volatility, max_drawdown
 from etfsim.pipeline import BacktestResult, Strategy, StrategyRun, default_strategies, resolve_strategy, run_strategy
+from etfsim.pipeline.run import market_liquidity
 from etfsim.report.facts import ScenarioFacts, StrategyFacts, StudyFacts
 from etfsim.report.results import StudyResults
 from etfsim.report.roll_calendar import rule_params, upcoming_rolls
@@ -462,18 +464,21 @@ def run_study(
     hp = _median_path(head_fund.navps, head_fund.start)
     # the headline path's full ledger (positions, premium, costs by day): one path, not all of them
     hp_curve, hp_schedule = head_run.on_paths(hp, hp + 1)
-    fund = simulate_fund(hp_curve, hp_schedule, terms, flows=demand, slots=head_run.slots)
+    head_curve = curve_of(head)
+    # on a market the fund meets the held legs' open interest and volume, as the summarised run did
+    head_terms = market_liquidity(head_curve, terms) if isinstance(head_curve, MarketCurve) else terms
+    fund = simulate_fund(hp_curve, hp_schedule, head_terms, flows=demand, slots=head_run.slots)
     m = min(n, int(compare_paths))
     with stage("stock-ETF twin", 1) as tick:
         sub, schedule = head_run.on_paths(0, m)
-        comparison = compare(sub, schedule, terms, flows=demand, slots=head_run.slots)
+        comparison = compare(sub, schedule, head_terms, flows=demand, slots=head_run.slots)
         tick(1, 1)
     full = curve_of(head).select_paths([hp]).to_curve()  # the headline path, every listed contract, for the snapshot
     curve = FuturesCurve(
         full.dates, full.prices, full.contracts, full.expiries, full.spot, None, dict(full.metadata, headline_path=hp)
     )
     spec = fund.contract
-    facts = _study_facts(sc, curve, spec, head, terms, demand, bt, fund, hp, n, m)
+    facts = _study_facts(sc, curve, spec, head, head_terms, demand, bt, fund, hp, n, m)
     pd_q = premium_discount_by_quarter(fund, 0).reset_index()
     pd_q["quarter"] = pd_q["quarter"].astype(str)
     table = StudyResults(
