@@ -200,11 +200,12 @@ class MarketCurve:
     def block_names(self) -> tuple[str, ...]:
         return tuple(b.name for b in self.blocks)
 
-    def block_curve(self, b: int) -> MarketCurve:
-        """Block ``b`` alone, from its first listed date on (``row0``)."""
+    def block_curve(self, b: int, from_launch: bool = True) -> MarketCurve:
+        """Block ``b`` alone: from its first listed date on (``row0``), or on every date (``from_launch=False``)."""
         blk = self.blocks[b]
         meta = dict(self.metadata, contract=blk.contract.to_dict(), holding=blk.name)
-        return MarketCurve(self.all_dates, (blk,), blk.spot(), meta, None, blk.first_row, self.first_path)
+        row0 = blk.first_row if from_launch else 0
+        return MarketCurve(self.all_dates, (blk,), blk.spot(), meta, None, row0, self.first_path)
 
     def liquidity_series(self) -> tuple[pd.Series, pd.Series] | None:
         """Open interest and daily volume by date (pandas Series on this curve's dates), or None."""

@@ -473,7 +473,11 @@ def run_study(
         sub, schedule = head_run.on_paths(0, m)
         comparison = compare(sub, schedule, head_terms, flows=demand, slots=head_run.slots)
         tick(1, 1)
-    full = curve_of(head).select_paths([hp]).to_curve()  # the headline path, every listed contract, for the snapshot
+    # the headline path with every listed contract, for the snapshot; of successive chips, the one held at the end
+    shown = head_curve
+    if isinstance(shown, MarketCurve) and len(shown.blocks) > 1:
+        shown = shown.block_curve(int(shown.current_block()[-1]), from_launch=False)
+    full = shown.select_paths([hp]).to_curve()
     curve = FuturesCurve(
         full.dates, full.prices, full.contracts, full.expiries, full.spot, None, dict(full.metadata, headline_path=hp)
     )
