@@ -412,7 +412,10 @@ def _leg(where: str, tab: Mapping[str, Any], regime: Regime | None) -> Leg:
     over_tab = _check_section(where, "legs.overlays", t.pop("overlays", {}), _SCHEMA["overlays"])
     if "regime" in over_tab:
         raise ScenarioError(f"{where}: the regime is the market's ([market.regime]); give the leg's regime_levels")
-    overlays = _overlays(where, over_tab)
+    try:
+        overlays = _overlays(where, over_tab)
+    except EtfsimError as exc:
+        raise with_context(exc, f"{where}: [legs.overlays]") from exc
     levels = t.pop("regime_levels", None)
     if regime is not None:
         levels = [0.0] * len(regime.names) if levels is None else levels
@@ -422,10 +425,11 @@ def _leg(where: str, tab: Mapping[str, Any], regime: Regime | None) -> Leg:
     elif levels is not None:
         raise ScenarioError(f"{where}: regime_levels needs a [market.regime] table; add one or remove them")
     model, chi0 = _leg_model(where, model_tab, overlays)
+    t.setdefault("index", t["name"])  # as a family's: the index a leg stands for defaults to its name
     contract = _contract(where, _check_section(where, "legs.contract", t.pop("contract", {}), _SCHEMA["contract"]))
+    kw: dict[str, Any] = {k: (tuple(v) if k in ("sources", "liquidity") else v) for k, v in t.items()}
     try:
-        return Leg(contract=contract, model=model, chi0=chi0, **{k: (tuple(v) if k in ("sources", "liquidity")
-                   else v) for k, v in t.items()})  # fmt: skip
+        return Leg(contract=contract, model=model, chi0=chi0, **kw)
     except EtfsimError as exc:
         raise with_context(exc, where) from exc
 
@@ -438,8 +442,9 @@ def _family(where: str, tab: Mapping[str, Any]) -> Family:
     if missing:
         raise ScenarioError(f"{where}: [[families]] is missing {', '.join(missing)}")
     t.setdefault("index", t["name"])
+    kw: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in t.items()}
     try:
-        return Family(contract=contract, **{k: (tuple(v) if isinstance(v, list) else v) for k, v in t.items()})
+        return Family(contract=contract, **kw)
     except EtfsimError as exc:
         raise with_context(exc, where) from exc
 
@@ -479,8 +484,8 @@ def load_market(path: str | os.PathLike[str] | None = None) -> Market:
             raise ScenarioError(f"{where}: [market.regime] levels are per leg; give each leg regime_levels")
         try:
             rates = tuple(tuple(r) for r in reg.get("rates", Regime().rates))
-            names = tuple(reg.get("names", Regime().names))
-            regime = Regime(names=names, levels=(0.0,) * len(names), rates=rates)
+            regimes = tuple(reg.get("names", Regime().names))
+            regime = Regime(names=regimes, levels=(0.0,) * len(regimes), rates=rates)
         except (TypeError, EtfsimError) as exc:
             raise ScenarioError(f"{where}: [market.regime] needs names and a square table of rates: {exc}") from exc
     legs = tuple(_leg(where, _check_section(where, "legs", t, _LEG_SCHEMA), regime) for t in legs_raw)

@@ -103,7 +103,7 @@ def generation_weights(
     months = month_of(dates)
     w = np.zeros((gens, n))
     w[0] = 1.0
-    free_from = 0  # the first row at which a new move may start
+    free_from = 1  # the first row at which a new move may start: the fund opens in the first generation
     for g in range(1, gens):
         due = np.arange(n) >= max(launch_rows[g], free_from)
         crit = np.zeros(n, dtype=bool)

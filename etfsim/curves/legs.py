@@ -14,9 +14,10 @@ import numpy as np
 
 from etfsim._typing import DateArray, Float64Array
 from etfsim._validate import number
+from etfsim.contracts.calendars import to_day
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.schwartz import SchwartzSmith
-from etfsim.exceptions import ConfigError
+from etfsim.exceptions import ConfigError, EtfsimError
 
 __all__ = ["FAMILY_METHODS", "Family", "Leg", "factor_correlation", "log_step"]
 
@@ -209,11 +210,16 @@ class Family:
 
 def _liquidity(where: str, points: object) -> tuple[tuple[str, float, float], ...]:
     """``(date, open interest, daily volume)`` points, dates strictly increasing, values > 0."""
-    out = []
-    for row in tuple(points):  # type: ignore[arg-type]
-        if len(row) != 3:
+    if not isinstance(points, (list, tuple)):
+        raise ConfigError(f"{where}: liquidity must be a list of (date, open interest, daily volume) points")
+    out: list[tuple[str, float, float]] = []
+    for row in points:
+        if not isinstance(row, (list, tuple)) or len(row) != 3:
             raise ConfigError(f"{where}: liquidity points are (date, open interest, daily volume), got {row!r}")
-        day = str(np.datetime64(str(row[0]), "D"))
+        try:
+            day = str(to_day(str(row[0]), "liquidity date"))
+        except EtfsimError as exc:
+            raise ConfigError(f"{where}: {exc} (each liquidity point is [date, open interest, daily volume])") from exc
         oi = number(f"{where} liquidity open_interest", row[1], hint=" (contracts)")
         vol = number(f"{where} liquidity daily_volume", row[2], hint=" (contracts a day)")
         if oi <= 0 or vol <= 0:

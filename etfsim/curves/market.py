@@ -29,8 +29,9 @@ import numpy as np
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.legs import Family, Leg, factor_correlation
 from etfsim.curves.market_curve import MarketCurve
-from etfsim.curves.market_sim import Holding, MarketPaths, simulate_market
+from etfsim.curves.market_sim import Holding, MarketPaths, _launch_rows, simulate_market
 from etfsim.curves.overlays import Regime
+from etfsim.curves.simulate import simulation_grid
 from etfsim.exceptions import ConfigError
 
 __all__ = ["Family", "Holding", "Leg", "Market", "MarketPaths"]
@@ -111,6 +112,7 @@ class Market:
             raise ConfigError(f"basis must name two legs or families (e.g. ['b200', 'ocpi']), got {list(self.basis)}")
         self._check_correlation()
         self._check_regime()
+        self._check_launches()
 
     def _check_correlation(self) -> None:
         n = len(self.legs)
@@ -134,6 +136,13 @@ class Market:
                 f"correlation is not positive semi-definite: the factor correlation's smallest eigenvalue is "
                 f"{low:.4g}; lower the largest cross-leg correlations (or the legs' rho) until it is >= 0"
             )
+
+    def _check_launches(self) -> None:
+        # on the simulation's own grid, so a launch outside the horizon is refused when a file is read,
+        # not minutes later when the paths are drawn
+        calendars = {leg.contract.calendar for leg in self.legs}
+        if len(calendars) == 1 and any(leg.launch is not None for leg in self.legs):
+            _launch_rows(self, simulation_grid(calendars.pop(), self.start, self.years, self.end))
 
     def _check_regime(self) -> None:
         if self.regime is None:
@@ -218,5 +227,3 @@ class Market:
             "regime": None if self.regime is None else self.regime.to_dict(), "regime0": self.regime0,
             "reference": self.reference, "holding": self.holding,
         }  # fmt: skip
-
-

@@ -13,7 +13,7 @@ of generations, priced on demand.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -71,8 +71,15 @@ class Holding:
         object.__setattr__(self, "generations", tuple(str(g) for g in self.generations))
         if self.generations and len(self.generations) < 2:
             raise ConfigError("generations needs at least two legs, oldest first; for one chip give index")
-        if self.switch_open_interest is not None and not self.switch_open_interest > 0:
-            raise ConfigError(f"switch_open_interest must be > 0 contracts, got {self.switch_open_interest!r}")
+        oi = self.switch_open_interest
+        if oi is not None and (isinstance(oi, bool) or not isinstance(oi, (int, float)) or not oi > 0):
+            raise ConfigError(f"switch_open_interest must be > 0 contracts, got {oi!r}")
+        age = self.switch_age_months
+        if age is not None and (isinstance(age, bool) or not isinstance(age, (int, np.integer)) or not 0 <= age <= 120):
+            raise ConfigError(f"switch_age_months must be a whole number of months 0-120, got {age!r}")
+        win = self.switch_window
+        if isinstance(win, bool) or not isinstance(win, (int, np.integer)) or not 1 <= win <= 60:
+            raise ConfigError(f"switch_window must be a whole number of business days 1-60, got {win!r}")
 
     @property
     def label(self) -> str:
@@ -258,6 +265,10 @@ class MarketPaths:
 
     def block(self, name: str) -> Block:
         """The block of one leg or family."""
+        if name not in self.market.names:
+            raise ConfigError(
+                f"holding: {name!r} is not a leg or family of the market; give one of {', '.join(self.market.names)}"
+            )
         names = [x.name for x in self.legs]
         if name in names:
             i = names.index(name)
@@ -307,10 +318,19 @@ class MarketPaths:
             liq = self._liquidity([h.index], np.ones((1, len(self.dates)))) if h.index in names else None
             return MarketCurve(self.dates, (blk,), blk.spot(), meta, None, 0, self.first_path, liquidity=liq)
         blocks = tuple(self.block(g) for g in h.generations)
+        families = [g for g in h.generations if g not in names]
+        if families:  # a move is paced by each chip's own launch and open interest: a family has neither
+            raise ConfigError(f"generations must name legs (chips), oldest first; {families[0]!r} is a family")
         specs = {(b.contract.multiplier, b.contract.tick, b.contract.settlement) for b in blocks}
         if len(specs) != 1:
-            raise ConfigError("generations held together need contracts of one size, tick and settlement")
-        oi = open_interest or {x.name: x.open_interest_on(self.dates) for x in self.legs}
+            terms = "; ".join(f"{b.name} {b.contract.multiplier:g}, {b.contract.tick:g}, {b.contract.settlement}"
+                              for b in blocks)  # fmt: skip
+            raise ConfigError(
+                f"generations {h.label}: the chips' contracts must share one multiplier, tick and settlement "
+                f"to be held as one fund (got {terms}); give those legs the same [legs.contract] terms"
+            )
+        own = {x.name: x.open_interest_on(self.dates) for x in self.legs}
+        oi: Mapping[str, np.ndarray | None] = open_interest or own
         gen = generation_weights(
             self.dates, [b.first_row for b in blocks], [oi.get(g) for g in h.generations],
             h.switch_open_interest, h.switch_age_months, h.switch_window,
