@@ -456,6 +456,10 @@ def test_max_drawdown(start: int) -> None:
 LEDGER_CASES = {
     **FUND_CASES,
     "a held contract without a price": (FundConfig(), InvestorDemand(volatility=0.01, seed=7)),
+    "re-denominated months, limits in contracts and dollars": (
+        FundConfig(accountability_level=48_000, position_limit_notional=1.3e8, rebalance_band=0.002),
+        InvestorDemand(mean=0.002, volatility=0.01, seed=11),
+    ),
 }
 
 
@@ -476,7 +480,12 @@ def _ledger_case(ledger_curve: tuple[FuturesCurve, RollSchedule], case: str) -> 
         held = np.nonzero(sched.weights[0, 60] > 0)[0][0]
         prices[1, 60, held] = np.nan  # path 1 stops there
         curve = dataclasses.replace(curve, prices=prices)
-    return ledger_inputs(curve, sched, config, demand, None, None, index), curve
+    contract = None
+    if case.startswith("re-denominated"):  # months first listed from June 2024 (held from May 2026): 10,000 units
+        from etfsim.contracts.spec import COMPUTE_H100
+
+        contract = dataclasses.replace(COMPUTE_H100, multiplier_changes=(("2024-06-01", 10_000.0),))
+    return ledger_inputs(curve, sched, config, demand, contract, None, index), curve
 
 
 def _blank_ledger(rows: int, n: int, depth: int) -> tuple[Ledger, np.ndarray, np.ndarray]:

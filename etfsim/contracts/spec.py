@@ -16,6 +16,12 @@ Settlement styles:
     Cash-settled on the average of the daily index over the business days of
     the delivery month, like power and freight: during the delivery month the
     price is part realised fixings, part forward.
+
+Re-denomination: a contract that must survive a decade of falling prices gets
+small (a 1,000 GPU-hour contract at $0.50 is $500).  An exchange then lists new
+months with a larger multiplier (10,000 GPU-hours) while the months already
+listed keep theirs; ``multiplier_changes`` says from which listing date, and
+:meth:`ContractSpec.multipliers` gives each slot's multiplier on each date.
 """
 
 from __future__ import annotations
@@ -27,8 +33,8 @@ from typing import Literal
 
 import numpy as np
 
-from etfsim._typing import DateArray, StrArray
-from etfsim.contracts.calendars import business_days, get_calendar, to_day
+from etfsim._typing import DateArray, Float64Array, StrArray
+from etfsim.contracts.calendars import add_business_days, business_days, get_calendar, to_day
 from etfsim.contracts.expiry import (
     BusinessDaysBeforeDayOfPriorMonth,
     ExpiryRule,
@@ -101,6 +107,11 @@ class ContractSpec:
         Business calendar name (see ``etfsim.contracts.calendars.CALENDARS``).
     currency : str
         Price currency.
+    multiplier_changes : tuple of (str, float)
+        Re-denominations: ``(listing date "YYYY-MM-DD", new multiplier)`` pairs in
+        increasing date order.  A contract first listed on or after a date has
+        that multiplier (the last such date's); earlier ones keep ``multiplier``,
+        the base multiplier that fund terms counted in contracts refer to.
     """
 
     root: str
@@ -114,6 +125,7 @@ class ContractSpec:
     settlement: Settlement = "final"
     calendar: str = "NYSE"
     currency: str = "USD"
+    multiplier_changes: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.root or not self.root.isalnum():
@@ -133,6 +145,7 @@ class ContractSpec:
         if not isinstance(self.expiry_rule, ExpiryRule):
             raise ConfigError("expiry_rule must be an ExpiryRule, e.g. LastBusinessDayOfMonth()")
         get_calendar(self.calendar)  # raises UnknownNameError listing the known calendars
+        object.__setattr__(self, "multiplier_changes", _checked_changes(self.multiplier_changes))
 
     # -- contracts -------------------------------------------------------------------
     def code(self, year: int, month: int) -> str:
@@ -206,6 +219,58 @@ class ContractSpec:
         delivery = np.where(ok, ym[idx_c], 0)
         return Listing(contracts.astype(object), expiries.astype("datetime64[D]"), delivery)
 
+    # -- re-denomination ---------------------------------------------------------------
+    def first_listed(self, year: int, month: int) -> np.datetime64:
+        """First trading day of the contract delivering in ``year``-``month``, by the listing rule.
+
+        ``listed_depth`` months list at once, so a contract lists the business day
+        after the contract ``listed_depth`` listed months before it last trades.
+        """
+        months = self.listed_months
+        if int(month) not in months:
+            raise ConfigError(f"month {month} is not listed; listed_months are {list(months)}")
+        # count listed months from year 0: the contract listed_depth months earlier is index - listed_depth
+        earlier = int(year) * len(months) + months.index(int(month)) - self.listed_depth
+        y, earlier_month = divmod(earlier, len(months))
+        earlier = months[earlier_month]
+        return add_business_days(self.calendar, self.last_trade(y, earlier), 1)
+
+    def multiplier_of(self, year: int, month: int) -> float:
+        """The multiplier of the contract delivering in ``year``-``month`` (see ``multiplier_changes``)."""
+        if not self.multiplier_changes:
+            return float(self.multiplier)
+        listed = self.first_listed(year, month)
+        mult = float(self.multiplier)
+        for day, new in self.multiplier_changes:
+            if listed >= np.datetime64(day, "D"):
+                mult = new
+        return mult
+
+    def multipliers(self, contracts: StrArray, expiries: DateArray) -> Float64Array:
+        """Each (date, slot) contract's multiplier, from the codes and last trading days of a listing.
+
+        ``contracts`` and ``expiries`` are ``(dates, depth)``, as on a :class:`Listing`
+        or a curve; a slot without a contract ('') gets the base multiplier.
+
+        Raises
+        ------
+        DataError
+            A code that is not this contract's (root, month letter, two-digit year).
+        """
+        codes = np.asarray(contracts, dtype=object)
+        out = np.full(codes.shape, float(self.multiplier))
+        if not self.multiplier_changes:
+            return out
+        exp = np.asarray(expiries).astype("datetime64[D]")
+        seen: dict[tuple[str, np.datetime64], float] = {}
+        for idx in zip(*np.nonzero(codes != ""), strict=True):
+            key = (str(codes[idx]), exp[idx])
+            if key not in seen:
+                y, m = self.delivery_month(key[0], key[1]).split("-")
+                seen[key] = self.multiplier_of(int(y), int(m))
+            out[idx] = seen[key]
+        return out
+
     # -- plain data --------------------------------------------------------------------
     def to_dict(self) -> dict[str, object]:
         """The spec as plain data (for TOML and file metadata)."""
@@ -221,6 +286,8 @@ class ContractSpec:
             "settlement": self.settlement,
             "calendar": self.calendar,
             "currency": self.currency,
+            # only when given, so a spec without re-denomination writes the same metadata as before
+            **({"multiplier_changes": [list(c) for c in self.multiplier_changes]} if self.multiplier_changes else {}),
         }
 
     @classmethod
@@ -242,6 +309,37 @@ class ContractSpec:
             return cls(**data)  # type: ignore[arg-type]
         except TypeError as exc:
             raise ConfigError(f"contract spec is incomplete: {exc}") from exc
+
+
+def _checked_changes(changes: object) -> tuple[tuple[str, float], ...]:
+    """``multiplier_changes`` as ``(YYYY-MM-DD, multiplier)`` pairs: dates increasing, multipliers > 0."""
+    example = 'e.g. [["2029-01-01", 10000]]'
+    if not isinstance(changes, (tuple, list)):
+        raise ConfigError(
+            f"multiplier_changes must be a list of [listing date, multiplier] pairs ({example}), got {changes!r}"
+        )
+    out: list[tuple[str, float]] = []
+    for pair in changes:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2 or isinstance(pair[1], bool):
+            raise ConfigError(
+                f"multiplier_changes must hold [listing date, multiplier] pairs ({example}), got {pair!r}"
+            )
+        try:
+            day = str(np.datetime64(str(pair[0]), "D"))
+        except ValueError as exc:
+            raise ConfigError(f"multiplier_changes dates must be like 2029-01-01, got {pair[0]!r}") from exc
+        try:
+            mult = float(pair[1])
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"multiplier_changes multipliers must be numbers, got {pair[1]!r} for {day}") from exc
+        if not (np.isfinite(mult) and mult > 0):
+            raise ConfigError(
+                f"multiplier_changes multipliers must be > 0 units per contract, got {pair[1]!r} for {day}"
+            )
+        if out and day <= out[-1][0]:
+            raise ConfigError(f"multiplier_changes dates must be increasing: {day} follows {out[-1][0]}")
+        out.append((day, mult))
+    return tuple(out)
 
 
 @lru_cache(maxsize=65536)

@@ -272,7 +272,7 @@ class FundResult(Result):
         return "\n".join(lines)
 
 
-def _terms(cfg: FundConfig, demand: InvestorDemand, spec: ContractSpec) -> LedgerTerms:
+def _terms(cfg: FundConfig, demand: InvestorDemand, spec: ContractSpec, redenominated: bool) -> LedgerTerms:
     """The fund's terms as the kernels read them (the limits themselves are arrays by date)."""
     return LedgerTerms(
         nav0=float(cfg.nav_per_share) * float(cfg.initial_shares),
@@ -283,6 +283,8 @@ def _terms(cfg: FundConfig, demand: InvestorDemand, spec: ContractSpec) -> Ledge
         commission=float(cfg.commission),
         spread_cost=float(cfg.half_spread_ticks) * float(spec.tick) * float(spec.multiplier),
         impact=float(cfg.impact_coefficient),
+        multiplier=float(spec.multiplier),
+        redenominated=redenominated,
         accountability_priced=cfg.accountability_level_notional is not None,
         position_priced=cfg.position_limit_notional is not None,
         all_months_dollars=cfg.all_months_limit_notional is not None,
@@ -313,13 +315,14 @@ def _market(
     rank = (
         np.broadcast_to(np.arange(curve.depth), (curve.n_dates, curve.depth)) if slots is None else np.maximum(slots, 0)
     )
-    mult = np.full((curve.n_dates, curve.depth), float(spec.multiplier))
+    mult = spec.multipliers(np.asarray(curve.contracts), np.asarray(curve.expiries))
     size = mult / float(spec.multiplier)
     decay = cfg.volume_decay ** rank.astype(np.float64)
     dates = np.asarray(curve.dates)
     # a path is looked up once per date (a number gives the same products as before paths)
     front_volume = liquidity_on(cfg.daily_volume, dates)[:, None]
-    volume = np.ascontiguousarray(front_volume * decay)
+    # volume is given in contracts of the base multiplier: a re-denominated month trades as many units in fewer
+    volume = np.ascontiguousarray(front_volume * decay / size)
     # the front month's open interest, decaying per month out; the total over the listed months
     front_oi = liquidity_on(cfg.open_interest, dates)
     oi = front_oi[:, None] * decay
@@ -391,8 +394,12 @@ def ledger_inputs(
     if cfg.volume_follows_price:
         # the ledger scales volume by launch price / today's price of the spot (or the front contract)
         ref = np.ascontiguousarray(curve.spot if curve.spot is not None else curve.prices[:, :, 0])
-    terms = _terms(cfg, demand, spec)
-    weights = readonly(np.ascontiguousarray(schedule.weights))
+    terms = _terms(cfg, demand, spec, bool((size != 1.0).any()))
+    weights = np.asarray(schedule.weights)
+    if (size != 1.0).any():
+        # the schedule weighs units (GPU-hours); a re-denominated month needs 1 / size as many contracts for them
+        weights = weights / size[None]
+    weights = readonly(np.ascontiguousarray(weights))
     room, limit = room_per_notional(weights, month, every, size, terms)
     # every array read-only: numba counts that in a kernel's type, so the ledger compiles once
     arrays = LedgerArrays(
@@ -472,7 +479,9 @@ def simulate_fund(
         process, a Series of net dollar demand by date, or dollars shaped
         ``(dates,)`` or ``(paths, dates)``.
     contract : ContractSpec, optional
-        Multiplier and tick; default from the curve's metadata.
+        Multiplier and tick, and any re-denomination (each slot's multiplier by
+        date, :meth:`~etfsim.contracts.ContractSpec.multipliers`); default from the
+        curve's metadata.
     slots : (dates, depth) int array, optional
         For a curve restricted to the contracts a schedule touches
         (:meth:`etfsim.curves.model_curve.ModelCurve.restrict`): each slot's place
@@ -497,6 +506,12 @@ def simulate_fund(
     With no costs, fees or flows and fractional contracts, NAV follows the
     total-return index exactly: yesterday's notional equals yesterday's NAV,
     so ``NAV(t)/NAV(t-1) = ER(t)/ER(t-1) + TBR(t)``.
+
+    Counts in the fund's terms (daily volume, open interest, limits in
+    contracts, initial margin and half-spread per contract) are in contracts of
+    the base multiplier; a re-denominated month with ``m`` times the units
+    counts as ``m`` of them, so the same dollars meet the same liquidity and
+    limits.  The commission is per contract traded, whatever its size.
     """
     inputs = ledger_inputs(curve, schedule, config, flows, contract, slots, index)
     p, n, k = curve.prices.shape

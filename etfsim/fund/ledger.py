@@ -35,7 +35,7 @@ import numpy as np
 
 from etfsim._numba import jit
 from etfsim.fund import records
-from etfsim.fund.limits import _all_months_limit, _creation_room, _month_limit
+from etfsim.fund.limits import _all_months_limit, _creation_room, _month_limit, _slot_multiplier, _slot_size
 from etfsim.fund.records import Book, Ledger, LedgerArrays, LedgerTerms, PathMetrics, Reduction, Trades
 
 __all__ = ["STATUS", "ledger_metrics", "market_prices", "record_paths", "summarise_paths"]
@@ -96,7 +96,7 @@ def _mark(
                 bad = records.NO_PRICE
                 break
             carried[j] += c
-            pnl += c * data.multiplier[t - 1, s] * (f_now - f_prev)  # a contract keeps its multiplier
+            pnl += c * _slot_multiplier(data, terms, t - 1, s) * (f_now - f_prev)  # a contract keeps its multiplier
     return pnl, bad
 
 
@@ -181,7 +181,7 @@ def _roll(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, cash:
     value = 0.0
     for s in range(depth):
         if data.weights[wp, t, s] > 0.0:
-            value += data.weights[wp, t, s] * data.prices[p, t, s] * data.multiplier[t, s]
+            value += data.weights[wp, t, s] * data.prices[p, t, s] * _slot_multiplier(data, terms, t, s)
     if math.isnan(value):
         return records.NO_PRICE_TO_BUY
     for s in range(depth):
@@ -204,13 +204,17 @@ def _roll(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, cash:
 
 
 @jit(inline=True)
-def _band(target: np.ndarray, carried: np.ndarray, band: float) -> None:
-    """Leave small drifts in a contract still held alone: within ``band`` of all contracts, keep it."""
+def _band(data: LedgerArrays, terms: LedgerTerms, t: int, target: np.ndarray, carried: np.ndarray) -> None:
+    """Leave small drifts in a contract still held alone: within ``terms.band`` of all contracts, keep it.
+
+    Contracts are counted in contracts of the base multiplier, so a re-denominated month weighs its units.
+    """
     total = 0.0
     for s in range(target.shape[0]):
-        total += abs(target[s])
+        total += abs(target[s]) * _slot_size(data, terms, t, s)
     for s in range(target.shape[0]):
-        if carried[s] != 0.0 and target[s] != 0.0 and abs(target[s] - carried[s]) <= band * total:
+        drift = abs(target[s] - carried[s]) * _slot_size(data, terms, t, s)
+        if carried[s] != 0.0 and target[s] != 0.0 and drift <= terms.band * total:
             target[s] = carried[s]
 
 
@@ -235,8 +239,8 @@ def _trade(
     vscale = -1.0  # volume's scale today, worked out on the first trade
     for s in range(target.shape[0]):
         f = data.prices[p, t, s]
-        m = data.multiplier[t, s]
-        size = data.size[t, s]  # the spread and the margin are per contract of the base multiplier
+        m = _slot_multiplier(data, terms, t, s)
+        size = _slot_size(data, terms, t, s)  # the spread and the margin are per contract of the base multiplier
         dn = abs(target[s] - carried[s])
         if dn > 1e-12:
             comm += terms.commission * dn
@@ -345,7 +349,7 @@ def _ledger_path(
             break
         st |= code
         if terms.band > 0.0 and not launch and units == 0.0:  # rolls and flows always trade
-            _band(target, carried, terms.band)
+            _band(data, terms, t, target, carried)
         trades = _trade(data, terms, positions, p, r, t, start, carried, target)
         book, code = _close(book, trades, terms, launch)
         st |= code

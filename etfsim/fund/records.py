@@ -60,6 +60,8 @@ class LedgerTerms(NamedTuple):
     commission: float  # dollars per contract traded
     spread_cost: float  # dollars per contract of the base multiplier traded: half the spread, ticks * tick * multiplier
     impact: float  # impact coefficient: F * multiplier * traded^2 / volume
+    multiplier: float  # the spec's base multiplier: every slot's, unless redenominated
+    redenominated: bool  # months with other multipliers: read LedgerArrays.multiplier and size (else a fast path)
     accountability_priced: bool  # month_limits[0] is in dollars / multiplier (divide by the price), else contracts
     position_priced: bool  # the same for month_limits[1]
     all_months_dollars: bool  # all_months_limit caps the notional of all months, else their base contracts
@@ -81,7 +83,7 @@ class LedgerArrays(NamedTuple):
     """The ledger's inputs by path and date: the curve, the schedule, collateral, liquidity, demand."""
 
     prices: np.ndarray  # (paths, dates, depth) futures settlements
-    weights: np.ndarray  # (1 or paths, dates, depth) the schedule's quantity weights
+    weights: np.ndarray  # (1 or paths, dates, depth) the schedule's quantity weights per contract: weights / size
     next_slot: np.ndarray  # (dates - 1, depth) int: slot on t of the contract in slot s on t - 1 (-1: off the curve)
     tbill_return: np.ndarray  # (dates,) collateral return of the step into t (0 at t = 0)
     fee_share: np.ndarray  # (dates,) the day's fee as a share of pre-fee NAV: x / (1 + x), x = ratio * days / 365

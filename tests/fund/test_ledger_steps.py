@@ -43,7 +43,8 @@ def terms(**changes: Any) -> LedgerTerms:
     """Plain terms: no limits, no splits, whole contracts; ``changes`` by field name."""
     base = LedgerTerms(
         nav0=1e6, shares0=10_000.0, creation_unit=1_000.0, creation_fee=100.0, redemption_fee=100.0,
-        commission=2.0, spread_cost=1.0, impact=0.0, accountability_priced=False, position_priced=False,
+        commission=2.0, spread_cost=1.0, impact=0.0, multiplier=100.0, redenominated=False, accountability_priced=False,
+        position_priced=False,
         all_months_dollars=False, spread_later=False, split_below=0.0, split_ratio=4.0, fractional=False, ap_capacity=50.0,
         ap_spread=0.0, persistence=0.0, demand_impact=1.0, chase=0.0, chase_window=2, margin_per_contract=0.0, band=0.0,
     )  # fmt: skip
@@ -248,8 +249,16 @@ def test_a_weighted_contract_without_a_price_cannot_be_bought() -> None:
 def test_band_keeps_a_small_drift_in_a_contract_still_held() -> None:
     target = np.array([101.0, 0.0, 300.0])
     carried = np.array([100.0, 5.0, 280.0])
-    _, (target, _, _) = both(L._band, target, carried, 0.01)  # 1% of 401 contracts: 4
+    data = arrays([[50.0, 50.0, 50.0]])
+    _, (_, _, _, target, _) = both(L._band, data, terms(band=0.01), 0, target, carried)  # 1% of 401 contracts: 4
     assert target.tolist() == [100.0, 0.0, 300.0]  # the 1-contract drift is left; a sale to 0 and 20 more are not
+    # the third month re-denominated to 10 base contracts each: 30 of them weigh 300, so 1% is 4.03 base contracts,
+    # and a drift of one of its contracts (10 base contracts) is traded
+    target = np.array([101.0, 0.0, 30.0])
+    data = data._replace(size=np.array([[1.0, 1.0, 10.0]]))
+    redenominated = terms(band=0.01, redenominated=True)
+    _, (_, _, _, target, _) = both(L._band, data, redenominated, 0, target, np.array([100.0, 5.0, 29.0]))
+    assert target.tolist() == [100.0, 0.0, 30.0]
 
 
 def test_trade_pays_commission_half_the_spread_and_impact_on_each_contract_traded() -> None:
@@ -267,6 +276,28 @@ def test_trade_scales_volume_with_the_price_when_liquidity_follows_it() -> None:
     pos = np.zeros((1, 2, 1))
     trades, _ = both(L._trade, data, terms(impact=0.001), pos, 0, 0, 1, 0, np.array([0.0]), np.array([10.0]))
     assert trades.impact_cost == pytest.approx(0.001 * 25 * 100 * 10**2 / (1_000 * 2.0))
+
+
+def test_trade_prices_a_re_denominated_month_by_its_own_multiplier() -> None:
+    # the second month lists 1,000 units a contract (10 of the base 100-unit contracts); its volume is 80 of them
+    data = arrays([[50.0, 51.0]])._replace(
+        multiplier=np.array([[100.0, 1_000.0]]), size=np.array([[1.0, 10.0]]), volume=np.array([[1_000.0, 80.0]])
+    )
+    carried, target = np.array([10.0, 0.0]), np.array([0.0, 2.0])
+    pos = np.full((1, 1, 2), math.nan)
+    trades, _ = both(L._trade, data, terms(impact=0.001, redenominated=True), pos, 0, 0, 0, 0, carried, target)
+    impact = 0.001 * 50 * 100 * 10**2 / 1_000 + 0.001 * 51 * 1_000 * 2**2 / 80
+    # commission per contract; half the spread per base contract; margin counts base contracts
+    assert trades == pytest.approx(Trades(2.0 * 12, 1.0 * (10 + 2 * 10), impact, 20.0, 2 * 51 * 1_000.0))
+
+
+def test_mark_settles_a_contract_at_its_own_multiplier() -> None:
+    data = arrays([[50.0, 51.0], [50.5, 52.0]])._replace(
+        next_slot=np.array([[-1, 0]]), multiplier=np.array([[100.0, 1_000.0], [1_000.0, 1_000.0]])
+    )
+    pos = np.array([[[0.0, 3.0], [0.0, 0.0]]])  # 3 contracts of 1,000 units in the second month
+    (pnl, code), _ = both(L._mark, data, terms(redenominated=True), pos, 0, 0, 1, 0, np.empty(2))
+    assert code == 0 and pnl == pytest.approx(3 * 1_000 * (50.5 - 51.0))
 
 
 # -- 5. wipe-out and reverse split; the record ------------------------------------------------------------
