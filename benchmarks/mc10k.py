@@ -10,7 +10,11 @@ Runs, each in its own process so each peak memory is its own:
    redemptions, costs, impact and limits), reduced path by path to per-path
    figures and month-end NAV (``summarise_fund``);
 3. the futures leg alone (no flows), etfsim's ledger against vectorbt rebuilding
-   the same positions and costs, on ``--vbt-paths`` paths.
+   the same positions and costs, on ``--vbt-paths`` paths;
+4. the default compute market (seven correlated legs, two families) with the
+   default strategy moving from B200 to Rubin to Rubin Ultra, the same fund
+   terms: the multi-leg run, reported next to the single-leg run and the bare
+   pass (target: within 2x of the single-leg run).
 
 Targets (issue #6): etfsim at most half the bare pass's time, peak memory under
 1 GiB, at least 10x faster than vectorbt on the futures leg.
@@ -86,6 +90,39 @@ def pipeline(paths: int, dates: int, depth: int, chunk: int, workers: int, out: 
     out.put(("etfsim: curve + GSCI roll + index + fund ledger with flows", elapsed, _peak_mib(), f"{rows:,} paths"))
 
 
+def _market(dates: int):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from etfsim.contracts.calendars import business_days
+    from etfsim.scenario import load_market
+
+    mk = load_market()
+    grid = business_days(mk.legs[0].contract.calendar, mk.start, "2045-12-31")
+    return replace(mk, years=None, end=str(grid[dates - 1]))
+
+
+def market(paths: int, dates: int, chunk: int, workers: int, out: mp.Queue) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    from etfsim.pipeline import load_strategy
+    from etfsim.sweep.montecarlo import ChunkSpec, run_chunk
+
+    mk = _market(dates)
+    head = load_strategy(Path(__file__).resolve().parents[1] / "strategies" / "compute_default.toml")
+    run_chunk(ChunkSpec(mk, head, head.fund, head.demand, 0, 4))  # compile, and build the legs' pricing plans
+    specs = [ChunkSpec(mk, head, head.fund, head.demand, lo, min(chunk, paths - lo)) for lo in range(0, paths, chunk)]
+    t0 = time.perf_counter()
+    rows = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for frame in pool.map(run_chunk, specs):
+            rows += len(frame)
+    elapsed = time.perf_counter() - t0
+    assert rows == paths
+    legs = len(mk.legs)
+    out.put((f"etfsim: {legs}-leg market, generations fund with flows", elapsed, _peak_mib(), f"{rows:,} paths"))
+
+
 def leg(paths: int, dates: int, vbt_paths: int, out: mp.Queue) -> None:
     from pathlib import Path
 
@@ -134,13 +171,14 @@ def main() -> None:
         (bare, (args.paths, args.dates, args.depth, args.chunk)),
         (pipeline, (args.paths, args.dates, args.depth, args.chunk, args.workers)),
         (leg, (args.paths, args.dates, args.vbt_paths)),
+        (market, (args.paths, args.dates, args.chunk, args.workers)),
     ):
         q: mp.Queue = ctx.Queue()
         proc = ctx.Process(target=fn, args=(*fargs, q))
         proc.start()
         results.append(q.get())
         proc.join()
-    (_, t_bare, m_bare, _), (name, t_mc, m_mc, note), (_, t_etf, t_vbt, worst) = results
+    (_, t_bare, m_bare, _), (name, t_mc, m_mc, note), (_, t_etf, t_vbt, worst), (m_name, t_mk, m_mk, m_note) = results
     print(
         f"MC-10k: {args.paths:,} paths x {args.dates:,} dates x {args.depth} slots, chunks of {args.chunk}, "
         f"{args.workers} thread(s)"
@@ -148,6 +186,8 @@ def main() -> None:
     print(f"  bare numpy pass                                        {t_bare:8.2f} s   peak RSS {m_bare:7.0f} MiB")
     print(f"  {name:<55s}{t_mc:6.2f} s   peak RSS {m_mc:7.0f} MiB   ({note})")
     print(f"  etfsim / bare pass: {t_mc / t_bare:.2f}x (target <= 0.5x); peak {m_mc / 1024:.2f} GiB (target < 1 GiB)")
+    print(f"  {m_name:<55s}{t_mk:6.2f} s   peak RSS {m_mk:7.0f} MiB   ({m_note})")
+    print(f"  market / single leg: {t_mk / t_mc:.2f}x (target <= 2x); market / bare pass: {t_mk / t_bare:.2f}x")
     print(
         f"futures leg on {args.vbt_paths} paths: etfsim {t_etf:.3f} s, vectorbt {t_vbt:.2f} s "
         f"-> {t_vbt / t_etf:.0f}x (target >= 10x); largest NAV difference {worst:.1e}"

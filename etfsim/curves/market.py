@@ -20,7 +20,7 @@ The simulation itself is :func:`etfsim.curves.market_sim.simulate_market`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -184,10 +184,21 @@ class Market:
         chunk_size: int = 1000,
         progress: Callable[[int, int], None] | None = None,
         first_path: int = 0,
+        legs: Sequence[str] | None = None,
     ) -> Iterator[MarketPaths]:
-        """Every leg's paths, chunk by chunk (:func:`etfsim.curves.market_sim.simulate_market`)."""
-        for chunk in simulate_market(self, paths, seed, chunk_size, first_path, progress):
+        """Every leg's paths (or only ``legs``'), chunk by chunk (:func:`etfsim.curves.market_sim.simulate_market`)."""
+        for chunk in simulate_market(self, paths, seed, chunk_size, first_path, progress, legs):
             yield replace(chunk, metadata=dict(chunk.metadata, scenario=self.name))
+
+    def legs_of(self, holding: Holding | str | None = None) -> tuple[str, ...]:
+        """The legs whose prices make what ``holding`` holds (default: the market's holding)."""
+        h = Holding(index=self.holding) if holding is None else holding
+        h = Holding(index=h) if isinstance(h, str) else h
+        wanted = h.generations if h.index is None else (h.index,)
+        out: list[str] = []
+        for name in wanted:
+            out += list(self.family(name).legs) if name in [f.name for f in self.families] else [name]
+        return tuple(dict.fromkeys(out))
 
     def iter_chunks(
         self,

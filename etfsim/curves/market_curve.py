@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -156,6 +157,8 @@ class MarketCurve:
     held: None = None
     # (2, all dates) front-month open interest and daily volume of what the curve holds (contracts), or None
     liquidity: np.ndarray | None = None
+    # the blocks' listings side by side, read-only, when every chunk of a run shares them (else built once here)
+    shared_listing: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "first_path", check_first_path(self.first_path))
@@ -168,13 +171,27 @@ class MarketCurve:
     def dates(self) -> np.ndarray:
         return self.all_dates[self.row0 :]
 
+    @cached_property
+    def _listing(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every block's contracts and expiries side by side on all dates, read-only (computed once)."""
+        if self.shared_listing is not None:
+            return self.shared_listing
+        if len(self.blocks) == 1:
+            return self.blocks[0].contracts, self.blocks[0].expiries
+        codes = np.concatenate([b.contracts for b in self.blocks], axis=1)
+        exp = np.concatenate([b.expiries for b in self.blocks], axis=1)
+        codes.setflags(write=False)
+        exp.setflags(write=False)
+        return codes, exp
+
     @property
     def contracts(self) -> np.ndarray:
-        return np.concatenate([b.contracts[self.row0 :] for b in self.blocks], axis=1)
+        # the same read-only array on every call: stages that key a cache on the listing hit it
+        return self._listing[0] if self.row0 == 0 else self._listing[0][self.row0 :]
 
     @property
     def expiries(self) -> np.ndarray:
-        return np.concatenate([b.expiries[self.row0 :] for b in self.blocks], axis=1)
+        return self._listing[1] if self.row0 == 0 else self._listing[1][self.row0 :]
 
     @property
     def spot(self) -> np.ndarray:

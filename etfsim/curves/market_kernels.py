@@ -68,11 +68,12 @@ def market_factor_paths(
     z: np.ndarray,  # (paths, n-1, 2 legs)
     u: np.ndarray,  # (paths, n-1)
     jumps: np.ndarray,  # (paths, n-1, legs)
+    needed: np.ndarray,  # (legs,) bool: legs whose paths are written (the others' rows are left as they are)
     chi_out: np.ndarray,  # (legs, paths, n)
     xi_out: np.ndarray,  # (legs, paths, n)
     regime_out: np.ndarray,  # (paths, n) int
 ) -> None:
-    """Exact simulation of every leg's ``(chi, xi)`` with correlated shocks and one regime chain.
+    """Exact simulation of every needed leg's ``(chi, xi)`` with correlated shocks and one regime chain.
 
     Over a step with the regime ``s`` fixed at its start, leg ``l``::
 
@@ -80,6 +81,9 @@ def market_factor_paths(
         xi_l'  = xi_l + drift_l + eps[2 l + 1] + jump_l
 
     where ``eps = chol @ z`` has the exact covariance of the ``2 L`` increments.
+    ``chol`` is lower-triangular, so a leg's shocks need only the normals up to
+    its own: a leg that is not needed is skipped, and the others are the same
+    numbers whichever legs are needed.
     """
     n_paths = z.shape[0]
     n_steps, legs = decay.shape
@@ -93,16 +97,21 @@ def market_factor_paths(
         for leg in range(legs):
             chi[leg] = chi0[leg]
             xi[leg] = xi0[leg]
-            chi_out[leg, p, 0] = chi0[leg]
-            xi_out[leg, p, 0] = xi0[leg]
+            if needed[leg]:
+                chi_out[leg, p, 0] = chi0[leg]
+                xi_out[leg, p, 0] = xi0[leg]
         regime_out[p, 0] = s
         for i in range(n_steps):
             for a in range(width):
+                if not needed[a // 2]:
+                    continue
                 acc = 0.0
                 for b in range(a + 1):
                     acc += chol[i, a, b] * z[p, i, b]
                 eps[a] = acc
             for leg in range(legs):
+                if not needed[leg]:
+                    continue
                 e = decay[i, leg]
                 chi[leg] = e * chi[leg] + (1.0 - e) * levels[leg, s] + eps[2 * leg]
                 xi[leg] = xi[leg] + xi_drift[i, leg] + eps[2 * leg + 1] + jumps[p, i, leg]

@@ -13,7 +13,9 @@ of generations, priced on demand.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -88,7 +90,8 @@ class Holding:
 
 @dataclass(frozen=True)
 class _Setup:
-    """What every chunk shares: the grid, the legs as simulated, step moments and pricing plans."""
+    """What every chunk shares: the grid, the legs as simulated and the step moments (pricing plans are
+    :func:`~etfsim.curves.simulate.pricing_plan`'s, kept for the process)."""
 
     dates: DateArray
     legs: tuple[Leg, ...]
@@ -100,9 +103,9 @@ class _Setup:
     levels: Float64Array
     trans_cum: Float64Array
     lam_dt: Float64Array
-    plans: tuple[Any, ...]
     regime0: int
     measure: str
+    cache: dict[Any, Any] = field(default_factory=dict)  # listings and weights every chunk shares (read-only)
 
 
 def _launch_rows(market: Market, dates: DateArray) -> tuple[int, ...]:
@@ -212,9 +215,8 @@ def _setup(market: Market) -> _Setup:
         r0 = regime.index(market.regime0)
     lam = np.array([x.model.overlays.jump_intensity if real else x.model.overlays.lambda_q for x in legs])
     lam_dt = np.outer(lam, dt)
-    plans = tuple(pricing_plan(x.model, x.contract, dates, x.contract.listed_depth) for x in legs)
     xi0 = np.array([_xi0(leg, dates, row, r0) for leg, row in zip(legs, rows, strict=True)])
-    return _Setup(dates, legs, rows, xi0, decay, chol, xi_drift, levels, trans_cum, lam_dt, plans, r0, market.measure)
+    return _Setup(dates, legs, rows, xi0, decay, chol, xi_drift, levels, trans_cum, lam_dt, r0, market.measure)
 
 
 def _xi0(leg: Leg, dates: DateArray, row: int, regime0: int) -> float:
@@ -247,14 +249,21 @@ class MarketPaths:
     market: Market
     dates: DateArray
     legs: tuple[Leg, ...]
-    parts: tuple[ModelCurve, ...]
+    parts: tuple[ModelCurve | None, ...]  # None: a leg this chunk did not simulate
     launch_rows: tuple[int, ...]
     metadata: dict[str, Any] = field(default_factory=dict)
     first_path: int = 0
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def n_paths(self) -> int:
-        return self.parts[0].n_paths
+        return next(p for p in self.parts if p is not None).n_paths
+
+    def _part(self, i: int) -> ModelCurve:
+        part = self.parts[i]
+        if part is None:
+            raise ConfigError(f"leg {self.legs[i].name!r} was not simulated in this run; simulate it (legs=None)")
+        return part
 
     @cached_property
     def _months(self) -> np.ndarray:
@@ -264,39 +273,48 @@ class MarketPaths:
         return int(self._months[self.launch_rows[i]]) if self.launch_rows[i] > 0 else 0
 
     def block(self, name: str) -> Block:
-        """The block of one leg or family."""
+        """The block of one leg or family (its listing and weights are shared by every chunk of the run)."""
         if name not in self.market.names:
             raise ConfigError(
                 f"holding: {name!r} is not a leg or family of the market; give one of {', '.join(self.market.names)}"
             )
         names = [x.name for x in self.legs]
+        key = ("block", name)
         if name in names:
             i = names.index(name)
-            part = self.parts[i]
-            listed = np.arange(len(self.dates))[:, None] >= self.launch_rows[i]
-            contracts = np.where(listed, part.contracts, "").astype(object)
-            expiries = np.where(listed, part.expiries, np.datetime64("NaT"))
-            coef = np.where(contracts != "", 1.0, 0.0)[None]
-            spot_coef = np.ones((1, len(self.dates)))
+            part = self._part(i)
+            if key not in self.cache:
+                listed = np.arange(len(self.dates))[:, None] >= self.launch_rows[i]
+                contracts = np.where(listed, part.contracts, "").astype(object)
+                expiries = np.where(listed, part.expiries, np.datetime64("NaT"))
+                coef = np.where(contracts != "", 1.0, 0.0)[None]
+                self.cache[key] = _frozen(contracts, expiries, coef, np.ones((1, len(self.dates))))
+            contracts, expiries, coef, spot_coef = self.cache[key]
             return Block(
                 name, self.legs[i].contract, contracts, expiries, (part,), coef, spot_coef, self.launch_rows[i]
             )
         fam = self.market.family(name)
         idx = [names.index(x) for x in fam.legs]
-        delivery = self.parts[idx[0]].plan.listing.delivery
+        parts = tuple(self._part(j) for j in idx)
+        if key not in self.cache:
+            self.cache[key] = self._family_listing(name, idx)
+        contracts, expiries, coef, spot_coef = self.cache[key]
+        return Block(name, fam.contract, contracts, expiries, parts, coef, spot_coef, 0)
+
+    def _family_listing(self, name: str, idx: list[int]) -> tuple[np.ndarray, ...]:
+        fam = self.market.family(name)
+        delivery = self._part(idx[0]).plan.listing.delivery
         for j in idx[1:]:
-            if not np.array_equal(self.parts[j].plan.listing.delivery, delivery):
+            if not np.array_equal(self._part(j).plan.listing.delivery, delivery):
                 raise ConfigError(f"family {name!r}: its legs' contracts must list the same delivery months")
         ratios = [self.legs[j].performance_ratio for j in idx]
         launch = [self._launch_ym(j) for j in idx]
         coef = family_weights(fam, launch, ratios, delivery)
         spot_coef = family_weights(fam, launch, ratios, self._months)
-        spec = fam.contract
-        listing = spec.listing(self.dates, self.parts[idx[0]].depth)
+        listing = fam.contract.listing(self.dates, self._part(idx[0]).depth)
         if not np.array_equal(listing.delivery, delivery):
             raise ConfigError(f"family {name!r}: its contract must list the same months as its legs'")
-        parts = tuple(self.parts[j] for j in idx)
-        return Block(name, spec, listing.contracts, listing.expiries, parts, coef, spot_coef, 0)
+        return _frozen(listing.contracts, listing.expiries, coef, spot_coef)
 
     def curve(
         self, holding: Holding | str | None = None, open_interest: dict[str, np.ndarray] | None = None
@@ -338,7 +356,13 @@ class MarketPaths:
         spot = chained_spot([b.spot() for b in blocks], gen)
         meta["contract"] = blocks[0].contract.to_dict()
         liq = self._liquidity(list(h.generations), gen)
-        return MarketCurve(self.dates, blocks, spot, meta, gen, 0, self.first_path, liquidity=liq)
+        key = ("listing", h.generations)
+        if key not in self.cache:
+            codes = np.concatenate([b.contracts for b in blocks], axis=1)
+            self.cache[key] = _frozen(codes, np.concatenate([b.expiries for b in blocks], axis=1))
+        return MarketCurve(
+            self.dates, blocks, spot, meta, gen, 0, self.first_path, liquidity=liq, shared_listing=self.cache[key]
+        )
 
     def _liquidity(self, legs: list[str], weights: np.ndarray) -> np.ndarray | None:
         """``(2, dates)`` open interest and volume of ``legs`` weighted by ``weights``; None if any leg has none."""
@@ -358,6 +382,32 @@ class MarketPaths:
         return replace(self, parts=parts, first_path=parts[0].first_path)
 
 
+_SETUPS: OrderedDict[int, tuple[Market, _Setup]] = OrderedDict()
+_SETUPS_LOCK = threading.Lock()
+
+
+def _shared_setup(market: Market) -> _Setup:
+    """The market's setup, kept for the process: every chunk of a sweep shares its plans and listings."""
+    with _SETUPS_LOCK:
+        hit = _SETUPS.get(id(market))
+        if hit is not None and hit[0] is market:
+            return hit[1]
+    st = _setup(market)
+    with _SETUPS_LOCK:
+        _SETUPS[id(market)] = (market, st)  # holding the market keeps its id from being reused
+        while len(_SETUPS) > 4:
+            _SETUPS.popitem(last=False)
+    return st
+
+
+def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Read-only copies: listings shared by every chunk (a read-only listing's slot map is computed once)."""
+    out = tuple(np.array(a) for a in arrays)
+    for a in out:
+        a.setflags(write=False)
+    return out
+
+
 def simulate_market(
     market: Market,
     paths: int | None = None,
@@ -365,8 +415,14 @@ def simulate_market(
     chunk_size: int = 1000,
     first_path: int = 0,
     progress: Progress | None = None,
+    legs: Sequence[str] | None = None,
 ) -> Iterator[MarketPaths]:
-    """Yield the market's paths chunk by chunk (paths and seed default to the market's)."""
+    """Yield the market's paths chunk by chunk (paths and seed default to the market's).
+
+    ``legs`` simulates only those legs (their numbers are the same as in a
+    run of every leg): a fund that holds three chips of a seven-leg market
+    needs three.  Default: every leg.
+    """
     n_paths = market.paths if paths is None else paths
     if isinstance(n_paths, bool) or not isinstance(n_paths, (int, np.integer)) or n_paths < 1:
         raise ConfigError(f"paths must be a positive whole number, got {n_paths!r}")
@@ -375,17 +431,22 @@ def simulate_market(
     if isinstance(first_path, bool) or not isinstance(first_path, (int, np.integer)) or first_path < 0:
         raise ConfigError(f"first_path must be a whole number >= 0, got {first_path!r}")
     s = check_seed(market.seed if seed is None else seed)
-    st = _setup(market)
+    st = _shared_setup(market)
+    names = [leg.name for leg in market.legs]
+    unknown = [x for x in (legs or ()) if x not in names]
+    if unknown:
+        raise ConfigError(f"legs: {unknown[0]!r} is not a leg of {market.name}; the legs are {', '.join(names)}")
+    needed = np.array([legs is None or x in legs for x in names])
     meta = {"model": "market", "market": market.to_dict(), "seed": s, "measure": market.measure,
             "regime0": st.regime0, "start": str(st.dates[0]), "end": str(st.dates[-1]), "paths": int(n_paths)}  # fmt: skip
     for lo in range(0, int(n_paths), int(chunk_size)):
         ids = range(first_path + lo, first_path + min(lo + int(chunk_size), int(n_paths)))
-        yield _chunk(market, st, s, ids, meta)
+        yield _chunk(market, st, s, ids, meta, needed)
         if progress is not None:
             progress(min(lo + int(chunk_size), int(n_paths)), int(n_paths))
 
 
-def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, Any]) -> MarketPaths:
+def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, Any], needed: np.ndarray) -> MarketPaths:
     m, n_legs = st.decay.shape
     p = len(ids)
     z = np.empty((p, m, 2 * n_legs))
@@ -402,20 +463,27 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
     reg = np.empty((p, n), dtype=np.int64)
     chi0 = np.array([x.chi0 for x in st.legs])
     market_kernels.market_factor_paths(
-        chi0, st.xi0, st.regime0, st.decay, st.chol, st.xi_drift, st.levels, st.trans_cum, z, u, jumps, chi, xi, reg
-    )
+        chi0, st.xi0, st.regime0, st.decay, st.chol, st.xi_drift, st.levels, st.trans_cum, z, u, jumps, needed,
+        chi, xi, reg,
+    )  # fmt: skip
     del z, u, jumps
-    parts = []
-    for i, (leg, plan) in enumerate(zip(st.legs, st.plans, strict=True)):
+    parts: list[ModelCurve | None] = []
+    for i, leg in enumerate(st.legs):
+        if not needed[i]:
+            parts.append(None)
+            continue
+        # a leg's closed-form coefficients, built the first time a chunk needs the leg (tens of MB each)
+        plan = pricing_plan(leg.model, leg.contract, st.dates, leg.contract.listed_depth)
         season = leg.model.overlays.seasonal(st.dates)
         spot = _floor(leg, st.dates, st.dates[0])[None, :] + np.exp(chi[i] + xi[i] + season[None, :])
         spot.setflags(write=False)
         leg_meta = dict(meta, leg=leg.name, contract=leg.contract.to_dict(), params=leg.model.params())
+        listing = plan.listing
         parts.append(
             ModelCurve(
                 st.dates,
-                plan.listing.contracts,
-                plan.listing.expiries,
+                listing.contracts,
+                listing.expiries,
                 chi[i],
                 xi[i],
                 spot,
@@ -426,4 +494,4 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
                 regime=reg,
             )  # fmt: skip
         )
-    return MarketPaths(market, st.dates, st.legs, tuple(parts), st.launch_rows, dict(meta), ids[0])
+    return MarketPaths(market, st.dates, st.legs, tuple(parts), st.launch_rows, dict(meta), ids[0], st.cache)

@@ -59,7 +59,8 @@ def run_chunk(spec: ChunkSpec) -> pd.DataFrame:
     sc = spec.scenario
     mc: Curve
     if isinstance(sc, Market):  # each strategy on what it holds ([holding], else the market's)
-        (market,) = list(sc.iter_markets(paths=spec.count, chunk_size=spec.count, first_path=spec.first))
+        legs = sc.legs_of(spec.strategy.holding)  # only the legs it holds: the same numbers, a fraction of the work
+        (market,) = list(sc.iter_markets(paths=spec.count, chunk_size=spec.count, first_path=spec.first, legs=legs))
         mc = market.curve(spec.strategy.holding)
     else:
         (mc,) = list(sc.iter_chunks(paths=spec.count, chunk_size=spec.count, lazy_prices=True, first_path=spec.first))
