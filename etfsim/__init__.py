@@ -12,6 +12,9 @@ from etfsim.curves import (
     simulate_curve,
 )
 from etfsim.curves.calibrate import CalibrationResult, calibrate
+from etfsim.curves.legs import Family, Leg
+from etfsim.curves.market import Holding, Market, MarketPaths
+from etfsim.curves.market_curve import MarketCurve
 from etfsim.curves.realdata import load_eia_wti, load_pysystemtrade, load_real, read_long_table
 from etfsim.exceptions import (
     CalendarError,
@@ -37,7 +40,7 @@ from etfsim.pipeline import (
     run_strategy,
 )
 from etfsim.roll import RULES, RollSchedule, make_rule, roll_schedule
-from etfsim.scenario import Scenario, load_scenario
+from etfsim.scenario import Scenario, load_market, load_scenario, read_scenario
 
 __all__ = [
     "COMPUTE_H100",
@@ -54,12 +57,18 @@ __all__ = [
     "ContractSpec",
     "DataError",
     "EtfsimError",
+    "Family",
     "FileFormatError",
     "FundConfig",
     "FundResult",
     "FuturesCurve",
+    "Holding",
     "IndexResult",
     "InvestorDemand",
+    "Leg",
+    "Market",
+    "MarketCurve",
+    "MarketPaths",
     "Overlays",
     "Regime",
     "RollSchedule",
@@ -84,12 +93,14 @@ __all__ = [
     "iter_curve_chunks",
     "load_eia_wti",
     "load_fund",
+    "load_market",
     "load_pysystemtrade",
     "load_real",
     "load_scenario",
     "load_strategy",
     "make_rule",
     "read_long_table",
+    "read_scenario",
     "roll_schedule",
     "run_strategy",
     "simulate_curve",
