@@ -33,6 +33,7 @@ from etfsim import metrics
 from etfsim._numba import readonly
 from etfsim._random import path_generators
 from etfsim.curves import kernels as curve_kernels
+from etfsim.curves import market_kernels
 from etfsim.curves.curve import FuturesCurve
 from etfsim.fund import FundConfig, InvestorDemand
 from etfsim.fund import ledger as _ledger
@@ -348,6 +349,70 @@ def test_price_monthly_average(case: str) -> None:
         _, plain = agree(curve_kernels.price_monthly_average, _monthly_average_inputs)
         np.testing.assert_allclose(prices[0], plain[13][0], rtol=1e-14, equal_nan=True)
         np.testing.assert_allclose(prices[1, 2:, 1:], 1.2 * plain[13][1, 2:, 1:], rtol=1e-12)
+
+
+# -- curves/market_kernels.py -----------------------------------------------------------------------------------
+MARKET_LEGS = 3  # h100, b200 and memory: six correlated factors
+
+
+@covers(market_kernels.market_path_draws)
+@pytest.mark.parametrize("overlays", ["regime and jumps", "neither"])
+def test_market_path_draws(overlays: str) -> None:
+    dt = _grid_steps()
+    m = len(dt)
+    lam_dt = np.zeros((MARKET_LEGS, m))
+    if overlays != "neither":
+        lam_dt[1] = 40.0 * dt  # only b200 has launch jumps, many a day: counts above 1
+    jumping = lam_dt.sum(axis=1) > 0
+    jump_mean, jump_std = np.array([0.0, -0.1, 0.0]), np.array([0.0, 0.2, 0.0])
+
+    def args() -> tuple[Any, ...]:
+        (g,) = path_generators(11, [2])  # a fresh generator for each run: both draw the same stream
+        z, u, jumps = np.empty((m, 2 * MARKET_LEGS)), np.zeros(m), np.empty((m, MARKET_LEGS))
+        return g, lam_dt, jumping, overlays != "neither", jump_mean, jump_std, z, u, jumps
+
+    _, out = agree(market_kernels.market_path_draws, args, rtol=0.0)
+    jumps = out[8]
+    assert np.isfinite(out[6]).all() and (out[7] != 0.0).any() == (overlays != "neither")
+    assert (jumps[:, [0, 2]] == 0.0).all() and (jumps[:, 1] != 0.0).any() == (overlays != "neither")
+
+
+def _market_factor_inputs(needed: np.ndarray) -> tuple[Any, ...]:
+    kappa = np.array([4.0, 4.0, 1.4])
+    dt = _grid_steps()
+    m, legs = len(dt), MARKET_LEGS
+    decay = np.exp(-np.outer(dt, kappa))
+    corr = np.kron(np.array([[1.0, 0.7, 0.2], [0.7, 1.0, 0.2], [0.2, 0.2, 1.0]]), np.array([[1.0, 0.3], [0.3, 1.0]]))
+    sd = np.sqrt(np.outer(dt, [0.6**2, 0.2**2, 0.5**2, 0.15**2, 0.45**2, 0.15**2]))  # about sigma sqrt(dt)
+    chol = np.linalg.cholesky(corr[None] * sd[:, :, None] * sd[:, None, :])
+    xi_drift = np.outer(dt, [-0.15, -0.15, -0.05])
+    levels_ = np.array([[0.0, 0.35, -0.25], [0.0, 0.4, -0.3], [0.0, 0.0, 0.0]])  # memory has its own cycle
+    rates = np.array([[-30.0, 20.0, 10.0], [60.0, -60.0, 0.0], [40.0, 0.0, -40.0]])  # switches a year: several here
+    trans_cum = np.cumsum(np.eye(3)[None] + rates[None] * dt[:, None, None], axis=2)
+    rng = np.random.default_rng(9)
+    z = rng.standard_normal((N_PATHS, m, 2 * legs))
+    u = rng.random((N_PATHS, m))
+    jumps = np.zeros((N_PATHS, m, legs))
+    jumps[:, :, 1] = np.where(rng.random((N_PATHS, m)) < 0.1, rng.normal(-0.1, 0.05, (N_PATHS, m)), 0.0)
+    chi = np.full((legs, N_PATHS, m + 1), np.nan)  # a leg skipped stays NaN
+    xi = np.full((legs, N_PATHS, m + 1), np.nan)
+    regime = np.full((N_PATHS, m + 1), -1, dtype=np.int64)
+    chi0, xi0 = np.array([0.25, 0.1, 0.6]), np.log([2.35, 5.48, 100.0]) - np.array([0.25, 0.1, 0.6])
+    return chi0, xi0, 1, decay, chol, xi_drift, levels_, trans_cum, z, u, jumps, needed, chi, xi, regime
+
+
+@covers(market_kernels.market_factor_paths)
+def test_market_factor_paths() -> None:
+    every = np.ones(MARKET_LEGS, dtype=bool)
+    _, out = agree(market_kernels.market_factor_paths, lambda: _market_factor_inputs(every))
+    chi, xi, regime = out[-3:]
+    assert np.isfinite(chi).all() and np.isfinite(xi).all() and len(np.unique(regime)) > 1
+    some = np.array([False, True, False])  # a fund holding b200 alone: the other legs are skipped
+    _, part = agree(market_kernels.market_factor_paths, lambda: _market_factor_inputs(some))
+    assert np.isnan(part[-3][[0, 2]]).all() and np.isnan(part[-2][[0, 2]]).all()
+    np.testing.assert_array_equal(part[-3][1], chi[1])  # the legs kept are the same numbers
+    np.testing.assert_array_equal(part[-2][1], xi[1])
+    np.testing.assert_array_equal(part[-1], regime)
 
 
 # -- index/levels.py --------------------------------------------------------------------------------------------
