@@ -53,6 +53,10 @@ class ModelCurve:
     slots, prices on some dates), so roll rules run on it directly; ``prices``
     builds the full cube (costly) and :meth:`price_slots` only the slots a schedule
     needs (see :func:`etfsim.roll.restrict`).
+
+    With a priced regime (the plan's ``regimes > 1``), ``regime`` holds each
+    path's regime at each close and every price reads that regime's
+    coefficients; :meth:`select_paths` keeps it with the factors.
     """
 
     dates: np.ndarray
