@@ -11,6 +11,7 @@ import pandas as pd
 from etfsim.fund import FundConfig, InvestorDemand
 
 GROWING = pd.to_datetime(["2026-06-01", "2027-09-01"])  # a new market's liquidity grows tenfold in 15 months
+DRYING = pd.to_datetime(["2026-04-01", "2026-04-07"])  # one that dries up in the week after launch
 
 FUND_CASES: dict[str, tuple[FundConfig, InvestorDemand | None]] = {
     "default terms, demand": (FundConfig(collateral_rate=0.04), InvestorDemand(volatility=0.01, seed=3)),
@@ -26,7 +27,15 @@ FUND_CASES: dict[str, tuple[FundConfig, InvestorDemand | None]] = {
         FundConfig(reverse_split_below=24.99, reverse_split_ratio=4, collateral_rate=0.02, rebalance_band=0.01),
         InvestorDemand(chase=0.05, chase_window=10, volatility=0.003, seed=6),
     ),
-    "wiped out by impact": (FundConfig(impact_coefficient=0.3, daily_volume=20_000, open_interest=200_000), None),
+    # front-month volume dries up from 20,000 contracts a day at launch to 50 a week later: the first day of
+    # the roll (a fifth of 38,000 contracts sold against 50 a day, bought against 40) costs more than the fund
+    # has on every path, on the fourth day after launch, so tracking error has returns to measure
+    "wiped out by impact": (
+        FundConfig(
+            impact_coefficient=0.05, daily_volume=pd.Series([20_000.0, 50.0], index=DRYING), open_interest=200_000
+        ),
+        None,
+    ),
     "limits in dollars and shares of open interest, creations halt": (
         FundConfig(
             collateral_rate=0.04,

@@ -303,8 +303,11 @@ def test_limits_below_one_unit_and_flows_off_the_curve(compute) -> None:
 
 def test_a_fund_too_big_for_its_market_is_wiped_out_and_says_so(compute) -> None:
     curve, sched = compute
-    # 44,000 contracts bought against 20,000 a day of volume, then rolled: impact swamps the fund
-    res = simulate_fund(curve, sched, FundConfig(impact_coefficient=0.3, daily_volume=20_000, open_interest=200_000))
+    # about 42,300 contracts bought against 20,000 a day of volume (impact 0.05 x 42,300 / 20,000 = 11% of NAV),
+    # then the volume dries up to 50 a day within a week: the roll's first day, a fifth of the position sold
+    # against 50 a day and bought against 40, costs 0.05 x $2,365 x 7,600^2 x (1/50 + 1/40), more than the fund
+    volume = pd.Series([20_000.0, 50.0], index=pd.to_datetime(["2026-04-01", "2026-04-07"]))
+    res = simulate_fund(curve, sched, FundConfig(impact_coefficient=0.05, daily_volume=volume, open_interest=200_000))
     from etfsim.fund.records import LIQUIDATED
 
     wiped = (res.status & LIQUIDATED) != 0
