@@ -488,6 +488,8 @@ def load_market(path: str | os.PathLike[str] | None = None) -> Market:
             regime = Regime(names=regimes, levels=(0.0,) * len(regimes), rates=rates)
         except (TypeError, EtfsimError) as exc:
             raise ScenarioError(f"{where}: [market.regime] needs names and a square table of rates: {exc}") from exc
+    if regime is None and "regime0" in mkt:  # else a start regime would be ignored without a word
+        raise ScenarioError(f"{where}: [market] regime0 needs a [market.regime] table; add one or remove regime0")
     legs = tuple(_leg(where, _check_section(where, "legs", t, _LEG_SCHEMA), regime) for t in legs_raw)
     families = tuple(_family(where, _check_section(where, "families", t, _FAMILY_SCHEMA)) for t in fams_raw)
     if "start" not in sim or ("years" in sim) == ("end" in sim):

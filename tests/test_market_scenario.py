@@ -260,6 +260,19 @@ def test_bad_market_file(tmp_path: Path, old: str, new: str, pattern: str | None
     assert _one_line(exc).startswith("market.toml")
 
 
+def test_regime0_without_a_regime(tmp_path: Path) -> None:
+    text = SMALL
+    for old in ('[market.regime]\nnames = ["normal", "shortage", "glut"]\n', "rates = [[0.0, 0.3, 0.3], [2.0, 0.0, 0.0], [1.5, 0.0, 0.0]]\n",
+                "regime_levels = [0.0, 0.35, -0.25]\n", "regime_levels = [0.0, 0.40, -0.30]\n"):  # fmt: skip
+        assert text.count(old) == 1, old
+        text = text.replace(old, "")
+    assert load_market(_file(tmp_path, text)).regime is None
+    with_start = text.replace('holding = "h100"', 'holding = "h100"\nregime0 = "shortage"')
+    with pytest.raises(ScenarioError, match=r"market.toml: \[market\] regime0 needs a \[market.regime\] table") as exc:
+        load_market(_file(tmp_path, with_start))
+    _one_line(exc)
+
+
 @pytest.mark.parametrize("mode", ["runner", "subprocess"])
 def test_cli_refuses_a_bad_market_in_one_line(tmp_path: Path, mode: str) -> None:
     etfsim: Etfsim = MODES[mode]

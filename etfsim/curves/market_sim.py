@@ -378,8 +378,9 @@ class MarketPaths:
 
     def select_paths(self, paths: list[int]) -> MarketPaths:
         """The same chunk on some paths only."""
-        parts = tuple(p.select_paths(paths) for p in self.parts)
-        return replace(self, parts=parts, first_path=parts[0].first_path)
+        parts = tuple(None if p is None else p.select_paths(paths) for p in self.parts)
+        first = next(p for p in parts if p is not None).first_path
+        return replace(self, parts=parts, first_path=first)
 
 
 _SETUPS: OrderedDict[int, tuple[Market, _Setup]] = OrderedDict()

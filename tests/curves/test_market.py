@@ -25,6 +25,7 @@ from etfsim.curves.market_sim import _step_cov
 from etfsim.curves.model_curve import ModelCurve
 from etfsim.curves.overlays import Overlays, Regime
 from etfsim.curves.simulate import iter_curve_chunks
+from etfsim.exceptions import ConfigError
 from tests.curves.market_cases import START, chips, leg, market, one_chunk
 
 RICH = dict(
@@ -213,3 +214,21 @@ def test_a_step_down_lowers_the_part_above_the_floor() -> None:
     a, b = with_steps.curve("h100").spot, without.curve("h100").spot
     np.testing.assert_allclose((a - floor)[:, after] / (b - floor)[:, after], 0.9, rtol=1e-12)
     assert (a[:, after] > floor).all()
+
+
+# -- a chunk of some legs only ---------------------------------------------------------------------------------
+def test_a_chunk_of_some_legs_draws_the_same_numbers() -> None:
+    m = market(chips(), correlation=((1.0, 0.7, 0.6), (0.7, 1.0, 0.75), (0.6, 0.75, 1.0)), years=1.5, paths=4)
+    full = one_chunk(m)
+    (some,) = m.iter_markets(paths=4, chunk_size=4, legs=("b200",))
+    assert some.parts[0] is None and some.parts[2] is None
+    b200 = some.parts[1]
+    assert b200 is not None and full.parts[1] is not None
+    np.testing.assert_array_equal(b200.chi, full.parts[1].chi)  # correlated with h100 through the same normals
+    np.testing.assert_array_equal(b200.xi, full.parts[1].xi)
+    np.testing.assert_array_equal(some.curve("b200").prices, full.curve("b200").prices)
+    with pytest.raises(ConfigError, match=r"leg 'h100' was not simulated"):
+        some.curve("h100")
+    picked = some.select_paths([1, 3])  # the legs not simulated stay absent
+    assert picked.parts[0] is None and picked.first_path == 1 and picked.n_paths == 2
+    np.testing.assert_array_equal(picked.curve("b200").spot, full.curve("b200").spot[[1, 3]])
