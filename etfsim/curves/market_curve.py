@@ -93,8 +93,11 @@ class Block:
             c = np.where(ok, coef[rows, safe], 0.0)
             if not c.any():
                 continue
-            prices = part.price_slots(np.where(c != 0, local, -1))
-            out += np.where(c != 0, c * np.nan_to_num(prices), 0.0)
+            # in place: a (paths, dates, slots) array is hundreds of MB on a study's thousand paths
+            prices = part.price_slots(np.where(c != 0, local, -1))  # NaN where this leg does not count
+            np.nan_to_num(prices, copy=False)
+            prices *= c[None]
+            out += prices
         out[:, ~ok] = np.nan
         return out
 
@@ -108,7 +111,9 @@ class Block:
             for part, coef in zip(self.parts, self.coef, strict=True):
                 c = coef[rows]
                 if c.any():
-                    out += np.where(c != 0, c * np.nan_to_num(part.price_rows(rows)), 0.0)
+                    prices = np.nan_to_num(part.price_rows(rows), copy=False)  # 0 x NaN is NaN: zero them first
+                    prices *= c[None]
+                    out += prices
         return np.where(listed[None], out, np.nan)
 
     def select_paths(self, idx: np.ndarray) -> Block:
