@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -240,7 +240,8 @@ def run_strategy(
         fund = market_liquidity(curve, fund)
     rule = strat.rule
     if isinstance(curve, MarketCurve) and curve.generation is not None and not isinstance(rule, Generations):
-        rule = Generations(rule)  # the strategy's rule inside each chip, the curve's moves between chips
+        # the strategy's rule inside each chip, the curve's moves between chips (its name is the inner rule's)
+        rule = cast(RollRule, Generations(rule))
     schedule = roll_schedule(curve, rule)
     slots: np.ndarray | None = None
     if isinstance(curve, (ModelCurve, MarketCurve)):

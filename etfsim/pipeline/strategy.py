@@ -200,8 +200,9 @@ def _holding(where: str, raw: dict[str, object]) -> Holding | None:
         types, label = _HOLDING_KEYS[key]
         if isinstance(value, bool) or not isinstance(value, types):
             raise ScenarioError(f"{where}: [holding] {key} must be {label}, got {type(value).__name__} {value!r}")
+    kw: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in tab.items()}
     try:
-        return Holding(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in tab.items()})
+        return Holding(**kw)
     except EtfsimError as exc:
         raise with_context(exc, f"{where}: [holding]") from exc
 

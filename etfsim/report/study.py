@@ -34,6 +34,7 @@ from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.market import Market, MarketPaths
 from etfsim.curves.market_curve import MarketCurve
+from etfsim.curves.model_curve import ModelCurve
 from etfsim.curves.protocol import Curve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund.comparison import Comparison, compare
@@ -64,6 +65,9 @@ FAN_PERCENTILES = (5, 25, 50, 75, 95)
 """Percentiles across paths of the Monte Carlo fan chart."""
 
 Progress = Callable[[str, int], AbstractContextManager[Callable[[int, int], None]]]
+
+HeldCurve = FuturesCurve | ModelCurve | MarketCurve
+"""A curve a strategy runs on: prices held, or priced on demand (one leg's factors, or a market's)."""
 """``progress(stage, total)``: a context manager yielding ``update(done, total)`` (the CLI's progress bar)."""
 
 
@@ -92,7 +96,7 @@ class Study(Result):
         The tables the sheets are rendered from (what ``etfsim run`` saves).
     """
 
-    scenario: Scenario
+    scenario: Scenario | Market
     curve: Curve
     backtest: BacktestResult
     headline: Strategy
@@ -288,7 +292,7 @@ def _strategy_facts(strat: Strategy) -> StrategyFacts:
 
 
 def _run_all(
-    curve_of: Callable[[Strategy], Curve],
+    curve_of: Callable[[Strategy], HeldCurve],
     items: list[Strategy],
     head: Strategy,
     terms: FundConfig,
@@ -325,15 +329,15 @@ def _run_all(
 
 
 def _curves_of(sc: Scenario | Market, n: int, seed: int | None, tick: Callable[[int, int], None]) -> tuple[
-    Curve, Callable[[Strategy], Curve], MarketPaths | None
+    HeldCurve, Callable[[Strategy], HeldCurve], MarketPaths | None
 ]:  # fmt: skip
     """The study's curve and, per strategy, the curve it holds (a market: its [holding], else the market's)."""
     if isinstance(sc, Market):
         (market,) = list(sc.iter_markets(paths=n, seed=seed, chunk_size=n, progress=tick))
         default = market.curve()
-        held: dict[object, Curve] = {}
+        held: dict[object, HeldCurve] = {}
 
-        def curve_of(strat: Strategy) -> Curve:
+        def curve_of(strat: Strategy) -> HeldCurve:
             if strat.holding is None:
                 return default
             if strat.holding not in held:

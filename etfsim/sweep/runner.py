@@ -174,7 +174,7 @@ def _settings(
             s.name: {
                 "seed": s.seed,
                 "source": s.source,
-                "model": repr(s.model),
+                "model": repr(s.model) if isinstance(s, Scenario) else repr(s.to_dict()),
                 "start": s.start,
                 "years": s.years,
                 "end": s.end,
