@@ -147,17 +147,18 @@ def _toml(tmp: Path, name: str, text: str) -> Path:
     return p
 
 
-def _fund(tmp: Path, extra: str) -> Path:
-    """The default fund file with one line changed or added to [fund]."""
+def _fund(tmp: Path, extra: str, *drop: str) -> Path:
+    """The default fund file with one line changed or added to [fund] (and the keys in ``drop`` taken out)."""
     text = DEFAULT_FUND.read_text(encoding="utf-8")
     key = extra.split("=")[0].strip()
-    lines = [ln for ln in text.splitlines() if not ln.startswith(f"{key} ")]
+    lines = [ln for ln in text.splitlines() if not any(ln.startswith(f"{k} ") for k in (key, *drop))]
     at = lines.index("[fund]") + 1
     lines.insert(at, extra)
     return _toml(tmp, "fund.toml", "\n".join(lines) + "\n")
 
 
-VALID_KEYS = ", ".join(sorted(f.name for f in dataclasses.fields(FundConfig)))
+# every term, and the [fund.liquidity] table of open interest and volume by date
+VALID_KEYS = ", ".join(sorted([f.name for f in dataclasses.fields(FundConfig)] + ["liquidity"]))
 
 
 def _bt(curve: Path, fund: Path) -> list[object]:
@@ -180,7 +181,8 @@ BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
     ),
     # one unit is 50,000 x $25 = $1.25m, about 530 contracts of 1,000 GPU-hours at ~$2.35
     "position limit below one unit": (
-        lambda t, c: _bt(c, _fund(t, "position_limit = 100")),
+        # the default file gives its position limit as a share of open interest: this one gives contracts instead
+        lambda t, c: _bt(c, _fund(t, "position_limit = 100", "position_limit_oi_share")),
         "position_limit (100 contracts) is below one creation unit's futures",
     ),
     "missing fund file": (lambda t, c: _bt(c, t / "nofund.toml"), "nofund.toml does not exist"),
