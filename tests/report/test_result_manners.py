@@ -34,7 +34,8 @@ def _manners(res: Result) -> None:
 def test_study_results(study: Study, report_dir: Path) -> None:
     res = study.results
     _manners(res)
-    assert repr(res).startswith("<StudyResults scenario='compute_default' headline='compute_default' paths=12")
+    # the single-chip scenario (load_scenario, h100.toml), headlined by the default strategy
+    assert repr(res).startswith("<StudyResults scenario='compute_h100' headline='compute_default' paths=12")
     manifest = pd.read_parquet(report_dir / "study.parquet")
     pd.testing.assert_frame_equal(res.to_frame(), manifest)  # the frame is the manifest etfsim run writes
     assert "indices" in str(res) and "rule_funds" in str(res)
@@ -79,7 +80,7 @@ def test_the_study_strategy_runs_and_backtest(study: Study) -> None:
     from etfsim.pipeline import BacktestResult, StrategyRun, statistic
 
     _manners(study)
-    assert repr(study).startswith("<Study scenario='compute_default' paths=12 strategies=")
+    assert repr(study).startswith("<Study scenario='compute_h100' paths=12 strategies=")
     assert "headline 'compute_default'" in str(study) and "compute_default" in study.to_frame().index
     bt = study.backtest
     _manners(bt)
