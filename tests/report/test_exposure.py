@@ -1,9 +1,12 @@
 """Exposure, capped days, under-exposure and the generation mix on the fact sheet, against the fund's own ledger.
 
-The fund here is the default compute strategy with a position limit of 50,000
-contracts a month: it launches with about 42,500 contracts, and as GPU-hour
-prices deflate the same NAV needs more contracts than the limit allows, so
-exposure falls far below NAV.  Every figure is checked against the ledger of
+The fund here is the default compute strategy at $100 million (4,000,000 shares
+of $25) with a position limit of 50,000 contracts a month and no accountability
+level: it launches with about 42,300 contracts, and as GPU-hour prices deflate
+the same NAV needs more contracts than the limit allows, so exposure falls far
+below NAV.  The terms are stated here, not read from the default fund file
+($10 million, limits as shares of open interest), whose limits do not bind on
+the single-chip scenario's market.  Every figure is checked against the ledger of
 the study's live :class:`~etfsim.fund.FundResult` (not the saved tables).
 """
 
@@ -30,13 +33,21 @@ from etfsim.scenario import load_scenario
 from tests.report.conftest import parse_fields
 
 LIMIT = 50_000
+SHARES = 4_000_000  # $100 million at $25 a share: about 42,300 contracts at launch, under LIMIT until prices fall
 
 
 @pytest.fixture(scope="module")
 def capped() -> Study:
     head = resolve_strategy("compute_default")
     assert head.fund is not None
-    terms = dataclasses.replace(head.fund, position_limit=LIMIT, accountability_level=None)
+    terms = dataclasses.replace(
+        head.fund,
+        initial_shares=SHARES,
+        position_limit=LIMIT,
+        position_limit_oi_share=None,  # a limit is given one way: contracts here
+        accountability_level=None,
+        accountability_level_oi_share=None,
+    )
     strat = dataclasses.replace(head, name="capped", fund=terms)
     scenario = dataclasses.replace(load_scenario(), years=3.5)
     return run_study(scenario, paths=8, compare_paths=4, strategies=[strat, "front_month"], headline="capped")
