@@ -19,7 +19,10 @@ A limit can be given three ways (:data:`etfsim.fund.config.LIMIT_BASES`), and
 
 The first two are the same on every path, so :func:`room_per_notional` works
 their room out once per weight row and date; a limit in dollars depends on the
-path's prices and is met in the day loop (:func:`_creation_room`).
+path's prices and is met in the day loop (:func:`_creation_room`).  Limits all
+given as counts on contracts that are never re-denominated are the same on every
+date and in every month: the day loop then reads them from ``LedgerTerms``
+(``limits_by_date`` false), which keeps a few percent of its time.
 
 The day loop in :mod:`etfsim.fund.ledger` inlines the steps here, and numba's
 disk cache keys its kernels on ``ledger.py`` alone: after changing this file,
@@ -310,11 +313,13 @@ def _creation_room(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: i
 @jit(inline=True)
 def _month_limit(data: LedgerArrays, terms: LedgerTerms, p: int, t: int, s: int, k: float) -> tuple[float, float, int]:
     """Cap ``k`` contracts in slot ``s`` at a month's limit: (held, spread to the next month, status bit)."""
-    cap = data.month_limits[POSITION, t, s]
-    if terms.position_priced:  # dollars / multiplier: contracts at today's price, whole unless fractional
-        cap = cap / abs(data.prices[p, t, s])
-        if not terms.fractional:
-            cap = math.floor(cap)
+    cap = terms.position_limit  # the fast path: a count, the same every day and in every month
+    if terms.limits_by_date:
+        cap = data.month_limits[POSITION, t, s]
+        if terms.position_priced:  # dollars / multiplier: contracts at today's price, whole unless fractional
+            cap = cap / abs(data.prices[p, t, s])
+            if not terms.fractional:
+                cap = math.floor(cap)
     if not k > cap:
         return k, 0.0, 0
     excess = k - cap
@@ -329,13 +334,18 @@ def _month_limit(data: LedgerArrays, terms: LedgerTerms, p: int, t: int, s: int,
 def _all_months_limit(data: LedgerArrays, terms: LedgerTerms, p: int, t: int, target: np.ndarray) -> int:
     """Scale ``target`` down to the all-months limit (contracts of the base multiplier, or dollars); the status bit."""
     total = 0.0
-    for s in range(target.shape[0]):
-        if terms.all_months_dollars:
-            if target[s] != 0.0:  # an empty slot may have no price
-                total += abs(target[s] * data.prices[p, t, s] * data.multiplier[t, s])
-        else:
-            total += abs(target[s]) * _slot_size(data, terms, t, s)
-    cap = data.all_months_limit[t]
+    cap = terms.all_months_limit
+    if not terms.limits_by_date:  # the fast path: a count of contracts all of the base multiplier
+        for s in range(target.shape[0]):
+            total += abs(target[s])
+    else:
+        cap = data.all_months_limit[t]
+        for s in range(target.shape[0]):
+            if terms.all_months_dollars:
+                if target[s] != 0.0:  # an empty slot may have no price
+                    total += abs(target[s] * data.prices[p, t, s] * data.multiplier[t, s])
+            else:
+                total += abs(target[s]) * _slot_size(data, terms, t, s)
     if not total > cap:
         return 0
     scale = cap / total

@@ -62,6 +62,9 @@ class LedgerTerms(NamedTuple):
     impact: float  # impact coefficient: F * multiplier * traded^2 / volume
     multiplier: float  # the spec's base multiplier: every slot's, unless redenominated
     redenominated: bool  # months with other multipliers: read LedgerArrays.multiplier and size (else a fast path)
+    limits_by_date: bool  # read the limits from LedgerArrays (else the two counts below: a fast path)
+    position_limit: float  # contracts in one month, when not limits_by_date (inf: none)
+    all_months_limit: float  # contracts in all months together, when not limits_by_date
     accountability_priced: bool  # month_limits[0] is in dollars / multiplier (divide by the price), else contracts
     position_priced: bool  # the same for month_limits[1]
     all_months_dollars: bool  # all_months_limit caps the notional of all months, else their base contracts

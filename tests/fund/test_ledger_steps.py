@@ -43,8 +43,8 @@ def terms(**changes: Any) -> LedgerTerms:
     """Plain terms: no limits, no splits, whole contracts; ``changes`` by field name."""
     base = LedgerTerms(
         nav0=1e6, shares0=10_000.0, creation_unit=1_000.0, creation_fee=100.0, redemption_fee=100.0,
-        commission=2.0, spread_cost=1.0, impact=0.0, multiplier=100.0, redenominated=False, accountability_priced=False,
-        position_priced=False,
+        commission=2.0, spread_cost=1.0, impact=0.0, multiplier=100.0, redenominated=False, limits_by_date=True,
+        position_limit=INF, all_months_limit=INF, accountability_priced=False, position_priced=False,
         all_months_dollars=False, spread_later=False, split_below=0.0, split_ratio=4.0, fractional=False, ap_capacity=50.0,
         ap_spread=0.0, persistence=0.0, demand_impact=1.0, chase=0.0, chase_window=2, margin_per_contract=0.0, band=0.0,
     )  # fmt: skip
@@ -230,6 +230,23 @@ def test_position_limits_cap_or_spread_the_exposure(
 ) -> None:
     data = arrays([[50.0, 52.0]], weights=[[1.0, 0.0]], limits=limits)
     st, (*_, target) = both(L._roll, data, terms(**changes), 0, 0, 0, 1e6, np.empty(2))  # 200 contracts wanted
+    assert st == bits and target.tolist() == expected
+
+
+@pytest.mark.parametrize(
+    "changes, expected, bits",
+    [
+        ({"position_limit": 150.0}, [150.0, 0.0], EXPOSURE_CAPPED),
+        ({"position_limit": 150.0, "spread_later": True}, [150.0, 48.0], SPREAD_LATER),
+        ({"all_months_limit": 120.0}, [120.0, 0.0], EXPOSURE_CAPPED),
+    ],
+)
+def test_counts_the_same_every_day_are_read_from_the_terms(
+    changes: dict[str, float], expected: list[float], bits: int
+) -> None:
+    # the fast path: the arrays say there is no limit, the terms' counts bind
+    data = arrays([[50.0, 52.0]], weights=[[1.0, 0.0]])
+    st, (*_, target) = both(L._roll, data, terms(limits_by_date=False, **changes), 0, 0, 0, 1e6, np.empty(2))
     assert st == bits and target.tolist() == expected
 
 
