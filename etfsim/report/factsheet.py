@@ -24,6 +24,7 @@ import pandas as pd
 
 from etfsim._results import Result
 from etfsim.pipeline.statistics import statistic
+from etfsim.report import market_words as mw
 from etfsim.report import words
 from etfsim.report.exposure import attribution_table, exposure_section, mix_section
 from etfsim.report.facts import StudyFacts
@@ -178,7 +179,22 @@ class FactSheetData(Result):
     comparison_note: str
     notes: tuple[str, ...]
     risks_text: tuple[tuple[str, str], ...]
+    methodology: str = ""  # the index methodology footnote of a market holding (none on a single chip)
     disclosures: tuple[str, ...] = field(default=words.DISCLOSURES)
+
+    def statements(self) -> dict[str, str]:
+        """The sheet's sentences by their ``data-field`` key (names, objective, strategy, methodology, risks)."""
+        out = {
+            "words.fund_name": self.fund_name,
+            "words.index_name": self.index_name,
+            "words.objective": self.objective,
+            "words.strategy": self.strategy_text,
+            "words.terms": self.terms_text,
+        }
+        if self.methodology:
+            out["words.methodology"] = self.methodology
+        out.update({f"words.risk.{i}": text for i, (_title, text) in enumerate(self.risks_text)})
+        return out
 
     def figures(self) -> dict[str, Cell | Fact]:
         """Every figure on the sheet by its ``data-field`` key, with its value and format."""
@@ -261,8 +277,8 @@ def _years(first: pd.Timestamp, last: pd.Timestamp) -> float:
     return float((last - first).days / 365.0)
 
 
-def _key_facts(facts: StudyFacts, index: str) -> tuple[Fact, ...]:
-    fund, contract, head = facts.fund, facts.contract, facts.headline
+def _key_facts(facts: StudyFacts, index: str, named: mw.SheetNames) -> tuple[Fact, ...]:
+    fund, head = facts.fund, facts.headline
     values = {
         "ticker": TICKER,
         "inception": facts.inception,
@@ -272,11 +288,13 @@ def _key_facts(facts: StudyFacts, index: str) -> tuple[Fact, ...]:
         "nav_at_launch": fund["nav_per_share"],
         "index": index,
         "roll_rule": f"{head.name} ({head.rule.replace('_', ' ')})",
-        "contract": f"{contract['name']}, {float(contract['multiplier']):,.0f} {contract['unit']}s",
+        "contract": named.contract,
         "exchange": "Not yet listed (hypothetical contract)",
         "collateral": f"91-day T-bills at {float(facts.scenario.collateral_rate) * 100:.2f}% (assumed)",
     }
-    return facts_from("key_facts", values, KEY_FACTS)
+    rows = facts_from("key_facts", values, KEY_FACTS)
+    at = [f.key for f in rows].index("key_facts.contract") + 1  # what the contract line names, right below it
+    return rows[:at] + named.key_facts + rows[at:]
 
 
 def _performance(
@@ -456,18 +474,8 @@ def _comparison(results: StudyResults) -> Table:
     c = results.comparison.set_index("measure")
     rows = []
     for i, (measure, r) in enumerate(c.iterrows()):
-        fmt = (
-            "num1"
-            if "days" in str(measure)
-            else (
-                "pct_u"
-                if "error" in str(measure)
-                or "fees" in str(measure)
-                or "costs" in str(measure)
-                or "absolute" in str(measure)
-                else "pct"
-            )
-        )
+        unsigned = any(w in str(measure) for w in ("error", "fees", "costs", "absolute"))
+        fmt = "num1" if "days" in str(measure) else ("pct_u" if unsigned else "pct")
         cells = (
             Cell(f"comparison.{i}.futures", float(r["futures ETF"]), fmt),
             Cell(f"comparison.{i}.stock", float(r["stock ETF"]), fmt),
@@ -501,10 +509,11 @@ def _notes(facts: StudyFacts) -> tuple[str, ...]:
 def factsheet_data(results: StudyResults) -> FactSheetData:
     """Build the fact sheet's content from a study's tables (in memory or loaded from disk)."""
     facts = results.facts
-    contract, head = facts.contract, facts.headline
+    head = facts.headline
     fund = results.fund.reset_index(drop=True)
     as_of, inception = pd.Timestamp(facts.as_of), pd.Timestamp(facts.inception)
-    index = words.index_name(head.name, str(contract["root"]))
+    named = mw.sheet_names(results)
+    index = named.index
     last = fund.iloc[-1]
     head_row = results.fund_paths.iloc[facts.headline_path]
 
@@ -532,18 +541,18 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
     exposure, exposure_facts, exposure_years = exposure_section(fund)
     mix, mix_table, mix_note = mix_section(results)
     return FactSheetData(
-        fund_name=words.fund_name(str(contract["unit"])),
+        fund_name=named.fund,
         ticker=TICKER,
         index_name=index,
         as_of=facts.as_of,
         inception=facts.inception,
         scenario_name=facts.scenario.name,
         scenario_description=facts.scenario.description,
-        objective=words.objective(index),
-        strategy_text=words.roll_words(head.rule, head.params),
+        objective=words.objective(index, named.holds),
+        strategy_text=" ".join(x for x in (named.moves, words.roll_words(head.rule, head.params)) if x),
         strategy_summary=head.description,
-        terms_text=words.terms_words(facts.fund, contract),
-        key_facts=_key_facts(facts, index),
+        terms_text=words.terms_words(facts.fund, facts.contract),
+        key_facts=_key_facts(facts, index, named),
         fund_facts=facts_from("fund", fund_values, FUND_FACTS),
         performance=performance,
         calendar_years=_calendar_years(series),
@@ -575,5 +584,6 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
             f"{float(facts.stock_fund['expense_ratio']) * 100:.2f}%."
         ),
         notes=_notes(facts),
-        risks_text=words.principal_risks(facts.fund, facts.contract),
+        risks_text=named.risks,
+        methodology=named.methodology,
     )

@@ -18,8 +18,10 @@ import pandas as pd
 
 from etfsim._results import Result
 from etfsim.pipeline.statistics import statistic
+from etfsim.report import market_words as mw
 from etfsim.report import words
 from etfsim.report.basis import BASIS_PERCENTILES, basis_differences, basis_summary
+from etfsim.report.facts import MarketFacts
 from etfsim.report.results import StudyResults
 from etfsim.report.tables import Cell, Row, Table
 
@@ -86,6 +88,7 @@ class RulesSheetData(Result):
     notes: tuple[str, ...]
     basis: Table  # one row a pair of index families; no rows when the study ran one family
     basis_samples: dict[str, np.ndarray]  # the per-path differences, by pair (for the histogram)
+    basis_note: str = ""  # what A and B are: each family or leg with the index it stands for
     disclosures: tuple[str, ...] = field(default=words.DISCLOSURES)
 
     def all_cells(self) -> dict[str, object]:
@@ -164,13 +167,9 @@ def rules_data(results: StudyResults) -> RulesSheetData:
         cells = tuple(Cell(f"rules.{name}.{col}", values[col], fmt) for col, _h, fmt in RULE_COLUMNS)
         rows.append(Row(name, name, cells, name == facts.headline.name))
         strat = facts.strategy(name)
-        desc_rows.append(
-            Row(
-                name,
-                name,
-                (Cell(f"rule_words.{name}.description", words.roll_words(strat.rule, strat.params), "text"),),
-            )
-        )
+        how = Cell(f"rule_words.{name}.description", words.roll_words(strat.rule, strat.params), "text")
+        holds = Cell(f"rule_words.{name}.holding", mw.rules_holds(strat.holding, facts.market), "text")
+        desc_rows.append(Row(name, name, (holds, how) if facts.market is not None else (how,)))
     ind = results.indices[results.indices["path"] == facts.headline_path]
     levels = {
         name: pd.Series(g["tr"].to_numpy(dtype=float), index=pd.DatetimeIndex(g["date"])).dropna()
@@ -196,12 +195,18 @@ def rules_data(results: StudyResults) -> RulesSheetData:
         headline=facts.headline.name,
         terms_text=words.terms_words(facts.fund, facts.contract),
         table=Table("rules", "Rule", tuple(h for _c, h, _f in RULE_COLUMNS), tuple(rows)),
-        descriptions=Table("rule_words", "Rule", ("How it rolls",), tuple(desc_rows)),
+        descriptions=Table(
+            "rule_words",
+            "Rule",
+            ("Holds", "How it rolls") if facts.market is not None else ("How it rolls",),
+            tuple(desc_rows),
+        ),  # fmt: skip
         nav_returns=nav_returns,
         levels=levels,
         notes=notes,
         basis=basis,
         basis_samples=samples,
+        basis_note=_basis_note(results),
     )
 
 
@@ -211,12 +216,50 @@ def _basis(results: StudyResults) -> tuple[Table, dict[str, np.ndarray]]:
     if results.basis is None or results.basis.empty:
         return Table("basis", "A - B", headers, ()), {}
     summary = basis_summary(results.basis)
+    labels = _pair_labels(results)
     rows = tuple(
         Row(
             str(i),
-            str(pair),
+            labels.get(str(pair), str(pair)),
             tuple(Cell(f"basis.{i}.{col}", float(r[col]), fmt) for col, _h, fmt in BASIS_SHEET_COLUMNS),
         )
         for i, (pair, r) in enumerate(summary.iterrows())
     )
-    return Table("basis", "A - B", headers, rows), basis_differences(results.basis)
+    samples = {labels.get(k, k): v for k, v in basis_differences(results.basis).items()}
+    return Table("basis", "A - B", headers, rows), samples
+
+
+def _pairs(results: StudyResults) -> list[tuple[str, str]]:
+    b = results.basis
+    if b is None or b.empty:
+        return []
+    return list(dict.fromkeys(zip(b["label_a"].astype(str), b["label_b"].astype(str), strict=True)))
+
+
+def _pair_labels(results: StudyResults) -> dict[str, str]:
+    """``"b200 - ocpi"`` -> ``"b200 (SDB200RT) - ocpi (OCPI-style transacted composite)"`` on a market."""
+    m = results.facts.market
+    return {f"{a} - {b}": f"{mw.basis_label(a, m)} - {mw.basis_label(b, m)}" for a, b in _pairs(results)}
+
+
+def _basis_note(results: StudyResults) -> str:
+    """Each pair's A and B in words: the family's or leg's index and how it is built."""
+    m = results.facts.market
+    if m is None:
+        return ""
+    out = []
+    for a, b in _pairs(results):
+        out.append(f"A: {_what(a, m)}; B: {_what(b, m)}.")
+    return " ".join(out)
+
+
+def _what(name: str, market: MarketFacts) -> str:
+    if name in [x.name for x in market.legs]:
+        leg = market.leg(name)
+        return f"{name}, the {leg.index} per-chip index ({mw.leg_label(market, name)})"
+    fam = market.family(name)
+    if fam is None:
+        return name
+    members = ", ".join(mw.leg_label(market, x) for x in fam.legs)
+    how = {"normalised": "performance-normalised", "usage": "usage-weighted", "mean": "equal-weighted"}[fam.method]
+    return f"{name}, the {fam.index} ({how} across {members})"

@@ -48,6 +48,7 @@ from etfsim.metrics import annualised_volatility, max_drawdown
 from etfsim.pipeline import BacktestResult, Strategy, StrategyRun, default_strategies, resolve_strategy, run_strategy
 from etfsim.pipeline.run import market_liquidity
 from etfsim.report.facts import ScenarioFacts, StrategyFacts, StudyFacts
+from etfsim.report.market_facts import holding_facts, limit_facts, market_facts
 from etfsim.report.results import StudyResults
 from etfsim.report.roll_calendar import rule_params, upcoming_rolls
 from etfsim.report.stats import percentile_fan
@@ -287,8 +288,9 @@ def _nav_fan(fund: FundSummary) -> pd.DataFrame:
     return frame
 
 
-def _strategy_facts(strat: Strategy) -> StrategyFacts:
-    return StrategyFacts(strat.name, strat.describe(), strat.rule.name, MappingProxyType(rule_params(strat.rule)))
+def _strategy_facts(strat: Strategy, sc: Scenario | Market | None = None) -> StrategyFacts:
+    held = holding_facts(strat, sc) if isinstance(sc, Market) else None
+    return StrategyFacts(strat.name, strat.describe(), strat.rule.name, MappingProxyType(rule_params(strat.rule)), held)
 
 
 def _run_all(
@@ -388,17 +390,19 @@ def _study_facts(
     return StudyFacts(
         scenario=scenario,
         contract=MappingProxyType(spec.to_dict()),
-        headline=_strategy_facts(head),
+        headline=_strategy_facts(head, sc),
         fund=MappingProxyType(_plain(terms)),
         demand=None if demand is None else MappingProxyType(_plain(demand)),
         basket=MappingProxyType(asdict(StockBasket())),
         stock_fund=MappingProxyType(asdict(StockFundConfig())),
-        strategies=tuple(_strategy_facts(r.strategy) for r in bt.results),
+        strategies=tuple(_strategy_facts(r.strategy, sc) for r in bt.results),
         inception=_day(fund.dates[fund.start]),
         headline_path=hp,
         as_of=_day(as_of),
         paths=int(n),
         compare_paths=m,
+        market=market_facts(sc) if isinstance(sc, Market) else None,
+        limits=limit_facts(fund, _day(fund.dates[fund.start]), _day(as_of)),
     )
 
 

@@ -9,7 +9,7 @@ change with the numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = ["DISCLOSURES", "fund_name", "index_name", "objective", "principal_risks", "roll_words", "terms_words"]
@@ -18,6 +18,10 @@ __all__ = ["DISCLOSURES", "fund_name", "index_name", "objective", "principal_ris
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 def _days(n: int) -> str:
@@ -82,11 +86,20 @@ def fund_name(contract_unit: str) -> str:
     return f"Hypothetical {contract_unit} Compute Futures ETF"
 
 
-def objective(index: str) -> str:
-    """The one-sentence investment objective."""
+def objective(index: str, holds: str = "futures on the rental price of GPU compute") -> str:
+    """The one-sentence investment objective; ``holds`` says what the index holds (a chip, a family, generations)."""
     return (
         f"The Fund seeks to track, before fees and expenses, the performance of the {index}, "
-        "which holds futures on the rental price of GPU compute and earns T-bill interest on its collateral."
+        f"which holds {holds} and earns T-bill interest on its collateral."
+    )
+
+
+def _limits_given(fund: Mapping[str, Any]) -> bool:
+    """Whether the terms give any month limit, however it is given (contracts, notional, share of open interest)."""
+    return any(
+        fund.get(name + suffix) is not None
+        for name in ("position_limit", "accountability_level")
+        for suffix in ("", "_notional", "_oi_share")
     )
 
 
@@ -106,21 +119,29 @@ def terms_words(fund: Mapping[str, Any], contract: Mapping[str, Any]) -> str:
         f"of its assets in 91-day Treasury bills. Authorised participants create and redeem shares for cash "
         f"in units of {cu:,} shares."
     )
-    limits = [name for name in ("position_limit", "accountability_level") if fund.get(name)]
-    if limits:
+    if _limits_given(fund):
         text += " New creations stop when a position limit or accountability level would be crossed."
     return text
 
 
-def principal_risks(fund: Mapping[str, Any], contract: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """The risks an issuer lists first for a single-commodity futures fund, in the fund's own terms."""
+def principal_risks(
+    fund: Mapping[str, Any], contract: Mapping[str, Any], limits: Sequence[str] | None = None
+) -> tuple[tuple[str, str], ...]:
+    """The risks an issuer lists first for a single-commodity futures fund, in the fund's own terms.
+
+    ``limits`` are the limits as the ledger applied them, in words
+    (:func:`etfsim.report.market_words.limit_words`); without them the month
+    limit given in contracts is named, as a folder written before limits were
+    recorded has it.
+    """
     limit = fund.get("accountability_level") or fund.get("position_limit")
-    halt = (
-        f"Creations stop when the fund would hold more than {float(limit):,.0f} contracts in one month; "
-        "the market price can then trade well above NAV, as USO's did in April 2020."
-        if limit
-        else "An exchange may set position limits that stop creations and let the premium run."
-    )
+    usual = "the market price can then trade well above NAV, as USO's did in April 2020."
+    if limits:
+        halt = f"Creations stop when the fund would cross its {_and(list(limits))}; {usual}"
+    elif limit:
+        halt = f"Creations stop when the fund would hold more than {float(limit):,.0f} contracts in one month; {usual}"
+    else:
+        halt = "An exchange may set position limits that stop creations and let the premium run."
     return (
         (
             "Roll and term structure",

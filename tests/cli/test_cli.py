@@ -114,18 +114,14 @@ def test_run_writes_curves_and_prints_the_summary(etfsim: Etfsim, tmp_path: Path
     ):
         assert (out_dir / name).is_file()
         assert f"wrote {out_dir / name}" in stdout
-    assert "fact sheet: Hypothetical GPU-hour Compute Futures ETF" in stdout
+    assert "fact sheet: Hypothetical Compute Generations Futures ETF" in stdout  # the fund named after what it holds
 
 
 # -- curves simulate --------------------------------------------------------------------
 def test_simulate_in_chunks_equals_the_library_in_memory(etfsim: Etfsim, tmp_path: Path, default: Scenario) -> None:
     out = tmp_path / "c.parquet"
-    stdout = _ok(
-        etfsim(
-            ["curves", "simulate", "--out", out, "--scenario", default_scenario_path(), "--paths", "30", "--years", "1",
-             "--seed", "5", "--chunk-size", "7"]  # fmt: skip
-        )
-    )
+    args = ["--scenario", default_scenario_path(), "--paths", "30", "--years", "1", "--seed", "5", "--chunk-size", "7"]
+    stdout = _ok(etfsim(["curves", "simulate", "--out", out, *args]))
     disk = FuturesCurve.read_parquet(str(out))
     mem = dataclasses.replace(default, years=1).simulate(paths=30, seed=5)
     assert pq.ParquetFile(out).num_row_groups == 5  # 7 + 7 + 7 + 7 + 2 paths: it really was chunked

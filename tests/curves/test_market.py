@@ -164,6 +164,8 @@ def test_before_its_launch_a_leg_lists_nothing_and_has_no_spot() -> None:
     assert np.isfinite(curve.spot[:, first:]).all()
     prices = curve.prices
     assert np.isnan(prices[:, :first]).all() and np.isfinite(prices[:, first:]).all()
+    rows = curve.price_rows(np.array([0, first - 1, first]))  # a rule that reads prices on a few dates
+    assert np.isnan(rows[:, :2]).all() and np.isfinite(rows[:, 2]).all()
     assert np.isfinite(chunk.curve("h100").spot).all()  # a leg trading from the start is untouched
 
 

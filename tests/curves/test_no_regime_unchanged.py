@@ -4,8 +4,12 @@ Source of the saved figures: ``tests/curves/data/no_regime_prices.npz`` was writ
 :func:`no_regime_run` (this file) at commit f5b271f, the last commit before futures
 conditioned on the regime and before the floor and the level steps; it holds prices,
 spot and lazily priced slots and rows of small simulations with every other overlay on
-(deflation, launches, seasonality), both settlements and both measures.  Equality is
-exact (``assert_array_equal``): the new terms must add nothing, not merely a little.
+(deflation, launches, seasonality), both settlements and both measures.  The saved
+figures are matched to 8 units in the last place: numba compiles for the host CPU
+(fused multiply-adds, its vector maths), so the same code on another machine can differ
+in the last bit or two (seen: 4 of 1,212 prices, 1 ulp, on one machine).  A new term
+that added anything would be off by far more.  A regime of zero levels is compared
+with no regime in the same run, exactly.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from etfsim.curves.simulate import iter_curve_chunks, pricing_plan, simulation_g
 
 DATES = simulation_grid("NYSE", "2026-04-15", years=0.4)
 SAVED = Path(__file__).parent / "data" / "no_regime_prices.npz"
+SAVED_ULP = 8  # figures saved on another machine: the last bits may differ (module docstring)
 BASE = dict(kappa=3.0, sigma_chi=0.5, lambda_chi=0.05, mu_xi=0.0, sigma_xi=0.2, rho=0.3, mu_xi_star=0.02)
 OVERLAYS = Overlays(
     deflation=0.15, jump_intensity=0.5, jump_mean=-0.1, jump_std=0.05, seasonal_amplitude=0.03, seasonal_peak_month=12
@@ -54,19 +59,28 @@ def saved() -> dict[str, np.ndarray]:
         return {k: f[k] for k in f.files}
 
 
-def _assert_same(now: dict[str, np.ndarray], saved: dict[str, np.ndarray]) -> None:
+def _assert_same(now: dict[str, np.ndarray], saved: dict[str, np.ndarray], maxulp: int = 0) -> None:
     assert sorted(now) == sorted(saved)
     for key, value in now.items():
-        np.testing.assert_array_equal(value, saved[key], err_msg=key)
+        np.testing.assert_array_equal(np.isnan(value), np.isnan(saved[key]), err_msg=key)
+        if maxulp:
+            ok = ~np.isnan(saved[key])
+            np.testing.assert_array_max_ulp(value[ok], saved[key][ok], maxulp=maxulp)
+        else:
+            np.testing.assert_array_equal(value, saved[key], err_msg=key)
 
 
 def test_no_regime_is_bit_for_bit_as_before(saved: dict[str, np.ndarray]) -> None:
-    _assert_same(no_regime_run(SchwartzSmith(**BASE, overlays=OVERLAYS)), saved)
+    _assert_same(no_regime_run(SchwartzSmith(**BASE, overlays=OVERLAYS)), saved, maxulp=SAVED_ULP)
 
 
 def test_a_zero_floor_is_bit_for_bit_as_before(saved: dict[str, np.ndarray]) -> None:
     # floor_growth alone changes nothing: there is no floor to grow
-    _assert_same(no_regime_run(SchwartzSmith(**BASE, overlays=replace(OVERLAYS, floor=0.0, floor_growth=0.05))), saved)
+    _assert_same(
+        no_regime_run(SchwartzSmith(**BASE, overlays=replace(OVERLAYS, floor=0.0, floor_growth=0.05))),
+        saved,
+        maxulp=SAVED_ULP,
+    )
 
 
 def test_a_regime_whose_levels_are_all_zero_prices_as_none() -> None:

@@ -1,0 +1,174 @@
+"""The sheets on a compute market say what the fund holds, as the scenario and strategy files give it.
+
+A study of the default market (``etfsim/scenarios/compute_default.toml``) cut to
+2.5 years so both announced generations launch, with the default strategy
+(``etfsim/strategies/compute_default.toml``: B200 > Rubin > Rubin Ultra) and the
+same rule on the transacted-price composite.  Every name, figure and date the
+words carry is worked out here from the files and the ledger, not copied from
+the words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from etfsim import read_scenario
+from etfsim.curves.market import Market
+from etfsim.curves.market_sim import Holding
+from etfsim.pipeline import load_strategy
+from etfsim.report.factsheet import factsheet_data
+from etfsim.report.market_words import leg_label
+from etfsim.report.render import write_report
+from etfsim.report.results import StudyResults, load_results
+from etfsim.report.study import Study, run_study
+from tests.report.conftest import parse_fields
+
+YEARS = 2.5
+
+
+@pytest.fixture(scope="module")
+def market() -> Market:
+    m = read_scenario()
+    assert isinstance(m, Market)
+    return dataclasses.replace(m, years=YEARS)
+
+
+@pytest.fixture(scope="module")
+def market_study(market: Market) -> Study:
+    return run_study(market, paths=8, compare_paths=4, strategies=["compute_default", "front_month"])
+
+
+def _chip(market: Market, name: str) -> str:
+    return next(leg.chip for leg in market.legs if leg.name == name)
+
+
+def test_names_follow_the_generations_the_strategy_file_holds(market: Market, market_study: Study) -> None:
+    holding = load_strategy("compute_default").holding
+    assert holding is not None and len(holding.generations) == 3
+    chips = [_chip(market, g) for g in holding.generations]
+    data = factsheet_data(market_study.results)
+    assert data.index_name == f"etfsim Compute Generations Index ({' > '.join(chips)})"
+    assert data.fund_name == "Hypothetical Compute Generations Futures ETF"
+    assert data.index_name in data.objective and "one GPU generation at a time" in data.objective
+    # the contract line names every chip held and the contract size of the file
+    facts = {f.key: f.value for f in data.key_facts}
+    size = {leg.contract.multiplier for leg in market.legs if leg.name in holding.generations}
+    assert len(size) == 1
+    assert facts["key_facts.contract"].endswith(f"{size.pop():,.0f} GPU-hours each")
+    for g in holding.generations:
+        leg = next(x for x in market.legs if x.name == g)
+        line = str(facts[f"key_facts.leg.{g}"])
+        assert line.startswith(f"{leg.contract.root} on {leg.index}")
+        assert line.endswith("from the start" if leg.launch is None else f"from {pd.Timestamp(leg.launch):%b %Y}")
+
+
+def test_the_strategy_text_states_the_switch_rule_and_the_moves_on_the_headline_path(
+    market: Market, market_study: Study
+) -> None:
+    holding = load_strategy("compute_default").holding
+    assert holding is not None and holding.switch_open_interest is not None
+    text = factsheet_data(market_study.results).strategy_text
+    assert f"traded {holding.switch_age_months} months" in text
+    assert f"reached {holding.switch_open_interest:,.0f} contracts of front-month open interest" in text
+    assert f"over {holding.switch_window} business days" in text
+    # the first day the headline ledger holds each later chip's contracts is the move the sheet names
+    h = market_study.results.holdings
+    for g in holding.generations[1:]:
+        leg = next(x for x in market.legs if x.name == g)
+        held = h[(h["contract"].str.startswith(leg.contract.root)) & (h["contracts"] != 0)]
+        assert len(held), f"the headline path never held {g} in {YEARS} years"
+        first = pd.Timestamp(held["date"].min())
+        assert f"into {leg.chip} from {first:%b} {first.day}, {first.year}" in text
+
+
+def test_limits_are_stated_as_shares_of_open_interest_with_the_ledger_contracts(market_study: Study) -> None:
+    strat = load_strategy("compute_default")
+    assert strat.fund is not None
+    data = factsheet_data(market_study.results)
+    facts = {f.key: str(f.value) for f in data.key_facts}
+    as_of = pd.Timestamp(market_study.results.facts.as_of)
+    limits = {x.term.name: x for x in market_study.fund.limits}  # the headline ledger's limits in force
+    for name, share in (
+        ("position_limit", strat.fund.position_limit_oi_share),
+        ("accountability_level", strat.fund.accountability_level_oi_share),
+    ):
+        assert share is not None
+        n = limits[name].contracts_on(as_of)
+        assert n == math.floor(n) and n > 0
+        want = f"{share:.0%} of open interest (about {n:,.0f} contracts on {as_of:%b} {as_of.day}, {as_of.year})"
+        assert facts[f"key_facts.limit.{name}"] == want
+    risks = " ".join(text for _title, text in data.risks_text)
+    assert f"position limit ({strat.fund.position_limit_oi_share:.0%} of open interest)" in risks
+    halted = int(market_study.results.fund["halted"].sum())
+    assert f"Creations were halted on {halted:,} days of this path" in risks
+
+
+def test_the_generational_discontinuity_risk_names_the_scheduled_step_downs(
+    market: Market, market_study: Study
+) -> None:
+    risks = dict(factsheet_data(market_study.results).risks_text)
+    text = next(t for t in risks.values() if "forward curve is not one curve" in t)
+    for leg in market.legs:
+        if leg.launch is None or not leg.steps_down:
+            continue
+        held = [g for g in leg.steps_down if g in ("b200", "rubin")]
+        for older in held:
+            want = f"{_chip(market, older)} {leg.steps_down[older]:.0%}"
+            assert want in text, (leg.name, want)
+
+
+def test_market_facts_survive_the_folder(market_study: Study, tmp_path: Path) -> None:
+    folder = tmp_path / "compute_default"
+    write_report(market_study.results, folder)
+    saved = load_results(folder)
+    assert saved.facts.market == market_study.results.facts.market
+    assert saved.facts.headline.holding == market_study.results.facts.headline.holding
+    assert saved.facts.limits == market_study.results.facts.limits
+    assert factsheet_data(saved).statements() == factsheet_data(market_study.results).statements()
+    # every sentence is on the page as written
+    page = parse_fields((folder / "factsheet.html").read_text(encoding="utf-8"))
+    for key, sentence in factsheet_data(saved).statements().items():
+        assert re.sub(r"\s+", " ", page[key].text) == sentence, key
+    # the rules sheet says what each rule holds, and the basis pair is named by its indices
+    rules = parse_fields((folder / "rules.html").read_text(encoding="utf-8"))
+    holds = rules["rule_words.compute_default.holding"].text
+    assert holds.startswith("Generations B200 > Rubin > Rubin Ultra: the next chip")
+    market = market_study.results.facts.market
+    assert market is not None  # a rule with no [holding] holds the market's default family
+    assert rules["rule_words.front_month.holding"].text.startswith(f"Family {market.holding}: ")
+    a, b = market.basis
+    assert f"{a} ({market.index_of(a)}) - {b} ({market.index_of(b)})" in (folder / "rules.html").read_text("utf-8")
+
+
+def test_a_single_chip_folder_has_no_market_facts(saved: StudyResults) -> None:
+    # the shared single-chip study (tests/report/conftest.py) keeps its single-chip words
+    assert saved.facts.market is None and saved.facts.headline.holding is None
+    assert not factsheet_data(saved).methodology
+
+
+@pytest.mark.parametrize("family", ["ocpi", "compute_ref"])
+def test_a_family_holding_names_the_family_and_its_weights(market: Market, family: str) -> None:
+    head = dataclasses.replace(load_strategy("compute_default"), name="family", holding=Holding(index=family))
+    results = run_study(market, paths=4, compare_paths=2, strategies=[head], headline="family").results
+    fam = next(f for f in market.families if f.name == family)
+    data = factsheet_data(results)
+    assert data.fund_name == f"Hypothetical {fam.index} Compute Futures ETF"
+    assert data.index_name == f"etfsim {fam.index} Futures Index (family roll, TR)"
+    assert results.facts.market is not None
+    labels = [leg_label(results.facts.market, name) for name in fam.legs]
+    if fam.method == "usage":  # each leg's weight as the file gives it, renormalised over the chips trading
+        for label, w in zip(labels, fam.weights, strict=True):
+            assert f"{label} {w:g}" in data.methodology
+        assert "renormalised over the chips trading" in data.methodology
+    else:  # each generation at its performance ratio, joining the stated months after launch
+        for label, name in zip(labels, fam.legs, strict=True):
+            ratio = next(leg.performance_ratio for leg in market.legs if leg.name == name)
+            assert f"{label} {ratio:g}" in data.methodology
+        assert f"joins {fam.splice_lag_months} months after its launch month" in data.methodology
+    assert "one GPU generation at a time" not in data.objective
