@@ -214,7 +214,7 @@ def _any_in_bucket(days: np.ndarray) -> np.ndarray:
     return out
 
 
-def exposure_chart(exposure: pd.DataFrame, width: float = 7.3, height: float = 1.6) -> str:
+def exposure_chart(exposure: pd.DataFrame, width: float = 7.3, height: float = 1.25) -> str:
     """Futures notional / NAV by date, with the days a position limit capped it and creations were halted."""
     with _figure(width, height) as fig:
         ax = fig.add_subplot()
@@ -226,7 +226,7 @@ def exposure_chart(exposure: pd.DataFrame, width: float = 7.3, height: float = 1
         return _uri(fig)
 
 
-def mix_chart(shares: pd.DataFrame, width: float = 7.3, height: float = 1.5) -> str:
+def mix_chart(shares: pd.DataFrame, width: float = 7.3, height: float = 1.1) -> str:
     """Shares of futures notional by leg, stacked, by date."""
     with _figure(width, height) as fig:
         ax = fig.add_subplot()

@@ -482,9 +482,10 @@ def run_study(
         comparison = compare(sub, schedule, head_terms, flows=demand, slots=head_run.slots)
         tick(1, 1)
     # the headline path with every listed contract, for the snapshot; of successive chips, the one held at the end
-    shown = head_curve
+    shown, roll_spec = head_curve, fund.contract
     if isinstance(shown, MarketCurve) and len(shown.blocks) > 1:
-        shown = shown.block_curve(int(shown.current_block()[-1]), from_launch=False)
+        last = int(shown.current_block()[-1])  # the next rolls are that chip's contracts
+        shown, roll_spec = shown.block_curve(last, from_launch=False), shown.blocks[last].contract
     full = shown.select_paths([hp]).to_curve()
     curve = FuturesCurve(
         full.dates, full.prices, full.contracts, full.expiries, full.spot, None, dict(full.metadata, headline_path=hp)
@@ -500,7 +501,7 @@ def run_study(
         strategy_stats=bt.stats_frame(),
         fund=_headline_ledger(fund, 0),
         holdings=_holdings(fund, hp_curve, spec, 0),
-        roll_calendar=upcoming_rolls(head.rule, spec, np.asarray(curve.dates)[-1], curve.depth),
+        roll_calendar=upcoming_rolls(head.rule, roll_spec, np.asarray(curve.dates)[-1], curve.depth),
         premium_discount=pd_q,
         fund_paths=_fund_paths(head_fund, head_run.index),
         nav_fan=_nav_fan(head_fund),

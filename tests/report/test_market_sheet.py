@@ -131,6 +131,12 @@ def test_market_facts_survive_the_folder(market_study: Study, tmp_path: Path) ->
     assert saved.facts.headline.holding == market_study.results.facts.headline.holding
     assert saved.facts.limits == market_study.results.facts.limits
     assert factsheet_data(saved).statements() == factsheet_data(market_study.results).statements()
+    from pypdf import PdfReader
+
+    pdf = PdfReader(str(folder / "factsheet.pdf"))
+    assert len(pdf.pages) == 3  # the market's longer words still fit three pages
+    last = re.sub(r"\s+", " ", pdf.pages[2].extract_text() or "")
+    assert "INDEX METHODOLOGY" in re.sub(r"\s+", " ", pdf.pages[0].extract_text() or "") and "PRINCIPAL RISKS" in last
     # every sentence is on the page as written
     page = parse_fields((folder / "factsheet.html").read_text(encoding="utf-8"))
     for key, sentence in factsheet_data(saved).statements().items():
@@ -172,3 +178,14 @@ def test_a_family_holding_names_the_family_and_its_weights(market: Market, famil
             assert f"{label} {ratio:g}" in data.methodology
         assert f"joins {fam.splice_lag_months} months after its launch month" in data.methodology
     assert "one GPU generation at a time" not in data.objective
+
+
+def test_the_roll_schedule_rolls_the_chip_held_on_the_report_date(market_study: Study) -> None:
+    res = market_study.results
+    h = res.holdings
+    held = h[(h["date"] == h["date"].max()) & (h["contracts"] != 0)]
+    roots = {code[:-3] for code in held["contract"]}  # e.g. SDVUK36 -> SDVU
+    assert len(roots) == 1 and len(res.roll_calendar) > 0
+    (root,) = roots
+    for code in (*res.roll_calendar["sell"], *res.roll_calendar["buy"]):
+        assert code[:-3] == root, code
