@@ -1,7 +1,8 @@
-"""The default ``etfsim run`` gives the same figures as before the pipeline restructuring.
+"""The default ``etfsim run`` gives the same figures as when they were last saved on purpose.
 
-Reference: the Parquet tables saved from commit fb1e5d2 (``tests/data/default_run/``,
-see its README).  Every table of the study and its facts are compared to 1e-12.
+Reference: the Parquet tables saved at commit 51fb6a1, the default compute market
+(``tests/data/default_run/``, see its README).  Every table of the study and its
+facts are compared to 1e-12.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def _same_frame(name: str, got: pd.DataFrame, want: pd.DataFrame) -> None:
 
 
 def test_every_table_saved() -> None:
-    assert len(FILES) == 10  # the ten tables of the result format etfsim.result/1
+    assert len(FILES) == 11  # the ten tables of the result format etfsim.result/1 and a market's basis table
 
 
 @pytest.mark.parametrize("file", FILES)

@@ -160,7 +160,7 @@ def curve_chart(curve: pd.DataFrame, spot: float, unit: str, width: float = 3.55
         return _uri(fig)
 
 
-def rule_box_chart(values: Mapping[str, np.ndarray], width: float = 4.6, height: float = 1.7) -> str:
+def rule_box_chart(values: Mapping[str, np.ndarray], width: float = 4.6, height: float = 1.5) -> str:
     """Distribution across paths of a per-year figure by rule: box 25-75%, whiskers 5-95%, median line."""
     from matplotlib.ticker import FuncFormatter
 
@@ -188,7 +188,7 @@ def rule_box_chart(values: Mapping[str, np.ndarray], width: float = 4.6, height:
         return _uri(fig)
 
 
-def rule_lines_chart(levels: Mapping[str, pd.Series], width: float = 4.6, height: float = 1.7) -> str:
+def rule_lines_chart(levels: Mapping[str, pd.Series], width: float = 4.6, height: float = 1.5) -> str:
     """Each rule's fund NAV or index level on the headline path, rebased to 10,000."""
     with _figure(width, height) as fig:
         ax = fig.add_subplot()

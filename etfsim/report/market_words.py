@@ -483,16 +483,23 @@ def sheet_names(results: StudyResults) -> SheetNames:
     )  # fmt: skip
 
 
+def _switch_short(holding: HoldingFacts) -> str:
+    """``next chip at 6 months or 10,000 contracts OI, over 10 days``: a table cell's version of :func:`switch_rule`."""
+    age, oi, window = holding.switch_age_months, holding.switch_open_interest, holding.switch_window
+    when = " or ".join(x for x in (f"{age} months" if age else "", f"{_num(oi)} contracts OI" if oi else "") if x)
+    pace = "at one close" if window == 1 else f"over {window} days"
+    return f"next chip at {when or 'listing'}, {pace}"
+
+
 def rules_holds(holding: HoldingFacts | None, market: MarketFacts | None) -> str:
     """What a strategy holds, for the rules sheet (empty without a market)."""
     if holding is None or market is None:
         return ""
     if holding.index is None:
-        return f"Generations {holding_label(holding, market)}: the next chip {switch_rule(holding, 'its')}"
+        return f"Generations {holding_label(holding, market)}: {_switch_short(holding)}"
     fam = market.family(holding.index)
-    if fam is not None:
-        members = ", ".join(leg_label(market, x) for x in fam.legs)
-        return f"Family {fam.name}: {fam.index} ({fam.method} over {members})"
+    if fam is not None:  # its members are on the fact sheet's methodology; a table row stays one line
+        return f"Family {fam.name}: {fam.index}"
     leg = market.leg(holding.index)
     return f"Leg {leg.name}: {leg.index} ({leg_label(market, leg.name)})"
 

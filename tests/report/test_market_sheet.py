@@ -135,6 +135,7 @@ def test_market_facts_survive_the_folder(market_study: Study, tmp_path: Path) ->
 
     pdf = PdfReader(str(folder / "factsheet.pdf"))
     assert len(pdf.pages) == 3  # the market's longer words still fit three pages
+    assert len(PdfReader(str(folder / "rules.pdf")).pages) == 2  # the rules and the basis between families
     last = re.sub(r"\s+", " ", pdf.pages[2].extract_text() or "")
     assert "INDEX METHODOLOGY" in re.sub(r"\s+", " ", pdf.pages[0].extract_text() or "") and "PRINCIPAL RISKS" in last
     # every sentence is on the page as written
@@ -144,7 +145,7 @@ def test_market_facts_survive_the_folder(market_study: Study, tmp_path: Path) ->
     # the rules sheet says what each rule holds, and the basis pair is named by its indices
     rules = parse_fields((folder / "rules.html").read_text(encoding="utf-8"))
     holds = rules["rule_words.compute_default.holding"].text
-    assert holds.startswith("Generations B200 > Rubin > Rubin Ultra: the next chip")
+    assert holds == "Generations B200 > Rubin > Rubin Ultra: next chip at 6 months or 10,000 contracts OI, over 10 days"
     market = market_study.results.facts.market
     assert market is not None  # a rule with no [holding] holds the market's default family
     assert rules["rule_words.front_month.holding"].text.startswith(f"Family {market.holding}: ")
