@@ -212,6 +212,15 @@ def test_family_over_an_unknown_leg(tmp_path: Path) -> None:
         load_market(_file(tmp_path, text))
 
 
+def test_a_median_composite_is_refused_with_the_reason() -> None:
+    # E[median of lognormal legs] has no closed form, so its futures cannot be priced as the other families' are
+    with pytest.raises(
+        ConfigError, match=r"family 'ocpi': method 'median' is not supported.*use 'mean' or 'usage'"
+    ) as exc:
+        Family("ocpi", "OCPI", "median", ("h100", "b200"), contract("OCPI"))
+    _one_line(exc)
+
+
 def test_holding_naming_an_unknown_leg(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"holding 'h300' is not a leg or family; give one of h100, b200") as exc:
         _two(holding="h300")

@@ -181,6 +181,11 @@ class Family:
 
     def __post_init__(self) -> None:
         where = f"family {self.name!r}"
+        if self.method == "median":  # a median of lognormal legs has no closed-form expectation to price futures on
+            raise ConfigError(
+                f"{where}: method 'median' is not supported: futures on a median of chips' prices have no closed "
+                "form; use 'mean' or 'usage' (weights) for a composite"
+            )
         if self.method not in FAMILY_METHODS:
             raise ConfigError(f"{where}: method must be one of {', '.join(FAMILY_METHODS)}, got {self.method!r}")
         legs = tuple(str(x) for x in self.legs)
