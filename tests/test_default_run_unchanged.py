@@ -1,6 +1,6 @@
 """The default ``etfsim run`` gives the same figures as when they were last saved on purpose.
 
-Reference: the Parquet tables saved at commit 51fb6a1, the default compute market
+Reference: the Parquet tables saved on purpose from the default compute market
 (``tests/data/default_run/``, see its README).  Every table of the study and its
 facts are compared to 1e-12.
 """

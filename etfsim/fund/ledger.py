@@ -152,7 +152,7 @@ def _flows(
             room, which = _creation_room(data, terms, p, wp, t)
             if room < math.inf:
                 fit = math.floor((room - cash) / unit_value)
-                if fit < units:
+                if units > 0.0 and fit < units:  # a halt refuses units APs wanted: none wanted, none refused
                     units = max(fit, 0.0)
                     st |= which
             premium = p_star - units * absorb

@@ -91,6 +91,16 @@ class LimitInForce:
         return text + f" (about {n:,.0f} contracts on {day})"
 
 
+def _whole(x: np.ndarray) -> np.ndarray:
+    """Whole contracts of a share of open interest: within 1e-9 of a whole number is that number.
+
+    Open interest interpolated log-linearly between its dates comes back a few
+    units in the last place off (0.4 x 72,000 as 28,799.99999999996), which a plain
+    floor would turn into one contract fewer than the share states.
+    """
+    return np.floor(x + 1e-9)
+
+
 def _slot_limit(
     term: LimitTerm | None, size: np.ndarray, multiplier: np.ndarray, oi: np.ndarray, whole: bool
 ) -> np.ndarray:
@@ -101,7 +111,7 @@ def _slot_limit(
         return np.asarray(term.value / multiplier)
     if term.basis == "oi_share":
         room = np.asarray(term.value * oi / size)
-        return np.floor(room) if whole else room
+        return _whole(room) if whole else room
     return np.asarray(term.value / size)
 
 
@@ -128,7 +138,7 @@ def limit_arrays(
     term = config.limit("all_months_limit")
     every = np.full(total_oi.shape, np.inf if term is None else term.value)
     if term is not None and term.basis == "oi_share":
-        every = np.floor(term.value * total_oi) if whole else term.value * total_oi
+        every = _whole(term.value * total_oi) if whole else term.value * total_oi
     return month, every
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from etfsim.exceptions import DataError
+from etfsim.report.market_words import leg_label
 from etfsim.report.results import StudyResults
 from etfsim.report.stats import cost_drag
 from etfsim.report.tables import Cell, Fact, Row, Table, facts_from
@@ -277,13 +278,22 @@ def mix_section(results: StudyResults) -> tuple[pd.DataFrame, Table, str]:
         return shares, Table("mix", "Leg", (), ()), f"Futures notional: {where}, every day since inception."
     year_end = shares.groupby(shares.index.year).tail(1)
     columns = tuple(f"{d:%b %Y}" for d in year_end.index)
+    label = _labels(results, legs)
     rows = tuple(
         Row(
             leg,
-            leg,
+            label[leg],
             tuple(Cell(f"mix.{leg}.{d.date()}", float(year_end.at[d, leg]), "pct1") for d in year_end.index),
         )
         for leg in legs
     )
-    words = ", ".join(f"{leg} {float(shares[leg].iloc[-1]) * 100:.0f}%" for leg in legs)
-    return shares, Table("mix", "Leg", columns, rows), f"Share of futures notional by leg; on the report date {words}."
+    words = ", ".join(f"{label[leg]} {float(shares[leg].iloc[-1]) * 100:.0f}%" for leg in legs)
+    note = f"Share of futures notional by leg; on the report date {words}."
+    return shares.rename(columns=label), Table("mix", "Leg", columns, rows), note
+
+
+def _labels(results: StudyResults, legs: list[str]) -> dict[str, str]:
+    """Each leg as a reader knows it (``H100 neocloud``, ``Rubin Ultra``) on a market; its name otherwise."""
+    m = results.facts.market
+    known = set() if m is None else {x.name for x in m.legs}
+    return {leg: leg_label(m, leg) if m is not None and leg in known else leg for leg in legs}

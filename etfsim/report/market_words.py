@@ -160,7 +160,7 @@ def contract_line(holding: HoldingFacts, market: MarketFacts) -> str:
 def holds_words(holding: HoldingFacts, market: MarketFacts) -> str:
     """What the index holds, for the objective's sentence (``"futures on ..."``)."""
     if holding.index is None:
-        return "futures on one GPU generation at a time"
+        return "futures on one GPU generation at a time (two during a move from one to the next)"
     fam = market.family(holding.index)
     if fam is not None:
         members = _and([leg_label(market, x) for x in fam.legs])
@@ -226,7 +226,8 @@ def generation_moves(holdings: pd.DataFrame, holding: HoldingFacts, market: Mark
 
 
 def _launch(leg: LegFacts) -> str:
-    return "from the start" if leg.launch is None else f"from {_month(leg.launch)}"
+    # a launch inside the horizon is the scenario's assumption, not an exchange's announcement
+    return "from the start" if leg.launch is None else f"from {_month(leg.launch)} (assumed)"
 
 
 def methodology(holding: HoldingFacts, market: MarketFacts) -> str:
@@ -406,6 +407,8 @@ def limit_facts(limits: Sequence[LimitFacts] | None, as_of: str) -> tuple[Fact, 
     out = []
     for lim in limits or ():
         label = lim.label[:1].upper() + lim.label[1:]
+        if lim.basis == "oi_share" and lim.name != "all_months_limit":  # a share of the held month's, not all months'
+            label += " (each contract month)"
         text = limit_words(lim, as_of, with_inception=False).split(": ", 1)[1]
         out.append(Fact(f"key_facts.limit.{lim.name}", label, text, "text"))
     return tuple(out)
@@ -422,7 +425,7 @@ def key_facts(holding: HoldingFacts, market: MarketFacts) -> tuple[Fact, ...]:
     else:
         for x in _held(holding, market):
             value = f"{x.root} on {x.index}, {_launch(x)}"
-            label = f"{leg_label(market, x.name)} futures ({_ratio(x.performance_ratio)}x {ref})"
+            label = f"{leg_label(market, x.name)} futures ({_ratio(x.performance_ratio)}x {ref}, assumed)"
             out.append(Fact(f"key_facts.leg.{x.name}", label, value, "text"))  # the root names the contracts
     return tuple(out)
 

@@ -39,9 +39,10 @@ def roll_words(rule: str, params: Mapping[str, Any]) -> str:
                 "listed month at that close."
             )
         span = "at one close" if window == 1 else f"over {_days(window)}, an equal share each day,"
+        # rolled out before its last day, the nearest month is not what the index holds between the roll and expiry
         return (
-            f"The index holds the front-month contract and rolls it into the next listed month {span} "
-            f"finishing {_days(before)} before the front contract's last trading day."
+            f"The index holds the nearest contract month and rolls it into the next {span} "
+            f"finishing {_days(before)} before its last trading day (then the second listed month until it expires)."
         )
     if rule == "strip":
         n, before, window = int(p.get("contracts", 12)), int(p.get("days_before_expiry", 0)), int(p.get("window", 1))

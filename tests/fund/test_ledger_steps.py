@@ -179,6 +179,19 @@ def test_creations_stop_at_the_room_the_limits_leave_and_say_which_limit() -> No
     assert units == 1.0 and st == HALT_POSITION_LIMIT
 
 
+def test_no_halt_when_aps_want_no_unit() -> None:
+    # premium 3.5% rounds to 0 units (as above); the fund is already past the room its limit leaves
+    # (NAV may reach 0.5 * 5,000 * 200 = 5e5 < 1e6): APs asked for nothing, so no creation was refused
+    data = arrays([[50.0]] * 2, weights=[[200.0]] * 2)
+    data = data._replace(
+        room_per_notional=np.full((1, 2), 0.5), room_limit=np.full((1, 2), HALT_POSITION_LIMIT, dtype=np.int64)
+    )
+    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.035)
+    assert units == 0.0 and st == 0 and book.premium == pytest.approx(0.035)
+    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.085)
+    assert units == 0.0 and st == HALT_POSITION_LIMIT  # one unit wanted, refused
+
+
 @pytest.mark.parametrize(
     "limits, changes, units, bit",
     [

@@ -171,3 +171,16 @@ def test_shares_of_open_interest_bind_as_a_deflating_contract_needs_more_contrac
     assert ((st & (HALT_POSITION_LIMIT | HALT_ALL_MONTHS)) != 0).any()
     summary = summarise_fund(curve, sched, cfg, flows=InvestorDemand(mean=0.001, volatility=0.01, seed=3))
     assert summary.limit_lines() == res.limit_lines() and res.limit_lines()[1] in str(summary)
+
+
+def test_a_share_of_interpolated_open_interest_is_not_one_contract_short() -> None:
+    # 0.4 x 72,000 is 28,800 contracts; the product of floats is 28,799.999999999996, which a bare floor makes 28,799
+    from etfsim.fund.limits import _whole
+
+    oi = np.array([72_000.0, 1_000.5])
+    np.testing.assert_array_equal(
+        _whole(np.array([28_799.999999999996, 0.4 * oi[0], 0.4 * oi[1]])), [28_800.0, 28_800.0, 400.0]
+    )
+    np.testing.assert_array_equal(
+        _whole(np.array([28_799.5, 28_799.999])), [28_799.0, 28_799.0]
+    )  # a real fraction stays

@@ -65,7 +65,9 @@ def test_names_follow_the_generations_the_strategy_file_holds(market: Market, ma
         leg = next(x for x in market.legs if x.name == g)
         line = str(facts[f"key_facts.leg.{g}"])
         assert line.startswith(f"{leg.contract.root} on {leg.index}")
-        assert line.endswith("from the start" if leg.launch is None else f"from {pd.Timestamp(leg.launch):%b %Y}")
+        assert line.endswith(
+            "from the start" if leg.launch is None else f"from {pd.Timestamp(leg.launch):%b %Y} (assumed)"
+        )
 
 
 def test_the_strategy_text_states_the_switch_rule_and_the_moves_on_the_headline_path(
@@ -92,6 +94,7 @@ def test_limits_are_stated_as_shares_of_open_interest_with_the_ledger_contracts(
     assert strat.fund is not None
     data = factsheet_data(market_study.results)
     facts = {f.key: str(f.value) for f in data.key_facts}
+    labels = {f.key: f.label for f in data.key_facts}
     as_of = pd.Timestamp(market_study.results.facts.as_of)
     limits = {x.term.name: x for x in market_study.fund.limits}  # the headline ledger's limits in force
     for name, share in (
@@ -103,6 +106,7 @@ def test_limits_are_stated_as_shares_of_open_interest_with_the_ledger_contracts(
         assert n == math.floor(n) and n > 0
         want = f"{share:.0%} of open interest (about {n:,.0f} contracts on {as_of:%b} {as_of.day}, {as_of.year})"
         assert facts[f"key_facts.limit.{name}"] == want
+        assert labels[f"key_facts.limit.{name}"].endswith("(each contract month)")
     risks = " ".join(text for _title, text in data.risks_text)
     assert f"position limit ({strat.fund.position_limit_oi_share:.0%} of open interest)" in risks
     halted = int(market_study.results.fund["halted"].sum())
