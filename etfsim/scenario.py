@@ -436,7 +436,7 @@ def _leg(where: str, tab: Mapping[str, Any], regime: Regime | None) -> Leg:
 
 def _family(where: str, tab: Mapping[str, Any]) -> Family:
     t = dict(tab)
-    where = f"{where}: family {t.get('name', '?')!r}"
+    outer, where = where, f"{where}: family {t.get('name', '?')!r}"
     contract = _contract(where, _check_section(where, "families.contract", t.pop("contract", {}), _SCHEMA["contract"]))
     missing = [k for k in ("name", "method", "legs") if k not in t]
     if missing:
@@ -445,8 +445,8 @@ def _family(where: str, tab: Mapping[str, Any]) -> Family:
     kw: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in t.items()}
     try:
         return Family(contract=contract, **kw)
-    except EtfsimError as exc:
-        raise with_context(exc, where) from exc
+    except EtfsimError as exc:  # a family's own errors name it
+        raise with_context(exc, outer) from exc
 
 
 def load_market(path: str | os.PathLike[str] | None = None) -> Market:

@@ -212,13 +212,16 @@ def test_family_over_an_unknown_leg(tmp_path: Path) -> None:
         load_market(_file(tmp_path, text))
 
 
-def test_a_median_composite_is_refused_with_the_reason() -> None:
+def test_a_median_composite_is_refused_with_the_reason(tmp_path: Path) -> None:
     # E[median of lognormal legs] has no closed form, so its futures cannot be priced as the other families' are
     with pytest.raises(
         ConfigError, match=r"family 'ocpi': method 'median' is not supported.*use 'mean' or 'usage'"
     ) as exc:
         Family("ocpi", "OCPI", "median", ("h100", "b200"), contract("OCPI"))
     _one_line(exc)
+    with pytest.raises(ConfigError) as exc:
+        load_market(_file(tmp_path, _patched('method = "usage"', 'method = "median"')))
+    assert _one_line(exc).startswith("market.toml: family 'ocpi': method 'median' is not supported")  # named once
 
 
 def test_holding_naming_an_unknown_leg(tmp_path: Path) -> None:
