@@ -16,7 +16,7 @@ across all paths.
 from __future__ import annotations
 
 import math
-from dataclasses import field
+from dataclasses import field, replace
 from typing import Any
 
 import numpy as np
@@ -399,7 +399,12 @@ def _curve(results: StudyResults) -> tuple[pd.DataFrame, tuple[Fact, ...]]:
         values["implied"] = math.log(f[0] / f[1]) / dt if f[0] > 0 and f[1] > 0 and dt > 0 else float("nan")
     if len(f) >= 13:
         values["slope_12m"] = f[12] / f[0] - 1.0
-    return snap, facts_from("curve", values, CURVE)
+    facts = facts_from("curve", values, CURVE)
+    m, held = results.facts.market, results.curve.metadata.get("holding")
+    if m is not None and held in {x.name for x in m.legs}:  # on a market, say whose spot it is
+        label = f"Spot index ({mw.leg_label(m, str(held))}, per {m.leg(str(held)).unit})"
+        facts = tuple(replace(x, label=label) if x.key == "curve.spot" else x for x in facts)
+    return snap, facts
 
 
 def _premium(results: StudyResults, fund: pd.DataFrame) -> tuple[tuple[Fact, ...], Table]:

@@ -61,6 +61,11 @@ def test_names_follow_the_generations_the_strategy_file_holds(market: Market, ma
     size = {leg.contract.multiplier for leg in market.legs if leg.name in holding.generations}
     assert len(size) == 1
     assert facts["key_facts.contract"].endswith(f"{size.pop():,.0f} GPU-hours each")
+    # the curve panel's spot is the chip held on the report date, named
+    held = market_study.results.curve.metadata["holding"]
+    spot = next(f for f in data.curve_facts if f.key == "curve.spot")
+    assert spot.label == f"Spot index ({_chip(market, held)}, per GPU-hour)"
+    assert spot.value == pytest.approx(float(market_study.results.curve.spot[0, -1]))
     for g in holding.generations:
         leg = next(x for x in market.legs if x.name == g)
         line = str(facts[f"key_facts.leg.{g}"])
