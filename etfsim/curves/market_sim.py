@@ -450,23 +450,25 @@ def simulate_market(
 def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, Any], needed: np.ndarray) -> MarketPaths:
     m, n_legs = st.decay.shape
     p = len(ids)
-    z = np.empty((p, m, 2 * n_legs))
-    u = np.zeros((p, m))
-    jumps = np.empty((p, m, n_legs))
+    # one path's draws at a time, moved into factor paths at once: the same numbers as drawing the whole chunk
+    # first, without a (paths, steps, 2 legs) array of normals that is written once and read once
+    z = np.empty((1, m, 2 * n_legs))
+    u = np.zeros((1, m))
+    jumps = np.empty((1, m, n_legs))
     jumping = st.lam_dt.sum(axis=1) > 0
     jm = np.array([x.model.overlays.jump_mean for x in st.legs])
     js = np.array([x.model.overlays.jump_std for x in st.legs])
     use_regime = st.levels.shape[1] > 1
-    for row, g in enumerate(path_generators(seed, ids)):
-        market_kernels.market_path_draws(g, st.lam_dt, jumping, use_regime, jm, js, z[row], u[row], jumps[row])
     n = m + 1
     chi, xi = np.empty((n_legs, p, n)), np.empty((n_legs, p, n))
     reg = np.empty((p, n), dtype=np.int64)
     chi0 = np.array([x.chi0 for x in st.legs])
-    market_kernels.market_factor_paths(
-        chi0, st.xi0, st.regime0, st.decay, st.chol, st.xi_drift, st.levels, st.trans_cum, z, u, jumps, needed,
-        chi, xi, reg,
-    )  # fmt: skip
+    for row, g in enumerate(path_generators(seed, ids)):
+        market_kernels.market_path_draws(g, st.lam_dt, jumping, use_regime, jm, js, z[0], u[0], jumps[0])
+        market_kernels.market_factor_paths(
+            chi0, st.xi0, st.regime0, st.decay, st.chol, st.xi_drift, st.levels, st.trans_cum, z, u, jumps, needed,
+            chi[:, row : row + 1], xi[:, row : row + 1], reg[row : row + 1],
+        )  # fmt: skip
     del z, u, jumps
     parts: list[ModelCurve | None] = []
     for i, leg in enumerate(st.legs):
