@@ -122,15 +122,20 @@ class Block:
 
 def chained_spot(spots: Sequence[np.ndarray], generation: np.ndarray) -> np.ndarray:
     """The spot of the generations held, chained (see the module docstring); starts at block 0's spot."""
-    s = np.stack([np.nan_to_num(x, nan=0.0) for x in spots])  # (blocks, paths, n)
-    g = generation[:, None, :]
-    num = (g[:, :, :-1] * s[:, :, 1:]).sum(axis=0)
-    den = (g[:, :, :-1] * s[:, :, :-1]).sum(axis=0)
+    first = np.nan_to_num(spots[0], nan=0.0)
+    num, den = np.zeros((first.shape[0], first.shape[1] - 1)), np.zeros((first.shape[0], first.shape[1] - 1))
+    for b, x in enumerate(spots):
+        w = generation[b, :-1]
+        if not w.any():  # a block never held adds nothing: skip its (paths, dates) products
+            continue
+        x = first if b == 0 else np.nan_to_num(x, nan=0.0)
+        num += w * x[:, 1:]  # block by block in order, as a sum over the block axis adds them
+        den += w * x[:, :-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(den > 0, num / den, np.nan)
-    out = np.empty(s.shape[1:])
-    out[:, 0] = s[0, :, 0]
-    out[:, 1:] = s[0, :, :1] * np.cumprod(ratio, axis=1)
+    out = np.empty(first.shape)
+    out[:, 0] = first[:, 0]
+    out[:, 1:] = first[:, :1] * np.cumprod(ratio, axis=1)
     return out
 
 
