@@ -253,7 +253,10 @@ class MarketCurve:
             mine = (full >= b * d) & (full < (b + 1) * d)
             if mine.any():
                 prices = blk.price_slots(np.where(mine, full - b * d, -1))
-                out = prices if len(self.blocks) == 1 else np.where(mine[None], prices, out)
+                if len(self.blocks) == 1:
+                    out = prices
+                else:  # in place: each block fills its own cells of one (paths, dates, slots) array
+                    np.copyto(out, prices, where=mine[None])
         return np.ascontiguousarray(out[:, self.row0 :])
 
     def price_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
