@@ -20,7 +20,7 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _and(items: list[str]) -> str:
+def _or(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
@@ -138,7 +138,7 @@ def principal_risks(
     limit = fund.get("accountability_level") or fund.get("position_limit")
     usual = "the market price can then trade well above NAV, as USO's did in April 2020."
     if limits:
-        halt = f"Creations stop when the fund would cross its {_and(list(limits))}; {usual}"
+        halt = f"Creations stop when the fund would cross its {_or(list(limits))}; {usual}"
     elif limit:
         halt = f"Creations stop when the fund would hold more than {float(limit):,.0f} contracts in one month; {usual}"
     else:
