@@ -385,6 +385,7 @@ def _market_factor_inputs(needed: np.ndarray) -> tuple[Any, ...]:
     corr = np.kron(np.array([[1.0, 0.7, 0.2], [0.7, 1.0, 0.2], [0.2, 0.2, 1.0]]), np.array([[1.0, 0.3], [0.3, 1.0]]))
     sd = np.sqrt(np.outer(dt, [0.6**2, 0.2**2, 0.5**2, 0.15**2, 0.45**2, 0.15**2]))  # about sigma sqrt(dt)
     chol = np.linalg.cholesky(corr[None] * sd[:, :, None] * sd[:, None, :])
+    step_kind = np.arange(m, dtype=np.int64)  # one factor per step: the kernel indexes them, whatever their number
     xi_drift = np.outer(dt, [-0.15, -0.15, -0.05])
     levels_ = np.array([[0.0, 0.35, -0.25], [0.0, 0.4, -0.3], [0.0, 0.0, 0.0]])  # memory has its own cycle
     rates = np.array([[-30.0, 20.0, 10.0], [60.0, -60.0, 0.0], [40.0, 0.0, -40.0]])  # switches a year: several here
@@ -398,7 +399,7 @@ def _market_factor_inputs(needed: np.ndarray) -> tuple[Any, ...]:
     xi = np.full((legs, N_PATHS, m + 1), np.nan)
     regime = np.full((N_PATHS, m + 1), -1, dtype=np.int64)
     chi0, xi0 = np.array([0.25, 0.1, 0.6]), np.log([2.35, 5.48, 100.0]) - np.array([0.25, 0.1, 0.6])
-    return chi0, xi0, 1, decay, chol, xi_drift, levels_, trans_cum, z, u, jumps, needed, chi, xi, regime
+    return chi0, xi0, 1, decay, chol, step_kind, xi_drift, levels_, trans_cum, z, u, jumps, needed, chi, xi, regime
 
 
 @covers(market_kernels.market_factor_paths)
@@ -413,6 +414,27 @@ def test_market_factor_paths() -> None:
     np.testing.assert_array_equal(part[-3][1], chi[1])  # the legs kept are the same numbers
     np.testing.assert_array_equal(part[-2][1], xi[1])
     np.testing.assert_array_equal(part[-1], regime)
+
+
+@covers(market_kernels.chain_add_block, market_kernels.chain_levels)
+def test_chained_spot_kernels() -> None:
+    rng = np.random.default_rng(4)
+    n = 40
+    spot = np.exp(rng.normal(0.0, 0.02, (N_PATHS, n)).cumsum(axis=1))
+    spot[:, :12] = np.nan  # a chip before its launch: no level, counts as 0
+    spot[1, 20] = np.nan  # a missing print
+    weight = np.clip((np.arange(n) - 15) / 5.0, 0.0, 1.0)  # moved into over five days, none before day 16
+    num, den = np.ones((N_PATHS, n - 1)), np.full((N_PATHS, n - 1), 2.0)  # another block's sums already in
+    _, out = agree(market_kernels.chain_add_block, lambda: (spot, weight, num, den), rtol=0.0)
+    assert (out[2][:, :16] == 1.0).all() and (out[2][[0, 2], 16:] > 1.0).all()  # nothing added at zero weight
+    assert out[2][1, 19] == 1.0 and out[2][0, 19] > 1.0  # the missing print on day 20 counted 0 in the step to it
+    assert out[3][1, 20] == 2.0 and out[3][0, 20] > 2.0  # ... and in the step from it
+    den2 = out[3].copy()
+    den2[0, 30] = 0.0  # a denominator of 0: the chain is undefined from there on
+    _, res = agree(market_kernels.chain_levels, lambda: (np.full(N_PATHS, 5.0), out[2], den2, np.empty((N_PATHS, n))))
+    levels_ = res[-1]
+    np.testing.assert_allclose(levels_[2, 1:], 5.0 * np.cumprod(out[2][2] / den2[2]), rtol=1e-14)
+    assert np.isnan(levels_[0, 31:]).all() and np.isfinite(levels_[0, :31]).all()
 
 
 # -- index/levels.py --------------------------------------------------------------------------------------------

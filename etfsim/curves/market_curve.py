@@ -28,6 +28,7 @@ import pandas as pd
 
 from etfsim._results import html_table
 from etfsim.contracts.spec import ContractSpec
+from etfsim.curves import market_kernels
 from etfsim.curves.curve import (
     FuturesCurve,
     check_first_path,
@@ -63,13 +64,17 @@ class Block:
     def depth(self) -> int:
         return int(self.contracts.shape[1])
 
-    @property
+    @cached_property
     def plain(self) -> bool:
         """One leg with weight 1 wherever listed: the leg's own prices, untouched."""
         return len(self.parts) == 1 and bool((self.coef[0][self.contracts != ""] == 1.0).all())
 
     def spot(self) -> np.ndarray:
-        """``(paths, dates)`` index level, NaN before the first listed date."""
+        """``(paths, dates)`` index level, NaN before the first listed date (read-only, computed once)."""
+        return self._spot
+
+    @cached_property
+    def _spot(self) -> np.ndarray:
         if self.plain:
             s = np.array(self.parts[0].spot, dtype=np.float64)
         else:
@@ -78,6 +83,7 @@ class Block:
                 live = c != 0
                 s[:, live] += c[live] * part.spot[:, live]
         s[:, : self.first_row] = np.nan
+        s.setflags(write=False)
         return s
 
     def price_slots(self, sel: np.ndarray) -> np.ndarray:
@@ -122,20 +128,15 @@ class Block:
 
 def chained_spot(spots: Sequence[np.ndarray], generation: np.ndarray) -> np.ndarray:
     """The spot of the generations held, chained (see the module docstring); starts at block 0's spot."""
-    first = np.nan_to_num(spots[0], nan=0.0)
-    num, den = np.zeros((first.shape[0], first.shape[1] - 1)), np.zeros((first.shape[0], first.shape[1] - 1))
+    paths, n = spots[0].shape
+    num, den = np.zeros((paths, n - 1)), np.zeros((paths, n - 1))
     for b, x in enumerate(spots):
-        w = generation[b, :-1]
-        if not w.any():  # a block never held adds nothing: skip its (paths, dates) products
-            continue
-        x = first if b == 0 else np.nan_to_num(x, nan=0.0)
-        num += w * x[:, 1:]  # block by block in order, as a sum over the block axis adds them
-        den += w * x[:, :-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(den > 0, num / den, np.nan)
-    out = np.empty(first.shape)
-    out[:, 0] = first[:, 0]
-    out[:, 1:] = first[:, :1] * np.cumprod(ratio, axis=1)
+        w = np.ascontiguousarray(generation[b], dtype=np.float64)
+        if w[:-1].any():  # a block never held adds nothing
+            market_kernels.chain_add_block(x, w, num, den)  # block by block in order, as a sum over blocks adds
+    start = np.nan_to_num(spots[0][:, 0], nan=0.0)
+    out = np.empty((paths, n))
+    market_kernels.chain_levels(start, num, den, out)
     return out
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from etfsim._numba import jit
 
-__all__ = ["market_factor_paths", "market_path_draws"]
+__all__ = ["chain_add_block", "chain_levels", "market_factor_paths", "market_path_draws"]
 
 
 @jit
@@ -61,7 +61,8 @@ def market_factor_paths(
     xi0: np.ndarray,  # (legs,)
     regime0: int,
     decay: np.ndarray,  # (n-1, legs) exp(-kappa dt)
-    chol: np.ndarray,  # (n-1, 2 legs, 2 legs) lower factor of the step covariance, factors [chi_0, xi_0, chi_1, ...]
+    chol: np.ndarray,  # (kinds, 2 legs, 2 legs) lower factor of each kind of step's covariance, [chi_0, xi_0, ...]
+    step_kind: np.ndarray,  # (n-1,) int: which of ``chol`` step i has (steps differ by dt alone: a few kinds)
     xi_drift: np.ndarray,  # (n-1, legs)
     levels: np.ndarray,  # (legs, regimes) level each leg's chi reverts to in each regime
     trans_cum: np.ndarray,  # (n-1, regimes, regimes) cumulative transition probabilities
@@ -80,7 +81,8 @@ def market_factor_paths(
         chi_l' = e_l chi_l + (1 - e_l) level[l, s] + eps[2 l]
         xi_l'  = xi_l + drift_l + eps[2 l + 1] + jump_l
 
-    where ``eps = chol @ z`` has the exact covariance of the ``2 L`` increments.
+    where ``eps = chol[step_kind[i]] @ z`` has the exact covariance of the ``2 L`` increments (a grid's steps
+    have a few lengths, so a few factors stay in cache where one per step would stream megabytes a path).
     ``chol`` is lower-triangular, so a leg's shocks need only the normals up to
     its own: a leg that is not needed is skipped, and the others are the same
     numbers whichever legs are needed.
@@ -102,13 +104,21 @@ def market_factor_paths(
                 xi_out[leg, p, 0] = xi0[leg]
         regime_out[p, 0] = s
         for i in range(n_steps):
-            for a in range(width):
-                if not needed[a // 2]:
+            f = chol[step_kind[i]]
+            # eps[a] = sum_{b <= a} chol[i, a, b] z[b] in increasing b; a leg's chi and xi rows side by side, two
+            # running sums at once (one alone waits on each add)
+            for leg in range(legs):
+                if not needed[leg]:
                     continue
-                acc = 0.0
-                for b in range(a + 1):
-                    acc += chol[i, a, b] * z[p, i, b]
-                eps[a] = acc
+                c, x = 2 * leg, 2 * leg + 1
+                acc_c = 0.0
+                acc_x = 0.0
+                for b in range(c + 1):
+                    zb = z[p, i, b]
+                    acc_c += f[c, b] * zb
+                    acc_x += f[x, b] * zb
+                eps[c] = acc_c
+                eps[x] = acc_x + f[x, x] * z[p, i, x]
             for leg in range(legs):
                 if not needed[leg]:
                     continue
@@ -126,3 +136,40 @@ def market_factor_paths(
                         break
                 s = nxt
             regime_out[p, i + 1] = s
+
+
+@jit
+def chain_add_block(
+    spot: np.ndarray,  # (paths, n) one block's index level, NaN where it has none (counts as 0)
+    weight: np.ndarray,  # (n,) the block's generation weight
+    num: np.ndarray,  # in/out (paths, n-1): sum_b g_b(t-1) S_b(t)
+    den: np.ndarray,  # in/out (paths, n-1): sum_b g_b(t-1) S_b(t-1)
+) -> None:
+    """Add one block's weighted levels to the chained spot's sums (see :func:`etfsim.curves.market_curve.chained_spot`).
+
+    A zero weight adds nothing (the sums are of non-negative prices, so adding
+    ``+0.0`` would leave them as they are), and a missing level counts as 0.
+    """
+    paths, n = spot.shape
+    for p in range(paths):
+        for t in range(n - 1):
+            w = weight[t]
+            if w == 0.0:
+                continue
+            a = spot[p, t + 1]
+            b = spot[p, t]
+            num[p, t] += w * (a if a == a else 0.0)
+            den[p, t] += w * (b if b == b else 0.0)
+
+
+@jit
+def chain_levels(start: np.ndarray, num: np.ndarray, den: np.ndarray, out: np.ndarray) -> None:
+    """``out[:, t] = start * prod_{s <= t} num / den`` (NaN once a denominator is not > 0), ``out[:, 0] = start``."""
+    paths, steps = num.shape
+    for p in range(paths):
+        out[p, 0] = start[p]
+        c = 1.0
+        for t in range(steps):
+            r = num[p, t] / den[p, t] if den[p, t] > 0.0 else np.nan
+            c = c * r
+            out[p, t + 1] = start[p] * c

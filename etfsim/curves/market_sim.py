@@ -98,7 +98,8 @@ class _Setup:
     launch_rows: tuple[int, ...]
     xi0: Float64Array
     decay: Float64Array
-    chol: Float64Array
+    chol: Float64Array  # (kinds, 2L, 2L): one factor per distinct step length
+    step_kind: np.ndarray  # (steps,) int64: each step's row of chol
     xi_drift: Float64Array
     levels: Float64Array
     trans_cum: Float64Array
@@ -195,7 +196,8 @@ def _setup(market: Market) -> _Setup:
     drift = np.array([(x.model.mu_xi if real else x.model.mu_xi_star) - x.model.overlays.deflation for x in legs])
     xi_drift = np.outer(dt, drift)
     uniq, inv = np.unique(dt, return_inverse=True)
-    chol = np.stack([_lower_factor(_step_cov(market, legs, float(d))) for d in uniq])[inv]
+    chol = np.stack([_lower_factor(_step_cov(market, legs, float(d))) for d in uniq])
+    step_kind = np.asarray(inv, dtype=np.int64).ravel()
     regime = market.regime
     k = 1 if regime is None else len(regime.names)
     levels = np.zeros((n_legs, k))
@@ -216,7 +218,9 @@ def _setup(market: Market) -> _Setup:
     lam = np.array([x.model.overlays.jump_intensity if real else x.model.overlays.lambda_q for x in legs])
     lam_dt = np.outer(lam, dt)
     xi0 = np.array([_xi0(leg, dates, row, r0) for leg, row in zip(legs, rows, strict=True)])
-    return _Setup(dates, legs, rows, xi0, decay, chol, xi_drift, levels, trans_cum, lam_dt, r0, market.measure)
+    return _Setup(
+        dates, legs, rows, xi0, decay, chol, step_kind, xi_drift, levels, trans_cum, lam_dt, r0, market.measure
+    )
 
 
 def _xi0(leg: Leg, dates: DateArray, row: int, regime0: int) -> float:
@@ -466,7 +470,7 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
     for row, g in enumerate(path_generators(seed, ids)):
         market_kernels.market_path_draws(g, st.lam_dt, jumping, use_regime, jm, js, z[0], u[0], jumps[0])
         market_kernels.market_factor_paths(
-            chi0, st.xi0, st.regime0, st.decay, st.chol, st.xi_drift, st.levels, st.trans_cum, z, u, jumps, needed,
+            chi0, st.xi0, st.regime0, st.decay, st.chol, st.step_kind, st.xi_drift, st.levels, st.trans_cum, z, u, jumps, needed,
             chi[:, row : row + 1], xi[:, row : row + 1], reg[row : row + 1],
         )  # fmt: skip
     del z, u, jumps
@@ -478,7 +482,10 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
         # a leg's closed-form coefficients, built the first time a chunk needs the leg (tens of MB each)
         plan = pricing_plan(leg.model, leg.contract, st.dates, leg.contract.listed_depth)
         season = leg.model.overlays.seasonal(st.dates)
-        spot = _floor(leg, st.dates, st.dates[0])[None, :] + np.exp(chi[i] + xi[i] + season[None, :])
+        spot = chi[i] + xi[i]  # floor + exp(chi + xi + season), in place: (paths, dates) temporaries cost here
+        spot += season[None, :]
+        np.exp(spot, out=spot)
+        spot += _floor(leg, st.dates, st.dates[0])[None, :]
         spot.setflags(write=False)
         leg_meta = dict(meta, leg=leg.name, contract=leg.contract.to_dict(), params=leg.model.params())
         listing = plan.listing

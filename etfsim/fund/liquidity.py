@@ -36,7 +36,10 @@ def _days(name: str, dates: object) -> np.ndarray:
     if not isinstance(dates, (list, tuple, np.ndarray, pd.Index)):
         raise ConfigError(f"{name} must be a list of dates like 2026-04-01, got {dates!r}")
     try:
-        days: np.ndarray = pd.DatetimeIndex(pd.to_datetime(list(dates))).to_numpy().astype("datetime64[D]")
+        if isinstance(dates, pd.DatetimeIndex) or (isinstance(dates, np.ndarray) and dates.dtype.kind == "M"):
+            days: np.ndarray = np.asarray(dates).astype("datetime64[D]")  # already dates: no Timestamp per row
+        else:
+            days = pd.DatetimeIndex(pd.to_datetime(list(dates))).to_numpy().astype("datetime64[D]")
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{name} must be dates like 2026-04-01, got {dates!r}") from exc
     if days.size == 0:
@@ -52,12 +55,14 @@ def _days(name: str, dates: object) -> np.ndarray:
 
 def _positive(name: str, values: object, days: np.ndarray) -> np.ndarray:
     """Finite values > 0, one per date, or a ConfigError naming ``name`` and the date."""
-    vals = list(values) if isinstance(values, (list, tuple, np.ndarray, pd.Series)) else None
-    if vals is None:
+    if not isinstance(values, (list, tuple, np.ndarray, pd.Series)):
         raise ConfigError(f"{name} must be a list of numbers (contracts), one per date, got {values!r}")
-    if len(vals) != days.size:
-        raise ConfigError(f"{name} must have one value per date ({days.size} dates), got {len(vals)}")
-    out = np.array([number(name, v, hint=" (contracts)") for v in vals], dtype=float)
+    if len(values) != days.size:
+        raise ConfigError(f"{name} must have one value per date ({days.size} dates), got {len(values)}")
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f" and np.isfinite(values).all():
+        out = np.array(values, dtype=float)  # finite floats would pass number() one by one: skip the loop
+    else:
+        out = np.array([number(name, v, hint=" (contracts)") for v in values], dtype=float)
     bad = np.nonzero(out <= 0)[0]
     if bad.size:
         raise ConfigError(f"{name} must be > 0 contracts, got {out[bad[0]]:g} on {days[bad[0]]}")
