@@ -188,10 +188,10 @@ def test_roll_trades_count_the_closes_where_holdings_change(result: BacktestResu
             assert r.stats.loc[p, "roll_trades"] == _trading_closes(r, p), (r.strategy.name, p)
         if r.schedule.shared:
             assert r.stats["roll_trades"].nunique() == 1
-    # two years of monthly windows: GSCI trades 5 closes a month, USO 10, the front month once
+    # two years of monthly windows: GSCI trades 5 closes a month, USO 4, the front month once
     assert by["gsci"].stats.loc[0, "roll_trades"] == 24 * 5
     assert by["front_month"].stats.loc[0, "roll_trades"] == 24
-    assert by["uso"].stats.loc[0, "roll_trades"] > 20 * 10
+    assert by["uso"].stats.loc[0, "roll_trades"] >= 23 * 4  # four closes a roll, one may fall past the end
     optimum = by["optimum_yield"]
     assert not optimum.schedule.shared and optimum.stats["roll_trades"].nunique() > 1  # decided path by path
 
@@ -431,8 +431,9 @@ def test_index_funds_never_hold_a_2020_contract_into_its_last_trading_day(wti: F
         }
     for name in ("uso", "gsci", "front_month"):
         assert len(margins[name]) == 12, name  # CLG20 .. CLF21: the twelve expiries of 2020
-    # USO: out of each contract at the close 10 business days before its last trading day
-    assert set(margins["uso"].values()) == {11}
+    # USO: out of each contract at the close 7 weekdays before its last trading day, so the last close still
+    # holding some of it is 8 weekdays before (7 trading days when a holiday falls in between)
+    assert set(margins["uso"].values()) == {7, 8}
     # GSCI: out by business day 9 of the month; WTI's last trade is later in that month
     assert min(margins["gsci"].values()) >= 4
     # the plain front month still holds each contract at the close before its last trading day

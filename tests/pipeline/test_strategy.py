@@ -23,7 +23,7 @@ EXPECTED = {
     "front_month": FrontMonth(days_before_expiry=0, window=1),
     "gsci": MonthlyWindow(first_day=5, last_day=9),
     "bcom": MonthlyWindow(first_day=6, last_day=10),
-    "uso": FrontMonth(days_before_expiry=10, window=10),
+    "uso": FrontMonth(days_before_expiry=7, window=4, calendar="WEEKDAYS"),
     "usl_strip12": Strip(contracts=12, days_before_expiry=10, window=4),
     "vix_constant_maturity": ConstantMaturity(target_months=1),
     "optimum_yield": OptimumYield(max_months=13, first_day=2, last_day=6),
