@@ -175,7 +175,7 @@ def _check_roll(where: str, raw: dict[str, object]) -> tuple[str, dict[str, Any]
             )
         if key == "calendar" and not isinstance(value, str):
             raise ScenarioError(f"{where}: [roll] calendar must be a calendar name string")
-        if key not in ("calendar", "entries") and (isinstance(value, bool) or not isinstance(value, int)):
+        if key not in ("calendar", "entries", "segments") and (isinstance(value, bool) or not isinstance(value, int)):
             raise ScenarioError(f"{where}: [roll] {key} must be a whole number, got {type(value).__name__} {value!r}")
     return name, roll
 

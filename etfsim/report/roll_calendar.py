@@ -100,6 +100,8 @@ def upcoming_rolls(
     gives an empty table.
     """
     start = np.datetime64(pd.Timestamp(after).date(), "D")
+    if hasattr(rule, "in_force"):  # dated segments: the rule in force after the date
+        rule = rule.in_force(start)
     days = business_days(contract.calendar, start, start + np.timedelta64(31 * months, "D"))
     listing = contract.listing(days, depth)
     prices = np.where(listing.contracts == "", np.nan, 1.0)[None, :, :]

@@ -30,6 +30,8 @@ The rules product designers copy:
     An explicit list of dates and contract weights, from a TOML file.
 ``as_recorded``
     Replay the contract a recorded history held (pysystemtrade's ``PRICE_CONTRACT``).
+``segments``
+    Other rules in dated segments (:mod:`etfsim.roll.segments`): USO's 2020 changes.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from etfsim.roll._common import (
 )
 from etfsim.roll.optimum_yield import OptimumYield
 from etfsim.roll.schedule import WEIGHT_TOL, RollSchedule, first_unpriced_trade, next_slot_map
+from etfsim.roll.segments import Segments, segments_from_tables
 
 __all__ = [
     "RULES",
@@ -65,6 +68,7 @@ __all__ = [
     "MonthlyWindow",
     "OptimumYield",
     "RollRule",
+    "Segments",
     "Strip",
     "make_rule",
     "roll_schedule",
@@ -351,6 +355,7 @@ RULES: dict[str, tuple[type, dict[str, Any]]] = {
     "optimum_yield": (OptimumYield, {}),
     "calendar": (CalendarRule, {}),
     "as_recorded": (AsRecorded, {}),
+    "segments": (Segments, {}),
 }
 """Rule names and their classes with preset parameters (``gsci`` is ``monthly_window`` days 5-9)."""
 
@@ -366,6 +371,10 @@ def make_rule(name: str, **params: Any) -> RollRule:
         raise ConfigError(f"unknown parameter(s) {unknown} for roll rule {name!r}; valid: {sorted(valid) or 'none'}")
     if name == "calendar" and "entries" in params:
         params = {**params, "entries": tuple(params["entries"])}
+    if name == "segments" and "segments" in params and not isinstance(params["segments"], Segments):
+        segs = params["segments"]
+        if isinstance(segs, (list, tuple)) and segs and all(isinstance(x, Mapping) for x in segs):
+            return segments_from_tables(segs, make_rule)  # [[roll.segments]] tables from a strategy file
     rule = cls(**{**preset, **params})
     return rule  # type: ignore[no-any-return]
 
