@@ -24,6 +24,8 @@ import pandas as pd
 from etfsim._io import read_toml
 from etfsim._validate import number
 from etfsim.exceptions import ConfigError, ScenarioError, UnknownNameError, with_context
+from etfsim.fund.events import LIMIT_RESPONSES as EVENT_LIMIT_RESPONSES
+from etfsim.fund.events import FundEvent, check_events
 from etfsim.fund.liquidity import check_liquidity, liquidity_from_table
 
 __all__ = [
@@ -37,7 +39,7 @@ __all__ = [
     "load_fund",
 ]
 
-LIMIT_RESPONSES = ("halt", "spread")
+LIMIT_RESPONSES = EVENT_LIMIT_RESPONSES  # how a binding month limit is met (the events module names them)
 """What the issuer does when a position limit binds: halt creations, or spread into later months."""
 
 LIMIT_NAMES = ("position_limit", "accountability_level", "all_months_limit")
@@ -172,6 +174,10 @@ class FundConfig:
         Share of each day's futures move that happens after the settlement
         price that strikes NAV and before the ETF's close, so the market price
         sees it a day before NAV does (0 to 1).
+    events : tuple of FundEvent
+        Dated changes (``[[fund.events]]``, :mod:`etfsim.fund.events`): a
+        reverse split on a date, creations suspended and resumed, a new expense
+        ratio or limit response from a date on.
     """
 
     nav_per_share: float = 25.0
@@ -207,6 +213,7 @@ class FundConfig:
     ap_spread: float = 0.0005
     post_settlement_share: float = 0.0
     rebalance_band: float = 0.0
+    events: tuple[FundEvent, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -276,6 +283,7 @@ class FundConfig:
             "rebalance_band",
             number("rebalance_band", self.rebalance_band, 0.0, 0.5, " (a fraction of contracts held)"),
         )
+        set_(self, "events", check_events(self.events))
         if self.inception is not None:
             try:
                 set_(self, "inception", str(np.datetime64(str(self.inception), "D")))
@@ -351,6 +359,14 @@ class InvestorDemand:
         Premium per unit of unmet demand (1.0: demand of 1% of NAV moves the price 1%).
     seed : int
         Seed of the demand shocks (path ``i`` uses its own child stream).
+    halted_persistence : float or None
+        Share of yesterday's premium still there today when yesterday APs were
+        refused units (creations halted by a limit or suspended by an event):
+        no arbitrage works the unmet demand off, so it stays in the price.  1:
+        all of it carries over and the premium runs with the cumulative unmet
+        demand, as UNG's did during its 2009 halt and USO's in April 2020;
+        ``None`` (default): the same as ``persistence`` (the halt changes nothing
+        but the arbitrage itself).
     """
 
     mean: float = 0.0
@@ -360,6 +376,7 @@ class InvestorDemand:
     persistence: float = 0.5
     impact: float = 1.0
     seed: int = 0
+    halted_persistence: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mean", number("demand mean", self.mean))
@@ -367,6 +384,9 @@ class InvestorDemand:
         object.__setattr__(self, "chase", number("demand chase", self.chase))
         object.__setattr__(self, "persistence", number("demand persistence", self.persistence, 0.0, 1.0))
         object.__setattr__(self, "impact", number("demand impact", self.impact, 0.0))
+        if self.halted_persistence is not None:
+            hp = number("demand halted_persistence", self.halted_persistence, 0.0, 1.0)
+            object.__setattr__(self, "halted_persistence", hp)
         w = self.chase_window
         if isinstance(w, bool) or not isinstance(w, (int, np.integer)) or w < 1:
             raise ConfigError(f"demand chase_window must be a whole number of days >= 1, got {w!r}")

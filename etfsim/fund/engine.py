@@ -22,6 +22,7 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund import ledger as _ledger
 from etfsim.fund.config import FundConfig, InvestorDemand
+from etfsim.fund.events import event_arrays
 from etfsim.fund.limits import LimitInForce, check_launch, limit_arrays, limits_in_force, room_per_notional
 from etfsim.fund.liquidity import liquidity_on
 from etfsim.fund.records import HALTED_BITS, LEFT_CURVE, NO_PRICE_TO_BUY, STATUS, Ledger, LedgerArrays, LedgerTerms
@@ -291,13 +292,15 @@ def _terms(cfg: FundConfig, demand: InvestorDemand, spec: ContractSpec, redenomi
         accountability_priced=cfg.accountability_level_notional is not None,
         position_priced=cfg.position_limit_notional is not None,
         all_months_dollars=cfg.all_months_limit_notional is not None,
-        spread_later=cfg.limit_response == "spread",
         split_below=0.0 if cfg.reverse_split_below is None else float(cfg.reverse_split_below),
         split_ratio=float(cfg.reverse_split_ratio),
         fractional=bool(cfg.fractional_contracts),
         ap_capacity=float(cfg.ap_capacity_units),
         ap_spread=float(cfg.ap_spread),
         persistence=float(demand.persistence),
+        halted_persistence=float(
+            demand.persistence if demand.halted_persistence is None else demand.halted_persistence
+        ),
         demand_impact=float(demand.impact),
         chase=float(demand.chase),
         chase_window=int(demand.chase_window),
@@ -386,9 +389,12 @@ def ledger_inputs(
     rates = collateral_rates(cfg.collateral_rate, dates, start)
     tbr = np.zeros(curve.n_dates)
     fee_share = np.zeros(curve.n_dates)  # the day's fee as a share of pre-fee net assets: x / (1 + x)
+    events = event_arrays(cfg.events, dates, cfg.expense_ratio, cfg.limit_response)
     if curve.n_dates > 1:
         tbr[1:] = np.nan_to_num(tbill_returns(rates, dates))
-        x = cfg.expense_ratio * np.diff(dates.astype("datetime64[D]")).astype(np.int64) / 365.0
+        # the ratio of each date's own accrual: a dated change counts from its date on
+        ratio = events.expense_ratio[1:] if cfg.events else cfg.expense_ratio
+        x = ratio * np.diff(dates.astype("datetime64[D]")).astype(np.int64) / 365.0
         fee_share[1:] = x / (1.0 + x)
     frac, dollars, demand = _demand(flows, curve, start)
     mult, size, volume, oi, total_oi = _market(cfg, spec, curve, slots)
@@ -403,7 +409,8 @@ def ledger_inputs(
         # the schedule weighs units (GPU-hours); a re-denominated month needs 1 / size as many contracts for them
         weights = weights / size[None]
     weights = readonly(np.ascontiguousarray(weights))
-    room, limit = room_per_notional(weights, month, every, size, terms)
+    spread_later = readonly(np.asarray(events.spread_later, dtype=np.bool_))
+    room, limit = room_per_notional(weights, month, every, size, spread_later, terms)
     # every array read-only: numba counts that in a kernel's type, so the ledger compiles once
     arrays = LedgerArrays(
         prices=readonly(np.ascontiguousarray(curve.prices)),
@@ -421,6 +428,9 @@ def ledger_inputs(
         size=readonly(size),
         month_limits=readonly(month),
         all_months_limit=readonly(every),
+        split_ratio=readonly(events.split_ratio),
+        creations_open=readonly(events.creations_open),
+        spread_later=spread_later,
     )
     check_launch(cfg, arrays, start)
     if index is None:

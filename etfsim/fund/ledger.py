@@ -128,16 +128,22 @@ def _demand(data: LedgerArrays, terms: LedgerTerms, ledger: Ledger, p: int, r: i
 
 @jit(inline=True)
 def _flows(
-    data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, book: Book, demand: float
+    data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, book: Book, demand: float, refused: bool
 ) -> tuple[Book, float, int]:
     """Demand moves the premium; APs create or redeem units at NAV. Returns the book, units (+/-) and status.
+
+    The day after APs were refused units (``refused``: a limit or a suspension
+    halted creations), yesterday's premium carries over at ``halted_persistence``
+    instead of ``persistence``: demand no AP could meet stays in the price (at 1,
+    all of it), so the premium can run for as long as the halt lasts.
 
     APs act when the premium beats their fee per unit value plus their spread
     (compared multiplied out: the divisions are needed only on the rare days
     they trade).  The k-th unit trades while the premium is ``p* - (k - 1/2) *
     absorb`` on average, so APs trade the units that beat their band: round, not round up.
     """
-    p_star = terms.persistence * book.premium + terms.demand_impact * demand
+    phi = terms.halted_persistence if refused else terms.persistence
+    p_star = phi * book.premium + terms.demand_impact * demand
     premium = p_star
     cash = book.cash
     cu = terms.creation_unit
@@ -149,8 +155,12 @@ def _flows(
             absorb = terms.demand_impact * unit_value / cash
             band_c = terms.creation_fee / unit_value + terms.ap_spread
             units = min(math.floor((p_star - band_c) / absorb + 0.5), terms.ap_capacity)
+            if data.creations_open[t] == 0.0:  # suspended by a dated event: no unit, whatever the limits
+                if units > 0.0:
+                    st |= records.CREATIONS_SUSPENDED
+                units = 0.0
             room, which = _creation_room(data, terms, p, wp, t)
-            if room < math.inf:
+            if units > 0.0 and room < math.inf:
                 fit = math.floor((room - cash) / unit_value)
                 if units > 0.0 and fit < units:  # a halt refuses units APs wanted: none wanted, none refused
                     units = max(fit, 0.0)
@@ -260,23 +270,40 @@ def _trade(
 
 
 @jit(inline=True)
-def _close(book: Book, trades: Trades, terms: LedgerTerms, launch: bool) -> tuple[Book, int]:
-    """Pay the trading costs; stop a path whose assets are gone (even by the launch trades), or split the shares."""
+def _close(
+    data: LedgerArrays, t: int, book: Book, trades: Trades, terms: LedgerTerms, launch: bool
+) -> tuple[Book, int, float]:
+    """Pay the trading costs; stop a path whose assets are gone (even by the launch trades), or split the shares.
+
+    Returns the book, the status bits and the split ratio of the day (1: none): a
+    dated split (``data.split_ratio``) on its date, else the fund's own below its threshold.
+    """
     cash = book.cash - (trades.commission + trades.spread_cost + trades.impact_cost)
     if cash <= 0.0:
-        return Book(cash, book.shares, book.premium), records.LIQUIDATED
+        return Book(cash, book.shares, book.premium), records.LIQUIDATED, 1.0
+    dated = data.split_ratio[t]
+    if not launch and dated > 1.0:
+        return Book(cash, book.shares / dated, book.premium), records.REVERSE_SPLIT, dated
     if not launch and terms.split_below > 0.0 and cash < terms.split_below * book.shares:
-        return Book(cash, book.shares / terms.split_ratio, book.premium), records.REVERSE_SPLIT
-    return Book(cash, book.shares, book.premium), 0
+        return Book(cash, book.shares / terms.split_ratio, book.premium), records.REVERSE_SPLIT, terms.split_ratio
+    return Book(cash, book.shares, book.premium), 0, 1.0
 
 
 @jit(inline=True)
 def _record(
-    ledger: Ledger, r: int, t: int, launch: bool, book: Book, day: DayFlows, trades: Trades, terms: LedgerTerms, st: int
+    ledger: Ledger,
+    r: int,
+    t: int,
+    launch: bool,
+    book: Book,
+    day: DayFlows,
+    trades: Trades,
+    terms: LedgerTerms,
+    ratio: float,
 ) -> None:
     """Write day ``t`` into row ``r``; ``day`` holds the units (+ created, - redeemed), fee, margin P&L and interest.
 
-    The launch has no market, margin or interest yet (NaN); the split ratio starts at 1.
+    The launch has no market, margin or interest yet (NaN); the split ratio starts at 1 (``ratio``: the day's split).
     """
     units, fee, pnl, interest = day
     # unsigned indices: numba then leaves out its check for a negative index, which it cannot share
@@ -291,7 +318,6 @@ def _record(
         ledger.pnl[i, j] = math.nan
         ledger.interest[i, j] = math.nan
     else:
-        ratio = terms.split_ratio if st & records.REVERSE_SPLIT else 1.0
         ledger.split[i, j] = ledger.split[i, j - np.uint64(1)] * ratio
         ledger.premium_arb[i, j] = book.premium
         ledger.pnl[i, j] = pnl
@@ -331,6 +357,7 @@ def _ledger_path(
     book = Book(terms.nav0, terms.shares0, 0.0)
     stop = n  # the first date the path does not reach
     code = 0
+    refused = False  # APs were refused units yesterday (a halt): the premium carries over at halted_persistence
     for t in range(start, n):
         launch = t == start
         pnl, code = _mark(data, terms, positions, p, r, t, start, carried)
@@ -342,7 +369,8 @@ def _ledger_path(
         if not launch:
             book, interest, fee = _accrue(book, pnl, data.tbill_return[t], data.fee_share[t])
             demand = _demand(data, terms, ledger, p, r, t, start)
-            book, units, st = _flows(data, terms, p, wp, t, book, demand)
+            book, units, st = _flows(data, terms, p, wp, t, book, demand, refused)
+            refused = (st & records.HALTED_BITS) != 0
         code = _roll(data, terms, p, wp, t, book.cash, target)
         if code < 0:
             stop = t
@@ -351,12 +379,12 @@ def _ledger_path(
         if terms.band > 0.0 and not launch and units == 0.0:  # rolls and flows always trade
             _band(data, terms, t, target, carried)
         trades = _trade(data, terms, positions, p, r, t, start, carried, target)
-        book, code = _close(book, trades, terms, launch)
+        book, code, ratio = _close(data, t, book, trades, terms, launch)
         st |= code
         if code == records.LIQUIDATED:  # a fund wiped out holds nothing
             for s in range(target.shape[0]):
                 positions[r, t, s] = 0.0
-        _record(ledger, r, t, launch, book, (units, fee, pnl, interest), trades, terms, st)
+        _record(ledger, r, t, launch, book, (units, fee, pnl, interest), trades, terms, ratio)
         status[r, t] = st
         if code == records.LIQUIDATED:
             stop = t + 1

@@ -208,7 +208,12 @@ def check_launch(config: FundConfig, data: LedgerArrays, start: int) -> None:
 
 @jit
 def room_per_notional(
-    weights: np.ndarray, month_limits: np.ndarray, all_limit: np.ndarray, size: np.ndarray, terms: LedgerTerms
+    weights: np.ndarray,
+    month_limits: np.ndarray,
+    all_limit: np.ndarray,
+    size: np.ndarray,
+    spread_later: np.ndarray,
+    terms: LedgerTerms,
 ) -> tuple[np.ndarray, np.ndarray]:
     """By weight row and date: the largest NAV the limits allow per dollar of ``sum q F multiplier``.
 
@@ -217,13 +222,15 @@ def room_per_notional(
     months, ``L / sum(q * size)`` dollars per dollar of that notional: a property
     of the weights and the dates alone, computed once for every path.  A limit in
     dollars is left to the day loop (inf here).  ``which`` names the limit that binds first.
+    On a date whose limit response spreads into later months (``spread_later``) a
+    month's position limit moves the excess on instead of halting creations.
     """
     rows, n, depth = weights.shape
     room = np.empty((rows, n))  # every entry is set below (np.empty also compiles fastest)
     which = np.empty((rows, n), dtype=np.int64)
-    month_cap = not terms.spread_later and not terms.position_priced
     for w in range(rows):
         for t in range(n):
+            month_cap = not spread_later[t] and not terms.position_priced
             best = math.inf
             why = 0
             total_q = 0.0
@@ -280,7 +287,7 @@ def _priced_room(
     ``value * D / (q F multiplier)``; the all-months limit caps the notional of all months.
     """
     gross = 0.0
-    month_cap = terms.position_priced and not terms.spread_later
+    month_cap = terms.position_priced and not data.spread_later[t]
     for s in range(data.prices.shape[2]):
         q = data.weights[wp, t, s]
         if q > 0.0:
@@ -333,7 +340,7 @@ def _month_limit(data: LedgerArrays, terms: LedgerTerms, p: int, t: int, s: int,
     if not k > cap:
         return k, 0.0, 0
     excess = k - cap
-    if terms.spread_later and s + 1 < data.prices.shape[2] and not math.isnan(data.prices[p, t, s + 1]):
+    if data.spread_later[t] and s + 1 < data.prices.shape[2] and not math.isnan(data.prices[p, t, s + 1]):
         # the same notional in the next month: its price and its multiplier (the ratio is 1 without re-denomination)
         ratio = data.multiplier[t, s] / data.multiplier[t, s + 1]
         return cap, excess * data.prices[p, t, s] / data.prices[p, t, s + 1] * ratio, records.SPREAD_LATER

@@ -31,6 +31,7 @@ SPREAD_LATER = 16
 REVERSE_SPLIT = 32
 REDEMPTIONS_CAPPED = 64
 LIQUIDATED = 128
+CREATIONS_SUSPENDED = 256
 LEFT_CURVE = -1
 NO_PRICE = -2
 NO_PRICE_TO_BUY = -3
@@ -44,9 +45,11 @@ STATUS = {
     REVERSE_SPLIT: "reverse split",
     REDEMPTIONS_CAPPED: "redemptions capped at the fund's last creation unit",
     LIQUIDATED: "fund wiped out: net assets fell to zero or below; the ledger stops",
+    CREATIONS_SUSPENDED: "creations suspended by a dated event (e.g. registered shares exhausted)",
 }
 """Status bits of the ledger and what each means."""
-HALTED_BITS = HALT_POSITION_LIMIT | HALT_ACCOUNTABILITY | HALT_ALL_MONTHS
+HALTED_BITS = HALT_POSITION_LIMIT | HALT_ACCOUNTABILITY | HALT_ALL_MONTHS | CREATIONS_SUSPENDED
+"""The bits of a day on which APs wanted units and got fewer: a limit, or a suspension."""
 
 
 class LedgerTerms(NamedTuple):
@@ -68,13 +71,13 @@ class LedgerTerms(NamedTuple):
     accountability_priced: bool  # month_limits[0] is in dollars / multiplier (divide by the price), else contracts
     position_priced: bool  # the same for month_limits[1]
     all_months_dollars: bool  # all_months_limit caps the notional of all months, else their base contracts
-    spread_later: bool  # a full month's excess moves to the next month (else it is cut)
     split_below: float  # NAV per share that triggers a reverse split (0: never)
     split_ratio: float
     fractional: bool  # fractional contracts (else whole ones)
     ap_capacity: float  # units the APs create or redeem at most a day
     ap_spread: float  # the APs' spread beyond the fees, a fraction of a unit's value
     persistence: float  # share of yesterday's premium left today
+    halted_persistence: float  # ... the day after APs were refused units (a halt): unmet demand carries over
     demand_impact: float  # premium per unit of demand (a fraction of NAV)
     chase: float  # demand per unit of the share's trailing return
     chase_window: int  # business days of that return
@@ -100,6 +103,9 @@ class LedgerArrays(NamedTuple):
     size: np.ndarray  # (dates, depth) a slot's contract in contracts of the base multiplier (1: not re-denominated)
     month_limits: np.ndarray  # (2, dates, depth) accountability level, position limit: contracts or dollars / mult
     all_months_limit: np.ndarray  # (dates,) contracts of the base multiplier in all months, or dollars of notional
+    split_ratio: np.ndarray  # (dates,) a dated reverse split's ratio after the close (1: none)
+    creations_open: np.ndarray  # (dates,) 1.0 where APs may create, 0.0 while creations are suspended
+    spread_later: np.ndarray  # (dates,) bool: a full month's excess moves to the next month (else it is cut)
 
 
 class Ledger(NamedTuple):

@@ -467,7 +467,7 @@ def sheet_names(results: StudyResults) -> SheetNames:
     market, held = facts.market, head.holding
     limits = limit_facts(facts.limits, facts.as_of)
     in_words = [limit_clause(x) for x in facts.limits] if facts.limits else None
-    base = words.principal_risks(facts.fund, contract, in_words)
+    base = words.principal_risks(facts.fund, contract, in_words, facts.demand)
     if market is None or held is None:
         return SheetNames(
             words.fund_name(str(contract["unit"])), words.index_name(head.name, str(contract["root"])),

@@ -12,7 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["DISCLOSURES", "fund_name", "index_name", "objective", "principal_risks", "roll_words", "terms_words"]
+__all__ = [
+    "DISCLOSURES",
+    "fund_name",
+    "halt_premium_words",
+    "index_name",
+    "objective",
+    "principal_risks",
+    "roll_words",
+    "terms_words",
+]
 
 
 def _ordinal(n: int) -> str:
@@ -125,18 +134,43 @@ def terms_words(fund: Mapping[str, Any], contract: Mapping[str, Any]) -> str:
     return text
 
 
+def halt_premium_words(demand: Mapping[str, Any] | None) -> str:
+    """What the ledger does to the premium while creations are halted, as a sentence (empty without demand)."""
+    if not demand:
+        return ""
+    phi = float(demand.get("persistence", 0.0))
+    held = demand.get("halted_persistence")
+    kept = phi if held is None else float(held)
+    if kept >= 1.0:
+        carry = "all of each day's unmet demand stays in the price until creations resume"
+    else:
+        carry = (
+            f"{kept:.0%} of the premium carries into the next day, as on any other day"
+            if held is None
+            else (f"{kept:.0%} of the premium carries into the next day ({phi:.0%} when creations are open)")
+        )
+    return (
+        " In this model no authorised participant can then meet investor demand, so the premium moves with "
+        f"demand alone: {carry}."
+    )
+
+
 def principal_risks(
-    fund: Mapping[str, Any], contract: Mapping[str, Any], limits: Sequence[str] | None = None
+    fund: Mapping[str, Any],
+    contract: Mapping[str, Any],
+    limits: Sequence[str] | None = None,
+    demand: Mapping[str, Any] | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """The risks an issuer lists first for a single-commodity futures fund, in the fund's own terms.
 
     ``limits`` are the limits as the ledger applied them, in words
     (:func:`etfsim.report.market_words.limit_words`); without them the month
     limit given in contracts is named, as a folder written before limits were
-    recorded has it.
+    recorded has it.  ``demand`` (the study's investor demand) says how the
+    premium behaves while creations are halted, in the model's own terms.
     """
     limit = fund.get("accountability_level") or fund.get("position_limit")
-    usual = "the market price can then trade well above NAV, as USO's did in April 2020."
+    usual = "the market price can then trade well above NAV, as USO's did in April 2020." + halt_premium_words(demand)
     if limits:
         halt = f"Creations stop when the fund would cross its {_or(list(limits))}; {usual}"
     elif limit:

@@ -18,6 +18,7 @@ import pytest
 
 from etfsim.fund import ledger as L
 from etfsim.fund.records import (
+    CREATIONS_SUSPENDED,
     EXPOSURE_CAPPED,
     HALT_ACCOUNTABILITY,
     HALT_ALL_MONTHS,
@@ -45,8 +46,8 @@ def terms(**changes: Any) -> LedgerTerms:
         nav0=1e6, shares0=10_000.0, creation_unit=1_000.0, creation_fee=100.0, redemption_fee=100.0,
         commission=2.0, spread_cost=1.0, impact=0.0, multiplier=100.0, redenominated=False, limits_by_date=True,
         position_limit=INF, all_months_limit=INF, accountability_priced=False, position_priced=False,
-        all_months_dollars=False, spread_later=False, split_below=0.0, split_ratio=4.0, fractional=False, ap_capacity=50.0,
-        ap_spread=0.0, persistence=0.0, demand_impact=1.0, chase=0.0, chase_window=2, margin_per_contract=0.0, band=0.0,
+        all_months_dollars=False, split_below=0.0, split_ratio=4.0, fractional=False, ap_capacity=50.0,
+        ap_spread=0.0, persistence=0.0, halted_persistence=0.0, demand_impact=1.0, chase=0.0, chase_window=2, margin_per_contract=0.0, band=0.0,
     )  # fmt: skip
     return base._replace(**changes)
 
@@ -71,6 +72,7 @@ def arrays(
         demand_frac=np.zeros((1, n)), demand_dollars=np.zeros((1, n)), room_per_notional=np.full((1, n), INF),
         room_limit=np.zeros((1, n), dtype=np.int64), multiplier=np.full((n, depth), 100.0), size=np.ones((n, depth)),
         month_limits=month, all_months_limit=np.full(n, given.get("all_months_limit", INF)),
+        split_ratio=np.ones(n), creations_open=np.ones(n), spread_later=np.full(n, bool(given.get("spread_later", 0))),
     )  # fmt: skip
 
 
@@ -160,9 +162,9 @@ def test_aps_create_the_units_that_beat_their_band_on_average() -> None:
     # premium 3.5%; a unit is worth 100,000 = 10% of NAV and absorbs 10% of premium; band = 100 / 100,000 = 0.1%:
     # round((3.5% - 0.1%) / 10%) = round(0.34) = 0 units; at 8.5%, round(0.84) = 1 unit
     data = arrays([[50.0]] * 2, weights=[[1.0]] * 2)
-    none, _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.035)
+    none, _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.035, False)
     assert none[1] == 0.0 and none[0].premium == pytest.approx(0.035)
-    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.085)
+    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.085, False)
     assert (units, st) == (1.0, 0)
     assert book.cash == pytest.approx(1e6 + 100_000.0 + 100.0) and book.shares == 11_000.0
     assert book.premium == pytest.approx(0.085 - 0.10)
@@ -175,7 +177,7 @@ def test_creations_stop_at_the_room_the_limits_leave_and_say_which_limit() -> No
     data = data._replace(
         room_per_notional=np.full((1, 2), 1.15), room_limit=np.full((1, 2), HALT_POSITION_LIMIT, dtype=np.int64)
     )
-    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.30)
+    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.30, False)
     assert units == 1.0 and st == HALT_POSITION_LIMIT
 
 
@@ -186,9 +188,9 @@ def test_no_halt_when_aps_want_no_unit() -> None:
     data = data._replace(
         room_per_notional=np.full((1, 2), 0.5), room_limit=np.full((1, 2), HALT_POSITION_LIMIT, dtype=np.int64)
     )
-    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.035)
+    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.035, False)
     assert units == 0.0 and st == 0 and book.premium == pytest.approx(0.035)
-    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.085)
+    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.085, False)
     assert units == 0.0 and st == HALT_POSITION_LIMIT  # one unit wanted, refused
 
 
@@ -207,13 +209,34 @@ def test_creations_stop_at_a_limit_in_dollars_at_the_day_price(
     limits: dict[str, float], changes: dict[str, Any], units: float, bit: int
 ) -> None:
     data = arrays([[50.0]] * 2, weights=[[1.0]] * 2, limits=limits)
-    (book, made, st), _ = both(L._flows, data, terms(**changes), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.30)
+    (book, made, st), _ = both(L._flows, data, terms(**changes), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.30, False)
     assert made == units and st == bit and book.shares == 10_000.0 + 1_000.0 * units
+
+
+def test_a_suspension_refuses_every_unit_and_says_so() -> None:
+    data = arrays([[50.0]])._replace(creations_open=np.zeros(1))
+    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 0, Book(1e6, 10_000.0, 0.0), 0.085, False)
+    assert units == 0.0 and st == CREATIONS_SUSPENDED and book.premium == pytest.approx(0.085)
+    # a day APs want no unit is not a refusal, and redemptions go on while creations are suspended
+    (_, units, st), _ = both(L._flows, data, terms(), 0, 0, 0, Book(1e6, 10_000.0, 0.0), 0.001, False)
+    assert units == 0.0 and st == 0
+    (_, units, st), _ = both(L._flows, data, terms(), 0, 0, 0, Book(1e6, 10_000.0, 0.0), -0.085, False)
+    assert units < 0.0 and st == 0
+
+
+def test_the_day_after_a_refusal_the_premium_carries_over_at_halted_persistence() -> None:
+    # yesterday's premium 10% with no demand today: 0.5 of it stays normally, all of it after a halt
+    data = arrays([[50.0]])._replace(creations_open=np.zeros(1))
+    t = terms(persistence=0.5, halted_persistence=1.0)
+    yesterday = Book(1e6, 10_000.0, 0.10)
+    (normal, *_), _ = both(L._flows, data, t, 0, 0, 0, yesterday, 0.0, False)
+    (halted, *_), _ = both(L._flows, data, t, 0, 0, 0, yesterday, 0.0, True)
+    assert normal.premium == pytest.approx(0.05) and halted.premium == pytest.approx(0.10)
 
 
 def test_redemptions_leave_the_fund_its_last_unit() -> None:
     data = arrays([[50.0]] * 2)
-    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1.5e5, 1_500.0, 0.0), -0.9)
+    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1.5e5, 1_500.0, 0.0), -0.9, False)
     assert units == 0.0 and st == REDEMPTIONS_CAPPED and book.shares == 1_500.0
 
 
@@ -230,7 +253,7 @@ def test_roll_buys_whole_contracts_at_a_notional_equal_to_nav() -> None:
     "limits, changes, expected, bits",
     [
         ({"position_limit": 150.0}, {}, [150.0, 0.0], EXPOSURE_CAPPED),  # cut at the month's limit
-        ({"position_limit": 150.0}, {"spread_later": True}, [150.0, 48.0], SPREAD_LATER),  # 50 * 50 / 52 = 48.08
+        ({"position_limit": 150.0, "spread_later": 1.0}, {}, [150.0, 48.0], SPREAD_LATER),  # 50 * 50 / 52 = 48.08
         ({"all_months_limit": 120.0}, {}, [120.0, 0.0], EXPOSURE_CAPPED),
         # $760,000 of notional a month: 7,600 / 50 = 152 contracts of 100 units at $50
         ({"position_limit": 7_600.0}, {"position_priced": True}, [152.0, 0.0], EXPOSURE_CAPPED),
@@ -250,15 +273,16 @@ def test_position_limits_cap_or_spread_the_exposure(
     "changes, expected, bits",
     [
         ({"position_limit": 150.0}, [150.0, 0.0], EXPOSURE_CAPPED),
-        ({"position_limit": 150.0, "spread_later": True}, [150.0, 48.0], SPREAD_LATER),
+        ({"position_limit": 150.0, "spread_later": 1.0}, [150.0, 48.0], SPREAD_LATER),
         ({"all_months_limit": 120.0}, [120.0, 0.0], EXPOSURE_CAPPED),
     ],
 )
 def test_counts_the_same_every_day_are_read_from_the_terms(
     changes: dict[str, float], expected: list[float], bits: int
 ) -> None:
-    # the fast path: the arrays say there is no limit, the terms' counts bind
-    data = arrays([[50.0, 52.0]], weights=[[1.0, 0.0]])
+    # the fast path: the arrays say there is no limit, the terms' counts bind (the response is by date)
+    spread = {"spread_later": changes.pop("spread_later")} if "spread_later" in changes else {}
+    data = arrays([[50.0, 52.0]], weights=[[1.0, 0.0]], limits=spread)
     st, (*_, target) = both(L._roll, data, terms(limits_by_date=False, **changes), 0, 0, 0, 1e6, np.empty(2))
     assert st == bits and target.tolist() == expected
 
@@ -332,15 +356,30 @@ def test_mark_settles_a_contract_at_its_own_multiplier() -> None:
 
 # -- 5. wipe-out and reverse split; the record ------------------------------------------------------------
 def test_close_stops_a_fund_whose_costs_take_all_its_assets() -> None:
-    (book, code), _ = both(L._close, Book(100.0, 10.0, 0.0), Trades(60.0, 30.0, 20.0, 0.0, 0.0), terms(), True)
-    assert code == LIQUIDATED and book.cash == pytest.approx(-10.0)
+    data = arrays([[50.0]])
+    none = Trades(60.0, 30.0, 20.0, 0.0, 0.0)
+    (book, code, ratio), _ = both(L._close, data, 0, Book(100.0, 10.0, 0.0), none, terms(), True)
+    assert code == LIQUIDATED and book.cash == pytest.approx(-10.0) and ratio == 1.0
 
 
 def test_close_splits_the_shares_below_the_threshold_but_not_at_launch() -> None:
+    data = arrays([[50.0]])
     low = Book(40_000.0, 10_000.0, 0.0)  # $4 a share
-    (book, code), _ = both(L._close, low, Trades(0.0, 0.0, 0.0, 0.0, 0.0), terms(split_below=5.0), False)
-    assert code == REVERSE_SPLIT and book.shares == 2_500.0
-    assert both(L._close, low, Trades(0.0, 0.0, 0.0, 0.0, 0.0), terms(split_below=5.0), True)[0][1] == 0
+    free = Trades(0.0, 0.0, 0.0, 0.0, 0.0)
+    (book, code, ratio), _ = both(L._close, data, 0, low, free, terms(split_below=5.0), False)
+    assert code == REVERSE_SPLIT and book.shares == 2_500.0 and ratio == 4.0
+    assert both(L._close, data, 0, low, free, terms(split_below=5.0), True)[0][1] == 0
+
+
+def test_close_splits_on_a_dated_event_at_its_own_ratio() -> None:
+    # USO: 1-for-8 after the close of 28 April 2020, whatever the price; a dated split wins over the threshold
+    data = arrays([[50.0], [50.0]])._replace(split_ratio=np.array([1.0, 8.0]))
+    book = Book(4e5, 10_000.0, 0.0)  # $40 a share: above any threshold
+    free = Trades(0.0, 0.0, 0.0, 0.0, 0.0)
+    (after, code, ratio), _ = both(L._close, data, 1, book, free, terms(split_below=5.0), False)
+    assert code == REVERSE_SPLIT and after.shares == 1_250.0 and ratio == 8.0
+    (same, code, ratio), _ = both(L._close, data, 0, book, free, terms(split_below=5.0), False)
+    assert code == 0 and same.shares == 10_000.0 and ratio == 1.0
 
 
 def test_record_writes_each_field_by_name() -> None:
@@ -349,7 +388,7 @@ def test_record_writes_each_field_by_name() -> None:
     trades = Trades(1.0, 2.0, 3.0, 40.0, 9e5)
     led.split[0, 1] = 4.0
     day = (-1.0, 5.0, 6.0, 7.0)  # one unit redeemed, the fee, margin P&L, interest
-    _, (led, *_) = both(L._record, led, 0, 2, False, book, day, trades, terms(margin_per_contract=10.0), REVERSE_SPLIT)
+    _, (led, *_) = both(L._record, led, 0, 2, False, book, day, trades, terms(margin_per_contract=10.0), 4.0)
     written = {name: float(field[0, 2]) for name, field in zip(Ledger._fields, led, strict=True)}
     assert written == {
         "nav": 1.2e6, "shares": 12_000.0, "cash": 1.2e6, "fees": 5.0, "commission": 1.0, "spread_cost": 2.0,
