@@ -270,6 +270,13 @@ class CalendarRule:
     ``entries`` is a sequence of ``{"date": "2026-05-08", "weights": {"GPUM26": 0.5, "GPUN26": 0.5}}``;
     each entry holds from its date's close until the next entry.  Dates before
     the first entry are not invested.
+
+    An entry may give ``value_weights`` instead of ``weights``: shares of the
+    fund's value, as USO announced its April 2020 spread ("about 20% of its
+    portfolio in the June contract, 50% in July ...").  They become quantity
+    weights at the entry's own close, ``q_i = (v_i / F_i) / sum_j v_j / F_j``
+    on each path's prices, and those quantities are held until the next entry
+    (the values then drift with the prices, as a fund's do between trades).
     """
 
     entries: tuple[Mapping[str, Any], ...] = ()
@@ -280,38 +287,75 @@ class CalendarRule:
             raise ConfigError("calendar rule needs at least one entry {date = ..., weights = {CONTRACT = weight}}")
         parsed: list[dict[str, Any]] = []
         for i, e in enumerate(self.entries):
-            if not isinstance(e, Mapping) or set(e) != {"date", "weights"}:
-                raise ConfigError(f"calendar entry {i} must have exactly the keys date and weights, got {e!r}")
-            ws = e["weights"]
+            kinds = set(e) - {"date"} if isinstance(e, Mapping) else set()
+            if not isinstance(e, Mapping) or "date" not in e or kinds not in ({"weights"}, {"value_weights"}):
+                raise ConfigError(
+                    f"calendar entry {i} must have the keys date and weights (or value_weights), got {e!r}"
+                )
+            key = kinds.pop()
+            ws = e[key]
             if not isinstance(ws, Mapping) or not ws:
-                raise ConfigError(f"calendar entry {i}: weights must be a table of contract = weight")
+                raise ConfigError(f"calendar entry {i}: {key} must be a table of contract = weight")
             vals = [float(v) for v in ws.values()]
             if any(v < 0 for v in vals) or abs(sum(vals) - 1.0) > 1e-9:
-                raise ConfigError(
-                    f"calendar entry {i} ({e['date']}): weights must be >= 0 and sum to 1, got {dict(ws)}"
-                )
-            parsed.append({"date": str(e["date"]), "weights": {str(c): float(v) for c, v in ws.items()}})
+                raise ConfigError(f"calendar entry {i} ({e['date']}): {key} must be >= 0 and sum to 1, got {dict(ws)}")
+            parsed.append({"date": str(e["date"]), key: {str(c): float(v) for c, v in ws.items()}})
         dates = [np.datetime64(p["date"], "D") for p in parsed]
         if any(b <= a for a, b in zip(dates, dates[1:])):
             raise ConfigError("calendar entries must be in increasing date order")
         object.__setattr__(self, "entries", tuple(parsed))
+
+    @property
+    def reads_prices(self) -> bool:
+        """Value weights become quantities at each path's prices."""
+        return any("value_weights" in e for e in self.entries)
 
     def schedule(self, curve: Curve) -> RollSchedule:
         days = curve_days(curve)
         starts = np.array([np.datetime64(e["date"], "D") for e in self.entries])
         which = np.searchsorted(starts, days, side="right") - 1
         contracts = np.asarray(curve.contracts)
-        w = np.zeros((1, curve.n_dates, curve.depth))
+        rows = curve.n_paths if self.reads_prices else 1
+        w = np.zeros((rows, curve.n_dates, curve.depth))
+        first = np.zeros(len(self.entries), dtype=np.int64) - 1  # each entry's decision row (its first close)
         for t in np.nonzero(which >= 0)[0]:
-            for code, weight in self.entries[which[t]]["weights"].items():
+            k = int(which[t])
+            if first[k] < 0:
+                first[k] = t
+            entry = self.entries[k]
+            for code, weight in entry.get("weights", entry.get("value_weights", {})).items():
                 slot = np.nonzero(contracts[t] == code)[0]
                 if len(slot) == 0:
                     raise DataError(f"rule calendar: contract {code} is not on the curve on {_day(curve, int(t))}")
-                w[0, t, slot[0]] += weight
+                w[:, t, slot[0]] += weight
+        for k, entry in enumerate(self.entries):
+            if "value_weights" in entry and first[k] >= 0:
+                self._to_quantities(curve, w, which, k, int(first[k]))
         invested = which >= 0
         return RollSchedule.for_curve(
             curve, w, invested, np.zeros(curve.n_dates, bool), self.name, {"entries": [dict(e) for e in self.entries]}
         )
+
+    def _to_quantities(self, curve: Curve, w: np.ndarray, which: np.ndarray, k: int, t0: int) -> None:
+        """Entry ``k``'s value shares (already in ``w`` on its dates) as quantities at its decision close ``t0``."""
+        codes = list(self.entries[k]["value_weights"])
+        contracts = np.asarray(curve.contracts)
+        slots0 = [int(np.nonzero(contracts[t0] == c)[0][0]) for c in codes]
+        prices = np.asarray(curve.price_rows(np.array([t0])))[:, 0, slots0]  # (paths, codes)
+        bad = ~(prices > 0)  # NaN, or a price at or below zero: no value share can be held in it
+        if bad.any():
+            p, i = np.argwhere(bad)[0]
+            on = f" on path {p}" if curve.n_paths > 1 else ""
+            raise DataError(
+                f"rule calendar: value weights need a positive price; {codes[i]} is {prices[p, i]:g} on "
+                f"{_day(curve, t0)}{on}; give that entry weights (quantities) instead"
+            )
+        shares = np.array([self.entries[k]["value_weights"][c] for c in codes])
+        q = shares[None, :] / prices
+        q /= q.sum(axis=1, keepdims=True)
+        for t in np.nonzero(which == k)[0]:  # the same quantities until the next entry, contract by contract
+            for i, c in enumerate(codes):
+                w[:, t, int(np.nonzero(contracts[t] == c)[0][0])] = q[:, i]
 
 
 @dataclass(frozen=True)
