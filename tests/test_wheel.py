@@ -70,11 +70,11 @@ def test_the_installed_wheel_runs_the_main_job_outside_the_checkout(wheel: Path,
     assert run.returncode == 0, run.stderr[-3000:]
     folder = work / "reports" / "compute_default"
     assert (folder / "factsheet.pdf").stat().st_size > 10_000 and (folder / "rules.html").is_file()
-    # every built-in strategy ran, from a folder with no strategies/ in it
+    # every built-in strategy ran (but uso_2020, a replay tied to its dates), from a folder with no strategies/
     import pandas as pd
 
     names = set(pd.read_parquet(folder / "strategy_stats.parquet")["strategy"])
-    assert names == {p.stem for p in (REPO / "etfsim" / "strategies").glob("*.toml")}
+    assert names == {p.stem for p in (REPO / "etfsim" / "strategies").glob("*.toml")} - {"uso_2020"}
     lib = _run([str(py), "-c", "import etfsim; print(etfsim.load_strategy('uso').rule)"], work, env)
     assert lib.returncode == 0 and "FrontMonth" in lib.stdout, lib.stderr
 

@@ -18,7 +18,8 @@ as ``[[fund.events]]`` tables, each with a ``date`` and one or more of:
     ``FundConfig.limit_response``).
 
 An event on a date with no close (a holiday) takes effect at the next close;
-a date outside the curve is an error.
+one after the curve's last date has not happened on it (a replay that ends
+before creations resume), and one before its first date is an error.
 """
 
 from __future__ import annotations
@@ -152,12 +153,13 @@ class EventArrays:
     spread_later: np.ndarray  # bool: a binding month limit spreads into later months (else it halts and caps)
 
 
-def _row(days: np.ndarray, ev: FundEvent) -> int:
+def _row(days: np.ndarray, ev: FundEvent) -> int | None:
+    """The event's row: its date's close, or the next one; None after the curve (it has not happened yet)."""
     d = np.datetime64(ev.date, "D")
-    if not days[0] <= d <= days[-1]:
-        raise DataError(
-            f"fund event on {ev.date} is outside the curve ({days[0]} to {days[-1]}); move it inside or remove it"
-        )
+    if d < days[0]:
+        raise DataError(f"fund event on {ev.date} is before the curve starts ({days[0]}); move it inside or remove it")
+    if d > days[-1]:
+        return None
     return int(np.searchsorted(days, d))  # a holiday: the next close
 
 
@@ -173,6 +175,8 @@ def event_arrays(
     spread = np.full(n, limit_response == "spread")
     for ev in events:
         t = _row(days, ev)
+        if t is None:
+            continue
         if ev.reverse_split is not None:
             split[t] = float(ev.reverse_split)
         if ev.creations is not None:

@@ -94,6 +94,21 @@ class Strategy:
         """One sentence for tables and fact sheets."""
         return self.description or self.rule.name
 
+    @property
+    def dated(self) -> bool:
+        """Whether the rule is tied to calendar dates (a calendar, dated segments): a replay of one history.
+
+        Such a strategy runs only on curves that contain its dates, so it runs
+        when named, not as one of :func:`default_strategies`.
+        """
+        from etfsim.roll.rules import CalendarRule
+        from etfsim.roll.segments import Segments
+
+        rule = self.rule
+        if isinstance(rule, Segments):
+            return any(start is not None or isinstance(r, CalendarRule) for start, r in rule.segments)
+        return isinstance(rule, CalendarRule)
+
 
 def builtin_strategy_folder() -> Path:
     """The folder of the strategies that ship with etfsim."""
@@ -153,8 +168,13 @@ def strategy_files(folder: str | os.PathLike[str] | None = None) -> dict[str, Pa
 
 
 def default_strategies(folder: str | os.PathLike[str] | None = None) -> list[Strategy]:
-    """Every strategy of :func:`strategy_files`, read, in name order."""
-    return [load_strategy(p) for p in strategy_files(folder).values()]
+    """Every strategy of :func:`strategy_files`, read, in name order, less those tied to dates.
+
+    A strategy whose rule names calendar dates (``uso_2020``: USO's April 2020
+    changes) replays one history, so it runs when named (``-s uso_2020``), not
+    on every curve a backtest or study is given.
+    """
+    return [s for s in (load_strategy(p) for p in strategy_files(folder).values()) if not s.dated]
 
 
 def _check_roll(where: str, raw: dict[str, object]) -> tuple[str, dict[str, Any]]:

@@ -25,7 +25,8 @@ from tests.cli.runner import MODES, REPO, Etfsim
 from tests.cli.runner import in_process as _in_process
 from tests.cli.runner import ok as _ok
 
-STRATEGY_NAMES = sorted(p.stem for p in (REPO / "strategies").glob("*.toml"))
+# the built-ins a backtest runs by default: every file but a replay tied to dates (uso_2020), which runs when named
+STRATEGY_NAMES = sorted(p.stem for p in (REPO / "strategies").glob("*.toml") if p.stem != "uso_2020")
 EIA = "eia_wti/eia_wti_contracts_1to4_daily.csv.gz"
 # wide enough that rich never wraps or truncates a cell; no forced colour, so stderr is plain text
 RANGE_TITLE = "5% - 95% range across paths"
@@ -240,8 +241,8 @@ BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
     "unknown strategy name": (
         lambda t, c: _bt(c, t, "-s", "gcsi"),
         "unknown strategy or rule name 'gcsi'; known strategy or rule names: as_recorded, bcom, calendar, "
-        "compute_default, constant_maturity, front_month, gsci, monthly_window, optimum_yield, strip, usl_strip12, "
-        "uso, vix_constant_maturity",
+        "compute_default, constant_maturity, front_month, gsci, monthly_window, optimum_yield, segments, strip, "
+        "usl_strip12, uso, uso_2020, vix_constant_maturity",
     ),
     "strategy TOML with a typo": (
         lambda t, c: _bt(c, t, "-s", _toml(t, "typo.toml", '[roll]\nrule = "monthly_window"\nfirst_dya = 5\n')),

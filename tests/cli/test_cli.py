@@ -90,7 +90,8 @@ def test_run_writes_curves_and_prints_the_summary(etfsim: Etfsim, tmp_path: Path
     assert re.search(_cell("path-days in backwardation", f"{state['backwardation']:.1%}"), stdout)
     # every standard strategy is back-tested on every path, and its statistics are written
     stats = pd.read_parquet(out_dir / "strategy_stats.parquet")
-    names = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "strategies").glob("*.toml"))
+    shipped = (Path(__file__).resolve().parents[2] / "strategies").glob("*.toml")
+    names = sorted(p.stem for p in shipped if p.stem != "uso_2020")  # a replay tied to dates runs when named
     assert sorted(stats["strategy"].unique()) == names
     assert len(stats) == 20 * len(names)
     for name in names:

@@ -133,7 +133,9 @@ def test_bad_events_are_refused_in_one_line(events: list[dict[str, object]], mes
         FundConfig(events=events)
 
 
-def test_an_event_outside_the_curve_is_named(compute) -> None:
+def test_an_event_before_the_curve_is_named_one_after_it_has_not_happened(compute) -> None:
     curve, sched = compute
-    with pytest.raises(DataError, match="fund event on 2045-01-03 is outside the curve"):
-        simulate_fund(curve, sched, FundConfig(events=[{"date": "2045-01-03", "reverse_split": 4}]))
+    with pytest.raises(DataError, match="fund event on 2020-01-03 is before the curve starts"):
+        simulate_fund(curve, sched, FundConfig(events=[{"date": "2020-01-03", "reverse_split": 4}]))
+    later = simulate_fund(curve, sched, FundConfig(**FREE, events=[{"date": "2045-01-03", "reverse_split": 4}]))
+    assert not (later.status & REVERSE_SPLIT).any()

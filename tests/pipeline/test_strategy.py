@@ -15,7 +15,7 @@ from etfsim.pipeline import (
     resolve_strategy,
     strategy_files,
 )
-from etfsim.roll import ConstantMaturity, FrontMonth, MonthlyWindow, OptimumYield, Strip
+from etfsim.roll import CalendarRule, ConstantMaturity, FrontMonth, MonthlyWindow, OptimumYield, Segments, Strip
 
 STRATEGIES = Path(__file__).resolve().parents[2] / "etfsim" / "strategies"
 
@@ -28,7 +28,32 @@ EXPECTED = {
     "vix_constant_maturity": ConstantMaturity(target_months=1),
     "optimum_yield": OptimumYield(max_months=13, first_day=2, last_day=6),
     "compute_default": FrontMonth(days_before_expiry=23, window=5),
+    "uso_2020": Segments(
+        (
+            (None, FrontMonth(days_before_expiry=7, window=4, calendar="WEEKDAYS")),
+            (
+                "2020-04-17",
+                CalendarRule(
+                    (
+                        {"date": "2020-04-17", "value_weights": {"CLM20": 0.8, "CLN20": 0.2}},
+                        {
+                            "date": "2020-04-22",
+                            "value_weights": {"CLM20": 0.2, "CLN20": 0.5, "CLQ20": 0.2, "CLU20": 0.1},
+                        },
+                    )
+                ),
+            ),
+        )
+    ),  # fmt: skip
 }
+
+
+def test_a_strategy_tied_to_dates_runs_when_named_only() -> None:
+    from etfsim.pipeline import default_strategies
+
+    names = [s.name for s in default_strategies()]
+    assert "uso_2020" not in names and "uso" in names and load_strategy("uso_2020").dated
+    assert not load_strategy("uso").dated
 
 
 def test_every_named_strategy_is_shipped_and_loads() -> None:
@@ -103,7 +128,7 @@ def test_a_user_folder_adds_and_overrides_by_name(tmp_path: Path, monkeypatch: p
     assert load_strategy("uso", folder).description == "my USO"
     assert load_strategy("uso").rule == EXPECTED["uso"]  # without the folder, the built-in
     names = [s.name for s in default_strategies(folder)]
-    assert names == sorted([*EXPECTED, "late"])
+    assert names == sorted([*(n for n in EXPECTED if n != "uso_2020"), "late"])  # uso_2020: tied to its dates
     assert resolve_strategy("late", folder).rule == FrontMonth(days_before_expiry=2, window=1)
     # the environment variable does the same, explicitly
     monkeypatch.setenv(STRATEGIES_ENV, str(folder))
