@@ -12,6 +12,7 @@ from etfsim.curves import (
     simulate_curve,
 )
 from etfsim.curves.calibrate import CalibrationResult, calibrate
+from etfsim.curves.history import HistoryCalibrationResult, calibrate_history
 from etfsim.curves.legs import Family, Leg
 from etfsim.curves.market import Holding, Market, MarketPaths
 from etfsim.curves.market_curve import MarketCurve
@@ -62,6 +63,7 @@ __all__ = [
     "FundConfig",
     "FundResult",
     "FuturesCurve",
+    "HistoryCalibrationResult",
     "Holding",
     "IndexResult",
     "InvestorDemand",
@@ -85,6 +87,7 @@ __all__ = [
     "back_adjust",
     "backtest",
     "calibrate",
+    "calibrate_history",
     "compare",
     "compute_index",
     "default_strategies",

@@ -208,4 +208,86 @@ def calibrate_cmd(
     console.print(table)
 
 
+def _maturity_list(text: str) -> list[float]:
+    """``1/12,5/12,0.75`` -> years (a fraction a/b is allowed, as maturities are often months / 12)."""
+    out = []
+    for item in text.split(","):
+        num, slash, den = item.strip().partition("/")
+        try:
+            out.append(float(num) / float(den) if slash else float(num))
+        except (ValueError, ZeroDivisionError) as exc:
+            raise ConfigError(
+                f"--maturities takes years separated by commas (e.g. 1/12,5/12,0.75), got {item!r}"
+            ) from exc
+    return out
+
+
+def _read_panel(path: Path, what: str) -> pd.DataFrame:
+    """A CSV with dates in the first column and one column per series."""
+    from etfsim.exceptions import FileFormatError
+
+    if not path.is_file():
+        raise FileFormatError(f"{what} {path} does not exist")
+    try:
+        frame = pd.read_csv(path, index_col=0, comment="#")
+        frame.index = pd.to_datetime(frame.index)
+    except (ValueError, TypeError, pd.errors.ParserError) as exc:
+        raise FileFormatError(f"{what} {path}: the first column must hold dates and the rest numbers ({exc})") from exc
+    return frame
+
+
+@app.command("fit")
+@handles_errors
+def fit_cmd(
+    panel: Annotated[
+        Path, typer.Argument(help="CSV of futures prices: dates in the first column, one column a series.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Scenario TOML to write from the fitted model.")],
+    maturities: Annotated[
+        Optional[str], typer.Option(help="Constant maturities in years, one per column, e.g. 1/12,5/12,9/12.")
+    ] = None,
+    maturity_file: Annotated[
+        Optional[Path], typer.Option(help="CSV like PANEL with each contract's time to maturity (years) per date.")
+    ] = None,
+    model: Annotated[str, typer.Option(help="schwartz-smith (two-factor) or schwartz-1f.")] = "schwartz-smith",
+    prior: Annotated[
+        list[str], typer.Option(help="A prior, e.g. kappa=1.5,0.5 (normal) or sigma_chi=lognormal:0.3,0.5.")
+    ] = [],  # noqa: B006
+    dt: Annotated[Optional[float], typer.Option(help="Years per step (default: ACT/365 between the dates).")] = None,
+    errors: Annotated[
+        Optional[str], typer.Option(help="Measurement errors: series, one, or maturity bucket edges e.g. 0.5,1,2.")
+    ] = None,
+    contract: Annotated[str, typer.Option(help="Built-in contract of the written scenario.")] = "compute-h100",
+    years: Annotated[float, typer.Option(help="Horizon of the written scenario, years.")] = 1.0,
+    paths: Annotated[int, typer.Option(help="Paths of the written scenario.")] = 1000,
+    starts: Annotated[int, typer.Option(help="Local searches of the maximum likelihood.")] = 6,
+) -> None:
+    """Fit a factor model to a price history (Kalman-filter maximum likelihood) and write it as a scenario."""
+    from etfsim.curves.history import calibrate_history
+    from etfsim.curves.history_models import parse_prior
+
+    if (maturities is None) == (maturity_file is None):
+        raise ConfigError("give exactly one of --maturities (constant, one per column) or --maturity-file")
+    prices = _read_panel(panel, "panel")
+    mats: list[float] | pd.DataFrame = (
+        _maturity_list(maturities) if maturities is not None else _read_panel(maturity_file, "maturity file")  # type: ignore[arg-type]
+    )
+    priors = dict(parse_prior(p) for p in prior)
+    err: str | list[float] | None = errors
+    if errors is not None and errors not in ("series", "one"):
+        err = _maturity_list(errors)
+    result = calibrate_history(prices, mats, model=model, dt=dt, errors=err, priors=priors, starts=starts)
+    table = Table(title=f"{model} fitted to {result.n_dates} dates of {panel.name}")
+    for col in ("parameter", "estimate", "std error", "prior"):
+        table.add_column(col, justify="left" if col in ("parameter", "prior") else "right")
+    for name, row in result.to_frame().iterrows():
+        se = "-" if not np.isfinite(row["std_error"]) else f"{row['std_error']:.4f}"
+        table.add_row(str(name), f"{row['estimate']:.4f}", se, row["prior"] or "-")
+    console.print(table)
+    state = "converged" if result.success else f"NOT converged: {result.message}"
+    console.print(f"log-likelihood {result.loglik:.3f}, AIC {result.aic:.2f}, BIC {result.bic:.2f} ({state})")
+    result.to_scenario(out, name=out.stem, contract=contract, years=years, paths=paths)
+    console.print(f"wrote {out}")
+
+
 __all__ = ["app", "FuturesCurve"]
