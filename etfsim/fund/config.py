@@ -174,6 +174,10 @@ class FundConfig:
         Share of each day's futures move that happens after the settlement
         price that strikes NAV and before the ETF's close, so the market price
         sees it a day before NAV does (0 to 1).
+    leverage : float
+        Exposure as a multiple of NAV, rebalanced at every close (a daily
+        objective): 2 for a 2x fund, -1 for an inverse one, 1 (default) unlevered.
+        The fund then tracks :func:`etfsim.index.leverage.daily_objective` of its index.
     events : tuple of FundEvent
         Dated changes (``[[fund.events]]``, :mod:`etfsim.fund.events`): a
         reverse split on a date, creations suspended and resumed, a new expense
@@ -214,6 +218,7 @@ class FundConfig:
     post_settlement_share: float = 0.0
     rebalance_band: float = 0.0
     events: tuple[FundEvent, ...] = ()
+    leverage: float = 1.0
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -284,6 +289,12 @@ class FundConfig:
             number("rebalance_band", self.rebalance_band, 0.0, 0.5, " (a fraction of contracts held)"),
         )
         set_(self, "events", check_events(self.events))
+        lev = number("leverage", self.leverage, hint=" (2 for a 2x fund, -1 for an inverse one)")
+        if lev == 0.0 or abs(lev) > 3.0:
+            raise ConfigError(
+                f"leverage must be between -3 and 3 and not 0 (2 for a 2x fund, -1 for an inverse one), got {lev:g}"
+            )
+        set_(self, "leverage", lev)
         if self.inception is not None:
             try:
                 set_(self, "inception", str(np.datetime64(str(self.inception), "D")))

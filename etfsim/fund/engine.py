@@ -28,6 +28,7 @@ from etfsim.fund.liquidity import liquidity_on
 from etfsim.fund.records import HALTED_BITS, LEFT_CURVE, NO_PRICE_TO_BUY, STATUS, Ledger, LedgerArrays, LedgerTerms
 from etfsim.index.collateral import collateral_rates, tbill_returns
 from etfsim.index.levels import IndexResult, compute_index
+from etfsim.index.leverage import daily_objective
 from etfsim.roll.schedule import RollSchedule, next_slot_map
 
 if TYPE_CHECKING:
@@ -285,6 +286,7 @@ def _terms(cfg: FundConfig, demand: InvestorDemand, spec: ContractSpec, redenomi
         spread_cost=float(cfg.half_spread_ticks) * float(spec.tick) * float(spec.multiplier),
         impact=float(cfg.impact_coefficient),
         multiplier=float(spec.multiplier),
+        leverage=float(cfg.leverage),
         redenominated=redenominated,
         limits_by_date=redenominated or any(term.basis != "contracts" for term in cfg.limits),
         position_limit=np.inf if cfg.position_limit is None else float(cfg.position_limit),
@@ -435,6 +437,7 @@ def ledger_inputs(
     check_launch(cfg, arrays, start)
     if index is None:
         index = compute_index(curve, schedule, collateral_rate=cfg.collateral_rate)
+    index = daily_objective(index, float(cfg.leverage))  # what a leveraged fund tracks (the index itself at 1x)
     limits = limits_in_force(cfg, dates, arrays, start)
     return LedgerInputs(cfg, spec, dates, start, index, arrays, terms, limits)
 

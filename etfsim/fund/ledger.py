@@ -198,17 +198,19 @@ def _roll(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, cash:
         target[s] = 0.0
     st = 0
     if value > 0.0 and cash > 0.0:
-        per_unit = cash / value
+        per_unit = terms.leverage * cash / value  # exposure = leverage x NAV (negative: a short, inverse fund)
         carry = 0.0  # contracts pushed out of a full month into the next ones
         for s in range(depth):
             want = per_unit * data.weights[wp, t, s] + carry
             carry = 0.0
-            if want <= 0.0:
+            if want == 0.0:
                 continue
             k = want if terms.fractional else math.floor(want + 0.5)
-            k, carry, bit = _month_limit(data, terms, p, t, s, k)
+            held, carry, bit = _month_limit(data, terms, p, t, s, abs(k))  # limits cap longs and shorts alike
+            if k < 0.0:
+                held, carry = -held, -carry
             st |= bit
-            target[s] = k
+            target[s] = held
         st |= _all_months_limit(data, terms, p, t, target)
     return st
 

@@ -323,7 +323,9 @@ def _creation_room(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: i
     room = value * data.room_per_notional[wp, t] if value > 0.0 else math.inf
     which = data.room_limit[wp, t]
     if value > 0.0 and (terms.accountability_priced or terms.position_priced or terms.all_months_dollars):
-        return _priced_room(data, terms, p, wp, t, value, room, which)
+        room, which = _priced_room(data, terms, p, wp, t, value, room, which)
+    if terms.leverage != 1.0:  # a 2x fund holds twice the contracts per dollar of NAV: half the room
+        room = room / abs(terms.leverage)
     return room, which
 
 
@@ -367,5 +369,7 @@ def _all_months_limit(data: LedgerArrays, terms: LedgerTerms, p: int, t: int, ta
         return 0
     scale = cap / total
     for s in range(target.shape[0]):
-        target[s] = target[s] * scale if terms.fractional else math.floor(target[s] * scale)
+        x = target[s] * scale
+        # whole contracts toward zero: a short (inverse) position is cut as a long one is
+        target[s] = x if terms.fractional else (math.floor(x) if x >= 0.0 else -math.floor(-x))
     return records.EXPOSURE_CAPPED

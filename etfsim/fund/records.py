@@ -64,6 +64,7 @@ class LedgerTerms(NamedTuple):
     spread_cost: float  # dollars per contract of the base multiplier traded: half the spread, ticks * tick * multiplier
     impact: float  # impact coefficient: F * multiplier * traded^2 / volume
     multiplier: float  # the spec's base multiplier: every slot's, unless redenominated
+    leverage: float  # exposure as a multiple of NAV at each close (2: a 2x fund; -1: inverse)
     redenominated: bool  # months with other multipliers: read LedgerArrays.multiplier and size (else a fast path)
     limits_by_date: bool  # read the limits from LedgerArrays (else the two counts below: a fast path)
     position_limit: float  # contracts in one month, when not limits_by_date (inf: none)

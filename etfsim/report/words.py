@@ -17,6 +17,7 @@ __all__ = [
     "fund_name",
     "halt_premium_words",
     "index_name",
+    "leverage_words",
     "objective",
     "principal_risks",
     "roll_words",
@@ -96,11 +97,27 @@ def fund_name(contract_unit: str) -> str:
     return f"Hypothetical {contract_unit} Compute Futures ETF"
 
 
-def objective(index: str, holds: str = "futures on the rental price of GPU compute") -> str:
-    """The one-sentence investment objective; ``holds`` says what the index holds (a chip, a family, generations)."""
+def leverage_words(leverage: float) -> str:
+    """``two times``, ``the inverse (-1x)``, ``minus two times``: how a daily objective names its multiple."""
+    if leverage == -1.0:
+        return "the inverse (-1x) of"
+    names = {2.0: "two times", 3.0: "three times", -2.0: "minus two times (-2x)", -3.0: "minus three times (-3x)"}
+    return names.get(leverage, f"{leverage:g} times")
+
+
+def objective(index: str, holds: str = "futures on the rental price of GPU compute", leverage: float = 1.0) -> str:
+    """The investment objective; ``holds`` says what the index holds.  A leveraged or inverse fund's is daily."""
+    if leverage == 1.0:
+        return (
+            f"The Fund seeks to track, before fees and expenses, the performance of the {index}, "
+            f"which holds {holds} and earns T-bill interest on its collateral."
+        )
     return (
-        f"The Fund seeks to track, before fees and expenses, the performance of the {index}, "
-        f"which holds {holds} and earns T-bill interest on its collateral."
+        f"The Fund seeks daily investment results, before fees and expenses, that correspond to "
+        f"{leverage_words(leverage)} the daily performance of the {index}, which holds {holds}; it earns T-bill "
+        "interest on all its assets. The Fund does not seek to achieve its objective over any period longer than "
+        f"one day: over longer periods its return will differ in amount, and possibly in direction, from "
+        f"{leverage:g} times the index's return (volatility drag), most of all when the index is volatile."
     )
 
 

@@ -46,7 +46,7 @@ def terms(**changes: Any) -> LedgerTerms:
         nav0=1e6, shares0=10_000.0, creation_unit=1_000.0, creation_fee=100.0, redemption_fee=100.0,
         commission=2.0, spread_cost=1.0, impact=0.0, multiplier=100.0, redenominated=False, limits_by_date=True,
         position_limit=INF, all_months_limit=INF, accountability_priced=False, position_priced=False,
-        all_months_dollars=False, split_below=0.0, split_ratio=4.0, fractional=False, ap_capacity=50.0,
+        all_months_dollars=False, leverage=1.0, split_below=0.0, split_ratio=4.0, fractional=False, ap_capacity=50.0,
         ap_spread=0.0, persistence=0.0, halted_persistence=0.0, demand_impact=1.0, chase=0.0, chase_window=2, margin_per_contract=0.0, band=0.0,
     )  # fmt: skip
     return base._replace(**changes)
