@@ -7,13 +7,18 @@ term-structure drag (zero for the stock fund: it never rolls),
 tracking difference and error, premium/discount statistics, costs, and the
 after-tax return of a taxable US holder.
 
-Taxes (assumptions, stated in :class:`TaxAssumptions`): a futures ETF taxed as
-a partnership passes its gains through every year, marked to market, 60% at
-the long-term and 40% at the short-term rate (Internal Revenue Code section
-1256), its T-bill interest as ordinary income; losses are credited (the holder
-is assumed to have other gains to offset, for both funds).  A stock ETF's holder pays tax on dividends each
-year and on price gains only when selling at the end, because in-kind
-redemptions let the fund purge gains without distributing them.
+Taxes (assumptions, stated in :class:`TaxAssumptions`) follow the futures fund's
+structure (:mod:`etfsim.fund.structure`): a '33 Act pool passes its gains
+through every year, marked to market, 60% at the long-term and 40% at the
+short-term rate (Internal Revenue Code section 1256), its T-bill interest as
+ordinary income, and carries a net loss back three years or forward, never as
+a yearly refund; a '40 Act fund with a Cayman subsidiary distributes the
+subsidiary's net gains and its interest as ordinary dividends and cannot use a
+year's subsidiary loss.  A stock ETF's holder pays tax on dividends each year
+and on price gains only when selling at the end, because in-kind redemptions
+let the fund purge gains without distributing them.  Losses left at the sale
+are not credited (the holder is not assumed to have other gains) unless
+``credit_losses_at_sale`` is True.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ import pandas as pd
 from etfsim._results import Result
 from etfsim._validate import number
 from etfsim.curves.curve import FuturesCurve
+from etfsim.exceptions import ConfigError
 from etfsim.fund.config import FundConfig, InvestorDemand
 from etfsim.fund.engine import FundResult, simulate_fund
 from etfsim.fund.metrics import fund_metrics
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig, StockFundResult, simulate_stock_fund
+from etfsim.fund.structure import after_tax_by_structure
 from etfsim.roll.schedule import RollSchedule
 
 __all__ = ["Comparison", "TaxAssumptions", "after_tax_futures", "after_tax_stock", "compare"]
@@ -37,17 +44,36 @@ __all__ = ["Comparison", "TaxAssumptions", "after_tax_futures", "after_tax_stock
 
 @dataclass(frozen=True)
 class TaxAssumptions:
-    """US federal rates for a top-bracket holder, including the 3.8% net investment income tax."""
+    """US federal rates for a top-bracket holder, including the 3.8% net investment income tax.
+
+    Parameters
+    ----------
+    long_term, short_term : float
+        Capital gains rates: 20% + 3.8% and 37% + 3.8% (the top brackets, 2026).
+    dividends : float
+        Qualified dividends (a stock ETF's): 20% + 3.8%.
+    ordinary : float
+        Ordinary income: T-bill interest and a 1940 Act fund's distributions of
+        its subsidiary's gains (not qualified dividends), 37% + 3.8%.
+    credit_losses_at_sale : bool
+        A capital loss left when the holder sells is credited at its rates (the
+        holder has other gains to offset it); False (default): it is lost, so
+        taxes never add to a return, and the after-tax return is at most the pre-tax one.
+    """
 
     long_term: float = 0.238
     short_term: float = 0.408
     dividends: float = 0.238
+    ordinary: float = 0.408
+    credit_losses_at_sale: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("long_term", "short_term", "dividends"):
+        for name in ("long_term", "short_term", "dividends", "ordinary"):
             object.__setattr__(
-                self, name, number(name, getattr(self, name), 0.0, 0.99, " (a fraction, 0.238 for 23.8%)")
+                self, name, number(f"tax {name}", getattr(self, name), 0.0, 1.0, " (a fraction, 0.238 for 23.8%)")
             )
+        if not isinstance(self.credit_losses_at_sale, (bool, np.bool_)):
+            raise ConfigError(f"tax credit_losses_at_sale must be true or false, got {self.credit_losses_at_sale!r}")
 
     @property
     def blended_1256(self) -> float:
@@ -63,29 +89,28 @@ def _year_ends(dates: np.ndarray, start: int) -> np.ndarray:
 
 
 def after_tax_futures(
-    navps: np.ndarray, dates: np.ndarray, start: int, tax: TaxAssumptions, interest: np.ndarray | None = None
+    navps: np.ndarray,
+    dates: np.ndarray,
+    start: int,
+    tax: TaxAssumptions,
+    interest: np.ndarray | None = None,
+    structure: str = "33_act_pool",
 ) -> np.ndarray:
     """After-tax annualised return per path of holding the futures ETF from ``start`` to the end.
 
-    Each calendar year the holder is taxed on the year's gain: the T-bill
-    interest part (``interest``, the daily interest as a fraction of the
-    previous NAV, optional) at the short-term (ordinary) rate, the rest at the
-    60/40 section 1256 rate; a loss is credited at the same rates.
+    The holder is taxed by the fund's ``structure``
+    (:func:`etfsim.fund.structure.after_tax_by_structure`): a '33 Act pool's
+    gain each calendar year, its T-bill interest part (``interest``, the daily
+    interest as a fraction of the previous NAV) at the ordinary rate and the
+    rest at the 60/40 Section 1256 rate, losses carried back three years or
+    forward; a '40 Act fund's distributions of interest and subsidiary gains as
+    ordinary dividends, and its shares' gain at the sale.
     """
     ends = _year_ends(dates, start)
-    marks = np.concatenate([navps[:, start : start + 1], navps[:, ends]], axis=1)
-    gains = marks[:, 1:] / marks[:, :-1] - 1.0
-    ordinary = np.zeros_like(gains)
-    if interest is not None:
-        bounds = np.concatenate([[start], ends])
-        daily = np.nan_to_num(np.asarray(interest, dtype=float))
-        for i in range(len(ends)):
-            ordinary[:, i] = daily[:, bounds[i] + 1 : bounds[i + 1] + 1].sum(axis=1)
-    tax_paid = (gains - ordinary) * tax.blended_1256 + ordinary * tax.short_term
-    wealth = np.prod(1.0 + gains - tax_paid, axis=1)
+    share = np.zeros_like(navps) if interest is None else interest
     d = np.asarray(dates).astype("datetime64[D]")
     years = float((d[-1] - d[start]).astype(int)) / 365
-    return np.asarray(wealth ** (1.0 / years) - 1.0)
+    return after_tax_by_structure(navps, ends, start, share, tax, structure, years)
 
 
 def after_tax_stock(result: StockFundResult, tax: TaxAssumptions) -> np.ndarray:
@@ -221,7 +246,12 @@ def compare(
             float(
                 np.nanmean(
                     after_tax_futures(
-                        fut.nav_per_share_adjusted, np.asarray(curve.dates), s, tax, interest=_interest_share(fut)
+                        fut.nav_per_share_adjusted,
+                        np.asarray(curve.dates),
+                        s,
+                        tax,
+                        _interest_share(fut),
+                        cfg.structure,
                     )
                 )
             ),

@@ -27,6 +27,7 @@ from etfsim.exceptions import ConfigError, ScenarioError, UnknownNameError, with
 from etfsim.fund.events import LIMIT_RESPONSES as EVENT_LIMIT_RESPONSES
 from etfsim.fund.events import FundEvent, check_events
 from etfsim.fund.liquidity import check_liquidity, liquidity_from_table
+from etfsim.fund.structure import check_structure
 
 __all__ = [
     "LIMIT_BASES",
@@ -178,6 +179,12 @@ class FundConfig:
         Exposure as a multiple of NAV, rebalanced at every close (a daily
         objective): 2 for a 2x fund, -1 for an inverse one, 1 (default) unlevered.
         The fund then tracks :func:`etfsim.index.leverage.daily_objective` of its index.
+    structure : {"33_act_pool", "40_act_subsidiary"}
+        The fund's legal structure and so its holders' taxes and its
+        disclosures (:mod:`etfsim.fund.structure`): a commodity pool (K-1,
+        Section 1256) or a 1940 Act fund with a Cayman subsidiary (1099).
+    subsidiary_share : float
+        A 1940 Act fund's share of assets in its subsidiary (at most 0.25).
     events : tuple of FundEvent
         Dated changes (``[[fund.events]]``, :mod:`etfsim.fund.events`): a
         reverse split on a date, creations suspended and resumed, a new expense
@@ -219,6 +226,8 @@ class FundConfig:
     rebalance_band: float = 0.0
     events: tuple[FundEvent, ...] = ()
     leverage: float = 1.0
+    structure: str = "33_act_pool"
+    subsidiary_share: float = 0.25
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -295,6 +304,9 @@ class FundConfig:
                 f"leverage must be between -3 and 3 and not 0 (2 for a 2x fund, -1 for an inverse one), got {lev:g}"
             )
         set_(self, "leverage", lev)
+        structure, share = check_structure(self.structure, self.subsidiary_share)
+        set_(self, "structure", structure)
+        set_(self, "subsidiary_share", share)
         if self.inception is not None:
             try:
                 set_(self, "inception", str(np.datetime64(str(self.inception), "D")))

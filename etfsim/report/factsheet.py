@@ -623,9 +623,10 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
         comparison_note=(
             f"Means over the first {facts.compare_paths:,} paths. The stock ETF holds a basket of "
             f"{facts.basket['n_stocks']} stocks in kind (no roll, no futures costs), expense ratio "
-            f"{float(facts.stock_fund['expense_ratio']) * 100:.2f}%."
+            f"{float(facts.stock_fund['expense_ratio']) * 100:.2f}%. " + words.tax_words(facts.fund)
         ),
         notes=_notes(facts),
         risks_text=named.risks,
         methodology=named.methodology,
+        disclosures=words.disclosures_for(facts.fund),
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "DISCLOSURES",
+    "disclosures_for",
     "fund_name",
     "halt_premium_words",
     "index_name",
@@ -21,6 +22,7 @@ __all__ = [
     "objective",
     "principal_risks",
     "roll_words",
+    "tax_words",
     "terms_words",
 ]
 
@@ -234,4 +236,49 @@ DISCLOSURES: tuple[str, ...] = (
     "(60% long-term, 40% short-term). This sheet is not tax, legal or investment advice and is not an offer to "
     "sell or a solicitation of an offer to buy any security. For product design discussion only.",
 )
-"""Issuer-style disclosures printed on every sheet."""
+"""Issuer-style disclosures printed on every sheet (the last one as a '33 Act pool's; see :func:`disclosures_for`)."""
+
+NOT_ADVICE = (
+    "This sheet is not tax, legal or investment advice and is not an offer to sell or a solicitation of an offer "
+    "to buy any security. For product design discussion only."
+)
+
+
+def tax_words(fund: Mapping[str, Any]) -> str:
+    """The after-tax row's assumptions: the holder's rates and the structure's rules, in one sentence."""
+    from etfsim.fund.comparison import TaxAssumptions
+
+    t = TaxAssumptions()  # the study's: a top-bracket US holder
+    if fund.get("structure", "33_act_pool") == "40_act_subsidiary":
+        rule = "the Fund's distributions as ordinary income, its subsidiary's losses lost"
+    else:
+        rule = f"the Fund's gains yearly at 60/40 ({t.blended_1256:.1%}), its losses carried, not refunded"
+    return (
+        f"After tax: top-bracket US rates ({t.long_term:.1%} long-term, {t.ordinary:.1%} short-term and "
+        f"ordinary); {rule}; the stock ETF's gains at the sale; losses unused at the sale not credited."
+    )
+
+
+def disclosures_for(fund: Mapping[str, Any]) -> tuple[str, ...]:
+    """The disclosures of a fund of this structure (:mod:`etfsim.fund.structure`): the general ones, then its own."""
+    from etfsim.fund.structure import CFTC_4_41_LEGEND
+
+    if fund.get("structure", "33_act_pool") == "40_act_subsidiary":
+        share = float(fund.get("subsidiary_share", 0.25))
+        own = (
+            "The Fund is registered under the Investment Company Act of 1940 and holds its futures through a wholly "
+            f"owned Cayman Islands subsidiary, at most {share:.0%} of its assets at each quarter end. It distributes "
+            "its subsidiary's net gains and its interest as ordinary dividends, reported on Form 1099; a year's "
+            "subsidiary loss is not deductible by the Fund and cannot be carried forward. Under Rule 6c-11 the "
+            "Fund's website shows each business day its holdings, NAV, market price, premium or discount and the "
+            "median bid-ask spread of the last 30 days. " + NOT_ADVICE
+        )
+        return DISCLOSURES[:-1] + (own,)
+    own = (
+        "The Fund is a commodity pool, not an investment company registered under the Investment Company Act of "
+        "1940, so Rule 6c-11 does not apply. It issues a Schedule K-1: its futures are Section 1256 contracts, "
+        "marked to market each year, 60% long-term and 40% short-term; a net loss is carried back three years or "
+        "forward, not refunded. " + NOT_ADVICE
+    )
+    # the CFTC's legend says what the general paragraph on simulated results' limitations says: it takes its place
+    return DISCLOSURES[:2] + (CFTC_4_41_LEGEND,) + DISCLOSURES[3:-1] + (own,)
