@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import numpy as np
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from etfsim.cli._common import console, handles_errors, progress_bar
@@ -282,7 +283,8 @@ def fit_cmd(
         table.add_column(col, justify="left" if col in ("parameter", "prior") else "right")
     for name, row in result.to_frame().iterrows():
         se = "-" if not np.isfinite(row["std_error"]) else f"{row['std_error']:.4f}"
-        table.add_row(str(name), f"{row['estimate']:.4f}", se, row["prior"] or "-")
+        # escaped: rich would read a bucket label such as error[all] as markup
+        table.add_row(escape(str(name)), f"{row['estimate']:.4f}", se, escape(row["prior"]) or "-")
     console.print(table)
     state = "converged" if result.success else f"NOT converged: {result.message}"
     console.print(f"log-likelihood {result.loglik:.3f}, AIC {result.aic:.2f}, BIC {result.bic:.2f} ({state})")
