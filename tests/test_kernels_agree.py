@@ -604,7 +604,8 @@ def test_room_per_notional(ledger_curve: tuple[FuturesCurve, RollSchedule], case
     inputs, _ = _ledger_case(ledger_curve, case)
     a = inputs.arrays
     (room, which), _ = agree(
-        room_per_notional, lambda: (a.weights, a.month_limits, a.all_months_limit, a.size, a.spread_later, inputs.terms)
+        room_per_notional,
+        lambda: (a.weights, a.month_limits, a.all_months_limit, a.size, a.spread_later, a.swap_on, inputs.terms),
     )
     assert (which > 0).any() == binds
     assert np.isinf(room[which == 0]).all()

@@ -152,9 +152,11 @@ class FundConfig:
         The same limits as a fraction of the month's open interest (0.25 = 25%;
         all months: of the total open interest of the listed months).  Each
         limit is given one way at most.
-    limit_response : {"halt", "spread"}
-        When a position limit binds: halt creations, or put the excess into the
-        next contract months (within their limits).
+    limit_response : {"halt", "spread", "swap"}
+        When a position limit binds: halt creations, put the excess into the
+        next contract months (within their limits), or hold it in a total-return
+        swap on the index with a counterparty (``swap_spread``,
+        ``swap_counterparty_limit``), as UNG did in 2009 to keep its objective.
     reverse_split_below : float or None
         Reverse-split the shares when NAV per share falls below this (dollars).
     reverse_split_ratio : int
@@ -179,6 +181,12 @@ class FundConfig:
         Exposure as a multiple of NAV, rebalanced at every close (a daily
         objective): 2 for a 2x fund, -1 for an inverse one, 1 (default) unlevered.
         The fund then tracks :func:`etfsim.index.leverage.daily_objective` of its index.
+    swap_spread : float
+        With ``limit_response = "swap"``: the financing spread a year the
+        counterparty charges on the swap's notional (the fund earns the T-bill
+        rate on all its cash either way).
+    swap_counterparty_limit : float or None
+        The counterparty's largest swap notional, a fraction of NAV (None: no limit).
     structure : {"33_act_pool", "40_act_subsidiary"}
         The fund's legal structure and so its holders' taxes and its
         disclosures (:mod:`etfsim.fund.structure`): a commodity pool (K-1,
@@ -228,6 +236,8 @@ class FundConfig:
     leverage: float = 1.0
     structure: str = "33_act_pool"
     subsidiary_share: float = 0.25
+    swap_spread: float = 0.0
+    swap_counterparty_limit: float | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -304,6 +314,14 @@ class FundConfig:
                 f"leverage must be between -3 and 3 and not 0 (2 for a 2x fund, -1 for an inverse one), got {lev:g}"
             )
         set_(self, "leverage", lev)
+        set_(self, "swap_spread", number("swap_spread", self.swap_spread, 0.0, 0.2, " (a fraction per year)"))
+        if self.swap_counterparty_limit is not None:
+            c = number("swap_counterparty_limit", self.swap_counterparty_limit, hint=" (a fraction of NAV)")
+            if c < 0.0:
+                raise ConfigError(
+                    f"swap_counterparty_limit must be >= 0 (a fraction of NAV the counterparty takes), got {c:g}"
+                )
+            set_(self, "swap_counterparty_limit", c)
         structure, share = check_structure(self.structure, self.subsidiary_share)
         set_(self, "structure", structure)
         set_(self, "subsidiary_share", share)

@@ -219,6 +219,7 @@ class FundResult(Result):
                 "tbills": f.cash[path, sl] - f.margin[path, sl],
                 "margin": f.margin[path, sl],
                 "notional": f.notional[path, sl],
+                "swap_notional": f.swap[path, sl],
                 "pnl": f.pnl[path, sl],
                 "interest": f.interest[path, sl],
                 "fees": f.fees[path, sl],
@@ -300,6 +301,7 @@ def _terms(cfg: FundConfig, demand: InvestorDemand, spec: ContractSpec, redenomi
         ap_capacity=float(cfg.ap_capacity_units),
         ap_spread=float(cfg.ap_spread),
         persistence=float(demand.persistence),
+        swap_limit=np.inf if cfg.swap_counterparty_limit is None else float(cfg.swap_counterparty_limit),
         halted_persistence=float(
             demand.persistence if demand.halted_persistence is None else demand.halted_persistence
         ),
@@ -361,6 +363,14 @@ class LedgerInputs:
         return np.asarray(w[0 if w.shape[0] == 1 else path, t])
 
 
+def _swap_cost(cfg: FundConfig, dates: np.ndarray, used: bool) -> np.ndarray:
+    """The swap's financing spread over each step into a date (``spread * days / 365``; 0 without a swap)."""
+    cost = np.zeros(len(dates))
+    if used and len(dates) > 1:
+        cost[1:] = cfg.swap_spread * np.diff(dates.astype("datetime64[D]")).astype(np.int64) / 365.0
+    return cost
+
+
 def ledger_inputs(
     curve: FuturesCurve,
     schedule: RollSchedule,
@@ -412,7 +422,11 @@ def ledger_inputs(
         weights = weights / size[None]
     weights = readonly(np.ascontiguousarray(weights))
     spread_later = readonly(np.asarray(events.spread_later, dtype=np.bool_))
-    room, limit = room_per_notional(weights, month, every, size, spread_later, terms)
+    swap_on = readonly(np.asarray(events.swap_on, dtype=np.bool_))
+    room, limit = room_per_notional(weights, month, every, size, spread_later, swap_on, terms)
+    if index is None:
+        index = compute_index(curve, schedule, collateral_rate=cfg.collateral_rate)
+    swap_cost = _swap_cost(cfg, dates, bool(swap_on.any()))
     # every array read-only: numba counts that in a kernel's type, so the ledger compiles once
     arrays = LedgerArrays(
         prices=readonly(np.ascontiguousarray(curve.prices)),
@@ -433,10 +447,10 @@ def ledger_inputs(
         split_ratio=readonly(events.split_ratio),
         creations_open=readonly(events.creations_open),
         spread_later=spread_later,
+        swap_on=swap_on,
+        swap_cost=readonly(swap_cost),
     )
     check_launch(cfg, arrays, start)
-    if index is None:
-        index = compute_index(curve, schedule, collateral_rate=cfg.collateral_rate)
     index = daily_objective(index, float(cfg.leverage))  # what a leveraged fund tracks (the index itself at 1x)
     limits = limits_in_force(cfg, dates, arrays, start)
     return LedgerInputs(cfg, spec, dates, start, index, arrays, terms, limits)

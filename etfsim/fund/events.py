@@ -36,7 +36,7 @@ from etfsim.exceptions import ConfigError, DataError, EtfsimError
 
 __all__ = ["EVENT_KEYS", "EventArrays", "FundEvent", "check_events", "event_arrays"]
 
-LIMIT_RESPONSES = ("halt", "spread")  # the same names as FundConfig's (config imports this module)
+LIMIT_RESPONSES = ("halt", "spread", "swap")  # the same names as FundConfig's (config imports this module)
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class FundEvent:
         Creation units suspended from that close, or open again.
     expense_ratio : float or None
         Expense ratio (a fraction per year) from that date on.
-    limit_response : {"halt", "spread"} or None
+    limit_response : {"halt", "spread", "swap"} or None
         Response to a binding month limit from that date on.
     note : str
         Where the event comes from (a filing, a press release).
@@ -151,6 +151,7 @@ class EventArrays:
     creations_open: np.ndarray  # 1.0 where APs may create, 0.0 while creations are suspended
     expense_ratio: np.ndarray  # the ratio accrued on each date
     spread_later: np.ndarray  # bool: a binding month limit spreads into later months (else it halts and caps)
+    swap_on: np.ndarray  # bool: exposure above a limit goes into a total-return swap
 
 
 def _row(days: np.ndarray, ev: FundEvent) -> int | None:
@@ -173,6 +174,7 @@ def event_arrays(
     open_ = np.ones(n)
     er = np.full(n, float(expense_ratio))
     spread = np.full(n, limit_response == "spread")
+    swap = np.full(n, limit_response == "swap")
     for ev in events:
         t = _row(days, ev)
         if t is None:
@@ -185,7 +187,8 @@ def event_arrays(
             er[t:] = ev.expense_ratio
         if ev.limit_response is not None:
             spread[t:] = ev.limit_response == "spread"
-    return EventArrays(split, open_, er, spread)
+            swap[t:] = ev.limit_response == "swap"
+    return EventArrays(split, open_, er, spread, swap)
 
 
 def describe(events: Sequence[FundEvent]) -> list[dict[str, Any]]:

@@ -182,16 +182,22 @@ def _flows(
 
 
 @jit(inline=True)
-def _roll(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, cash: float, target: np.ndarray) -> int:
+def _roll(
+    data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, cash: float, target: np.ndarray, cut: np.ndarray
+) -> int:
     """Contracts per slot (``target``) for the schedule's weights at a notional equal to NAV, within the limits.
 
-    Returns the status bits, or ``NO_PRICE_TO_BUY`` when a contract weighted today has no price.
+    Returns the status bits, or ``NO_PRICE_TO_BUY`` when a contract weighted today has no price.  On a
+    date with a swap response ``cut`` gets the contracts the limits cut off, slot by slot (signed as the
+    exposure): the swap holds them (:func:`_swap`); else it is zero.
     """
     depth = target.shape[0]
     value = 0.0
     for s in range(depth):
         if data.weights[wp, t, s] > 0.0:
             value += data.weights[wp, t, s] * data.prices[p, t, s] * _slot_multiplier(data, terms, t, s)
+    for s in range(depth):
+        cut[s] = 0.0
     if math.isnan(value):
         return records.NO_PRICE_TO_BUY
     for s in range(depth):
@@ -209,10 +215,67 @@ def _roll(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, cash:
             held, carry, bit = _month_limit(data, terms, p, t, s, abs(k))  # limits cap longs and shorts alike
             if k < 0.0:
                 held, carry = -held, -carry
+            if bit == records.EXPOSURE_CAPPED and data.swap_on[t]:
+                cut[s] = k - held
             st |= bit
             target[s] = held
-        st |= _all_months_limit(data, terms, p, t, target)
+        if data.swap_on[t]:  # what the all-months limit takes off each slot goes to the swap too
+            for s in range(depth):
+                cut[s] += target[s]
+            st |= _all_months_limit(data, terms, p, t, target)
+            for s in range(depth):
+                cut[s] -= target[s]
+        else:
+            st |= _all_months_limit(data, terms, p, t, target)
     return st
+
+
+@jit(inline=True)
+def _swap(
+    data: LedgerArrays, terms: LedgerTerms, p: int, t: int, cash: float, cut: np.ndarray, st: int
+) -> tuple[float, int]:
+    """Hold the contracts the limits cut off (``cut``) in a total-return swap: its notional and the status bits.
+
+    The swap references the same contract months the fund would have held, so
+    with no spread it returns what those futures return.  Above the
+    counterparty's limit (``swap_limit`` x NAV) ``cut`` is scaled down in place
+    and the rest of the exposure stays cut (the capped bit stays); within it
+    the capped bit gives way to the swap's.
+    """
+    notional = 0.0
+    for s in range(cut.shape[0]):
+        if cut[s] != 0.0:
+            notional += cut[s] * data.prices[p, t, s] * _slot_multiplier(data, terms, t, s)
+    if notional == 0.0 or cash <= 0.0:
+        for s in range(cut.shape[0]):
+            cut[s] = 0.0
+        return 0.0, st
+    st |= records.SWAP_USED
+    most = terms.swap_limit * cash
+    if abs(notional) > most:
+        scale = most / abs(notional)
+        for s in range(cut.shape[0]):
+            cut[s] = cut[s] * scale
+        notional = notional * scale
+    else:
+        st &= ~records.EXPOSURE_CAPPED
+    return notional, st
+
+
+@jit(inline=True)
+def _mark_swap(data: LedgerArrays, terms: LedgerTerms, p: int, t: int, held: np.ndarray, notional: float) -> float:
+    """The swap's P&L into ``t``: its contracts' moves (each followed into its slot), less the financing spread."""
+    pnl = 0.0
+    for s in range(held.shape[0]):
+        c = held[s]
+        if c != 0.0:
+            j = data.next_slot[t - 1, s]
+            if j >= 0:
+                move = data.prices[p, t, j] - data.prices[p, t - 1, s]
+                if not math.isnan(move):
+                    pnl += c * _slot_multiplier(data, terms, t - 1, s) * move
+    cost: float = data.swap_cost[t]
+    return pnl - abs(notional) * cost
 
 
 @jit(inline=True)
@@ -341,8 +404,7 @@ def _ledger_path(
     data: LedgerArrays,
     terms: LedgerTerms,
     start: int,
-    carried: np.ndarray,
-    target: np.ndarray,
+    scratch: np.ndarray,
     ledger: Ledger,
     positions: np.ndarray,
     status: np.ndarray,
@@ -350,15 +412,20 @@ def _ledger_path(
     """Path ``p`` from inception, written into row ``r`` of ``ledger``, ``positions`` and ``status``.
 
     The launch is day ``start`` of the same loop: nothing is carried, and there is no margin,
-    interest, fee or market yet.  ``carried`` and ``target``: scratch, one number a slot.
+    interest, fee or market yet.  ``scratch``: ``(4, depth)``, each row one number a slot: the
+    contracts carried, the target, the contracts cut off by the limits and those the swap holds.
     Returns 0, or the negative code the path stopped on.
     """
+    carried, target, cut, swapped = scratch[0], scratch[1], scratch[2], scratch[3]
+    for s in range(swapped.shape[0]):
+        swapped[s] = 0.0
     n = data.prices.shape[1]
     wp = 0 if data.weights.shape[0] == 1 else p
     _blank(ledger, positions, status, r, 0, start, start)
     book = Book(terms.nav0, terms.shares0, 0.0)
     stop = n  # the first date the path does not reach
     code = 0
+    swap = 0.0  # the total-return swap's notional since yesterday's close
     refused = False  # APs were refused units yesterday (a halt): the premium carries over at halted_persistence
     for t in range(start, n):
         launch = t == start
@@ -368,16 +435,23 @@ def _ledger_path(
             break
         interest = fee = units = 0.0
         st = 0
+        if swap != 0.0:  # the swap pays what its contracts did, less its financing spread
+            pnl += _mark_swap(data, terms, p, t, swapped, swap)
         if not launch:
             book, interest, fee = _accrue(book, pnl, data.tbill_return[t], data.fee_share[t])
             demand = _demand(data, terms, ledger, p, r, t, start)
             book, units, st = _flows(data, terms, p, wp, t, book, demand, refused)
             refused = (st & records.HALTED_BITS) != 0
-        code = _roll(data, terms, p, wp, t, book.cash, target)
+        code = _roll(data, terms, p, wp, t, book.cash, target, cut)
         if code < 0:
             stop = t
             break
         st |= code
+        swap = 0.0
+        if data.swap_on[t]:
+            swap, st = _swap(data, terms, p, t, book.cash, cut, st)
+        for s in range(swapped.shape[0]):
+            swapped[s] = cut[s]
         if terms.band > 0.0 and not launch and units == 0.0:  # rolls and flows always trade
             _band(data, terms, t, target, carried)
         trades = _trade(data, terms, positions, p, r, t, start, carried, target)
@@ -387,6 +461,7 @@ def _ledger_path(
             for s in range(target.shape[0]):
                 positions[r, t, s] = 0.0
         _record(ledger, r, t, launch, book, (units, fee, pnl, interest), trades, terms, ratio)
+        ledger.swap[np.uint64(r), np.uint64(t)] = swap
         status[r, t] = st
         if code == records.LIQUIDATED:
             stop = t + 1
@@ -552,10 +627,9 @@ def record_paths(
     """
     n_paths, depth = data.prices.shape[0], data.prices.shape[2]
     # scratch, each entry written before it is read (np.empty also compiles fastest)
-    carried = np.empty(depth)
-    target = np.empty(depth)
+    scratch = np.empty((4, depth))
     for p in range(n_paths):
-        if _ledger_path(p, p, data, terms, start, carried, target, ledger, positions, status) < 0:
+        if _ledger_path(p, p, data, terms, start, scratch, ledger, positions, status) < 0:
             return p
     return -1
 
@@ -579,11 +653,10 @@ def summarise_paths(
     first path that stopped (as :func:`record_paths`); row 0 then holds its ledger.
     """
     n_paths, n, depth = data.prices.shape
-    carried = np.empty(depth)
-    target = np.empty(depth)
+    scratch = np.empty((4, depth))
     diffs = np.empty(n)
     for p in range(n_paths):
-        if _ledger_path(p, 0, data, terms, start, carried, target, ledger, positions, status) < 0:
+        if _ledger_path(p, 0, data, terms, start, scratch, ledger, positions, status) < 0:
             return p
         m = _path_metrics(ledger, status, 0, start, red, 0 if red.index_tr.shape[0] == 1 else p, diffs)
         for j in range(len(m)):

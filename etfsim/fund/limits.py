@@ -213,6 +213,7 @@ def room_per_notional(
     all_limit: np.ndarray,
     size: np.ndarray,
     spread_later: np.ndarray,
+    swap_on: np.ndarray,
     terms: LedgerTerms,
 ) -> tuple[np.ndarray, np.ndarray]:
     """By weight row and date: the largest NAV the limits allow per dollar of ``sum q F multiplier``.
@@ -230,7 +231,7 @@ def room_per_notional(
     which = np.empty((rows, n), dtype=np.int64)
     for w in range(rows):
         for t in range(n):
-            month_cap = not spread_later[t] and not terms.position_priced
+            month_cap = not spread_later[t] and not swap_on[t] and not terms.position_priced
             best = math.inf
             why = 0
             total_q = 0.0
@@ -287,7 +288,7 @@ def _priced_room(
     ``value * D / (q F multiplier)``; the all-months limit caps the notional of all months.
     """
     gross = 0.0
-    month_cap = terms.position_priced and not data.spread_later[t]
+    month_cap = terms.position_priced and not data.spread_later[t] and not data.swap_on[t]
     for s in range(data.prices.shape[2]):
         q = data.weights[wp, t, s]
         if q > 0.0:
@@ -326,6 +327,11 @@ def _creation_room(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: i
         room, which = _priced_room(data, terms, p, wp, t, value, room, which)
     if terms.leverage != 1.0:  # a 2x fund holds twice the contracts per dollar of NAV: half the room
         room = room / abs(terms.leverage)
+    if data.swap_on[t] and room < math.inf:
+        # exposure above the limits goes into the swap, up to the counterparty's share c of NAV: NAV may grow
+        # until the excess (NAV - room) is c x NAV
+        c = terms.swap_limit
+        room = math.inf if c >= 1.0 else room / (1.0 - c)
     return room, which
 
 

@@ -32,6 +32,7 @@ REVERSE_SPLIT = 32
 REDEMPTIONS_CAPPED = 64
 LIQUIDATED = 128
 CREATIONS_SUSPENDED = 256
+SWAP_USED = 512
 LEFT_CURVE = -1
 NO_PRICE = -2
 NO_PRICE_TO_BUY = -3
@@ -46,6 +47,7 @@ STATUS = {
     REDEMPTIONS_CAPPED: "redemptions capped at the fund's last creation unit",
     LIQUIDATED: "fund wiped out: net assets fell to zero or below; the ledger stops",
     CREATIONS_SUSPENDED: "creations suspended by a dated event (e.g. registered shares exhausted)",
+    SWAP_USED: "exposure above a position limit held in a total-return swap",
 }
 """Status bits of the ledger and what each means."""
 HALTED_BITS = HALT_POSITION_LIMIT | HALT_ACCOUNTABILITY | HALT_ALL_MONTHS | CREATIONS_SUSPENDED
@@ -79,6 +81,7 @@ class LedgerTerms(NamedTuple):
     ap_spread: float  # the APs' spread beyond the fees, a fraction of a unit's value
     persistence: float  # share of yesterday's premium left today
     halted_persistence: float  # ... the day after APs were refused units (a halt): unmet demand carries over
+    swap_limit: float  # the swap counterparty's largest notional, a fraction of NAV (inf: none)
     demand_impact: float  # premium per unit of demand (a fraction of NAV)
     chase: float  # demand per unit of the share's trailing return
     chase_window: int  # business days of that return
@@ -107,6 +110,8 @@ class LedgerArrays(NamedTuple):
     split_ratio: np.ndarray  # (dates,) a dated reverse split's ratio after the close (1: none)
     creations_open: np.ndarray  # (dates,) 1.0 where APs may create, 0.0 while creations are suspended
     spread_later: np.ndarray  # (dates,) bool: a full month's excess moves to the next month (else it is cut)
+    swap_on: np.ndarray  # (dates,) bool: exposure above a limit goes into a total-return swap (else it is cut)
+    swap_cost: np.ndarray  # (dates,) the swap's financing spread over the step into t (spread * days / 365)
 
 
 class Ledger(NamedTuple):
@@ -131,6 +136,7 @@ class Ledger(NamedTuple):
     margin: np.ndarray  # initial margin on the contracts held
     notional: np.ndarray  # sum of contracts * price * multiplier
     split: np.ndarray  # cumulative reverse-split ratio since inception (1 at inception)
+    swap: np.ndarray  # total-return swap notional (0 without one), signed as the exposure
 
     @classmethod
     def empty(cls, rows: int, dates: int) -> Ledger:

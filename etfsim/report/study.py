@@ -513,12 +513,13 @@ def run_study(
 
 
 def _exposure(fund: FundResult, path: int) -> tuple[np.ndarray, np.ndarray]:
-    """Futures notional / NAV after each close from inception, and the days a limit cut the contracts held."""
+    """Futures (and swap) notional / NAV after each close from inception, and the days a limit cut the exposure."""
     from etfsim.fund.records import EXPOSURE_CAPPED
 
     s = fund.start
     nav = np.asarray(fund.ledger.nav[path, s:], dtype=float)
-    notional = np.asarray(fund.ledger.notional[path, s:], dtype=float)
+    # a total-return swap holding what a limit cut off is exposure too (0 without one)
+    notional = np.asarray(fund.ledger.notional[path, s:] + np.nan_to_num(fund.ledger.swap[path, s:]), dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         exposure = np.where(nav > 0, notional / nav, np.nan)  # a wiped-out fund has no exposure, not an infinite one
     capped = (np.asarray(fund.status[path, s:]) & EXPOSURE_CAPPED) != 0

@@ -47,7 +47,7 @@ def terms(**changes: Any) -> LedgerTerms:
         commission=2.0, spread_cost=1.0, impact=0.0, multiplier=100.0, redenominated=False, limits_by_date=True,
         position_limit=INF, all_months_limit=INF, accountability_priced=False, position_priced=False,
         all_months_dollars=False, leverage=1.0, split_below=0.0, split_ratio=4.0, fractional=False, ap_capacity=50.0,
-        ap_spread=0.0, persistence=0.0, halted_persistence=0.0, demand_impact=1.0, chase=0.0, chase_window=2, margin_per_contract=0.0, band=0.0,
+        ap_spread=0.0, persistence=0.0, halted_persistence=0.0, swap_limit=INF, demand_impact=1.0, chase=0.0, chase_window=2, margin_per_contract=0.0, band=0.0,
     )  # fmt: skip
     return base._replace(**changes)
 
@@ -73,6 +73,7 @@ def arrays(
         room_limit=np.zeros((1, n), dtype=np.int64), multiplier=np.full((n, depth), 100.0), size=np.ones((n, depth)),
         month_limits=month, all_months_limit=np.full(n, given.get("all_months_limit", INF)),
         split_ratio=np.ones(n), creations_open=np.ones(n), spread_later=np.full(n, bool(given.get("spread_later", 0))),
+        swap_on=np.full(n, bool(given.get("swap", 0))), swap_cost=np.zeros(n),
     )  # fmt: skip
 
 
@@ -244,7 +245,7 @@ def test_redemptions_leave_the_fund_its_last_unit() -> None:
 def test_roll_buys_whole_contracts_at_a_notional_equal_to_nav() -> None:
     data = arrays([[50.0, 52.0]], weights=[[0.75, 0.25]])  # per unit of weight: 0.75 * 5,000 + 0.25 * 5,200
     target = np.empty(2)
-    st, (*_, target) = both(L._roll, data, terms(), 0, 0, 0, 1e6, target)
+    st, (*_, target, _cut) = both(L._roll, data, terms(), 0, 0, 0, 1e6, target, np.empty(2))
     per_unit = 1e6 / (0.75 * 5_000 + 0.25 * 5_200)
     assert st == 0 and target.tolist() == [round(0.75 * per_unit), round(0.25 * per_unit)]
 
@@ -265,7 +266,9 @@ def test_position_limits_cap_or_spread_the_exposure(
     limits: dict[str, float], changes: dict[str, Any], expected: list[float], bits: int
 ) -> None:
     data = arrays([[50.0, 52.0]], weights=[[1.0, 0.0]], limits=limits)
-    st, (*_, target) = both(L._roll, data, terms(**changes), 0, 0, 0, 1e6, np.empty(2))  # 200 contracts wanted
+    st, (*_, target, _cut) = both(
+        L._roll, data, terms(**changes), 0, 0, 0, 1e6, np.empty(2), np.empty(2)
+    )  # 200 contracts wanted
     assert st == bits and target.tolist() == expected
 
 
@@ -283,21 +286,25 @@ def test_counts_the_same_every_day_are_read_from_the_terms(
     # the fast path: the arrays say there is no limit, the terms' counts bind (the response is by date)
     spread = {"spread_later": changes.pop("spread_later")} if "spread_later" in changes else {}
     data = arrays([[50.0, 52.0]], weights=[[1.0, 0.0]], limits=spread)
-    st, (*_, target) = both(L._roll, data, terms(limits_by_date=False, **changes), 0, 0, 0, 1e6, np.empty(2))
+    st, (*_, target, _cut) = both(
+        L._roll, data, terms(limits_by_date=False, **changes), 0, 0, 0, 1e6, np.empty(2), np.empty(2)
+    )
     assert st == bits and target.tolist() == expected
 
 
 def test_a_limit_in_dollars_is_whole_contracts_at_the_day_price() -> None:
     # $757,500 at $50 x 100 units is 151.5 contracts: 151 whole ones, or 151.5 in a fractional ledger
     data = arrays([[50.0, 52.0]], weights=[[1.0, 0.0]], limits={"position_limit": 7_575.0})
-    _, (*_, whole) = both(L._roll, data, terms(position_priced=True), 0, 0, 0, 1e6, np.empty(2))
-    _, (*_, part) = both(L._roll, data, terms(position_priced=True, fractional=True), 0, 0, 0, 1e6, np.empty(2))
+    _, (*_, whole, _cut) = both(L._roll, data, terms(position_priced=True), 0, 0, 0, 1e6, np.empty(2), np.empty(2))
+    _, (*_, part, _cut) = both(
+        L._roll, data, terms(position_priced=True, fractional=True), 0, 0, 0, 1e6, np.empty(2), np.empty(2)
+    )
     assert whole.tolist() == [151.0, 0.0] and part.tolist() == [151.5, 0.0]
 
 
 def test_a_weighted_contract_without_a_price_cannot_be_bought() -> None:
     data = arrays([[50.0, math.nan]], weights=[[0.5, 0.5]])
-    assert both(L._roll, data, terms(), 0, 0, 0, 1e6, np.empty(2))[0] == NO_PRICE_TO_BUY
+    assert both(L._roll, data, terms(), 0, 0, 0, 1e6, np.empty(2), np.empty(2))[0] == NO_PRICE_TO_BUY
 
 
 def test_band_keeps_a_small_drift_in_a_contract_still_held() -> None:
@@ -393,5 +400,5 @@ def test_record_writes_each_field_by_name() -> None:
     assert written == {
         "nav": 1.2e6, "shares": 12_000.0, "cash": 1.2e6, "fees": 5.0, "commission": 1.0, "spread_cost": 2.0,
         "impact_cost": 3.0, "creations": 0.0, "redemptions": 1.0, "premium_arb": 0.004, "pnl": 6.0, "interest": 7.0,
-        "margin": 400.0, "notional": 9e5, "split": 16.0,
+        "margin": 400.0, "notional": 9e5, "split": 16.0, "swap": float(written["swap"]),
     }  # fmt: skip

@@ -95,4 +95,3 @@ def test_bad_structures(terms: dict[str, object], message: str) -> None:
 def test_a_tax_rate_outside_0_1_is_refused(rate: float) -> None:
     with pytest.raises(ConfigError, match="tax long_term must be"):
         TaxAssumptions(long_term=rate)
-
