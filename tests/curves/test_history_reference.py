@@ -163,3 +163,20 @@ def test_coverage_on_data_simulated_by_etfsim() -> None:
     assert min(covered.values()) >= 40, covered
     assert sum(covered.values()) / (reps * len(names)) >= 0.88, covered
     assert err_covered >= 40
+
+
+@pytest.mark.slow
+def test_the_readme_eia_cl1_cl4_example(reference_dir: Path) -> None:
+    """The README's real-data example: EIA WTI CL1-CL4 (``eia_wti/README.md``), 2011-2019, one error per slot."""
+    from etfsim import load_eia_wti
+
+    prices, tau = panel_from_curve(load_eia_wti(reference_dir / "eia_wti" / "eia_wti_contracts_1to4_daily.csv.gz"))
+    prices, tau = prices.loc["2011":"2019"], tau.loc["2011":"2019"]
+    assert prices.shape == (2257, 4) and not prices.isna().any().any()
+    fit = calibrate_history(prices, tau, errors="series")
+    assert fit.success, fit.message
+    expected = {"kappa": 1.4925, "sigma_chi": 0.2060, "sigma_xi": 0.3017, "rho": 0.0622, "mu_xi_star": -0.1026}
+    for name, value in expected.items():
+        assert fit.params[name] == pytest.approx(value, abs=2e-3), name
+    assert fit.loglik == pytest.approx(36717.58, abs=0.1)
+    assert np.exp(fit.filtered_states["log_spot"].iloc[-1]) == pytest.approx(61.45, abs=0.05)
