@@ -16,6 +16,8 @@ from etfsim.curves.history import HistoryCalibrationResult, calibrate_history
 from etfsim.curves.legs import Family, Leg
 from etfsim.curves.market import Holding, Market, MarketPaths
 from etfsim.curves.market_curve import MarketCurve
+from etfsim.curves.nearby import load_nearby
+from etfsim.curves.rates import load_rate_series
 from etfsim.curves.realdata import load_eia_wti, load_pysystemtrade, load_real, read_long_table
 from etfsim.exceptions import (
     CalendarError,
@@ -41,6 +43,7 @@ from etfsim.pipeline import (
     run_strategy,
 )
 from etfsim.roll import RULES, RollSchedule, make_rule, roll_schedule
+from etfsim.roll.roll_dates import load_roll_dates
 from etfsim.scenario import Scenario, load_market, load_scenario, read_scenario
 
 __all__ = [
@@ -97,8 +100,11 @@ __all__ = [
     "load_eia_wti",
     "load_fund",
     "load_market",
+    "load_nearby",
     "load_pysystemtrade",
+    "load_rate_series",
     "load_real",
+    "load_roll_dates",
     "load_scenario",
     "load_strategy",
     "make_rule",

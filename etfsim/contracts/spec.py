@@ -17,6 +17,12 @@ Settlement styles:
     the delivery month, like power and freight: during the delivery month the
     price is part realised fixings, part forward.
 
+The expiry day: a contract usually trades through the close of its last trading
+day, so a daily history still shows it as contract 1 that day (CL: the EIA's
+RCLC1).  A contract whose final settlement is an opening print has no regular
+session that day, so daily data already shows the next month as contract 1:
+``on_expiry_day = "next"`` (Cboe VX).  :meth:`ContractSpec.listing` follows it.
+
 Re-denomination: a contract that must survive a decade of falling prices gets
 small (a 1,000 GPU-hour contract at $0.50 is $500).  An exchange then lists new
 months with a larger multiplier (10,000 GPU-hours) while the months already
@@ -53,7 +59,9 @@ __all__ = [
     "VIX",
     "WTI",
     "ContractSpec",
+    "EXPIRY_DAY_CHOICES",
     "Listing",
+    "check_expiry_day",
     "get_contract",
 ]
 
@@ -61,6 +69,8 @@ MONTH_CODES = "FGHJKMNQUVXZ"
 """Exchange month letters, January (F) to December (Z)."""
 
 Settlement = Literal["final", "monthly_average"]
+ExpiryDay = Literal["expiring", "next"]
+EXPIRY_DAY_CHOICES: tuple[str, ...] = ("expiring", "next")
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,13 @@ class ContractSpec:
         increasing date order.  A contract first listed on or after a date has
         that multiplier (the last such date's); earlier ones keep ``multiplier``,
         the base multiplier that fund terms counted in contracts refer to.
+    on_expiry_day : {"expiring", "next"}
+        Which contract is in slot 0 on a contract's expiry day (``expiry_rule``'s
+        date): ``"expiring"`` (default) when it trades through that day's close, as
+        CL does on its last trading day; ``"next"`` when it has no regular session
+        that day (Cboe VX: trading in the expiring contract ends at the open of its
+        final settlement date), so the next month is slot 0 and the expiring one
+        is off the listing.
     """
 
     root: str
@@ -126,6 +143,7 @@ class ContractSpec:
     calendar: str = "NYSE"
     currency: str = "USD"
     multiplier_changes: tuple[tuple[str, float], ...] = ()
+    on_expiry_day: ExpiryDay = "expiring"
 
     def __post_init__(self) -> None:
         if not self.root or not self.root.isalnum():
@@ -146,6 +164,7 @@ class ContractSpec:
             raise ConfigError("expiry_rule must be an ExpiryRule, e.g. LastBusinessDayOfMonth()")
         get_calendar(self.calendar)  # raises UnknownNameError listing the known calendars
         object.__setattr__(self, "multiplier_changes", _checked_changes(self.multiplier_changes))
+        check_expiry_day(self.on_expiry_day, "on_expiry_day")
 
     # -- contracts -------------------------------------------------------------------
     def code(self, year: int, month: int) -> str:
@@ -191,13 +210,16 @@ class ContractSpec:
                 out.append((y, m + 1))
         return out
 
-    def listing(self, dates: DateArray, depth: int | None = None) -> Listing:
+    def listing(self, dates: DateArray, depth: int | None = None, on_expiry_day: str | None = None) -> Listing:
         """The nearby-slot map: on each date, the next ``depth`` contracts not yet expired.
 
-        A contract is in slot 0 up to and including its last trading day; the
-        next business day the old slot 1 is slot 0 (DESIGN.md: the ledger follows
-        the contract, not the slot).
+        With ``on_expiry_day = "expiring"`` a contract is in slot 0 up to and
+        including its expiry day, and the next business day the old slot 1 is
+        slot 0 (DESIGN.md: the ledger follows the contract, not the slot); with
+        ``"next"`` the old slot 1 is slot 0 already on the expiry day.  ``None``
+        takes the contract's own ``on_expiry_day``.
         """
+        mode = self.on_expiry_day if on_expiry_day is None else check_expiry_day(on_expiry_day, "on_expiry_day")
         depth = self.listed_depth if depth is None else int(depth)
         if depth < 1:
             raise ConfigError(f"depth must be at least 1, got {depth}")
@@ -210,7 +232,8 @@ class ContractSpec:
         exp = np.array([self.last_trade(y, m) for y, m in months], dtype="datetime64[D]")
         codes = np.array([self.code(y, m) for y, m in months], dtype=object)
         ym = np.array([y * 100 + m for y, m in months], dtype=np.int64)
-        first = np.searchsorted(exp, days, side="left")  # first contract with expiry >= date
+        # "expiring": the first contract expiring on or after the date; "next": strictly after it
+        first = np.searchsorted(exp, days, side="left" if mode == "expiring" else "right")
         idx = first[:, None] + np.arange(depth)[None, :]
         ok = idx < len(months)
         idx_c = np.where(ok, idx, 0)
@@ -288,6 +311,7 @@ class ContractSpec:
             "currency": self.currency,
             # only when given, so a spec without re-denomination writes the same metadata as before
             **({"multiplier_changes": [list(c) for c in self.multiplier_changes]} if self.multiplier_changes else {}),
+            **({"on_expiry_day": self.on_expiry_day} if self.on_expiry_day != "expiring" else {}),
         }
 
     @classmethod
@@ -309,6 +333,16 @@ class ContractSpec:
             return cls(**data)  # type: ignore[arg-type]
         except TypeError as exc:
             raise ConfigError(f"contract spec is incomplete: {exc}") from exc
+
+
+def check_expiry_day(value: object, field: str) -> ExpiryDay:
+    """``value`` if it is a known expiry-day convention, else a ConfigError naming ``field``."""
+    if value not in EXPIRY_DAY_CHOICES:
+        raise ConfigError(
+            f"{field} must be 'expiring' (the expiring contract is still slot 0 on its expiry day) or 'next' "
+            f"(the next month is slot 0 that day), got {value!r}"
+        )
+    return value  # type: ignore[return-value]
 
 
 def _checked_changes(changes: object) -> tuple[tuple[str, float], ...]:
@@ -397,9 +431,20 @@ VIX = ContractSpec(
     expiry_rule=VixFinalSettlement(),
     settlement="final",
     calendar="NYSE",
+    # No daily close for the expiring contract on its final settlement date, so slot 0 that day is
+    # the next month.  Cboe, VX futures contract specifications ("Trading Hours"): "Trading hours
+    # for expiring VX futures contracts end at 8:00 a.m. Chicago time on the final settlement date"
+    # (also CFE rule certification CFE-2020-028); the final settlement value is the Special Opening
+    # Quotation (SOQ) of VIX from that morning's SPX opening prints.  Before December 2011 the last
+    # trading day was the business day before the final settlement date (CFE Information Circular
+    # IC11-73), so that day had no session in the expiring contract either.  Daily VX histories
+    # (VX1..VXn files, Cboe's daily settlement files) show the next month as VX1 that day.
+    on_expiry_day="next",
 )
 """Cboe VX: $1,000 per index point, 0.05 tick, final settlement on the Wednesday 30 days
-before the next month's third Friday (CFE contract specifications)."""
+before the next month's third Friday (CFE contract specifications); on that day the next
+month is already slot 0 (``on_expiry_day = "next"``: the expiring contract stops trading at
+8:00 a.m. CT, before the regular session)."""
 
 CONTRACTS: dict[str, ContractSpec] = {
     "compute-h100": COMPUTE_H100,

@@ -17,7 +17,11 @@ A real history is a curve with one path.  Three formats load here:
 ``eia-wti``
     The EIA's daily NYMEX WTI settlements for the first four nearby contracts.
     The file gives no contract codes; they follow from the CME last-trade rule
-    (contract 1 stays contract 1 through its last trading day).
+    (contract 1 stays contract 1 through its last trading day).  It is a
+    nearby-column file, loaded by the same core as ``nearby``.
+``nearby``
+    Any ``date, <ROOT>1..<ROOT>n`` file for a built-in or given contract
+    (:mod:`etfsim.curves.nearby`), with the expiry-day convention explicit.
 
 Prices may be negative (WTI May 2020 settled at -37.63 on 20 April 2020) and
 are kept as they are: a fund holding the front month really lost that money.
@@ -25,7 +29,6 @@ are kept as they are: a fund holding the front month really lost that money.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,7 +37,13 @@ import numpy as np
 import pandas as pd
 
 from etfsim.contracts.spec import HENRY_HUB, VIX, WTI, ContractSpec, get_contract
+from etfsim.curves._files import PathLike
+from etfsim.curves._files import existing as _existing
+from etfsim.curves._files import increasing_dates as _increasing_dates
+from etfsim.curves._files import read_table as _read_table
+from etfsim.curves._files import require_columns as _require_columns
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.nearby import load_nearby, nearby_long_table
 from etfsim.exceptions import DataError, FileFormatError, UnknownNameError
 
 __all__ = [
@@ -46,11 +55,10 @@ __all__ = [
     "REAL_LOADERS",
     "load_eia_wti",
     "load_pysystemtrade",
+    "load_nearby",
     "load_real",
     "read_long_table",
 ]
-
-PathLike = str | os.PathLike[str]
 
 LONG_TABLE_COLUMNS = ("date", "contract", "expiry", "price")
 """Columns of a generic long table (extra columns are ignored)."""
@@ -82,7 +90,7 @@ EIA_WTI_COLUMNS = ("Date", "CL1", "CL2", "CL3", "CL4")
 _PST_PAIRS = (("PRICE", "PRICE_CONTRACT"), ("FORWARD", "FORWARD_CONTRACT"), ("CARRY", "CARRY_CONTRACT"))
 
 
-# -- file plumbing ----------------------------------------------------------------------
+# -- file plumbing (shared with the nearby and rate loaders: etfsim.curves._files) ---------
 def _stem(path: Path) -> str:
     """File name without its format suffixes: ``CRUDE_W.csv.gz`` -> ``CRUDE_W``."""
     name = path.name
@@ -90,32 +98,6 @@ def _stem(path: Path) -> str:
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
     return name
-
-
-def _existing(path: PathLike, what: str) -> Path:
-    p = Path(path)
-    if not p.is_file():
-        raise FileFormatError(f"{what} file {str(p)!r} does not exist; check the path")
-    return p
-
-
-def _read_table(path: Path, what: str, **csv_kw: Any) -> pd.DataFrame:
-    """Read CSV (plain or gzip) or Parquet, turning parser failures into FileFormatError."""
-    try:
-        if path.name.lower().endswith((".parquet", ".pq")):
-            return pd.read_parquet(path)
-        return pd.read_csv(path, **csv_kw)
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise FileFormatError(f"cannot read {what} file {str(path)!r}: {exc}") from exc
-
-
-def _require_columns(frame: pd.DataFrame, need: tuple[str, ...], what: str) -> None:
-    missing = [c for c in need if c not in frame.columns]
-    if missing:
-        raise FileFormatError(
-            f"{what} is missing column(s) {missing}; expected columns {list(need)}, "
-            f"found {[str(c) for c in frame.columns]}"
-        )
 
 
 # -- long table -------------------------------------------------------------------------
@@ -356,29 +338,14 @@ def load_eia_wti(path: PathLike) -> FuturesCurve:
     _require_columns(raw, EIA_WTI_COLUMNS, what)
     cols = list(EIA_WTI_COLUMNS[1:])
     try:
-        dates = pd.to_datetime(raw["Date"]).to_numpy().astype("datetime64[ns]")
         values = raw[cols].apply(pd.to_numeric, errors="raise").to_numpy(np.float64)
     except (ValueError, TypeError) as exc:
         raise FileFormatError(f"{what} has a value that is not a date or a number: {exc}") from exc
-    if len(dates) == 0:
-        raise FileFormatError(f"{what} has no rows")
-    if np.isnat(dates).any() or (len(dates) > 1 and not (np.diff(dates) > np.timedelta64(0)).all()):
-        raise DataError(f"{what}: column Date must be strictly increasing with no missing values")
+    dates = _increasing_dates(raw["Date"], "Date", what)
     repeat = np.r_[False, (values[1:] == values[:-1]).all(axis=1)]  # NaN != NaN: never a repeat
     dates, values = dates[~repeat], values[~repeat]
-
-    depth = len(cols)
-    listing = WTI.listing(dates, depth=depth)
-    listed = listing.contracts != ""
-    di, si = np.nonzero(listed)
-    long = pd.DataFrame(
-        {
-            "date": dates[di],
-            "contract": listing.contracts[di, si],
-            "expiry": listing.expiries[di, si].astype("datetime64[ns]"),
-            "price": values[di, si],
-        }
-    )
+    # the generic nearby loader's core, with CL's convention: RCLC1 is the expiring contract on its last day
+    long = nearby_long_table(dates, values, WTI, "expiring")
     meta = {
         "source": "EIA",
         "file": p.name,
@@ -390,7 +357,6 @@ def load_eia_wti(path: PathLike) -> FuturesCurve:
     return FuturesCurve.from_long_table(long, metadata=meta)
 
 
-# -- registry ---------------------------------------------------------------------------
 # -- spot series ------------------------------------------------------------------------
 def load_spot_series(path: PathLike) -> pd.Series:
     """A daily spot series from a two-column CSV (date, value), e.g. FRED's DCOILWTICO.
@@ -417,10 +383,12 @@ def load_spot_series(path: PathLike) -> pd.Series:
     return pd.Series(values.to_numpy(dtype=float), index=pd.DatetimeIndex(dates), name=str(frame.columns[1]))
 
 
+# -- registry ---------------------------------------------------------------------------
 REAL_LOADERS: Mapping[str, Callable[..., FuturesCurve]] = {
     "pysystemtrade": load_pysystemtrade,
     "eia-wti": load_eia_wti,
     "long-table": read_long_table,
+    "nearby": load_nearby,
 }
 """Real-data formats by name (the command line's ``--format``)."""
 
@@ -430,8 +398,9 @@ def load_real(kind: str, path: PathLike, **kw: Any) -> FuturesCurve:
 
     Parameters
     ----------
-    kind : {"pysystemtrade", "eia-wti", "long-table"}
-        The file format.
+    kind : {"pysystemtrade", "eia-wti", "long-table", "nearby"}
+        The file format (``nearby``: :func:`etfsim.curves.nearby.load_nearby`, the
+        contract taken from the column names unless ``contract=`` is given).
     path : path
         The file.
     **kw

@@ -263,6 +263,37 @@ class ConstantMaturity:
 # -- optimum yield (DBIQ) ----------------------------------------------------------------
 
 
+_ENTRY_KINDS = ("weights", "value_weights", "positions")
+
+
+def _position(key: object, i: int, date: object) -> str:
+    """A nearby position key (``1``, ``"2"``) as text, or a ConfigError naming the entry."""
+    text = str(key).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 120:
+        raise ConfigError(
+            f"calendar entry {i} ({date}): positions keys are nearby positions 1, 2, ... (1 = the front month), "
+            f"got {key!r}; name contracts under weights instead"
+        )
+    return str(int(text))
+
+
+def _codes_of(entry: Mapping[str, Any], contracts_now: np.ndarray, day: str) -> dict[str, float]:
+    """An entry's weights by contract code; positions are the contracts in those slots at its decision close."""
+    if "positions" not in entry:
+        return dict(entry.get("weights", entry.get("value_weights", {})))
+    out: dict[str, float] = {}
+    for pos, weight in entry["positions"].items():
+        slot = int(pos) - 1
+        code = str(contracts_now[slot]) if slot < len(contracts_now) else ""
+        if not code:
+            raise DataError(
+                f"rule calendar: the entry of {entry['date']} names nearby position {pos}, but the curve lists "
+                f"only {int((contracts_now != '').sum())} contract(s) on {day}; use a deeper curve"
+            )
+        out[code] = out.get(code, 0.0) + weight
+    return out
+
+
 @dataclass(frozen=True)
 class CalendarRule:
     """Explicit weights by contract from given dates on (e.g. from a TOML file).
@@ -277,6 +308,13 @@ class CalendarRule:
     weights at the entry's own close, ``q_i = (v_i / F_i) / sum_j v_j / F_j``
     on each path's prices, and those quantities are held until the next entry
     (the values then drift with the prices, as a fund's do between trades).
+
+    An entry may give ``positions`` instead: quantity weights by nearby
+    position, ``{"2": 1.0}`` for "the second contract" (1 is the front).  Each
+    position becomes the contract in that slot at the entry's own close and is
+    held, as that contract, until the next entry, so a calendar of roll days
+    ("from the front into the second month") outlives any one contract;
+    :func:`etfsim.roll.roll_dates.load_roll_dates` builds one from a file.
     """
 
     entries: tuple[Mapping[str, Any], ...] = ()
@@ -288,18 +326,26 @@ class CalendarRule:
         parsed: list[dict[str, Any]] = []
         for i, e in enumerate(self.entries):
             kinds = set(e) - {"date"} if isinstance(e, Mapping) else set()
-            if not isinstance(e, Mapping) or "date" not in e or kinds not in ({"weights"}, {"value_weights"}):
+            if not isinstance(e, Mapping) or "date" not in e or kinds not in ({k} for k in _ENTRY_KINDS):
                 raise ConfigError(
-                    f"calendar entry {i} must have the keys date and weights (or value_weights), got {e!r}"
+                    f"calendar entry {i} must have the keys date and weights (or value_weights), "
+                    f"or date and positions, got {e!r}"
                 )
             key = kinds.pop()
             ws = e[key]
+            what = "nearby position" if key == "positions" else "contract"
             if not isinstance(ws, Mapping) or not ws:
-                raise ConfigError(f"calendar entry {i}: {key} must be a table of contract = weight")
-            vals = [float(v) for v in ws.values()]
-            if any(v < 0 for v in vals) or abs(sum(vals) - 1.0) > 1e-9:
+                raise ConfigError(f"calendar entry {i}: {key} must be a table of {what} = weight")
+            try:
+                vals = [float(v) for v in ws.values()]
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"calendar entry {i} ({e['date']}): {key} must be numbers, got {dict(ws)}") from exc
+            if any(not v >= 0 for v in vals) or abs(sum(vals) - 1.0) > 1e-9:
                 raise ConfigError(f"calendar entry {i} ({e['date']}): {key} must be >= 0 and sum to 1, got {dict(ws)}")
-            parsed.append({"date": str(e["date"]), key: {str(c): float(v) for c, v in ws.items()}})
+            names = [_position(c, i, e["date"]) for c in ws] if key == "positions" else [str(c) for c in ws]
+            if len(set(names)) != len(names):
+                raise ConfigError(f"calendar entry {i} ({e['date']}): {key} names a {what} twice, got {dict(ws)}")
+            parsed.append({"date": str(e["date"]), key: dict(zip(names, vals, strict=True))})
         dates = [np.datetime64(p["date"], "D") for p in parsed]
         if any(b <= a for a, b in zip(dates, dates[1:])):
             raise ConfigError("calendar entries must be in increasing date order")
@@ -318,15 +364,21 @@ class CalendarRule:
         rows = curve.n_paths if self.reads_prices else 1
         w = np.zeros((rows, curve.n_dates, curve.depth))
         first = np.zeros(len(self.entries), dtype=np.int64) - 1  # each entry's decision row (its first close)
+        by_code: dict[int, dict[str, float]] = {}  # each entry's weights by contract code
         for t in np.nonzero(which >= 0)[0]:
             k = int(which[t])
+            entry = self.entries[k]
             if first[k] < 0:
                 first[k] = t
-            entry = self.entries[k]
-            for code, weight in entry.get("weights", entry.get("value_weights", {})).items():
+                by_code[k] = _codes_of(entry, contracts[t], _day(curve, int(t)))
+            for code, weight in by_code[k].items():
                 slot = np.nonzero(contracts[t] == code)[0]
                 if len(slot) == 0:
-                    raise DataError(f"rule calendar: contract {code} is not on the curve on {_day(curve, int(t))}")
+                    held = f" (the entry of {entry['date']} took it by position)" if "positions" in entry else ""
+                    raise DataError(
+                        f"rule calendar: contract {code} is not on the curve on {_day(curve, int(t))}{held}; "
+                        "add an entry that rolls out of it by its last trading day"
+                    )
                 w[:, t, slot[0]] += weight
         for k, entry in enumerate(self.entries):
             if "value_weights" in entry and first[k] >= 0:

@@ -319,7 +319,7 @@ BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
     ),
     "unknown import format": (
         lambda t, c: ["curves", "import", SAMPLE, "--out", t / "i.parquet", "--format", "bloomberg"],
-        "unknown real-data format 'bloomberg'; known real-data formats: eia-wti, long-table, pysystemtrade",
+        "unknown real-data format 'bloomberg'; known real-data formats: eia-wti, long-table, nearby, pysystemtrade",
     ),
     "negative years": (
         lambda t, c: ["curves", "simulate", "--out", t / "o.parquet", "--paths", "2", "--years", "-1"],

@@ -141,18 +141,26 @@ def test_listing_is_ordered_by_expiry_and_never_expired() -> None:
     for spec in (WTI, HENRY_HUB, VIX, COMPUTE_H100):
         listing = spec.listing(dates)
         assert (listing.contracts != "").all(), spec.root
-        assert (listing.expiries[:, 0] >= dates).all(), spec.root
         assert (np.diff(listing.expiries.astype(np.int64), axis=1) > 0).all(), spec.root
-        # the front contract changes exactly on the business day after its expiry
         change = np.flatnonzero(listing.contracts[1:, 0] != listing.contracts[:-1, 0]) + 1
-        np.testing.assert_array_equal(dates[change - 1], listing.expiries[change - 1, 0])
+        if spec.on_expiry_day == "expiring":
+            assert (listing.expiries[:, 0] >= dates).all(), spec.root
+            # the front contract changes exactly on the business day after its expiry
+            np.testing.assert_array_equal(dates[change - 1], listing.expiries[change - 1, 0])
+        else:  # VX: the next month is the front on the expiry day itself (test_vix_convention.py)
+            assert (listing.expiries[:, 0] > dates).all(), spec.root
+            np.testing.assert_array_equal(dates[change], listing.expiries[change - 1, 0])
 
 
-def test_vix_front_changes_on_the_day_after_settlement() -> None:
-    # VXH19 settled Tue 19 Mar 2019 (Good Friday case in test_expiry.py)
+def test_vix_front_changes_on_the_settlement_day() -> None:
+    # VXH19 settled Tue 19 Mar 2019 (Good Friday case in test_expiry.py); it stopped trading at
+    # 8:00 a.m. CT that day (Cboe VX contract specifications), so April is the front at that close
     dates = business_days("NYSE", "2019-03-18", "2019-03-21")
     listing = VIX.listing(dates, depth=2)
-    assert list(listing.contracts[:, 0]) == ["VXH19", "VXH19", "VXJ19", "VXJ19"]
+    assert list(listing.contracts[:, 0]) == ["VXH19", "VXJ19", "VXJ19", "VXJ19"]
+    # the old convention, kept as an explicit option
+    old = VIX.listing(dates, depth=2, on_expiry_day="expiring")
+    assert list(old.contracts[:, 0]) == ["VXH19", "VXH19", "VXJ19", "VXJ19"]
 
 
 def test_quarterly_spec_lists_only_its_months() -> None:

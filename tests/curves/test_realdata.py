@@ -395,8 +395,8 @@ def test_pysystemtrade_repeated_contract_keeps_the_price_column(tmp_path: Path) 
 
 
 def test_load_real_registry(tmp_path: Path) -> None:
-    assert set(REAL_LOADERS) == {"pysystemtrade", "eia-wti", "long-table"}
+    assert set(REAL_LOADERS) == {"pysystemtrade", "eia-wti", "long-table", "nearby"}
     with pytest.raises(
-        UnknownNameError, match="unknown real-data format 'bloomberg'.*eia-wti, long-table, pysystemtrade"
+        UnknownNameError, match="unknown real-data format 'bloomberg'.*eia-wti, long-table, nearby, pysystemtrade"
     ):
         load_real("bloomberg", tmp_path / "x.csv")
