@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 LIMIT_RESPONSES = EVENT_LIMIT_RESPONSES  # how a binding month limit is met (the events module names them)
+ORDER_CUTOFFS = ("before_settlement", "after_settlement")
 """What the issuer does when a position limit binds: halt creations, or spread into later months."""
 
 LIMIT_NAMES = ("position_limit", "accountability_level", "all_months_limit")
@@ -116,6 +117,9 @@ class FundConfig:
         Dollars an AP pays the fund per unit created or redeemed.
     commission : float
         Dollars per contract traded.
+    commission_rate : float
+        A fee as a share of traded notional (``|F| x multiplier x contracts``), as
+        perpetual venues charge it (AX's taker fee: 0.0025); paid with ``commission``.
     half_spread_ticks : float
         Half the bid-ask spread paid on each contract traded, in ticks.
     impact_coefficient : float
@@ -187,6 +191,17 @@ class FundConfig:
         rate on all its cash either way).
     swap_counterparty_limit : float or None
         The counterparty's largest swap notional, a fraction of NAV (None: no limit).
+    variable_creation_fee : bool
+        APs pay, on top of the fixed fee, the commission and half-spread of
+        investing their units (of selling them, for a redemption), so the fund's
+        holders do not pay for other investors' flows.
+    trade_at_settlement : bool
+        The fund's trades for creations and redemptions fill at the settlement
+        price that strikes NAV (trade at settlement): no half-spread on them.
+    order_cutoff : {"before_settlement", "after_settlement"}
+        When creation and redemption orders close: before the settlement (the
+        fund invests a unit's cash at that day's settlement) or after it (at the
+        next day's, so a day's flows sit in T-bills overnight).
     structure : {"33_act_pool", "40_act_subsidiary"}
         The fund's legal structure and so its holders' taxes and its
         disclosures (:mod:`etfsim.fund.structure`): a commodity pool (K-1,
@@ -209,6 +224,7 @@ class FundConfig:
     creation_fee: float = 500.0
     redemption_fee: float = 500.0
     commission: float = 1.0
+    commission_rate: float = 0.0
     half_spread_ticks: float = 0.5
     impact_coefficient: float = 0.0
     daily_volume: float | pd.Series = 200_000.0
@@ -238,6 +254,9 @@ class FundConfig:
     subsidiary_share: float = 0.25
     swap_spread: float = 0.0
     swap_counterparty_limit: float | None = None
+    variable_creation_fee: bool = False
+    trade_at_settlement: bool = False
+    order_cutoff: str = "before_settlement"
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -270,6 +289,7 @@ class FundConfig:
             "creation_fee",
             "redemption_fee",
             "commission",
+            "commission_rate",
             "half_spread_ticks",
             "impact_coefficient",
             "ap_spread",
@@ -322,6 +342,11 @@ class FundConfig:
                     f"swap_counterparty_limit must be >= 0 (a fraction of NAV the counterparty takes), got {c:g}"
                 )
             set_(self, "swap_counterparty_limit", c)
+        for name in ("variable_creation_fee", "trade_at_settlement"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        if self.order_cutoff not in ORDER_CUTOFFS:
+            raise ConfigError(f"order_cutoff must be one of {', '.join(ORDER_CUTOFFS)}, got {self.order_cutoff!r}")
         structure, share = check_structure(self.structure, self.subsidiary_share)
         set_(self, "structure", structure)
         set_(self, "subsidiary_share", share)

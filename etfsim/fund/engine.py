@@ -284,6 +284,7 @@ def _terms(cfg: FundConfig, demand: InvestorDemand, spec: ContractSpec, redenomi
         creation_fee=float(cfg.creation_fee),
         redemption_fee=float(cfg.redemption_fee),
         commission=float(cfg.commission),
+        commission_rate=float(cfg.commission_rate),
         spread_cost=float(cfg.half_spread_ticks) * float(spec.tick) * float(spec.multiplier),
         impact=float(cfg.impact_coefficient),
         multiplier=float(spec.multiplier),
@@ -302,6 +303,9 @@ def _terms(cfg: FundConfig, demand: InvestorDemand, spec: ContractSpec, redenomi
         ap_spread=float(cfg.ap_spread),
         persistence=float(demand.persistence),
         swap_limit=np.inf if cfg.swap_counterparty_limit is None else float(cfg.swap_counterparty_limit),
+        variable_fee=bool(cfg.variable_creation_fee),
+        at_settlement=bool(cfg.trade_at_settlement),
+        invest_next_day=cfg.order_cutoff == "after_settlement",
         halted_persistence=float(
             demand.persistence if demand.halted_persistence is None else demand.halted_persistence
         ),

@@ -151,9 +151,13 @@ def _flows(
     st = 0
     if terms.demand_impact > 0.0 and cash > 0.0:
         unit_value = cu * (cash / book.shares)
-        if (p_star - terms.ap_spread) * unit_value > terms.creation_fee:
+        # a variable fee: the AP pays what investing (selling) its unit costs the fund, so holders pay nothing
+        extra = _unit_trade_cost(data, terms, p, wp, t, unit_value) if terms.variable_fee else 0.0
+        fee_c = terms.creation_fee + extra
+        fee_r = terms.redemption_fee + extra
+        if (p_star - terms.ap_spread) * unit_value > fee_c:
             absorb = terms.demand_impact * unit_value / cash
-            band_c = terms.creation_fee / unit_value + terms.ap_spread
+            band_c = fee_c / unit_value + terms.ap_spread
             units = min(math.floor((p_star - band_c) / absorb + 0.5), terms.ap_capacity)
             if data.creations_open[t] == 0.0:  # suspended by a dated event: no unit, whatever the limits
                 if units > 0.0:
@@ -166,10 +170,10 @@ def _flows(
                     units = max(fit, 0.0)
                     st |= which
             premium = p_star - units * absorb
-            cash += units * unit_value + units * terms.creation_fee
-        elif (-p_star - terms.ap_spread) * unit_value > terms.redemption_fee:
+            cash += units * unit_value + units * fee_c
+        elif (-p_star - terms.ap_spread) * unit_value > fee_r:
             absorb = terms.demand_impact * unit_value / cash
-            band_r = terms.redemption_fee / unit_value + terms.ap_spread
+            band_r = fee_r / unit_value + terms.ap_spread
             want = min(math.floor((-band_r - p_star) / absorb + 0.5), terms.ap_capacity)
             most = math.floor(book.shares / cu) - 1.0  # the fund keeps at least one unit
             if want > most:
@@ -177,8 +181,27 @@ def _flows(
                 st |= records.REDEMPTIONS_CAPPED
             units = -want
             premium = p_star - units * absorb
-            cash += units * unit_value - units * terms.redemption_fee  # units < 0: pays out value, keeps the fee
+            cash += units * unit_value - units * fee_r  # units < 0: pays out value, keeps the fee
     return Book(cash, book.shares + units * cu, premium), units, st
+
+
+@jit(inline=True)
+def _unit_trade_cost(data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, unit_value: float) -> float:
+    """Commission and half-spread (not at settlement) of the contracts one unit's value buys at today's weights."""
+    value = 0.0
+    for s in range(data.prices.shape[2]):
+        if data.weights[wp, t, s] > 0.0:
+            value += data.weights[wp, t, s] * data.prices[p, t, s] * _slot_multiplier(data, terms, t, s)
+    if not value > 0.0:
+        return 0.0
+    per = abs(terms.leverage) * unit_value / value
+    cost = 0.0
+    for s in range(data.prices.shape[2]):
+        w = data.weights[wp, t, s]
+        if w > 0.0:
+            spread = 0.0 if terms.at_settlement else terms.spread_cost * _slot_size(data, terms, t, s)
+            cost += per * w * (terms.commission + spread)
+    return cost
 
 
 @jit(inline=True)
@@ -304,11 +327,14 @@ def _trade(
     start: int,
     carried: np.ndarray,
     target: np.ndarray,
+    flow: float,
 ) -> Trades:
     """Trade from ``carried`` to ``target`` and hold it: commission, half the spread and impact per contract.
 
     Impact is ``coefficient * F * multiplier * traded^2 / volume``; when volume follows the price,
-    dollar liquidity holds, so the contracts traded a day scale with launch / today's price.
+    dollar liquidity holds, so the contracts traded a day scale with launch / today's price.  ``flow``
+    is the day's creations and redemptions as a share of NAV: trades at settlement fill that part of
+    each month's trade at the settlement price, with no half-spread.
     """
     comm = sprd = imp = held = notional = 0.0
     vscale = -1.0  # volume's scale today, worked out on the first trade
@@ -319,7 +345,11 @@ def _trade(
         dn = abs(target[s] - carried[s])
         if dn > 1e-12:
             comm += terms.commission * dn
-            sprd += terms.spread_cost * size * dn
+            comm += terms.commission_rate * abs(f) * m * dn  # a share of traded notional; adds 0.0 when unused
+            paid = dn
+            if terms.at_settlement and flow > 0.0:  # the flows' contracts fill at the settlement price
+                paid = max(dn - flow * abs(target[s]), 0.0)
+            sprd += terms.spread_cost * size * paid
             if vscale < 0.0:
                 vscale = 1.0
                 if data.volume_ref.shape[1] > 1:
@@ -437,12 +467,17 @@ def _ledger_path(
         st = 0
         if swap != 0.0:  # the swap pays what its contracts did, less its financing spread
             pnl += _mark_swap(data, terms, p, t, swapped, swap)
+        flowed = 0.0  # the cash creations brought in (redemptions took out) today
         if not launch:
             book, interest, fee = _accrue(book, pnl, data.tbill_return[t], data.fee_share[t])
             demand = _demand(data, terms, ledger, p, r, t, start)
+            before = book.cash
             book, units, st = _flows(data, terms, p, wp, t, book, demand, refused)
+            flowed = book.cash - before
             refused = (st & records.HALTED_BITS) != 0
-        code = _roll(data, terms, p, wp, t, book.cash, target, cut)
+        # orders after the settlement: today's creations are invested (redemptions sold) at the next close
+        invest = book.cash - flowed if terms.invest_next_day else book.cash
+        code = _roll(data, terms, p, wp, t, invest, target, cut)
         if code < 0:
             stop = t
             break
@@ -454,7 +489,8 @@ def _ledger_path(
             swapped[s] = cut[s]
         if terms.band > 0.0 and not launch and units == 0.0:  # rolls and flows always trade
             _band(data, terms, t, target, carried)
-        trades = _trade(data, terms, positions, p, r, t, start, carried, target)
+        flow = abs(flowed) / book.cash if book.cash > 0.0 and not terms.invest_next_day else 0.0
+        trades = _trade(data, terms, positions, p, r, t, start, carried, target, flow)
         book, code, ratio = _close(data, t, book, trades, terms, launch)
         st |= code
         if code == records.LIQUIDATED:  # a fund wiped out holds nothing

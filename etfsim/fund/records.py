@@ -63,6 +63,7 @@ class LedgerTerms(NamedTuple):
     creation_fee: float  # dollars an AP pays the fund per unit created
     redemption_fee: float
     commission: float  # dollars per contract traded
+    commission_rate: float  # a fee as a share of traded notional (a perpetual venue's taker fee)
     spread_cost: float  # dollars per contract of the base multiplier traded: half the spread, ticks * tick * multiplier
     impact: float  # impact coefficient: F * multiplier * traded^2 / volume
     multiplier: float  # the spec's base multiplier: every slot's, unless redenominated
@@ -82,6 +83,9 @@ class LedgerTerms(NamedTuple):
     persistence: float  # share of yesterday's premium left today
     halted_persistence: float  # ... the day after APs were refused units (a halt): unmet demand carries over
     swap_limit: float  # the swap counterparty's largest notional, a fraction of NAV (inf: none)
+    variable_fee: bool  # APs also pay the commission and half-spread of investing (or selling) their units
+    at_settlement: bool  # trades for creations and redemptions fill at the settlement price: no half-spread
+    invest_next_day: bool  # orders come after the settlement: a unit's cash is invested at the next close
     demand_impact: float  # premium per unit of demand (a fraction of NAV)
     chase: float  # demand per unit of the share's trailing return
     chase_window: int  # business days of that return

@@ -44,10 +44,11 @@ def terms(**changes: Any) -> LedgerTerms:
     """Plain terms: no limits, no splits, whole contracts; ``changes`` by field name."""
     base = LedgerTerms(
         nav0=1e6, shares0=10_000.0, creation_unit=1_000.0, creation_fee=100.0, redemption_fee=100.0,
-        commission=2.0, spread_cost=1.0, impact=0.0, multiplier=100.0, redenominated=False, limits_by_date=True,
+        commission=2.0, commission_rate=0.0, spread_cost=1.0, impact=0.0, multiplier=100.0, redenominated=False, limits_by_date=True,
         position_limit=INF, all_months_limit=INF, accountability_priced=False, position_priced=False,
         all_months_dollars=False, leverage=1.0, split_below=0.0, split_ratio=4.0, fractional=False, ap_capacity=50.0,
-        ap_spread=0.0, persistence=0.0, halted_persistence=0.0, swap_limit=INF, demand_impact=1.0, chase=0.0, chase_window=2, margin_per_contract=0.0, band=0.0,
+        ap_spread=0.0, persistence=0.0, halted_persistence=0.0, swap_limit=INF, variable_fee=False, at_settlement=False, invest_next_day=False,
+        demand_impact=1.0, chase=0.0, chase_window=2, margin_per_contract=0.0, band=0.0,
     )  # fmt: skip
     return base._replace(**changes)
 
@@ -326,7 +327,7 @@ def test_trade_pays_commission_half_the_spread_and_impact_on_each_contract_trade
     data = arrays([[50.0, 51.0]])._replace(volume=np.array([[1_000.0, 800.0]]))
     carried, target = np.array([10.0, 0.0]), np.array([0.0, 12.0])
     pos = np.full((1, 1, 2), math.nan)
-    trades, (_, _, pos, *_) = both(L._trade, data, terms(impact=0.001), pos, 0, 0, 0, 0, carried, target)
+    trades, (_, _, pos, *_) = both(L._trade, data, terms(impact=0.001), pos, 0, 0, 0, 0, carried, target, 0.0)
     impact = 0.001 * 50 * 100 * 10**2 / 1_000 + 0.001 * 51 * 100 * 12**2 / 800
     assert trades == pytest.approx(Trades(2.0 * 22, 1.0 * 22, impact, 12.0, 12 * 51 * 100.0))
     assert pos[0, 0].tolist() == [0.0, 12.0]  # the fund now holds the target
@@ -335,7 +336,7 @@ def test_trade_pays_commission_half_the_spread_and_impact_on_each_contract_trade
 def test_trade_scales_volume_with_the_price_when_liquidity_follows_it() -> None:
     data = arrays([[50.0], [25.0]])._replace(volume_ref=np.array([[50.0, 25.0]]))  # price halved: twice the contracts
     pos = np.zeros((1, 2, 1))
-    trades, _ = both(L._trade, data, terms(impact=0.001), pos, 0, 0, 1, 0, np.array([0.0]), np.array([10.0]))
+    trades, _ = both(L._trade, data, terms(impact=0.001), pos, 0, 0, 1, 0, np.array([0.0]), np.array([10.0]), 0.0)
     assert trades.impact_cost == pytest.approx(0.001 * 25 * 100 * 10**2 / (1_000 * 2.0))
 
 
@@ -346,7 +347,7 @@ def test_trade_prices_a_re_denominated_month_by_its_own_multiplier() -> None:
     )
     carried, target = np.array([10.0, 0.0]), np.array([0.0, 2.0])
     pos = np.full((1, 1, 2), math.nan)
-    trades, _ = both(L._trade, data, terms(impact=0.001, redenominated=True), pos, 0, 0, 0, 0, carried, target)
+    trades, _ = both(L._trade, data, terms(impact=0.001, redenominated=True), pos, 0, 0, 0, 0, carried, target, 0.0)
     impact = 0.001 * 50 * 100 * 10**2 / 1_000 + 0.001 * 51 * 1_000 * 2**2 / 80
     # commission per contract; half the spread per base contract; margin counts base contracts
     assert trades == pytest.approx(Trades(2.0 * 12, 1.0 * (10 + 2 * 10), impact, 20.0, 2 * 51 * 1_000.0))
