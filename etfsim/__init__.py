@@ -17,6 +17,7 @@ from etfsim.curves.legs import Family, Leg
 from etfsim.curves.market import Holding, Market, MarketPaths
 from etfsim.curves.market_curve import MarketCurve
 from etfsim.curves.nearby import load_nearby
+from etfsim.curves.perpetual import Perpetual, PerpetualCurve
 from etfsim.curves.rates import load_rate_series
 from etfsim.curves.realdata import load_eia_wti, load_pysystemtrade, load_real, read_long_table
 from etfsim.exceptions import (
@@ -30,6 +31,7 @@ from etfsim.exceptions import (
 )
 from etfsim.fund import FundConfig, FundResult, InvestorDemand, load_fund, simulate_fund
 from etfsim.fund.comparison import Comparison, TaxAssumptions, compare
+from etfsim.fund.perpetual_compare import PerpetualComparison, compare_perpetual
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig
 from etfsim.index import IndexResult, back_adjust, compute_index, index_levels
 from etfsim.pipeline import (
@@ -75,6 +77,9 @@ __all__ = [
     "MarketCurve",
     "MarketPaths",
     "Overlays",
+    "Perpetual",
+    "PerpetualComparison",
+    "PerpetualCurve",
     "Regime",
     "RollSchedule",
     "Scenario",
@@ -92,6 +97,7 @@ __all__ = [
     "calibrate",
     "calibrate_history",
     "compare",
+    "compare_perpetual",
     "compute_index",
     "default_strategies",
     "get_contract",
