@@ -35,6 +35,7 @@ from etfsim._random import path_generators
 from etfsim.curves import kernels as curve_kernels
 from etfsim.curves import market_kernels
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.history_kernels import kalman_filter
 from etfsim.fund import FundConfig, InvestorDemand
 from etfsim.fund import ledger as _ledger
 from etfsim.fund.engine import ledger_inputs
@@ -655,6 +656,28 @@ def test_summarise_paths(ledger_curve: tuple[FuturesCurve, RollSchedule], case: 
         rtol=1e-11,
     )  # fmt: skip
     assert stopped == (1 if case == "a held contract without a price" else -1)
+
+
+@covers(kalman_filter)
+def test_kalman_filter() -> None:
+    # a history panel: five dates, three contracts rolling nearer, missing prints and one error bucket shared
+    rng = np.random.default_rng(5)
+    tau = np.array([[0.1, 0.5, 1.0]]) - np.arange(5)[:, None] * (7 / 365)
+    y = np.log(2.35) + rng.normal(0.0, 0.05, (5, 3))
+    y[1, 2] = y[3, 0] = np.nan
+    tau[4, 1] = np.nan
+    theta = np.array([2.0, 0.4, 0.1, -0.05, 0.2, 0.3, 0.02])
+    bucket = np.tile(np.array([0, 1, 1], dtype=np.int64), (5, 1))
+    dt = np.array([0.0, 7 / 365, 7 / 365, 14 / 365, 7 / 365])
+    ll, _ = agree(
+        kalman_filter,
+        lambda: (
+            theta, np.array([0.02, 0.005]), y, tau, bucket, dt, np.array([0.0, np.log(2.35)]),
+            np.array([1.0, 0.0, 1.0]), np.zeros((5, 2)), np.zeros((5, 3)), np.zeros(5),
+        ),
+        rtol=1e-12,
+    )  # fmt: skip
+    assert math.isfinite(ll)
 
 
 # -- the meta-test ----------------------------------------------------------------------------------------------
