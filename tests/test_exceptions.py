@@ -50,7 +50,7 @@ def test_with_context_keeps_what_an_unknown_name_knows() -> None:
 def test_fund_tables_with_an_unknown_limit_response() -> None:
     with pytest.raises(UnknownNameError) as info:
         fund_from_tables("bad.toml", {"limit_response": "stop"}, None)
-    assert str(info.value) == "bad.toml: unknown limit response 'stop'; known limit responses: halt, spread"
+    assert str(info.value) == "bad.toml: unknown limit response 'stop'; known limit responses: halt, spread, swap"
     assert info.value.name == "stop"
 
 
@@ -58,6 +58,6 @@ def test_fund_file_with_an_unknown_limit_response(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[fund]\nnav_per_share = 25.0\nlimit_response = "stop"\n', encoding="utf-8")
     with pytest.raises(
-        UnknownNameError, match=r"^bad\.toml: unknown limit response 'stop'; known limit responses: halt, spread$"
+        UnknownNameError, match=r"^bad\.toml: unknown limit response 'stop'; known limit responses: halt, spread, swap$"
     ):
         load_fund(bad)

@@ -328,6 +328,16 @@ class FundConfig:
             number("rebalance_band", self.rebalance_band, 0.0, 0.5, " (a fraction of contracts held)"),
         )
         set_(self, "events", check_events(self.events))
+        self._check_structure_terms()
+        if self.inception is not None:
+            try:
+                set_(self, "inception", str(np.datetime64(str(self.inception), "D")))
+            except ValueError as exc:
+                raise ConfigError(f"inception must be a date like 2026-04-01, got {self.inception!r}") from exc
+
+    def _check_structure_terms(self) -> None:
+        """Leverage, the swap response's terms, who pays for a creation, and the legal structure."""
+        set_ = object.__setattr__
         lev = number("leverage", self.leverage, hint=" (2 for a 2x fund, -1 for an inverse one)")
         if lev == 0.0 or abs(lev) > 3.0:
             raise ConfigError(
@@ -350,11 +360,6 @@ class FundConfig:
         structure, share = check_structure(self.structure, self.subsidiary_share)
         set_(self, "structure", structure)
         set_(self, "subsidiary_share", share)
-        if self.inception is not None:
-            try:
-                set_(self, "inception", str(np.datetime64(str(self.inception), "D")))
-            except ValueError as exc:
-                raise ConfigError(f"inception must be a date like 2026-04-01, got {self.inception!r}") from exc
 
     def _check_limits(self) -> None:
         """Each limit given one way at most; a count or dollars > 0, a share of open interest in (0, 1]."""

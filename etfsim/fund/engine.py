@@ -367,6 +367,24 @@ class LedgerInputs:
         return np.asarray(w[0 if w.shape[0] == 1 else path, t])
 
 
+def _accruals(
+    cfg: FundConfig, dates: np.ndarray, start: int, expense_ratio: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The collateral return of each step into a date, and the day's fee as a share of pre-fee NAV.
+
+    The fee is ``x / (1 + x)``, ``x = ratio * days / 365``, at the ratio of each
+    date's own accrual (``expense_ratio``: a dated change counts from its date on).
+    """
+    n = len(dates)
+    tbr, fee_share = np.zeros(n), np.zeros(n)
+    if n > 1:
+        tbr[1:] = np.nan_to_num(tbill_returns(collateral_rates(cfg.collateral_rate, dates, start), dates))
+        ratio = expense_ratio[1:] if cfg.events else cfg.expense_ratio
+        x = ratio * np.diff(dates.astype("datetime64[D]")).astype(np.int64) / 365.0
+        fee_share[1:] = x / (1.0 + x)
+    return tbr, fee_share
+
+
 def _swap_cost(cfg: FundConfig, dates: np.ndarray, used: bool) -> np.ndarray:
     """The swap's financing spread over each step into a date (``spread * days / 365``; 0 without a swap)."""
     cost = np.zeros(len(dates))
@@ -402,16 +420,8 @@ def ledger_inputs(
         if incept < days_d[0] or incept > days_d[-1]:
             raise DataError(f"inception {cfg.inception} is outside the curve ({_day(dates, 0)} to {_day(dates, -1)})")
         start = max(start, int(np.searchsorted(days_d, incept)))
-    rates = collateral_rates(cfg.collateral_rate, dates, start)
-    tbr = np.zeros(curve.n_dates)
-    fee_share = np.zeros(curve.n_dates)  # the day's fee as a share of pre-fee net assets: x / (1 + x)
     events = event_arrays(cfg.events, dates, cfg.expense_ratio, cfg.limit_response)
-    if curve.n_dates > 1:
-        tbr[1:] = np.nan_to_num(tbill_returns(rates, dates))
-        # the ratio of each date's own accrual: a dated change counts from its date on
-        ratio = events.expense_ratio[1:] if cfg.events else cfg.expense_ratio
-        x = ratio * np.diff(dates.astype("datetime64[D]")).astype(np.int64) / 365.0
-        fee_share[1:] = x / (1.0 + x)
+    tbr, fee_share = _accruals(cfg, dates, start, events.expense_ratio)
     frac, dollars, demand = _demand(flows, curve, start)
     mult, size, volume, oi, total_oi = _market(cfg, spec, curve, slots)
     month, every = limit_arrays(cfg, size, mult, oi, total_oi)

@@ -8,7 +8,7 @@ place, so a field costs nothing at run time that a positional array did not.
 numba's on-disk cache keys a kernel on its own file and on the types of its
 arguments, which name these classes and their fields' types but neither the
 fields' order nor the status bits' values: after changing either here, touch
-``ledger.py`` and ``limits.py`` (or clear their ``__pycache__``) so the kernels
+``ledger.py``, ``positions.py`` and ``limits.py`` (or clear their ``__pycache__``) so the kernels
 compile again.
 """
 

@@ -41,6 +41,7 @@ from etfsim.report.stats import (
 )
 from etfsim.report.study import FAN_PERCENTILES, GROWTH_BASE
 from etfsim.report.tables import Cell, Fact, Row, Table, facts_from
+from etfsim.report.tracking_facts import _notes, _tracking_facts, _tracking_values
 
 __all__ = ["FactSheetData", "factsheet_data"]
 
@@ -85,14 +86,6 @@ RISK = (
     ("payoff", "Payoff ratio (avg gain / avg loss)", "ratio"),
     ("best_month", "Best month", "pct"),
     ("worst_month", "Worst month", "pct"),
-)
-
-TRACKING = (
-    ("difference", "Tracking difference / yr", "pct"),
-    ("difference_1y", "Tracking difference, 1 Yr", "pct"),
-    ("error", statistic("tracking_error").heading, statistic("tracking_error").fmt),
-    ("difference_median", "Tracking difference / yr, median path", "pct"),
-    ("volatility_drag", "Volatility drag since inception (objective vs leverage x index)", "pct"),
 )
 
 PREMIUM = (
@@ -490,61 +483,12 @@ def _comparison(results: StudyResults) -> Table:
     return Table("comparison", "Mean across paths", ("Futures ETF", "Stock ETF"), tuple(rows))
 
 
-def _tracking_values(results: StudyResults, performance: Table, head_row: pd.Series) -> dict[str, float]:
-    nav_1y = performance.cell("nav", 3).value
-    tr_1y = performance.cell("index_tr", 3).value
-    out = {
-        "difference": float(head_row["tracking_difference"]),
-        "difference_1y": nav_1y - tr_1y,
-        "error": float(head_row["tracking_error"]),
-        "difference_median": float(np.nanmedian(results.fund_paths["tracking_difference"].to_numpy(dtype=float))),
-    }
-    drag = volatility_drag(results)
-    if drag is not None:
-        out["volatility_drag"] = drag
-    return out
-
-
-def _tracking_facts(values: dict[str, float]) -> tuple[Fact, ...]:
-    """The tracking facts; the volatility drag only for a leveraged or inverse fund."""
-    return facts_from("tracking", values, tuple(row for row in TRACKING if row[0] in values))
-
-
-def volatility_drag(results: StudyResults) -> float | None:
-    """A leveraged fund's daily objective over the headline path minus leverage x the index's return (None at 1x).
-
-    The fund tracks its daily objective (``fund.index_tr``); the index itself is
-    the headline strategy's TR on the same path (``indices``).
-    """
-    lev = float(results.facts.fund.get("leverage", 1.0))
-    if lev == 1.0:
-        return None
-    obj = results.fund["index_tr"].to_numpy(dtype=float)
-    ind = results.indices[results.indices["strategy"] == results.facts.headline.name]["tr"].to_numpy(dtype=float)
-    if len(ind) == 0 or len(obj) == 0:
-        return None
-    first = int(np.argmax(np.isfinite(ind)))
-    return float((obj[-1] / obj[0] - 1.0) - lev * (ind[-1] / ind[first] - 1.0))
-
-
-def _notes(facts: StudyFacts) -> tuple[str, ...]:
-    sc = facts.scenario
-    lev = float(facts.fund.get("leverage", 1.0))
-    daily = (
-        (
-            f"A {lev:g}x fund with a daily objective: the index line and the tracking figures are that objective "
-            f"({lev:g} x the index's daily excess return, plus T-bill interest), not {lev:g} times the index's "
-            "return over a period; the difference is the volatility drag.",
-        )
-        if lev != 1.0
-        else ()
-    )
-    return daily + (
-        f"Scenario {sc.name} ({sc.model}, seed {sc.seed}), {facts.paths:,} simulated paths from {sc.start} to "
-        f"{sc.end}; the sheet reports path {facts.headline_path}, the headline path: the one whose fund ends at "
-        "the median NAV.",
-        "Returns over one year are annualised; periods that start before inception show a dash. * partial year.",
-        "Sharpe and Sortino use monthly NAV returns over the T-bill return; hit rate and payoff ratio use monthly returns.",
+def _comparison_note(facts: StudyFacts) -> str:
+    """What the comparison with the stock ETF averages and assumes, taxes included."""
+    return (
+        f"Means over the first {facts.compare_paths:,} paths. The stock ETF holds a basket of "
+        f"{facts.basket['n_stocks']} stocks in kind (no roll, no futures costs), expense ratio "
+        f"{float(facts.stock_fund['expense_ratio']) * 100:.2f}%. " + words.tax_words(facts.fund)
     )
 
 
@@ -620,11 +564,7 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
         monte_carlo=monte_carlo,
         monte_carlo_facts=mc_facts,
         comparison=_comparison(results),
-        comparison_note=(
-            f"Means over the first {facts.compare_paths:,} paths. The stock ETF holds a basket of "
-            f"{facts.basket['n_stocks']} stocks in kind (no roll, no futures costs), expense ratio "
-            f"{float(facts.stock_fund['expense_ratio']) * 100:.2f}%. " + words.tax_words(facts.fund)
-        ),
+        comparison_note=_comparison_note(facts),
         notes=_notes(facts),
         risks_text=named.risks,
         methodology=named.methodology,

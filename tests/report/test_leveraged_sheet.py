@@ -10,8 +10,9 @@ import pytest
 from etfsim import read_scenario
 from etfsim.curves.market import Market
 from etfsim.pipeline import load_strategy
-from etfsim.report.factsheet import factsheet_data, volatility_drag
+from etfsim.report.factsheet import factsheet_data
 from etfsim.report.study import Study, run_study
+from etfsim.report.tracking_facts import volatility_drag
 
 
 @pytest.fixture(scope="module")
