@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from etfsim.exceptions import DataError
 from etfsim.index.result import IndexResult
 
 __all__ = ["daily_objective"]
@@ -23,11 +24,17 @@ def daily_objective(index: IndexResult, leverage: float) -> IndexResult:
     ``ER_L(t) / ER_L(t-1) = 1 + leverage * (ER(t) / ER(t-1) - 1)`` and
     ``TR_L(t) / TR_L(t-1) = ER_L(t) / ER_L(t-1) + c(t)``, where ``c(t) =
     TR(t) / TR(t-1) - ER(t) / ER(t-1)`` is the step's collateral (T-bill)
-    return: the collateral is the fund's whole NAV whatever its exposure.  A
-    leverage of 1 returns ``index`` itself.
+    return: the collateral is the fund's whole NAV whatever its exposure.  An
+    index already of this leverage (1: the index itself; a fund result's own
+    index handed back) is returned as it is.
     """
-    if leverage == 1.0:
-        return index
+    if leverage == index.leverage:
+        return index  # already this objective (a fund result's own index, handed back in)
+    if index.leverage != 1.0:
+        raise DataError(
+            f"index is already the daily objective of a {index.leverage:g}x fund; pass the index itself "
+            f"for a {leverage:g}x fund"
+        )
     s = index.start
     er, tr = np.asarray(index.er), np.asarray(index.tr)
     out_er = np.full(er.shape, np.nan)
@@ -41,5 +48,5 @@ def daily_objective(index: IndexResult, leverage: float) -> IndexResult:
     out_tr[:, s + 1 :] = index.base * np.cumprod(lev + collateral, axis=1)
     rule = f"{index.rule} x{leverage:g}" if index.rule else f"x{leverage:g}"
     return IndexResult(
-        out_er, out_tr, index.spot, index.dates, s, index.base, index.collateral_rate, rule, index.missing
+        out_er, out_tr, index.spot, index.dates, s, index.base, index.collateral_rate, rule, index.missing, leverage
     )

@@ -50,6 +50,9 @@ class IndexResult(Result):
         Name of the roll rule behind the schedule.
     missing : str
         How missing prints were handled (see :func:`compute_index`).
+    leverage : float
+        1 for the index itself; a leveraged fund's daily objective of it
+        (:func:`etfsim.index.leverage.daily_objective`) records its leverage.
     """
 
     er: PathMatrix
@@ -61,6 +64,7 @@ class IndexResult(Result):
     collateral_rate: Float64Array
     rule: str = ""
     missing: str = "raise"
+    leverage: float = 1.0
 
     def __post_init__(self) -> None:
         for name in ("er", "tr", "spot", "dates", "collateral_rate"):

@@ -59,5 +59,36 @@ FUND_CASES: dict[str, tuple[FundConfig, InvestorDemand | None]] = {
         ),
         InvestorDemand(mean=0.001, volatility=0.005, seed=10),
     ),
+    # issue 13-14 branches: a 2x fund whose excess over a month limit goes into a capped swap, a dated split, a
+    # suspension of creations and a new expense ratio; an inverse fund whose APs pay for their trades at settlement
+    # with orders after the settlement, and unmet demand carried over while halted
+    "2x, swaps at the limit, dated events": (
+        FundConfig(
+            leverage=2.0,
+            position_limit=45_000,
+            limit_response="swap",
+            swap_spread=0.005,
+            swap_counterparty_limit=0.3,
+            fractional_contracts=True,
+            events=[
+                {"date": "2027-03-01", "creations": "suspended"},
+                {"date": "2027-04-01", "creations": "open"},
+                {"date": "2027-06-01", "reverse_split": 4},
+                {"date": "2028-01-03", "expense_ratio": 0.005},
+            ],
+        ),
+        InvestorDemand(mean=0.002, volatility=0.01, seed=11, halted_persistence=1.0),
+    ),
+    "inverse, APs pay at settlement, orders after it": (
+        FundConfig(
+            leverage=-1.0,
+            variable_creation_fee=True,
+            trade_at_settlement=True,
+            order_cutoff="after_settlement",
+            commission=1.0,
+            creation_unit=20_000,
+        ),
+        InvestorDemand(volatility=0.01, seed=12),
+    ),
 }
 """Case name -> (fund terms, investor demand)."""

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from etfsim.curves.curve import FuturesCurve
-from etfsim.exceptions import ConfigError
+from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund import FundConfig, simulate_fund
 from etfsim.fund.records import EXPOSURE_CAPPED
 from etfsim.index import compute_index
@@ -92,6 +92,14 @@ def test_daily_objective_of_one_is_the_index(compute) -> None:
     curve, sched = compute
     idx = compute_index(curve, sched, collateral_rate=0.04)
     assert daily_objective(idx, 1.0) is idx
+    two = daily_objective(idx, 2.0)
+    assert two.leverage == 2.0 and daily_objective(two, 2.0) is two  # a fund's own index, handed back, as it is
+    with pytest.raises(DataError, match="already the daily objective of a 2x fund"):
+        daily_objective(two, -1.0)
+    # a 2x fund given its own result's index does not lever it twice
+    res = simulate_fund(curve, sched, FundConfig(**FREE, leverage=2.0))
+    again = simulate_fund(curve, sched, FundConfig(**FREE, leverage=2.0), index=res.index)
+    np.testing.assert_array_equal(again.nav, res.nav)
 
 
 @pytest.mark.parametrize("bad", [0.0, 3.5, -4.0])
