@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
 import numpy as np
+import pandas as pd
 import typer
 from rich.table import Table
 
 from etfsim.cli._common import StrategiesOption, console, handles_errors, progress_bar
+from etfsim.exceptions import ConfigError
 
 
 def _fmt(value: float, kind: str) -> str:
@@ -31,7 +34,7 @@ def _cell(value: float, fmt: str) -> str:
     return "n/a" if not np.isfinite(value) else format_value(value, fmt)
 
 
-def render(result, collateral_rate: float) -> None:  # type: ignore[no-untyped-def]
+def render(result, collateral_rate: float, collateral_label: str | None = None) -> None:  # type: ignore[no-untyped-def]
     """Print the backtest tables (shared by ``etfsim backtest`` and ``etfsim run``).
 
     Columns, labels and formats come from the statistics table (:data:`etfsim.pipeline.STATISTICS`).
@@ -41,7 +44,8 @@ def render(result, collateral_rate: float) -> None:  # type: ignore[no-untyped-d
     table = result.table()
     many = result.n_paths > 1
     d0, d1 = str(result.dates[0])[:10], str(result.dates[-1])[:10]
-    title = f"{result.source}: {result.n_paths:,} path(s), {d0} to {d1}, collateral {collateral_rate:.2%}" + (
+    collateral = collateral_label or f"{collateral_rate:.2%}"
+    title = f"{result.source}: {result.n_paths:,} path(s), {d0} to {d1}, collateral {collateral}" + (
         " (mean across paths)" if many else ""
     )
     main = Table(title=title)
@@ -89,6 +93,12 @@ def backtest_cmd(
     collateral_rate: Annotated[
         float, typer.Option(help="91-day T-bill rate as a fraction (0.04 = 4%) for the TR index.")
     ] = 0.0,
+    collateral_file: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Daily T-bill rates instead of one rate: FRED's DTB3 or any date,rate CSV (percent or fraction).",
+        ),
+    ] = None,
     missing: Annotated[
         str, typer.Option(help="A held contract with no print: raise or previous (use its last price).")
     ] = "raise",
@@ -112,6 +122,7 @@ def backtest_cmd(
     """Run roll strategies on a curve file and print their index (and fund) statistics."""
     from etfsim.contracts.spec import get_contract
     from etfsim.curves.curve import read_curve
+    from etfsim.curves.rates import load_rate_series
     from etfsim.fund.config import load_fund
     from etfsim.pipeline import backtest, default_strategies, resolve_strategy
 
@@ -121,18 +132,27 @@ def backtest_cmd(
     if start is not None or end is not None:
         curve = curve.select(start=start, end=end)
     items = [resolve_strategy(s, strategies) for s in strategy] if strategy else default_strategies(strategies)
+    rate: float | pd.Series = collateral_rate
+    label = None
+    if collateral_file is not None:
+        if collateral_rate != 0.0:
+            raise ConfigError("give --collateral-rate or --collateral-file, not both")
+        rate = load_rate_series(collateral_file, dates=curve.dates)  # T-bills by date, carried over holidays
+        label = f"{collateral_file.name} (mean {float(rate.mean()):.2%})"
+        if terms is not None:
+            terms = replace(terms, collateral_rate=rate)  # the fund earns what the index does
     with progress_bar("backtesting", len(items)) as progress:
         result = backtest(
             curve,
             items,
-            collateral_rate=collateral_rate,
+            collateral_rate=rate,
             missing=missing,
             progress=progress,
             fund=terms,
             demand=demand,
             contract=spec,
         )
-    render(result, collateral_rate)
+    render(result, collateral_rate, label)
     if out is not None:
         written = result.to_parquet(out)
         console.print(f"wrote {written}")

@@ -292,3 +292,18 @@ def test_bad_input_exits_2_with_one_line(
     assert words in lines[0]
     assert out.stdout == ""
     assert set(work.rglob("*")) == before  # no --out file, nothing half-written
+
+
+def test_daily_t_bills_from_a_rate_file(runner: Etfsim, eia_file: Path, tmp_path: Path, reference_dir: Path) -> None:
+    # FRED's DTB3 (fred_tbill/DTB3.csv.gz) as the collateral, date by date: the table is the library's on it
+    from etfsim.curves.rates import load_rate_series
+
+    dtb3 = reference_dir / "fred_tbill" / "DTB3.csv.gz"
+    path = _wti_range(eia_file, tmp_path, "2012-01-01", "2019-12-31")
+    stdout = _ok(runner(["backtest", "--curves", path, "-s", "uso", "--collateral-file", dtb3]))
+    curve = read_curve(path)
+    rate = load_rate_series(dtb3, dates=curve.dates)
+    assert _rows(stdout, 9) == _expected_main(backtest(curve, ["uso"], collateral_rate=rate).table())
+    assert f"collateral DTB3.csv.gz (mean {float(rate.mean()):.2%})" in stdout
+    both = runner(["backtest", "--curves", path, "--collateral-rate", "0.02", "--collateral-file", dtb3])
+    assert both.code == 2 and "give --collateral-rate or --collateral-file, not both" in both.stderr
