@@ -10,6 +10,12 @@ import pandas as pd
 
 from etfsim.fund import FundConfig, InvestorDemand
 
+FREE = dict(
+    expense_ratio=0.0, commission=0.0, half_spread_ticks=0.0, fractional_contracts=True, creation_fee=0.0,
+    redemption_fee=0.0, ap_spread=0.0, collateral_rate=0.04,
+)  # fmt: skip
+"""Frictionless terms: no fees or costs, fractional contracts, 4% T-bills (the invariants' fund)."""
+
 GROWING = pd.to_datetime(["2026-06-01", "2027-09-01"])  # a new market's liquidity grows tenfold in 15 months
 DRYING = pd.to_datetime(["2026-04-01", "2026-04-07"])  # one that dries up in the week after launch
 

@@ -11,20 +11,7 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError, ScenarioError
 from etfsim.fund import FundConfig, InvestorDemand, load_fund, simulate_fund
 from etfsim.fund.records import CREATIONS_SUSPENDED, EXPOSURE_CAPPED, REVERSE_SPLIT, SPREAD_LATER
-from etfsim.roll import RollSchedule, roll_schedule
-
-FREE = dict(
-    expense_ratio=0.0, commission=0.0, half_spread_ticks=0.0, fractional_contracts=True, creation_fee=0.0,
-    redemption_fee=0.0, ap_spread=0.0, collateral_rate=0.04,
-)  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def compute() -> tuple[FuturesCurve, RollSchedule]:
-    from etfsim.scenario import load_scenario
-
-    curve = load_scenario().simulate(paths=3, seed=5)
-    return curve, roll_schedule(curve, "gsci")
+from tests.fund.fund_cases import FREE
 
 
 def _t(curve: FuturesCurve, day: str) -> int:

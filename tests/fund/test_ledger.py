@@ -21,6 +21,7 @@ from etfsim.exceptions import ConfigError, DataError, UnknownNameError
 from etfsim.fund import FundConfig, InvestorDemand, simulate_fund
 from etfsim.fund.records import HALT_POSITION_LIMIT, REVERSE_SPLIT, SPREAD_LATER
 from etfsim.roll import FrontMonth, roll_schedule
+from tests.fund.fund_cases import FREE
 
 TEST = ContractSpec(
     root="TST",
@@ -124,26 +125,6 @@ def test_ledger_walk_through_to_the_cent() -> None:
     assert pos[pos["date"] == np.datetime64("2026-04-01")][["contract", "contracts"]].values.tolist() == [
         ["TSTJ26", left]
     ]
-
-
-@pytest.fixture(scope="module")
-def compute():
-    from etfsim.scenario import load_scenario
-
-    curve = load_scenario().simulate(paths=3, seed=5)
-    return curve, roll_schedule(curve, "gsci")
-
-
-FREE = dict(
-    expense_ratio=0.0,
-    commission=0.0,
-    half_spread_ticks=0.0,
-    fractional_contracts=True,
-    creation_fee=0.0,
-    redemption_fee=0.0,
-    ap_spread=0.0,
-    collateral_rate=0.04,
-)
 
 
 def test_nav_equals_total_return_index_without_frictions(compute) -> None:

@@ -5,26 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund import FundConfig, simulate_fund
 from etfsim.fund.records import EXPOSURE_CAPPED
 from etfsim.index import compute_index
 from etfsim.index.leverage import daily_objective
-from etfsim.roll import RollSchedule, roll_schedule
-
-FREE = dict(
-    expense_ratio=0.0, commission=0.0, half_spread_ticks=0.0, fractional_contracts=True, creation_fee=0.0,
-    redemption_fee=0.0, ap_spread=0.0, collateral_rate=0.04,
-)  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def compute() -> tuple[FuturesCurve, RollSchedule]:
-    from etfsim.scenario import load_scenario
-
-    curve = load_scenario().simulate(paths=3, seed=5)
-    return curve, roll_schedule(curve, "gsci")
+from tests.fund.fund_cases import FREE
 
 
 @pytest.mark.parametrize("leverage", [2.0, -1.0, -2.0, 3.0, 0.5])

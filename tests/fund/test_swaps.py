@@ -5,25 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError
 from etfsim.fund import FundConfig, InvestorDemand, simulate_fund
 from etfsim.fund.records import EXPOSURE_CAPPED, SWAP_USED
-from etfsim.roll import RollSchedule, roll_schedule
+from tests.fund.fund_cases import FREE
 
-FREE = dict(
-    expense_ratio=0.0, commission=0.0, half_spread_ticks=0.0, fractional_contracts=True, creation_fee=0.0,
-    redemption_fee=0.0, ap_spread=0.0, collateral_rate=0.04,
-)  # fmt: skip
 LIMIT = 2_000.0  # contracts a month: the $100m fund needs more than that
-
-
-@pytest.fixture(scope="module")
-def compute() -> tuple[FuturesCurve, RollSchedule]:
-    from etfsim.scenario import load_scenario
-
-    curve = load_scenario().simulate(paths=3, seed=5)
-    return curve, roll_schedule(curve, "gsci")
 
 
 def test_a_free_swap_keeps_the_fund_on_its_index_while_the_futures_sit_at_the_limit(compute) -> None:
