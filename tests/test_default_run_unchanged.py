@@ -49,7 +49,8 @@ def _same_frame(name: str, got: pd.DataFrame, want: pd.DataFrame) -> None:
 
 
 def test_every_table_saved() -> None:
-    assert len(FILES) == 11  # the ten tables of the result format etfsim.result/1 and a market's basis table
+    # the ten tables of the result format etfsim.result/1, a market's basis table and the structures side by side
+    assert len(FILES) == 12
 
 
 @pytest.mark.parametrize("file", FILES)

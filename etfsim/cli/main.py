@@ -15,6 +15,7 @@ import typer
 from etfsim.cli import backtest as backtest_cli
 from etfsim.cli import curves as curves_cli
 from etfsim.cli import run as run_cli
+from etfsim.cli import structures as structures_cli
 from etfsim.cli import sweep as sweep_cli
 
 app = typer.Typer(
@@ -55,6 +56,7 @@ def _options(
 app.add_typer(curves_cli.app, name="curves")
 app.command("backtest")(backtest_cli.backtest_cmd)
 app.command("compare")(backtest_cli.compare_cmd)
+app.command("structures")(structures_cli.structures_cmd)
 app.command("sweep")(sweep_cli.sweep_cmd)
 
 

@@ -482,10 +482,12 @@ def load_fund(path: str | Path) -> tuple[FundConfig, InvestorDemand | None]:
     p = Path(path)
     raw = read_toml(p, "fund", "see strategies/compute_default.toml for an example")
     # a strategy file may carry its fund terms, so its [strategy] and [roll] sections are allowed here
-    unknown = sorted(set(raw) - {"fund", "demand", "strategy", "roll", "holding"})
+    # ... and a [perpetual] table, the terms of the perpetual the structure comparison holds (perpetual_terms.py)
+    unknown = sorted(set(raw) - {"fund", "demand", "strategy", "roll", "holding", "perpetual"})
     if unknown:
         raise ScenarioError(
-            f"{p.name}: unknown section [{unknown[0]}]; valid sections: fund, demand (and a strategy's strategy, roll, holding)"
+            f"{p.name}: unknown section [{unknown[0]}]; valid sections: fund, demand, perpetual "
+            "(and a strategy's strategy, roll, holding)"
         )
     if "fund" not in raw:
         raise ScenarioError(f"{p.name} has no [fund] section; see strategies/compute_default.toml for an example")

@@ -36,13 +36,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from etfsim.exceptions import ConfigError
 
 if TYPE_CHECKING:
     from etfsim.fund.comparison import TaxAssumptions
+    from etfsim.fund.engine import FundResult
 
-__all__ = ["CFTC_4_41_LEGEND", "STRUCTURES", "SUBSIDIARY_LIMIT", "after_tax_by_structure", "check_structure"]
+__all__ = [
+    "CFTC_4_41_LEGEND",
+    "STRUCTURES",
+    "SUBSIDIARY_LIMIT",
+    "after_tax_by_structure",
+    "check_structure",
+    "quarter_end_margin",
+    "subsidiary_breaches",
+]
 
 STRUCTURES = ("33_act_pool", "40_act_subsidiary")
 """The fund structures (see the module docstring)."""
@@ -77,6 +87,46 @@ def check_structure(structure: object, subsidiary_share: object) -> tuple[str, f
             f"assets in its subsidiary at each quarter end, got {share:g}"
         )
     return str(structure), share
+
+
+def quarter_end_margin(fund: FundResult) -> tuple[np.ndarray, np.ndarray]:
+    """The initial margin on the contracts held as a share of NAV, at each calendar quarter end after launch.
+
+    A 1940 Act fund's subsidiary holds the futures, so it must hold at least
+    their initial margin; at a quarter end that has to fit in the share of the
+    fund's assets the subsidiary may hold (:data:`SUBSIDIARY_LIMIT`).  The
+    quarter end is the last date of the curve in each calendar quarter from
+    the fund's launch (the last date itself only if it ends a quarter:
+    a quarter still running has no quarter end yet).
+
+    Returns
+    -------
+    dates : (quarters,) datetime64[D] array
+        The quarter-end dates.
+    share : (paths, quarters) array
+        Initial margin / NAV on those dates (0 with no initial margin; NaN on a
+        path whose fund was wiped out).
+    """
+    days = pd.DatetimeIndex(np.asarray(fund.dates).astype("datetime64[D]"))
+    live = np.arange(len(days)) >= fund.start
+    quarter = days.to_period("Q")
+    last = np.flatnonzero(live & np.append(quarter[1:] != quarter[:-1], False))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = fund.ledger.margin[:, last] / fund.ledger.nav[:, last]
+    share = np.where(fund.ledger.nav[:, last] > 0.0, share, np.nan)
+    return days[last].to_numpy().astype("datetime64[D]"), np.asarray(share, dtype=float)
+
+
+def subsidiary_breaches(fund: FundResult) -> np.ndarray:
+    """Per path, the quarter ends at which a 1940 Act fund's subsidiary could not hold its futures' margin.
+
+    That is, initial margin / NAV above the fund's ``subsidiary_share`` (at most
+    25%): to keep its exposure the fund would need more of its assets in the
+    subsidiary than the limit allows.  Counts, ``(paths,)``; all zero for a
+    fund with no initial margin.
+    """
+    _dates, share = quarter_end_margin(fund)
+    return np.asarray((np.nan_to_num(share) > fund.config.subsidiary_share + 1e-12).sum(axis=1), dtype=np.int64)
 
 
 def _pool_year(

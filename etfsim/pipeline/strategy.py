@@ -29,6 +29,8 @@ from typing import Any
 
 from etfsim._io import read_toml
 from etfsim.curves.market_sim import Holding
+from etfsim.curves.perpetual import Perpetual
+from etfsim.curves.perpetual_terms import perpetual_from_table
 from etfsim.exceptions import ConfigError, EtfsimError, ScenarioError, UnknownNameError, with_context
 from etfsim.fund.config import FundConfig, InvestorDemand, fund_from_tables
 from etfsim.roll.rules import RULES, RollRule, make_rule
@@ -47,7 +49,7 @@ __all__ = [
 STRATEGIES_ENV = "ETFSIM_STRATEGIES"
 """Environment variable naming a folder of strategy TOML files that add to or override the built-in ones."""
 
-_SECTIONS = ("strategy", "roll", "holding", "fund", "demand")
+_SECTIONS = ("strategy", "roll", "holding", "fund", "demand", "perpetual")
 _STRATEGY_KEYS = ("description", "name")
 
 
@@ -80,6 +82,9 @@ class Strategy:
     holding : Holding or None
         What the strategy holds on a compute market (``[holding]``: a leg or
         family, or successive generations); None: the market's default holding.
+    perpetual : Perpetual or None
+        The perpetual future the structure comparison holds the fund on
+        (``[perpetual]``, :mod:`etfsim.curves.perpetual_terms`); None: the defaults.
     """
 
     name: str
@@ -89,6 +94,7 @@ class Strategy:
     fund: FundConfig | None = None
     demand: InvestorDemand | None = None
     holding: Holding | None = None
+    perpetual: Perpetual | None = None
 
     def describe(self) -> str:
         """One sentence for tables and fact sheets."""
@@ -256,6 +262,7 @@ def _read(path: Path) -> Strategy:
         fund=fund,
         demand=demand,
         holding=_holding(where, raw),
+        perpetual=None if "perpetual" not in raw else perpetual_from_table(raw["perpetual"], where),
     )
 
 

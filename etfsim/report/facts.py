@@ -383,9 +383,12 @@ class StudyFacts(_Record):
         The compute market simulated; None for a single-chip scenario (or a folder written before).
     limits : tuple of LimitFacts or None
         The limits as the headline ledger applied them; None for a folder written before.
+    perpetual : mapping or None
+        The terms of the perpetual future of the structure comparison
+        (:class:`etfsim.curves.perpetual.Perpetual`); None for a folder written before.
     """
 
-    _OPTIONAL = ("market", "limits")
+    _OPTIONAL = ("market", "limits", "perpetual")
 
     scenario: ScenarioFacts
     contract: Mapping[str, Any]
@@ -402,6 +405,7 @@ class StudyFacts(_Record):
     compare_paths: int
     market: MarketFacts | None = None
     limits: tuple[LimitFacts, ...] | None = None
+    perpetual: Mapping[str, Any] | None = None
 
     def strategy(self, name: str) -> StrategyFacts:
         """The facts of the strategy called ``name``."""
@@ -433,6 +437,7 @@ class StudyFacts(_Record):
             "compare_paths": self.compare_paths,
             "market": None if self.market is None else self.market._plain(),
             "limits": None if self.limits is None else [_limit_json(x) for x in self.limits],
+            "perpetual": None if self.perpetual is None else dict(self.perpetual),
         }
 
     @classmethod
@@ -458,6 +463,7 @@ class StudyFacts(_Record):
             compare_paths=int(v["compare_paths"]),
             market=None if v.get("market") is None else MarketFacts.from_dict(v["market"], f"{where}.market"),
             limits=_limits(v.get("limits"), f"{where}.limits"),
+            perpetual=None if v.get("perpetual") is None else _frozen(v["perpetual"], f"{where}.perpetual"),
         )
 
 

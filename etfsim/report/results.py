@@ -53,6 +53,10 @@ TABLES: dict[str, tuple[str, str]] = {
 
 OPTIONAL_TABLES: dict[str, tuple[str, str]] = {
     "basis": ("basis.parquet", "the headline fund's return per year on two index families, path by path"),
+    "structures": (
+        "structures.parquet",
+        "the headline fund in each structure (2x, -1x, swaps, '40 Act, perpetual), on the twin's paths",
+    ),
 }
 """Tables a study may leave out (``None``); a folder holds them when its manifest lists them.
 
@@ -80,6 +84,10 @@ class StudyResults(Result):
         The same fund on two index families, path by path (columns
         :data:`etfsim.report.basis.BASIS_COLUMNS`); ``None`` when the study ran
         one family.  The rule comparison shows it when it is there.
+    structures : DataFrame or None
+        The headline fund in each structure, means across the stock twin's
+        paths (``structure`` and :data:`etfsim.fund.structure_compare.STRUCTURE_COLUMNS`);
+        ``None`` in a folder written before it existed.
     """
 
     facts: StudyFacts
@@ -95,6 +103,7 @@ class StudyResults(Result):
     rule_funds: pd.DataFrame
     comparison: pd.DataFrame
     basis: pd.DataFrame | None = None
+    structures: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if self.basis is not None:

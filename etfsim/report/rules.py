@@ -25,7 +25,7 @@ from etfsim.report.facts import MarketFacts
 from etfsim.report.results import StudyResults
 from etfsim.report.tables import Cell, Row, Table
 
-__all__ = ["BASIS_SHEET_COLUMNS", "RULE_COLUMNS", "RulesSheetData", "rules_data"]
+__all__ = ["BASIS_SHEET_COLUMNS", "RULE_COLUMNS", "STRUCTURE_SHEET_COLUMNS", "RulesSheetData", "rules_data"]
 
 
 def _mean_of(column: str) -> tuple[str, str, str]:
@@ -70,6 +70,25 @@ BASIS_SHEET_COLUMNS: tuple[tuple[str, str, str], ...] = (
 """(column of :func:`etfsim.report.basis.basis_table`, header, format) of the basis table."""
 
 
+STRUCTURE_SHEET_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("NAV return / yr", "Fund NAV return / yr", "pct"),
+    ("objective return / yr", "Objective return / yr", "pct"),
+    ("tracking difference / yr", "Tracking difference / yr", "pct"),
+    ("tracking error", "Tracking error", "pct_u"),
+    ("carry / yr", "Roll or funding carry / yr (log)", "pct"),
+    ("costs / yr", "Trading costs / yr", "pct_u"),
+    ("days halted", "Days creations halted", "num1"),
+    ("margin / NAV, quarter-end max", "Margin / NAV, max at a quarter end", "pct_u"),
+    ("quarter ends over the subsidiary cap", "Quarter ends over the subsidiary cap", "num1"),
+    ("after-tax return / yr", "After-tax return / yr", "pct"),
+)
+"""(column of :func:`etfsim.fund.structure_compare.compare_structures`, header, format) of the structures table.
+
+The two margin columns are left out when the fund posts no initial margin (every figure would be 0)."""
+
+_MARGIN_COLUMNS = ("margin / NAV, quarter-end max", "quarter ends over the subsidiary cap")
+
+
 class RulesSheetData(Result):
     """Everything the rule comparison shows (the template only formats it)."""
 
@@ -89,11 +108,14 @@ class RulesSheetData(Result):
     basis: Table  # one row a pair of index families; no rows when the study ran one family
     basis_samples: dict[str, np.ndarray]  # the per-path differences, by pair (for the histogram)
     basis_note: str = ""  # what A and B are: each family or leg with the index it stands for
+    structures: Table | None = None  # the headline fund in each structure; None in a folder without the table
+    structures_notes: tuple[str, ...] = ()
     disclosures: tuple[str, ...] = field(default=words.DISCLOSURES)
 
     def all_cells(self) -> dict[str, object]:
         """Every figure by its ``data-field`` key."""
-        return {c.key: c.value for t in (self.table, self.descriptions, self.basis) for c in t.cells()}
+        tables = (self.table, self.descriptions, self.basis) + (() if self.structures is None else (self.structures,))
+        return {c.key: c.value for t in tables for c in t.cells()}
 
     def basis_charts(self) -> dict[str, str]:
         """The basis histogram as an SVG data URI (none without a basis table)."""
@@ -208,6 +230,60 @@ def rules_data(results: StudyResults) -> RulesSheetData:
         basis=basis,
         basis_samples=samples,
         basis_note=_basis_note(results),
+        structures=_structures(results),
+        structures_notes=_structures_notes(results) if results.structures is not None else (),
+    )
+
+
+def _structures(results: StudyResults) -> Table | None:
+    """The structures table: one row per structure, the columns of :data:`STRUCTURE_SHEET_COLUMNS` it needs."""
+    frame = results.structures
+    if frame is None or frame.empty:
+        return None
+    margin = frame["margin / NAV, quarter-end max"].to_numpy(dtype=float)
+    cols = [c for c in STRUCTURE_SHEET_COLUMNS if c[0] not in _MARGIN_COLUMNS or np.nanmax(margin, initial=0.0) > 0]
+    rows = tuple(
+        Row(
+            f"s{i}",
+            str(r["structure"]),
+            tuple(Cell(f"structures.s{i}.{_slug(col)}", float(r[col]), fmt) for col, _h, fmt in cols),
+            i == 0,
+        )
+        for i, (_n, r) in enumerate(frame.iterrows())
+    )
+    return Table("structures", "Structure", tuple(h for _c, h, _f in cols), rows)
+
+
+def _slug(column: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in column).strip("_")
+
+
+def _structures_notes(results: StudyResults) -> tuple[str, ...]:
+    """What each row is, what the columns mean and the assumptions behind the perpetual and the taxes."""
+    from etfsim.curves.perpetual import AX_TAKER_FEE, Perpetual
+
+    facts = results.facts
+    p = Perpetual(**dict(facts.perpetual)) if facts.perpetual is not None else Perpetual()
+    ax = p.maker_share == 0.0 and p.taker_fee == AX_TAKER_FEE
+    fee_source = " (Architect's published tier-1 taker fee)" if ax else ""
+    return (
+        f"The headline fund's terms ({facts.headline.name}) in each structure, changed one at a time, means across "
+        f"the first {facts.compare_paths:,} paths (those of the stock-ETF comparison). 2x and -1x rebalance at each "
+        "close to a daily objective of leverage x the index's daily excess return plus T-bill interest; their "
+        "objective and tracking figures are against that objective, so a return over a longer period differs from "
+        "leverage x the index's (volatility drag). Swaps: the fund keeps its exposure through a total-return swap "
+        "where its position limit would cut it. The '40 Act fund holds the same futures through a Cayman "
+        "subsidiary and differs after tax only.",
+        f"The perpetual future tracks the index the fund holds through daily funding equal to its premium to the "
+        f"index, capped at {p.funding_cap:.1%} a day; its premium is assumed to mean-revert to "
+        f"{p.premium_mean:.1%} with a half-life of {p.half_life_days:.1f} days and a standard deviation of "
+        f"{p.premium_sd:.2%} (no compute perpetual has traded yet). It trades at a fee of {p.fee_rate:.2%} of "
+        f"notional{fee_source}. Carry is the roll's term-structure contribution on dated "
+        "futures and the funding plus the premium's change on the perpetual (log, per year; blank for 2x and -1x). "
+        "With a premium that averages zero, the perpetual's holders bear the index's expected fall that dated "
+        "futures price in; a market that expects the index to fall would trade the perpetual at a discount "
+        "(set [perpetual] premium_mean in the strategy file to study it).",
+        words.tax_words(facts.fund),
     )
 
 

@@ -11,7 +11,10 @@
    ends at the median NAV, so the sheet shows a typical outcome, not a lucky
    or an unlucky one;
 4. run the headline fund against an ordinary stock ETF (on a subset of paths:
-   the twin simulates a basket of stocks per path);
+   the twin simulates a basket of stocks per path), and, on the same paths,
+   the headline fund in each structure a filing may choose
+   (:func:`etfsim.fund.structure_compare.compare_structures`: 2x, -1x, swaps at
+   the limit, a 1940 Act fund, a perpetual future);
 5. gather the tables behind the sheets into a :class:`StudyResults`.
 """
 
@@ -35,6 +38,7 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.market import Market, MarketPaths
 from etfsim.curves.market_curve import MarketCurve
 from etfsim.curves.model_curve import ModelCurve
+from etfsim.curves.perpetual import Perpetual
 from etfsim.curves.protocol import Curve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund.comparison import Comparison, compare
@@ -42,6 +46,7 @@ from etfsim.fund.config import FundConfig, InvestorDemand
 from etfsim.fund.engine import FundResult, simulate_fund
 from etfsim.fund.metrics import premium_discount_by_quarter
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig
+from etfsim.fund.structure_compare import compare_structures
 from etfsim.fund.summary import FundSummary
 from etfsim.index.levels import IndexResult, tbill_returns
 from etfsim.metrics import annualised_volatility, max_drawdown
@@ -403,6 +408,7 @@ def _study_facts(
         compare_paths=m,
         market=market_facts(sc) if isinstance(sc, Market) else None,
         limits=limit_facts(fund, _day(fund.dates[fund.start]), _day(as_of)),
+        perpetual=MappingProxyType(asdict(head.perpetual or Perpetual())),
     )
 
 
@@ -481,6 +487,11 @@ def run_study(
         sub, schedule = head_run.on_paths(0, m)
         comparison = compare(sub, schedule, head_terms, flows=demand, slots=head_run.slots)
         tick(1, 1)
+    with stage("structures side by side", 1) as tick:  # on the twin's paths: one table, one set of paths
+        structures = compare_structures(
+            sub, schedule, head_terms, flows=demand, slots=head_run.slots, perpetual=head.perpetual or Perpetual()
+        )
+        tick(1, 1)
     # the headline path with every listed contract, for the snapshot; of successive chips, the one held at the end
     shown, roll_spec = head_curve, fund.contract
     if isinstance(shown, MarketCurve) and len(shown.blocks) > 1:
@@ -508,6 +519,7 @@ def run_study(
         rule_funds=bt.fund_stats_frame(),
         comparison=comparison.table.rename_axis("measure").reset_index(),
         basis=basis,
+        structures=structures.reset_index(),
     )
     return Study(sc, model, bt, head, fund, comparison, table)
 

@@ -78,8 +78,9 @@ def test_pdf_has_three_pages_and_the_key_text(report_dir: Path) -> None:
     ):
         assert words in text, words
     rules = PdfReader(str(report_dir / "rules.pdf"))
-    assert len(rules.pages) == 1
+    assert len(rules.pages) == 2  # the rules, then the structures side by side (a single chip: no basis page)
     assert "compute_default" in (rules.pages[0].extract_text() or "")
+    assert "Fund structures side by side" in (rules.pages[1].extract_text() or "")
 
 
 def test_a_failure_while_rendering_leaves_the_previous_report(
