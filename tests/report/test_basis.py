@@ -96,8 +96,8 @@ def test_the_rules_sheet_shows_the_basis_when_there_is_one(saved: StudyResults, 
     assert float(page["basis.0.p50"].value) == pytest.approx(float(np.median(d)), rel=1e-12)
     assert float(page["basis.0.mean"].value) == pytest.approx(float(d.mean()), rel=1e-12)
     pdf = PdfReader(str(with_basis / "rules.pdf"))
-    assert len(pdf.pages) == 2
-    text = re.sub(r"\s+", " ", pdf.pages[1].extract_text() or "")
+    assert len(pdf.pages) == 3  # the rules, the structures side by side, the basis
+    text = re.sub(r"\s+", " ", pdf.pages[2].extract_text() or "")
     assert "Basis between index families" in text and "listed H100 - transacted composite" in text
     np.testing.assert_allclose(basis_differences(frame)["listed H100 - transacted composite"], d.to_numpy())
 

@@ -139,12 +139,14 @@ def test_market_facts_survive_the_folder(market_study: Study, tmp_path: Path) ->
     assert saved.facts.market == market_study.results.facts.market
     assert saved.facts.headline.holding == market_study.results.facts.headline.holding
     assert saved.facts.limits == market_study.results.facts.limits
+    assert saved.facts.perpetual is not None and saved.facts.perpetual == market_study.results.facts.perpetual
+    assert saved.structures is not None and saved.structures.equals(market_study.results.structures)
     assert factsheet_data(saved).statements() == factsheet_data(market_study.results).statements()
     from pypdf import PdfReader
 
     pdf = PdfReader(str(folder / "factsheet.pdf"))
     assert len(pdf.pages) == 3  # the market's longer words still fit three pages
-    assert len(PdfReader(str(folder / "rules.pdf")).pages) == 2  # the rules and the basis between families
+    assert len(PdfReader(str(folder / "rules.pdf")).pages) == 3  # the rules, the structures, the basis
     last = re.sub(r"\s+", " ", pdf.pages[2].extract_text() or "")
     assert "INDEX METHODOLOGY" in re.sub(r"\s+", " ", pdf.pages[0].extract_text() or "") and "PRINCIPAL RISKS" in last
     # every sentence is on the page as written
