@@ -361,7 +361,7 @@ _LEG_SCHEMA = {
     "contract": ((dict,), "a table"), "model": ((dict,), "a table"), "overlays": ((dict,), "a table"),
 }  # fmt: skip
 _FAMILY_SCHEMA = {
-    "name": ((str,), "a string"), "index": ((str,), "a string"), "method": ((str,), "mean, usage or normalised"),
+    "name": ((str,), "a string"), "index": ((str,), "a string"), "method": ((str,), "mean, usage, median or normalised"),
     "legs": ((list,), "a list of leg names"), "weights": ((list,), "a list of numbers"),
     "splice_lag_months": ((int,), "a whole number of months"), "description": ((str,), "a string"),
     "sources": ((list,), "a list of strings"), "contract": ((dict,), "a table"),

@@ -212,16 +212,19 @@ def test_family_over_an_unknown_leg(tmp_path: Path) -> None:
         load_market(_file(tmp_path, text))
 
 
-def test_a_median_composite_is_refused_with_the_reason(tmp_path: Path) -> None:
-    # E[median of lognormal legs] has no closed form, so its futures cannot be priced as the other families' are
-    with pytest.raises(
-        ConfigError, match=r"family 'ocpi': method 'median' is not supported.*use 'mean' or 'usage'"
-    ) as exc:
-        Family("ocpi", "OCPI", "median", ("h100", "b200"), contract("OCPI"))
+def test_a_median_composite_over_regime_legs_is_refused_with_the_reason(tmp_path: Path) -> None:
+    # the priced regime moves the legs' means by one path of the chain: given today they are a mixture of
+    # Gaussians, and the median's quadrature (etfsim.curves.median) needs one Gaussian law
+    with pytest.raises(ConfigError, match=r"family 'ocpi': method 'median' needs at least two legs") as exc:
+        Family("ocpi", "OCPI", "median", ("h100",), contract("OCPI"))
     _one_line(exc)
     with pytest.raises(ConfigError) as exc:
-        load_market(_file(tmp_path, _patched('method = "usage"', 'method = "median"')))
-    assert _one_line(exc).startswith("market.toml: family 'ocpi': method 'median' is not supported")  # named once
+        load_market(
+            _file(tmp_path, _patched('method = "usage"', 'method = "median"').replace("weights = [0.6, 0.4]\n", ""))
+        )
+    assert _one_line(exc).startswith(
+        "market.toml: family 'ocpi': method 'median' cannot price the regime_levels of leg 'h100'"
+    )  # named once
 
 
 def test_holding_naming_an_unknown_leg(tmp_path: Path) -> None:

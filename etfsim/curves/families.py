@@ -53,8 +53,8 @@ def family_weights(family: Family, launch_ym: Sequence[int], ratios: Sequence[fl
     live = (launch[:, None] <= months.ravel()[None, :]) & (months.ravel() > 0)[None, :]  # (legs, cells)
     out = np.zeros((len(launch), months.size))
     cells = months.ravel() > 0
-    if family.method in ("mean", "usage"):
-        base = np.ones(len(launch)) if family.method == "mean" else np.asarray(family.weights, dtype=np.float64)
+    if family.method in ("mean", "usage", "median"):  # a median's members are the mean's (its price is not linear)
+        base = np.ones(len(launch)) if family.method != "usage" else np.asarray(family.weights, dtype=np.float64)
         w = np.where(live, base[:, None], 0.0)
         total = w.sum(axis=0)
         empty = cells & (total <= 0)

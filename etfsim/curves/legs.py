@@ -21,7 +21,7 @@ from etfsim.exceptions import ConfigError, EtfsimError
 
 __all__ = ["FAMILY_METHODS", "Family", "Leg", "factor_correlation", "log_step"]
 
-FAMILY_METHODS = ("mean", "usage", "normalised")
+FAMILY_METHODS = ("mean", "usage", "median", "normalised")
 """How a family index combines its legs (see :class:`Family`)."""
 
 LEG_KINDS = ("gpu", "memory")
@@ -144,10 +144,12 @@ class Family:
     ----------
     name, index : str
         Short name, and the index it stands for (e.g. ``"OCPI"``).
-    method : {"mean", "usage", "normalised"}
+    method : {"mean", "usage", "median", "normalised"}
         ``mean``: the equal-weighted mean of the legs trading at the start of
         each month; ``usage``: weighted by ``weights`` (e.g. rental hours by
-        chip), renormalised over the legs trading; ``normalised``: the price of
+        chip), renormalised over the legs trading; ``median``: the median of
+        the legs trading (the mean of the middle two for an even count), priced
+        by a fixed quadrature (:mod:`etfsim.curves.median`); ``normalised``: the price of
         one reference-chip-equivalent hour, i.e. the newest generation in the
         index divided by its performance ratio, a generation joining
         ``splice_lag_months`` after its launch month (a chained index whose
@@ -164,9 +166,12 @@ class Family:
     Notes
     -----
     Membership and weights change only on the first business day of a month,
-    so within every delivery month a family is a fixed linear combination of
-    its legs and its futures price is that combination of the legs' futures:
-    exact, in closed form, for both final and monthly-average settlement.
+    so within every delivery month a mean, usage or normalised family is a
+    fixed linear combination of its legs and its futures price is that
+    combination of the legs' futures: exact, in closed form, for both final and
+    monthly-average settlement.  A median is not linear: its futures price is
+    ``E_t[median_i S_i(T)]`` under the legs' joint Gaussian law, computed by
+    :class:`etfsim.curves.median.MedianSetup`.
     """
 
     name: str
@@ -181,17 +186,16 @@ class Family:
 
     def __post_init__(self) -> None:
         where = f"family {self.name!r}"
-        if self.method == "median":  # a median of lognormal legs has no closed-form expectation to price futures on
-            raise ConfigError(
-                f"{where}: method 'median' is not supported: futures on a median of chips' prices have no closed "
-                "form; use 'mean' or 'usage' (weights) for a composite"
-            )
         if self.method not in FAMILY_METHODS:
             raise ConfigError(f"{where}: method must be one of {', '.join(FAMILY_METHODS)}, got {self.method!r}")
         legs = tuple(str(x) for x in self.legs)
         if not legs or len(set(legs)) != len(legs):
             raise ConfigError(f"{where}: legs must be a non-empty list of distinct leg names, got {list(self.legs)}")
         object.__setattr__(self, "legs", legs)
+        if self.method == "median" and len(legs) < 2:
+            raise ConfigError(
+                f"{where}: method 'median' needs at least two legs, got {list(legs)}; add legs or hold the leg itself"
+            )
         w = tuple(number(f"{where} weights", v, lo=0.0) for v in self.weights)
         if self.method == "usage":
             if len(w) != len(legs) or sum(w) <= 0:

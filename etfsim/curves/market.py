@@ -30,6 +30,7 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.legs import Family, Leg, factor_correlation
 from etfsim.curves.market_curve import MarketCurve
 from etfsim.curves.market_sim import Holding, MarketPaths, _launch_rows, simulate_market
+from etfsim.curves.median import check_median_family
 from etfsim.curves.overlays import Regime
 from etfsim.curves.simulate import simulation_grid
 from etfsim.exceptions import ConfigError
@@ -99,6 +100,7 @@ class Market:
             unknown = [x for x in f.legs if x not in names]
             if unknown:
                 raise ConfigError(f"family {f.name!r}: unknown leg {unknown[0]!r}; the legs are {', '.join(names)}")
+            check_median_family(self, f)
         for leg in self.legs:
             for other in leg.steps_down:
                 if other not in names or other == leg.name:

@@ -39,6 +39,7 @@ from etfsim.curves.curve import (
     share_in_contango,
     snapshot_frame,
 )
+from etfsim.curves.median import MedianSetup, median_spot
 from etfsim.curves.model_curve import ModelCurve
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class Block:
     coef: np.ndarray  # (parts, n, depth) weight of each leg's futures in each cell
     spot_coef: np.ndarray  # (parts, n) weight of each leg's spot on each date
     first_row: int = 0  # first date with listed contracts
+    median: MedianSetup | None = None  # a median family: priced by its quadrature, not by ``coef``
 
     @property
     def depth(self) -> int:
@@ -67,6 +69,8 @@ class Block:
     @cached_property
     def plain(self) -> bool:
         """One leg with weight 1 wherever listed: the leg's own prices, untouched."""
+        if self.median is not None:
+            return False
         return len(self.parts) == 1 and bool((self.coef[0][self.contracts != ""] == 1.0).all())
 
     def spot(self) -> np.ndarray:
@@ -75,7 +79,9 @@ class Block:
 
     @cached_property
     def _spot(self) -> np.ndarray:
-        if self.plain:
+        if self.median is not None:
+            s = median_spot([p.spot for p in self.parts], self.median.member_on)
+        elif self.plain:
             s = np.array(self.parts[0].spot, dtype=np.float64)
         else:
             s = np.zeros(self.parts[0].spot.shape)
@@ -92,6 +98,8 @@ class Block:
         safe = np.where(sel >= 0, sel, 0)
         ok = (sel >= 0) & (self.contracts[rows, safe] != "")
         local = np.where(ok, sel, -1)
+        if self.median is not None:
+            return self._median_prices(self.median, np.arange(sel.shape[0]), safe, ok)
         if self.plain:
             return self.parts[0].price_slots(local)
         out = np.zeros((self.parts[0].n_paths,) + sel.shape)
@@ -110,6 +118,9 @@ class Block:
     def price_rows(self, rows: np.ndarray) -> np.ndarray:
         """Prices ``(paths, len(rows), depth)`` of every listed contract on some dates of the full grid."""
         listed = self.contracts[rows] != ""
+        if self.median is not None:
+            slots = np.broadcast_to(np.arange(self.depth), listed.shape)
+            return self._median_prices(self.median, np.asarray(rows, dtype=np.int64), slots, listed)
         if self.plain:
             out = self.parts[0].price_rows(rows)
         else:
@@ -124,6 +135,53 @@ class Block:
 
     def select_paths(self, idx: np.ndarray) -> Block:
         return replace(self, parts=tuple(p.select_paths(list(idx)) for p in self.parts))
+
+    @cached_property
+    def _median_state(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The legs' factors stacked ``(legs, paths, n)`` and the running sum of the median spot, once."""
+        chi = np.stack([np.asarray(p.chi, dtype=np.float64) for p in self.parts])
+        xi = np.stack([np.asarray(p.xi, dtype=np.float64) for p in self.parts])
+        spot = self.spot()
+        cum = np.zeros((spot.shape[0], spot.shape[1] + 1))
+        np.cumsum(spot, axis=1, out=cum[:, 1:])
+        return chi, xi, cum
+
+    def _median_prices(self, med: MedianSetup, rows: np.ndarray, slots: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        """Prices ``(paths, len(rows), m)`` of the median family's cells ``(rows, slots)`` where ``ok``."""
+        chi, xi, cum = self._median_state
+        r = rows[:, None]
+        n_days = np.ascontiguousarray(np.where(ok, med.n_days[r, slots], 0.0))
+        out = np.empty((chi.shape[1], len(rows), slots.shape[1]))
+        spot0 = float(self.spot()[0, 0])
+        # threads over paths: the kernel releases the GIL, and each path's cells are independent
+        blocks = _path_blocks(chi.shape[1])
+        args = (
+            spot0, np.ascontiguousarray(rows), med.date_off, np.ascontiguousarray(med.day_off[r, slots]), n_days,
+            np.ascontiguousarray(med.first_fixed[r, slots]), np.ascontiguousarray(med.pre_fixed[r, slots]),
+            np.ascontiguousarray(med.member[r, slots]), med.kappa, med.a_tab, med.s_tab, med.floor0, med.growth,
+            med.gnodes,
+        )  # fmt: skip
+
+        def run(lo: int, hi: int) -> None:
+            market_kernels.price_median(chi[:, lo:hi], xi[:, lo:hi], cum[lo:hi], *args, out[lo:hi])
+
+        if len(blocks) == 1:
+            run(*blocks[0])
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(len(blocks)) as pool:
+                list(pool.map(lambda b: run(*b), blocks))
+        return out
+
+
+def _path_blocks(paths: int) -> list[tuple[int, int]]:
+    """Ranges of paths, one per core (one range for a few paths)."""
+    import os
+
+    workers = max(1, min(os.cpu_count() or 1, paths // 16))
+    edges = np.linspace(0, paths, workers + 1).astype(int)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
 
 
 def chained_spot(spots: Sequence[np.ndarray], generation: np.ndarray) -> np.ndarray:

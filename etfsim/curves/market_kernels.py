@@ -18,7 +18,7 @@ import numpy as np
 
 from etfsim._numba import jit
 
-__all__ = ["chain_add_block", "chain_levels", "market_factor_paths", "market_path_draws"]
+__all__ = ["chain_add_block", "chain_levels", "market_factor_paths", "market_path_draws", "price_median"]
 
 
 @jit
@@ -173,3 +173,100 @@ def chain_levels(start: np.ndarray, num: np.ndarray, den: np.ndarray, out: np.nd
             r = num[p, t] / den[p, t] if den[p, t] > 0.0 else np.nan
             c = c * r
             out[p, t + 1] = start[p] * c
+
+
+@jit
+def price_median(
+    chi: np.ndarray,  # (legs, paths, n) the family's legs' short-term factors on the full grid
+    xi: np.ndarray,  # (legs, paths, n) their long-term factors
+    fam_cum: np.ndarray,  # (paths, n + 1) running sum of the family's spot (the median of its legs' spots)
+    spot0: float,  # fixing assumed for delivery days before the grid starts
+    rows: np.ndarray,  # (r,) grid row of each output row
+    date_off: np.ndarray,  # (n,) calendar days from the grid's first date to each grid date
+    day_off: np.ndarray,  # (r, m, days) calendar days from the grid's first date to each fixing, -1: none
+    n_days: np.ndarray,  # (r, m) fixings of the contract in the cell (0: no contract)
+    first_fixed: np.ndarray,  # (r, m) grid row of the first fixing already known on the grid, -1: none
+    pre_fixed: np.ndarray,  # (r, m) fixings before the grid starts
+    member: np.ndarray,  # (r, m, legs) bool: the leg is in the median of the cell's delivery month
+    kappa: np.ndarray,  # (legs,)
+    a_tab: np.ndarray,  # (legs, taus) A(tau) by whole calendar days to the fixing
+    s_tab: np.ndarray,  # (legs, offsets) seasonal and level steps by calendar day of the fixing
+    floor0: np.ndarray,  # (legs,) price floor on the grid's first date
+    growth: np.ndarray,  # (legs,) floor growth per year
+    gnodes: np.ndarray,  # (taus, nodes, legs) exp((B(tau) z_q)_j - V_jj(tau) / 2), B B' = V(tau)
+    out: np.ndarray,  # (paths, r, m)
+) -> None:
+    """Futures on the median of legs: known fixings plus ``E_t[median_j S_j(d)]`` of each fixing to come.
+
+    For a fixing ``d`` days ahead, leg ``j``'s price is ``f_j + F_j G_j`` with
+    ``f_j`` its floor on ``d``, ``F_j = exp(a_j chi_j + xi_j + A_j(tau) + s_j(d))``
+    the forward of its lognormal part and ``G_j`` the lognormal factor of mean 1
+    that the joint Gaussian law of the legs gives; over the fixed nodes ``q``::
+
+        E[median] = mean_j (f_j + F_j) + (1 / Q) sum_q [median_j(y_qj) - mean_j(y_qj)],  y_qj = f_j + F_j G_qj
+
+    The mean of the legs is exact (their own closed forms), so the nodes only
+    carry the median's departure from the mean: zero for two legs or for legs
+    that move as one.
+    """
+    n_paths = chi.shape[1]
+    n_rows, n_slots, n_fix = day_off.shape
+    legs = chi.shape[0]
+    nodes = gnodes.shape[1]
+    base = np.empty(legs)
+    fl = np.empty(legs)
+    vals = np.empty(legs)
+    idx = np.empty(legs, dtype=np.int64)
+    for p in range(n_paths):
+        for ri in range(n_rows):
+            i = rows[ri]
+            for k in range(n_slots):
+                nd = n_days[ri, k]
+                if nd <= 0:
+                    out[p, ri, k] = np.nan
+                    continue
+                c = 0
+                for j in range(legs):
+                    if member[ri, k, j]:
+                        idx[c] = j
+                        c += 1
+                total = 0.0
+                for d in range(n_fix):
+                    off = day_off[ri, k, d]
+                    if off < 0:
+                        continue
+                    tau = off - date_off[i]
+                    if tau <= 0:
+                        continue  # fixed: in the running sum below
+                    exact = 0.0
+                    for jj in range(c):
+                        j = idx[jj]
+                        lognormal = a_tab[j, tau] + s_tab[j, off] + xi[j, p, i]
+                        lognormal += math.exp(-kappa[j] * tau / 365.0) * chi[j, p, i]
+                        base[jj] = math.exp(lognormal)
+                        fl[jj] = floor0[j] * math.exp(growth[j] * off / 365.0) if floor0[j] != 0.0 else 0.0
+                        exact += fl[jj] + base[jj]
+                    exact /= c
+                    corr = 0.0
+                    if c > 2:  # the median of one or two values is their mean
+                        for q in range(nodes):
+                            mean = 0.0
+                            for jj in range(c):
+                                v = fl[jj] + base[jj] * gnodes[tau, q, idx[jj]]
+                                mean += v
+                                # insertion sort: a few legs
+                                h = jj
+                                while h > 0 and vals[h - 1] > v:
+                                    vals[h] = vals[h - 1]
+                                    h -= 1
+                                vals[h] = v
+                            mid = c // 2
+                            med = vals[mid] if c % 2 == 1 else 0.5 * (vals[mid - 1] + vals[mid])
+                            corr += med - mean / c
+                        corr /= nodes
+                    total += exact + corr
+                j0 = first_fixed[ri, k]
+                if j0 >= 0:
+                    total += fam_cum[p, i + 1] - fam_cum[p, j0]
+                total += pre_fixed[ri, k] * spot0
+                out[p, ri, k] = total / nd

@@ -29,6 +29,7 @@ from etfsim.curves import market_kernels
 from etfsim.curves.families import family_weights, generation_weights, month_of
 from etfsim.curves.legs import Leg, factor_correlation, log_step
 from etfsim.curves.market_curve import Block, MarketCurve, chained_spot
+from etfsim.curves.median import median_setup
 from etfsim.curves.model_curve import ModelCurve
 from etfsim.curves.overlays import regime_log_factor
 from etfsim.curves.simulate import pricing_plan, simulation_grid
@@ -302,10 +303,12 @@ class MarketPaths:
         parts = tuple(self._part(j) for j in idx)
         if key not in self.cache:
             self.cache[key] = self._family_listing(name, idx)
-        contracts, expiries, coef, spot_coef = self.cache[key]
-        return Block(name, fam.contract, contracts, expiries, parts, coef, spot_coef, 0)
+        contracts, expiries, coef, spot_coef = self.cache[key][:4]
+        median = self.cache[key][4] if fam.method == "median" else None
+        return Block(name, fam.contract, contracts, expiries, parts, coef, spot_coef, 0, median)
 
-    def _family_listing(self, name: str, idx: list[int]) -> tuple[np.ndarray, ...]:
+    def _family_listing(self, name: str, idx: list[int]) -> tuple[Any, ...]:
+        """The family's listing, leg weights and spot weights (read-only), and a median's setup."""
         fam = self.market.family(name)
         delivery = self._part(idx[0]).plan.listing.delivery
         for j in idx[1:]:
@@ -318,7 +321,16 @@ class MarketPaths:
         listing = fam.contract.listing(self.dates, self._part(idx[0]).depth)
         if not np.array_equal(listing.delivery, delivery):
             raise ConfigError(f"family {name!r}: its contract must list the same months as its legs'")
-        return _frozen(listing.contracts, listing.expiries, coef, spot_coef)
+        shared = _frozen(listing.contracts, listing.expiries, coef, spot_coef)
+        if fam.method != "median":
+            return shared
+        corr = np.asarray(self.market.correlation, dtype=np.float64)[np.ix_(idx, idx)]
+        listed = listing.contracts != ""
+        setup = median_setup(
+            fam, [self.legs[j] for j in idx], corr, self.dates, listing.delivery, listing.expiries, listed,
+            np.moveaxis(coef > 0, 0, -1), spot_coef > 0,
+        )  # fmt: skip
+        return (*shared, setup)
 
     def curve(
         self, holding: Holding | str | None = None, open_interest: dict[str, np.ndarray] | None = None
