@@ -438,6 +438,52 @@ def test_chained_spot_kernels() -> None:
     assert np.isnan(levels_[0, 31:]).all() and np.isfinite(levels_[0, :31]).all()
 
 
+def _median_inputs() -> tuple[Any, ...]:
+    """Four legs on 6 dates, 2 slots, 3 fixings a contract; cells with 4, 3 and 1 members, fixed days, one empty."""
+    rng = np.random.default_rng(11)
+    legs, n, rows, slots = 4, 6, 3, 2
+    chi, xi = rng.normal(0.0, 0.3, (legs, N_PATHS, n)), rng.normal(0.8, 0.2, (legs, N_PATHS, n))
+    spot = np.exp(rng.normal(0.9, 0.1, (N_PATHS, n)))
+    cum = np.zeros((N_PATHS, n + 1))
+    cum[:, 1:] = spot.cumsum(axis=1)
+    date_off = np.array([0, 1, 2, 5, 6, 7], dtype=np.int64)
+    day_off = np.array([[[5, 6, 7], [30, 31, 32]], [[5, 6, 7], [30, 31, 32]], [[5, 6, 7], [-1, -1, -1]]])
+    n_days = np.array([[3.0, 3.0], [3.0, 3.0], [3.0, 0.0]])  # the last cell lists nothing
+    first_fixed = np.array([[-1, -1], [3, -1], [3, -1]], dtype=np.int64)  # rows 0, 3, 4: two fixings known on 4
+    pre_fixed = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    member = np.ones((rows, slots, legs), dtype=np.bool_)
+    member[0, 1, 3] = False  # three members: the middle one
+    member[1, 0, 1:] = False  # one member: its own forward
+    gnodes = np.exp(rng.normal(0.0, 0.2, (40, 8, legs)))
+    return (
+        chi, xi, cum, 2.5, np.array([0, 3, 4], dtype=np.int64), date_off, day_off, n_days, first_fixed, pre_fixed,
+        member, np.array([4.0, 2.0, 1.0, 3.0]), rng.normal(0.0, 0.05, (legs, 40)), rng.normal(0.0, 0.02, (legs, 40)),
+        np.array([0.5, 0.0, 0.7, 0.5]), np.array([0.02, 0.0, 0.0, 0.01]), gnodes, np.empty((N_PATHS, rows, slots)),
+    )  # fmt: skip
+
+
+@covers(market_kernels.price_median)
+def test_median_prices() -> None:
+    _, out = agree(market_kernels.price_median, _median_inputs)
+    prices = out[-1]
+    assert np.isnan(prices[:, 2, 1]).all() and np.isfinite(prices[:, :2]).all() and np.isfinite(prices[:, 2, 0]).all()
+    # by hand, the one-member cell (grid row 3, day 5): its fixing today from the running sum, then leg 0's forwards
+    chi, xi, cum, a_tab, s_tab = out[0], out[1], out[2], out[12], out[13]
+    fwd = [0.5 * np.exp(0.02 * d / 365) + np.exp(a_tab[0, d - 5] + s_tab[0, d] + xi[0, :, 3] + np.exp(-4.0 * (d - 5) / 365) * chi[0, :, 3]) for d in (6, 7)]  # fmt: skip
+    np.testing.assert_allclose(prices[:, 1, 0], (cum[:, 4] - cum[:, 3] + fwd[0] + fwd[1]) / 3.0, rtol=1e-14)
+    # ... and the four-member cell (grid row 0): the mean of the middle two at each node, numpy's median
+    kappa, floor0, growth, g = out[11], out[14], out[15], out[16]
+    total = np.full(N_PATHS, 2.5)  # one fixing before the grid, at spot0
+    for d in (5, 6, 7):
+        base = np.exp(
+            (a_tab[:, d] + s_tab[:, d])[:, None] + xi[:, :, 0] + np.exp(-kappa * d / 365)[:, None] * chi[:, :, 0]
+        )
+        fl = (floor0 * np.exp(growth * d / 365))[:, None]
+        y = fl[None] + base[None] * g[d][:, :, None]  # (nodes, legs, paths)
+        total += (fl + base).mean(axis=0) + (np.median(y, axis=1) - y.mean(axis=1)).mean(axis=0)
+    np.testing.assert_allclose(prices[:, 0, 0], total / 3.0, rtol=1e-13)
+
+
 # -- index/levels.py --------------------------------------------------------------------------------------------
 @covers(levels.fill_by_contract)
 def test_fill_by_contract() -> None:

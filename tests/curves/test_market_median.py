@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from etfsim.curves import market_kernels
 from etfsim.curves.legs import Family, Leg
 from etfsim.curves.market import Market
 from etfsim.curves.median import median_nodes
@@ -137,27 +136,6 @@ def test_same_seed_same_bytes_and_a_rule_runs_on_it() -> None:
     assert a.prices.tobytes() == b.prices.tobytes()
     run = etfsim.run_strategy(a, "front_month")
     assert np.isfinite(np.asarray(run.index.er)).all()
-
-
-def test_the_kernel_agrees_with_its_python_twin() -> None:
-    curve = one_chunk(_market("monthly_average", paths=2)).curve("med")
-    blk = curve.blocks[0]
-    med = blk.median
-    assert med is not None
-    chi, xi, cum = blk._median_state
-    rows = np.array([0, 17, 150])
-    slots = np.broadcast_to(np.arange(4), (3, 4))
-    r = rows[:, None]
-    args = (
-        chi, xi, cum, 2.5, rows, med.date_off, np.ascontiguousarray(med.day_off[r, slots]),
-        np.ascontiguousarray(med.n_days[r, slots]), np.ascontiguousarray(med.first_fixed[r, slots]),
-        np.ascontiguousarray(med.pre_fixed[r, slots]), np.ascontiguousarray(med.member[r, slots]), med.kappa,
-        med.a_tab, med.s_tab, med.floor0, med.growth, med.gnodes[:, :16],
-    )  # fmt: skip
-    out, twin = np.empty((2, 3, 4)), np.empty((2, 3, 4))
-    market_kernels.price_median(*args, out)
-    market_kernels.price_median.py_func(*args, twin)
-    np.testing.assert_allclose(out, twin, rtol=1e-13)
 
 
 def test_nodes_are_mirrored_and_whitened() -> None:
