@@ -30,6 +30,7 @@ as are legs with generation jumps (not Gaussian either).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -58,7 +59,21 @@ MEDIAN_SEED = 20260401
 
 
 def check_median_family(market: Market, family: Family) -> None:
-    """Refuse a median family whose legs are not jointly Gaussian given today (one line naming the field)."""
+    """Refuse a median family whose legs are not jointly Gaussian given today (one line naming the field).
+
+    Parameters
+    ----------
+    market : Market
+        The market the family is part of.
+    family : Family
+        Any family; only ``method = "median"`` is checked.
+
+    Raises
+    ------
+    ConfigError
+        A leg with regime levels (a priced regime), with generation jumps, or
+        a contract settling unlike the family's.
+    """
     if family.method != "median":
         return
     where = f"family {family.name!r}"
@@ -91,6 +106,22 @@ def median_nodes(legs: int, pairs: int, blocks: int = 1, seed: int = MEDIAN_SEED
     the inverse Cholesky factor of its own second moments) makes its second
     moments exactly the identity, so a block integrates every polynomial of
     degree 2 exactly.
+
+    Parameters
+    ----------
+    legs : int
+        Dimension (one normal per leg).
+    pairs : int
+        Sobol points a block, a power of 2 (the block has twice as many nodes).
+    blocks : int
+        Blocks (one per whole number of days ahead).
+    seed : int
+        Seed of the scrambling (:data:`MEDIAN_SEED`).
+
+    Returns
+    -------
+    ndarray
+        ``(blocks, 2 pairs, legs)`` float64.
     """
     from scipy.stats import norm, qmc
 
@@ -256,13 +287,18 @@ def median_setup(
 
 
 def median_spot(spots: Sequence[np.ndarray], member_on: np.ndarray) -> np.ndarray:
-    """``(paths, dates)`` the median of the member legs' spots on each date (NaN where none is a member)."""
+    """``(paths, dates)`` the median of the member legs' spots on each date (NaN where none is a member).
+
+    Parameters
+    ----------
+    spots : sequence of (paths, dates) arrays
+        Each leg's index.
+    member_on : (legs, dates) bool
+        The legs in the index on each date (those trading at the start of its month).
+    """
     stacked = np.stack([np.asarray(s, dtype=np.float64) for s in spots])
     stacked = np.where(member_on[:, None, :], stacked, np.nan)
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a date with no member: NaN, as wanted
-            out: np.ndarray = np.nanmedian(stacked, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a date with no member: NaN, as wanted
+        out: np.ndarray = np.nanmedian(stacked, axis=0)
     return out
