@@ -68,6 +68,25 @@ def test_median_future_is_the_brute_force_expected_median_at_maturity(settlement
         assert abs(today[k] - got.mean()) < 4 * se + QUADRATURE * today[k], (k, today[k], got.mean(), se)
 
 
+def test_a_leg_joining_and_the_steps_it_causes_are_priced() -> None:
+    # Rubin launches in July 2026 and lowers H100 10% then: contracts delivering before July settle on the mean
+    # of two legs, those after on the median of three, with the step in H100's forwards; brute force as above
+    settlement = "monthly_average"
+    legs = _legs(settlement)[:2] + [
+        leg("rubin", 3.2, root="SDVR", launch="2026-07", settlement=settlement, steps_down={"h100": 0.10})
+    ]
+    chunk = one_chunk(market(legs, [_median(settlement, ("h100", "h200", "rubin"))], CORR, years=1.0,
+                             paths=20000, measure="risk_neutral"))  # fmt: skip
+    curve = chunk.curve("med")
+    today = curve.select_paths([0]).price_rows(np.array([0]))[0, 0]
+    months = [str(e)[:7] for e in curve.expiries[0, :6]]
+    assert months[2] == "2026-06" and months[3] == "2026-07"
+    for k in (1, 2, 3, 5):
+        got = _settled(curve.dates, curve.spot, curve.expiries[0, k], settlement)
+        se = got.std() / np.sqrt(len(got))
+        assert abs(today[k] - got.mean()) < 4 * se + QUADRATURE * today[k], (k, today[k], got.mean(), se)
+
+
 @pytest.mark.parametrize("settlement", ["final", "monthly_average"])
 def test_median_future_is_a_martingale_under_the_pricing_measure(settlement: str) -> None:
     # E_0[F(t1)] = F(0) for one contract, followed by its code from the first date to a date a quarter later
