@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from etfsim.exceptions import EtfsimError
+from etfsim.exceptions import ConfigError, EtfsimError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,6 +46,32 @@ def handles_errors(func: F) -> F:
             raise typer.Exit(EXIT_BAD_INPUT) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+REPORTS = Path("reports")
+"""Where ``etfsim run`` writes a scenario's folder by default (``reports/<scenario>``)."""
+
+
+def report_folder(name: str) -> Path:
+    """``reports/<name>``, refusing a scenario name that would leave ``reports/`` (``../escaped``, ``/tmp/x``).
+
+    The name comes from the scenario file, so it must be one folder name:
+    no separators, no ``..``, nothing absolute.
+    """
+    text = str(name)
+    bad = (
+        not text.strip()
+        or text in (".", "..")
+        or any(sep in text for sep in ("/", "\\", os.sep))
+        or (os.altsep is not None and os.altsep in text)
+        or "\x00" in text
+    )
+    if bad:
+        raise ConfigError(
+            f"scenario name {text!r} cannot name a folder inside {REPORTS}/ (it has a path separator or is "
+            "'.' or '..'); give [scenario] name as one word such as compute_h100, or choose the folder with --out-dir"
+        )
+    return REPORTS / text
 
 
 @contextmanager

@@ -100,11 +100,50 @@ def simulate(
             end=None if years is not None else sc.end,
         )
     n = sc.paths if paths is None else paths
+    _check_size(sc, n, chunk_size, seed, out)
     with progress_bar(f"simulating {sc.name}", n) as progress:
         chunks = sc.iter_chunks(paths=n, seed=seed, chunk_size=chunk_size, progress=progress)
         written = write_curve_chunks(chunks, out, n_paths=n)
     curve_head = read_curve_header_summary(written)
     console.print(f"wrote {written} ({curve_head})")
+
+
+def _check_size(sc, n: int, chunk_size: int, seed: int | None, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """Refuse before simulating when one chunk would not fit in memory or the file on the disk.
+
+    One path is simulated and written to memory first: its dates and depth
+    give the memory of a chunk, its compressed size the file's.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from etfsim._io import available_memory, check_free_disk, check_writable, human_bytes
+    from etfsim.curves.io import _header, _table
+
+    for name, value in (("--paths", n), ("--chunk-size", chunk_size)):
+        if value < 1:
+            raise ConfigError(f"{name} must be a whole number >= 1, got {value}")
+    check_writable(out.parent)
+    probe = next(iter(sc.iter_chunks(paths=1, seed=seed, chunk_size=1)))
+    # prices, the factors and spot, and the Arrow copy written from them (measured: about 3x the prices)
+    per_path = probe.n_dates * (probe.depth + 4) * 8 * 3
+    chunk = min(chunk_size, n)
+    need, free = chunk * per_path, available_memory()
+    if need > free:
+        most = max(int(free // per_path), 1)
+        raise ConfigError(
+            f"a chunk of {chunk:,} paths needs about {human_bytes(need)} of memory, {human_bytes(free)} is available; "
+            f"use --chunk-size {min(most, 500):,} or less"
+        )
+    sink = pa.BufferOutputStream()
+    pq.write_table(_table(probe, 0, _header(probe, 1)), sink, compression="zstd")
+    size = sink.getvalue().size * n
+    check_free_disk(
+        out.parent,
+        size,
+        f"a curve file of {n:,} paths x {probe.n_dates:,} dates x {probe.depth} slots",
+        "write fewer paths (--paths), or run a sweep (etfsim sweep), which keeps each path's figures, not its prices",
+    )
 
 
 def read_curve_header_summary(path: Path) -> str:

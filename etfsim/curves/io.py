@@ -79,6 +79,36 @@ def _table(curve: FuturesCurve, path_offset: int, header: dict[str, Any]) -> pa.
     return table.replace_schema_metadata({_META_KEY: json.dumps(header).encode()})
 
 
+def _check_finite(chunk: FuturesCurve, offset: int, target: Path) -> None:
+    """Refuse an infinite price or spot (NaN is a slot without a print; infinity is an overflow)."""
+    for name, values in (("price", chunk.prices), ("spot", chunk.spot)):
+        if values is None or not np.isinf(values).any():
+            continue
+        at = np.unravel_index(int(np.argmax(np.isinf(values))), values.shape)
+        day = str(np.asarray(chunk.dates)[at[1]])[:10]
+        of = f" of {chunk.contracts[at[1], at[2]]}" if name == "price" else ""
+        raise FileFormatError(
+            f"not writing {target}: the {name}{of} on {day} on path {offset + int(at[0])} is infinite "
+            "(the model's parameters overflow double precision); lower the volatility or drift parameters"
+        )
+
+
+def _check_room(tmp: Path, target: Path, chunk_paths: int, n_paths: int) -> None:
+    """After the first chunk: the whole file's size by that chunk's, against the free disk."""
+    from etfsim._io import check_free_disk, human_bytes
+
+    if n_paths <= chunk_paths:
+        return
+    per_path = tmp.stat().st_size / chunk_paths
+    rest = per_path * (n_paths - chunk_paths)
+    check_free_disk(
+        target.parent,
+        rest,
+        f"a curve file of {n_paths:,} paths ({human_bytes(per_path)} a path)",
+        "write fewer paths, or run a sweep (etfsim sweep), which keeps each path's figures and not its prices",
+    )
+
+
 def write_curve(curve: FuturesCurve, path: str | os.PathLike[str]) -> Path:
     """Write ``curve`` to a Parquet file at ``path`` (atomically). Returns the path."""
     return write_curve_chunks([curve], path, n_paths=curve.n_paths)
@@ -100,9 +130,13 @@ def write_curve_chunks(chunks: Iterable[FuturesCurve], path: str | os.PathLike[s
                 if header is None:
                     header = _header(chunk, n_paths)
                 table = _table(chunk, offset, header)
+                _check_finite(chunk, offset, target)
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
-                writer.write_table(table)
+                    writer.write_table(table)
+                    _check_room(tmp, target, chunk.n_paths, n_paths)
+                else:
+                    writer.write_table(table)
                 offset += chunk.n_paths
         finally:
             if writer is not None:
@@ -114,9 +148,78 @@ def write_curve_chunks(chunks: Iterable[FuturesCurve], path: str | os.PathLike[s
     return target
 
 
+def _expect(p: Path, key: str, value: object, ok: bool, what: str) -> None:
+    if not ok:
+        raise FileFormatError(
+            f"{p}: etfsim metadata {key} must be {what}, got {type(value).__name__} {value!r:.60}; regenerate the file"
+        )
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_header(p: Path, header: dict[str, Any]) -> None:
+    """Every key of the header present and of its type (a hand-edited file fails here, in one line)."""
+    need = ("n_paths", "depth", "has_spot", "contracts", "expiries", "slot_index", "held", "metadata")
+    missing = [k for k in need if k not in header]
+    if missing:
+        raise FileFormatError(f"{p}: etfsim metadata lacks {', '.join(missing)}; regenerate the file")
+    n_paths, depth = header["n_paths"], header["depth"]
+    _expect(p, "n_paths", n_paths, _is_int(n_paths) and n_paths > 0, "a whole number > 0")
+    _expect(p, "depth", depth, _is_int(depth) and depth > 0, "a whole number > 0")
+    _expect(p, "has_spot", header["has_spot"], isinstance(header["has_spot"], bool), "true or false")
+    codes, exps = header["contracts"], header["expiries"]
+    _expect(
+        p, "contracts", codes, isinstance(codes, list) and all(isinstance(c, str) for c in codes), "a list of codes"
+    )
+    _expect(p, "expiries", exps, isinstance(exps, list) and all(isinstance(e, str) for e in exps), "a list of dates")
+    _expect(p, "expiries", exps, len(exps) == len(codes), f"one date per contract ({len(codes)})")
+    try:
+        np.array([e or "NaT" for e in exps], dtype="datetime64[D]")
+    except ValueError as exc:
+        raise FileFormatError(f"{p}: etfsim metadata expiries holds a value that is not a date ({exc})") from exc
+    index = header["slot_index"]
+    rows_ok = isinstance(index, list) and all(
+        isinstance(row, list) and len(row) == depth and all(_is_int(i) and -1 <= i < len(codes) for i in row)
+        for row in index
+    )
+    _expect(p, "slot_index", "[...]" if isinstance(index, list) else index, rows_ok,
+            f"a list of {depth} contract numbers (-1 to {len(codes) - 1}) per date")  # fmt: skip
+    held = header["held"]
+    _expect(p, "held", held, held is None or (isinstance(held, list) and all(isinstance(h, str) for h in held)),
+            "null or a list of codes")  # fmt: skip
+    _expect(p, "metadata", header["metadata"], isinstance(header["metadata"], dict), "a table")
+    first = header.get("first_path", 0)
+    _expect(p, "first_path", first, _is_int(first) and first >= 0, "a whole number >= 0")
+
+
+def _check_columns(p: Path, schema: pa.Schema, header: dict[str, Any]) -> None:
+    """The columns a curve file needs, each of its type: numbers as numbers, never text."""
+    slots = _slot_columns(int(header["depth"]))
+    need = {"path", "date", *slots} | ({"spot"} if header["has_spot"] else set())
+    missing = sorted(need - set(schema.names))
+    if missing:
+        raise FileFormatError(f"{p} is missing column(s) {missing}; regenerate the file")
+    dup = sorted({n for n in schema.names if schema.names.count(n) > 1})
+    if dup:
+        raise FileFormatError(f"{p} has the column(s) {dup} twice; regenerate the file")
+    kinds = {"path": (pa.types.is_integer, "whole numbers"), "date": (pa.types.is_timestamp, "timestamps")}
+    for name in sorted(need):
+        check, what = kinds.get(name, (pa.types.is_floating, "numbers (float64)"))
+        typ = schema.field(name).type
+        if not check(typ):
+            raise FileFormatError(
+                f"{p}: column {name} must hold {what}, but it holds {typ}; "
+                "a price written as text (such as 'n/a' or '2.35') is not read as a number: regenerate the file"
+            )
+
+
 def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The etfsim header of a curve file, checked for the format tag."""
+    """The etfsim header of a curve file, checked for the format tag, each key's type and the columns' types."""
     p = Path(path)
+    if p.is_dir():
+        raise FileFormatError(f"{p} is a folder, not a curve file; give the path of a .parquet file written by etfsim")
     if not p.is_file():
         raise FileFormatError(f"curve file {p} does not exist; give the path of a file written by etfsim")
     try:
@@ -138,10 +241,8 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise FileFormatError(
             f"{p} is format {header.get('format')!r}, this etfsim reads {CURVE_FORMAT!r}; regenerate the file"
         )
-    need = {"path", "date", *_slot_columns(int(header["depth"]))} | ({"spot"} if header["has_spot"] else set())
-    missing = sorted(need - set(schema.names))
-    if missing:
-        raise FileFormatError(f"{p} is missing column(s) {missing}; regenerate the file")
+    _check_header(p, header)
+    _check_columns(p, schema, header)
     return header
 
 
@@ -156,7 +257,10 @@ def read_curve_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
         If the file is missing, not Parquet, or lacks the etfsim columns or metadata.
     """
     header = read_header(path)
-    table = pq.read_table(path)
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:  # a torn row group: the schema read, the data does not
+        raise FileFormatError(f"{path} is not a whole Parquet file ({exc}); regenerate the file") from exc
     k = int(header["depth"])
     p = int(header["n_paths"])
     n_rows = table.num_rows
@@ -166,7 +270,10 @@ def read_curve_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
     path_col = table.column("path").to_numpy()
     if not (path_col.reshape(p, n) == np.arange(p)[:, None]).all():
         raise FileFormatError(f"{path}: rows are not ordered by path then date; regenerate the file")
-    dates = table.column("date").to_numpy()[:n].astype("datetime64[ns]")
+    all_dates = table.column("date").to_numpy().astype("datetime64[ns]").reshape(p, n)
+    dates = all_dates[0]
+    if p > 1 and not (all_dates == dates[None, :]).all():
+        raise FileFormatError(f"{path}: the paths do not share one list of dates; regenerate the file")
     prices = np.column_stack([table.column(c).to_numpy() for c in _slot_columns(k)]).reshape(p, n, k)
     spot = table.column("spot").to_numpy().reshape(p, n) if header["has_spot"] else None
     codes = np.array(header["contracts"] + [""], dtype=object)

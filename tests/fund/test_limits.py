@@ -45,7 +45,7 @@ def test_a_limit_given_two_ways_is_refused_by_both_keys(name: str, a: str, b: st
         ("all_months_limit_oi_share", 0.0, "all_months_limit_oi_share must be a fraction of open interest"),
         ("accountability_level_notional", -5.0, "accountability_level_notional must be > 0 or left out, got -5"),
         ("position_limit", 0, "position_limit must be > 0 contracts or left out, got 0"),
-        ("all_months_limit_notional", "lots", "all_months_limit_notional must be a number, got 'lots'"),
+        ("all_months_limit_notional", "lots", "all_months_limit_notional must be a number, got str 'lots'"),
     ],
 )  # fmt: skip
 def test_bad_limits_name_the_key_and_the_fix(key: str, value: object, words: str) -> None:
