@@ -39,6 +39,12 @@ def _date(value: object) -> str:
     return f"{ts:%b} {ts.day}, {ts.year}"
 
 
+def _ordinal(value: float) -> str:
+    n = int(round(value))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 FORMATS: dict[str, Any] = {
     "pct": lambda v: _pct(float(v), 2, True),  # a return: +1.23%
     "pct_u": lambda v: _pct(float(v), 2, False),  # a level or a cost: 0.95%
@@ -50,6 +56,7 @@ FORMATS: dict[str, Any] = {
     "int": lambda v: f"{float(v):,.0f}",
     "num1": lambda v: f"{float(v):,.1f}",
     "ratio": lambda v: f"{float(v):,.2f}",
+    "pctile": lambda v: _ordinal(float(v)),  # a percentile rank, 0-100: 57th
     "date": _date,
     "text": lambda v: str(v),
 }

@@ -9,7 +9,8 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from etfsim.cli._common import StrategiesOption, console, handles_errors, progress_bar
+from etfsim.cli._common import StrategiesOption, console, handles_errors, progress_bar, report_folder
+from etfsim.exceptions import ConfigError
 
 
 def _curve_table(study) -> Table:  # type: ignore[no-untyped-def]
@@ -81,30 +82,38 @@ def run_cmd(
 ) -> None:
     """The main job: simulate the scenario, back-test the standard roll rules, write the fact sheet.
 
-    The fact sheet reports on the headline path: the path whose headline fund
-    ends at the median NAV, a typical outcome; all paths give the Monte Carlo
-    range.  Writes to reports/<scenario>/: factsheet.html and factsheet.pdf
+    The fact sheet reports on the headline path: the path nearest the median
+    on its worst measure (fund return, spot, tracking, halts, drawdown,
+    volatility), a typical outcome; all paths give the Monte Carlo range.  Writes to reports/<scenario>/: factsheet.html and factsheet.pdf
     (the headline strategy compute_default as an ETF), rules.html and
     rules.pdf (every strategy side by side), and the data behind them as
     Parquet (study.parquet lists the tables).  'etfsim report' renders the
     sheets again from that folder.
     """
-    from etfsim._io import check_writable
+    from etfsim._io import check_free_disk, check_writable
     from etfsim.cli.backtest import render
     from etfsim.pipeline import default_strategies
+    from etfsim.pipeline.run import check_study_size
     from etfsim.report.factsheet import factsheet_data
     from etfsim.report.render import write_report
     from etfsim.report.study import run_study
     from etfsim.scenario import read_scenario
 
     sc = read_scenario(scenario)
-    folder = out_dir or Path("reports") / sc.name
+    folder = out_dir or report_folder(sc.name)
     check_writable(folder)  # fail before minutes of simulation, not after
+    items = default_strategies(strategies)
+    if paths is not None and paths < 1:
+        raise ConfigError(f"--paths must be a whole number >= 1, got {paths}")
+    n = sc.paths if paths is None else paths
+    check_study_size(sc, n, len(items))  # before any allocation
+    # the sheets and the headline path's tables take a few megabytes; the per-path tables about 4 kB a path
+    check_free_disk(folder, 16e6 + 4e3 * n, f"the report folder of {n:,} paths", "free some disk or choose --out-dir")
     study = run_study(
         sc,
         paths=paths,
         seed=seed,
-        strategies=default_strategies(strategies),
+        strategies=items,
         compare_paths=compare_paths,
         progress=progress_bar,
     )

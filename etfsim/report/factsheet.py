@@ -8,9 +8,10 @@ statistics of :mod:`etfsim.report.stats` on the saved headline series.  The
 template formats them and nothing else, so a test can compare every figure on
 the page with the library.
 
-The sheet reports on the *headline path* (the median outcome) as of its last date, like an
+The sheet reports on the *headline path* (the path nearest the median on its
+worst measure, :mod:`etfsim.report.headline`) as of its last date, like an
 issuer's sheet on its one history; the Monte Carlo section shows the range
-across all paths.
+across all paths and the headline path's percentile on each figure.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from etfsim.report import market_words as mw
 from etfsim.report import words
 from etfsim.report.exposure import attribution_table, exposure_section, mix_section
 from etfsim.report.facts import StudyFacts
+from etfsim.report.headline import percentile_ranks
+from etfsim.report.premium_6c11 import premium_section
 from etfsim.report.results import StudyResults
 from etfsim.report.stats import (
     PERIODS,
@@ -39,7 +42,7 @@ from etfsim.report.stats import (
     sharpe_ratio,
     sortino_ratio,
 )
-from etfsim.report.study import FAN_PERCENTILES, GROWTH_BASE
+from etfsim.report.study import GROWTH_BASE
 from etfsim.report.tables import Cell, Fact, Row, Table, facts_from
 from etfsim.report.tracking_facts import _notes, _tracking_facts, _tracking_values
 
@@ -88,15 +91,6 @@ RISK = (
     ("worst_month", "Worst month", "pct"),
 )
 
-PREMIUM = (
-    ("days_premium", "Days at a premium", "int"),
-    ("days_discount", "Days at a discount", "int"),
-    ("largest_premium", "Largest premium", "pct"),
-    ("largest_discount", "Largest discount", "pct"),
-    ("mean_abs", "Mean absolute premium", "pct_u"),
-    ("halted_days", statistic("halted_days").heading, statistic("halted_days").fmt),
-)
-
 CURVE = (
     ("state", "Curve shape (F1 vs F0)", "text"),
     ("spot", "Spot index (per GPU-hour)", "price"),
@@ -114,15 +108,24 @@ def _stat_row(column: str) -> tuple[str, str, str]:
 MONTE_CARLO_ROWS = (
     _stat_row("nav_return"),
     _stat_row("index_tr_return"),
+    ("index_log_spot", "Spot index, log / yr", "pct"),
     ("growth_end", "Growth of $10,000", "money"),  # from the kept daily NAV per share (report.study)
     ("nav_max_drawdown", "Maximum drawdown", "pct"),
+    ("nav_volatility", "NAV volatility", "pct_u"),
     _stat_row("tracking_difference"),
+    _stat_row("tracking_error"),
+    ("halted_days", "Days creations halted", "num1"),
 )
+"""(fund_paths column, label, format) of the Monte Carlo table: the distribution across paths of each figure,
+the headline path's own value and its percentile (the measures :mod:`etfsim.report.headline` chooses it on,
+and the index's return and the growth of 10,000)."""
+
+MONTE_CARLO_PERCENTILES = (5, 50, 95)
+"""Percentiles across paths the Monte Carlo table prints (the fan chart shows 5, 25, 50, 75, 95)."""
 
 MONTE_CARLO_FACTS = (
     ("paths", "Paths", "int"),
     ("loss_share", "Paths ending below $10,000", "pct1"),
-    ("headline_rank", "Headline path's percentile (NAV / yr)", "pct1"),
 )
 
 
@@ -164,6 +167,7 @@ class FactSheetData(Result):
     premium: pd.Series  # premium by date
     premium_facts: tuple[Fact, ...]
     premium_quarters: Table
+    premium_notes: tuple[str, ...]
     tracking: tuple[Fact, ...]
     risk: tuple[Fact, ...]
     fan: pd.DataFrame  # date x percentiles, plus the headline path
@@ -175,6 +179,7 @@ class FactSheetData(Result):
     risks_text: tuple[tuple[str, str], ...]
     methodology: str = ""  # the index methodology footnote of a market holding (none on a single chip)
     disclosures: tuple[str, ...] = field(default=words.DISCLOSURES)
+    kind: str = "SIMULATED"  # words.results_kind: SIMULATED paths or BACK-TESTED on recorded prices
 
     def statements(self) -> dict[str, str]:
         """The sheet's sentences by their ``data-field`` key (names, objective, strategy, methodology, risks)."""
@@ -401,36 +406,6 @@ def _curve(results: StudyResults) -> tuple[pd.DataFrame, tuple[Fact, ...]]:
     return snap, facts
 
 
-def _premium(results: StudyResults, fund: pd.DataFrame) -> tuple[tuple[Fact, ...], Table]:
-    head = results.fund_paths.iloc[results.facts.headline_path]
-    prem = fund["premium"].to_numpy(dtype=float)
-    values = {
-        "days_premium": float(head["days_premium"]),
-        "days_discount": float(head["days_discount"]),
-        "largest_premium": float(head["max_premium"]),
-        "largest_discount": float(np.nanmin(prem)),
-        "mean_abs": float(np.nanmean(np.abs(prem))),
-        "halted_days": float(head["halted_days"]),
-    }
-    q = results.premium_discount.tail(4).set_index("quarter")
-    rows = []
-    for quarter, r in q.iterrows():
-        cells = (
-            Cell(f"premium_quarters.{quarter}.days_premium", float(r["days_premium"]), "int"),
-            Cell(f"premium_quarters.{quarter}.days_discount", float(r["days_discount"]), "int"),
-            Cell(f"premium_quarters.{quarter}.max_premium", float(r["max_premium"]), "pct"),
-            Cell(f"premium_quarters.{quarter}.max_discount", float(r["max_discount"]), "pct"),
-        )
-        rows.append(Row(str(quarter), str(quarter), cells))
-    table = Table(
-        "premium_quarters",
-        "Quarter",
-        ("Days premium", "Days discount", "Largest premium", "Largest discount"),
-        tuple(rows),
-    )
-    return facts_from("premium", values, PREMIUM), table
-
-
 def _risk(series: dict[str, pd.Series], fund: pd.DataFrame, head: pd.Series) -> tuple[Fact, ...]:
     monthly = monthly_returns(series["nav"])
     tbill = pd.Series(fund["tbill_return"].to_numpy(dtype=float), index=pd.DatetimeIndex(fund["date"]))
@@ -449,23 +424,26 @@ def _risk(series: dict[str, pd.Series], fund: pd.DataFrame, head: pd.Series) -> 
 
 
 def _monte_carlo(results: StudyResults) -> tuple[Table, tuple[Fact, ...]]:
+    """Each figure's 5th, 50th and 95th percentile across paths, the headline path's value and its percentile."""
     paths = results.fund_paths
-    cols = [(f"p{p}", f"{p}th" if p != 50 else "Median") for p in FAN_PERCENTILES]
-    frame = pd.DataFrame(
-        {
-            f"p{p}": [float(np.nanpercentile(paths[c].to_numpy(dtype=float), p)) for c, _l, _f in MONTE_CARLO_ROWS]
-            for p in FAN_PERCENTILES
-        },
-        index=[c for c, _l, _f in MONTE_CARLO_ROWS],
-    )
-    table = Table.from_frame("monte_carlo", "Across paths", frame, MONTE_CARLO_ROWS, cols)
-    nav = paths["nav_return"].to_numpy(dtype=float)
+    hp = results.facts.headline_path
+    ranks = percentile_ranks(paths, [c for c, _l, _f in MONTE_CARLO_ROWS])
+    heads = tuple(f"{p}th" if p != 50 else "Median" for p in MONTE_CARLO_PERCENTILES) + ("Headline", "Its pctile")
+    rows = []
+    for col, label, fmt in MONTE_CARLO_ROWS:
+        x = paths[col].to_numpy(dtype=float)
+        spread = [float(np.nanpercentile(x, p)) for p in MONTE_CARLO_PERCENTILES]
+        cells = tuple(
+            Cell(f"monte_carlo.{col}.p{p}", v, fmt) for p, v in zip(MONTE_CARLO_PERCENTILES, spread, strict=True)
+        )
+        cells += (
+            Cell(f"monte_carlo.{col}.headline", float(x[hp]), fmt),
+            Cell(f"monte_carlo.{col}.rank", float(ranks[col].iloc[hp]), "pctile"),
+        )
+        rows.append(Row(col, label, cells))
+    table = Table("monte_carlo", "Across paths", heads, tuple(rows))
     growth = paths["growth_end"].to_numpy(dtype=float)
-    values = {
-        "paths": float(len(paths)),
-        "loss_share": float(np.mean(growth < GROWTH_BASE)),
-        "headline_rank": float(np.mean(nav <= nav[results.facts.headline_path])),
-    }
+    values = {"paths": float(len(paths)), "loss_share": float(np.mean(growth < GROWTH_BASE))}
     return table, facts_from("monte_carlo", values, MONTE_CARLO_FACTS)
 
 
@@ -492,6 +470,19 @@ def _comparison_note(facts: StudyFacts) -> str:
     )
 
 
+def _growth(series: dict[str, pd.Series]) -> tuple[pd.DataFrame, tuple[Fact, ...]]:
+    """Growth of 10,000 at NAV and on the index's total return, and the two end values."""
+    growth = pd.DataFrame(
+        {name: GROWTH_BASE * s / s.iloc[0] for name, s in series.items() if name in ("nav", "index_tr")}
+    )
+    growth_facts = facts_from(
+        "growth",
+        {"nav": float(growth["nav"].iloc[-1]), "index_tr": float(growth["index_tr"].iloc[-1])},
+        (("nav", "Fund NAV", "money"), ("index_tr", "Index total return", "money")),
+    )
+    return growth, growth_facts
+
+
 def factsheet_data(results: StudyResults) -> FactSheetData:
     """Build the fact sheet's content from a study's tables (in memory or loaded from disk)."""
     facts = results.facts
@@ -504,14 +495,7 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
     head_row = results.fund_paths.iloc[facts.headline_path]
 
     performance, series = _performance(fund, as_of, inception)
-    growth = pd.DataFrame(
-        {name: GROWTH_BASE * s / s.iloc[0] for name, s in series.items() if name in ("nav", "index_tr")}
-    )
-    growth_facts = facts_from(
-        "growth",
-        {"nav": float(growth["nav"].iloc[-1]), "index_tr": float(growth["index_tr"].iloc[-1])},
-        (("nav", "Fund NAV", "money"), ("index_tr", "Index total return", "money")),
-    )
+    growth, growth_facts = _growth(series)
     fund_values = {
         "net_assets": float(last["nav"]),
         "shares": float(last["shares"]),
@@ -520,7 +504,9 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
         "premium": float(last["premium"]),
     }
     curve, curve_facts = _curve(results)
-    premium_facts, premium_quarters = _premium(results, fund)
+    premium_facts, premium_quarters, premium_notes = premium_section(
+        fund, results.holdings, facts.as_of, facts.fund, float(facts.contract["tick"]), float(head_row["halted_days"])
+    )
     fan = results.nav_fan.set_index(pd.DatetimeIndex(results.nav_fan["date"])).drop(columns="date")
     fan["headline"] = growth["nav"].to_numpy()
     monte_carlo, mc_facts = _monte_carlo(results)
@@ -558,6 +544,7 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
         premium=_series(fund, "premium"),
         premium_facts=premium_facts,
         premium_quarters=premium_quarters,
+        premium_notes=premium_notes,
         tracking=_tracking_facts(_tracking_values(results, performance, head_row)),
         risk=_risk(series, fund, head_row),
         fan=fan,
@@ -568,5 +555,6 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
         notes=_notes(facts),
         risks_text=named.risks,
         methodology=named.methodology,
-        disclosures=words.disclosures_for(facts.fund),
+        disclosures=words.disclosures_for(facts.fund, words.results_kind(facts.scenario.model)),
+        kind=words.results_kind(facts.scenario.model),
     )

@@ -111,6 +111,7 @@ class RulesSheetData(Result):
     structures: Table | None = None  # the headline fund in each structure; None in a folder without the table
     structures_notes: tuple[str, ...] = ()
     disclosures: tuple[str, ...] = field(default=words.DISCLOSURES)
+    kind: str = "SIMULATED"  # words.results_kind: SIMULATED paths or BACK-TESTED on recorded prices
 
     def all_cells(self) -> dict[str, object]:
         """Every figure by its ``data-field`` key."""
@@ -232,6 +233,8 @@ def rules_data(results: StudyResults) -> RulesSheetData:
         basis_note=_basis_note(results),
         structures=_structures(results),
         structures_notes=_structures_notes(results) if results.structures is not None else (),
+        disclosures=words.disclosures_for(facts.fund, words.results_kind(sc.model)),
+        kind=words.results_kind(sc.model),
     )
 
 

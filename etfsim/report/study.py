@@ -7,9 +7,10 @@
 2. back-test every strategy in ``strategies/`` (index levels and statistics);
 3. run each strategy as an ETF with the headline strategy's fund terms, so
    the rules are compared net of fees, costs and creation halts; the
-   *headline path* the fact sheet reports on is the path whose headline fund
-   ends at the median NAV, so the sheet shows a typical outcome, not a lucky
-   or an unlucky one;
+   *headline path* the fact sheet reports on is the path nearest the median
+   on its worst measure of several (NAV return, spot, tracking, halts,
+   drawdown, volatility: :mod:`etfsim.report.headline`), so the sheet shows a
+   typical outcome, not a lucky or an unlucky one;
 4. run the headline fund against an ordinary stock ETF (on a subset of paths:
    the twin simulates a basket of stocks per path), and, on the same paths,
    the headline fund in each structure a filing may choose
@@ -53,6 +54,7 @@ from etfsim.metrics import annualised_volatility, max_drawdown
 from etfsim.pipeline import BacktestResult, Strategy, StrategyRun, default_strategies, resolve_strategy, run_strategy
 from etfsim.pipeline.run import market_liquidity
 from etfsim.report.facts import ScenarioFacts, StrategyFacts, StudyFacts
+from etfsim.report.headline import headline_path
 from etfsim.report.market_facts import holding_facts, limit_facts, market_facts
 from etfsim.report.results import StudyResults
 from etfsim.report.roll_calendar import rule_params, upcoming_rolls
@@ -95,7 +97,7 @@ class Study(Result):
     headline : Strategy
         The strategy the fact sheet describes.
     fund : FundResult
-        The headline fund's daily ledger on the headline (median) path only.
+        The headline fund's daily ledger on the headline (typical) path only.
     comparison : Comparison
         The headline fund against the stock-ETF twin.
     results : StudyResults
@@ -233,14 +235,6 @@ def _holdings(fund: FundResult, curve: FuturesCurve, spec: ContractSpec, path: i
             "weight": weight,
         }
     )
-
-
-def _median_path(navps: np.ndarray, start: int) -> int:
-    """The path whose final NAV per share (reverse splits undone) is the median across paths."""
-    end = navps[:, -1] / navps[:, start]
-    end = np.where(np.isfinite(end), end, -np.inf)  # a wiped-out path ranks lowest
-    order = np.argsort(end, kind="stable")
-    return int(order[(len(order) - 1) // 2])
 
 
 def _fund_paths(fund: FundSummary, index: IndexResult) -> pd.DataFrame:
@@ -471,11 +465,11 @@ def run_study(
         with stage("basis between index families", 2) as tick:
             basis = _basis(market, sc.basis, head, terms, demand, tick)
     head_run = next(r for r in runs if r.name == head.name)
-    head_fund = head_run.fund
-    assert isinstance(head_fund, FundSummary)  # run with summarise=True
+    assert isinstance(head_fund := head_run.fund, FundSummary)  # run with summarise=True
     src = str(model.metadata.get("scenario") or model.metadata.get("model") or "curve")
     bt = BacktestResult(tuple(runs), n, np.asarray(model.dates), src)
-    hp = _median_path(head_fund.navps, head_fund.start)
+    per_path = _fund_paths(head_fund, head_run.index)
+    hp = headline_path(per_path)  # typical on every measure at once (etfsim.report.headline)
     # the headline path's full ledger (positions, premium, costs by day): one path, not all of them
     hp_curve, hp_schedule = head_run.on_paths(hp, hp + 1)
     head_curve = curve_of(head)
@@ -514,7 +508,7 @@ def run_study(
         holdings=_holdings(fund, hp_curve, spec, 0),
         roll_calendar=upcoming_rolls(head.rule, roll_spec, np.asarray(curve.dates)[-1], curve.depth),
         premium_discount=pd_q,
-        fund_paths=_fund_paths(head_fund, head_run.index),
+        fund_paths=per_path,
         nav_fan=_nav_fan(head_fund),
         rule_funds=bt.fund_stats_frame(),
         comparison=comparison.table.rename_axis("measure").reset_index(),

@@ -21,7 +21,7 @@ TRACKING = (
     ("difference", "Tracking difference / yr", "pct"),
     ("difference_1y", "Tracking difference, 1 Yr", "pct"),
     ("error", statistic("tracking_error").heading, statistic("tracking_error").fmt),
-    ("difference_median", "Tracking difference / yr, median path", "pct"),
+    ("difference_median", "Tracking difference / yr, median across paths", "pct"),
     ("volatility_drag", "Volatility drag since inception (objective vs leverage x index)", "pct"),
 )
 
@@ -77,8 +77,9 @@ def _notes(facts: StudyFacts) -> tuple[str, ...]:
     )
     return daily + (
         f"Scenario {sc.name} ({sc.model}, seed {sc.seed}), {facts.paths:,} simulated paths from {sc.start} to "
-        f"{sc.end}; the sheet reports path {facts.headline_path}, the headline path: the one whose fund ends at "
-        "the median NAV.",
+        f"{sc.end}; the sheet reports path {facts.headline_path}, the headline path: of all paths, the one "
+        "nearest the median on its worst measure of fund return, spot, tracking difference and error, days "
+        "halted, drawdown and volatility (its percentile on each is in the Monte Carlo table).",
         "Returns over one year are annualised; periods that start before inception show a dash. * partial year.",
         "Sharpe and Sortino use monthly NAV returns over the T-bill return; hit rate and payoff ratio use monthly returns.",
     )

@@ -15,6 +15,7 @@ from typing import Any
 __all__ = [
     "DISCLOSURES",
     "disclosures_for",
+    "results_kind",
     "fund_name",
     "halt_premium_words",
     "index_name",
@@ -216,10 +217,30 @@ def principal_risks(
     )
 
 
+RECORDED_MODELS = frozenset({"recorded"})
+"""Curve ``model`` names of recorded prices (a replay): their sheets say BACK-TESTED, a model's SIMULATED."""
+
+
+def results_kind(model: str) -> str:
+    """``"SIMULATED"`` for a model's paths, ``"BACK-TESTED"`` for a fund replayed on recorded prices.
+
+    A fund run on paths a model drew is not back-tested (no history was
+    tested); the stamps, the page footer and the first disclosure say which.
+    """
+    return "BACK-TESTED" if str(model) in RECORDED_MODELS else "SIMULATED"
+
+
+_FIRST = {
+    "SIMULATED": "HYPOTHETICAL, SIMULATED PERFORMANCE. Every figure on this sheet is simulated. The Fund and its "
+    "index do not exist; no investor has earned these returns. The results come from a computer model of futures "
+    "prices that the designer chose, run on a scenario that is not a forecast.",
+    "BACK-TESTED": "HYPOTHETICAL, BACK-TESTED PERFORMANCE. The Fund and its index do not exist; no investor has "
+    "earned these returns. The results apply the Fund's rules, with the benefit of hindsight, to recorded futures "
+    "prices that were not those of this Fund's contract.",
+}
+
 DISCLOSURES: tuple[str, ...] = (
-    "HYPOTHETICAL, BACK-TESTED PERFORMANCE. Every figure on this sheet is simulated. The Fund and its index do "
-    "not exist; no investor has earned these returns. The results come from a computer model of futures prices "
-    "that the designer chose, applied with the benefit of hindsight to a scenario that is not a forecast.",
+    _FIRST["SIMULATED"],
     "Futures on the rental price of GPU compute are not yet listed on any exchange. Contract terms, position "
     "limits, trading volumes, margins and costs shown here are assumptions and may differ materially from any "
     "contract that is eventually listed.",
@@ -259,9 +280,14 @@ def tax_words(fund: Mapping[str, Any]) -> str:
     )
 
 
-def disclosures_for(fund: Mapping[str, Any]) -> tuple[str, ...]:
-    """The disclosures of a fund of this structure (:mod:`etfsim.fund.structure`): the general ones, then its own."""
+def disclosures_for(fund: Mapping[str, Any], kind: str = "SIMULATED") -> tuple[str, ...]:
+    """The disclosures of a fund of this structure (:mod:`etfsim.fund.structure`): the general ones, then its own.
+
+    ``kind`` (:func:`results_kind`) words the first: simulated paths or a back-test on recorded prices.
+    """
     from etfsim.fund.structure import CFTC_4_41_LEGEND
+
+    general = (_FIRST[kind],) + DISCLOSURES[1:]
 
     if fund.get("structure", "33_act_pool") == "40_act_subsidiary":
         share = float(fund.get("subsidiary_share", 0.25))
@@ -273,7 +299,7 @@ def disclosures_for(fund: Mapping[str, Any]) -> tuple[str, ...]:
             "Fund's website shows each business day its holdings, NAV, market price, premium or discount and the "
             "median bid-ask spread of the last 30 days. " + NOT_ADVICE
         )
-        return DISCLOSURES[:-1] + (own,)
+        return general[:-1] + (own,)
     own = (
         "The Fund is a commodity pool, not an investment company registered under the Investment Company Act of "
         "1940, so Rule 6c-11 does not apply. It issues a Schedule K-1: its futures are Section 1256 contracts, "
@@ -281,4 +307,4 @@ def disclosures_for(fund: Mapping[str, Any]) -> tuple[str, ...]:
         "forward, not refunded. " + NOT_ADVICE
     )
     # the CFTC's legend says what the general paragraph on simulated results' limitations says: it takes its place
-    return DISCLOSURES[:2] + (CFTC_4_41_LEGEND,) + DISCLOSURES[3:-1] + (own,)
+    return general[:2] + (CFTC_4_41_LEGEND,) + general[3:-1] + (own,)

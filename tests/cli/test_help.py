@@ -64,8 +64,8 @@ def test_fund_option_names_the_fund_section(command: str) -> None:
     assert "TOML with [fund] terms" in _help((command,))
 
 
-def test_run_help_says_the_headline_path_is_the_median_one() -> None:
-    # etfsim.report.study: the headline path is the path whose headline fund ends at the median NAV
+def test_run_help_says_how_the_headline_path_is_chosen() -> None:
+    # etfsim.report.headline: the path nearest the median on its worst measure
     flat = _flat(_help(("run",)))
     assert "Path 0" not in flat
-    assert "the path whose headline fund ends at the median NAV" in flat
+    assert "the path nearest the median on its worst measure" in flat

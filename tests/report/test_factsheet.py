@@ -21,6 +21,7 @@ from etfsim.fund.comparison import compare
 from etfsim.metrics import annualised_volatility, max_drawdown
 from etfsim.pipeline import backtest, default_strategies, resolve_strategy
 from etfsim.report.factsheet import FactSheetData, factsheet_data
+from etfsim.report.headline import headline_path, percentile_ranks
 from etfsim.report.rules import RULE_COLUMNS, rules_data
 from etfsim.report.study import Study
 from etfsim.report.tables import format_value, raw_value
@@ -48,11 +49,25 @@ def library() -> dict:
     schedule = roll_schedule(curve, strat.rule)
     fund = simulate_fund(curve, schedule, strat.fund, flows=strat.demand)
     sub = curve.select(paths=list(range(COMPARE_PATHS)))
-    # the headline path: the lower median of the fund's final NAV per share (reverse splits undone)
-    growth = fund.nav_per_share_adjusted[:, -1] / fund.nav_per_share_adjusted[:, fund.start]
-    hp = int(np.argsort(growth, kind="stable")[(len(growth) - 1) // 2])
+    # the headline path: nearest the median on its worst measure (etfsim.report.headline), the measures
+    # taken here from the library's own calls
+    metrics = fund_metrics(fund).reset_index(drop=True)
+    navps = fund.nav_per_share_adjusted[:, fund.start :]
+    measures = pd.DataFrame(
+        {
+            "nav_return": metrics["nav_return"],
+            "index_log_spot": fund.index.annualised()["spot"].to_numpy(),
+            "tracking_difference": metrics["tracking_difference"],
+            "tracking_error": metrics["tracking_error"],
+            "halted_days": metrics["halted_days"],
+            "nav_max_drawdown": max_drawdown(navps),
+            "nav_volatility": annualised_volatility(navps, np.asarray(fund.dates)[fund.start :]),
+        }
+    )
+    hp = headline_path(measures)
     return {
         "hp": hp,
+        "measures": measures,
         "curve": curve,
         "fund": fund,
         "metrics": fund_metrics(fund),
@@ -168,10 +183,22 @@ def test_holdings_are_the_ledger_positions_on_the_last_date(sheet: dict, library
 
 
 def test_premium_quarters_and_comparison_are_the_library_tables(sheet: dict, library: dict) -> None:
-    q = library["quarters"].tail(4)
-    for quarter, row in q.iterrows():
-        assert _v(sheet, f"premium_quarters.{quarter}.days_premium") == row["days_premium"]
-        assert _v(sheet, f"premium_quarters.{quarter}.max_discount") == pytest.approx(row["max_discount"], rel=1e-12)
+    # Rule 6c-11's periods: the last completed calendar year and the completed quarters since; each
+    # quarter is the library's quarter, the year the sum of its four
+    q = library["quarters"]
+    as_of = pd.Timestamp(sheet["as_of"].value)
+    keys = sorted({k.split(".")[1] for k in sheet if k.startswith("premium_quarters.")})
+    year = as_of.year - 1
+    done = pd.Period(as_of, "Q") - (0 if as_of == pd.Period(as_of, "Q").end_time.normalize() else 1)
+    since = pd.period_range(f"{year + 1}Q1", done, freq="Q") if done.year > year else []
+    assert keys == sorted([str(year)] + [f"{p.year}_Q{p.quarter}" for p in since])
+    in_year = q[[p.year == year for p in q.index]]
+    assert _v(sheet, f"premium_quarters.{year}.days_premium") == in_year["days_premium"].sum()
+    assert _v(sheet, f"premium_quarters.{year}.max_discount") == pytest.approx(in_year["max_discount"].min())
+    for p in since:
+        row = q.loc[p]
+        assert _v(sheet, f"premium_quarters.{p.year}_Q{p.quarter}.days_premium") == row["days_premium"]
+        assert _v(sheet, f"premium_quarters.{p.year}_Q{p.quarter}.max_discount") == pytest.approx(row["max_discount"])
     table = library["comparison"]
     for i, (_measure, row) in enumerate(table.iterrows()):
         assert _v(sheet, f"comparison.{i}.futures") == pytest.approx(row["futures ETF"], rel=1e-12, abs=1e-15)
@@ -180,8 +207,13 @@ def test_premium_quarters_and_comparison_are_the_library_tables(sheet: dict, lib
 
 def test_monte_carlo_percentiles_are_across_the_library_paths(sheet: dict, library: dict) -> None:
     m = library["metrics"]
-    for p in (5, 25, 50, 75, 95):
+    for p in (5, 50, 95):
         assert _v(sheet, f"monte_carlo.nav_return.p{p}") == pytest.approx(np.percentile(m["nav_return"], p), rel=1e-12)
+    hp, measures = library["hp"], library["measures"]
+    ranks = percentile_ranks(measures, list(measures.columns))
+    for col in measures.columns:  # the headline path's value and its percentile on each measure
+        assert _v(sheet, f"monte_carlo.{col}.headline") == pytest.approx(measures[col].iloc[hp], rel=1e-9, abs=1e-12)
+        assert _v(sheet, f"monte_carlo.{col}.rank") == pytest.approx(ranks[col].iloc[hp])
     assert _v(sheet, "monte_carlo.paths") == PATHS
     fund = library["fund"]
     growth = fund.nav_per_share_adjusted[:, -1] / fund.nav_per_share_adjusted[:, fund.start]

@@ -145,9 +145,13 @@ def test_market_facts_survive_the_folder(market_study: Study, tmp_path: Path) ->
     from pypdf import PdfReader
 
     pdf = PdfReader(str(folder / "factsheet.pdf"))
-    assert len(pdf.pages) == 3  # the market's longer words still fit three pages
+    # two pages for investors, then the design study as an appendix: two pages on a market (its contracts
+    # held and principal risks close it), one on a single chip
+    assert len(pdf.pages) == 4
     assert len(PdfReader(str(folder / "rules.pdf")).pages) == 3  # the rules, the structures, the basis
-    last = re.sub(r"\s+", " ", pdf.pages[2].extract_text() or "")
+    assert "Appendix: the design study" in re.sub(r"\s+", " ", pdf.pages[2].extract_text() or "")
+    assert "RANGE OF OUTCOMES" not in re.sub(r"\s+", " ", pdf.pages[1].extract_text() or "")
+    last = re.sub(r"\s+", " ", pdf.pages[3].extract_text() or "")
     assert "INDEX METHODOLOGY" in re.sub(r"\s+", " ", pdf.pages[0].extract_text() or "") and "PRINCIPAL RISKS" in last
     # every sentence is on the page as written
     page = parse_fields((folder / "factsheet.html").read_text(encoding="utf-8"))

@@ -57,7 +57,9 @@ def test_pdf_has_three_pages_and_the_key_text(report_dir: Path) -> None:
     from pypdf import PdfReader
 
     pdf = PdfReader(str(report_dir / "factsheet.pdf"))
-    assert len(pdf.pages) == 3
+    assert len(pdf.pages) == 3  # two pages for investors, the design study's appendix on a third
+    assert "Appendix: the design study" in re.sub(r"\s+", " ", pdf.pages[2].extract_text() or "")
+    assert "RANGE OF OUTCOMES" not in re.sub(r"\s+", " ", pdf.pages[1].extract_text() or "")
     text = " ".join((page.extract_text() or "") for page in pdf.pages)
     text = re.sub(r"\s+", " ", text)
     for words in (
