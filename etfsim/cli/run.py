@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import numpy as np
 import typer
@@ -11,6 +11,9 @@ from rich.table import Table
 
 from etfsim.cli._common import StrategiesOption, console, handles_errors, progress_bar, report_folder
 from etfsim.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from etfsim.pipeline import Strategy
 
 
 def _curve_table(study) -> Table:  # type: ignore[no-untyped-def]
@@ -62,9 +65,33 @@ def _sheet_table(data) -> Table:  # type: ignore[no-untyped-def]
     mc = data.monte_carlo
     table.add_row(
         "NAV return / yr across paths (5th / median / 95th)",
-        " / ".join(format_value(mc.cell("nav_return", i).value, "pct") for i in (0, 2, 4)),
+        " / ".join(format_value(mc.cell("nav_return", i).value, "pct") for i in (0, 1, 2)),
     )
     return table
+
+
+def _strategies(folder: Path | None, named: list[str] | None, headline: str, fund: Path | None) -> list[Strategy]:
+    """The strategies to compare: the named ones (or every built-in one), the headline among them.
+
+    With ``--fund`` every strategy's fund runs on those terms: the study runs each
+    strategy's fund on the headline's terms, so they replace the headline's.
+    """
+    from dataclasses import replace
+
+    from etfsim.fund.config import load_fund
+    from etfsim.pipeline import default_strategies, resolve_strategy
+
+    items = default_strategies(folder) if not named else [resolve_strategy(x, folder) for x in named]
+    names = [s.name for s in items]
+    if len(set(names)) < len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise ConfigError(f"--strategy names {', '.join(twice)} twice; give each strategy once")
+    if headline not in names:
+        items.append(resolve_strategy(headline, folder))
+    if fund is not None:
+        terms, demand = load_fund(fund)
+        items = [replace(s, fund=terms, demand=demand) if s.name == headline else s for s in items]
+    return items
 
 
 @handles_errors
@@ -79,6 +106,24 @@ def run_cmd(
     ] = None,
     compare_paths: Annotated[int, typer.Option(help="Paths of the stock-ETF comparison (the first ones).")] = 200,
     strategies: StrategiesOption = None,
+    scenario_file: Annotated[
+        Optional[Path], typer.Option("--scenario", help="Scenario or market TOML (the same as the argument).")
+    ] = None,
+    strategy: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--strategy",
+            "-s",
+            help="Compare only this strategy (a name or a TOML file); repeat for more. Default: every built-in one.",
+        ),
+    ] = None,
+    headline: Annotated[
+        str, typer.Option("--headline", help="The strategy the fact sheet describes (added if not compared).")
+    ] = "compute_default",
+    fund: Annotated[
+        Optional[Path],
+        typer.Option("--fund", help="Fund terms TOML ([fund], optional [demand]) for every strategy's fund."),
+    ] = None,
 ) -> None:
     """The main job: simulate the scenario, back-test the standard roll rules, write the fact sheet.
 
@@ -92,17 +137,18 @@ def run_cmd(
     """
     from etfsim._io import check_free_disk, check_writable
     from etfsim.cli.backtest import render
-    from etfsim.pipeline import default_strategies
     from etfsim.pipeline.run import check_study_size
     from etfsim.report.factsheet import factsheet_data
     from etfsim.report.render import write_report
     from etfsim.report.study import run_study
     from etfsim.scenario import read_scenario
 
-    sc = read_scenario(scenario)
+    if scenario is not None and scenario_file is not None:
+        raise ConfigError("give the scenario once: as the argument or with --scenario, not both")
+    sc = read_scenario(scenario if scenario is not None else scenario_file)
     folder = out_dir or report_folder(sc.name)
     check_writable(folder)  # fail before minutes of simulation, not after
-    items = default_strategies(strategies)
+    items = _strategies(strategies, strategy, headline, fund)
     if paths is not None and paths < 1:
         raise ConfigError(f"--paths must be a whole number >= 1, got {paths}")
     n = sc.paths if paths is None else paths
@@ -114,6 +160,7 @@ def run_cmd(
         paths=paths,
         seed=seed,
         strategies=items,
+        headline=headline,
         compare_paths=compare_paths,
         progress=progress_bar,
     )
