@@ -1,5 +1,8 @@
 """etfsim: design and test ETFs on compute futures."""
 
+from importlib import resources as _resources
+from pathlib import Path as _Path
+
 from etfsim._version import __version__
 from etfsim.contracts import COMPUTE_H100, HENRY_HUB, VIX, WTI, ContractSpec, get_contract
 from etfsim.curves import (
@@ -47,6 +50,30 @@ from etfsim.pipeline import (
 from etfsim.roll import RULES, RollSchedule, make_rule, roll_schedule
 from etfsim.roll.roll_dates import load_roll_dates
 from etfsim.scenario import Scenario, load_market, load_scenario, read_scenario
+
+_SAMPLES = {"eia_wti": "eia_wti_cl1_4.csv.gz", "fred_dtb3": "fred_dtb3.csv.gz"}
+
+
+def sample_data(name: str) -> _Path:
+    """The path of a real-data sample that ships with etfsim (``etfsim/data/``, sources in its README).
+
+    Parameters
+    ----------
+    name : str
+        ``"eia_wti"``: EIA's daily NYMEX WTI settlements, nearby contracts CL1-CL4,
+        1983-03-30 to 2022-02-15, for :func:`load_eia_wti` or :func:`load_nearby`;
+        ``"fred_dtb3"``: FRED's 3-month T-bill rate DTB3, 1954-01-04 to 2026-03-26,
+        for :func:`load_rate_series`.  Both are US government works in the public domain.
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown name (the message lists the known ones).
+    """
+    if name not in _SAMPLES:
+        raise UnknownNameError("sample data set", name, _SAMPLES)
+    return _Path(str(_resources.files("etfsim") / "data" / _SAMPLES[name]))
+
 
 __all__ = [
     "COMPUTE_H100",
@@ -118,6 +145,7 @@ __all__ = [
     "read_scenario",
     "roll_schedule",
     "run_strategy",
+    "sample_data",
     "simulate_curve",
     "simulate_fund",
     "__version__",
