@@ -25,6 +25,7 @@ import pandas as pd
 
 from etfsim._results import Result
 from etfsim._typing import Float64Array
+from etfsim._validate import float_array, number
 from etfsim.curves.schwartz import SchwartzSmith
 from etfsim.exceptions import ConfigError, DataError, FileFormatError
 
@@ -108,8 +109,10 @@ def calibrate(
     """
     from scipy.optimize import least_squares
 
-    tau = np.asarray(tenors, dtype=np.float64).ravel()
-    obs = np.asarray(prices, dtype=np.float64).ravel()
+    tau = float_array("tenors", tenors, " (years to maturity)", error=DataError)
+    obs = float_array("prices", prices, " (futures prices)", error=DataError)
+    spot = number("spot", spot, hint=" (the spot index today, > 0)")
+    chi0 = number("chi0", chi0, hint=" (log spot minus the long-term level)")
     if tau.shape != obs.shape:
         raise DataError(f"tenors and prices must have the same length, got {tau.size} and {obs.size}")
     if tau.size < len(FITTED):
@@ -120,8 +123,8 @@ def calibrate(
         raise DataError("tenors must be finite and > 0 (years to maturity)")
     if not np.isfinite(obs).all() or (obs <= 0).any():
         raise DataError("prices must be finite and > 0 to calibrate a lognormal model")
-    if not (math.isfinite(spot) and spot > 0):
-        raise ConfigError(f"spot must be a positive price, got {spot}")
+    if spot <= 0:
+        raise ConfigError(f"spot must be a positive price, got {spot:g}")
     base = prior or SchwartzSmith(
         kappa=1.0, sigma_chi=0.3, lambda_chi=0.0, mu_xi=0.0, sigma_xi=0.15, rho=0.0, mu_xi_star=0.0
     )

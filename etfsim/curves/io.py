@@ -79,18 +79,42 @@ def _table(curve: FuturesCurve, path_offset: int, header: dict[str, Any]) -> pa.
     return table.replace_schema_metadata({_META_KEY: json.dumps(header).encode()})
 
 
+def _first_bad(values: np.ndarray, bad: np.ndarray) -> tuple[int, ...] | None:
+    """Index of the first True in ``bad`` (same shape as ``values``), or None."""
+    if not bad.any():
+        return None
+    return tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), values.shape))
+
+
 def _check_finite(chunk: FuturesCurve, offset: int, target: Path) -> None:
-    """Refuse an infinite price or spot (NaN is a slot without a print; infinity is an overflow)."""
+    """Refuse a price or spot that overflowed or underflowed double precision, at its first occurrence.
+
+    Infinity is always an overflow.  On a simulated curve (a model in the
+    metadata) a listed contract without a price (NaN: infinity minus
+    infinity) and a price of exactly 0 (``exp`` of a large negative number;
+    the models' prices are a floor plus a lognormal part) are too.  On real
+    data NaN is a missing print and 0 a price the data gives.
+    """
+    simulated = "model" in chunk.metadata
+    listed = np.asarray(chunk.contracts) != ""
     for name, values in (("price", chunk.prices), ("spot", chunk.spot)):
-        if values is None or not np.isinf(values).any():
+        if values is None:
             continue
-        at = np.unravel_index(int(np.argmax(np.isinf(values))), values.shape)
-        day = str(np.asarray(chunk.dates)[at[1]])[:10]
-        of = f" of {chunk.contracts[at[1], at[2]]}" if name == "price" else ""
-        raise FileFormatError(
-            f"not writing {target}: the {name}{of} on {day} on path {offset + int(at[0])} is infinite "
-            "(the model's parameters overflow double precision); lower the volatility or drift parameters"
-        )
+        checks = [(np.isinf(values), "infinite", "overflow")]
+        if simulated:
+            where = listed[None, :, :] if name == "price" else np.ones(values.shape, dtype=bool)
+            checks.append((np.isnan(values) & where, "not a number", "overflow"))
+            checks.append((values == 0.0, "zero", "underflow"))
+        for bad, what, flow in checks:
+            at = _first_bad(values, bad)
+            if at is None:
+                continue
+            day = str(np.asarray(chunk.dates)[at[1]])[:10]
+            of = f" of {chunk.contracts[at[1], at[2]]}" if name == "price" else ""
+            raise FileFormatError(
+                f"not writing {target}: the {name}{of} on {day} on path {offset + at[0]} is {what} "
+                f"(the model's parameters {flow} double precision); lower the volatility, drift or deflation parameters"
+            )
 
 
 def _check_room(tmp: Path, target: Path, chunk_paths: int, n_paths: int) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from etfsim._io import read_toml
-from etfsim._validate import number
+from etfsim._validate import boolean, date_text, number
 from etfsim.exceptions import ConfigError, ScenarioError, UnknownNameError, with_context
 from etfsim.fund.events import LIMIT_RESPONSES as EVENT_LIMIT_RESPONSES
 from etfsim.fund.events import FundEvent, check_events
@@ -311,8 +311,8 @@ class FundConfig:
                     raise ConfigError(f"{name} must be > 0 or left out, got {v:g}")
                 set_(self, name, v)
         self._check_limits()
-        if not isinstance(self.volume_follows_price, (bool, np.bool_)):
-            raise ConfigError(f"volume_follows_price must be true or false, got {self.volume_follows_price!r}")
+        for name in ("volume_follows_price", "fractional_contracts"):
+            set_(self, name, boolean(name, getattr(self, name)))
         if self.limit_response not in LIMIT_RESPONSES:
             raise UnknownNameError("limit response", str(self.limit_response), LIMIT_RESPONSES)
         r = self.reverse_split_ratio
@@ -330,10 +330,7 @@ class FundConfig:
         set_(self, "events", check_events(self.events))
         self._check_structure_terms()
         if self.inception is not None:
-            try:
-                set_(self, "inception", str(np.datetime64(str(self.inception), "D")))
-            except ValueError as exc:
-                raise ConfigError(f"inception must be a date like 2026-04-01, got {self.inception!r}") from exc
+            set_(self, "inception", date_text("inception", self.inception))
 
     def _check_structure_terms(self) -> None:
         """Leverage, the swap response's terms, who pays for a creation, and the legal structure."""

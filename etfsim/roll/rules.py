@@ -42,6 +42,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from etfsim._validate import date_text
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.protocol import Curve
 from etfsim.exceptions import ConfigError, DataError, UnknownNameError
@@ -336,16 +337,21 @@ class CalendarRule:
             what = "nearby position" if key == "positions" else "contract"
             if not isinstance(ws, Mapping) or not ws:
                 raise ConfigError(f"calendar entry {i}: {key} must be a table of {what} = weight")
-            try:
-                vals = [float(v) for v in ws.values()]
-            except (TypeError, ValueError) as exc:
-                raise ConfigError(f"calendar entry {i} ({e['date']}): {key} must be numbers, got {dict(ws)}") from exc
+            day = date_text(f"calendar entry {i} date", e["date"])
+            bad = [
+                v
+                for v in ws.values()
+                if isinstance(v, (bool, str, bytes)) or not isinstance(v, (int, float, np.integer, np.floating))
+            ]
+            if bad:
+                raise ConfigError(f"calendar entry {i} ({day}): {key} must be numbers (no quotes), got {dict(ws)}")
+            vals = [float(v) for v in ws.values()]
             if any(not v >= 0 for v in vals) or abs(sum(vals) - 1.0) > 1e-9:
-                raise ConfigError(f"calendar entry {i} ({e['date']}): {key} must be >= 0 and sum to 1, got {dict(ws)}")
-            names = [_position(c, i, e["date"]) for c in ws] if key == "positions" else [str(c) for c in ws]
+                raise ConfigError(f"calendar entry {i} ({day}): {key} must be >= 0 and sum to 1, got {dict(ws)}")
+            names = [_position(c, i, day) for c in ws] if key == "positions" else [str(c) for c in ws]
             if len(set(names)) != len(names):
-                raise ConfigError(f"calendar entry {i} ({e['date']}): {key} names a {what} twice, got {dict(ws)}")
-            parsed.append({"date": str(e["date"]), key: dict(zip(names, vals, strict=True))})
+                raise ConfigError(f"calendar entry {i} ({day}): {key} names a {what} twice, got {dict(ws)}")
+            parsed.append({"date": day, key: dict(zip(names, vals, strict=True))})
         dates = [np.datetime64(p["date"], "D") for p in parsed]
         if any(b <= a for a, b in zip(dates, dates[1:])):
             raise ConfigError("calendar entries must be in increasing date order")
