@@ -32,6 +32,7 @@ from etfsim.report.facts import StudyFacts
 from etfsim.report.headline import percentile_ranks
 from etfsim.report.premium_6c11 import premium_section
 from etfsim.report.results import StudyResults
+from etfsim.report.standardised import since_launch, standardised_performance
 from etfsim.report.stats import (
     PERIODS,
     calendar_year_returns,
@@ -151,6 +152,9 @@ class FactSheetData(Result):
     fund_facts: tuple[Fact, ...]
     performance: Table
     calendar_years: Table
+    standardised: Table  # average annual returns as of the last quarter end (etfsim.report.standardised)
+    standardised_as_of: str
+    expense_facts: tuple[Fact, ...]
     growth: pd.DataFrame  # date x (nav, index_tr), 10,000 at inception
     growth_facts: tuple[Fact, ...]
     holdings: Table
@@ -201,6 +205,7 @@ class FactSheetData(Result):
         for name in (
             "key_facts",
             "fund_facts",
+            "expense_facts",
             "growth_facts",
             "curve_facts",
             "exposure_facts",
@@ -213,6 +218,7 @@ class FactSheetData(Result):
                 out[f.key] = f
         for name in (
             "performance",
+            "standardised",
             "calendar_years",
             "holdings",
             "roll_calendar",
@@ -297,8 +303,9 @@ def _key_facts(facts: StudyFacts, index: str, named: mw.SheetNames) -> tuple[Fac
 
 
 def _performance(
-    fund: pd.DataFrame, as_of: pd.Timestamp, inception: pd.Timestamp
+    fund: pd.DataFrame, as_of: pd.Timestamp, inception: pd.Timestamp, launch: float
 ) -> tuple[Table, dict[str, pd.Series]]:
+    """The performance table as of the report date; the fund's since inception from its launch price."""
     series = {
         "nav": _series(fund, "nav_per_share_adj"),
         "market": _series(fund, "market_price_adj"),
@@ -306,6 +313,8 @@ def _performance(
         "index_er": _series(fund, "index_er"),
     }
     frame = performance_table(series, as_of, inception)
+    for name in ("nav", "market"):  # the launch day's costs are the investor's: from the launch price, not the close
+        frame.loc[name, "SI"] = since_launch(series[name], as_of, inception, launch)
     table = Table.from_frame(
         "performance", "", frame, PERFORMANCE_ROWS, [(k, label) for k, label, _m in PERIODS], emphasis=("nav",)
     )
@@ -494,7 +503,11 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
     last = fund.iloc[-1]
     head_row = results.fund_paths.iloc[facts.headline_path]
 
-    performance, series = _performance(fund, as_of, inception)
+    launch = float(facts.fund.get("nav_per_share", fund["nav_per_share"].iloc[0]))
+    performance, series = _performance(fund, as_of, inception, launch)
+    standardised, standardised_as_of, expense = standardised_performance(
+        series, as_of, inception, launch, float(facts.fund.get("expense_ratio", float("nan")))
+    )
     growth, growth_facts = _growth(series)
     fund_values = {
         "net_assets": float(last["nav"]),
@@ -528,6 +541,9 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
         fund_facts=facts_from("fund", fund_values, FUND_FACTS),
         performance=performance,
         calendar_years=_calendar_years(series),
+        standardised=standardised,
+        standardised_as_of=standardised_as_of,
+        expense_facts=expense,
         growth=growth,
         growth_facts=growth_facts,
         holdings=_holdings(results, last),

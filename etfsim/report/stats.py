@@ -31,6 +31,7 @@ from etfsim.exceptions import DataError
 
 __all__ = [
     "PERIODS",
+    "STANDARD_PERIODS",
     "calendar_year_returns",
     "cost_drag",
     "hit_rate",
@@ -54,6 +55,19 @@ PERIODS: tuple[tuple[str, str, int | None], ...] = (
 )
 """(key, label, months back) of the standard performance periods; ``None``: YTD and since inception."""
 
+STANDARD_PERIODS: tuple[tuple[str, str, int | None], ...] = (
+    ("1Y", "1 Yr", 12),
+    ("5Y", "5 Yr", 60),
+    ("10Y", "10 Yr", 120),
+    ("SI", "Since Incep.", None),
+)
+"""Average annual total returns an ETF's advertisement and prospectus give (SEC Form N-1A Item 4(b)(2)(iii),
+Rule 482(d)(3)): 1, 5 and 10 years, or since inception, as of the most recent calendar quarter end."""
+
+
+def _months() -> dict[str, int | None]:
+    return {k: m for k, _label, m in (*PERIODS, *STANDARD_PERIODS)}
+
 
 def _series(levels: pd.Series) -> pd.Series:
     if not isinstance(levels, pd.Series) or not isinstance(levels.index, pd.DatetimeIndex):
@@ -76,7 +90,7 @@ def period_start(as_of: pd.Timestamp, key: str, inception: pd.Timestamp) -> pd.T
     one month is 28 or 29 February).
     """
     as_of, inception = pd.Timestamp(as_of).normalize(), pd.Timestamp(inception).normalize()
-    months = {k: m for k, _label, m in PERIODS}
+    months = _months()
     if key == "SI":
         return inception
     if key == "YTD":
@@ -86,7 +100,7 @@ def period_start(as_of: pd.Timestamp, key: str, inception: pd.Timestamp) -> pd.T
         if as_of.is_month_end:  # month end to month end, as issuers report: 30 June less a month is 31 May
             start = start + pd.offsets.MonthEnd(0)
     else:
-        raise DataError(f"unknown period {key!r}; known periods: {', '.join(k for k, _l, _m in PERIODS)}")
+        raise DataError(f"unknown period {key!r}; known periods: {', '.join(_months())}")
     return None if start < inception else start
 
 
@@ -133,7 +147,7 @@ def period_return(levels: pd.Series, key: str, as_of: object | None = None, ince
     if not (np.isfinite(l0) and np.isfinite(l1)) or l0 <= 0:
         return float("nan")
     growth = l1 / l0
-    months = {k: m for k, _label, m in PERIODS}.get(key)
+    months = _months().get(key)
     if months is not None:
         # 3 years: (1 + R)^(1/3) - 1; a year or less stays cumulative
         return float(growth ** (12.0 / months) - 1.0) if months > 12 and growth > 0 else float(growth - 1.0)
