@@ -14,6 +14,7 @@ import typer
 
 from etfsim.cli import backtest as backtest_cli
 from etfsim.cli import curves as curves_cli
+from etfsim.cli import init as init_cli
 from etfsim.cli import run as run_cli
 from etfsim.cli import structures as structures_cli
 from etfsim.cli import sweep as sweep_cli
@@ -58,6 +59,7 @@ app.command("backtest")(backtest_cli.backtest_cmd)
 app.command("compare")(backtest_cli.compare_cmd)
 app.command("structures")(structures_cli.structures_cmd)
 app.command("sweep")(sweep_cli.sweep_cmd)
+app.command("init")(init_cli.init_cmd)
 
 
 app.command("run")(run_cli.run_cmd)
