@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from etfsim import sample_data
 from etfsim.curves.curve import FuturesCurve, read_curve
 from etfsim.pipeline import backtest, statistics_of
 from etfsim.scenario import load_scenario
@@ -27,7 +28,7 @@ from tests.cli.runner import ok as _ok
 
 # the built-ins a backtest runs by default: every file but a replay tied to dates (uso_2020), which runs when named
 STRATEGY_NAMES = sorted(p.stem for p in (REPO / "strategies").glob("*.toml") if p.stem != "uso_2020")
-EIA = "eia_wti/eia_wti_contracts_1to4_daily.csv.gz"
+EIA = sample_data("eia_wti")  # shipped with etfsim (etfsim/data/), the same bytes as the reference copy
 # wide enough that rich never wraps or truncates a cell; no forced colour, so stderr is plain text
 RANGE_TITLE = "5% - 95% range across paths"
 
@@ -166,11 +167,9 @@ def test_run_backtests_every_strategy(runner: Etfsim, tmp_path: Path) -> None:
 
 # -- real data: EIA WTI --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def eia_file(tmp_path_factory: pytest.TempPathFactory, reference_dir: Path) -> Path:
+def eia_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole EIA file (1983-2022), imported through the command line."""
-    src = reference_dir / EIA
-    if not src.is_file():
-        pytest.skip(f"{src} not found")
+    src = EIA
     out = tmp_path_factory.mktemp("wti") / "wti.parquet"
     stdout = _ok(_in_process(["curves", "import", src, "--format", "eia-wti", "--out", out]))
     assert f"wrote {out} (1 path x 9754 dates x 4 slots)" in stdout  # 9,766 rows less 12 repeated holidays
@@ -294,16 +293,16 @@ def test_bad_input_exits_2_with_one_line(
     assert set(work.rglob("*")) == before  # no --out file, nothing half-written
 
 
-def test_daily_t_bills_from_a_rate_file(runner: Etfsim, eia_file: Path, tmp_path: Path, reference_dir: Path) -> None:
+def test_daily_t_bills_from_a_rate_file(runner: Etfsim, eia_file: Path, tmp_path: Path) -> None:
     # FRED's DTB3 (fred_tbill/DTB3.csv.gz) as the collateral, date by date: the table is the library's on it
     from etfsim.curves.rates import load_rate_series
 
-    dtb3 = reference_dir / "fred_tbill" / "DTB3.csv.gz"
+    dtb3 = sample_data("fred_dtb3")  # the shipped copy of fred_tbill/DTB3.csv.gz
     path = _wti_range(eia_file, tmp_path, "2012-01-01", "2019-12-31")
     stdout = _ok(runner(["backtest", "--curves", path, "-s", "uso", "--collateral-file", dtb3]))
     curve = read_curve(path)
     rate = load_rate_series(dtb3, dates=curve.dates)
     assert _rows(stdout, 9) == _expected_main(backtest(curve, ["uso"], collateral_rate=rate).table())
-    assert f"collateral DTB3.csv.gz (mean {float(rate.mean()):.2%})" in stdout
+    assert f"collateral {dtb3.name} (mean {float(rate.mean()):.2%})" in stdout
     both = runner(["backtest", "--curves", path, "--collateral-rate", "0.02", "--collateral-file", dtb3])
     assert both.code == 2 and "give --collateral-rate or --collateral-file, not both" in both.stderr

@@ -166,11 +166,11 @@ def test_coverage_on_data_simulated_by_etfsim() -> None:
 
 
 @pytest.mark.slow
-def test_the_readme_eia_cl1_cl4_example(reference_dir: Path) -> None:
+def test_the_readme_eia_cl1_cl4_example() -> None:
     """The README's real-data example: EIA WTI CL1-CL4 (``eia_wti/README.md``), 2011-2019, one error per slot."""
-    from etfsim import load_eia_wti
+    from etfsim import load_eia_wti, sample_data
 
-    prices, tau = panel_from_curve(load_eia_wti(reference_dir / "eia_wti" / "eia_wti_contracts_1to4_daily.csv.gz"))
+    prices, tau = panel_from_curve(load_eia_wti(sample_data("eia_wti")))  # the shipped copy
     prices, tau = prices.loc["2011":"2019"], tau.loc["2011":"2019"]
     assert prices.shape == (2257, 4) and not prices.isna().any().any()
     fit = calibrate_history(prices, tau, errors="series")

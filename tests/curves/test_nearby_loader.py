@@ -2,8 +2,8 @@
 
 Reference: the EIA's daily NYMEX WTI settlements RCLC1..RCLC4
 (``shared/data/reference/eia_wti/eia_wti_contracts_1to4_daily.csv.gz``, its
-README), which is such a file: loaded generically it must give exactly what
-``load_eia_wti`` gives.  Expiry days by hand from the CME (CL, chapter 200) and
+README; the same file ships as ``etfsim.sample_data("eia_wti")``), which is such
+a file: loaded generically it must give exactly what ``load_eia_wti`` gives.  Expiry days by hand from the CME (CL, chapter 200) and
 CFE (VX) rules, as pinned in tests/contracts/test_expiry.py.
 """
 
@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etfsim import HENRY_HUB, VIX, WTI, EtfsimError, load_eia_wti, load_nearby, load_real
+from etfsim import HENRY_HUB, VIX, WTI, EtfsimError, load_eia_wti, load_nearby, load_real, sample_data
 from etfsim.curves.curve import FuturesCurve, read_curve
 from etfsim.exceptions import ConfigError, DataError, FileFormatError, UnknownNameError
 from tests.cli.runner import in_process, in_subprocess
 
-EIA = "eia_wti/eia_wti_contracts_1to4_daily.csv.gz"
+EIA = sample_data("eia_wti")  # shipped with etfsim (etfsim/data/), the same bytes as the reference copy
 
 
 def _write(tmp_path: Path, text: str, name: str = "nearby.csv") -> Path:
@@ -34,9 +34,9 @@ def _row(curve: FuturesCurve, day: str) -> int:
 
 
 # -- reference: the EIA file --------------------------------------------------------------
-def test_eia_file_loads_generically_exactly_as_load_eia_wti(reference_dir: Path) -> None:
-    eia = load_eia_wti(reference_dir / EIA)
-    generic = load_nearby(reference_dir / EIA, drop_repeats=True)  # contract from the columns: CL -> WTI
+def test_eia_file_loads_generically_exactly_as_load_eia_wti() -> None:
+    eia = load_eia_wti(EIA)
+    generic = load_nearby(EIA, drop_repeats=True)  # contract from the columns: CL -> WTI
     np.testing.assert_array_equal(generic.prices, eia.prices)
     np.testing.assert_array_equal(generic.dates, eia.dates)
     np.testing.assert_array_equal(generic.contracts, eia.contracts)
@@ -46,7 +46,7 @@ def test_eia_file_loads_generically_exactly_as_load_eia_wti(reference_dir: Path)
     assert generic.metadata["columns"] == "CL1..CL4"
     assert generic.metadata["dropped_repeats"] == eia.metadata["dropped_repeats"] > 0
     # kept, the EIA's holiday repeats are extra rows
-    kept = load_real("nearby", reference_dir / EIA)
+    kept = load_real("nearby", EIA)
     assert kept.n_dates == eia.n_dates + eia.metadata["dropped_repeats"]
     # EIA README: 20 April 2020, CL1 (May-20, CLK20) settled at -37.63; 21 April was its last day
     i = _row(generic, "2020-04-20")

@@ -14,12 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etfsim import EtfsimError, FundConfig, compute_index, load_eia_wti, load_rate_series, roll_schedule
+from etfsim import EtfsimError, FundConfig, compute_index, load_eia_wti, load_rate_series, roll_schedule, sample_data
 from etfsim.exceptions import ConfigError, DataError, FileFormatError
 from etfsim.index.collateral import tbill_returns
 
-DTB3 = "fred_tbill/DTB3.csv.gz"
-EIA = "eia_wti/eia_wti_contracts_1to4_daily.csv.gz"
+# shipped with etfsim (etfsim/data/), the same bytes as the reference copies
+DTB3 = sample_data("fred_dtb3")
+EIA = sample_data("eia_wti")
 
 
 def _write(tmp_path: Path, text: str, name: str = "rate.csv") -> Path:
@@ -29,8 +30,8 @@ def _write(tmp_path: Path, text: str, name: str = "rate.csv") -> Path:
 
 
 @pytest.fixture(scope="module")
-def dtb3(reference_dir: Path) -> pd.Series:
-    return load_rate_series(reference_dir / DTB3)
+def dtb3() -> pd.Series:
+    return load_rate_series(DTB3)
 
 
 def test_dtb3_reads_as_fractions_with_holidays_carried(dtb3: pd.Series) -> None:
@@ -46,9 +47,9 @@ def test_dtb3_reads_as_fractions_with_holidays_carried(dtb3: pd.Series) -> None:
     assert dtb3.max() == pytest.approx(0.1714, abs=1e-15)
 
 
-def test_dtb3_on_a_curve_grid_plugs_into_the_index(reference_dir: Path) -> None:
-    curve = load_eia_wti(reference_dir / EIA).select(start="2020-03-30", end="2020-04-15")
-    rate = load_rate_series(reference_dir / DTB3, dates=curve.dates)
+def test_dtb3_on_a_curve_grid_plugs_into_the_index() -> None:
+    curve = load_eia_wti(EIA).select(start="2020-03-30", end="2020-04-15")
+    rate = load_rate_series(DTB3, dates=curve.dates)
     assert list(rate.index) == list(pd.DatetimeIndex(curve.dates))
     # DTB3: 0.09 on 1 April 2020, 0.25 on 9 April; Good Friday 10 April has no row in EIA and none here
     assert rate["2020-04-01"] == pytest.approx(0.0009, abs=1e-15)

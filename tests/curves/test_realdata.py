@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from etfsim import sample_data
 from etfsim.contracts import HENRY_HUB, VIX, WTI, BusinessDaysBeforeDayOfPriorMonth
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.realdata import (
@@ -26,7 +27,7 @@ from etfsim.exceptions import EtfsimError, FileFormatError, UnknownNameError
 
 CRUDE_W = "pysystemtrade/multiple_prices_csv/CRUDE_W.csv.gz"
 VIX_FILE = "pysystemtrade/multiple_prices_csv/VIX.csv.gz"
-EIA = "eia_wti/eia_wti_contracts_1to4_daily.csv.gz"
+EIA = sample_data("eia_wti")  # shipped with etfsim (etfsim/data/), the same bytes as the reference copy
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +46,8 @@ def crude_daily(reference_dir: Path) -> FuturesCurve:
 
 
 @pytest.fixture(scope="module")
-def eia(reference_dir: Path) -> FuturesCurve:
-    return load_eia_wti(reference_dir / EIA)
+def eia() -> FuturesCurve:
+    return load_eia_wti(EIA)
 
 
 def _row(curve: FuturesCurve, when: str) -> int:
@@ -230,10 +231,10 @@ def test_eia_known_prints_and_contracts(eia: FuturesCurve) -> None:
     assert (eia.prices[0, :, 0] < 0).sum() == 1
 
 
-def test_eia_holiday_repeats_dropped(eia: FuturesCurve, reference_dir: Path) -> None:
+def test_eia_holiday_repeats_dropped(eia: FuturesCurve) -> None:
     # README: 9,766 rows; holidays such as 2018-01-01, 2018-01-15, 2018-02-19 repeat
     # the previous day's four values (12 such rows in the file)
-    with gzip.open(reference_dir / EIA, "rt") as fh:
+    with gzip.open(EIA, "rt") as fh:
         n_rows = sum(1 for _ in fh) - 1
     assert n_rows == 9_766
     assert eia.n_dates == n_rows - 12 and eia.metadata["dropped_repeats"] == 12

@@ -136,13 +136,12 @@ def test_nav_equals_total_return_index_without_frictions(compute) -> None:
     np.testing.assert_allclose(nav[:, 1:] / nav[:, :-1], tr[:, 1:] / tr[:, :-1], rtol=0, atol=1e-10)
 
 
-def test_nav_equals_tr_on_real_wti_with_a_uso_style_roll(reference_dir) -> None:
+def test_nav_equals_tr_on_real_wti_with_a_uso_style_roll() -> None:
+    from etfsim import sample_data
     from etfsim.contracts import WTI
     from etfsim.curves.realdata import load_eia_wti
 
-    curve = load_eia_wti(reference_dir / "eia_wti" / "eia_wti_contracts_1to4_daily.csv.gz").select(
-        start="2011-01-01", end="2019-12-31"
-    )
+    curve = load_eia_wti(sample_data("eia_wti")).select(start="2011-01-01", end="2019-12-31")
     sched = roll_schedule(curve, FrontMonth(days_before_expiry=10, window=4))
     res = simulate_fund(curve, sched, FundConfig(**FREE), contract=WTI)
     nav, tr = res.nav[0, res.start :], res.index.tr[0, res.start :]

@@ -7,11 +7,10 @@ close of 28 April.  The EIA file lists four contracts, which carries the replay 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from etfsim import sample_data
 from etfsim.contracts import WTI
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.realdata import load_eia_wti
@@ -23,8 +22,8 @@ from etfsim.roll import roll_schedule
 
 
 @pytest.fixture(scope="module")
-def wti_2020(reference_dir: Path) -> FuturesCurve:
-    path = reference_dir / "eia_wti" / "eia_wti_contracts_1to4_daily.csv.gz"
+def wti_2020() -> FuturesCurve:
+    path = sample_data("eia_wti")  # shipped with etfsim (etfsim/data/), the same bytes as the reference copy
     return load_eia_wti(path).select(start="2020-01-02", end="2020-05-15")
 
 

@@ -36,7 +36,7 @@ from etfsim.roll.rules import roll_schedule
 
 REPO = Path(__file__).resolve().parents[2]
 STRATEGIES = REPO / "etfsim" / "strategies"
-EIA = "eia_wti/eia_wti_contracts_1to4_daily.csv.gz"
+EIA = etfsim.sample_data("eia_wti")  # shipped with etfsim (etfsim/data/), the same bytes as the reference copy
 COLUMNS = [s.column for s in statistics_of("backtest")]
 
 
@@ -352,11 +352,8 @@ def test_optimum_yield_decides_when_a_month_starts_inside_its_window(curve: Futu
 
 # -- real data: a USO-style front-month fund on WTI (EIA CL1-CL4) ---------------------------
 @pytest.fixture(scope="module")
-def wti_full(reference_dir: Path) -> FuturesCurve:
-    path = reference_dir / EIA
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
-    return etfsim.load_eia_wti(path)
+def wti_full() -> FuturesCurve:
+    return etfsim.load_eia_wti(EIA)
 
 
 @pytest.fixture(scope="module")

@@ -14,17 +14,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from etfsim import EtfsimError, compute_index, load_eia_wti, load_roll_dates, make_rule, roll_schedule
+from etfsim import EtfsimError, compute_index, load_eia_wti, load_roll_dates, make_rule, roll_schedule, sample_data
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError, FileFormatError
 from etfsim.roll.rules import CalendarRule
 
-EIA = "eia_wti/eia_wti_contracts_1to4_daily.csv.gz"
+EIA = sample_data("eia_wti")  # shipped with etfsim (etfsim/data/), the same bytes as the reference copy
 
 
 @pytest.fixture(scope="module")
-def wti(reference_dir: Path) -> FuturesCurve:
-    return load_eia_wti(reference_dir / EIA).select(start="2019-01-02", end="2020-04-30")
+def wti() -> FuturesCurve:
+    return load_eia_wti(EIA).select(start="2019-01-02", end="2020-04-30")
 
 
 def _write(tmp_path: Path, text: str, name: str = "rolls.csv") -> Path:

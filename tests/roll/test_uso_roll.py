@@ -10,11 +10,10 @@ trading day, counted on weekdays whether or not NYMEX is open.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from etfsim import sample_data
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.realdata import load_eia_wti
 from etfsim.pipeline import load_strategy
@@ -22,9 +21,9 @@ from etfsim.roll import FrontMonth, roll_schedule
 
 
 @pytest.fixture(scope="module")
-def wti(reference_dir: Path) -> FuturesCurve:
-    """EIA's daily NYMEX WTI contracts 1-4 (``eia_wti/eia_wti_contracts_1to4_daily.csv.gz``), 2008-2019."""
-    path = reference_dir / "eia_wti" / "eia_wti_contracts_1to4_daily.csv.gz"
+def wti() -> FuturesCurve:
+    """EIA's daily NYMEX WTI contracts 1-4 (``eia_wti/eia_wti_contracts_1to4_daily.csv.gz``, shipped), 2008-2019."""
+    path = sample_data("eia_wti")
     return load_eia_wti(path).select(start="2008-06-01", end="2019-12-31")
 
 
