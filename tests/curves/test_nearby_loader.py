@@ -3,8 +3,9 @@
 Reference: the EIA's daily NYMEX WTI settlements RCLC1..RCLC4
 (``shared/data/reference/eia_wti/eia_wti_contracts_1to4_daily.csv.gz``, its
 README; the same file ships as ``etfsim.sample_data("eia_wti")``), which is such
-a file: loaded generically it must give exactly what ``load_eia_wti`` gives.  Expiry days by hand from the CME (CL, chapter 200) and
-CFE (VX) rules, as pinned in tests/contracts/test_expiry.py.
+a file: loaded generically it must give exactly what ``load_eia_wti`` gives.
+Expiry days by hand from the CME (CL, chapter 200) and CFE (VX) rules, as
+pinned in tests/contracts/test_expiry.py.
 """
 
 from __future__ import annotations
