@@ -79,6 +79,7 @@ def _strategies(folder: Path | None, named: list[str] | None, headline: str, fun
     from dataclasses import replace
 
     from etfsim.fund.config import load_fund
+    from etfsim.identity import load_identity
     from etfsim.pipeline import default_strategies, resolve_strategy
 
     items = default_strategies(folder) if not named else [resolve_strategy(x, folder) for x in named]
@@ -90,7 +91,11 @@ def _strategies(folder: Path | None, named: list[str] | None, headline: str, fun
         items.append(resolve_strategy(headline, folder))
     if fund is not None:
         terms, demand = load_fund(fund)
-        items = [replace(s, fund=terms, demand=demand) if s.name == headline else s for s in items]
+        identity = load_identity(fund)  # the file's [identity], if it has one, names the fund on the sheet
+        items = [
+            replace(s, fund=terms, demand=demand, identity=identity or s.identity) if s.name == headline else s
+            for s in items
+        ]
     return items
 
 

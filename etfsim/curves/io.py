@@ -102,7 +102,10 @@ def _check_finite(chunk: FuturesCurve, offset: int, target: Path) -> None:
             continue
         checks = [(np.isinf(values), "infinite", "overflow")]
         if simulated:
-            where = listed[None, :, :] if name == "price" else np.ones(values.shape, dtype=bool)
+            # a chip not yet launched has no contracts and no spot on those days: NaN there is no overflow
+            where = (
+                listed[None, :, :] if name == "price" else np.broadcast_to(listed.any(axis=1)[None, :], values.shape)
+            )
             checks.append((np.isnan(values) & where, "not a number", "overflow"))
             checks.append((values == 0.0, "zero", "underflow"))
         for bad, what, flow in checks:

@@ -480,10 +480,11 @@ def load_fund(path: str | Path) -> tuple[FundConfig, InvestorDemand | None]:
     raw = read_toml(p, "fund", "see strategies/compute_default.toml for an example")
     # a strategy file may carry its fund terms, so its [strategy] and [roll] sections are allowed here
     # ... and a [perpetual] table, the terms of the perpetual the structure comparison holds (perpetual_terms.py)
-    unknown = sorted(set(raw) - {"fund", "demand", "strategy", "roll", "holding", "perpetual"})
+    # ... and an [identity] table, the fund's ticker and service providers (etfsim.identity)
+    unknown = sorted(set(raw) - {"fund", "demand", "strategy", "roll", "holding", "perpetual", "identity"})
     if unknown:
         raise ScenarioError(
-            f"{p.name}: unknown section [{unknown[0]}]; valid sections: fund, demand, perpetual "
+            f"{p.name}: unknown section [{unknown[0]}]; valid sections: fund, demand, perpetual, identity "
             "(and a strategy's strategy, roll, holding)"
         )
     if "fund" not in raw:

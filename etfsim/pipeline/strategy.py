@@ -33,6 +33,7 @@ from etfsim.curves.perpetual import Perpetual
 from etfsim.curves.perpetual_terms import perpetual_from_table
 from etfsim.exceptions import ConfigError, EtfsimError, ScenarioError, UnknownNameError, with_context
 from etfsim.fund.config import FundConfig, InvestorDemand, fund_from_tables
+from etfsim.identity import FundIdentity, identity_from_table
 from etfsim.roll.rules import RULES, RollRule, make_rule
 
 __all__ = [
@@ -49,7 +50,7 @@ __all__ = [
 STRATEGIES_ENV = "ETFSIM_STRATEGIES"
 """Environment variable naming a folder of strategy TOML files that add to or override the built-in ones."""
 
-_SECTIONS = ("strategy", "roll", "holding", "fund", "demand", "perpetual")
+_SECTIONS = ("strategy", "roll", "holding", "fund", "demand", "perpetual", "identity")
 _STRATEGY_KEYS = ("description", "name")
 
 
@@ -85,6 +86,9 @@ class Strategy:
     perpetual : Perpetual or None
         The perpetual future the structure comparison holds the fund on
         (``[perpetual]``, :mod:`etfsim.curves.perpetual_terms`); None: the defaults.
+    identity : FundIdentity or None
+        The fund's ticker, exchange, CUSIP and service providers (``[identity]``,
+        :mod:`etfsim.identity`); None: the sheet's placeholders.
     """
 
     name: str
@@ -95,6 +99,7 @@ class Strategy:
     demand: InvestorDemand | None = None
     holding: Holding | None = None
     perpetual: Perpetual | None = None
+    identity: FundIdentity | None = None
 
     def describe(self) -> str:
         """One sentence for tables and fact sheets."""
@@ -263,13 +268,15 @@ def _read(path: Path) -> Strategy:
         demand=demand,
         holding=_holding(where, raw),
         perpetual=None if "perpetual" not in raw else perpetual_from_table(raw["perpetual"], where),
+        identity=None if "identity" not in raw else identity_from_table(raw["identity"], where),
     )
 
 
 def _find(text: str, folder: str | os.PathLike[str] | None) -> tuple[Strategy | None, dict[str, Path]]:
     """A strategy file (a ``.toml`` path or one that exists) or a strategy name; None if it is neither."""
     path = Path(text)
-    if path.suffix == ".toml" or path.exists():
+    # a folder named like a strategy (./gsci) is not a strategy file: the name wins
+    if path.suffix == ".toml" or path.is_file():
         return _read(path), {}
     files = strategy_files(folder)
     return (_read(files[text]) if text in files else None), files

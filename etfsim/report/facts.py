@@ -386,9 +386,12 @@ class StudyFacts(_Record):
     perpetual : mapping or None
         The terms of the perpetual future of the structure comparison
         (:class:`etfsim.curves.perpetual.Perpetual`); None for a folder written before.
+    identity : mapping or None
+        The fund's ticker, exchange, CUSIP and service providers (:class:`etfsim.identity.FundIdentity`);
+        None for a folder written before (the sheet prints the placeholders).
     """
 
-    _OPTIONAL = ("market", "limits", "perpetual")
+    _OPTIONAL = ("market", "limits", "perpetual", "identity")
 
     scenario: ScenarioFacts
     contract: Mapping[str, Any]
@@ -406,6 +409,7 @@ class StudyFacts(_Record):
     market: MarketFacts | None = None
     limits: tuple[LimitFacts, ...] | None = None
     perpetual: Mapping[str, Any] | None = None
+    identity: Mapping[str, Any] | None = None
 
     def strategy(self, name: str) -> StrategyFacts:
         """The facts of the strategy called ``name``."""
@@ -438,6 +442,7 @@ class StudyFacts(_Record):
             "market": None if self.market is None else self.market._plain(),
             "limits": None if self.limits is None else [_limit_json(x) for x in self.limits],
             "perpetual": None if self.perpetual is None else dict(self.perpetual),
+            "identity": None if self.identity is None else dict(self.identity),
         }
 
     @classmethod
@@ -464,6 +469,7 @@ class StudyFacts(_Record):
             market=None if v.get("market") is None else MarketFacts.from_dict(v["market"], f"{where}.market"),
             limits=_limits(v.get("limits"), f"{where}.limits"),
             perpetual=None if v.get("perpetual") is None else _frozen(v["perpetual"], f"{where}.perpetual"),
+            identity=None if v.get("identity") is None else _frozen(v["identity"], f"{where}.identity"),
         )
 
 

@@ -24,11 +24,13 @@ import numpy as np
 import pandas as pd
 
 from etfsim._results import Result
+from etfsim.identity import FundIdentity
 from etfsim.pipeline.statistics import statistic
 from etfsim.report import market_words as mw
 from etfsim.report import words
 from etfsim.report.exposure import attribution_table, exposure_section, mix_section
 from etfsim.report.facts import StudyFacts
+from etfsim.report.fund_details import fund_details, identity_of, legends
 from etfsim.report.headline import percentile_ranks
 from etfsim.report.premium_6c11 import premium_section
 from etfsim.report.results import StudyResults
@@ -49,8 +51,6 @@ from etfsim.report.tracking_facts import _notes, _tracking_facts, _tracking_valu
 
 __all__ = ["FactSheetData", "factsheet_data"]
 
-TICKER = "TBD"
-"""Ticker placeholder: no exchange has assigned one to a hypothetical fund."""
 
 KEY_FACTS = (
     ("ticker", "Ticker", "text"),
@@ -149,6 +149,8 @@ class FactSheetData(Result):
     strategy_summary: str
     terms_text: str
     key_facts: tuple[Fact, ...]
+    details: tuple[Fact, ...]  # identity and service providers (etfsim.report.fund_details)
+    legends: tuple[str, ...]  # the structure's and the banking legends, and where the prospectus is
     fund_facts: tuple[Fact, ...]
     performance: Table
     calendar_years: Table
@@ -204,6 +206,7 @@ class FactSheetData(Result):
         out: dict[str, Cell | Fact] = {}
         for name in (
             "key_facts",
+            "details",
             "fund_facts",
             "expense_facts",
             "growth_facts",
@@ -282,10 +285,14 @@ def _years(first: pd.Timestamp, last: pd.Timestamp) -> float:
     return float((last - first).days / 365.0)
 
 
+def _exchange(ident: FundIdentity) -> str:
+    return ident.exchange if ident.exchange != FundIdentity().exchange else "Not yet listed (hypothetical contract)"
+
+
 def _key_facts(facts: StudyFacts, index: str, named: mw.SheetNames) -> tuple[Fact, ...]:
     fund, head = facts.fund, facts.headline
     values = {
-        "ticker": TICKER,
+        "ticker": identity_of(facts.identity).ticker,
         "inception": facts.inception,
         "expense_ratio": fund["expense_ratio"],
         "creation_unit": fund["creation_unit"],
@@ -294,7 +301,7 @@ def _key_facts(facts: StudyFacts, index: str, named: mw.SheetNames) -> tuple[Fac
         "index": index,
         "roll_rule": f"{head.name} ({head.rule.replace('_', ' ')})",
         "contract": named.contract,
-        "exchange": "Not yet listed (hypothetical contract)",
+        "exchange": _exchange(identity_of(facts.identity)),
         "collateral": f"91-day T-bills at {float(facts.scenario.collateral_rate) * 100:.2f}% (assumed)",
     }
     rows = facts_from("key_facts", values, KEY_FACTS)
@@ -527,7 +534,9 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
     mix, mix_table, mix_note = mix_section(results)
     return FactSheetData(
         fund_name=named.fund,
-        ticker=TICKER,
+        ticker=identity_of(facts.identity).ticker,
+        details=fund_details(facts.identity, facts.fund),
+        legends=legends(facts.identity, facts.fund),
         index_name=index,
         as_of=facts.as_of,
         inception=facts.inception,

@@ -238,16 +238,14 @@ def premium_section(
     }
     forty_act = str(terms.get("structure", "33_act_pool")).startswith("40")
     basis = (
-        "As Rule 6c-11(c)(1)(iv) asks of an ETF registered under the 1940 Act: days"
+        "As Rule 6c-11(c)(1)(iv) asks of a 1940 Act ETF"
         if forty_act
-        else "Rule 6c-11 applies to funds registered under the 1940 Act, not to a commodity pool; shown in its form: days"
+        else "Rule 6c-11 applies to 1940 Act funds, not to a commodity pool; shown in its form"
     )
     notes = (
-        f"{basis} the closing market price was above (premium) or below (discount) NAV in the most recently "
-        "completed calendar year and the completed calendar quarters since.",
-        "Bid-ask spread: a model, not a quote: the larger of one cent a share (the quote increment, 17 CFR 242.612) "
-        "and the bid-ask of the futures held (twice the half-spread of the fund terms, in ticks, over the price); "
-        "a market maker's inventory and margin costs would widen it.",
+        f"{basis}: days the close was above or below NAV in the last completed calendar year and the completed "
+        "quarters since.",
+        "Bid-ask spread modelled: the larger of one cent a share (17 CFR 242.612) and the futures' own bid-ask.",
         _statement(runs, day, forty_act),
     )
     return facts_from("premium", values, PREMIUM_FACTS), _period_table(premium_periods(premium, day)), notes

@@ -49,6 +49,7 @@ from etfsim.fund.metrics import premium_discount_by_quarter
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig
 from etfsim.fund.structure_compare import compare_structures
 from etfsim.fund.summary import FundSummary
+from etfsim.identity import FundIdentity
 from etfsim.index.levels import IndexResult, tbill_returns
 from etfsim.metrics import annualised_volatility, max_drawdown
 from etfsim.pipeline import BacktestResult, Strategy, StrategyRun, default_strategies, resolve_strategy, run_strategy
@@ -403,6 +404,7 @@ def _study_facts(
         market=market_facts(sc) if isinstance(sc, Market) else None,
         limits=limit_facts(fund, _day(fund.dates[fund.start]), _day(as_of)),
         perpetual=MappingProxyType(asdict(head.perpetual or Perpetual())),
+        identity=MappingProxyType((head.identity or FundIdentity()).to_dict()),
     )
 
 

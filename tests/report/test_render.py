@@ -57,9 +57,10 @@ def test_pdf_has_three_pages_and_the_key_text(report_dir: Path) -> None:
     from pypdf import PdfReader
 
     pdf = PdfReader(str(report_dir / "factsheet.pdf"))
-    assert len(pdf.pages) == 3  # two pages for investors, the design study's appendix on a third
+    assert len(pdf.pages) == 4  # two pages for investors, then the design study's appendix, principal risks last
     assert "Appendix: the design study" in re.sub(r"\s+", " ", pdf.pages[2].extract_text() or "")
     assert "RANGE OF OUTCOMES" not in re.sub(r"\s+", " ", pdf.pages[1].extract_text() or "")
+    assert "Not FDIC insured" in re.sub(r"\s+", " ", pdf.pages[0].extract_text() or "")
     text = " ".join((page.extract_text() or "") for page in pdf.pages)
     text = re.sub(r"\s+", " ", text)
     for words in (
@@ -76,7 +77,10 @@ def test_pdf_has_three_pages_and_the_key_text(report_dir: Path) -> None:
         "FUTURES EXPOSURE: NOTIONAL / NAV",
         "GENERATION MIX HELD",
         "Under-exposure (limits, cash drag)",
-        "Page 3 of 3",
+        "Page 4 of 4",
+        "AVERAGE ANNUAL TOTAL RETURNS AS OF",
+        "FUND DETAILS",
+        "PRINCIPAL RISKS",
     ):
         assert words in text, words
     rules = PdfReader(str(report_dir / "rules.pdf"))
