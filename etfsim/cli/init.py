@@ -60,6 +60,7 @@ BLOCKS: dict[str, str] = {
     "[[fund.events]]": "a dated change the issuer announced (creations suspended or open, a reverse split, a new fee)",
     "[demand]": "net investor demand: the creations and redemptions the fund meets",
     "[perpetual]": "the perpetual future the structure comparison holds instead of dated contracts",
+    "[identity]": "who the fund is on its fact sheet: ticker, exchange, CUSIP, sponsor, service providers, prospectus",
 }
 """A line for each TOML block a written file may contain: what the block holds."""
 
