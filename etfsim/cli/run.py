@@ -79,7 +79,7 @@ def _strategies(folder: Path | None, named: list[str] | None, headline: str, fun
     from dataclasses import replace
 
     from etfsim.fund.config import load_fund
-    from etfsim.identity import load_identity
+    from etfsim.fund.identity import load_identity
     from etfsim.pipeline import default_strategies, resolve_strategy
 
     items = default_strategies(folder) if not named else [resolve_strategy(x, folder) for x in named]

@@ -480,7 +480,7 @@ def load_fund(path: str | Path) -> tuple[FundConfig, InvestorDemand | None]:
     raw = read_toml(p, "fund", "see strategies/compute_default.toml for an example")
     # a strategy file may carry its fund terms, so its [strategy] and [roll] sections are allowed here
     # ... and a [perpetual] table, the terms of the perpetual the structure comparison holds (perpetual_terms.py)
-    # ... and an [identity] table, the fund's ticker and service providers (etfsim.identity)
+    # ... and an [identity] table, the fund's ticker and service providers (etfsim.fund.identity)
     unknown = sorted(set(raw) - {"fund", "demand", "strategy", "roll", "holding", "perpetual", "identity"})
     if unknown:
         raise ScenarioError(

@@ -33,7 +33,7 @@ from etfsim.curves.perpetual import Perpetual
 from etfsim.curves.perpetual_terms import perpetual_from_table
 from etfsim.exceptions import ConfigError, EtfsimError, ScenarioError, UnknownNameError, with_context
 from etfsim.fund.config import FundConfig, InvestorDemand, fund_from_tables
-from etfsim.identity import FundIdentity, identity_from_table
+from etfsim.fund.identity import FundIdentity, identity_from_table
 from etfsim.roll.rules import RULES, RollRule, make_rule
 
 __all__ = [
@@ -88,7 +88,7 @@ class Strategy:
         (``[perpetual]``, :mod:`etfsim.curves.perpetual_terms`); None: the defaults.
     identity : FundIdentity or None
         The fund's ticker, exchange, CUSIP and service providers (``[identity]``,
-        :mod:`etfsim.identity`); None: the sheet's placeholders.
+        :mod:`etfsim.fund.identity`); None: the sheet's placeholders.
     """
 
     name: str

@@ -387,7 +387,7 @@ class StudyFacts(_Record):
         The terms of the perpetual future of the structure comparison
         (:class:`etfsim.curves.perpetual.Perpetual`); None for a folder written before.
     identity : mapping or None
-        The fund's ticker, exchange, CUSIP and service providers (:class:`etfsim.identity.FundIdentity`);
+        The fund's ticker, exchange, CUSIP and service providers (:class:`etfsim.fund.identity.FundIdentity`);
         None for a folder written before (the sheet prints the placeholders).
     """
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from etfsim._results import Result
-from etfsim.identity import FundIdentity
+from etfsim.fund.identity import FundIdentity
 from etfsim.pipeline.statistics import statistic
 from etfsim.report import market_words as mw
 from etfsim.report import words
@@ -486,6 +486,18 @@ def _comparison_note(facts: StudyFacts) -> str:
     )
 
 
+def _fund_facts(last: pd.Series) -> tuple[Fact, ...]:
+    """The fund on the report date: net assets, shares, NAV, market price, premium."""
+    values = {
+        "net_assets": float(last["nav"]),
+        "shares": float(last["shares"]),
+        "nav": float(last["nav_per_share"]),
+        "market_price": float(last["market_price"]),
+        "premium": float(last["premium"]),
+    }
+    return facts_from("fund", values, FUND_FACTS)
+
+
 def _growth(series: dict[str, pd.Series]) -> tuple[pd.DataFrame, tuple[Fact, ...]]:
     """Growth of 10,000 at NAV and on the index's total return, and the two end values."""
     growth = pd.DataFrame(
@@ -516,13 +528,6 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
         series, as_of, inception, launch, float(facts.fund.get("expense_ratio", float("nan")))
     )
     growth, growth_facts = _growth(series)
-    fund_values = {
-        "net_assets": float(last["nav"]),
-        "shares": float(last["shares"]),
-        "nav": float(last["nav_per_share"]),
-        "market_price": float(last["market_price"]),
-        "premium": float(last["premium"]),
-    }
     curve, curve_facts = _curve(results)
     premium_facts, premium_quarters, premium_notes = premium_section(
         fund, results.holdings, facts.as_of, facts.fund, float(facts.contract["tick"]), float(head_row["halted_days"])
@@ -547,7 +552,7 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
         strategy_summary=head.description,
         terms_text=words.terms_words(facts.fund, facts.contract),
         key_facts=_key_facts(facts, index, named),
-        fund_facts=facts_from("fund", fund_values, FUND_FACTS),
+        fund_facts=_fund_facts(last),
         performance=performance,
         calendar_years=_calendar_years(series),
         standardised=standardised,

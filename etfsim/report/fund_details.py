@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from etfsim.identity import FundIdentity
+from etfsim.fund.identity import FundIdentity
 from etfsim.report.tables import Fact, facts_from
 
 __all__ = ["DETAILS", "NOT_FDIC", "identity_of", "fund_details", "legends"]

@@ -18,14 +18,14 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from etfsim._io import check_writable
+from etfsim._io import check_writable, clean_stale, temp_tag
 from etfsim.exceptions import DataError
 from etfsim.report.factsheet import FactSheetData, factsheet_data
-from etfsim.report.results import StudyResults, load_results
+from etfsim.report.results import FILES_MANIFEST, StudyResults, listed_files, load_results, write_files
 from etfsim.report.rules import RulesSheetData, rules_data
 from etfsim.report.tables import format_value, raw_value
 
@@ -41,6 +41,8 @@ __all__ = [
 
 SHEETS = ("factsheet.html", "factsheet.pdf", "rules.html", "rules.pdf")
 """The files a report folder holds besides its data."""
+
+_STAGING = ".etfsim-staging-"
 
 
 def _environment() -> Any:
@@ -102,12 +104,16 @@ def html_to_pdf(html: str, target: str | os.PathLike[str]) -> Path:
 
 
 @contextlib.contextmanager
-def staged_folder(folder: str | os.PathLike[str]) -> Iterator[Path]:
+def staged_folder(folder: str | os.PathLike[str], keep: Sequence[str] = ()) -> Iterator[Path]:
     """Yield an empty staging folder; on success move its files into ``folder``, on error remove them.
 
     Files move with ``os.replace`` (atomic per file, same file system), so a
-    reader never sees a torn file.  A folder this call created is removed
-    again on error.
+    reader never sees a torn file.  The folder's ``files.json`` is removed
+    before the first move and written after the last, listing the moved
+    files and those of ``keep`` already there, each with its hash: a run
+    stopped between two moves leaves a folder that :func:`load_results`
+    refuses rather than one that mixes two runs.  Staging folders left by
+    killed runs are removed; a folder this call created is removed again on error.
     """
     target = Path(folder)
     check_writable(target)
@@ -118,14 +124,19 @@ def staged_folder(folder: str | os.PathLike[str]) -> Iterator[Path]:
         probe = probe.parent
     try:
         target.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".etfsim-staging-", dir=target))
+        clean_stale(target, _STAGING)  # staging folders of killed runs
+        stage = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{temp_tag()}.", dir=target))
     except OSError as exc:
         raise DataError(f"cannot write to {target}: {exc.strerror or exc}; choose a writable output folder") from exc
     try:
         yield stage
-        for item in sorted(stage.iterdir()):
-            os.chmod(item, 0o644)
-            os.replace(item, target / item.name)
+        names = sorted(p.name for p in stage.iterdir() if p.name != FILES_MANIFEST)
+        # from here until the new list is written the folder has none, and load_results refuses it
+        (target / FILES_MANIFEST).unlink(missing_ok=True)
+        for name in names:
+            os.chmod(stage / name, 0o644)
+            os.replace(stage / name, target / name)
+        write_files(target, [*names, *(n for n in keep if n not in names and (target / n).is_file())])
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         for made in missing:  # deepest first: only folders this call created, and only if empty
@@ -154,8 +165,13 @@ def write_report(
     folder: str | os.PathLike[str],
     with_data: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    keep: Sequence[str] = (),
 ) -> list[Path]:
     """Write the data (optionally) and the sheets into ``folder``, all or nothing.
+
+    ``keep`` names files already in ``folder`` that belong with the new ones
+    (the data, when only the sheets are rendered again there); they stay
+    listed in its ``files.json``.
 
     With ``with_data`` the tables are written first and the sheets are rendered
     from the files just written, so ``etfsim report`` on the folder later gives
@@ -175,7 +191,7 @@ def write_report(
         if progress is not None:
             progress(done[0], total)
 
-    with staged_folder(target) as stage:
+    with staged_folder(target, keep) as stage:
         if with_data:
             results.save(stage)
             results = load_results(stage)
@@ -191,5 +207,8 @@ def render_report(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
     """Render the sheets again from a saved result folder (no simulation); returns the files written."""
-    results = load_results(result_dir)
-    return write_report(results, result_dir if out_dir is None else out_dir, with_data=False, progress=progress)
+    results = load_results(result_dir)  # checks the folder is whole (files.json)
+    same = out_dir is None or Path(out_dir).resolve() == Path(result_dir).resolve()
+    keep = [n for n in listed_files(result_dir) if n not in SHEETS] if same else []
+    target = result_dir if out_dir is None else out_dir
+    return write_report(results, target, with_data=False, progress=progress, keep=keep)

@@ -26,7 +26,17 @@ from etfsim.exceptions import DataError, FileFormatError
 from etfsim.report.basis import check_basis
 from etfsim.report.facts import StudyFacts
 
-__all__ = ["OPTIONAL_TABLES", "RESULT_FORMAT", "TABLES", "StudyResults", "load_results"]
+__all__ = [
+    "FILES_MANIFEST",
+    "OPTIONAL_TABLES",
+    "RESULT_FORMAT",
+    "TABLES",
+    "StudyResults",
+    "check_files",
+    "listed_files",
+    "load_results",
+    "write_files",
+]
 
 RESULT_FORMAT = "etfsim.result/1"
 """Version of the result folder's layout; bump it when a table or column changes meaning."""
@@ -64,6 +74,11 @@ A folder written before one of them existed has none, and loads with ``None`` th
 """
 
 CURVE_FILE = "curve_headline.parquet"
+
+FILES_MANIFEST = "files.json"
+"""Written last into a report folder: every file of the run with its SHA-256, so a mixture of two runs is refused."""
+
+_FILES_FORMAT = "etfsim.files/1"
 
 
 class StudyResults(Result):
@@ -174,7 +189,69 @@ class StudyResults(Result):
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _TAG: facts})
         pq.write_table(table, folder / _MANIFEST)
         written.append(folder / _MANIFEST)
+        written.append(write_files(folder, [p.name for p in written]))
         return written
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_files(folder: str | os.PathLike[str], names: list[str]) -> Path:
+    """Write ``files.json`` into ``folder``: each named file's size and SHA-256 (atomically, as the last file).
+
+    A folder whose files are replaced one by one is whole again only once
+    this is written; :func:`check_files` refuses it before.
+    """
+    from etfsim._io import atomic_path
+
+    root = Path(folder)
+    files = {n: {"sha256": _sha256(root / n), "bytes": (root / n).stat().st_size} for n in sorted(set(names))}
+    target = root / FILES_MANIFEST
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps({"format": _FILES_FORMAT, "files": files}, indent=1) + "\n", encoding="utf-8")
+    return target
+
+
+def listed_files(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """The files ``files.json`` in ``folder`` lists (name -> sha256 and bytes); empty when it is absent or unreadable."""
+    path = Path(folder) / FILES_MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) and data.get("format") == _FILES_FORMAT else None
+    return dict(files) if isinstance(files, dict) else {}
+
+
+def check_files(folder: str | os.PathLike[str], names: list[str]) -> None:
+    """Refuse (DataError) a folder whose ``files.json`` is missing or does not vouch for each of ``names``.
+
+    ``etfsim run`` replaces a folder's files one by one and writes
+    ``files.json`` last; a run stopped in between leaves files of two runs,
+    which this tells apart by their hashes.
+    """
+    root = Path(folder)
+    fix = "re-run etfsim run to write the whole folder"
+    if not (root / FILES_MANIFEST).is_file():
+        raise DataError(
+            f"{root} has no {FILES_MANIFEST}: a run stopped while replacing its files (or an older etfsim wrote it), "
+            f"so it may mix two runs; {fix}"
+        )
+    listed = listed_files(root)
+    if not listed:
+        raise DataError(f"{root / FILES_MANIFEST} is not a file list etfsim wrote ({_FILES_FORMAT}); {fix}")
+    for name in names:
+        entry = listed.get(name)
+        if not isinstance(entry, dict) or entry.get("sha256") != _sha256(root / name):
+            why = "is not listed in" if not isinstance(entry, dict) else "differs from the one listed in"
+            raise DataError(f"{root / name} {why} {FILES_MANIFEST}: the folder mixes files of two runs; {fix}")
 
 
 def _tag(path: Path, folder: Path) -> dict[str, Any]:
@@ -184,7 +261,15 @@ def _tag(path: Path, folder: Path) -> dict[str, Any]:
         raise FileFormatError(f"{path} is not a Parquet file etfsim wrote ({exc}); re-run etfsim run") from exc
     if _TAG not in meta:
         raise FileFormatError(f"{path} has no etfsim result tag; {folder} is not a result folder of etfsim run")
-    tag = json.loads(meta[_TAG])
+    try:
+        tag = json.loads(meta[_TAG])
+    except ValueError:
+        tag = None
+    if not isinstance(tag, dict):
+        raise FileFormatError(
+            f"{path.name} in {folder}: its etfsim result tag is not the JSON object etfsim writes; "
+            "re-run etfsim run to write it again"
+        )
     found = tag.get("format")
     if found != RESULT_FORMAT:
         raise FileFormatError(
@@ -205,13 +290,20 @@ def load_results(folder: str | os.PathLike[str]) -> StudyResults:
         If a file is not one etfsim wrote, or was written in another result format.
     """
     folder = Path(folder)
+    if folder.is_file():
+        raise DataError(
+            f"{folder} is a file, not a result folder; give the folder etfsim run wrote (reports/<scenario>)"
+        )
     if not folder.is_dir():
         raise DataError(f"result folder {folder} does not exist; give the folder etfsim run wrote (reports/<scenario>)")
     manifest = folder / _MANIFEST
     if not manifest.is_file():
         raise DataError(f"{folder} has no {_MANIFEST}; it is not a result folder of etfsim run (re-run etfsim run)")
     facts = StudyFacts.from_dict(_tag(manifest, folder).get("facts"), f"{manifest}: facts")
-    listed = set(pd.read_parquet(manifest, columns=["table"])["table"].astype(str))
+    try:
+        listed = set(pd.read_parquet(manifest, columns=["table"])["table"].astype(str))
+    except (KeyError, ValueError, pa.ArrowException) as exc:
+        raise FileFormatError(f"{manifest} has no table column listing the tables ({exc}); re-run etfsim run") from exc
     tables = {**TABLES, **{n: v for n, v in OPTIONAL_TABLES.items() if n in listed}}
     frames: dict[str, pd.DataFrame] = {}
     for name, (file, _what) in tables.items():
@@ -227,4 +319,5 @@ def load_results(folder: str | os.PathLike[str]) -> StudyResults:
         curve = FuturesCurve.read_parquet(str(curve_path))
     except (OSError, pa.ArrowInvalid) as exc:
         raise FileFormatError(f"{curve_path} is not a curve file etfsim wrote ({exc})") from exc
+    check_files(folder, sorted([_MANIFEST, CURVE_FILE, *(file for file, _w in tables.values())]))
     return StudyResults(facts=facts, curve=curve, **frames)

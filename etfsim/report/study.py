@@ -45,11 +45,11 @@ from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund.comparison import Comparison, compare
 from etfsim.fund.config import FundConfig, InvestorDemand
 from etfsim.fund.engine import FundResult, simulate_fund
+from etfsim.fund.identity import FundIdentity
 from etfsim.fund.metrics import premium_discount_by_quarter
 from etfsim.fund.stock_twin import StockBasket, StockFundConfig
 from etfsim.fund.structure_compare import compare_structures
 from etfsim.fund.summary import FundSummary
-from etfsim.identity import FundIdentity
 from etfsim.index.levels import IndexResult, tbill_returns
 from etfsim.metrics import annualised_volatility, max_drawdown
 from etfsim.pipeline import BacktestResult, Strategy, StrategyRun, default_strategies, resolve_strategy, run_strategy

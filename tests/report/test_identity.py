@@ -11,7 +11,7 @@ from types import MappingProxyType
 import pytest
 
 from etfsim.exceptions import ScenarioError
-from etfsim.identity import FundIdentity, identity_from_table, load_identity
+from etfsim.fund.identity import FundIdentity, identity_from_table, load_identity
 from etfsim.pipeline import load_strategy
 from etfsim.report.factsheet import factsheet_data
 from etfsim.report.fund_details import NOT_FDIC

@@ -94,5 +94,5 @@ def identity_from_table(raw: object, where: str) -> FundIdentity:
 def load_identity(path: str | Path) -> FundIdentity | None:
     """The ``[identity]`` table of a strategy or fund file, or None when it has none."""
     p = Path(path)
-    raw: dict[str, Any] = read_toml(p, "fund", "see etfsim/identity.py for the keys")
+    raw: dict[str, Any] = read_toml(p, "fund", "see etfsim/fund/identity.py for the keys")
     return None if "identity" not in raw else identity_from_table(raw["identity"], p.name)
