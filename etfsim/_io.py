@@ -202,6 +202,8 @@ def read_toml(path: str | os.PathLike[str], what: str, missing_hint: str) -> dic
     from etfsim.exceptions import ScenarioError
 
     p = Path(path)
+    if p.is_dir():
+        raise ScenarioError(f"{p} is a folder, not a {what} file; give the path of a .toml file")
     try:
         return tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

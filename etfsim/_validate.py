@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from etfsim._typing import Float64Array
 from etfsim.exceptions import ConfigError, EtfsimError
 
 __all__ = ["boolean", "date_text", "float_array", "number", "whole"]
@@ -88,7 +89,7 @@ def date_text(name: str, value: object, error: type[EtfsimError] = ConfigError) 
     raise error(f"{name} must be a date like 2026-04-01, got {value!r}")
 
 
-def float_array(name: str, values: object, hint: str = "", error: type[EtfsimError] = ConfigError) -> np.ndarray:
+def float_array(name: str, values: object, hint: str = "", error: type[EtfsimError] = ConfigError) -> Float64Array:
     """``values`` as a 1-D float64 array of numbers; text (even ``"0.5"``), bools and None are refused.
 
     NaN and infinities pass (the caller says which values are in range).

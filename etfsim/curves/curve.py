@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
@@ -95,7 +95,7 @@ def row_on(dates: DateArray, date: object | None) -> int:
     t = _stamp(date, "date")
     i = int(np.searchsorted(dates, t, side="right")) - 1
     if i < 0:
-        raise CalendarError(f"date {date} is before the curve starts ({dates[0]})")
+        raise CalendarError(f"date {date} is before the curve starts ({str(dates[0])[:10]})")
     return i
 
 
@@ -276,7 +276,8 @@ class FuturesCurve:
         if hi is not None:
             mask &= self.dates <= hi
         if not mask.any():
-            raise CalendarError(f"no date of the curve ({self.dates[0]} to {self.dates[-1]}) lies in [{start}, {end}]")
+            first, last = str(self.dates[0])[:10], str(self.dates[-1])[:10]
+            raise CalendarError(f"no date of the curve ({first} to {last}) lies in [{start}, {end}]")
         sel: Any = slice(None) if paths is None else selected_paths(self.n_paths, paths)
         first = 0 if paths is None else int(sel[0])
         return FuturesCurve(
@@ -448,6 +449,7 @@ class FuturesCurve:
         from etfsim.exceptions import FileFormatError
 
         need = ["date", "contract", "expiry", "price"]
+        check_long_columns(table.columns, need, "long table")
         missing = [c for c in need if c not in table.columns]
         if missing:
             raise FileFormatError(
@@ -474,10 +476,13 @@ class FuturesCurve:
             raise FileFormatError(f"contract {bad} has more than one expiry in the table; give it one")
         if np.isinf(df["price"].to_numpy()).any():
             raise FileFormatError("long table has an infinite price; use NaN for a missing print")
-        # one row per (date, contract): the last valid price wins, else NaN
+        _check_after_expiry(df)
+        # one row per (date, contract): a repeated row with the same price or none is one print; two prices
+        # that differ are refused (which one is right cannot be told), naming the rows
         df = df.sort_values(["date", "contract"], kind="stable")
         dup = df.duplicated(["date", "contract"], keep=False)
         if dup.any():
+            _check_conflicts(df[dup])
             df = (
                 df.groupby(["date", "contract"], sort=False)
                 .agg(expiry=("expiry", "first"), price=("price", "last"))
@@ -509,6 +514,55 @@ class FuturesCurve:
     def read_parquet(cls, path: str | os.PathLike[str]) -> FuturesCurve:
         """Read a curve written by :meth:`to_parquet`; the round trip is exact."""
         return cls(**_files.read_curve_parts(path))
+
+
+AFTER_EXPIRY_DAYS = 31
+"""Most days after its expiry a long table may price a contract (real data: up to 9, GAS_US)."""
+
+
+def check_long_columns(columns: Iterable[object], need: Iterable[str], what: str) -> None:
+    """Refuse a long table with a needed column twice (``price`` twice, or pandas' ``price.1`` for the second)."""
+    from etfsim.exceptions import FileFormatError
+
+    names = [str(c) for c in columns]
+    for name in need:
+        twice = names.count(name) > 1 or any(n.startswith(name + ".") and n[len(name) + 1 :].isdigit() for n in names)
+        if twice:
+            raise FileFormatError(
+                f"{what} has column {name!r} more than once ({', '.join(n for n in names if n.split('.')[0] == name)}); "
+                "keep one, so it is clear which is read"
+            )
+
+
+def _check_after_expiry(df: pd.DataFrame) -> None:
+    """Refuse a row that prices a contract more than :data:`AFTER_EXPIRY_DAYS` after its expiry (a wrong expiry or date)."""
+    from etfsim.exceptions import FileFormatError
+
+    late = (df["date"] - df["expiry"]).dt.days.to_numpy() > AFTER_EXPIRY_DAYS
+    late &= df["price"].notna().to_numpy()
+    if late.any():
+        row = df[late].iloc[0]
+        days = int((row["date"] - row["expiry"]).days)
+        raise FileFormatError(
+            f"long table prices contract {row['contract']} on {str(row['date'])[:10]}, {days:,} days after its expiry "
+            f"{str(row['expiry'])[:10]} (row {df.index[late][0]}); check the expiry and the date of that row"
+        )
+
+
+def _check_conflicts(rows: pd.DataFrame) -> None:
+    """Refuse a (date, contract) given two different prices (NaN and a price, or two equal prices, are one)."""
+    from etfsim.exceptions import FileFormatError
+
+    priced = rows[rows["price"].notna()]
+    spread = priced.groupby(["date", "contract"], sort=False)["price"].agg(["min", "max"])
+    clash = spread[spread["min"] != spread["max"]]
+    if len(clash):
+        day, code = clash.index[0]
+        at = priced[(priced["date"] == day) & (priced["contract"] == code)]
+        listed = ", ".join(f"row {i}: {v:g}" for i, v in zip(at.index, at["price"], strict=True))
+        raise FileFormatError(
+            f"long table prices {code} on {str(day)[:10]} more than once, differently ({listed}); keep one row"
+        )
 
 
 def read_curve(path: str | os.PathLike[str]) -> FuturesCurve:

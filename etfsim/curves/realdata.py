@@ -42,7 +42,7 @@ from etfsim.curves._files import existing as _existing
 from etfsim.curves._files import increasing_dates as _increasing_dates
 from etfsim.curves._files import read_table as _read_table
 from etfsim.curves._files import require_columns as _require_columns
-from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.curve import FuturesCurve, check_long_columns
 from etfsim.curves.nearby import load_nearby, nearby_long_table
 from etfsim.exceptions import DataError, FileFormatError, UnknownNameError
 
@@ -134,6 +134,7 @@ def read_long_table(path_or_frame: PathLike | pd.DataFrame) -> FuturesCurve:
         frame = _read_table(path, "long table", dtype={"contract": str})
         meta = {"source": "long-table", "file": path.name}
         what = f"long table {path.name!r}"
+    check_long_columns(frame.columns, LONG_TABLE_COLUMNS, what)  # before pandas' renamed twin is dropped below
     _require_columns(frame, LONG_TABLE_COLUMNS, what)
     if "path" in frame.columns and frame["path"].nunique(dropna=False) > 1:
         raise FileFormatError(

@@ -161,7 +161,8 @@ def _flows(
         if (p_star - terms.ap_spread) * unit_value > fee_c:
             absorb = terms.demand_impact * unit_value / cash
             band_c = fee_c / unit_value + terms.ap_spread
-            units = min(math.floor((p_star - band_c) / absorb + 0.5), terms.ap_capacity)
+            # capped before the floor: a float beyond 2**63 (flows of 1e300) would wrap the integer negative
+            units = math.floor(min((p_star - band_c) / absorb + 0.5, terms.ap_capacity))
             if data.creations_open[t] == 0.0:  # suspended by a dated event: no unit, whatever the limits
                 if units > 0.0:
                     st |= records.CREATIONS_SUSPENDED
@@ -177,7 +178,7 @@ def _flows(
         elif (-p_star - terms.ap_spread) * unit_value > fee_r:
             absorb = terms.demand_impact * unit_value / cash
             band_r = fee_r / unit_value + terms.ap_spread
-            want = min(math.floor((-band_r - p_star) / absorb + 0.5), terms.ap_capacity)
+            want = math.floor(min((-band_r - p_star) / absorb + 0.5, terms.ap_capacity))
             most = math.floor(book.shares / cu) - 1.0  # the fund keeps at least one unit
             if want > most:
                 want = max(most, 0.0)
@@ -198,7 +199,7 @@ def _close(
     dated split (``data.split_ratio``) on its date, else the fund's own below its threshold.
     """
     cash = book.cash - (trades.commission + trades.spread_cost + trades.impact_cost)
-    if cash <= 0.0:
+    if not cash > 0.0:  # zero, below, or NaN (a sum that overflowed): the assets are gone
         return Book(cash, book.shares, book.premium), records.LIQUIDATED, 1.0
     dated = data.split_ratio[t]
     if not launch and dated > 1.0:
@@ -322,6 +323,9 @@ def _ledger_path(
                 positions[r, t, s] = 0.0
         _record(ledger, r, t, launch, book, (units, fee, pnl, interest), trades, terms, ratio)
         ledger.swap[np.uint64(r), np.uint64(t)] = swap
+        if code == records.LIQUIDATED:  # what it holds after the close: nothing, so no notional or margin
+            ledger.notional[np.uint64(r), np.uint64(t)] = 0.0
+            ledger.margin[np.uint64(r), np.uint64(t)] = 0.0
         status[r, t] = st
         if code == records.LIQUIDATED:
             stop = t + 1

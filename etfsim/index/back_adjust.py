@@ -10,7 +10,7 @@ prices actually traded.
 
 A Panama series keeps price differences (P&L per contract) right and can go
 negative; a ratio series keeps percentage returns right and stays positive when
-the prices are, but refuses rolls at non-positive prices.
+the prices are, but refuses any price at or below zero, at a roll or not.
 """
 
 from __future__ import annotations
@@ -62,7 +62,8 @@ def back_adjust(
     DataError
         If the schedule holds more than one contract on a date or belongs to
         another curve; a roll lacks the old or the new contract's price at
-        its close; or (``ratio``) a price at a roll is zero or negative.
+        its close; or (``ratio``) a price at a roll, or of the held contract on
+        any date, is zero or negative.
 
     Notes
     -----
@@ -153,6 +154,15 @@ def back_adjust(
                     f"ratio back-adjustment needs positive prices at each roll, but the {which} contract "
                     f"{codes[i]} is at {f[i]:.6g} at the roll on {_day(dates, int(r[i]))}; use method='panama'"
                 )
+        # a ratio series is read as percentage returns, each a division by the day before's price: a price
+        # at or below zero on any date makes them meaningless (not only at a roll)
+        held_nonpos = invested & (price <= 0)
+        if held_nonpos.any():
+            i = int(np.argmax(held_nonpos))
+            raise DataError(
+                f"ratio back-adjustment needs positive prices, but the held contract {code[i]} is at "
+                f"{price[i]:.6g} on {_day(dates, i)}; use method='panama'"
+            )
         factors = np.ones(n)
         factors[r] = f_new / f_old
         # later[t] = product of the factors of rolls strictly after t

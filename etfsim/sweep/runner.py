@@ -34,7 +34,9 @@ from etfsim._results import Result
 from etfsim.curves.market import Market
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.pipeline import Strategy, resolve_strategy
+from etfsim.pipeline.run import study_memory
 from etfsim.scenario import Scenario, read_scenario
+from etfsim.sweep.folder import check_chunk, check_scheduler, check_sweep_size, chunk_meta, read_settings
 from etfsim.sweep.montecarlo import CHUNK_COLUMNS, ChunkSpec, run_chunk
 
 if TYPE_CHECKING:
@@ -233,40 +235,58 @@ def run_sweep(
         if not names or len(set(names)) != len(names):
             raise ConfigError(f"give at least one {kind}, with distinct names; got {names}")
     folder = Path(out)
+    check_scheduler(scheduler)
     for stale in folder.glob("scenario=*/rule=*/.chunk-*.tmp"):
         stale.unlink(missing_ok=True)  # a chunk a killed run was writing: never read, redone below
-    settings = _settings(scs, strats, int(paths), int(chunk_size), fund, demand)
+    settings = json.loads(json.dumps(_settings(scs, strats, int(paths), int(chunk_size), fund, demand)))
     manifest = folder / "sweep.json"
-    if manifest.exists():
-        old = json.loads(manifest.read_text())
-        if old != json.loads(json.dumps(settings)):
-            raise ConfigError(
-                f"{folder} holds a sweep with other settings; resume it with the same ones or use a new folder"
-            )
+    if manifest.exists() and read_settings(manifest) != settings:
+        raise ConfigError(
+            f"{folder} holds a sweep with other settings; resume it with the same ones or use a new folder"
+        )
+    # sized as if nothing were done yet (cheap; a resumed sweep was sized when it started)
+    memory = max(study_memory(sc, int(chunk_size), 1) - study_memory(sc, 0, 1) for sc in scs)
+    check_sweep_size(folder, len(scs) * len(strats), int(paths), int(chunk_size), memory, not scheduler)
+    todo, skipped = _plan(folder, scs, strats, int(paths), int(chunk_size), fund, demand)
+
+    def start() -> None:
+        """Write the settings once the chunks can run (a scheduler that cannot be reached leaves none)."""
+        if not manifest.exists():
+            with atomic_path(manifest) as tmp:
+                tmp.write_text(json.dumps(settings, indent=2))
+
+    total = len(todo)
+    if todo:
+        tasks = [delayed(_write_chunk, pure=False)(spec, target) for spec, target in todo]
+        if scheduler:
+            _run_distributed(tasks, scheduler, progress, total, start)
+        else:
+            start()
+            _run_local(tasks, progress, total)
     else:
-        with atomic_path(manifest) as tmp:
-            tmp.write_text(json.dumps(settings, indent=2))
+        start()
+    return SweepResult(folder, read_sweep(folder), total, skipped)
+
+
+def _plan(
+    folder: Path, scs: list[Scenario | Market], strats: list[Strategy], paths: int, chunk: int, fund: Any, demand: Any
+) -> tuple[list[tuple[ChunkSpec, str]], int]:
+    """The chunks still to run, and how many are there already (each checked: readable, these paths, this seed)."""
     todo: list[tuple[ChunkSpec, str]] = []
     skipped = 0
     for sc in scs:
         for st in strats:
             terms = fund if fund is not None else st.fund
             flows = demand if fund is not None else st.demand
-            for first in range(0, int(paths), int(chunk_size)):
+            for first in range(0, paths, chunk):
                 target = _chunk_file(folder, sc.name, st.name, first)
+                count = min(chunk, paths - first)
                 if target.exists():
+                    check_chunk(target, sc.name, st.name, first, count, sc.seed)
                     skipped += 1
                     continue
-                count = min(int(chunk_size), int(paths) - first)
                 todo.append((ChunkSpec(sc, st, terms, flows, first, count), str(target)))
-    total = len(todo)
-    if todo:
-        tasks = [delayed(_write_chunk, pure=False)(spec, target) for spec, target in todo]
-        if scheduler:
-            _run_distributed(tasks, scheduler, progress, total)
-        else:
-            _run_local(tasks, progress, total)
-    return SweepResult(folder, read_sweep(folder), total, skipped)
+    return todo, skipped
 
 
 def _run_local(tasks: list[Delayed], progress: Callable[[int, int], None] | None, total: int) -> None:
@@ -288,17 +308,22 @@ def _run_local(tasks: list[Delayed], progress: Callable[[int, int], None] | None
 
 
 def _run_distributed(
-    tasks: list[Delayed], address: str, progress: Callable[[int, int], None] | None, total: int
+    tasks: list[Delayed],
+    address: str,
+    progress: Callable[[int, int], None] | None,
+    total: int,
+    start: Callable[[], None],
 ) -> None:
     from distributed import Client, as_completed
 
     try:
         client = Client(address, timeout="10s")  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise ConfigError(
             f"cannot reach the Dask scheduler at {address}: {exc}; start one or drop --scheduler"
         ) from exc
     with client:
+        start()
         futures = client.compute(tasks)  # type: ignore[no-untyped-call]
         for i, fut in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
             fut.result()  # re-raise a task's error here
@@ -317,11 +342,13 @@ def read_sweep(folder: str | Path) -> pd.DataFrame:
     root = Path(folder)
     frames = []
     for f in sorted(root.glob("scenario=*/rule=*/chunk-*.parquet")):
-        table = pq.read_table(f)
-        meta = json.loads((table.schema.metadata or {}).get(b"etfsim", b"{}"))
-        if meta.get("format") != SWEEP_FORMAT:
-            raise DataError(f"{f} is not a chunk of this etfsim sweep format ({SWEEP_FORMAT}); remove it")
-        frame = table.to_pandas()
+        meta = chunk_meta(f)
+        try:
+            frame = pq.read_table(f).to_pandas()
+        except (OSError, pa.ArrowException) as exc:
+            raise DataError(
+                f"{f} is not a whole chunk ({exc}); delete it and run the same sweep again to recompute it"
+            ) from exc
         frame.insert(0, "strategy", meta["strategy"])
         frame.insert(0, "scenario", meta["scenario"])
         frames.append(frame)

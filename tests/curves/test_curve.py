@@ -258,11 +258,12 @@ def test_from_long_table_sorts_contracts_by_expiry_into_slots() -> None:
     assert curve.metadata["source"] == "test"
 
 
-def test_from_long_table_duplicates_last_valid_price_wins() -> None:
+def test_from_long_table_duplicates_of_one_price_are_one_print() -> None:
+    # two different prices for one (date, contract) are refused (tests/reliability/test_long_tables.py)
     table = _long(
         [
-            ("2020-04-20", "CLK20", "2020-04-21", 1.0),
-            ("2020-04-20", "CLK20", "2020-04-21", 2.0),  # last valid -> wins
+            ("2020-04-20", "CLK20", "2020-04-21", 2.0),
+            ("2020-04-20", "CLK20", "2020-04-21", 2.0),  # the same print twice
             ("2020-04-20", "CLK20", "2020-04-21", NAN),  # a later NaN does not erase it
             ("2020-04-20", "CLM20", "2020-05-19", NAN),
             ("2020-04-20", "CLM20", "2020-05-19", NAN),  # all NaN -> NaN, still listed
