@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -100,10 +101,13 @@ def simulate(
             end=None if years is not None else sc.end,
         )
     n = sc.paths if paths is None else paths
-    _check_size(sc, n, chunk_size, seed, out)
-    with progress_bar(f"simulating {sc.name}", n) as progress:
-        chunks = sc.iter_chunks(paths=n, seed=seed, chunk_size=chunk_size, progress=progress)
-        written = write_curve_chunks(chunks, out, n_paths=n)
+    with warnings.catch_warnings():
+        # numpy's overflow warnings would come before the one line that names the first bad price
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _check_size(sc, n, chunk_size, seed, out)
+        with progress_bar(f"simulating {sc.name}", n) as progress:
+            chunks = sc.iter_chunks(paths=n, seed=seed, chunk_size=chunk_size, progress=progress)
+            written = write_curve_chunks(chunks, out, n_paths=n)
     curve_head = read_curve_header_summary(written)
     console.print(f"wrote {written} ({curve_head})")
 
