@@ -137,15 +137,22 @@ def fan_chart(fan: pd.DataFrame, width: float = 3.55, height: float = 1.75) -> s
         return _uri(fig)
 
 
-def premium_chart(premium: pd.Series, width: float = 3.55, height: float = 1.3) -> str:
-    """Daily premium (+) or discount (-) of the market price to NAV, in percent."""
+PREMIUM_WINDOW = 21
+"""Trading days of the premium chart's rolling band (about a month): the band, not each day's noise."""
+
+
+def premium_chart(premium: pd.Series, width: float = 3.55, height: float = 1.1) -> str:
+    """The premium (+) or discount (-) to NAV as a band: its range and median over a rolling month, in percent."""
     from matplotlib.ticker import FuncFormatter
 
+    values = pd.Series(premium.to_numpy(dtype=float) * 100, index=premium.index)
+    roll = values.rolling(PREMIUM_WINDOW, min_periods=1)
+    x = premium.index.to_numpy()
     with _figure(width, height) as fig:
         ax = fig.add_subplot()
-        x, hi, lo = _envelope(premium.index.to_numpy(), premium.to_numpy(dtype=float) * 100)
-        ax.fill_between(x, 0, np.where(hi > 0, hi, 0), color=COLOURS["positive"], lw=0, step="mid", label="Premium")
-        ax.fill_between(x, 0, np.where(lo < 0, lo, 0), color=COLOURS["negative"], lw=0, step="mid", label="Discount")
+        ax.fill_between(x, roll.min().to_numpy(), roll.max().to_numpy(), color=COLOURS["light"], lw=0,
+                        label=f"{PREMIUM_WINDOW}-day range")  # fmt: skip
+        ax.plot(x, roll.median().to_numpy(), color=COLOURS["fund"], lw=0.8, label=f"{PREMIUM_WINDOW}-day median")
         ax.axhline(0, color="#55606e", lw=0.5)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:+g}%" if v else "0%"))
         _dates(ax)

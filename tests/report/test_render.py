@@ -28,6 +28,14 @@ def test_the_folder_holds_the_sheets_and_the_data(report_dir: Path) -> None:
     assert not [n for n in names if n.startswith(".")]  # no staging folder or temporary file left
 
 
+def test_no_text_on_either_sheet_is_under_7_points(report_dir: Path) -> None:
+    # body, notes, tables, disclosures and the page footer alike: 7 pt is the smallest an issuer prints
+    for name in ("factsheet.html", "rules.html"):
+        html = (report_dir / name).read_text(encoding="utf-8")
+        sizes = [float(x) for x in re.findall(r"font(?:-size)?:\s*([0-9.]+)pt", html)]
+        assert len(sizes) > 10 and min(sizes) >= 7.0, (name, sorted(sizes)[:5])
+
+
 def test_html_is_self_contained(report_dir: Path) -> None:
     for name in ("factsheet.html", "rules.html"):
         html = (report_dir / name).read_text(encoding="utf-8")
