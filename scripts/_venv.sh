@@ -27,5 +27,20 @@ ensure_venv() {
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2 || return 2
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root$extras" >&2 || return 2
         echo "$want" > "$stamp"
+        warm_kernels "$venv" "$root"
     fi
+}
+
+# Compile the main job's numba kernels once, while installing, into numba's on-disk cache (__pycache__
+# next to the sources), so the first `etfsim run` loads them instead of compiling them.  The main job on a
+# few paths compiles every kernel it uses: the types, not the sizes, pick what is compiled.  A failure only
+# moves the compiling to the first run, so it is reported and the set-up goes on.
+warm_kernels() {
+    local venv="$1" root="$2" tmp
+    tmp="$(mktemp -d)"
+    echo "etfsim: compiling the numba kernels once (about a minute the first time)" >&2
+    if ! (cd "$root" && "$venv/bin/python" -m etfsim run --paths 8 --compare-paths 4 --out-dir "$tmp" >/dev/null 2>&1); then
+        echo "etfsim: compiling the kernels ahead failed; the first run will compile them" >&2
+    fi
+    rm -rf "$tmp"
 }
