@@ -127,7 +127,9 @@ def run_cmd(
     ] = "compute_default",
     fund: Annotated[
         Optional[Path],
-        typer.Option("--fund", help="Fund terms TOML ([fund], optional [demand]) for every strategy's fund."),
+        typer.Option(
+            "--fund", help="Fund terms TOML (\\[fund], optional \\[demand] and \\[identity]) for every strategy's fund."
+        ),
     ] = None,
 ) -> None:
     """The main job: simulate the scenario, back-test the standard roll rules, write the fact sheet.

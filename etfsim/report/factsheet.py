@@ -299,7 +299,7 @@ def _key_facts(facts: StudyFacts, index: str, named: mw.SheetNames) -> tuple[Fac
         "creation_fee": fund["creation_fee"],
         "nav_at_launch": fund["nav_per_share"],
         "index": index,
-        "roll_rule": f"{head.name} ({head.rule.replace('_', ' ')})",
+        "roll_rule": f"{words.strategy_title(head.name, head.description)} ({head.rule.replace('_', ' ')} rule)",
         "contract": named.contract,
         "exchange": _exchange(identity_of(facts.identity)),
         "collateral": f"91-day T-bills at {float(facts.scenario.collateral_rate) * 100:.2f}% (assumed)",

@@ -28,7 +28,7 @@ import pandas as pd
 
 from etfsim._format import format_value
 from etfsim.report import words
-from etfsim.report.facts import HoldingFacts, LegFacts, LimitFacts, MarketFacts
+from etfsim.report.facts import HoldingFacts, LegFacts, LimitFacts, MarketFacts, StrategyFacts
 from etfsim.report.results import StudyResults
 from etfsim.report.tables import Fact
 
@@ -115,9 +115,9 @@ def index_name(strategy: str, holding: HoldingFacts, market: MarketFacts) -> str
         return f"etfsim Compute Generations Index ({holding_label(holding, market)})"
     fam = market.family(holding.index)
     if fam is not None:
-        return f"etfsim {fam.index} Futures Index ({strategy} roll, TR)"
+        return f"etfsim {fam.index} Futures Index ({words.roll_label(strategy)}, TR)"
     leg = market.leg(holding.index)
-    return f"etfsim {leg_label(market, leg.name)} Compute Futures Index ({leg.index}, {strategy} roll, TR)"
+    return f"etfsim {leg_label(market, leg.name)} Compute Futures Index ({leg.index}, {words.roll_label(strategy)}, TR)"
 
 
 def fund_name(holding: HoldingFacts, market: MarketFacts) -> str:
@@ -470,7 +470,7 @@ def sheet_names(results: StudyResults) -> SheetNames:
     base = words.principal_risks(facts.fund, contract, in_words, facts.demand)
     if market is None or held is None:
         return SheetNames(
-            words.fund_name(str(contract["unit"])), words.index_name(head.name, str(contract["root"])),
+            words.fund_name(str(contract["unit"])), words.index_name(_title(head), str(contract["root"])),
             f"{contract['name']}, {float(contract['multiplier']):,.0f} {contract['unit']}s",
             "futures on the rental price of GPU compute", "", "", limits, base,
         )  # fmt: skip
@@ -480,10 +480,14 @@ def sheet_names(results: StudyResults) -> SheetNames:
     if any(title.startswith("Small open interest and") for title, _t in own):
         base = base[:2] + base[3:]  # the limits' paragraph is part of the open-interest one
     return SheetNames(
-        fund_name(held, market), index_name(head.name, held, market), contract_line(held, market),
+        fund_name(held, market), index_name(_title(head), held, market), contract_line(held, market),
         holds_words(held, market), move_words(held, market, moves), methodology(held, market),
         key_facts(held, market) + limits, base[:2] + own + base[2:],
     )  # fmt: skip
+
+
+def _title(head: StrategyFacts) -> str:
+    return words.strategy_title(head.name, head.description)
 
 
 def _switch_short(holding: HoldingFacts) -> str:

@@ -200,11 +200,11 @@ def rules_data(results: StudyResults) -> RulesSheetData:
     }
     levels = {n: levels[n] for n in names if n in levels}
     notes = (
-        f"Scenario {sc.name} ({sc.model}, seed {sc.seed}): {facts.paths:,} simulated paths from "
+        f"Scenario {sc.name}: {words.model_name(sc.model)}, random seed {sc.seed}, {facts.paths:,} simulated paths from "
         f"{sc.start} to {sc.end}, T-bills at {float(sc.collateral_rate) * 100:.2f}%.",
         "Index figures are before any cost. Fund figures run every rule with the same fund terms and investor demand "
-        f"(those of {facts.headline.name}), so differences come from the rule"
-        + (" and what it holds (the Holds column)." if facts.market is not None else " alone."),
+        f"(those of {words.strategy_title(facts.headline.name, facts.headline.description)}), so differences come "
+        "from the rule" + (" and what it holds (the Holds column)." if facts.market is not None else " alone."),
         "Term structure is the log return per year from holding futures rather than the spot index; positive means the "
         "curve paid the holder (backwardation), negative that it cost (contango).",
     )

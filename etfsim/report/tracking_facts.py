@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from etfsim.pipeline.statistics import statistic
+from etfsim.report import words
 from etfsim.report.facts import StudyFacts
 from etfsim.report.results import StudyResults
 from etfsim.report.tables import Fact, Table, facts_from
@@ -76,10 +77,13 @@ def _notes(facts: StudyFacts) -> tuple[str, ...]:
         else ()
     )
     return daily + (
-        f"Scenario {sc.name} ({sc.model}, seed {sc.seed}), {facts.paths:,} simulated paths from {sc.start} to "
-        f"{sc.end}; the sheet reports path {facts.headline_path}, the headline path: of all paths, the one "
+        f"Scenario {sc.name}: {words.model_name(sc.model)}, random seed {sc.seed}, {facts.paths:,} simulated paths "
+        f"from {sc.start} to {sc.end}. The sheet reports one of them (no. {facts.headline_path}, counting from 0), "
+        "the headline path: of all paths, the one "
         "nearest the median on its worst measure of fund return, spot, tracking difference and error, days "
         "halted, drawdown and volatility (its percentile on each is in the Monte Carlo table).",
         "Returns over one year are annualised; periods that start before inception show a dash. * partial year.",
-        "Sharpe and Sortino use monthly NAV returns over the T-bill return; hit rate and payoff ratio use monthly returns.",
+        "Sharpe and Sortino: the arithmetic mean of monthly NAV returns less the T-bill return, over their standard "
+        "deviation (Sortino: the downside deviation), times the square root of 12; not the compound (geometric) "
+        "return. Hit rate and payoff ratio use monthly returns.",
     )

@@ -15,6 +15,8 @@ from typing import Any
 __all__ = [
     "DISCLOSURES",
     "disclosures_for",
+    "model_name",
+    "strategy_title",
     "results_kind",
     "fund_name",
     "halt_premium_words",
@@ -90,9 +92,40 @@ def roll_words(rule: str, params: Mapping[str, Any]) -> str:
     return f"The index follows the {rule.replace('_', ' ')} roll rule."
 
 
+MODEL_NAMES = {
+    "schwartz-smith": "Schwartz-Smith two-factor model",
+    "schwartz-1f": "one-factor mean-reverting model",
+    "market": "compute market model (correlated Schwartz-Smith legs)",
+    "recorded": "recorded futures prices",
+}
+"""How the sheets name a curve model (``metadata["model"]``); an unknown name is printed as it is."""
+
+
+def model_name(model: str) -> str:
+    """``Schwartz-Smith two-factor model`` for ``schwartz-smith``: a model as a reader names it."""
+    return MODEL_NAMES.get(str(model), str(model))
+
+
+def strategy_title(name: str, description: str = "") -> str:
+    """A strategy's display name: its description up to the first colon or comma (``S&P GSCI-style monthly roll``).
+
+    Every built-in description starts with one (``Front month, held to ...``, ``Compute default: roll
+    out ...``); a strategy without a description shows its name with spaces (``usl strip12``).
+    """
+    head = str(description).split(":", 1)[0].split(",", 1)[0].strip()
+    if head and len(head) <= 48:
+        return head
+    return str(name).replace("_", " ")
+
+
+def roll_label(title: str) -> str:
+    """``Compute default roll``; a title that names its roll already is left as it is."""
+    return title if "roll" in title.lower() else f"{title} roll"
+
+
 def index_name(strategy: str, root: str) -> str:
-    """Name of the hypothetical index the fund tracks: the contract root and the roll strategy."""
-    return f"etfsim {root} Compute Futures Index ({strategy} roll, TR)"
+    """Name of the hypothetical index the fund tracks: the contract root and the roll (a display title)."""
+    return f"etfsim {root} Compute Futures Index ({roll_label(strategy)}, TR)"
 
 
 def fund_name(contract_unit: str) -> str:

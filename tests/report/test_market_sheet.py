@@ -181,7 +181,7 @@ def test_a_family_holding_names_the_family_and_its_weights(market: Market, famil
     fam = next(f for f in market.families if f.name == family)
     data = factsheet_data(results)
     assert data.fund_name == f"Hypothetical {fam.index} Compute Futures ETF"
-    assert data.index_name == f"etfsim {fam.index} Futures Index (family roll, TR)"
+    assert data.index_name == f"etfsim {fam.index} Futures Index (Compute default roll, TR)"  # its description's title
     assert results.facts.market is not None
     labels = [leg_label(results.facts.market, name) for name in fam.legs]
     if fam.method == "usage":  # each leg's weight as the file gives it, renormalised over the chips trading
