@@ -1,8 +1,10 @@
 """Benchmark: a sweep towards a million paths on a two-worker Dask cluster, per core against one process.
 
 The sweep is ``etfsim sweep``'s: every built-in strategy (eight) on the
-built-in scenario (ten years), ``--paths`` paths each, chunks of ``--chunk``
-paths, written chunk by chunk into a Parquet sweep folder.  Figures:
+built-in scenario (the seven-leg compute market, ten years; ``--scenario
+single-chip`` for the single-chip H100 scenario, or a scenario file),
+``--paths`` paths each, chunks of ``--chunk`` paths, written chunk by chunk
+into a Parquet sweep folder.  Figures:
 
 1. one process, one thread: one chunk of each strategy through ``run_chunk``
    (after a warm-up that compiles and builds each strategy's pricing plan),
@@ -23,7 +25,8 @@ measured one, and labelled so.  Target (issue #16): 1,000,000 paths
 (8 strategies x 125,000) on two workers, memory bounded per worker.
 
     python benchmarks/sweep_million.py [--paths 5000] [--target 125000] [--chunk 500]
-        [--workers 2] [--memory-limit 2GiB] [--out DIR] [--scheduler tcp://HOST:8786]
+        [--scenario single-chip|FILE] [--workers 2] [--memory-limit 2GiB] [--out DIR]
+        [--scheduler tcp://HOST:8786]
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ import resource
 import shutil
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 
@@ -63,15 +65,19 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="2GiB", help="per worker of the LocalCluster")
     ap.add_argument("--out", type=Path, default=None, help="sweep folder, kept (default: a temporary one)")
     ap.add_argument("--scheduler", default=None, help="a running dask.distributed scheduler instead")
+    ap.add_argument("--scenario", default=None, help="single-chip, or a scenario file (default: etfsim sweep's)")
     args = ap.parse_args()
 
     from distributed import Client, LocalCluster
 
     from etfsim.pipeline import default_strategies
-    from etfsim.scenario import load_scenario
+    from etfsim.scenario import load_scenario, read_scenario
     from etfsim.sweep import run_sweep
 
-    scenario = load_scenario()
+    if args.scenario == "single-chip":
+        scenario = load_scenario()
+    else:
+        scenario = read_scenario(args.scenario) if args.scenario else read_scenario()
     years = float(scenario.years or 0.0)
     strategies = default_strategies()
     n_st = len(strategies)
@@ -100,7 +106,7 @@ def main() -> None:
             cores = sum(client.nthreads().values())
             limits = {w["memory_limit"] for w in client.scheduler_info()["workers"].values()}
             # each worker imports etfsim, loads the kernels and builds each strategy's plan outside the timing
-            run_sweep([replace(scenario, years=0.5)], strategies, 2 * cores, warm, chunk_size=1, scheduler=address)
+            run_sweep([scenario], strategies, 2 * cores, warm, chunk_size=1, scheduler=address)
             finished: list[float] = []
             t0 = time.perf_counter()
             result = run_sweep(
@@ -132,7 +138,8 @@ def main() -> None:
     rows = len(result.rows)
     done_paths = n_st * args.paths
     print(
-        f"sweep: {n_st} strategies x {args.paths:,} paths = {done_paths:,} paths of {years:g} years, chunks of "
+        f"sweep: {n_st} strategies x {args.paths:,} paths = {done_paths:,} paths of {years:g} years on "
+        f"{scenario.name}, chunks of "
         f"{args.chunk}, {cores} worker thread(s) at {address if args.scheduler else 'a LocalCluster'}"
     )
     print(
