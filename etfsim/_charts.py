@@ -63,6 +63,7 @@ def money_axis(ax: Any, log: bool) -> None:
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_ylabel("log scale", color="#5b6676")  # equal steps are equal percentage moves, and say so
     ax.yaxis.set_major_formatter(FuncFormatter(money))
 
 

@@ -195,8 +195,14 @@ def rule_box_chart(values: Mapping[str, np.ndarray], width: float = 4.6, height:
         return _uri(fig)
 
 
-def rule_lines_chart(levels: Mapping[str, pd.Series], width: float = 4.6, height: float = 1.5) -> str:
-    """Each rule's fund NAV or index level on the headline path, rebased to 10,000."""
+def rule_lines_chart(
+    levels: Mapping[str, pd.Series], width: float = 4.6, height: float = 1.5, highlight: str | None = None
+) -> str:
+    """Each rule's fund NAV or index level on the headline path, rebased to 10,000.
+
+    With ``highlight`` (the headline rule) that line is drawn thick and on top and
+    the others thin and pale, so eight rules stay readable as one against the rest.
+    """
     with _figure(width, height) as fig:
         ax = fig.add_subplot()
         arrays = []
@@ -204,7 +210,10 @@ def rule_lines_chart(levels: Mapping[str, pd.Series], width: float = 4.6, height
             keep = _thin(len(s))
             y = 10_000 * s.to_numpy(dtype=float)[keep] / float(s.iloc[0])
             arrays.append(y)
-            ax.plot(s.index.to_numpy()[keep], y, lw=0.8, color=SERIES[i % len(SERIES)], label=name)
+            main = highlight is None or name == highlight
+            colour = COLOURS["fund"] if name == highlight else SERIES[i % len(SERIES)]
+            ax.plot(s.index.to_numpy()[keep], y, lw=1.4 if name == highlight else 0.7, color=colour,
+                    alpha=1.0 if main else 0.55, zorder=3 if name == highlight else 2, label=name)  # fmt: skip
         ax.axhline(10_000, color=COLOURS["grey"], lw=0.5, ls="--")
         _money_axis(ax, _log_needed(*arrays))
         _dates(ax)

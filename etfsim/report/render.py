@@ -87,7 +87,10 @@ def render_rules(data: RulesSheetData) -> str:
     """The rule comparison as one self-contained HTML page."""
     from etfsim.report import charts
 
-    uris = {"box": charts.rule_box_chart(data.nav_returns), "lines": charts.rule_lines_chart(data.levels)}
+    uris = {
+        "box": charts.rule_box_chart(data.nav_returns),
+        "lines": charts.rule_lines_chart(data.levels, highlight=data.headline),
+    }
     return str(_environment().get_template("rules.html.j2").render(d=data, charts=uris, version=_version()))
 
 

@@ -1,0 +1,64 @@
+"""Readable charts: a log scale says so, the rules chart highlights the headline rule, the premium is a band."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from etfsim import _charts
+from etfsim.report import charts
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The figures the chart functions draw, kept instead of encoded."""
+    figures: list[Any] = []
+
+    def keep(fig: Any) -> str:
+        figures.append(fig.axes[0])
+        return "data:kept"
+
+    monkeypatch.setattr(charts, "_uri", keep)
+    return figures
+
+
+def test_a_log_scale_axis_is_labelled() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    ax = Figure().add_subplot()
+    _charts.money_axis(ax, log=True)
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "log scale"
+    ax2 = Figure().add_subplot()
+    _charts.money_axis(ax2, log=False)
+    assert ax2.get_ylabel() == ""
+
+
+def test_the_headline_rule_is_drawn_over_the_others(drawn: list[Any]) -> None:
+    days = pd.bdate_range("2026-04-01", periods=300)
+    levels = {f"rule{i}": pd.Series(np.linspace(1.0, 1.0 + 0.1 * i, len(days)), index=days) for i in range(8)}
+    charts.rule_lines_chart(levels, highlight="rule3")
+    lines = {ln.get_label(): ln for ln in drawn[0].get_lines() if ln.get_label().startswith("rule")}
+    head = lines.pop("rule3")
+    assert all(head.get_linewidth() > ln.get_linewidth() for ln in lines.values())
+    assert all(head.get_zorder() > ln.get_zorder() for ln in lines.values())
+    assert all(ln.get_alpha() < 1.0 for ln in lines.values())
+
+
+def test_the_premium_chart_is_a_rolling_band_and_median(drawn: list[Any]) -> None:
+    days = pd.bdate_range("2026-04-01", periods=200)
+    rng = np.random.default_rng(3)
+    premium = pd.Series(rng.normal(0.0, 0.004, 200), index=days)  # daily noise of about +-0.4%
+    charts.premium_chart(premium)
+    ax = drawn[0]
+    (median,) = [ln for ln in ax.get_lines() if ln.get_label().endswith("median")]
+    want = (premium * 100).rolling(charts.PREMIUM_WINDOW, min_periods=1).median().to_numpy()
+    np.testing.assert_allclose(median.get_ydata(), want)  # a rolling month's median, not the daily +-0.4%
+    assert np.abs(median.get_ydata()[charts.PREMIUM_WINDOW :]).max() <= 0.4
+    (band,) = ax.collections
+    assert band.get_label().endswith("range")
