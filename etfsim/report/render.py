@@ -39,7 +39,7 @@ __all__ = [
     "write_report",
 ]
 
-SHEETS = ("factsheet.html", "factsheet.pdf", "rules.html", "rules.pdf")
+SHEETS = ("factsheet.html", "factsheet.pdf", "rules.html", "rules.pdf", "study.html")
 """The files a report folder holds besides its data."""
 
 _STAGING = ".etfsim-staging-"
@@ -92,6 +92,15 @@ def render_rules(data: RulesSheetData) -> str:
         "lines": charts.rule_lines_chart(data.levels, highlight=data.headline),
     }
     return str(_environment().get_template("rules.html.j2").render(d=data, charts=uris, version=_version()))
+
+
+def render_study(results: StudyResults) -> str:
+    """``study.html``: the design study as one interactive, self-contained page (:mod:`etfsim.report.interactive`)."""
+    from etfsim.report.interactive import study_data, study_payload
+
+    data = study_data(results)
+    page = _environment().get_template("study.html.j2")
+    return str(page.render(d=data, payload=study_payload(data), version=_version()))
 
 
 def html_to_pdf(html: str, target: str | os.PathLike[str]) -> Path:
@@ -160,6 +169,8 @@ def _sheets(results: StudyResults, folder: Path, step: Callable[[], None]) -> No
     (folder / "rules.html").write_text(rs, encoding="utf-8")
     step()
     html_to_pdf(rs, folder / "rules.pdf")
+    step()
+    (folder / "study.html").write_text(render_study(results), encoding="utf-8")
     step()
 
 
