@@ -31,13 +31,16 @@ def _curve_table(study) -> Table:  # type: ignore[no-untyped-def]
     table.add_row("paths x dates x depth", f"{curve.n_paths:,} x {curve.n_dates:,} x {curve.depth}")
     table.add_row("horizon", f"{curve.dates[0].astype('datetime64[D]')} to {curve.dates[-1].astype('datetime64[D]')}")
     table.add_row("seed", str(curve.metadata.get("seed")))
-    unit = dict(curve.metadata.get("contract") or {}).get("unit", "unit")
+    meta = curve.metadata.get("contract")
+    unit = dict(meta).get("unit", "unit") if isinstance(meta, dict) else "unit"
     if hasattr(sc, "legs"):  # a market: its legs and what the curve below holds
         table.add_row("legs", ", ".join(leg.name for leg in sc.legs))
         table.add_row("curve of", str(curve.metadata.get("holding", "")))
-    table.add_row("spot at start", f"{float(np.nanmedian(curve.spot[:, 0])):,.2f} per {unit}")
-    p5, p50, p95 = np.percentile(spot_end, [5, 50, 95])
-    table.add_row(f"spot after {years:.1f} years (5/50/95%)", f"{p5:,.2f} / {p50:,.2f} / {p95:,.2f}")
+    what = "spot" if curve.spot is not None else "front month"  # a recorded curve may have no spot index
+    start = curve.spot[:, 0] if curve.spot is not None else front[:, 0, 0]
+    table.add_row(f"{what} at start", f"{float(np.nanmedian(start)):,.2f} per {unit}")
+    p5, p50, p95 = np.nanpercentile(spot_end, [5, 50, 95])
+    table.add_row(f"{what} after {years:.1f} years (5/50/95%)", f"{p5:,.2f} / {p50:,.2f} / {p95:,.2f}")
     table.add_row("path-days in contango (F1 > F0)", f"{state['contango']:.1%}")
     table.add_row("path-days in backwardation", f"{state['backwardation']:.1%}")
     table.add_row("median front spread F1/F0 - 1", f"{np.nanmedian(spread):+.2%}")
@@ -63,6 +66,8 @@ def _sheet_table(data) -> Table:  # type: ignore[no-untyped-def]
         for fact in group:
             table.add_row(fact.label, format_value(fact.value, fact.fmt))
     mc = data.monte_carlo
+    if data.paths == 1:  # one recorded history: no range across paths
+        return table
     table.add_row(
         "NAV return / yr across paths (5th / median / 95th)",
         " / ".join(format_value(mc.cell("nav_return", i).value, "pct") for i in (0, 1, 2)),
@@ -125,6 +130,24 @@ def run_cmd(
     headline: Annotated[
         str, typer.Option("--headline", help="The strategy the fact sheet describes (added if not compared).")
     ] = "compute_default",
+    curves: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--curves",
+            help="A recorded or own curve (etfsim .parquet, or date,CL1..CLn) instead of simulated paths: a back-test sheet.",
+        ),
+    ] = None,
+    contract: Annotated[
+        Optional[str], typer.Option("--contract", help="With --curves: the built-in contract of a nearby-column file.")
+    ] = None,
+    start: Annotated[Optional[str], typer.Option("--start", help="With --curves: first date (YYYY-MM-DD).")] = None,
+    end: Annotated[Optional[str], typer.Option("--end", help="With --curves: last date (YYYY-MM-DD).")] = None,
+    collateral_rate: Annotated[
+        float, typer.Option("--collateral-rate", help="With --curves: the T-bill rate, a fraction a year.")
+    ] = 0.0,
+    drop_repeats: Annotated[
+        bool, typer.Option("--drop-repeats", help="With --curves: drop rows repeating the day before (EIA holidays).")
+    ] = False,
     fund: Annotated[
         Optional[Path],
         typer.Option(
@@ -146,20 +169,31 @@ def run_cmd(
     from etfsim.cli.backtest import render
     from etfsim.pipeline.run import check_study_size
     from etfsim.report.factsheet import factsheet_data
+    from etfsim.report.recorded import recorded_scenario
     from etfsim.report.render import write_report
     from etfsim.report.study import run_study
     from etfsim.scenario import read_scenario
 
     if scenario is not None and scenario_file is not None:
         raise ConfigError("give the scenario once: as the argument or with --scenario, not both")
-    sc = read_scenario(scenario if scenario is not None else scenario_file)
+    if curves is not None and (scenario is not None or scenario_file is not None or seed is not None):
+        raise ConfigError("--curves runs on a recorded curve: give it without a scenario or --seed")
+    if curves is None and (contract, start, end) != (None, None, None):
+        raise ConfigError("--contract, --start and --end go with --curves (a recorded curve)")
+    if curves is not None:
+        sc = recorded_scenario(curves, contract, start, end, collateral_rate, drop_repeats)
+    else:
+        sc = read_scenario(scenario if scenario is not None else scenario_file)
     folder = out_dir or report_folder(sc.name)
     check_writable(folder)  # fail before minutes of simulation, not after
     items = _strategies(strategies, strategy, headline, fund)
     if paths is not None and paths < 1:
         raise ConfigError(f"--paths must be a whole number >= 1, got {paths}")
     n = sc.paths if paths is None else paths
-    check_study_size(sc, n, len(items))  # before any allocation
+    if curves is None:
+        check_study_size(sc, n, len(items))  # before any allocation
+    elif n > sc.paths:
+        raise ConfigError(f"--paths {n} is more than the {sc.paths} path(s) of {curves}; give at most {sc.paths}")
     # the sheets and the headline path's tables take a few megabytes; the per-path tables about 4 kB a path
     check_free_disk(folder, 16e6 + 4e3 * n, f"the report folder of {n:,} paths", "free some disk or choose --out-dir")
     study = run_study(

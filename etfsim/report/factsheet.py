@@ -186,6 +186,7 @@ class FactSheetData(Result):
     methodology: str = ""  # the index methodology footnote of a market holding (none on a single chip)
     disclosures: tuple[str, ...] = field(default=words.DISCLOSURES)
     kind: str = "SIMULATED"  # words.results_kind: SIMULATED paths or BACK-TESTED on recorded prices
+    paths: int = 0  # paths of the study; one (a recorded history) leaves the Monte Carlo range out
 
     def statements(self) -> dict[str, str]:
         """The sheet's sentences by their ``data-field`` key (names, objective, strategy, methodology, risks)."""
@@ -215,7 +216,7 @@ class FactSheetData(Result):
             "premium_facts",
             "tracking",
             "risk",
-            "monte_carlo_facts",
+            *(("monte_carlo_facts",) if self.paths != 1 else ()),  # one recorded history has no range
         ):
             for f in getattr(self, name):
                 out[f.key] = f
@@ -229,7 +230,7 @@ class FactSheetData(Result):
             "exposure_years",
             "mix_table",
             "premium_quarters",
-            "monte_carlo",
+            *(("monte_carlo",) if self.paths != 1 else ()),
             "comparison",
         ):
             for c in getattr(self, name).cells():
@@ -305,6 +306,8 @@ def _key_facts(facts: StudyFacts, index: str, named: mw.SheetNames) -> tuple[Fac
         "collateral": f"91-day T-bills at {float(facts.scenario.collateral_rate) * 100:.2f}% (assumed)",
     }
     rows = facts_from("key_facts", values, KEY_FACTS)
+    if words.results_kind(facts.scenario.model) == "BACK-TESTED":  # a replay's inception is the history's start
+        rows = tuple(replace(f, label="Inception (back-test)") if f.key == "key_facts.inception" else f for f in rows)
     at = [f.key for f in rows].index("key_facts.contract") + 1  # what the contract line names, right below it
     return rows[:at] + named.key_facts + rows[at:]
 
@@ -585,6 +588,9 @@ def factsheet_data(results: StudyResults) -> FactSheetData:
         notes=_notes(facts),
         risks_text=named.risks,
         methodology=named.methodology,
-        disclosures=words.disclosures_for(facts.fund, words.results_kind(facts.scenario.model)),
+        disclosures=words.disclosures_for(
+            facts.fund, words.results_kind(facts.scenario.model), words.is_compute(facts.contract)
+        ),
         kind=words.results_kind(facts.scenario.model),
+        paths=int(facts.paths),
     )

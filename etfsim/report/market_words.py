@@ -469,10 +469,13 @@ def sheet_names(results: StudyResults) -> SheetNames:
     in_words = [limit_clause(x) for x in facts.limits] if facts.limits else None
     base = words.principal_risks(facts.fund, contract, in_words, facts.demand)
     if market is None or held is None:
+        compute = words.is_compute(contract)  # a replay of USO on WTI is not named as a compute fund
         return SheetNames(
-            words.fund_name(str(contract["unit"])), words.index_name(_title(head), str(contract["root"])),
+            words.fund_name(str(contract["unit"]), compute, str(contract["name"])),
+            words.index_name(_title(head), str(contract["root"]), compute),
             f"{contract['name']}, {float(contract['multiplier']):,.0f} {contract['unit']}s",
-            "futures on the rental price of GPU compute", "", "", limits, base,
+            "futures on the rental price of GPU compute" if compute else f"{contract['name']} futures",
+            "", "", limits, base,
         )  # fmt: skip
     halted = float(results.fund_paths.iloc[facts.headline_path]["halted_days"])
     moves = generation_moves(results.holdings, held, market)

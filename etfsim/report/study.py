@@ -57,6 +57,7 @@ from etfsim.pipeline.run import market_liquidity
 from etfsim.report.facts import ScenarioFacts, StrategyFacts, StudyFacts
 from etfsim.report.headline import headline_path
 from etfsim.report.market_facts import holding_facts, limit_facts, market_facts
+from etfsim.report.recorded import RecordedScenario
 from etfsim.report.results import StudyResults
 from etfsim.report.roll_calendar import rule_params, upcoming_rolls
 from etfsim.report.stats import percentile_fan
@@ -330,7 +331,7 @@ def _run_all(
     return [runs[i] for i in range(len(items))]
 
 
-def _curves_of(sc: Scenario | Market, n: int, seed: int | None, tick: Callable[[int, int], None]) -> tuple[
+def _curves_of(sc: Scenario | Market | RecordedScenario, n: int, seed: int | None, tick: Callable[[int, int], None]) -> tuple[
     HeldCurve, Callable[[Strategy], HeldCurve], MarketPaths | None
 ]:  # fmt: skip
     """The study's curve and, per strategy, the curve it holds (a market: its [holding], else the market's)."""
@@ -347,6 +348,9 @@ def _curves_of(sc: Scenario | Market, n: int, seed: int | None, tick: Callable[[
             return held[strat.holding]
 
         return default, curve_of, market
+    if isinstance(sc, RecordedScenario):  # a recorded history: its paths, not simulated ones
+        recorded = sc.curve.select(paths=list(range(n)))
+        return recorded, lambda _strat: recorded, None
     (model,) = list(sc.iter_chunks(paths=n, seed=seed, chunk_size=n, lazy_prices=True, progress=tick))
     return model, lambda _strat: model, None
 
@@ -380,7 +384,7 @@ def _study_facts(
         name=sc.name,
         description=sc.description,
         source=sc.source,
-        model=sc.model_name if isinstance(sc, Scenario) else "market",
+        model=sc.model_name if isinstance(sc, (Scenario, RecordedScenario)) else "market",
         seed=None if seed is None else int(seed),
         measure=sc.measure,
         collateral_rate=float(rate),
@@ -448,7 +452,7 @@ def run_study(
     Study
     """
     stage = progress or _quiet
-    sc = scenario if isinstance(scenario, (Scenario, Market)) else read_scenario(scenario)
+    sc = scenario if isinstance(scenario, (Scenario, Market, RecordedScenario)) else read_scenario(scenario)
     n = _check_count("paths", sc.paths if paths is None else paths)
     _check_count("compare_paths", compare_paths)
     items = default_strategies() if strategies is None else [resolve_strategy(s) for s in strategies]
@@ -485,7 +489,12 @@ def run_study(
         tick(1, 1)
     with stage("structures side by side", 1) as tick:  # on the twin's paths: one table, one set of paths
         structures = compare_structures(
-            sub, schedule, head_terms, flows=demand, slots=head_run.slots, perpetual=head.perpetual or Perpetual()
+            sub,
+            schedule,
+            head_terms,
+            flows=demand,
+            slots=head_run.slots,
+            perpetual=None if sub.spot is None else head.perpetual or Perpetual(),  # a perpetual tracks the spot
         )
         tick(1, 1)
     # the headline path with every listed contract, for the snapshot; of successive chips, the one held at the end

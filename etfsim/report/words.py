@@ -21,6 +21,7 @@ __all__ = [
     "fund_name",
     "halt_premium_words",
     "index_name",
+    "is_compute",
     "leverage_words",
     "objective",
     "principal_risks",
@@ -123,13 +124,21 @@ def roll_label(title: str) -> str:
     return title if "roll" in title.lower() else f"{title} roll"
 
 
-def index_name(strategy: str, root: str) -> str:
+def is_compute(contract: Mapping[str, Any]) -> bool:
+    """Whether a contract is on compute (GPU time, memory), from its name and unit; a replay may hold another."""
+    text = f"{contract.get('name', '')} {contract.get('unit', '')}".lower()
+    return any(word in text for word in ("gpu", "compute", "ram", "memory", "dram", "nand"))
+
+
+def index_name(strategy: str, root: str, compute: bool = True) -> str:
     """Name of the hypothetical index the fund tracks: the contract root and the roll (a display title)."""
-    return f"etfsim {root} Compute Futures Index ({roll_label(strategy)}, TR)"
+    return f"etfsim {root} {'Compute ' if compute else ''}Futures Index ({roll_label(strategy)}, TR)"
 
 
-def fund_name(contract_unit: str) -> str:
-    """Name of the hypothetical fund (no real product carries it)."""
+def fund_name(contract_unit: str, compute: bool = True, contract_name: str = "") -> str:
+    """Name of the hypothetical fund (no real product carries it); a replay on another contract is named after it."""
+    if not compute:
+        return f"Hypothetical {contract_name.split(' (')[0] or contract_unit} Futures ETF"
     return f"Hypothetical {contract_unit} Compute Futures ETF"
 
 
@@ -230,12 +239,23 @@ def principal_risks(
         halt = f"Creations stop when the fund would hold more than {float(limit):,.0f} contracts in one month; {usual}"
     else:
         halt = "An exchange may set position limits that stop creations and let the premium run."
+    roll = (
+        "Roll and term structure",
+        "The fund sells expiring contracts and buys later ones; in contango it loses as "
+        "they converge to spot, and it can lag or lead the spot price by a wide margin for years.",
+    )
+    if not is_compute(contract):  # a replay on a listed contract: its own market's risks, not compute's
+        return (
+            roll,
+            ("Position limits and premiums", halt),
+            (
+                "Volatile prices",
+                f"{contract.get('name', 'Futures')} prices can move tens of percent in weeks; the fund can lose "
+                "most of its value, and a recorded history does not bound what the next one brings.",
+            ),
+        )
     return (
-        (
-            "Roll and term structure",
-            "The fund sells expiring contracts and buys later ones; in contango it loses as "
-            "they converge to spot, and it can lag or lead the spot price by a wide margin for years.",
-        ),
+        roll,
         (
             "New, untested market",
             f"No {contract.get('unit', 'GPU-hour')} futures trade today; liquidity, spreads, "
@@ -313,15 +333,15 @@ def tax_words(fund: Mapping[str, Any]) -> str:
     )
 
 
-def disclosures_for(fund: Mapping[str, Any], kind: str = "SIMULATED") -> tuple[str, ...]:
+def disclosures_for(fund: Mapping[str, Any], kind: str = "SIMULATED", compute: bool = True) -> tuple[str, ...]:
     """The disclosures of a fund of this structure (:mod:`etfsim.fund.structure`): the general ones, then its own.
 
     ``kind`` (:func:`results_kind`) words the first: simulated paths or a back-test on recorded prices.
     """
     from etfsim.fund.structure import CFTC_4_41_LEGEND
 
-    general = (_FIRST[kind],) + DISCLOSURES[1:]
-
+    # the second paragraph says compute futures are not yet listed: not so for a replay on a listed contract
+    general = (_FIRST[kind],) + (DISCLOSURES[1:] if compute else DISCLOSURES[2:])
     if fund.get("structure", "33_act_pool") == "40_act_subsidiary":
         share = float(fund.get("subsidiary_share", 0.25))
         own = (
@@ -340,4 +360,4 @@ def disclosures_for(fund: Mapping[str, Any], kind: str = "SIMULATED") -> tuple[s
         "forward, not refunded. " + NOT_ADVICE
     )
     # the CFTC's legend says what the general paragraph on simulated results' limitations says: it takes its place
-    return general[:2] + (CFTC_4_41_LEGEND,) + general[3:-1] + (own,)
+    return tuple(CFTC_4_41_LEGEND if text == DISCLOSURES[2] else text for text in general[:-1]) + (own,)
