@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import numpy as np
 import typer
@@ -13,7 +13,10 @@ from etfsim.cli._common import StrategiesOption, console, handles_errors, progre
 from etfsim.exceptions import ConfigError
 
 if TYPE_CHECKING:
+    from etfsim.curves.market import Market
     from etfsim.pipeline import Strategy
+    from etfsim.report.recorded import RecordedScenario
+    from etfsim.scenario import Scenario
 
 
 def _curve_table(study) -> Table:  # type: ignore[no-untyped-def]
@@ -104,6 +107,22 @@ def _strategies(folder: Path | None, named: list[str] | None, headline: str, fun
     return items
 
 
+def _scenario(
+    given: Path | None, twice: bool, curves: Path | None, seed: int | None, recorded: tuple[Any, ...]
+) -> Scenario | Market | RecordedScenario:
+    """The scenario file (or the built-in one), or with ``--curves`` the recorded curve; conflicting options refused."""
+    from etfsim.report.recorded import recorded_scenario
+    from etfsim.scenario import read_scenario
+
+    if twice:
+        raise ConfigError("give the scenario once: as the argument or with --scenario, not both")
+    if curves is not None and (given is not None or seed is not None):
+        raise ConfigError("--curves runs on a recorded curve: give it without a scenario or --seed")
+    if curves is None and recorded[:3] != (None, None, None):
+        raise ConfigError("--contract, --start and --end go with --curves (a recorded curve)")
+    return recorded_scenario(curves, *recorded) if curves is not None else read_scenario(given)
+
+
 @handles_errors
 def run_cmd(
     scenario: Annotated[
@@ -159,31 +178,23 @@ def run_cmd(
 
     The fact sheet reports on the headline path: the path nearest the median
     on its worst measure (fund return, spot, tracking, halts, drawdown,
-    volatility), a typical outcome; all paths give the Monte Carlo range.  Writes to reports/<scenario>/: factsheet.html and factsheet.pdf
-    (the headline strategy compute_default as an ETF), rules.html and
-    rules.pdf (every strategy side by side), and the data behind them as
-    Parquet (study.parquet lists the tables).  'etfsim report' renders the
-    sheets again from that folder.
+    volatility), a typical outcome; all paths give the Monte Carlo range.
+    Writes to reports/<scenario>/: factsheet.html and factsheet.pdf (the
+    headline strategy as an ETF), rules.html and rules.pdf (every strategy
+    side by side), study.html (the design study, interactive) and the data
+    behind them as Parquet (study.parquet lists the tables).  With --curves
+    the same sheets come from a recorded curve (a back-test, no Monte Carlo
+    range).  'etfsim report' renders the sheets again from that folder.
     """
     from etfsim._io import check_free_disk, check_writable
     from etfsim.cli.backtest import render
     from etfsim.pipeline.run import check_study_size
     from etfsim.report.factsheet import factsheet_data
-    from etfsim.report.recorded import recorded_scenario
     from etfsim.report.render import write_report
     from etfsim.report.study import run_study
-    from etfsim.scenario import read_scenario
 
-    if scenario is not None and scenario_file is not None:
-        raise ConfigError("give the scenario once: as the argument or with --scenario, not both")
-    if curves is not None and (scenario is not None or scenario_file is not None or seed is not None):
-        raise ConfigError("--curves runs on a recorded curve: give it without a scenario or --seed")
-    if curves is None and (contract, start, end) != (None, None, None):
-        raise ConfigError("--contract, --start and --end go with --curves (a recorded curve)")
-    if curves is not None:
-        sc = recorded_scenario(curves, contract, start, end, collateral_rate, drop_repeats)
-    else:
-        sc = read_scenario(scenario if scenario is not None else scenario_file)
+    sc = _scenario(scenario or scenario_file, scenario is not None and scenario_file is not None, curves, seed,
+                   (contract, start, end, collateral_rate, drop_repeats))  # fmt: skip
     folder = out_dir or report_folder(sc.name)
     check_writable(folder)  # fail before minutes of simulation, not after
     items = _strategies(strategies, strategy, headline, fund)
@@ -196,15 +207,8 @@ def run_cmd(
         raise ConfigError(f"--paths {n} is more than the {sc.paths} path(s) of {curves}; give at most {sc.paths}")
     # the sheets and the headline path's tables take a few megabytes; the per-path tables about 4 kB a path
     check_free_disk(folder, 16e6 + 4e3 * n, f"the report folder of {n:,} paths", "free some disk or choose --out-dir")
-    study = run_study(
-        sc,
-        paths=paths,
-        seed=seed,
-        strategies=items,
-        headline=headline,
-        compare_paths=compare_paths,
-        progress=progress_bar,
-    )
+    study = run_study(sc, paths=paths, seed=seed, strategies=items, headline=headline,
+                      compare_paths=compare_paths, progress=progress_bar)  # fmt: skip
     with progress_bar("writing the fact sheet", 5) as progress:
         written = write_report(study.results, folder, with_data=True, progress=progress)
     console.print(_curve_table(study))

@@ -106,7 +106,7 @@ class Study(Result):
         The tables the sheets are rendered from (what ``etfsim run`` saves).
     """
 
-    scenario: Scenario | Market
+    scenario: Scenario | Market | RecordedScenario
     curve: Curve
     backtest: BacktestResult
     headline: Strategy
@@ -289,7 +289,7 @@ def _nav_fan(fund: FundSummary) -> pd.DataFrame:
     return frame
 
 
-def _strategy_facts(strat: Strategy, sc: Scenario | Market | None = None) -> StrategyFacts:
+def _strategy_facts(strat: Strategy, sc: Scenario | Market | RecordedScenario | None = None) -> StrategyFacts:
     held = holding_facts(strat, sc) if isinstance(sc, Market) else None
     return StrategyFacts(strat.name, strat.describe(), strat.rule.name, MappingProxyType(rule_params(strat.rule)), held)
 
@@ -372,7 +372,7 @@ def _basis(
 
 
 def _study_facts(
-    sc: Scenario | Market, curve: FuturesCurve, spec: ContractSpec, head: Strategy, terms: FundConfig,
+    sc: Scenario | Market | RecordedScenario, curve: FuturesCurve, spec: ContractSpec, head: Strategy, terms: FundConfig,
     demand: InvestorDemand | None, bt: BacktestResult, fund: FundResult, hp: int, n: int, m: int,
 ) -> StudyFacts:  # fmt: skip
     """What the study ran, as the sheets print it and the result folder stores it."""
@@ -419,7 +419,7 @@ def _check_count(name: str, value: object) -> int:
 
 
 def run_study(
-    scenario: Scenario | Market | str | os.PathLike[str] | None = None,
+    scenario: Scenario | Market | RecordedScenario | str | os.PathLike[str] | None = None,
     paths: int | None = None,
     seed: int | None = None,
     strategies: Sequence[Strategy | str | os.PathLike[str]] | None = None,
@@ -488,13 +488,9 @@ def run_study(
         comparison = compare(sub, schedule, head_terms, flows=demand, slots=head_run.slots)
         tick(1, 1)
     with stage("structures side by side", 1) as tick:  # on the twin's paths: one table, one set of paths
+        perpetual = None if sub.spot is None else head.perpetual or Perpetual()  # a perpetual tracks the spot
         structures = compare_structures(
-            sub,
-            schedule,
-            head_terms,
-            flows=demand,
-            slots=head_run.slots,
-            perpetual=None if sub.spot is None else head.perpetual or Perpetual(),  # a perpetual tracks the spot
+            sub, schedule, head_terms, flows=demand, slots=head_run.slots, perpetual=perpetual
         )
         tick(1, 1)
     # the headline path with every listed contract, for the snapshot; of successive chips, the one held at the end
@@ -508,8 +504,6 @@ def run_study(
     )
     spec = fund.contract
     facts = _study_facts(sc, curve, spec, head, head_terms, demand, bt, fund, hp, n, m)
-    pd_q = premium_discount_by_quarter(fund, 0).reset_index()
-    pd_q["quarter"] = pd_q["quarter"].astype(str)
     table = StudyResults(
         facts=facts,
         curve=curve,
@@ -518,7 +512,7 @@ def run_study(
         fund=_headline_ledger(fund, 0),
         holdings=_holdings(fund, hp_curve, spec, 0),
         roll_calendar=upcoming_rolls(head.rule, roll_spec, np.asarray(curve.dates)[-1], curve.depth),
-        premium_discount=pd_q,
+        premium_discount=premium_discount_by_quarter(fund, 0).reset_index().astype({"quarter": str}),
         fund_paths=per_path,
         nav_fan=_nav_fan(head_fund),
         rule_funds=bt.fund_stats_frame(),
