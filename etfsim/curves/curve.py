@@ -276,8 +276,8 @@ class FuturesCurve:
         if hi is not None:
             mask &= self.dates <= hi
         if not mask.any():
-            first, last = str(self.dates[0])[:10], str(self.dates[-1])[:10]
-            raise CalendarError(f"no date of the curve ({first} to {last}) lies in [{start}, {end}]")
+            since, until = str(self.dates[0])[:10], str(self.dates[-1])[:10]
+            raise CalendarError(f"no date of the curve ({since} to {until}) lies in [{start}, {end}]")
         sel: Any = slice(None) if paths is None else selected_paths(self.n_paths, paths)
         first = 0 if paths is None else int(sel[0])
         return FuturesCurve(

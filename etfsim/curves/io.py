@@ -92,10 +92,11 @@ def _check_finite(chunk: FuturesCurve, offset: int, target: Path) -> None:
     Infinity is always an overflow.  On a simulated curve (a model in the
     metadata) a listed contract without a price (NaN: infinity minus
     infinity) and a price of exactly 0 (``exp`` of a large negative number;
-    the models' prices are a floor plus a lognormal part) are too.  On real
+    the models' prices are a floor plus a lognormal part) are too; a curve
+    is simulated when its metadata names the model, the measure and the seed.  On real
     data NaN is a missing print and 0 a price the data gives.
     """
-    simulated = "model" in chunk.metadata
+    simulated = all(key in chunk.metadata for key in ("model", "measure", "seed"))  # what the simulators record
     listed = np.asarray(chunk.contracts) != ""
     for name, values in (("price", chunk.prices), ("spot", chunk.spot)):
         if values is None:

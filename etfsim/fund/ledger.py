@@ -162,7 +162,7 @@ def _flows(
             absorb = terms.demand_impact * unit_value / cash
             band_c = fee_c / unit_value + terms.ap_spread
             # capped before the floor: a float beyond 2**63 (flows of 1e300) would wrap the integer negative
-            units = math.floor(min((p_star - band_c) / absorb + 0.5, terms.ap_capacity))
+            units = float(math.floor(min((p_star - band_c) / absorb + 0.5, terms.ap_capacity)))
             if data.creations_open[t] == 0.0:  # suspended by a dated event: no unit, whatever the limits
                 if units > 0.0:
                     st |= records.CREATIONS_SUSPENDED
@@ -178,7 +178,7 @@ def _flows(
         elif (-p_star - terms.ap_spread) * unit_value > fee_r:
             absorb = terms.demand_impact * unit_value / cash
             band_r = fee_r / unit_value + terms.ap_spread
-            want = math.floor(min((-band_r - p_star) / absorb + 0.5, terms.ap_capacity))
+            want = float(math.floor(min((-band_r - p_star) / absorb + 0.5, terms.ap_capacity)))
             most = math.floor(book.shares / cu) - 1.0  # the fund keeps at least one unit
             if want > most:
                 want = max(most, 0.0)

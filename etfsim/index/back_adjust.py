@@ -146,26 +146,42 @@ def back_adjust(
         later = np.r_[np.cumsum(diffs[::-1])[::-1][1:], 0.0]
         adjusted = price + later
     else:
-        for f, codes, which in ((f_new, code[r], "new"), (f_old, code[r - 1], "old")):
-            nonpos = f <= 0
-            if nonpos.any():
-                i = int(np.argmax(nonpos))
-                raise DataError(
-                    f"ratio back-adjustment needs positive prices at each roll, but the {which} contract "
-                    f"{codes[i]} is at {f[i]:.6g} at the roll on {_day(dates, int(r[i]))}; use method='panama'"
-                )
-        # a ratio series is read as percentage returns, each a division by the day before's price: a price
-        # at or below zero on any date makes them meaningless (not only at a roll)
-        held_nonpos = invested & (price <= 0)
-        if held_nonpos.any():
-            i = int(np.argmax(held_nonpos))
-            raise DataError(
-                f"ratio back-adjustment needs positive prices, but the held contract {code[i]} is at "
-                f"{price[i]:.6g} on {_day(dates, i)}; use method='panama'"
-            )
+        _check_positive(dates, r, code, price, invested, f_new, f_old)
         factors = np.ones(n)
         factors[r] = f_new / f_old
         # later[t] = product of the factors of rolls strictly after t
         later = np.r_[np.cumprod(factors[::-1])[::-1][1:], 1.0]
         adjusted = price * later
     return pd.Series(adjusted, index=pd.DatetimeIndex(dates, name="date"), name="adjusted")
+
+
+def _check_positive(
+    dates: np.ndarray,
+    r: np.ndarray,
+    code: np.ndarray,
+    price: np.ndarray,
+    invested: np.ndarray,
+    f_new: np.ndarray,
+    f_old: np.ndarray,
+) -> None:
+    """Refuse a ratio adjustment through a price at or below zero: at a roll, or of the held contract on any date.
+
+    A ratio series is read as percentage returns, each a division by the day
+    before's price, so a price at or below zero on any date makes them
+    meaningless, not only at a roll.
+    """
+    for f, codes, which in ((f_new, code[r], "new"), (f_old, code[r - 1], "old")):
+        nonpos = f <= 0
+        if nonpos.any():
+            i = int(np.argmax(nonpos))
+            raise DataError(
+                f"ratio back-adjustment needs positive prices at each roll, but the {which} contract "
+                f"{codes[i]} is at {f[i]:.6g} at the roll on {_day(dates, int(r[i]))}; use method='panama'"
+            )
+    held_nonpos = invested & (price <= 0)
+    if held_nonpos.any():
+        i = int(np.argmax(held_nonpos))
+        raise DataError(
+            f"ratio back-adjustment needs positive prices, but the held contract {code[i]} is at "
+            f"{price[i]:.6g} on {_day(dates, i)}; use method='panama'"
+        )

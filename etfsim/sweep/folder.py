@@ -24,11 +24,15 @@ __all__ = [
     "CHUNK_FILE_BYTES",
     "MAX_CHUNK_FILES",
     "PATH_ROW_BYTES",
+    "SWEEP_FORMAT",
     "check_scheduler",
     "check_sweep_size",
     "chunk_meta",
     "read_settings",
 ]
+
+SWEEP_FORMAT = "etfsim.sweep/1"
+"""The format tag of a sweep's settings and chunk files."""
 
 CHUNK_FILE_BYTES = 16 * 1024
 """Bytes of a chunk file before its rows (Parquet footer, schema, pandas metadata): measured 15,350."""
@@ -68,8 +72,6 @@ def chunk_meta(path: Path) -> dict[str, Any]:
         meta = json.loads(raw) if raw is not None else None
     except ValueError:
         meta = None
-    from etfsim.sweep.runner import SWEEP_FORMAT
-
     if not isinstance(meta, dict) or meta.get("format") != SWEEP_FORMAT:
         raise DataError(f"{path} is not a chunk of this etfsim sweep format ({SWEEP_FORMAT}); {fix}")
     return meta

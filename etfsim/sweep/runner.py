@@ -36,7 +36,7 @@ from etfsim.exceptions import ConfigError, DataError
 from etfsim.pipeline import Strategy, resolve_strategy
 from etfsim.pipeline.run import study_memory
 from etfsim.scenario import Scenario, read_scenario
-from etfsim.sweep.folder import check_chunk, check_scheduler, check_sweep_size, chunk_meta, read_settings
+from etfsim.sweep.folder import SWEEP_FORMAT, check_chunk, check_scheduler, check_sweep_size, chunk_meta, read_settings
 from etfsim.sweep.montecarlo import CHUNK_COLUMNS, ChunkSpec, run_chunk
 
 if TYPE_CHECKING:
@@ -44,8 +44,6 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["SWEEP_FORMAT", "SweepResult", "read_sweep", "run_sweep", "summarise"]
-
-SWEEP_FORMAT = "etfsim.sweep/1"
 
 
 def _chunk_file(out: Path, scenario: str, strategy: str, first: int) -> Path:
