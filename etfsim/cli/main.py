@@ -67,8 +67,33 @@ app.command("report")(run_cli.report_cmd)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    A usage error (an unknown option, a missing argument, a value of the wrong
+    type) is one line on stderr and exit status 2, as every other refusal is,
+    instead of Typer's boxed message: ``etfsim: error: No such option: --bogus
+    (see 'etfsim run --help')``.
+    """
+    import sys
+
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(prog_name="etfsim", standalone_mode=False)
+    except Exception as exc:
+        message = getattr(exc, "format_message", None)
+        if message is None:  # not a usage error: Ctrl-C arrives as Abort, anything else is a bug to show
+            if type(exc).__name__ == "Abort":
+                print("etfsim: aborted", file=sys.stderr)
+                sys.exit(1)
+            raise
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else "etfsim"
+        text = " ".join(str(message()).split())
+        if not text:  # bare 'etfsim': the help was printed, nothing else to say
+            sys.exit(int(getattr(exc, "exit_code", 2) or 2))
+        print(f"etfsim: error: {text} (see '{where} --help')", file=sys.stderr)
+        sys.exit(int(getattr(exc, "exit_code", 2) or 2))
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

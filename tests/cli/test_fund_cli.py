@@ -186,7 +186,7 @@ BAD: dict[str, tuple[Callable[[Path, Path], list[object]], str]] = {
         "position_limit (100 contracts) is below one creation unit's futures",
     ),
     "missing fund file": (lambda t, c: _bt(c, t / "nofund.toml"), "nofund.toml does not exist"),
-    "fund file is a folder": (lambda t, c: _bt(c, t), "cannot read fund file"),
+    "fund file is a folder": (lambda t, c: _bt(c, t), "is a folder, not a fund file"),
     "no [fund] section": (
         lambda t, c: _bt(c, _toml(t, "demand_only.toml", "[demand]\nmean = 0.0\n")),
         "demand_only.toml has no [fund] section; see strategies/compute_default.toml for an example",
