@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from etfsim.exceptions import ConfigError, EtfsimError
 
@@ -104,3 +105,52 @@ StrategiesOption = Annotated[
     ),
 ]
 """The ``--strategies DIR`` option of every command that reads strategies by name."""
+
+
+def fitted_tables(
+    title: str, key: str, headers: Sequence[str], rows: Sequence[Sequence[str]], width: int | None = None
+) -> list[Table]:
+    """One rich table, or several side by side in order, so that no cell is cut at the terminal's width.
+
+    A terminal of 80 columns cannot show ten figures a row; rich would cut
+    each to ``-13.1…``.  The columns are split into groups that fit (each
+    repeating the ``key`` column, the strategy's name), a group's headers
+    wrapping at spaces, every figure whole.
+
+    Parameters
+    ----------
+    title : str
+        The first table's title (the others say "(continued)").
+    key : str
+        The header of the first column, repeated in every group.
+    headers, rows : sequences
+        The other columns' headers, and each row's cells as text (its key first).
+    width : int, optional
+        The width to fit (default: the console's).
+    """
+    limit = int(width or console.width) - 2  # rich's outer border and a margin
+    # a column needs its longest cell or its header's longest word, plus border and padding (3) and a
+    # character rich may keep on a wrapped header line ("return /")
+    need = [
+        max([max((len(w) for w in header.split()), default=1)] + [len(r[i + 1]) for r in rows]) + 4
+        for i, header in enumerate(headers)
+    ]
+    key_need = max([len(key)] + [len(r[0]) for r in rows]) + 4
+    groups: list[list[int]] = [[]]
+    used = key_need
+    for i, n in enumerate(need):
+        if groups[-1] and used + n > limit:
+            groups.append([])
+            used = key_need
+        groups[-1].append(i)
+        used += n
+    tables = []
+    for g, cols in enumerate(groups):
+        t = Table(title=title if g == 0 else f"{title} (continued)")
+        t.add_column(key, no_wrap=True)
+        for i in cols:
+            t.add_column(headers[i], justify="right", no_wrap=False, min_width=need[i] - 4)
+        for r in rows:
+            t.add_row(r[0], *(r[i + 1] for i in cols))
+        tables.append(t)
+    return tables

@@ -11,7 +11,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from etfsim.cli._common import StrategiesOption, console, handles_errors, progress_bar
+from etfsim.cli._common import StrategiesOption, console, fitted_tables, handles_errors, progress_bar
 from etfsim.exceptions import ConfigError
 
 
@@ -48,35 +48,28 @@ def render(result, collateral_rate: float, collateral_label: str | None = None) 
     title = f"{result.source}: {result.n_paths:,} path(s), {d0} to {d1}, collateral {collateral}" + (
         " (mean across paths)" if many else ""
     )
-    main = Table(title=title)
-    main.add_column("strategy")
-    for stat in statistics_of("backtest"):
-        main.add_column(stat.label, justify="right")
-    for name, row in table.iterrows():
-        main.add_row(str(name), *(_cell(row[s.column], s.fmt) for s in statistics_of("backtest")))
-    console.print(main)
+    stats = statistics_of("backtest")
+    rows = [[str(name), *(_cell(row[s.column], s.fmt) for s in stats)] for name, row in table.iterrows()]
+    for part in fitted_tables(title, "strategy", [s.label for s in stats], rows):
+        console.print(part)
     console.print("term structure and spot are log returns per year; ER = spot + term structure, TR = ER + collateral")
     fund_table = result.fund_table()
     if not fund_table.empty:
-        ft = Table(title="the fund: NAV, tracking and premium/discount" + (" (mean across paths)" if many else ""))
-        ft.add_column("strategy")
-        for stat in statistics_of("fund"):
-            ft.add_column(stat.label, justify="right")
-        for name, row in fund_table.iterrows():
-            ft.add_row(str(name), *(_cell(row[s.column], s.fmt) for s in statistics_of("fund")))
-        console.print(ft)
+        fstats = statistics_of("fund")
+        frows = [[str(name), *(_cell(row[s.column], s.fmt) for s in fstats)] for name, row in fund_table.iterrows()]
+        ftitle = "the fund: NAV, tracking and premium/discount" + (" (mean across paths)" if many else "")
+        for part in fitted_tables(ftitle, "strategy", [s.label for s in fstats], frows):
+            console.print(part)
     if many:
-        rng = Table(title="5% - 95% range across paths (per year)")
-        rng.add_column("strategy")
-        for label in ("ER return", "TR return", "term structure"):
-            rng.add_column(f"{label} 5%", justify="right")
-            rng.add_column(f"{label} 95%", justify="right")
+        heads = [f"{label} {p}" for label in ("ER return", "TR return", "term structure") for p in ("5%", "95%")]
+        rrows = []
         for name, row in table.iterrows():
-            cells = []
+            cells = [str(name)]
             for col in ("er_return", "tr_return", "term_structure"):
                 cells += [_cell(row[f"{col}_p5"], "pct"), _cell(row[f"{col}_p95"], "pct")]
-            rng.add_row(str(name), *cells)
-        console.print(rng)
+            rrows.append(cells)
+        for part in fitted_tables("5% - 95% range across paths (per year)", "strategy", heads, rrows):
+            console.print(part)
 
 
 @handles_errors
