@@ -349,7 +349,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_folder_instead_of_file(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="cannot read scenario file"):
+    with pytest.raises(ScenarioError, match="is a folder, not a scenario file"):
         load_scenario(tmp_path)
 
 

@@ -73,7 +73,11 @@ def _figure(width: float, height: float) -> Iterator[Any]:
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(_RC):
+    # from matplotlib's own defaults, not the session's: a style another library set on import (seaborn's,
+    # through quantstats) must not change the sheet's bytes
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        matplotlib.rcParams.update(_RC)
         fig = Figure(figsize=(width, height), dpi=100)
         FigureCanvasSVG(fig)
         yield fig

@@ -62,3 +62,14 @@ def test_the_premium_chart_is_a_rolling_band_and_median(drawn: list[Any]) -> Non
     assert np.abs(median.get_ydata()[charts.PREMIUM_WINDOW :]).max() <= 0.4
     (band,) = ax.collections
     assert band.get_label().endswith("range")
+
+
+def test_a_style_set_by_another_library_does_not_change_the_charts() -> None:
+    import matplotlib
+
+    days = pd.bdate_range("2026-04-01", periods=100)
+    premium = pd.Series(np.linspace(-0.004, 0.004, 100), index=days)
+    plain = charts.premium_chart(premium)
+    with matplotlib.rc_context({"font.size": 17, "axes.grid": True, "figure.figsize": [10.0, 6.0]}):
+        styled = charts.premium_chart(premium)
+    assert styled == plain  # same bytes whatever the session's rcParams

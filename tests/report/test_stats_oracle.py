@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
-import quantstats as qs
 
 from etfsim.metrics import annualised_volatility, max_drawdown
 from etfsim.report.stats import (
@@ -25,6 +25,10 @@ from etfsim.report.stats import (
     sharpe_ratio,
     sortino_ratio,
 )
+
+# quantstats sets seaborn's plotting style when imported; keep that out of every other test's charts
+with matplotlib.rc_context():
+    import quantstats as qs
 
 DEFAULT_RUN = Path(__file__).resolve().parents[1] / "data" / "default_run" / "fund_headline.parquet"
 
