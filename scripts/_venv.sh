@@ -23,7 +23,7 @@ ensure_venv() {
     local stamp="$venv/.etfsim-stamp" want
     want="$(cat "$root/pyproject.toml" | sha256sum | cut -d' ' -f1)$extras"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        echo "etfsim: installing dependencies into $venv (first run takes about a minute)" >&2
+        echo "etfsim: installing dependencies into $venv (a minute or more the first time)" >&2
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2 || return 2
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root$extras" >&2 || return 2
         echo "$want" > "$stamp"
