@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from etfsim.fund.config import FundConfig
 from etfsim.pipeline.statistics import statistic
 from etfsim.report.tables import Cell, Fact, Row, Table, facts_from
 
@@ -221,7 +222,9 @@ def premium_section(
     premium = pd.Series(fund["premium"].to_numpy(dtype=float), index=dates)
     price = pd.Series(fund["market_price"].to_numpy(dtype=float), index=dates)
     if "date" in holdings.columns:
-        spread = share_spread(price, holdings, float(terms.get("half_spread_ticks", 0.5)), tick)
+        spread = share_spread(
+            price, holdings, float(terms.get("half_spread_ticks", FundConfig.half_spread_ticks)), tick
+        )
     else:  # a folder written before holdings were kept by date: no basket to price the spread on
         spread = pd.Series(np.nan, index=dates)
     runs = persistent_premiums(premium)
