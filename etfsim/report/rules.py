@@ -98,12 +98,12 @@ class RulesSheetData(Result):
     scenario_name: str
     scenario_description: str
     paths: int
-    headline: str
+    headline: str  # the headline strategy's display title (rule_titles)
     terms_text: str
     table: Table
     descriptions: Table
-    nav_returns: dict[str, np.ndarray]  # fund NAV return / yr on every path, by rule
-    levels: dict[str, pd.Series]  # index TR on the headline path, by rule
+    nav_returns: dict[str, np.ndarray]  # fund NAV return / yr on every path, by rule title
+    levels: dict[str, pd.Series]  # index TR on the headline path, by rule title
     notes: tuple[str, ...]
     basis: Table  # one row a pair of index families; no rows when the study ran one family
     basis_samples: dict[str, np.ndarray]  # the per-path differences, by pair (for the histogram)
@@ -168,11 +168,12 @@ def rules_data(results: StudyResults) -> RulesSheetData:
     names = list(facts.names)
     rows, desc_rows = [], []
     nav_returns: dict[str, np.ndarray] = {}
+    titles = rule_titles(results)
     for name in names:
         s = stats[stats["strategy"] == name]
         f = funds[funds["strategy"] == name]
         nav = f["nav_return"].to_numpy(dtype=float)
-        nav_returns[name] = nav
+        nav_returns[titles[name]] = nav
         values = {
             "term_structure": _mean(s["term_structure"]),
             "tr_return": _mean(s["tr_return"]),
@@ -188,17 +189,18 @@ def rules_data(results: StudyResults) -> RulesSheetData:
             "loss_share": float(np.mean(nav[np.isfinite(nav)] < 0)) if np.isfinite(nav).any() else float("nan"),
         }
         cells = tuple(Cell(f"rules.{name}.{col}", values[col], fmt) for col, _h, fmt in RULE_COLUMNS)
-        rows.append(Row(name, name, cells, name == facts.headline.name))
+        # the name in brackets is what a designer types after -s to pick the rule
+        rows.append(Row(name, f"{titles[name]} ({name})", cells, name == facts.headline.name))
         strat = facts.strategy(name)
         how = Cell(f"rule_words.{name}.description", words.roll_words(strat.rule, strat.params), "text")
         holds = Cell(f"rule_words.{name}.holding", mw.rules_holds(strat.holding, facts.market), "text")
-        desc_rows.append(Row(name, name, (holds, how) if facts.market is not None else (how,)))
+        desc_rows.append(Row(name, titles[name], (holds, how) if facts.market is not None else (how,)))
     ind = results.indices[results.indices["path"] == facts.headline_path]
     levels = {
         name: pd.Series(g["tr"].to_numpy(dtype=float), index=pd.DatetimeIndex(g["date"])).dropna()
         for name, g in ind.groupby("strategy", sort=False)
     }
-    levels = {n: levels[n] for n in names if n in levels}
+    levels = {titles[n]: levels[n] for n in names if n in levels}
     notes = (
         f"Scenario {sc.name}: {words.model_name(sc.model)}, random seed {sc.seed}, {facts.paths:,} simulated paths from "
         f"{sc.start} to {sc.end}, T-bills at {float(sc.collateral_rate) * 100:.2f}%.",
@@ -216,9 +218,9 @@ def rules_data(results: StudyResults) -> RulesSheetData:
         scenario_name=sc.name,
         scenario_description=sc.description,
         paths=facts.paths,
-        headline=facts.headline.name,
+        headline=titles[facts.headline.name],
         terms_text=words.terms_words(facts.fund, facts.contract),
-        table=Table("rules", "Rule", tuple(h for _c, h, _f in RULE_COLUMNS), tuple(rows)),
+        table=Table("rules", "Rule (its name after -s)", tuple(h for _c, h, _f in RULE_COLUMNS), tuple(rows)),
         descriptions=Table(
             "rule_words",
             "Rule",
@@ -236,6 +238,18 @@ def rules_data(results: StudyResults) -> RulesSheetData:
         disclosures=words.disclosures_for(facts.fund, words.results_kind(sc.model)),
         kind=words.results_kind(sc.model),
     )
+
+
+def rule_titles(results: StudyResults) -> dict[str, str]:
+    """Each compared strategy's display title (:func:`etfsim.report.words.strategy_title`), by its name.
+
+    Two strategies whose descriptions start alike keep their names in brackets, so no two rows,
+    boxes or lines of the sheet read the same.
+    """
+    facts = results.facts
+    titles = {n: words.strategy_title(n, facts.strategy(n).description) for n in facts.names}
+    seen = pd.Series(list(titles.values())).value_counts()
+    return {n: f"{t} ({n})" if seen[t] > 1 else t for n, t in titles.items()}
 
 
 def _structures(results: StudyResults) -> Table | None:
@@ -270,7 +284,7 @@ def _structures_notes(results: StudyResults) -> tuple[str, ...]:
     ax = p.maker_share == 0.0 and p.taker_fee == AX_TAKER_FEE
     fee_source = " (Architect's published tier-1 taker fee)" if ax else ""
     return (
-        f"The headline fund's terms ({facts.headline.name}) in each structure, changed one at a time, means across "
+        f"The headline fund's terms ({rule_titles(results)[facts.headline.name]}) in each structure, changed one at a time, means across "
         f"the first {facts.compare_paths:,} paths (those of the stock-ETF comparison). 2x and -1x rebalance at each "
         "close to a daily objective of leverage x the index's daily excess return plus T-bill interest; their "
         "objective and tracking figures are against that objective, so a return over a longer period differs from "

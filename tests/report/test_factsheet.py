@@ -20,6 +20,7 @@ from etfsim.fund import fund_metrics, premium_discount_by_quarter, simulate_fund
 from etfsim.fund.comparison import compare
 from etfsim.metrics import annualised_volatility, max_drawdown
 from etfsim.pipeline import backtest, default_strategies, resolve_strategy
+from etfsim.report import words
 from etfsim.report.factsheet import FactSheetData, factsheet_data
 from etfsim.report.headline import headline_path, percentile_ranks
 from etfsim.report.rules import RULE_COLUMNS, rules_data
@@ -256,3 +257,26 @@ def test_words_follow_the_rule_and_terms(data: FactSheetData) -> None:
     assert "units of 50,000 shares" in data.terms_text
     assert any("not yet listed" in d for d in data.disclosures)
     assert any("HYPOTHETICAL" in d for d in data.disclosures)
+
+
+def test_rule_sheet_labels_rules_by_their_titles_with_the_name_to_type(report_dir: Path, saved) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15 (readability): display names, not internal names; the name after -s stays findable."""
+    import html as html_lib
+    import re
+
+    data = rules_data(saved)
+    page = (report_dir / "rules.html").read_text(encoding="utf-8")
+
+    def row_labels(key: str) -> list[str]:
+        body = page.split(f'data-table="{key}"', 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
+        return [html_lib.unescape(x) for x in re.findall(r'<td class="label">(.*?)</td>', body)]
+
+    labels, words_labels = row_labels("rules"), row_labels("rule_words")
+    for s in default_strategies():
+        title = words.strategy_title(s.name, s.description)
+        assert f"{title} ({s.name})" in labels, s.name
+        assert title in words_labels, s.name
+    assert "S&P GSCI-style monthly roll (gsci)" in labels  # one title pinned from its description
+    assert data.headline == words.strategy_title(saved.facts.headline.name, saved.facts.headline.description)
+    assert set(data.nav_returns) == set(words_labels) == set(data.levels)  # boxes and lines read as the rows
+    assert not {s.name for s in default_strategies()} & set(words_labels)  # no bare internal name as a row
