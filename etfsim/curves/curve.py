@@ -506,13 +506,17 @@ class FuturesCurve:
         return cls(dates, prices, contracts, expiries, held=held_arr, metadata=dict(metadata or {}))
 
     # -- files (implemented in etfsim.curves.io) ---------------------------------------
-    def to_parquet(self, path: str | os.PathLike[str]) -> None:
-        """Write the curve to Parquet with its metadata (see :mod:`etfsim.curves.io`)."""
-        _files.write_curve(self, path)
+    def to_parquet(self, path: str | os.PathLike[str], precision: str = "float64", encoding: str | None = None) -> None:
+        """Write the curve to Parquet with its metadata (see :mod:`etfsim.curves.io`).
+
+        ``precision="float32"`` writes a compact file (prices rounded by about 6e-8,
+        relative); ``encoding`` is ``"plain"`` or ``"byte-split"`` (lossless, smaller).
+        """
+        _files.write_curve(self, path, precision=precision, encoding=encoding)
 
     @classmethod
     def read_parquet(cls, path: str | os.PathLike[str]) -> FuturesCurve:
-        """Read a curve written by :meth:`to_parquet`; the round trip is exact."""
+        """Read a curve written by :meth:`to_parquet`; exact for float64 files, float32 ones are widened."""
         return cls(**_files.read_curve_parts(path))
 
 

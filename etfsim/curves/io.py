@@ -8,6 +8,15 @@ parameters, the seed and the format version; a file of paths that do not
 start at the run's first keeps the index of its first path (``first_path``,
 left out when 0).  Float64 columns round-trip exactly.  Files are written to a
 temporary name and renamed when complete.
+
+A **compact** file stores prices and spot in single precision
+(``precision="float32"``, recorded in the header as ``precision``; left out for
+float64, so those files keep their bytes).  Single precision rounds each price
+to within 2**-24 (about 6e-8) of itself, relative; the reader gives float64
+arrays either way, so figures from a float32 file differ from the float64
+file's by that rounding.  Byte-split encoding (Parquet's BYTE_STREAM_SPLIT:
+the first bytes of every number together, then the second...) lets zstd find
+the shared exponents: lossless, and the default for float32 files.
 """
 
 from __future__ import annotations
@@ -28,19 +37,62 @@ from etfsim.exceptions import FileFormatError
 if TYPE_CHECKING:  # the curve calls this module to read and write itself, so only its type is named here
     from etfsim.curves.curve import FuturesCurve
 
-__all__ = ["CURVE_FORMAT", "read_curve_parts", "read_header", "write_curve", "write_curve_chunks"]
+__all__ = [
+    "CURVE_FORMAT",
+    "ENCODINGS",
+    "PRECISIONS",
+    "check_storage",
+    "encoded_size",
+    "read_curve_parts",
+    "read_header",
+    "write_curve",
+    "write_curve_chunks",
+]
 
 CURVE_FORMAT = "etfsim.curve/1"
 """Format tag stored in every curve file; a reader refuses any other."""
 
+PRECISIONS = ("float64", "float32")
+"""How prices and spot are stored: float64 (exact, the default) or float32 (half the bytes, rounded)."""
+
+ENCODINGS = ("plain", "byte-split")
+"""How the price columns are laid out before zstd: pyarrow's default, or BYTE_STREAM_SPLIT (lossless, smaller)."""
+
+LONG_FORMAT = "etfsim.curve-long/1"
+"""Format tag of a long-table export (:mod:`etfsim.curves.export`); named here so the reader can point to it."""
+
 _META_KEY = b"etfsim"
+
+
+def check_storage(precision: str, encoding: str | None = None) -> str:
+    """Check a file's ``precision`` and ``encoding``; return the encoding (byte-split for float32 when not given).
+
+    Raises
+    ------
+    ConfigError
+        A precision or encoding that is not one of :data:`PRECISIONS` / :data:`ENCODINGS`.
+    """
+    from etfsim.exceptions import ConfigError
+
+    if precision not in PRECISIONS:
+        raise ConfigError(
+            f"precision must be one of {', '.join(PRECISIONS)} (float32 halves the file and rounds prices "
+            f"by about 6e-8, relative), got {precision!r}"
+        )
+    if encoding is None:
+        return "byte-split" if precision == "float32" else "plain"
+    if encoding not in ENCODINGS:
+        raise ConfigError(
+            f"encoding must be one of {', '.join(ENCODINGS)} (byte-split is lossless and smaller), got {encoding!r}"
+        )
+    return encoding
 
 
 def _slot_columns(depth: int) -> list[str]:
     return [f"s{k:02d}" for k in range(depth)]
 
 
-def _header(curve: FuturesCurve, n_paths: int) -> dict[str, Any]:
+def _header(curve: FuturesCurve, n_paths: int, precision: str = "float64") -> dict[str, Any]:
     codes = curve.contracts
     uniq, inverse = np.unique(codes.astype(str), return_inverse=True)
     exp_of = {}
@@ -61,18 +113,22 @@ def _header(curve: FuturesCurve, n_paths: int) -> dict[str, Any]:
     }
     if curve.first_path:  # the first chunk's first path is the file's (a file of a whole run leaves it out)
         header["first_path"] = curve.first_path
+    if precision != "float64":  # left out for float64, so a float64 file has the bytes it had before
+        header["precision"] = precision
     return header
 
 
 def _table(curve: FuturesCurve, path_offset: int, header: dict[str, Any]) -> pa.Table:
     p, n, k = curve.prices.shape
+    single = header.get("precision") == "float32"
     cols: dict[str, Any] = {
         "path": pa.array(np.repeat(np.arange(path_offset, path_offset + p, dtype=np.int32), n)),
         "date": pa.array(np.tile(curve.dates, p), type=pa.timestamp("ns")),
     }
     if curve.spot is not None:
-        cols["spot"] = pa.array(curve.spot.reshape(-1))
-    flat = curve.prices.reshape(p * n, k)
+        spot = curve.spot.astype(np.float32) if single else curve.spot
+        cols["spot"] = pa.array(spot.reshape(-1))
+    flat = (curve.prices.astype(np.float32) if single else curve.prices).reshape(p * n, k)
     for j, name in enumerate(_slot_columns(k)):
         cols[name] = pa.array(np.ascontiguousarray(flat[:, j]))
     table = pa.table(cols)
@@ -121,6 +177,48 @@ def _check_finite(chunk: FuturesCurve, offset: int, target: Path) -> None:
             )
 
 
+def _check_single(chunk: FuturesCurve, offset: int, target: Path) -> None:
+    """Refuse a price or spot that single precision cannot hold: above about 3.4e38 (infinite) or below 1.4e-45 (zero)."""
+    for name, values in (("price", chunk.prices), ("spot", chunk.spot)):
+        if values is None:
+            continue
+        with np.errstate(over="ignore", under="ignore"):
+            single = values.astype(np.float32)
+        lost = (np.isinf(single) & np.isfinite(values)) | ((single == 0.0) & (values != 0.0))
+        at = _first_bad(values, lost)
+        if at is None:
+            continue
+        day = str(np.asarray(chunk.dates)[at[1]])[:10]
+        of = f" of {chunk.contracts[at[1], at[2]]}" if name == "price" else ""
+        raise FileFormatError(
+            f"not writing {target}: the {name}{of} on {day} on path {offset + at[0]} is {float(values[at]):.6g}, "
+            "which float32 cannot hold (it keeps 1.4e-45 to 3.4e38); write it with precision float64"
+        )
+
+
+def _writer_options(encoding: str, schema: pa.Schema) -> dict[str, Any]:
+    """pyarrow's writer settings for ``encoding``: zstd always; byte-split on the float columns."""
+    if encoding == "plain":
+        return {"compression": "zstd"}
+    floats = [f.name for f in schema if pa.types.is_floating(f.type)]
+    # a column given an encoding must not also be dictionary-encoded, so the dictionary is kept for path and date only
+    keep = [name for name in schema.names if name not in floats]
+    return {
+        "compression": "zstd",
+        "use_dictionary": keep,
+        "column_encoding": dict.fromkeys(floats, "BYTE_STREAM_SPLIT"),
+    }
+
+
+def encoded_size(curve: FuturesCurve, precision: str = "float64", encoding: str | None = None) -> int:
+    """Bytes ``curve`` takes as a curve file with these settings (written to memory, not to disk)."""
+    encoding = check_storage(precision, encoding)
+    table = _table(curve, 0, _header(curve, curve.n_paths, precision))
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, **_writer_options(encoding, table.schema))
+    return int(sink.getvalue().size)
+
+
 def _check_room(tmp: Path, target: Path, chunk_paths: int, n_paths: int) -> None:
     """After the first chunk: the whole file's size by that chunk's, against the free disk."""
     from etfsim._io import check_free_disk, human_bytes
@@ -137,17 +235,47 @@ def _check_room(tmp: Path, target: Path, chunk_paths: int, n_paths: int) -> None
     )
 
 
-def write_curve(curve: FuturesCurve, path: str | os.PathLike[str]) -> Path:
-    """Write ``curve`` to a Parquet file at ``path`` (atomically). Returns the path."""
-    return write_curve_chunks([curve], path, n_paths=curve.n_paths)
+def write_curve(
+    curve: FuturesCurve, path: str | os.PathLike[str], precision: str = "float64", encoding: str | None = None
+) -> Path:
+    """Write ``curve`` to a Parquet file at ``path`` (atomically). Returns the path.
+
+    ``precision`` and ``encoding`` are as in :func:`write_curve_chunks`.
+    """
+    return write_curve_chunks([curve], path, n_paths=curve.n_paths, precision=precision, encoding=encoding)
 
 
-def write_curve_chunks(chunks: Iterable[FuturesCurve], path: str | os.PathLike[str], n_paths: int) -> Path:
+def write_curve_chunks(
+    chunks: Iterable[FuturesCurve],
+    path: str | os.PathLike[str],
+    n_paths: int,
+    precision: str = "float64",
+    encoding: str | None = None,
+) -> Path:
     """Write chunks of paths of one curve (same dates and map) as one file, one row group each.
 
     Only one chunk is in memory at a time, so a 10,000-path curve can be written
     without materialising the whole cube.
+
+    Parameters
+    ----------
+    chunks, path, n_paths
+        The chunks in path order, the file to write and the number of paths they add up to.
+    precision : {"float64", "float32"}
+        How prices and spot are stored.  float32 halves the bytes and rounds
+        each value by up to 2**-24 (about 6e-8) relative; reading gives float64 either way.
+    encoding : {"plain", "byte-split"}, optional
+        The layout of the float columns before zstd; default plain for float64
+        (the bytes of earlier versions), byte-split for float32.  Both are lossless.
+
+    Raises
+    ------
+    ConfigError
+        An unknown precision or encoding.
+    FileFormatError
+        A price that overflowed, or one float32 cannot hold (the message names it).
     """
+    encoding = check_storage(precision, encoding)
     target = Path(path)
     writer: pq.ParquetWriter | None = None
     offset = 0
@@ -156,11 +284,13 @@ def write_curve_chunks(chunks: Iterable[FuturesCurve], path: str | os.PathLike[s
         try:
             for chunk in chunks:
                 if header is None:
-                    header = _header(chunk, n_paths)
-                table = _table(chunk, offset, header)
+                    header = _header(chunk, n_paths, precision)
                 _check_finite(chunk, offset, target)
+                if precision == "float32":
+                    _check_single(chunk, offset, target)
+                table = _table(chunk, offset, header)
                 if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+                    writer = pq.ParquetWriter(tmp, table.schema, **_writer_options(encoding, table.schema))
                     writer.write_table(table)
                     _check_room(tmp, target, chunk.n_paths, n_paths)
                 else:
@@ -220,6 +350,8 @@ def _check_header(p: Path, header: dict[str, Any]) -> None:
     _expect(p, "metadata", header["metadata"], isinstance(header["metadata"], dict), "a table")
     first = header.get("first_path", 0)
     _expect(p, "first_path", first, _is_int(first) and first >= 0, "a whole number >= 0")
+    precision = header.get("precision", "float64")  # files before compact ones have no key: float64
+    _expect(p, "precision", precision, precision in PRECISIONS, " or ".join(PRECISIONS))
 
 
 def _check_columns(p: Path, schema: pa.Schema, header: dict[str, Any]) -> None:
@@ -233,13 +365,20 @@ def _check_columns(p: Path, schema: pa.Schema, header: dict[str, Any]) -> None:
     if dup:
         raise FileFormatError(f"{p} has the column(s) {dup} twice; regenerate the file")
     kinds = {"path": (pa.types.is_integer, "whole numbers"), "date": (pa.types.is_timestamp, "timestamps")}
+    precision = header.get("precision", "float64")
     for name in sorted(need):
-        check, what = kinds.get(name, (pa.types.is_floating, "numbers (float64)"))
+        check, what = kinds.get(name, (pa.types.is_floating, f"numbers ({precision})"))
         typ = schema.field(name).type
         if not check(typ):
             raise FileFormatError(
                 f"{p}: column {name} must hold {what}, but it holds {typ}; "
                 "a price written as text (such as 'n/a' or '2.35') is not read as a number: regenerate the file"
+            )
+        if name in kinds or "precision" not in header:
+            continue  # a file without the key may hold any floats, as before
+        if typ != pa.from_numpy_dtype(np.dtype(precision)):
+            raise FileFormatError(
+                f"{p}: column {name} holds {typ} but the header says precision {precision}; regenerate the file"
             )
 
 
@@ -265,6 +404,11 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise FileFormatError(f"{p} has unreadable etfsim metadata ({exc}); regenerate the file") from exc
     if not isinstance(header, dict):
         raise FileFormatError(f"{p} has unreadable etfsim metadata (not a JSON object); regenerate the file")
+    if header.get("format") == LONG_FORMAT:
+        raise FileFormatError(
+            f"{p} is a long-table export of a curve (one row per path, date and contract), not a curve file; "
+            "read it with pandas, polars or DuckDB, or give the curve file it was exported from"
+        )
     if header.get("format") != CURVE_FORMAT:
         raise FileFormatError(
             f"{p} is format {header.get('format')!r}, this etfsim reads {CURVE_FORMAT!r}; regenerate the file"
@@ -302,8 +446,10 @@ def read_curve_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
     dates = all_dates[0]
     if p > 1 and not (all_dates == dates[None, :]).all():
         raise FileFormatError(f"{path}: the paths do not share one list of dates; regenerate the file")
-    prices = np.column_stack([table.column(c).to_numpy() for c in _slot_columns(k)]).reshape(p, n, k)
-    spot = table.column("spot").to_numpy().reshape(p, n) if header["has_spot"] else None
+    # a float32 file is widened here: the engine always works in float64
+    prices = np.column_stack([table.column(c).to_numpy() for c in _slot_columns(k)]).astype(np.float64, copy=False)
+    prices = prices.reshape(p, n, k)
+    spot = table.column("spot").to_numpy().astype(np.float64, copy=False).reshape(p, n) if header["has_spot"] else None
     codes = np.array(header["contracts"] + [""], dtype=object)
     exps = np.array([e or "NaT" for e in header["expiries"]] + ["NaT"], dtype="datetime64[D]")
     index = np.asarray(header["slot_index"], dtype=np.int64)
