@@ -63,6 +63,14 @@ def simulate(
     holding: Annotated[
         Optional[str], typer.Option(help="On a market: the leg or family to write (default: the market's holding).")
     ] = None,
+    precision: Annotated[
+        str,
+        typer.Option(help="float64 (exact) or float32 (compact: under half the file, prices rounded by about 6e-8)."),
+    ] = "float64",
+    encoding: Annotated[
+        Optional[str],
+        typer.Option(help="plain or byte-split (lossless, about a quarter smaller; the default for float32)."),
+    ] = None,
 ) -> None:
     """Simulate a curve from a scenario and write it to Parquet, chunk by chunk.
 
@@ -70,9 +78,11 @@ def simulate(
     """
     from dataclasses import replace
 
+    from etfsim.curves.io import check_storage
     from etfsim.curves.market import Market
     from etfsim.scenario import MODELS, read_scenario
 
+    encoding = check_storage(precision, encoding)  # before the scenario is read, so a typo costs nothing
     sc = read_scenario(scenario)
     if isinstance(sc, Market):
         if model is not None or param:
@@ -104,25 +114,23 @@ def simulate(
     with warnings.catch_warnings():
         # numpy's overflow warnings would come before the one line that names the first bad price
         warnings.simplefilter("ignore", RuntimeWarning)
-        _check_size(sc, n, chunk_size, seed, out)
+        _check_size(sc, n, chunk_size, seed, out, (precision, encoding))
         with progress_bar(f"simulating {sc.name}", n) as progress:
             chunks = sc.iter_chunks(paths=n, seed=seed, chunk_size=chunk_size, progress=progress)
-            written = write_curve_chunks(chunks, out, n_paths=n)
+            written = write_curve_chunks(chunks, out, n_paths=n, precision=precision, encoding=encoding)
     curve_head = read_curve_header_summary(written)
-    console.print(f"wrote {written} ({curve_head})")
+    console.print(f"wrote {written} ({curve_head}): {written.stat().st_size / 1e6:,.1f} MB, {precision}")
 
 
-def _check_size(sc, n: int, chunk_size: int, seed: int | None, out: Path) -> None:  # type: ignore[no-untyped-def]
+def _check_size(sc, n: int, chunk_size: int, seed: int | None, out: Path, storage: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
     """Refuse before simulating when one chunk would not fit in memory or the file on the disk.
 
     One path is simulated and written to memory first: its dates and depth
-    give the memory of a chunk, its compressed size the file's.
+    give the memory of a chunk, its compressed size (with ``storage``: the
+    precision and encoding) the file's.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     from etfsim._io import available_memory, check_free_disk, check_writable, human_bytes
-    from etfsim.curves.io import _header, _table
+    from etfsim.curves.io import encoded_size
 
     for name, value in (("--paths", n), ("--chunk-size", chunk_size)):
         if value < 1:
@@ -139,9 +147,7 @@ def _check_size(sc, n: int, chunk_size: int, seed: int | None, out: Path) -> Non
             f"a chunk of {chunk:,} paths needs about {human_bytes(need)} of memory, {human_bytes(free)} is available; "
             f"use --chunk-size {min(most, 500):,} or less"
         )
-    sink = pa.BufferOutputStream()
-    pq.write_table(_table(probe, 0, _header(probe, 1)), sink, compression="zstd")
-    size = sink.getvalue().size * n
+    size = encoded_size(probe, *storage) * n
     check_free_disk(
         out.parent,
         size,
@@ -210,6 +216,12 @@ def show(
     facts.add_row("paths", f"{curve.n_paths:,}")
     facts.add_row("dates", f"{curve.n_dates:,}: {display_date(curve.dates[0])} to {display_date(curve.dates[-1])}")
     facts.add_row("depth", f"{curve.depth} slots")
+    from etfsim.curves.io import read_header
+
+    stored = read_header(file).get("precision", "float64")
+    facts.add_row(
+        "stored as", stored + (" (prices rounded by up to 6e-8, read as float64)" if stored == "float32" else "")
+    )
     facts.add_row("contango", f"{state['contango']:.1%} of path-dates (F1 > F0)")
     facts.add_row("backwardation", f"{state['backwardation']:.1%} of path-dates (F1 < F0)")
     console.print(facts)
@@ -227,6 +239,37 @@ def show(
         if f0 > 0:
             word = "contango" if f1 > f0 else "backwardation" if f1 < f0 else "flat"
             console.print(f"front spread F1/F0 - 1 = {f1 / f0 - 1:+.2%} ({word})")
+
+
+@app.command("export")
+@handles_errors
+def export_cmd(
+    file: Annotated[Path, typer.Argument(help="Curve Parquet file (float64 or float32).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", "--long", help="Long-table Parquet file to write (plain columns).")
+    ],
+    paths_per_group: Annotated[
+        int, typer.Option(help="Paths read and written at a time (one row group each); memory grows with it.")
+    ] = 20,
+) -> None:
+    """Export a curve file as a long table: path, date, slot, contract, expiry, price (and spot).
+
+    One row per path, date and listed contract, readable by DuckDB, polars or
+    pandas without etfsim.
+    """
+    import pyarrow.parquet as pq
+
+    from etfsim.curves.export import export_long
+    from etfsim.curves.io import read_header
+
+    n_paths = int(read_header(file)["n_paths"])
+    with progress_bar(f"exporting {file.name}", n_paths) as progress:
+        written = export_long(file, out, paths_per_group=paths_per_group, progress=progress)
+    rows = pq.read_metadata(written).num_rows
+    console.print(
+        f"wrote {written} ({rows:,} rows: one per path, date and listed contract; "
+        f"{written.stat().st_size / 1e6:,.1f} MB)"
+    )
 
 
 @app.command("calibrate")
