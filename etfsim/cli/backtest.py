@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
@@ -12,6 +13,9 @@ import typer
 from rich.table import Table
 
 from etfsim.cli._common import StrategiesOption, console, fitted_tables, handles_errors, progress_bar
+from etfsim.curves.chunks import DEFAULT_CHUNK_PATHS, check_chunk_paths, read_curve_chunks
+from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.io import read_header
 from etfsim.exceptions import ConfigError
 
 
@@ -72,6 +76,30 @@ def render(result, collateral_rate: float, collateral_label: str | None = None) 
             console.print(part)
 
 
+ChunkPathsOption = Annotated[
+    int,
+    typer.Option(
+        "--chunk-paths",
+        help="Paths read and run at a time; the figures do not depend on it, memory does "
+        f"(the default {DEFAULT_CHUNK_PATHS} keeps a 1,000-path file under 1 GiB).",
+    ),
+]
+
+
+def _file_chunks(
+    curves: Path, chunk_paths: int, start: str | None = None, end: str | None = None, contract: str | None = None
+) -> Iterator[FuturesCurve]:
+    """The curve file's paths, ``chunk_paths`` at a time, on the dates asked for and naming ``contract``."""
+    from etfsim.contracts.spec import get_contract
+
+    named = None if contract is None else get_contract(contract).to_dict()
+    for chunk in read_curve_chunks(curves, chunk_paths):
+        part = chunk if start is None and end is None else chunk.select(start=start, end=end)
+        if named is not None:  # keeps first_path, the chunk's place in the run
+            part = replace(part, metadata=dict(part.metadata, contract=named))
+        yield part
+
+
 @handles_errors
 def backtest_cmd(
     curves: Annotated[Path, typer.Option("--curves", "-c", help="Curve Parquet file (simulated or imported).")],
@@ -111,32 +139,33 @@ def backtest_cmd(
     ] = None,
     end: Annotated[Optional[str], typer.Option(help="Last date to use.")] = None,
     strategies: StrategiesOption = None,
+    chunk_paths: ChunkPathsOption = DEFAULT_CHUNK_PATHS,
 ) -> None:
     """Run roll strategies on a curve file and print their index (and fund) statistics."""
     from etfsim.contracts.spec import get_contract
-    from etfsim.curves.curve import read_curve
     from etfsim.curves.rates import load_rate_series
     from etfsim.fund.config import load_fund
-    from etfsim.pipeline import backtest, default_strategies, resolve_strategy
+    from etfsim.pipeline import default_strategies, resolve_strategy
+    from etfsim.pipeline.chunked import backtest_chunks
 
+    size = check_chunk_paths(chunk_paths)
     terms, demand = load_fund(fund) if fund is not None else (None, None)
     spec = get_contract(contract) if contract else None
-    curve = read_curve(curves)
-    if start is not None or end is not None:
-        curve = curve.select(start=start, end=end)
     items = [resolve_strategy(s, strategies) for s in strategy] if strategy else default_strategies(strategies)
     rate: float | pd.Series = collateral_rate
     label = None
     if collateral_file is not None:
         if collateral_rate != 0.0:
             raise ConfigError("give --collateral-rate or --collateral-file, not both")
-        rate = load_rate_series(collateral_file, dates=curve.dates)  # T-bills by date, carried over holidays
+        dates = next(_file_chunks(curves, 1, start, end)).dates  # the dates every chunk has
+        rate = load_rate_series(collateral_file, dates=dates)  # T-bills by date, carried over holidays
         label = f"{collateral_file.name} (mean {float(rate.mean()):.2%})"
         if terms is not None:
             terms = replace(terms, collateral_rate=rate)  # the fund earns what the index does
-    with progress_bar("backtesting", len(items)) as progress:
-        result = backtest(
-            curve,
+    total = -(-int(read_header(curves)["n_paths"]) // size)
+    with progress_bar("backtesting chunks of paths", total) as progress:
+        result = backtest_chunks(
+            _file_chunks(curves, size, start, end),
             items,
             collateral_rate=rate,
             missing=missing,
@@ -144,6 +173,8 @@ def backtest_cmd(
             fund=terms,
             demand=demand,
             contract=spec,
+            keep_levels=out is not None,  # the index levels only when they are to be written
+            total_chunks=total,
         )
     render(result, collateral_rate, label)
     if out is not None:
@@ -166,29 +197,32 @@ def compare_cmd(
         Optional[str], typer.Option(help="Built-in contract for a curve that does not name one.")
     ] = None,
     strategies: StrategiesOption = None,
+    chunk_paths: ChunkPathsOption = DEFAULT_CHUNK_PATHS,
 ) -> None:
     """The futures ETF against an ordinary stock ETF on the same horizon: returns, costs, premium, taxes."""
-    from etfsim.contracts.spec import get_contract
-    from etfsim.curves.curve import read_curve
-    from etfsim.fund import compare
+    from etfsim.fund.comparison import compare_chunks
     from etfsim.fund.config import FundConfig, load_fund
     from etfsim.fund.stock_twin import StockBasket
     from etfsim.pipeline import resolve_strategy
-    from etfsim.roll.rules import roll_schedule
 
+    size = check_chunk_paths(chunk_paths)
     strat = resolve_strategy(strategy, strategies)
     terms, demand = load_fund(fund) if fund is not None else (strat.fund or FundConfig(), strat.demand)
-    curve = read_curve(curves)
-    if contract:
-        meta = dict(curve.metadata, contract=get_contract(contract).to_dict())
-        from dataclasses import replace
-
-        curve = replace(curve, metadata=meta)  # keeps first_path, the file's place in the run
-    schedule = roll_schedule(curve, strat.rule)
-    result = compare(curve, schedule, terms, basket=StockBasket(compute_beta=compute_beta), flows=demand)
+    basket = StockBasket(compute_beta=compute_beta)
+    total = -(-int(read_header(curves)["n_paths"]) // size)
+    with progress_bar("comparing chunks of paths", total) as progress:
+        result = compare_chunks(
+            _file_chunks(curves, size, contract=contract),
+            strat.rule,
+            terms,
+            basket=basket,
+            flows=demand,
+            progress=progress,
+            total_chunks=total,
+        )
+    n_paths = result.n_paths
     table = Table(
-        title=f"{strat.name}: futures ETF vs stock ETF, {curve.n_paths:,} path(s)"
-        + (" (means)" if curve.n_paths > 1 else "")
+        title=f"{strat.name}: futures ETF vs stock ETF, {n_paths:,} path(s)" + (" (means)" if n_paths > 1 else "")
     )
     table.add_column("measure")
     table.add_column("futures ETF", justify="right")

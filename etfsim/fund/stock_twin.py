@@ -20,6 +20,7 @@ import pandas as pd
 from etfsim._random import path_generators
 from etfsim._results import Result
 from etfsim._validate import number
+from etfsim.curves.curve import check_first_path
 from etfsim.exceptions import ConfigError
 from etfsim.fund.config import InvestorDemand
 
@@ -67,8 +68,13 @@ class StockBasket:
         object.__setattr__(self, "dividend_yield", number("dividend_yield", self.dividend_yield, 0.0, 0.2))
         object.__setattr__(self, "compute_beta", number("compute_beta", self.compute_beta, -5.0, 5.0))
 
-    def simulate(self, dates: np.ndarray, paths: int, spot: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def simulate(
+        self, dates: np.ndarray, paths: int, spot: np.ndarray | None = None, first_path: int = 0
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Prices ``(paths, dates, stocks)`` (100 at the start) and dividends paid per share on each date.
+
+        Path ``i`` draws from child ``first_path + i`` of the seed, so a chunk of
+        paths starting at ``first_path`` draws what the same paths draw in one run.
 
         The cum-dividend level's log return over a step of ``dt`` years is ``(mu - sigma^2/2) dt +
         sigma sqrt(dt) (sqrt(rho) M + sqrt(1 - rho) e_i) + beta * (compute spot log return)``, so the
@@ -89,7 +95,7 @@ class StockBasket:
         if spot is not None and self.compute_beta != 0.0:
             s = np.asarray(spot, dtype=float)
             link = self.compute_beta * np.diff(np.log(np.broadcast_to(s, (paths, n))), axis=1)
-        for i, g in enumerate(path_generators(self.seed, range(paths))):
+        for i, g in enumerate(path_generators(self.seed, range(first_path, first_path + paths))):
             m = g.standard_normal((n - 1, 1))
             e = g.standard_normal((n - 1, self.n_stocks))
             shock = math.sqrt(rho) * m + math.sqrt(1.0 - rho) * e
@@ -196,6 +202,32 @@ class StockFundResult(Result):
         return self.to_frame(path=0)
 
 
+def _basket_by_path(
+    basket: StockBasket, dates: np.ndarray, paths: int, spot: np.ndarray | None, first_path: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The basket's total-return index and its dividends as a fraction of the basket, ``(paths, dates)`` each.
+
+    One path's ``(dates, stocks)`` prices at a time: the whole ``(paths, dates,
+    stocks)`` cube (500 MB for 1,000 paths of ten years) and the cubes derived
+    from it are never held, and each path's figures are what the cube gives
+    (the same operations on the same numbers).
+    """
+    n = len(dates)
+    rows = None if spot is None else np.broadcast_to(np.asarray(spot, dtype=float), (paths, n))
+    basket_tr = np.empty((paths, n))
+    div_frac = np.zeros((paths, n))
+    for i in range(paths):
+        cube, paid = basket.simulate(dates, 1, None if rows is None else rows[i : i + 1], first_path + i)
+        prices, divs = cube[0], paid[0]
+        # equal weights at launch, bought and held, dividends reinvested in the same stock
+        stock_tr = np.ones_like(prices)
+        stock_tr[1:] = np.cumprod((prices[1:] + divs[1:]) / prices[:-1], axis=0)
+        basket_tr[i] = 100.0 * stock_tr.mean(axis=1)
+        weights = stock_tr[:-1] / stock_tr[:-1].sum(axis=1, keepdims=True)  # each stock's share of the basket
+        div_frac[i, 1:] = (divs[1:] / prices[:-1] * weights).sum(axis=1)
+    return basket_tr, div_frac
+
+
 def simulate_stock_fund(
     basket: StockBasket,
     dates: np.ndarray,
@@ -203,6 +235,7 @@ def simulate_stock_fund(
     config: StockFundConfig | None = None,
     flows: InvestorDemand | None = None,
     spot: np.ndarray | None = None,
+    first_path: int = 0,
 ) -> StockFundResult:
     """Run the stock-ETF twin on a simulated basket.
 
@@ -210,17 +243,15 @@ def simulate_stock_fund(
     less the expense ratio accrued on the day's net assets; creations and
     redemptions are in kind at NAV, so they change the shares and not NAV per
     share.  The premium follows the same demand dynamics and AP band as the
-    futures fund.
+    futures fund.  ``first_path`` is the place of the first path in the run:
+    path ``i`` draws the basket's and the demand's streams of path
+    ``first_path + i``, so a run in chunks of paths draws what one run does.
     """
     cfg = StockFundConfig() if config is None else config
-    prices, divs = basket.simulate(dates, paths, spot)
+    first_path = check_first_path(first_path)
+    basket_tr, div_frac = _basket_by_path(basket, dates, paths, spot, first_path)
     d = np.asarray(dates).astype("datetime64[D]")
     n = len(d)
-    # equal weights at launch, bought and held, dividends reinvested in the same stock
-    stock_tr = np.ones_like(prices)
-    growth = (prices[:, 1:] + divs[:, 1:]) / prices[:, :-1]
-    stock_tr[:, 1:] = np.cumprod(growth, axis=1)
-    basket_tr = 100.0 * stock_tr.mean(axis=2)
     ratio = basket_tr[:, 1:] / basket_tr[:, :-1]
     days = np.diff(d).astype(np.int64)
     x = cfg.expense_ratio * days / 365.0
@@ -238,7 +269,7 @@ def simulate_stock_fund(
     shocks = np.zeros((paths, n))
     if flows is not None:
         for i, g in enumerate(
-            path_generators(flows.seed + 7919, range(paths))
+            path_generators(flows.seed + 7919, range(first_path, first_path + paths))
         ):  # its own stream, apart from the futures fund's
             shocks[i] = flows.mean + flows.volatility * g.standard_normal(n)
     cu = float(cfg.creation_unit)
@@ -265,8 +296,4 @@ def simulate_stock_fund(
         created[:, t] = up
         redeemed[:, t] = down
         shares[:, t] = shares[:, t - 1] + (up - down) * cu
-    div_frac = np.zeros((paths, n))
-    div_frac[:, 1:] = (
-        divs[:, 1:] / prices[:, :-1] * (stock_tr[:, :-1] / stock_tr[:, :-1].sum(axis=2, keepdims=True))
-    ).sum(axis=2)
     return StockFundResult(d, navps, shares, premium, created, redeemed, fees, basket_tr, div_frac)

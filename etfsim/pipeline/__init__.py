@@ -3,10 +3,11 @@
 ``strategy`` reads strategy files (built-in ones ship in the package);
 ``run`` is rule -> schedule -> index -> fund -> statistics, written once
 (:func:`run_strategy`); ``statistics`` is the declarative table of per-path
-statistics every table and sheet reads; ``backtest`` loops over strategies.
+statistics every table and sheet reads; ``backtest`` loops over strategies; ``chunked`` runs a backtest chunk by chunk of paths.
 """
 
 from etfsim.pipeline.backtest import BacktestResult, backtest
+from etfsim.pipeline.chunked import backtest_chunks
 from etfsim.pipeline.run import StrategyRun, run_strategy
 from etfsim.pipeline.statistics import STATISTICS, Statistic, compute_statistics, statistic, statistics_of
 from etfsim.pipeline.strategy import (
@@ -28,6 +29,7 @@ __all__ = [
     "Strategy",
     "StrategyRun",
     "backtest",
+    "backtest_chunks",
     "builtin_strategy_folder",
     "compute_statistics",
     "default_strategies",

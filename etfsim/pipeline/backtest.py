@@ -95,6 +95,11 @@ class BacktestResult(Result):
 
     def to_frame(self, paths: Sequence[int] | None = None) -> pd.DataFrame:
         """Long table of index levels: ``strategy, path, date, er, tr, spot`` (all paths or some)."""
+        if any(r.index.n_paths != self.n_paths for r in self.results):
+            raise DataError(
+                "this backtest ran in chunks of paths and kept no index levels; "
+                "run backtest_chunks with keep_levels=True to write them"
+            )
         if paths is not None:
             wanted = np.asarray(paths).reshape(-1)
             if wanted.size and (wanted.dtype.kind not in "iu" or ((wanted < 0) | (wanted >= self.n_paths)).any()):
@@ -165,6 +170,7 @@ def backtest(
     demand: InvestorDemand | pd.Series | None = None,
     use_strategy_funds: bool = False,
     contract: ContractSpec | None = None,
+    summarise: bool = False,
 ) -> BacktestResult:
     """Run each strategy's roll rule on ``curve`` and compute its indices and statistics.
 
@@ -189,6 +195,10 @@ def backtest(
         Run the strategies whose files carry a ``[fund]`` section with their own terms.
     contract : ContractSpec, optional
         Contract terms for the fund when the curve does not carry them.
+    summarise : bool
+        Reduce each fund path by path instead of recording its daily ledger
+        (:func:`etfsim.fund.summary.summarise_fund`: the same statistics in a
+        fraction of the memory; the runs' ``fund`` is then a ``FundSummary``).
     """
     items = default_strategies() if strategies is None else [resolve_strategy(s) for s in strategies]
     if not items:
@@ -203,7 +213,7 @@ def backtest(
         flows = demand if fund is not None else strat.demand
         run = run_strategy(
             curve, strat, terms, flows, collateral_rate=collateral_rate, contract=contract, contango=contango,
-            missing=missing,
+            missing=missing, summarise=summarise,
         )  # fmt: skip
         contango = run.stats["contango_share"].to_numpy()  # a property of the curve: computed once
         results.append(run)
