@@ -352,6 +352,30 @@ def test_price_monthly_average(case: str) -> None:
         np.testing.assert_allclose(prices[1, 2:, 1:], 1.2 * plain[13][1, 2:, 1:], rtol=1e-12)
 
 
+@covers(curve_kernels.average_moments)
+def test_average_moments() -> None:
+    # the front month's first days fixed (weight 0), the rest spread around their mean; three regimes
+    rng = np.random.default_rng(4)
+    cells, days, terms = 6, 21, curve_kernels.EXPANSION_TERMS
+    a = np.exp(-4.0 * rng.uniform(0.0, 0.5, (cells, days)))
+    fixed = np.arange(days)[None, :] < np.array([0, 3, 7, 20, 21, 0])[:, None]
+    delta = np.where(fixed, 0.0, a - a.mean(axis=1, keepdims=True))
+    w = np.where(fixed[None], 0.0, rng.uniform(0.03, 0.06, (3, cells, days)))
+    factorial = np.array([math.factorial(j) for j in range(terms)], dtype=np.float64)
+
+    def args() -> tuple[Any, ...]:
+        return w, delta, factorial, np.full((3, cells, terms), np.nan)
+
+    _, out = agree(curve_kernels.average_moments, args, rtol=0.0)
+    # the array expression it replaces in the pricing plan, number for number
+    powers = np.empty((cells, days, terms))
+    powers[..., 0] = 1.0
+    for j in range(1, terms):
+        powers[..., j] = powers[..., j - 1] * delta
+    want = (w[..., None] * powers).sum(axis=-2) / factorial
+    assert np.array_equal(out[3], want) and not np.signbit(out[3][:, 4]).any()
+
+
 # -- curves/market_kernels.py -----------------------------------------------------------------------------------
 MARKET_LEGS = 3  # h100, b200 and memory: six correlated factors
 

@@ -13,7 +13,14 @@ import numpy as np
 
 from etfsim._numba import jit
 
-__all__ = ["factor_paths", "price_final", "price_monthly_average", "EXPANSION_LIMIT", "EXPANSION_TERMS"]
+__all__ = [
+    "average_moments",
+    "factor_paths",
+    "price_final",
+    "price_monthly_average",
+    "EXPANSION_LIMIT",
+    "EXPANSION_TERMS",
+]
 
 EXPANSION_TERMS = 13
 """Most terms of the series used for monthly-average prices (see ``price_monthly_average``)."""
@@ -163,6 +170,39 @@ def price_final(
             else:
                 for k in range(depth):
                     out[p, i, k] = floor[i, k] + math.exp(a[i, k] * x + y + cr[r, i, k])
+
+
+@jit
+def average_moments(
+    w: np.ndarray,  # (regimes, cells, days) w_d, 0 for a fixed day
+    delta: np.ndarray,  # (cells, days) a_d - abar, 0 for a fixed day
+    factorial: np.ndarray,  # (terms,) j!
+    out: np.ndarray,  # out (regimes, cells, terms) sum_d w_d delta_d^j / j!
+) -> None:
+    """The series moments of :func:`price_monthly_average`, one cell at a time.
+
+    The numbers are those of the array expression ``(w[..., None] * powers).sum(axis=-2) / factorial``
+    with ``powers[..., j] = powers[..., j - 1] * delta``: each power is the same
+    repeated product, and each sum adds the days in order from 0, as numpy's
+    sum along a middle axis does, without the ``(regimes, cells, days, terms)``
+    products that the array expression writes and reads back.
+    """
+    n_reg, n_cells, n_days = w.shape
+    terms = out.shape[2]
+    for r in range(n_reg):
+        for c in range(n_cells):
+            for j in range(terms):
+                out[r, c, j] = 0.0
+            for d in range(n_days):
+                x = delta[c, d]
+                wd = w[r, c, d]
+                p = 1.0
+                out[r, c, 0] += wd * p
+                for j in range(1, terms):
+                    p = p * x
+                    out[r, c, j] += wd * p
+            for j in range(terms):
+                out[r, c, j] = out[r, c, j] / factorial[j]
 
 
 @jit

@@ -26,6 +26,7 @@ from etfsim.contracts.calendars import act365_year_fractions, business_days, to_
 from etfsim.contracts.spec import COMPUTE_H100, ContractSpec, Listing
 from etfsim.curves import kernels
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.delivery_months import month_groups
 from etfsim.curves.model_curve import ModelCurve
 from etfsim.curves.overlays import regime_log_factor
 from etfsim.exceptions import CalendarError, ConfigError
@@ -225,11 +226,10 @@ def _floor_plan(
     if averaged is None:
         out[listed] = ov.floor_at(listing.expiries[listed], start=days[0])
         return out
-    for ym in np.unique(listing.delivery[listed]):
-        rows, slots = np.nonzero(listing.delivery == ym)
-        dd = averaged.delivery_days(int(ym) // 100, int(ym) % 100)
-        unfixed = dd[None, :] > days[rows][:, None]  # a delivery day fixes at its own close
-        out[rows, slots] = (unfixed * ov.floor_at(dd, start=days[0])[None, :]).sum(axis=1) / len(dd)
+    for grp in month_groups(averaged, listing, listed):
+        unfixed = grp.dd > days[grp.rows][:, None]  # a delivery day fixes at its own close
+        floor = ov.floor_at(grp.month_days, start=days[0])[grp.month]
+        out[grp.rows, grp.slots] = (unfixed * floor).sum(axis=1) / grp.dd.shape[1]
     return out
 
 
@@ -264,13 +264,14 @@ def _monthly_average_plan(
     n, depth = listed.shape
     terms = kernels.EXPANSION_TERMS
     max_days = 23
-    months = {
-        int(ym): contract.delivery_days(int(ym) // 100, int(ym) % 100) for ym in np.unique(listing.delivery[listed])
-    }
-    for ym, dd in months.items():
-        if len(dd) > max_days:
-            raise ConfigError(f"delivery month {ym} has {len(dd)} business days; at most {max_days} are supported")
-    last = max((dd[-1] for dd in months.values() if len(dd)), default=days[0])
+    groups = month_groups(contract, listing, listed)
+    for grp in groups:
+        if grp.month_days.shape[1] > max_days:
+            ym = str(grp.month_days[0, 0])[:7].replace("-", "")
+            raise ConfigError(
+                f"delivery month {ym} has {grp.month_days.shape[1]} business days; at most {max_days} are supported"
+            )
+    last = max((g.month_days[:, -1].max() for g in groups if g.month_days.shape[1]), default=days[0])
     log_reg = _log_regime(model, int((last - days[0]).astype(np.int64)))
     reg = () if log_reg is None else (log_reg.shape[0],)
     n_days = np.ones((n, depth), dtype=np.float64)
@@ -282,39 +283,42 @@ def _monthly_average_plan(
     day_a = np.zeros((n, depth, max_days))
     day_w = np.zeros(reg + (n, depth, max_days))
     factorial = np.array([math.factorial(j) for j in range(terms)], dtype=np.float64)
-    for ym, dd in months.items():
-        rows, slots = np.nonzero(listing.delivery == ym)
-        nd = len(dd)
-        t = days[rows]
-        tau = act365_year_fractions(t[:, None], dd[None, :])  # (m, nd)
-        unfixed = tau > 0
-        a_d = np.where(unfixed, np.exp(-model.kappa * np.maximum(tau, 0.0)), 0.0)
-        log_w = model.A(np.maximum(tau, 0.0)) + model.overlays.seasonal(dd)[None, :] - math.log(nd)
-        if log_reg is not None:  # (regimes, m, nd): today's regime sets each day's forward
-            log_w = log_w[None] + log_reg[:, np.where(unfixed, np.rint(tau * 365.0), 0).astype(np.int64)]
+    for grp in groups:
+        rows, slots, dd = grp.rows, grp.slots, grp.dd
+        nd = dd.shape[1]
+        # what depends on the time to a delivery day only, once per whole number of days: ACT/365 maturities
+        # take a few thousand values, the (cells, nd) table a million
+        gap = (dd - days[rows][:, None]).astype(np.int64)
+        lo = int(gap.min(initial=0))
+        at = gap - lo
+        tau = act365_year_fractions(days[:1], days[0] + np.arange(lo, int(gap.max(initial=0)) + 1))
+        unfixed = gap > 0
+        a_d = np.where(tau > 0, np.exp(-model.kappa * np.maximum(tau, 0.0)), 0.0)[at]
+        season = model.overlays.seasonal(grp.month_days)[grp.month]
+        log_w = model.A(np.maximum(tau, 0.0))[at] + season - math.log(nd)
+        if log_reg is not None:  # (regimes, cells, nd): today's regime sets each day's forward
+            log_w = log_w[None] + log_reg[:, np.where(tau > 0, np.rint(tau * 365.0), 0).astype(np.int64)[at]]
         w_d = np.where(unfixed, np.exp(log_w), 0.0)
         n_unfixed = unfixed.sum(axis=1)
         ab = np.where(n_unfixed > 0, a_d.sum(axis=1) / np.maximum(n_unfixed, 1), 0.0)
         delta = np.where(unfixed, a_d - ab[:, None], 0.0)
         n_days[rows, slots] = nd
         abar[rows, slots] = ab
-        dmax[rows, slots] = np.abs(delta).max(axis=1)
-        # delta**j by repeated products: numpy's pow takes a slow path for a negative base
-        powers = np.empty(delta.shape + (terms,))
-        powers[:, :, 0] = 1.0
-        for j in range(1, terms):
-            powers[:, :, j] = powers[:, :, j - 1] * delta
-        moments[..., rows, slots, :] = (w_d[..., None] * powers).sum(axis=-2) / factorial
+        dmax[rows, slots] = np.abs(delta).max(axis=1, initial=0.0)
+        # sum_d w_d delta_d^j / j! cell by cell: the (regimes, cells, days, terms) products are never stored
+        w3 = w_d if log_reg is not None else w_d[None]
+        mom = np.empty((w3.shape[0], len(rows), terms))
+        kernels.average_moments(w3, delta, factorial, mom)
+        moments[..., rows, slots, :] = mom if log_reg is not None else mom[0]
         day_a[rows, slots, :nd] = a_d
         day_w[..., rows, slots, :nd] = w_d
         # fixings already known at the close of each date: on the grid, or before it starts
-        n_fixed = (~unfixed).sum(axis=1)
-        on_grid = np.searchsorted(days, dd)  # grid index of each delivery day (grid uses the same calendar)
-        before = dd < days[0]
-        pre_fixed[rows, slots] = np.minimum(n_fixed, before.sum())
-        first_on_grid = int(on_grid[~before][0]) if (~before).any() else -1
-        has_grid_fix = n_fixed > before.sum()
-        first_fixed[rows, slots] = np.where(has_grid_fix, first_on_grid, -1)
+        n_fixed = nd - n_unfixed
+        before = (grp.month_days < days[0]).sum(axis=1)  # delivery days before the grid (a prefix: days ascend)
+        on_grid = np.searchsorted(days, grp.month_days)  # grid index of each delivery day (same calendar)
+        first_on_grid = np.where(before < nd, on_grid[np.arange(len(before)), np.minimum(before, nd - 1)], -1)
+        pre_fixed[rows, slots] = np.minimum(n_fixed, before[grp.month])
+        first_fixed[rows, slots] = np.where(n_fixed > before[grp.month], first_on_grid[grp.month], -1)
     return MonthlyAveragePlan(listed, n_days, first_fixed, pre_fixed, abar, dmax, moments, day_a, day_w)
 
 
