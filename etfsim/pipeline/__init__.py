@@ -3,7 +3,8 @@
 ``strategy`` reads strategy files (built-in ones ship in the package);
 ``run`` is rule -> schedule -> index -> fund -> statistics, written once
 (:func:`run_strategy`); ``statistics`` is the declarative table of per-path
-statistics every table and sheet reads; ``backtest`` loops over strategies; ``chunked`` runs a backtest chunk by chunk of paths.
+statistics every table and sheet reads; ``backtest`` loops over strategies;
+``chunked`` runs a backtest chunk by chunk of paths in bounded memory.
 """
 
 from etfsim.pipeline.backtest import BacktestResult, backtest
