@@ -24,7 +24,7 @@ from etfsim.pipeline import BacktestResult, backtest, backtest_chunks
 from etfsim.scenario import load_scenario
 from tests.cli.runner import REPO
 
-STRATEGIES = ["gsci", "usl_strip12", "front_month"]
+STRATEGIES = ["gsci", "usl_strip12", "front_month", "optimum_yield"]  # optimum_yield: a schedule path by path
 
 
 @pytest.fixture(scope="module")
