@@ -1,10 +1,11 @@
 """The fund stage: the ETF's daily ledger, its metrics, and the stock-ETF twin.
 
 ``compare`` (in :mod:`etfsim.fund.comparison`) runs the futures ETF and its
-stock twin side by side.
+stock twin side by side; ``compare_chunks`` does it chunk by chunk of paths of a
+curve file (``etfsim.curves.chunks.read_curve_chunks``) into a ``ComparisonSummary``.
 """
 
-from etfsim.fund.comparison import Comparison, TaxAssumptions, compare
+from etfsim.fund.comparison import Comparison, ComparisonSummary, TaxAssumptions, compare, compare_chunks
 from etfsim.fund.config import LIMIT_RESPONSES, FundConfig, InvestorDemand, load_fund
 from etfsim.fund.engine import FundResult, simulate_fund
 from etfsim.fund.ledger import STATUS
@@ -15,6 +16,7 @@ __all__ = [
     "LIMIT_RESPONSES",
     "STATUS",
     "Comparison",
+    "ComparisonSummary",
     "FundConfig",
     "FundResult",
     "FundSummary",
@@ -22,6 +24,7 @@ __all__ = [
     "TaxAssumptions",
     "capacity_curve",
     "compare",
+    "compare_chunks",
     "fund_metrics",
     "load_fund",
     "premium_discount_by_quarter",
