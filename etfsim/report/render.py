@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -159,19 +161,58 @@ def staged_folder(folder: str | os.PathLike[str], keep: Sequence[str] = ()) -> I
         shutil.rmtree(stage, ignore_errors=True)
 
 
+# what a child process runs to render one PDF: WeasyPrint alone, as html_to_pdf does (argv: the HTML file, the PDF)
+_PDF_CHILD = (
+    "import logging, sys\n"
+    "import weasyprint\n"
+    "logging.getLogger('weasyprint').setLevel(logging.ERROR)\n"
+    "with open(sys.argv[1], encoding='utf-8') as page:\n"
+    "    weasyprint.HTML(string=page.read()).write_pdf(sys.argv[2])\n"
+)
+
+
+def _start_pdf(html_file: Path, target: Path) -> subprocess.Popen[bytes] | None:
+    """Start rendering ``html_file`` to ``target`` in a child process (None: it could not start).
+
+    WeasyPrint holds the interpreter's lock all the time it works, so a second
+    sheet renders beside the first only in a process of its own.
+    """
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", _PDF_CHILD, str(html_file), str(target)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    except OSError:
+        return None
+
+
+def _finish_pdf(child: subprocess.Popen[bytes] | None, html: str, target: Path) -> None:
+    """Wait for the child's PDF; if it failed, render here (an error is then raised the usual way)."""
+    if child is None or child.wait() != 0 or not target.is_file():
+        target.unlink(missing_ok=True)
+        html_to_pdf(html, target)
+
+
 def _sheets(results: StudyResults, folder: Path, step: Callable[[], None]) -> None:
     fs = render_factsheet(factsheet_data(results))
     (folder / "factsheet.html").write_text(fs, encoding="utf-8")
     step()
-    html_to_pdf(fs, folder / "factsheet.pdf")
-    step()
     rs = render_rules(rules_data(results))
     (folder / "rules.html").write_text(rs, encoding="utf-8")
     step()
-    html_to_pdf(rs, folder / "rules.pdf")
-    step()
-    (folder / "study.html").write_text(render_study(results), encoding="utf-8")
-    step()
+    # the rule sheet's PDF renders in a child process while this one renders the fact sheet's (same bytes)
+    child = _start_pdf(folder / "rules.html", folder / "rules.pdf")
+    try:
+        html_to_pdf(fs, folder / "factsheet.pdf")
+        step()
+        (folder / "study.html").write_text(render_study(results), encoding="utf-8")
+        step()
+        _finish_pdf(child, rs, folder / "rules.pdf")
+        step()
+    finally:
+        if child is not None and child.poll() is None:  # an error here: the staging folder is about to go
+            child.kill()
+            child.wait()
 
 
 def write_report(
