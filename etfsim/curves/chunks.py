@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from etfsim.curves.curve import FuturesCurve
-from etfsim.curves.io import read_header
+from etfsim.curves.io import read_header, slot_columns, slot_map
 from etfsim.exceptions import ConfigError, FileFormatError
 
 __all__ = ["DEFAULT_CHUNK_PATHS", "check_chunk_paths", "read_curve_chunks"]
@@ -49,17 +49,6 @@ def check_chunk_paths(chunk_paths: object) -> int:
         f"chunk_paths (--chunk-paths) must be a whole number of paths >= 1, got {chunk_paths!r}; "
         f"the default {DEFAULT_CHUNK_PATHS} keeps memory under 1 GiB"
     )
-
-
-def _slot_map(path: str | os.PathLike[str], header: dict[str, Any], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``(dates, depth)`` contract codes and expiries, from the header's lists and slot index."""
-    k = int(header["depth"])
-    codes = np.array(header["contracts"] + [""], dtype=object)
-    exps = np.array([e or "NaT" for e in header["expiries"]] + ["NaT"], dtype="datetime64[D]")
-    index = np.asarray(header["slot_index"], dtype=np.int64)  # -1 picks the "" / NaT appended above
-    if index.shape != (n, k):
-        raise FileFormatError(f"{path}: the contract map is shaped {index.shape}, expected {(n, k)}")
-    return codes[index], exps[index]
 
 
 class _ChunkBuffer:
@@ -147,11 +136,11 @@ def read_curve_chunks(path: str | os.PathLike[str], chunk_paths: int = DEFAULT_C
     if rows % p:
         raise FileFormatError(f"{path} has {rows} rows, not a whole number of dates for {p} paths")
     n = rows // p
-    contracts, expiries = _slot_map(path, header, n)
+    contracts, expiries = slot_map(path, header, n)
     layout = _Layout(
         path=path,
         source=source,
-        slots=[f"s{j:02d}" for j in range(k)],  # the slot columns write_curve names
+        slots=slot_columns(k),
         shape=(p, n, k),
         spot=bool(header["has_spot"]),
         contracts=contracts,

@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from etfsim._io import atomic_path
-from etfsim.curves.io import LONG_FORMAT, read_header
+from etfsim.curves.io import LONG_FORMAT, read_header, slot_columns
 from etfsim.exceptions import ConfigError, FileFormatError
 
 __all__ = ["LONG_COLUMNS", "PATHS_PER_GROUP", "export_long"]
@@ -125,8 +125,7 @@ def _long_rows(
         )
     at, slot = np.nonzero(listing.listed[day])  # row by row, slot by slot: the export's row order
     contract_no = listing.index[day[at], slot]
-    slots = [f"s{k:02d}" for k in range(listing.depth)]
-    prices = np.column_stack([batch.column(c).to_numpy() for c in slots])[at, slot]
+    prices = np.column_stack([batch.column(c).to_numpy() for c in slot_columns(listing.depth)])[at, slot]
     cols: dict[str, Any] = {
         "path": pa.array((first_path + rows[at] // n).astype(np.int32)),
         "date": pa.array(date_col[at], type=pa.timestamp("ns")),
@@ -192,7 +191,7 @@ def export_long(
             f"{source} has {file.metadata.num_rows:,} rows, not {n_paths:,} paths x {n:,} dates; regenerate the file"
         )
     schema = _schema(header, source)
-    columns = ["path", "date", *(["spot"] if header["has_spot"] else []), *(f"s{k:02d}" for k in range(listing.depth))]
+    columns = ["path", "date", *(["spot"] if header["has_spot"] else []), *slot_columns(listing.depth)]
     floats = [name for name in ("price", "spot") if name in schema.names]
     with atomic_path(target) as tmp:
         dates = _first_dates(file, n)

@@ -45,6 +45,8 @@ __all__ = [
     "encoded_size",
     "read_curve_parts",
     "read_header",
+    "slot_columns",
+    "slot_map",
     "write_curve",
     "write_curve_chunks",
 ]
@@ -88,8 +90,24 @@ def check_storage(precision: str, encoding: str | None = None) -> str:
     return encoding
 
 
-def _slot_columns(depth: int) -> list[str]:
+def slot_columns(depth: int) -> list[str]:
+    """The names of a curve file's price columns, one per nearby slot: ``s00``, ``s01``, ..."""
     return [f"s{k:02d}" for k in range(depth)]
+
+
+def slot_map(path: str | os.PathLike[str], header: dict[str, Any], n_dates: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(n_dates, depth)`` contract codes and expiries of a file's slots, from its checked header.
+
+    The header stores each contract once (``contracts``, ``expiries``) and a
+    number per date and slot (``slot_index``, -1 where nothing is listed: code ``""``, expiry NaT).
+    """
+    k = int(header["depth"])
+    codes = np.array(header["contracts"] + [""], dtype=object)
+    exps = np.array([e or "NaT" for e in header["expiries"]] + ["NaT"], dtype="datetime64[D]")
+    index = np.asarray(header["slot_index"], dtype=np.int64)  # -1 picks the "" / NaT appended above
+    if index.shape != (n_dates, k):
+        raise FileFormatError(f"{path}: the contract map is shaped {index.shape}, expected {(n_dates, k)}")
+    return codes[index], exps[index]
 
 
 def _header(curve: FuturesCurve, n_paths: int, precision: str = "float64") -> dict[str, Any]:
@@ -129,7 +147,7 @@ def _table(curve: FuturesCurve, path_offset: int, header: dict[str, Any]) -> pa.
         spot = curve.spot.astype(np.float32) if single else curve.spot
         cols["spot"] = pa.array(spot.reshape(-1))
     flat = (curve.prices.astype(np.float32) if single else curve.prices).reshape(p * n, k)
-    for j, name in enumerate(_slot_columns(k)):
+    for j, name in enumerate(slot_columns(k)):
         cols[name] = pa.array(np.ascontiguousarray(flat[:, j]))
     table = pa.table(cols)
     return table.replace_schema_metadata({_META_KEY: json.dumps(header).encode()})
@@ -356,7 +374,7 @@ def _check_header(p: Path, header: dict[str, Any]) -> None:
 
 def _check_columns(p: Path, schema: pa.Schema, header: dict[str, Any]) -> None:
     """The columns a curve file needs, each of its type: numbers as numbers, never text."""
-    slots = _slot_columns(int(header["depth"]))
+    slots = slot_columns(int(header["depth"]))
     need = {"path", "date", *slots} | ({"spot"} if header["has_spot"] else set())
     missing = sorted(need - set(schema.names))
     if missing:
@@ -447,20 +465,16 @@ def read_curve_parts(path: str | os.PathLike[str]) -> dict[str, Any]:
     if p > 1 and not (all_dates == dates[None, :]).all():
         raise FileFormatError(f"{path}: the paths do not share one list of dates; regenerate the file")
     # a float32 file is widened here: the engine always works in float64
-    prices = np.column_stack([table.column(c).to_numpy() for c in _slot_columns(k)]).astype(np.float64, copy=False)
+    prices = np.column_stack([table.column(c).to_numpy() for c in slot_columns(k)]).astype(np.float64, copy=False)
     prices = prices.reshape(p, n, k)
     spot = table.column("spot").to_numpy().astype(np.float64, copy=False).reshape(p, n) if header["has_spot"] else None
-    codes = np.array(header["contracts"] + [""], dtype=object)
-    exps = np.array([e or "NaT" for e in header["expiries"]] + ["NaT"], dtype="datetime64[D]")
-    index = np.asarray(header["slot_index"], dtype=np.int64)
-    if index.shape != (n, k):
-        raise FileFormatError(f"{path}: the contract map is shaped {index.shape}, expected {(n, k)}")
+    contracts, expiries = slot_map(path, header, n)
     held = None if header["held"] is None else np.array(header["held"], dtype=object)
     return {
         "dates": dates,
         "prices": prices,
-        "contracts": codes[index],
-        "expiries": exps[index],
+        "contracts": contracts,
+        "expiries": expiries,
         "spot": spot,
         "held": held,
         "metadata": header["metadata"],
