@@ -187,12 +187,17 @@ def _check_finite(chunk: FuturesCurve, offset: int, target: Path) -> None:
             at = _first_bad(values, bad)
             if at is None:
                 continue
-            day = str(np.asarray(chunk.dates)[at[1]])[:10]
-            of = f" of {chunk.contracts[at[1], at[2]]}" if name == "price" else ""
             raise FileFormatError(
-                f"not writing {target}: the {name}{of} on {day} on path {offset + at[0]} is {what} "
+                f"not writing {target}: the {_place(chunk, name, at, offset)} is {what} "
                 f"(the model's parameters {flow} double precision); lower the volatility, drift or deflation parameters"
             )
+
+
+def _place(chunk: FuturesCurve, name: str, at: tuple[int, ...], offset: int) -> str:
+    """``price of HQZ26 on 2027-03-01 on path 12``: where a value refused in a chunk sits in the file."""
+    day = str(np.asarray(chunk.dates)[at[1]])[:10]
+    of = f" of {chunk.contracts[at[1], at[2]]}" if name == "price" else ""
+    return f"{name}{of} on {day} on path {offset + at[0]}"
 
 
 def _check_single(chunk: FuturesCurve, offset: int, target: Path) -> None:
@@ -206,10 +211,8 @@ def _check_single(chunk: FuturesCurve, offset: int, target: Path) -> None:
         at = _first_bad(values, lost)
         if at is None:
             continue
-        day = str(np.asarray(chunk.dates)[at[1]])[:10]
-        of = f" of {chunk.contracts[at[1], at[2]]}" if name == "price" else ""
         raise FileFormatError(
-            f"not writing {target}: the {name}{of} on {day} on path {offset + at[0]} is {float(values[at]):.6g}, "
+            f"not writing {target}: the {_place(chunk, name, at, offset)} is {float(values[at]):.6g}, "
             "which float32 cannot hold (it keeps 1.4e-45 to 3.4e38); write it with precision float64"
         )
 
