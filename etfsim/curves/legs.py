@@ -57,6 +57,15 @@ class Leg:
         Short-term factor at the start.
     launch : str or None
         Launch month ``"YYYY-MM"`` inside the horizon; ``None``: trading at the start.
+        With ``arrival_rate``, the first month the leg can launch.
+    arrival_rate : float
+        0 (default): the leg launches in ``launch``.  Above 0: it launches at
+        a random month, ``arrival_rate`` launches a year at the most (a Poisson
+        arrival): from ``launch`` on, each month's first business day has the
+        chance ``1 - exp(-arrival_rate / 12)`` of being the launch, drawn path by
+        path (:mod:`etfsim.curves.arrivals`).  The legs it steps down are
+        priced with that hazard before it arrives, so their futures stay
+        martingales.  Such a leg cannot be held, nor be part of a family, yet.
     performance_ratio : float
         Work per GPU-hour against the market's reference chip (> 0; the
         reference is 1).
@@ -76,6 +85,7 @@ class Leg:
     spot: float
     chi0: float = 0.0
     launch: str | None = None
+    arrival_rate: float = 0.0
     performance_ratio: float = 1.0
     steps_down: Mapping[str, float] = field(default_factory=dict)
     chip: str = ""
@@ -105,6 +115,12 @@ class Leg:
         object.__setattr__(self, "performance_ratio", ratio)
         if self.launch is not None:
             object.__setattr__(self, "launch", _month(self.launch, f"{where} launch"))
+        rate = number(f"{where} arrival_rate", self.arrival_rate, lo=0.0, hint=" (launches a year; 0: at launch)")
+        if rate > 0 and self.launch is None:
+            raise ConfigError(
+                f"{where}: arrival_rate needs a launch month (the first month it can launch), e.g. launch = '2028-01'"
+            )
+        object.__setattr__(self, "arrival_rate", rate)
         steps = {}
         for other, frac in dict(self.steps_down).items():
             f = number(f"{where} steps_down.{other}", frac, hint=" (a fraction the price falls)")
@@ -119,6 +135,11 @@ class Leg:
         object.__setattr__(self, "sources", tuple(str(s) for s in self.sources))
         object.__setattr__(self, "liquidity", _liquidity(where, self.liquidity))
 
+    @property
+    def random_launch(self) -> bool:
+        """Whether the leg launches at a random month (``arrival_rate > 0``)."""
+        return self.arrival_rate > 0
+
     def open_interest_on(self, dates: DateArray) -> Float64Array | None:
         """Front-month open interest on ``dates`` from ``liquidity`` (log-linear between points), or None."""
         return _path_on(self.liquidity, 1, dates)
@@ -129,11 +150,14 @@ class Leg:
 
     def to_dict(self) -> dict[str, Any]:
         """The leg as plain data (file metadata)."""
-        return {
+        out = {
             "name": self.name, "index": self.index, "contract": self.contract.to_dict(), "params": self.model.params(),
             "spot": self.spot, "chi0": self.chi0, "launch": self.launch, "performance_ratio": self.performance_ratio,
             "steps_down": dict(self.steps_down), "chip": self.chip, "tier": self.tier, "kind": self.kind,
         }  # fmt: skip
+        if self.random_launch:  # only then: files of scheduled markets keep their bytes
+            out["arrival_rate"] = self.arrival_rate
+        return out
 
 
 @dataclass(frozen=True)

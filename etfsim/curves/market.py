@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from etfsim.curves.arrivals import random_hold_error
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.legs import Family, Leg, factor_correlation
 from etfsim.curves.market_curve import MarketCurve
@@ -105,6 +106,7 @@ class Market:
             for other in leg.steps_down:
                 if other not in names or other == leg.name:
                     raise ConfigError(f"leg {leg.name!r}: steps_down names {other!r}, which is not another leg")
+        self._check_random_launches()
         if self.reference not in names:
             raise ConfigError(f"reference {self.reference!r} is not a leg; the legs are {', '.join(names)}")
         if self.holding not in names + fam:
@@ -145,6 +147,23 @@ class Market:
         calendars = {leg.contract.calendar for leg in self.legs}
         if len(calendars) == 1 and any(leg.launch is not None for leg in self.legs):
             _launch_rows(self, simulation_grid(calendars.pop(), self.start, self.years, self.end))
+
+    def _check_random_launches(self) -> None:
+        random = {leg.name for leg in self.legs if leg.random_launch}
+        if not random:
+            return
+        held = [self.holding, *self.basis] + [x for f in self.families for x in f.legs]
+        for name in held:
+            if name in random:
+                raise ConfigError(random_hold_error(name))
+        stepped = {x for leg in self.legs if leg.random_launch for x in leg.steps_down}
+        for f in self.families:
+            hit = [x for x in f.legs if x in stepped]
+            if f.method == "median" and hit:
+                raise ConfigError(
+                    f"family {f.name!r}: method 'median' cannot price the random-launch step of leg {hit[0]!r} "
+                    "(the legs would be a mixture, not one Gaussian law); use method 'mean' or a scheduled launch"
+                )
 
     def _check_regime(self) -> None:
         if self.regime is None:

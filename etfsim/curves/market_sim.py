@@ -26,6 +26,14 @@ from etfsim._random import check_seed, path_generators
 from etfsim._typing import DateArray, Float64Array
 from etfsim.contracts.calendars import act365_year_fractions
 from etfsim.curves import market_kernels
+from etfsim.curves.arrivals import (
+    ArrivalHazard,
+    hazard_log_multiplier,
+    launch_months,
+    launch_rows,
+    random_hold_error,
+)
+from etfsim.curves.curve import selected_paths
 from etfsim.curves.families import family_weights, generation_weights, month_of
 from etfsim.curves.legs import Leg, factor_correlation, log_step
 from etfsim.curves.market_curve import Block, MarketCurve, chained_spot
@@ -130,6 +138,8 @@ def _with_steps(market: Market, dates: DateArray, rows: tuple[int, ...]) -> tupl
     """Each leg with the price steps its successors' launches cause, as scheduled level steps."""
     extra: dict[str, list[tuple[str, float]]] = {leg.name: [] for leg in market.legs}
     for leg, row in zip(market.legs, rows, strict=True):
+        if leg.random_launch:  # a random month: stepped path by path (etfsim.curves.arrivals)
+            continue
         for other, frac in leg.steps_down.items():
             extra[other].append((str(dates[row]), log_step(frac)))
     out = []
@@ -259,6 +269,8 @@ class MarketPaths:
     metadata: dict[str, Any] = field(default_factory=dict)
     first_path: int = 0
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    # each random-launch leg's launch row on each path of the chunk (len(dates): after the horizon)
+    arrival_rows: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_paths(self) -> int:
@@ -287,6 +299,8 @@ class MarketPaths:
         key = ("block", name)
         if name in names:
             i = names.index(name)
+            if self.legs[i].random_launch:
+                raise ConfigError(random_hold_error(name))
             part = self._part(i)
             if key not in self.cache:
                 listed = np.arange(len(self.dates))[:, None] >= self.launch_rows[i]
@@ -396,7 +410,9 @@ class MarketPaths:
         """The same chunk on some paths only."""
         parts = tuple(None if p is None else p.select_paths(paths) for p in self.parts)
         first = next(p for p in parts if p is not None).first_path
-        return replace(self, parts=parts, first_path=first)
+        idx = selected_paths(self.n_paths, list(paths))
+        arrived = {k: v[idx] for k, v in self.arrival_rows.items()}
+        return replace(self, parts=parts, first_path=first, arrival_rows=arrived)
 
 
 _SETUPS: OrderedDict[int, tuple[Market, _Setup]] = OrderedDict()
@@ -479,13 +495,18 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
     chi, xi = np.empty((n_legs, p, n)), np.empty((n_legs, p, n))
     reg = np.empty((p, n), dtype=np.int64)
     chi0 = np.array([x.chi0 for x in st.legs])
+    random = [j for j, x in enumerate(st.legs) if x.random_launch]
+    arrive_u = np.empty((p, len(random)))
     for row, g in enumerate(path_generators(seed, ids)):
         market_kernels.market_path_draws(g, st.lam_dt, jumping, use_regime, jm, js, z[0], u[0], jumps[0])
+        if random:  # after the factor draws: a market without random launches keeps its numbers
+            arrive_u[row] = 1.0 - g.random(len(random))  # in (0, 1]
         market_kernels.market_factor_paths(
             chi0, st.xi0, st.regime0, st.decay, st.chol, st.step_kind, st.xi_drift, st.levels, st.trans_cum, z, u, jumps, needed,
             chi[:, row : row + 1], xi[:, row : row + 1], reg[row : row + 1],
         )  # fmt: skip
     del z, u, jumps
+    arrived = _arrival_rows(st, random, arrive_u)
     parts: list[ModelCurve | None] = []
     for i, leg in enumerate(st.legs):
         if not needed[i]:
@@ -493,6 +514,7 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
             continue
         # a leg's closed-form coefficients, built the first time a chunk needs the leg (tens of MB each)
         plan = pricing_plan(leg.model, leg.contract, st.dates, leg.contract.listed_depth)
+        hazard = _step_by_arrivals(st, i, plan, arrived, xi[i])
         season = leg.model.overlays.seasonal(st.dates)
         spot = chi[i] + xi[i]  # floor + exp(chi + xi + season), in place: (paths, dates) temporaries cost here
         spot += season[None, :]
@@ -514,6 +536,53 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
                 leg_meta,
                 first_path=ids[0],
                 regime=reg,
+                arrivals=hazard,
             )  # fmt: skip
         )
-    return MarketPaths(market, st.dates, st.legs, tuple(parts), st.launch_rows, dict(meta), ids[0], st.cache)
+    return MarketPaths(market, st.dates, st.legs, tuple(parts), st.launch_rows, dict(meta), ids[0], st.cache, arrived)
+
+
+def _arrival_rows(st: _Setup, random: list[int], u: np.ndarray) -> dict[str, np.ndarray]:
+    """Each random-launch leg's launch row on each path (``len(dates)``: after the horizon), read-only."""
+    months = month_of(st.dates)
+    out: dict[str, np.ndarray] = {}
+    for col, j in enumerate(random):
+        leg = st.legs[j]
+        first = int(str(leg.launch).replace("-", ""))
+        rows = launch_rows(launch_months(u[:, col], leg.arrival_rate, first), months)
+        rows.setflags(write=False)
+        out[leg.name] = rows
+    return out
+
+
+def _step_by_arrivals(
+    st: _Setup, i: int, plan: Any, arrived: Mapping[str, np.ndarray], xi: np.ndarray
+) -> ArrivalHazard | None:
+    """Lower leg ``i``'s long-term level ``xi`` (in place) from each random successor's launch on, path by path,
+    and return the hazard its prices carry before each launch (None: no random successor steps it)."""
+    name = st.legs[i].name
+    hits = [x for x in st.legs if x.random_launch and name in x.steps_down]
+    if not hits:
+        return None
+    key = ("hazard", name)
+    if key not in st.cache:
+        listing = plan.listing
+        if plan.avg is not None:
+            settles = np.asarray(listing.delivery, dtype=np.int64)
+        else:
+            listed = listing.contracts != ""
+            settles = np.where(listed, month_of(np.where(listed, listing.expiries, st.dates[0])), 0)
+        months = month_of(st.dates)
+        tables = [
+            hazard_log_multiplier(
+                log_step(x.steps_down[name]), x.arrival_rate, int(str(x.launch).replace("-", "")), months, settles
+            )
+            for x in hits
+        ]
+        (stack,) = _frozen(np.stack(tables))
+        st.cache[key] = stack
+    cols = np.arange(xi.shape[1])[None, :]
+    for x in hits:
+        xi += np.where(cols >= arrived[x.name][:, None], log_step(x.steps_down[name]), 0.0)
+    rows = np.stack([arrived[x.name] for x in hits])
+    return ArrivalHazard(st.cache[key], rows)

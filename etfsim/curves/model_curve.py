@@ -24,6 +24,7 @@ from etfsim._numba import readonly
 from etfsim._results import html_table
 from etfsim._typing import Float64Array
 from etfsim.curves import kernels
+from etfsim.curves.arrivals import ArrivalHazard
 from etfsim.curves.curve import (
     FuturesCurve,
     check_first_path,
@@ -71,6 +72,8 @@ class ModelCurve:
     held: None = None
     first_path: int = 0  # index of path 0 in the run (see FuturesCurve)
     regime: np.ndarray | None = None  # (paths, dates) int64 regime at each close; futures condition on it
+    # successors launching at a random month: prices before their launch carry its hazard (None: none)
+    arrivals: ArrivalHazard | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "first_path", check_first_path(self.first_path))
@@ -128,10 +131,12 @@ class ModelCurve:
             a = np.where(sel >= 0, plan.a[rows, safe], 0.0)
             c = np.where(sel >= 0, plan.c[..., rows, safe], np.nan)  # a regime axis, if any, kept whole
             kernels.price_final(self.chi, self.xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out, regime, floor)
-            return out
-        avg = plan.avg.at((rows, safe))
-        avg = replace(avg, listed=avg.listed & (sel >= 0))
-        avg.price(self.chi, self.xi, self.spot_cum, self.spot0, out, regime, floor)
+        else:
+            avg = plan.avg.at((rows, safe))
+            avg = replace(avg, listed=avg.listed & (sel >= 0))
+            avg.price(self.chi, self.xi, self.spot_cum, self.spot0, out, regime, floor)
+        if self.arrivals is not None:
+            self.arrivals.apply(out, np.arange(n), sel, floor)
         return out
 
     def price_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -151,7 +156,7 @@ class ModelCurve:
             a = np.where(listed, plan.a[r], 0.0)
             c = np.where(listed, plan.c[..., r, :], np.nan)
             kernels.price_final(chi, xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out, regime, floor)
-            return out
+            return self._with_arrivals(out, r, listed, floor)
         avg = plan.avg.at(r)
         # the kernel reads fixings as cum[row + 1] - cum[first fixed day]: give each its own column
         cum = self.spot_cum
@@ -165,6 +170,15 @@ class ModelCurve:
         avg = replace(avg, listed=avg.listed & listed, first_fixed=first)
         # read-only local fixings: one compiled type of the kernel
         avg.price(chi, xi, readonly(local), self.spot0, out, regime, floor)
+        return self._with_arrivals(out, r, listed, floor)
+
+    def _with_arrivals(
+        self, out: np.ndarray, rows: np.ndarray, listed: np.ndarray, floor: np.ndarray | None
+    ) -> np.ndarray:
+        """``out`` (prices of every slot on ``rows``) with the hazard of random successors, if any."""
+        if self.arrivals is not None:
+            slots = np.where(listed, np.arange(self.depth)[None, :], -1)
+            self.arrivals.apply(out, rows, slots, floor)
         return out
 
     @property
@@ -181,6 +195,7 @@ class ModelCurve:
         """
         idx = selected_paths(self.n_paths, list(paths))
         regime = None if self.regime is None else self.regime[idx]
+        arrivals = None if self.arrivals is None else self.arrivals.select(idx)
         return replace(
             self,
             chi=self.chi[idx],
@@ -188,6 +203,7 @@ class ModelCurve:
             spot=self.spot[idx],
             first_path=self.first_path + int(idx[0]),
             regime=regime,
+            arrivals=arrivals,
         )
 
     def front_two(self) -> np.ndarray:

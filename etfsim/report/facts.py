@@ -207,6 +207,9 @@ class LegFacts(_Record):
         Front-month open interest on the first day the leg trades (contracts), when the market gives it.
     steps_down : mapping
         Legs whose price steps down when this one launches, ``{leg: fraction}``.
+    arrival_rate : float
+        Launches a year of a leg that launches at a random month from
+        ``launch`` on (0: it launches in ``launch``).
     """
 
     name: str
@@ -223,6 +226,8 @@ class LegFacts(_Record):
     multiplier: float
     open_interest_at_launch: float | None
     steps_down: Mapping[str, float]
+    arrival_rate: float = 0.0
+    _OPTIONAL = ("arrival_rate",)
 
     @classmethod
     def from_dict(cls, raw: object, where: str = "facts.market.legs") -> LegFacts:
@@ -231,6 +236,7 @@ class LegFacts(_Record):
         v["open_interest_at_launch"] = _number_or_none(v["open_interest_at_launch"], f"{where}.open_interest_at_launch")
         v["performance_ratio"] = float(v["performance_ratio"])
         v["multiplier"] = float(v["multiplier"])
+        v["arrival_rate"] = float(v.get("arrival_rate", 0.0))
         return cls(**v)
 
 

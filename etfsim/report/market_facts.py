@@ -56,6 +56,7 @@ def market_facts(market: Market) -> MarketFacts:
                 multiplier=float(c.multiplier),
                 open_interest_at_launch=None if oi is None else float(oi[0]),
                 steps_down=MappingProxyType(dict(leg.steps_down)),
+                arrival_rate=float(leg.arrival_rate),
             )  # fmt: skip
         )
     families = tuple(

@@ -304,14 +304,20 @@ def limit_clause(limit: LimitFacts) -> str:
 
 
 def _steps(legs: Sequence[LegFacts], market: MarketFacts) -> list[str]:
-    """``Rubin's launch (Jan 2027) lowers B200 15%``: the step-downs among the legs given."""
+    """``Rubin, Jan 2027: B200 15%``: the step-downs of the legs given, by any launch of the market."""
     names = [x.name for x in legs]
     out = []
-    for x in legs:
+    for x in market.legs:  # a successor the fund never holds (a random launch) steps the chips it does hold
         hit = [f"{leg_label(market, o)} {f * 100:.0f}%" for o, f in x.steps_down.items() if o in names and f > 0]
         if hit and x.launch is not None:
-            out.append(f"{leg_label(market, x.name)}, {_month(x.launch)}: {', '.join(hit)}")
+            out.append(f"{leg_label(market, x.name)}, {_when(x)}: {', '.join(hit)}")
     return out
+
+
+def _when(leg: LegFacts) -> str:
+    """``Jan 2027``, or for a random launch ``at random from Jan 2028, 0.5 a year``."""
+    month = _month(str(leg.launch))
+    return f"at random from {month}, {leg.arrival_rate:g} a year" if leg.arrival_rate > 0 else month
 
 
 def _generation_risk(holding: HoldingFacts, market: MarketFacts) -> tuple[str, str] | None:
@@ -333,7 +339,7 @@ def _generation_risk(holding: HoldingFacts, market: MarketFacts) -> tuple[str, s
         later = [x for x in market.legs if leg.name in x.steps_down and x.launch is not None]
         if not later:
             return None
-        hits = _and([f"{leg_label(market, x.name)} ({_month(str(x.launch))}): {x.steps_down[leg.name] * 100:.0f}%"
+        hits = _and([f"{leg_label(market, x.name)} ({_when(x)}): {x.steps_down[leg.name] * 100:.0f}%"
                      for x in later])  # fmt: skip
         return (
             "Successor generations",
