@@ -40,7 +40,7 @@ from etfsim.curves.market_curve import Block, MarketCurve, chained_spot
 from etfsim.curves.median import median_setup
 from etfsim.curves.model_curve import ModelCurve
 from etfsim.curves.overlays import regime_log_factor
-from etfsim.curves.simulate import pricing_plan, simulation_grid
+from etfsim.curves.simulate import PricingPlan, pricing_plan, simulation_grid
 from etfsim.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -542,21 +542,25 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
     return MarketPaths(market, st.dates, st.legs, tuple(parts), st.launch_rows, dict(meta), ids[0], st.cache, arrived)
 
 
+def _first_ym(leg: Leg) -> int:
+    """A random-launch leg's first possible launch month as ``YYYYMM``."""
+    return int(str(leg.launch).replace("-", ""))
+
+
 def _arrival_rows(st: _Setup, random: list[int], u: np.ndarray) -> dict[str, np.ndarray]:
     """Each random-launch leg's launch row on each path (``len(dates)``: after the horizon), read-only."""
     months = month_of(st.dates)
     out: dict[str, np.ndarray] = {}
     for col, j in enumerate(random):
         leg = st.legs[j]
-        first = int(str(leg.launch).replace("-", ""))
-        rows = launch_rows(launch_months(u[:, col], leg.arrival_rate, first), months)
+        rows = launch_rows(launch_months(u[:, col], leg.arrival_rate, _first_ym(leg)), months)
         rows.setflags(write=False)
         out[leg.name] = rows
     return out
 
 
 def _step_by_arrivals(
-    st: _Setup, i: int, plan: Any, arrived: Mapping[str, np.ndarray], xi: np.ndarray
+    st: _Setup, i: int, plan: PricingPlan, arrived: Mapping[str, np.ndarray], xi: np.ndarray
 ) -> ArrivalHazard | None:
     """Lower leg ``i``'s long-term level ``xi`` (in place) from each random successor's launch on, path by path,
     and return the hazard its prices carry before each launch (None: no random successor steps it)."""
@@ -574,9 +578,7 @@ def _step_by_arrivals(
             settles = np.where(listed, month_of(np.where(listed, listing.expiries, st.dates[0])), 0)
         months = month_of(st.dates)
         tables = [
-            hazard_log_multiplier(
-                log_step(x.steps_down[name]), x.arrival_rate, int(str(x.launch).replace("-", "")), months, settles
-            )
+            hazard_log_multiplier(log_step(x.steps_down[name]), x.arrival_rate, _first_ym(x), months, settles)
             for x in hits
         ]
         (stack,) = _frozen(np.stack(tables))
