@@ -39,11 +39,12 @@ __all__ = ["ArrivalHazard", "hazard_log_multiplier", "launch_months", "launch_ro
 
 
 def random_hold_error(name: str) -> str:
-    """The one-line refusal of a fund or family on a leg that launches at a random month."""
+    """The one-line refusal of a fund, family or basis on a leg that launches at a random month."""
     return (
         f"leg {name!r} launches at a random month (arrival_rate), so its contracts list on different dates on "
-        "different paths; a fund cannot hold it, nor a family include it, yet: give it a scheduled launch "
-        "(remove arrival_rate) to hold it"
+        f"different paths: a fund holds it only as a later generation (a strategy's [holding] generations = "
+        f"[..., {name!r}]), not alone, in a family or as a basis; give it a scheduled launch (remove arrival_rate) "
+        "to hold it so"
     )
 
 

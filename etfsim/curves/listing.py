@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
+import pandas as pd
 
 from etfsim._typing import StrArray
 
@@ -58,7 +59,37 @@ def next_slot_map(contracts: StrArray) -> np.ndarray:
 
 
 def _next_slot_map(contracts: np.ndarray) -> np.ndarray:
-    ids, _ = contract_ids(contracts)
+    # ids by hashing, not sorting: only their equality matters here
+    codes, uniques = pd.factorize(np.asarray(contracts, dtype=object).ravel())
+    empty = np.nonzero(np.asarray(uniques, dtype=object) == "")[0]
+    ids = codes.reshape(contracts.shape).astype(np.int64)
+    if len(empty):
+        ids[ids == empty[0]] = -1
+    n, k = ids.shape
+    if n < 2:
+        return np.full((0, k), -1, dtype=np.int64)
+    # each (date, contract) pair of dates 1.. as one sorted key: the slot of a contract held on t - 1 is
+    # found on t by a binary search, in O(n k log nk) whatever the listing's width (a market's blocks side
+    # by side list 100 slots; trying every shift between two dates costs k times more)
+    width = np.int64(len(uniques) + 1)
+    rows = np.arange(n - 1, dtype=np.int64)[:, None]
+    listed = ids[1:] >= 0
+    keys = (rows * width + ids[1:])[listed]
+    slots = np.broadcast_to(np.arange(k, dtype=np.int64), (n - 1, k))[listed]
+    order = np.argsort(keys, kind="stable")
+    keys, slots = keys[order], slots[order]
+    if len(keys) == 0:
+        return np.full((n - 1, k), -1, dtype=np.int64)
+    if (keys[1:] == keys[:-1]).any():
+        return _next_slot_map_by_shift(ids)  # a contract listed twice on one date: the search would pick one
+    want = rows * width + ids[:-1]
+    at = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    found = (ids[:-1] >= 0) & (keys[at] == want)
+    return np.where(found, slots[at], -1).astype(np.int64)
+
+
+def _next_slot_map_by_shift(ids: np.ndarray) -> np.ndarray:
+    """The same map by trying every shift of slots between two dates (a listing with a contract twice on a date)."""
     n, k = ids.shape
     prev, cur = ids[:-1], ids[1:]
     out = np.full((n - 1, k), -1, dtype=np.int64)

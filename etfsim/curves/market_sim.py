@@ -365,6 +365,11 @@ class MarketPaths:
             meta["contract"] = blk.contract.to_dict()
             liq = self._liquidity([h.index], np.ones((1, len(self.dates)))) if h.index in names else None
             return MarketCurve(self.dates, (blk,), blk.spot(), meta, None, 0, self.first_path, liquidity=liq)
+        if any(g in self.arrival_rows for g in h.generations):
+            raise ConfigError(
+                f"generations {h.label}: a chip launches at a random month; use "
+                "etfsim.curves.launch_groups.held_curve, which splits the paths by launch month"
+            )
         blocks = tuple(self.block(g) for g in h.generations)
         families = [g for g in h.generations if g not in names]
         if families:  # a move is paced by each chip's own launch and open interest: a family has neither

@@ -14,6 +14,7 @@ run (USO in April 2020, UNG in 2009).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -460,6 +461,29 @@ class InvestorDemand:
             raise ConfigError(f"demand chase_window must be a whole number of days >= 1, got {w!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
             raise ConfigError(f"demand seed must be a non-negative integer, got {self.seed!r}")
+
+
+@dataclass(frozen=True)
+class DemandOnPaths(InvestorDemand):
+    """:class:`InvestorDemand` drawn on chosen paths of a run rather than consecutive ones.
+
+    A group of paths picked out of a run (those on which a random-launch chip
+    arrives in the same month, :mod:`etfsim.curves.launch_groups`) draws each
+    path's demand from that path's own stream, as the whole run does.
+
+    Parameters
+    ----------
+    paths : tuple of int
+        The run's index of each path of the curve, in order.
+    """
+
+    paths: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, demand: InvestorDemand, paths: Sequence[int] | np.ndarray) -> DemandOnPaths:
+        """``demand``'s terms, drawn on ``paths``."""
+        terms = {f.name: getattr(demand, f.name) for f in fields(InvestorDemand)}
+        return cls(**terms, paths=tuple(int(i) for i in paths))
 
 
 _FUND_KEYS = {f.name for f in fields(FundConfig)}

@@ -21,7 +21,7 @@ from etfsim.contracts.spec import CONTRACTS, ContractSpec
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund import ledger as _ledger
-from etfsim.fund.config import FundConfig, InvestorDemand
+from etfsim.fund.config import DemandOnPaths, FundConfig, InvestorDemand
 from etfsim.fund.events import event_arrays
 from etfsim.fund.limits import LimitInForce, check_launch, limit_arrays, limits_in_force, room_per_notional
 from etfsim.fund.liquidity import liquidity_on
@@ -71,7 +71,10 @@ def _demand(flows: object, curve: FuturesCurve, start: int) -> tuple[np.ndarray,
         return frac, dollars, InvestorDemand(volatility=0.0)
     if isinstance(flows, InvestorDemand):
         first = curve.first_path  # path i draws the same demand in any chunk
-        for i, g in enumerate(path_generators(flows.seed, range(first, first + p))):
+        ids = flows.paths if isinstance(flows, DemandOnPaths) else range(first, first + p)
+        if len(ids) != p:
+            raise DataError(f"demand is drawn on {len(ids)} paths but the curve has {p}; give one path id per path")
+        for i, g in enumerate(path_generators(flows.seed, ids)):
             g.standard_normal(out=frac[i])  # mean + volatility * z, formed in place
             frac[i] *= flows.volatility
             frac[i] += flows.mean

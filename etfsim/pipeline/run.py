@@ -30,10 +30,11 @@ from etfsim._format import format_value
 from etfsim._results import Result
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.launch_groups import LaunchGroups
 from etfsim.curves.market_curve import MarketCurve
 from etfsim.curves.model_curve import ModelCurve
-from etfsim.exceptions import DataError
-from etfsim.fund.config import FundConfig, InvestorDemand
+from etfsim.exceptions import ConfigError, DataError
+from etfsim.fund.config import DemandOnPaths, FundConfig, InvestorDemand
 from etfsim.fund.engine import FundResult, simulate_fund
 from etfsim.fund.metrics import fund_metrics
 from etfsim.fund.summary import FundSummary, summarise_fund
@@ -227,7 +228,7 @@ def market_liquidity(curve: MarketCurve, fund: FundConfig) -> FundConfig:
 
 
 def run_strategy(
-    curve: FuturesCurve | ModelCurve | MarketCurve,
+    curve: FuturesCurve | ModelCurve | MarketCurve | LaunchGroups,
     strategy: Strategy | RollRule | str | os.PathLike[str],
     fund: FundConfig | None = None,
     demand: InvestorDemand | pd.Series | np.ndarray | None = None,
@@ -244,8 +245,10 @@ def run_strategy(
 
     Parameters
     ----------
-    curve : FuturesCurve or ModelCurve
-        Prices (simulated, or real with ``paths = 1``), or factor paths priced on demand.
+    curve : FuturesCurve, ModelCurve, MarketCurve or LaunchGroups
+        Prices (simulated, or real with ``paths = 1``), or factor paths priced on
+        demand; launch groups (a successor chip arriving at a random month) run
+        group by group and join in path order, summarised only.
     strategy : Strategy, RollRule, str or path
         A strategy, a rule, a strategy name or TOML file (:func:`~etfsim.pipeline.resolve_strategy`).
     fund : FundConfig, optional
@@ -275,6 +278,11 @@ def run_strategy(
     StrategyRun
     """
     strat = resolve_strategy(strategy)
+    if isinstance(curve, LaunchGroups):
+        return _run_launch_groups(
+            curve, strat, fund, demand, collateral_rate=collateral_rate, contract=contract, summarise=summarise,
+            keep=keep, contango=contango, missing=missing,
+        )  # fmt: skip
     if fund is not None and isinstance(curve, MarketCurve):
         fund = market_liquidity(curve, fund)
     rule = strat.rule
@@ -308,3 +316,66 @@ def run_strategy(
     share = curve.contango_share() if contango is None else contango
     stats = compute_statistics(Sources(index, schedule, share, metrics, years))
     return StrategyRun(strat, priced if keep_curve else None, schedule, slots, index, result, stats)
+
+
+def _run_launch_groups(
+    curve: LaunchGroups,
+    strat: Strategy,
+    fund: FundConfig | None,
+    demand: InvestorDemand | pd.Series | np.ndarray | None,
+    *,
+    collateral_rate: float | pd.Series | None,
+    contract: ContractSpec | None,
+    summarise: bool,
+    keep: np.ndarray | None,
+    contango: np.ndarray | None,
+    missing: str,
+) -> StrategyRun:
+    """Each launch group as its own run, the per-path results joined in path order (see
+    :mod:`etfsim.curves.launch_groups`); the run keeps the schedule of the group of path 0, and no curve."""
+    if fund is not None and not summarise:
+        raise ConfigError(
+            "a fund across a random-launch generation is summarised path by path (summarise=True); to record "
+            "one path's ledger, run the strategy on that path's launch group (curve.groups[g][1])"
+        )
+    if demand is not None and not isinstance(demand, InvestorDemand):
+        raise ConfigError("demand across a random-launch generation must be an InvestorDemand (drawn path by path)")
+    share = curve.contango_share() if contango is None else np.asarray(contango)
+    runs = []
+    for g, (idx, part) in enumerate(curve.groups):
+        d = None if demand is None else DemandOnPaths.of(demand, curve.path_ids(g))
+        runs.append(
+            run_strategy(
+                part,
+                strat,
+                fund,
+                d,
+                collateral_rate=collateral_rate,
+                contract=contract,
+                summarise=summarise,
+                keep=keep,
+                contango=share[idx],
+                missing=missing,
+                keep_curve=False,
+            )  # fmt: skip
+        )
+    head = runs[curve.group_of(0)]
+    join = curve.in_order
+    index = replace(
+        head.index, er=join([r.index.er for r in runs]), tr=join([r.index.tr for r in runs]),
+        spot=join([r.index.spot for r in runs]),
+    )  # fmt: skip
+    stats = _frames_in_order(curve, [r.stats for r in runs])
+    result: FundSummary | None = None
+    if isinstance(head.fund, FundSummary):
+        funds = [cast(FundSummary, r.fund) for r in runs]
+        metrics = _frames_in_order(curve, [f.metrics for f in funds])
+        result = replace(head.fund, metrics=metrics, navps=join([f.navps for f in funds]))
+    return StrategyRun(strat, None, head.schedule, head.slots, index, result, stats)
+
+
+def _frames_in_order(curve: LaunchGroups, frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per-group frames (one row per path) joined in the chunk's path order, indexed like the first."""
+    out = pd.concat(frames, ignore_index=True).iloc[curve.inverse].reset_index(drop=True)
+    out.index = pd.RangeIndex(len(out), name=frames[0].index.name)
+    return out

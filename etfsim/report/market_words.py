@@ -511,8 +511,10 @@ def rules_holds(holding: HoldingFacts | None, market: MarketFacts | None) -> str
     """What a strategy holds, for the rules sheet (empty without a market)."""
     if holding is None or market is None:
         return ""
-    if holding.index is None:
-        return f"Generations {holding_label(holding, market)}: {_switch_short(holding)}"
+    if holding.index is None:  # a chip that arrives at a random month says so: its move is on no fixed date
+        random = [x for x in (market.leg(g) for g in holding.generations) if x.arrival_rate > 0]
+        arrivals = "".join(f"; {leg_label(market, x.name)} arrives {_when(x)}" for x in random)
+        return f"Generations {holding_label(holding, market)}: {_switch_short(holding)}{arrivals}"
     fam = market.family(holding.index)
     if fam is not None:  # its members are on the fact sheet's methodology; a table row stays one line
         return f"Family {fam.name}: {fam.index}"

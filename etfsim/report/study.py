@@ -36,6 +36,7 @@ import pandas as pd
 from etfsim._results import Result
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves.curve import FuturesCurve
+from etfsim.curves.launch_groups import LaunchGroups, held_curve
 from etfsim.curves.market import Market, MarketPaths
 from etfsim.curves.market_curve import MarketCurve
 from etfsim.curves.model_curve import ModelCurve
@@ -76,7 +77,7 @@ FAN_PERCENTILES = (5, 25, 50, 75, 95)
 
 Progress = Callable[[str, int], AbstractContextManager[Callable[[int, int], None]]]
 
-HeldCurve = FuturesCurve | ModelCurve | MarketCurve
+HeldCurve = FuturesCurve | ModelCurve | MarketCurve | LaunchGroups
 """A curve a strategy runs on: prices held, or priced on demand (one leg's factors, or a market's)."""
 """``progress(stage, total)``: a context manager yielding ``update(done, total)`` (the CLI's progress bar)."""
 
@@ -331,8 +332,23 @@ def _run_all(
     return [runs[i] for i in range(len(items))]
 
 
+def _headline_of(sc: Scenario | Market | RecordedScenario, items: list[Strategy], headline: str) -> Strategy:
+    """The headline strategy; its one-path ledger, stock twin and snapshot need one listing on every path."""
+    head = next(s for s in items if s.name == headline)
+    if not isinstance(sc, Market) or head.holding is None:
+        return head
+    random = [g for g in head.holding.generations if sc.leg(g).random_launch]
+    if random:
+        raise ConfigError(
+            f"headline {head.name!r} holds {random[0]!r}, which launches at a random month: its one-path ledger, "
+            "stock twin and snapshot need one listing on every path; make another strategy the headline "
+            "(--headline), or run the paths with etfsim sweep"
+        )
+    return head
+
+
 def _curves_of(sc: Scenario | Market | RecordedScenario, n: int, seed: int | None, tick: Callable[[int, int], None]) -> tuple[
-    HeldCurve, Callable[[Strategy], HeldCurve], MarketPaths | None
+    FuturesCurve | ModelCurve | MarketCurve, Callable[[Strategy], HeldCurve], MarketPaths | None
 ]:  # fmt: skip
     """The study's curve and, per strategy, the curve it holds (a market: its [holding], else the market's)."""
     if isinstance(sc, Market):
@@ -344,7 +360,7 @@ def _curves_of(sc: Scenario | Market | RecordedScenario, n: int, seed: int | Non
             if strat.holding is None:
                 return default
             if strat.holding not in held:
-                held[strat.holding] = market.curve(strat.holding)
+                held[strat.holding] = held_curve(market, strat.holding)  # launch groups for a random successor
             return held[strat.holding]
 
         return default, curve_of, market
@@ -458,7 +474,7 @@ def run_study(
     items = default_strategies() if strategies is None else [resolve_strategy(s) for s in strategies]
     if headline not in [s.name for s in items]:
         items.append(resolve_strategy(headline))
-    head = next(s for s in items if s.name == headline)
+    head = _headline_of(sc, items, headline)
     terms = head.fund if head.fund is not None else FundConfig(collateral_rate=sc.collateral_rate)
     demand = head.demand
 
@@ -479,6 +495,7 @@ def run_study(
     # the headline path's full ledger (positions, premium, costs by day): one path, not all of them
     hp_curve, hp_schedule = head_run.on_paths(hp, hp + 1)
     head_curve = curve_of(head)
+    assert not isinstance(head_curve, LaunchGroups)  # refused before the simulation (_check_headline_holding)
     # on a market the fund meets the held legs' open interest and volume, as the summarised run did
     head_terms = market_liquidity(head_curve, terms) if isinstance(head_curve, MarketCurve) else terms
     fund = simulate_fund(hp_curve, hp_schedule, head_terms, flows=demand, slots=head_run.slots)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from etfsim.curves.launch_groups import LaunchGroups, held_curve
 from etfsim.curves.market import Market
 from etfsim.curves.protocol import Curve
 from etfsim.exceptions import DataError
@@ -57,11 +58,11 @@ def run_chunk(spec: ChunkSpec) -> pd.DataFrame:
         If the strategy cannot be run on the scenario (the message names why).
     """
     sc = spec.scenario
-    mc: Curve
+    mc: Curve | LaunchGroups
     if isinstance(sc, Market):  # each strategy on what it holds ([holding], else the market's)
         legs = sc.legs_of(spec.strategy.holding)  # only the legs it holds: the same numbers, a fraction of the work
         (market,) = list(sc.iter_markets(paths=spec.count, chunk_size=spec.count, first_path=spec.first, legs=legs))
-        mc = market.curve(spec.strategy.holding)
+        mc = held_curve(market, spec.strategy.holding)  # launch groups when a successor arrives at random
     else:
         (mc,) = list(sc.iter_chunks(paths=spec.count, chunk_size=spec.count, lazy_prices=True, first_path=spec.first))
     rate = spec.fund.collateral_rate if spec.fund is not None else spec.scenario.collateral_rate

@@ -12,7 +12,12 @@ import html
 import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+import etfsim
 from etfsim.scenario import market_scenario_path
+from etfsim.sweep import read_sweep
 from tests.cli.runner import in_process, in_subprocess, ok
 
 FEYNMAN = """
@@ -27,6 +32,8 @@ launch = "2029-01"          # the first month it can rent (assumption: a year af
 arrival_rate = 0.5          # then about one launch every two years' wait on average (assumption)
 spot = 20.00                # assumption: the launch premium of Rubin and Rubin Ultra again
 performance_ratio = 16.0    # low confidence: no public figure
+# a new market again (assumption, Rubin Ultra's path): dated from the first possible month, each path moves it
+liquidity = [["2029-01-01", 2000, 400], ["2030-01-01", 12000, 2400], ["2036-04-01", 60000, 12000]]
 steps_down = { b200 = 0.10, rubin = 0.10, rubin_ultra = 0.15 }
 regime_levels = [0.0, 0.40, -0.30]
 [legs.contract]
@@ -80,3 +87,44 @@ def test_holding_the_random_leg_is_refused_in_one_line(tmp_path: Path) -> None:
     res = in_subprocess(["run", _file(tmp_path, text), "--paths", "2", "--out-dir", tmp_path / "out"])
     assert res.code == 2 and len(res.stderr.strip().splitlines()) == 1, res.stderr
     assert re.search(r"leg 'feynman' launches at a random month.*remove arrival_rate", res.stderr)
+
+
+def _feynman_strategy(tmp_path: Path) -> Path:
+    """The default strategy, renamed, with Feynman as a fourth generation after Rubin Ultra."""
+    folder = tmp_path / "strategies"
+    folder.mkdir()
+    text = (Path(etfsim.__file__).parent / "strategies" / "compute_default.toml").read_text(encoding="utf-8")
+    text = text.replace('name = "compute_default"', 'name = "compute_feynman"', 1)
+    gens = 'generations = ["b200", "rubin", "rubin_ultra"]'
+    assert gens in text, "the default strategy holds B200, Rubin and Rubin Ultra"
+    (folder / "compute_feynman.toml").write_text(
+        text.replace(gens, 'generations = ["b200", "rubin", "rubin_ultra", "feynman"]'), encoding="utf-8"
+    )
+    return folder
+
+
+def test_a_fund_moving_into_the_random_generation_in_run_and_sweep(tmp_path: Path) -> None:
+    market, folder = _file(tmp_path), _feynman_strategy(tmp_path)
+    out = tmp_path / "out"
+    ok(in_process(["run", market, "--strategies", folder, "-s", "compute_default", "-s", "compute_feynman",
+                   "--paths", "6", "--compare-paths", "2", "--out-dir", out]))  # fmt: skip
+    rules = html.unescape((out / "rules.html").read_text(encoding="utf-8"))
+    assert "Rubin Ultra > Feynman: next chip at 6 months or 10,000 contracts OI, over 10 days; " in rules
+    assert "Feynman arrives at random from Jan 2029, 0.5 a year" in rules
+    funds = pd.read_parquet(out / "rule_funds.parquet")
+    in_run = funds[funds["strategy"] == "compute_feynman"].set_index("path")["nav_return"]
+    # the same paths in chunks of 3: each path's fund is the study's, bit for bit
+    ok(in_process(["sweep", "--out", tmp_path / "sweep", "--scenario", market, "--strategies", folder,
+                   "-s", "compute_feynman", "--paths", "6", "--chunk-size", "3"]))  # fmt: skip
+    swept = read_sweep(tmp_path / "sweep").set_index("path")["nav_return"]
+    np.testing.assert_array_equal(swept.to_numpy(), in_run.loc[swept.index].to_numpy())
+    default = funds[funds["strategy"] == "compute_default"].set_index("path")["nav_return"]
+    assert not np.array_equal(default.to_numpy(), in_run.to_numpy())  # Feynman arrives on some of the 6 paths
+
+
+def test_the_random_generation_as_headline_is_refused_in_one_line(tmp_path: Path) -> None:
+    args = ["run", _file(tmp_path), "--strategies", _feynman_strategy(tmp_path), "--headline", "compute_feynman"]
+    res = in_subprocess([*args, "--paths", "2", "--out-dir", tmp_path / "out"])
+    assert res.code == 2 and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert re.search(r"headline 'compute_feynman' holds 'feynman', which launches at a random month.*--headline",
+                     res.stderr)  # fmt: skip

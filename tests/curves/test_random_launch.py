@@ -151,12 +151,12 @@ def test_bad_random_launches_are_refused_in_one_line() -> None:
     _refused(lambda: replace(m.legs[1], launch=None, steps_down={}), r"arrival_rate needs a launch month")
     _refused(lambda: replace(m, holding="next"), r"leg 'next' launches at a random month.*remove arrival_rate")
     fam = Family("avg", "AVG", "mean", ("h100", "next"), contract("AVGX"))
-    _refused(lambda: replace(m, families=(fam,)), r"family include it")
+    _refused(lambda: replace(m, families=(fam,)), r"not alone, in a family or as a basis")
     med = Family("med", "MED", "median", ("h100", "other"), contract("MEDX"))
     other = leg("other", 3.0, root="SDOT")
     three = market([*m.legs, other], years=1.5, holding="h100")
     _refused(lambda: replace(three, families=(med,)), r"method 'median' cannot price the random-launch step")
-    _refused(lambda: one_chunk(replace(m, paths=2)).curve("next"), r"a fund cannot hold it")
+    _refused(lambda: one_chunk(replace(m, paths=2)).curve("next"), r"holds it only as a later generation")
 
 
 def test_a_scenario_file_gives_arrival_rate(tmp_path: Path) -> None:

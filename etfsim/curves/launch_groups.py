@@ -1,0 +1,139 @@
+"""A fund across generations when a successor arrives at a random month: the paths grouped by launch month.
+
+On a path where a random-launch chip (a leg with ``arrival_rate``,
+:mod:`etfsim.curves.arrivals`) arrives in month ``m``, that path's market is
+the scheduled market with the launch in ``m``: the chip's contracts list from
+``m``, the fund's move into it (:func:`etfsim.curves.families.generation_weights`)
+starts on or after ``m``, and its open interest grows from ``m``.  So the
+paths are grouped by their launch months (one group per month drawn, and one
+for "not within the horizon"), each group becomes an ordinary
+:class:`~etfsim.curves.market_curve.MarketCurve` on its own paths, and the
+pipeline runs each group and puts the paths back in order
+(:func:`etfsim.pipeline.run_strategy`).
+
+Nothing looks ahead: the fund's weights at a close depend on a launch only once
+it has happened, the successor's own prices do not depend on its launch
+month, and the older chips it steps down were priced before the split, with
+the launch hazard on every path.  A family index over such a chip would need
+the launch probability inside its futures' weights, so families (and a fund
+on the chip alone) are still refused.
+
+The successor's ``liquidity`` points are dated as if it launched in its first
+possible month; on each path they move by that path's delay, so a new market
+starts small from its own launch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from etfsim.curves.market_curve import MarketCurve
+from etfsim.curves.market_sim import Holding, MarketPaths
+
+__all__ = ["LaunchGroups", "held_curve"]
+
+
+@dataclass(frozen=True, eq=False)
+class LaunchGroups:
+    """A held curve split by launch month: each group's paths and its scheduled-launch curve.
+
+    Attributes
+    ----------
+    dates : ndarray
+        The market's dates (every group's).
+    groups : tuple of (ndarray, MarketCurve)
+        The chunk's positions of each group's paths (ascending) and the curve on them.
+    n_paths : int
+        Paths of the chunk, all groups together.
+    first_path : int
+        The run's index of the chunk's first path.
+    launches : mapping of str to ndarray
+        Each random-launch chip's launch row on each path (``len(dates)``: not within the horizon).
+    """
+
+    dates: np.ndarray
+    groups: tuple[tuple[np.ndarray, MarketCurve], ...]
+    n_paths: int
+    first_path: int = 0
+    launches: Mapping[str, np.ndarray] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_dates(self) -> int:
+        return len(self.dates)
+
+    def path_ids(self, group: int) -> np.ndarray:
+        """The run's index of each path of group ``group``."""
+        return self.first_path + self.groups[group][0]
+
+    @cached_property
+    def inverse(self) -> np.ndarray:
+        """Where each of the chunk's paths sits in the groups' rows laid end to end."""
+        return np.argsort(np.concatenate([idx for idx, _ in self.groups]), kind="stable")
+
+    def in_order(self, parts: Sequence[np.ndarray]) -> np.ndarray:
+        """Per-group arrays (rows = the group's paths) joined into one in the chunk's path order."""
+        return np.asarray(np.concatenate(list(parts), axis=0)[self.inverse])
+
+    def group_of(self, path: int) -> int:
+        """The group holding the chunk's path ``path``."""
+        for g, (idx, _) in enumerate(self.groups):
+            if path in idx:
+                return g
+        raise IndexError(path)
+
+    def contango_share(self) -> np.ndarray:
+        """Per path: the share of dates on which the second contract is dearer than the front."""
+        return self.in_order([c.contango_share() for _, c in self.groups])
+
+    def __repr__(self) -> str:
+        return f"<LaunchGroups groups={len(self.groups)} paths={self.n_paths} dates={self.n_dates}>"
+
+
+def held_curve(
+    market: MarketPaths, holding: Holding | str | None = None, open_interest: dict[str, np.ndarray] | None = None
+) -> MarketCurve | LaunchGroups:
+    """The curve a fund holds: :meth:`MarketPaths.curve`, or launch groups when a generation arrives at random."""
+    h = Holding(index=market.market.holding) if holding is None else holding
+    h = Holding(index=h) if isinstance(h, str) else h
+    random = [g for g in h.generations if g in market.arrival_rows]
+    if not random:
+        return market.curve(h, open_interest)
+    rows = np.stack([np.asarray(market.arrival_rows[g]) for g in random], axis=1)  # (paths, random chips)
+    keys, inverse = np.unique(rows, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).ravel()
+    groups = []
+    for k, key in enumerate(keys):
+        idx = np.nonzero(inverse == k)[0]
+        sub = _scheduled(market.select_paths(list(idx)), dict(zip(random, (int(r) for r in key), strict=True)))
+        groups.append((idx, sub.curve(h, open_interest)))
+    meta = dict(groups[0][1].metadata)
+    return LaunchGroups(
+        np.asarray(market.dates), tuple(groups), market.n_paths, market.first_path,
+        {g: market.arrival_rows[g] for g in random}, meta,
+    )  # fmt: skip
+
+
+def _scheduled(sub: MarketPaths, launches: Mapping[str, int]) -> MarketPaths:
+    """``sub`` with each random chip launched on the row given (``len(dates)``: never), its liquidity moved."""
+    dates = np.asarray(sub.dates)
+    n = len(dates)
+    legs, rows = list(sub.legs), list(sub.launch_rows)
+    names = [x.name for x in legs]
+    for name, row in launches.items():
+        i = names.index(name)
+        leg = legs[i]
+        first = rows[i]  # the first possible launch month's row
+        shift = (dates[min(row, n - 1)] - dates[first]).astype("timedelta64[D]") if row < n else np.timedelta64(0, "D")
+        moved = tuple((str(np.datetime64(d, "D") + shift), oi, vol) for d, oi, vol in leg.liquidity)
+        launch = str(dates[row])[:7] if row < n else leg.launch
+        legs[i] = replace(leg, arrival_rate=0.0, launch=launch, liquidity=moved)
+        rows[i] = row
+    # a cache of its own: the shared one holds the run's listings keyed by name, for the first possible month
+    arrivals = {k: v for k, v in sub.arrival_rows.items() if k not in launches}  # scheduled now
+    return replace(sub, legs=tuple(legs), launch_rows=tuple(rows), cache={}, arrival_rows=arrivals)
