@@ -14,9 +14,12 @@ pipeline runs each group and puts the paths back in order
 Nothing looks ahead: the fund's weights at a close depend on a launch only once
 it has happened, the successor's own prices do not depend on its launch
 month, and the older chips it steps down were priced before the split, with
-the launch hazard on every path.  A family index over such a chip would need
-the launch probability inside its futures' weights, so families (and a fund
-on the chip alone) are still refused.
+the launch hazard on every path.  A family index over such a chip (a mean,
+or the normalised index that splices it in) is the group's scheduled family
+from the launch on; before it, its futures mix the outcomes by their chances
+(:func:`etfsim.curves.arrivals.family_mix`), the same on every group, so they
+stay martingales.  A fund on the chip alone is still refused: it would start
+on a different day on each path.
 
 The successor's ``liquidity`` points are dated as if it launched in its first
 possible month; on each path they move by that path's delay, so a new market
@@ -101,7 +104,11 @@ def held_curve(
     """The curve a fund holds: :meth:`MarketPaths.curve`, or launch groups when a generation arrives at random."""
     h = Holding(index=market.market.holding) if holding is None else holding
     h = Holding(index=h) if isinstance(h, str) else h
-    random = [g for g in h.generations if g in market.arrival_rows]
+    families = {f.name: f.legs for f in market.market.families}
+    members = (
+        [x for g in h.generations for x in families.get(g, (g,))] if h.index is None else families.get(h.index, ())
+    )
+    random = list(dict.fromkeys(g for g in members if g in market.arrival_rows))
     if not random:
         return market.curve(h, open_interest)
     rows = np.stack([np.asarray(market.arrival_rows[g]) for g in random], axis=1)  # (paths, random chips)
@@ -136,4 +143,5 @@ def _scheduled(sub: MarketPaths, launches: Mapping[str, int]) -> MarketPaths:
         rows[i] = row
     # a cache of its own: the shared one holds the run's listings keyed by name, for the first possible month
     arrivals = {k: v for k, v in sub.arrival_rows.items() if k not in launches}  # scheduled now
-    return replace(sub, legs=tuple(legs), launch_rows=tuple(rows), cache={}, arrival_rows=arrivals)
+    drawn = {name: sub.legs[names.index(name)] for name in launches}  # a family over one mixes both outcomes
+    return replace(sub, legs=tuple(legs), launch_rows=tuple(rows), cache={}, arrival_rows=arrivals, arrived=drawn)

@@ -152,10 +152,22 @@ class Market:
         random = {leg.name for leg in self.legs if leg.random_launch}
         if not random:
             return
-        held = [self.holding, *self.basis] + [x for f in self.families for x in f.legs]
-        for name in held:
+        for name in [self.holding, *self.basis]:
             if name in random:
                 raise ConfigError(random_hold_error(name))
+        for f in self.families:
+            hit = [x for x in f.legs if x in random]
+            if f.name == self.holding and hit:  # the market's holding is the headline's unless a strategy says
+                raise ConfigError(
+                    f"holding: family {f.name!r} includes {hit[0]!r}, which launches at a random month; the "
+                    "market's default holding is the fact sheet's headline, which needs one listing on every path: "
+                    "hold the family in a strategy's [holding] instead"
+                )
+            if len(hit) > 1 or (hit and (f.method == "median" or f.contract.settlement != "monthly_average")):
+                raise ConfigError(
+                    f"family {f.name!r}: a member launching at a random month ({hit[0]!r}) needs method 'mean', "
+                    "'usage' or 'normalised', monthly-average settlement and no second such member"
+                )
         stepped = {x for leg in self.legs if leg.random_launch for x in leg.steps_down}
         for f in self.families:
             hit = [x for x in f.legs if x in stepped]

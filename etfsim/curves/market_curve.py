@@ -61,6 +61,9 @@ class Block:
     spot_coef: np.ndarray  # (parts, n) weight of each leg's spot on each date
     first_row: int = 0  # first date with listed contracts
     median: MedianSetup | None = None  # a median family: priced by its quadrature, not by ``coef``
+    # (n, depth) added to each listed cell: a family's floor parts before a random member's launch
+    # (etfsim.curves.arrivals.family_mix), None without one
+    offset: np.ndarray | None = None
 
     @property
     def depth(self) -> int:
@@ -112,6 +115,8 @@ class Block:
             np.nan_to_num(prices, copy=False)
             prices *= c[None]
             out += prices
+        if self.offset is not None:
+            out += np.where(ok, self.offset[rows, safe], 0.0)[None]
         out[:, ~ok] = np.nan
         return out
 
@@ -131,6 +136,8 @@ class Block:
                     prices = np.nan_to_num(part.price_rows(rows), copy=False)  # 0 x NaN is NaN: zero them first
                     prices *= c[None]
                     out += prices
+            if self.offset is not None:
+                out += self.offset[rows][None]
         return np.where(listed[None], out, np.nan)
 
     def select_paths(self, idx: np.ndarray) -> Block:

@@ -27,7 +27,9 @@ from etfsim._typing import DateArray, Float64Array
 from etfsim.contracts.calendars import act365_year_fractions
 from etfsim.curves import market_kernels
 from etfsim.curves.arrivals import (
+    NEVER_YM,
     ArrivalHazard,
+    family_before_launch,
     hazard_log_multiplier,
     launch_months,
     launch_rows,
@@ -35,6 +37,7 @@ from etfsim.curves.arrivals import (
 )
 from etfsim.curves.curve import selected_paths
 from etfsim.curves.families import family_weights, generation_weights, month_of
+from etfsim.curves.holding import Holding
 from etfsim.curves.legs import Leg, factor_correlation, log_step
 from etfsim.curves.market_curve import Block, MarketCurve, chained_spot
 from etfsim.curves.median import median_setup
@@ -49,52 +52,6 @@ if TYPE_CHECKING:
 __all__ = ["Holding", "MarketPaths", "simulate_market"]
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class Holding:
-    """What a fund holds on a market: one leg or family, or successive generations.
-
-    Parameters
-    ----------
-    index : str or None
-        A leg or family name; ``None`` with ``generations`` given.
-    generations : tuple of str
-        Successive chips, oldest first: the fund holds the current one and
-        moves to the next (:func:`etfsim.curves.families.generation_weights`).
-    switch_open_interest : float or None
-        Move once the next generation's front-month open interest reaches this many contracts.
-    switch_age_months : int or None
-        ... or once the next generation has traded this many months (whichever first).
-    switch_window : int
-        Business days the move is spread over.
-    """
-
-    index: str | None = None
-    generations: tuple[str, ...] = ()
-    switch_open_interest: float | None = None
-    switch_age_months: int | None = None
-    switch_window: int = 10
-
-    def __post_init__(self) -> None:
-        if (self.index is None) == (not self.generations):
-            raise ConfigError("a holding names exactly one of index (a leg or family) or generations (a list of legs)")
-        object.__setattr__(self, "generations", tuple(str(g) for g in self.generations))
-        if self.generations and len(self.generations) < 2:
-            raise ConfigError("generations needs at least two legs, oldest first; for one chip give index")
-        oi = self.switch_open_interest
-        if oi is not None and (isinstance(oi, bool) or not isinstance(oi, (int, float)) or not oi > 0):
-            raise ConfigError(f"switch_open_interest must be > 0 contracts, got {oi!r}")
-        age = self.switch_age_months
-        if age is not None and (isinstance(age, bool) or not isinstance(age, (int, np.integer)) or not 0 <= age <= 120):
-            raise ConfigError(f"switch_age_months must be a whole number of months 0-120, got {age!r}")
-        win = self.switch_window
-        if isinstance(win, bool) or not isinstance(win, (int, np.integer)) or not 1 <= win <= 60:
-            raise ConfigError(f"switch_window must be a whole number of business days 1-60, got {win!r}")
-
-    @property
-    def label(self) -> str:
-        return self.index if self.index is not None else " > ".join(self.generations)
 
 
 @dataclass(frozen=True)
@@ -271,6 +228,8 @@ class MarketPaths:
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
     # each random-launch leg's launch row on each path of the chunk (len(dates): after the horizon)
     arrival_rows: Mapping[str, np.ndarray] = field(default_factory=dict)
+    # a launch group's random-launch legs as drawn (their launch is scheduled in ``legs``): name -> leg
+    arrived: Mapping[str, Leg] = field(default_factory=dict)
 
     @property
     def n_paths(self) -> int:
@@ -287,7 +246,8 @@ class MarketPaths:
         return month_of(self.dates)
 
     def _launch_ym(self, i: int) -> int:
-        return int(self._months[self.launch_rows[i]]) if self.launch_rows[i] > 0 else 0
+        row = self.launch_rows[i]
+        return 0 if row == 0 else int(self._months[row]) if row < len(self._months) else NEVER_YM
 
     def block(self, name: str) -> Block:
         """The block of one leg or family (its listing and weights are shared by every chunk of the run)."""
@@ -313,13 +273,17 @@ class MarketPaths:
                 name, self.legs[i].contract, contracts, expiries, (part,), coef, spot_coef, self.launch_rows[i]
             )
         fam = self.market.family(name)
+        if any(x in self.arrival_rows for x in fam.legs):
+            raise ConfigError(
+                f"family {name!r} has a member that launches at a random month; use "
+                "etfsim.curves.launch_groups.held_curve, which splits the paths by launch month"
+            )
         idx = [names.index(x) for x in fam.legs]
         parts = tuple(self._part(j) for j in idx)
         if key not in self.cache:
             self.cache[key] = self._family_listing(name, idx)
-        contracts, expiries, coef, spot_coef = self.cache[key][:4]
-        median = self.cache[key][4] if fam.method == "median" else None
-        return Block(name, fam.contract, contracts, expiries, parts, coef, spot_coef, 0, median)
+        contracts, expiries, coef, spot_coef, median, offset = self.cache[key]
+        return Block(name, fam.contract, contracts, expiries, parts, coef, spot_coef, 0, median, offset)
 
     def _family_listing(self, name: str, idx: list[int]) -> tuple[Any, ...]:
         """The family's listing, leg weights and spot weights (read-only), and a median's setup."""
@@ -335,16 +299,24 @@ class MarketPaths:
         listing = fam.contract.listing(self.dates, self._part(idx[0]).depth)
         if not np.array_equal(listing.delivery, delivery):
             raise ConfigError(f"family {name!r}: its contract must list the same months as its legs'")
+        offset = None
+        random = [k for k, j in enumerate(idx) if self.legs[j].name in self.arrived]
+        if random:  # a launch group's family: before its member arrives, the futures mix both outcomes
+            k = random[0]
+            floors = [self._part(j).plan.floor for j in idx]
+            coef, offset = family_before_launch(
+                fam, launch, ratios, delivery, self._months, k, self.arrived[fam.legs[k]], floors, self.launch_rows[idx[k]]
+            )  # fmt: skip
         shared = _frozen(listing.contracts, listing.expiries, coef, spot_coef)
         if fam.method != "median":
-            return shared
+            return (*shared, None, None if offset is None else _frozen(offset)[0])
         corr = np.asarray(self.market.correlation, dtype=np.float64)[np.ix_(idx, idx)]
         listed = listing.contracts != ""
         setup = median_setup(
             fam, [self.legs[j] for j in idx], corr, self.dates, listing.delivery, listing.expiries, listed,
             np.moveaxis(coef > 0, 0, -1), spot_coef > 0,
         )  # fmt: skip
-        return (*shared, setup)
+        return (*shared, setup, None)
 
     def curve(
         self, holding: Holding | str | None = None, open_interest: dict[str, np.ndarray] | None = None

@@ -378,7 +378,7 @@ def _basis(
     """The headline strategy's rule and fund terms on two index families, same paths: NAV return / yr per path."""
     returns = []
     for i, name in enumerate(pair):
-        curve = market.curve(name)
+        curve = held_curve(market, name)  # launch groups over a family with a random member
         run = run_strategy(curve, head, terms, demand, summarise=True, contango=np.full(curve.n_paths, np.nan),
                            keep_curve=False)  # fmt: skip
         returns.append(run.stats["nav_return"].to_numpy(dtype=float))

@@ -104,13 +104,20 @@ def _feynman_strategy(tmp_path: Path) -> Path:
 
 
 def test_a_fund_moving_into_the_random_generation_in_run_and_sweep(tmp_path: Path) -> None:
-    market, folder = _file(tmp_path), _feynman_strategy(tmp_path)
+    text = feynman_market(market_scenario_path().read_text(encoding="utf-8"))
+    ocpi = 'legs = ["h100", "h200", "b200", "rubin", "rubin_ultra"]\nweights = [0.40, 0.20, 0.30, 0.30, 0.30]'
+    assert ocpi in text, "the default market's OCPI-style composite is a usage family over five chips"
+    # Feynman joins the composite too, so the basis (B200 against the composite) runs over a random member
+    text = text.replace(ocpi, ocpi.replace('"]', '", "feynman"]').replace("0.30]", "0.30, 0.30]"))
+    market, folder = _file(tmp_path, text), _feynman_strategy(tmp_path)
     out = tmp_path / "out"
     ok(in_process(["run", market, "--strategies", folder, "-s", "compute_default", "-s", "compute_feynman",
                    "--paths", "6", "--compare-paths", "2", "--out-dir", out]))  # fmt: skip
     rules = html.unescape((out / "rules.html").read_text(encoding="utf-8"))
     assert "Rubin Ultra > Feynman: next chip at 6 months or 10,000 contracts OI, over 10 days; " in rules
     assert "Feynman arrives at random from Jan 2029, 0.5 a year" in rules
+    basis = pd.read_parquet(out / "basis.parquet")
+    assert len(basis) == 6 and np.isfinite(basis[["return_a", "return_b"]].to_numpy()).all()
     funds = pd.read_parquet(out / "rule_funds.parquet")
     in_run = funds[funds["strategy"] == "compute_feynman"].set_index("path")["nav_return"]
     # the same paths in chunks of 3: each path's fund is the study's, bit for bit

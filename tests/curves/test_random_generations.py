@@ -10,23 +10,27 @@ chunk (its investor demand is drawn from its own stream).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from etfsim.curves.families import generation_weights
+from etfsim.curves.arrivals import NEVER_YM
+from etfsim.curves.families import family_weights, generation_weights, month_of
 from etfsim.curves.launch_groups import LaunchGroups, held_curve
+from etfsim.curves.legs import Family
 from etfsim.curves.market import Market
 from etfsim.curves.market_sim import Holding
+from etfsim.curves.overlays import Overlays
 from etfsim.exceptions import ConfigError
 from etfsim.fund.config import FundConfig, InvestorDemand
 from etfsim.pipeline import Strategy, run_strategy
 from etfsim.report import run_study
 from etfsim.roll.generations import Generations
 from etfsim.roll.rules import FrontMonth
-from tests.curves.market_cases import leg, market, one_chunk
+from tests.curves.market_cases import contract, leg, market, one_chunk
 
 WINDOW = 10  # business days of the move from the old chip to the successor
 LIQUIDITY = (("2026-07-01", 500.0, 50.0), ("2027-07-01", 20_000.0, 2_000.0))  # dated at the first possible month
@@ -133,3 +137,70 @@ def test_random_generations_refused_where_one_listing_is_needed() -> None:
         run_study(_market(paths=4), strategies=[head], headline="gens")
     assert "\n" not in str(exc.value)
     assert re.search(r"headline 'gens' holds 'next', which launches at a random month.*etfsim sweep", str(exc.value))
+
+
+def _family_market(paths: int = 4000) -> Market:
+    """H100 (floor 0.60) and a successor (floor 1.00) that may launch any month from July 2026, in two families."""
+    old = leg("h100", 2.35, root="SDH1", chi0=0.25, overlays=Overlays(floor=0.60))
+    new = leg(
+        "next", 9.0, root="SDNX", launch="2026-07", ratio=5.0, steps_down={"h100": 0.2}, overlays=Overlays(floor=1.0)
+    )
+    families = (
+        Family("avg", "AVG", "mean", ("h100", "next"), contract("AVGX")),
+        Family("ref", "REF", "normalised", ("h100", "next"), contract("REFX"), splice_lag_months=2),
+    )
+    return market([old, replace(new, arrival_rate=1.5)], families, years=1.5, paths=paths, measure="risk_neutral")
+
+
+def _one_contract(groups: LaunchGroups, col: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every path's price of the contract in slot ``col`` on the first date, on each date it is listed."""
+    codes = groups.groups[0][1].contracts
+    code = codes[0, col]
+    rows = np.nonzero((codes == code).any(axis=1))[0]
+    slot = np.where(codes == code, np.arange(codes.shape[1])[None, :], -1).max(axis=1)[:, None]
+    return groups.in_order([c.price_slots(slot)[:, :, 0] for _, c in groups.groups]), rows
+
+
+@pytest.mark.parametrize("family", ["avg", "ref"])
+def test_a_family_over_a_random_member_is_a_martingale(family: str) -> None:
+    # Harrison & Pliska (1981): under the pricing measure a futures price is the expectation of its settlement;
+    # before the launch the family's futures mix the outcomes (in the index by delivery, launched, not launched)
+    chunk = one_chunk(_family_market())
+    groups = held_curve(chunk, Holding(index=family))
+    assert isinstance(groups, LaunchGroups) and len(groups.groups) > 5
+    prices, rows = _one_contract(groups, 9)  # delivering in early 2027: the launch may or may not come first
+    f0 = prices[0, 0]
+    # on the first date no path knows its launch: every group prices the same (nothing looks ahead)
+    np.testing.assert_allclose(prices[:, 0], f0, rtol=1e-12)
+    for row in (rows[len(rows) // 2], rows[-1]):
+        f = prices[:, row]
+        assert abs(f.mean() - f0) < 3 * f.std(ddof=1) / math.sqrt(len(f)), (row, f.mean(), f0)
+
+
+def test_a_family_without_the_mixture_would_look_ahead() -> None:
+    # the control for the test above: weighting each group by its own launch month from the first date (what a
+    # scheduled family would do) prices the same contract differently on the first date, group by group
+    chunk = one_chunk(_family_market(paths=200))
+    groups = held_curve(chunk, Holding(index="avg"))
+    assert isinstance(groups, LaunchGroups)
+    months, delivery = month_of(chunk.dates), chunk.parts[0].plan.listing.delivery
+    seen = []
+    for idx, curve in (groups.groups[0], groups.groups[-1]):  # the earliest launch, and the latest (or none)
+        row = int(chunk.arrival_rows["next"][idx[0]])
+        ym = int(months[row]) if row < len(months) else NEVER_YM
+        blk = curve.blocks[0]
+        weights = family_weights(chunk.market.family("avg"), [0, ym], [1.0, 5.0], delivery)
+        seen.append(replace(blk, coef=weights, offset=None).price_rows(np.array([0]))[0, 0, 9])
+    prices, _ = _one_contract(groups, 9)
+    assert abs(seen[0] - seen[1]) > 0.05 * prices[0, 0], (seen, prices[0, 0])
+
+
+def test_a_fund_on_the_family_is_the_same_path_in_any_chunk() -> None:
+    m = _family_market(paths=30)
+    hold = Holding(index="ref")
+    whole = _run(held_curve(one_chunk(m), hold))
+    assert np.isfinite(whole.stats["nav_return"]).all()
+    for p in (4, 22):
+        (alone,) = m.iter_markets(paths=1, chunk_size=1, first_path=p)
+        one = _run(held_curve(alone, hold))
+        np.testing.assert_array_equal(whole.stats.iloc[p].to_numpy(float), one.stats.iloc[0].to_numpy(float))

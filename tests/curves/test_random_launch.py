@@ -151,7 +151,13 @@ def test_bad_random_launches_are_refused_in_one_line() -> None:
     _refused(lambda: replace(m.legs[1], launch=None, steps_down={}), r"arrival_rate needs a launch month")
     _refused(lambda: replace(m, holding="next"), r"leg 'next' launches at a random month.*remove arrival_rate")
     fam = Family("avg", "AVG", "mean", ("h100", "next"), contract("AVGX"))
-    _refused(lambda: replace(m, families=(fam,)), r"not alone, in a family or as a basis")
+    replace(m, families=(fam,))  # a mean over it is priced by the mixture of outcomes (test_random_generations.py)
+    _refused(
+        lambda: replace(m, families=(fam,), holding="avg"), r"family 'avg' includes 'next'.*strategy's \[holding\]"
+    )
+    final = replace(fam, contract=contract("AVGX", "final"))
+    _refused(lambda: replace(m, families=(final,)), r"needs method 'mean', 'usage' or 'normalised', monthly-average")
+    _refused(lambda: replace(m, basis=("h100", "next")), r"or through a family over it, not alone or as a basis")
     med = Family("med", "MED", "median", ("h100", "other"), contract("MEDX"))
     other = leg("other", 3.0, root="SDOT")
     three = market([*m.legs, other], years=1.5, holding="h100")
