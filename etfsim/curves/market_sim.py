@@ -16,6 +16,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -43,7 +44,7 @@ from etfsim.curves.market_curve import Block, MarketCurve, chained_spot
 from etfsim.curves.median import median_setup
 from etfsim.curves.model_curve import ModelCurve
 from etfsim.curves.overlays import regime_log_factor
-from etfsim.curves.simulate import PricingPlan, pricing_plan, simulation_grid
+from etfsim.curves.simulate import PricingPlan, has_pricing_plan, pricing_plan, simulation_grid
 from etfsim.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -474,6 +475,7 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
     chi0 = np.array([x.chi0 for x in st.legs])
     random = [j for j, x in enumerate(st.legs) if x.random_launch]
     arrive_u = np.empty((p, len(random)))
+    plans = _plans_meanwhile(st, needed)
     for row, g in enumerate(path_generators(seed, ids)):
         market_kernels.market_path_draws(g, st.lam_dt, jumping, use_regime, jm, js, z[0], u[0], jumps[0])
         if random:  # after the factor draws: a market without random launches keeps its numbers
@@ -489,8 +491,11 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
         if not needed[i]:
             parts.append(None)
             continue
-        # a leg's closed-form coefficients, built the first time a chunk needs the leg (tens of MB each)
-        plan = pricing_plan(leg.model, leg.contract, st.dates, leg.contract.listed_depth)
+        plan = (
+            plans[i].result()
+            if i in plans
+            else pricing_plan(leg.model, leg.contract, st.dates, leg.contract.listed_depth)
+        )
         hazard = _step_by_arrivals(st, i, plan, arrived, xi[i])
         season = leg.model.overlays.seasonal(st.dates)
         spot = chi[i] + xi[i]  # floor + exp(chi + xi + season), in place: (paths, dates) temporaries cost here
@@ -517,6 +522,22 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
             )  # fmt: skip
         )
     return MarketPaths(market, st.dates, st.legs, tuple(parts), st.launch_rows, dict(meta), ids[0], st.cache, arrived)
+
+
+def _plans_meanwhile(st: _Setup, needed: np.ndarray) -> dict[int, Future[PricingPlan]]:
+    """The closed-form coefficients of the legs that have none yet (tens of MB each, a few tenths of a second),
+    built on two threads while the calling thread draws the paths; a later chunk finds them built."""
+    todo = [i for i, x in enumerate(st.legs) if needed[i] and not has_pricing_plan(
+        x.model, x.contract, st.dates, x.contract.listed_depth)]  # fmt: skip
+    if not todo:
+        return {}
+    pool = ThreadPoolExecutor(max_workers=min(2, len(todo)))
+    out = {
+        i: pool.submit(pricing_plan, st.legs[i].model, st.legs[i].contract, st.dates, st.legs[i].contract.listed_depth)
+        for i in todo
+    }
+    pool.shutdown(wait=False)  # the threads end when their plans are built
+    return out
 
 
 def _first_ym(leg: Leg) -> int:

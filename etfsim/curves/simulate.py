@@ -13,6 +13,7 @@ Time runs on the contract's business calendar; year fractions are ACT/365
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
@@ -177,6 +178,7 @@ def _contract_ym(listing: Listing) -> np.ndarray:
 
 
 _PLANS: dict[tuple[object, ...], PricingPlan] = {}
+_PLANS_LOCK = threading.Lock()
 
 
 def pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray, depth: int) -> PricingPlan:
@@ -185,20 +187,29 @@ def pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray,
     Plans are kept for the process (a few recent ones): every chunk of a Monte
     Carlo run, and every rule of a sweep, shares the same plan.
     """
-    days = np.asarray(dates, dtype="datetime64[D]")
-    key = (model, contract, depth, days.tobytes())
+    key = _plan_key(model, contract, dates, depth)
     plan = _PLANS.get(key)
     if plan is None:
-        plan = _pricing_plan(model, contract, days, depth)
+        plan = _pricing_plan(model, contract, np.asarray(dates, dtype="datetime64[D]"), depth)
         listing = plan.listing
         avg = plan.avg.arrays() if plan.avg is not None else ()
         floor = () if plan.floor is None else (plan.floor,)
         for arr in (plan.a, plan.c, *avg, *floor, listing.contracts, listing.expiries):
             arr.setflags(write=False)  # shared by every curve built from this plan
-        if len(_PLANS) >= 8:
-            _PLANS.pop(next(iter(_PLANS)))
-        _PLANS[key] = plan
+        with _PLANS_LOCK:  # the legs of a market build their plans on several threads
+            if len(_PLANS) >= 8:
+                _PLANS.pop(next(iter(_PLANS)))
+            _PLANS[key] = plan
     return plan
+
+
+def has_pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray, depth: int) -> bool:
+    """Whether :func:`pricing_plan` has this plan already (so asking for it costs nothing)."""
+    return _plan_key(model, contract, dates, depth) in _PLANS
+
+
+def _plan_key(model: SchwartzSmith, contract: ContractSpec, dates: DateArray, depth: int) -> tuple[object, ...]:
+    return (model, contract, depth, np.asarray(dates, dtype="datetime64[D]").tobytes())
 
 
 def _pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray, depth: int) -> PricingPlan:
