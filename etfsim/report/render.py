@@ -197,17 +197,18 @@ def _sheets(results: StudyResults, folder: Path, step: Callable[[], None]) -> No
     fs = render_factsheet(factsheet_data(results))
     (folder / "factsheet.html").write_text(fs, encoding="utf-8")
     step()
-    rs = render_rules(rules_data(results))
-    (folder / "rules.html").write_text(rs, encoding="utf-8")
-    step()
-    # the rule sheet's PDF renders in a child process while this one renders the fact sheet's (same bytes)
-    child = _start_pdf(folder / "rules.html", folder / "rules.pdf")
+    # the fact sheet's PDF (the longer of the two) renders in a child process from here on, while this one
+    # renders the rule sheet, its PDF and the study page (the same bytes as one after the other)
+    child = _start_pdf(folder / "factsheet.html", folder / "factsheet.pdf")
     try:
-        html_to_pdf(fs, folder / "factsheet.pdf")
+        rs = render_rules(rules_data(results))
+        (folder / "rules.html").write_text(rs, encoding="utf-8")
+        step()
+        html_to_pdf(rs, folder / "rules.pdf")
         step()
         (folder / "study.html").write_text(render_study(results), encoding="utf-8")
         step()
-        _finish_pdf(child, rs, folder / "rules.pdf")
+        _finish_pdf(child, fs, folder / "factsheet.pdf")
         step()
     finally:
         if child is not None and child.poll() is None:  # an error here: the staging folder is about to go
