@@ -37,6 +37,7 @@ import numpy as np
 
 from etfsim.curves.market_curve import MarketCurve
 from etfsim.curves.market_sim import Holding, MarketPaths
+from etfsim.exceptions import ConfigError
 
 __all__ = ["LaunchGroups", "held_curve"]
 
@@ -101,7 +102,13 @@ class LaunchGroups:
 def held_curve(
     market: MarketPaths, holding: Holding | str | None = None, open_interest: dict[str, np.ndarray] | None = None
 ) -> MarketCurve | LaunchGroups:
-    """The curve a fund holds: :meth:`MarketPaths.curve`, or launch groups when a generation arrives at random."""
+    """The curve a fund holds: :meth:`MarketPaths.curve`, or launch groups when a generation arrives at random.
+
+    ``open_interest`` (each leg's front-month open interest by date, for a switch
+    of generations) applies as given to every group, so it may not name a chip
+    that launches at random: that chip's open interest is its ``liquidity``,
+    moved to each path's launch.
+    """
     h = Holding(index=market.market.holding) if holding is None else holding
     h = Holding(index=h) if isinstance(h, str) else h
     families = {f.name: f.legs for f in market.market.families}
@@ -111,6 +118,12 @@ def held_curve(
     random = list(dict.fromkeys(g for g in members if g in market.arrival_rows))
     if not random:
         return market.curve(h, open_interest)
+    dated = [g for g in random if open_interest and g in open_interest]
+    if dated:
+        raise ConfigError(
+            f"open_interest: {dated[0]!r} launches at a random month, so an open interest by date cannot apply to "
+            "it on every path; give it as the leg's liquidity (dated from its first possible month)"
+        )
     rows = np.stack([np.asarray(market.arrival_rows[g]) for g in random], axis=1)  # (paths, random chips)
     keys, inverse = np.unique(rows, axis=0, return_inverse=True)
     inverse = np.asarray(inverse).ravel()

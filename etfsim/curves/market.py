@@ -163,10 +163,14 @@ class Market:
                     "market's default holding is the fact sheet's headline, which needs one listing on every path: "
                     "hold the family in a strategy's [holding] instead"
                 )
-            if len(hit) > 1 or (hit and (f.method == "median" or f.contract.settlement != "monthly_average")):
+            # the mixture of outcomes (etfsim.curves.arrivals) takes every leg's step and membership by delivery
+            # month: a final-settled leg's step goes by its expiry's month instead
+            final = [x for x in f.legs if self.leg(x).contract.settlement != "monthly_average"]
+            if len(hit) > 1 or (hit and (f.method == "median" or f.contract.settlement != "monthly_average" or final)):
                 raise ConfigError(
                     f"family {f.name!r}: a member launching at a random month ({hit[0]!r}) needs method 'mean', "
-                    "'usage' or 'normalised', monthly-average settlement and no second such member"
+                    "'usage' or 'normalised', monthly-average settlement of the family and of every leg in it, "
+                    "and no second such member"
                 )
         stepped = {x for leg in self.legs if leg.random_launch for x in leg.steps_down}
         for f in self.families:

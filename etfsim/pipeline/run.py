@@ -332,7 +332,11 @@ def _run_launch_groups(
     missing: str,
 ) -> StrategyRun:
     """Each launch group as its own run, the per-path results joined in path order (see
-    :mod:`etfsim.curves.launch_groups`); the run keeps the schedule of the group of path 0, and no curve."""
+    :mod:`etfsim.curves.launch_groups`).
+
+    The joined run keeps no curve and no slots (each group lists its own); its schedule, and its fund's
+    limits in words, are those of the group of path 0.
+    """
     if fund is not None and not summarise:
         raise ConfigError(
             "a fund across a random-launch generation is summarised path by path (summarise=True); to record "
@@ -371,7 +375,7 @@ def _run_launch_groups(
         funds = [cast(FundSummary, r.fund) for r in runs]
         metrics = _frames_in_order(curve, [f.metrics for f in funds])
         result = replace(head.fund, metrics=metrics, navps=join([f.navps for f in funds]))
-    return StrategyRun(strat, None, head.schedule, head.slots, index, result, stats)
+    return StrategyRun(strat, None, head.schedule, None, index, result, stats)
 
 
 def _frames_in_order(curve: LaunchGroups, frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -337,7 +337,7 @@ def _headline_of(sc: Scenario | Market | RecordedScenario, items: list[Strategy]
     head = next(s for s in items if s.name == headline)
     if not isinstance(sc, Market) or head.holding is None:
         return head
-    random = [g for g in head.holding.generations if sc.leg(g).random_launch]
+    random = [g for g in sc.legs_of(head.holding) if sc.leg(g).random_launch]  # a generation, or a family member
     if random:
         raise ConfigError(
             f"headline {head.name!r} holds {random[0]!r}, which launches at a random month: its one-path ledger, "
@@ -381,7 +381,7 @@ def _basis(
         curve = held_curve(market, name)  # launch groups over a family with a random member
         run = run_strategy(curve, head, terms, demand, summarise=True, contango=np.full(curve.n_paths, np.nan),
                            keep_curve=False)  # fmt: skip
-        return run.stats["nav_return"].to_numpy(dtype=float)
+        return np.asarray(run.stats["nav_return"].to_numpy(dtype=float))
 
     returns = []
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:  # the kernels release the GIL
@@ -500,7 +500,7 @@ def run_study(
     # the headline path's full ledger (positions, premium, costs by day): one path, not all of them
     hp_curve, hp_schedule = head_run.on_paths(hp, hp + 1)
     head_curve = curve_of(head)
-    assert not isinstance(head_curve, LaunchGroups)  # refused before the simulation (_check_headline_holding)
+    assert not isinstance(head_curve, LaunchGroups)  # refused before the simulation (_headline_of)
     # on a market the fund meets the held legs' open interest and volume, as the summarised run did
     head_terms = market_liquidity(head_curve, terms) if isinstance(head_curve, MarketCurve) else terms
     fund = simulate_fund(hp_curve, hp_schedule, head_terms, flows=demand, slots=head_run.slots)

@@ -137,6 +137,12 @@ def test_random_generations_refused_where_one_listing_is_needed() -> None:
         run_study(_market(paths=4), strategies=[head], headline="gens")
     assert "\n" not in str(exc.value)
     assert re.search(r"headline 'gens' holds 'next', which launches at a random month.*etfsim sweep", str(exc.value))
+    # ... and a headline on a family with the random chip in it, before anything is simulated
+    on_family = Strategy("avg", "", FrontMonth(), holding=Holding(index="avg"))
+    with pytest.raises(ConfigError, match=r"headline 'avg' holds 'next', which launches at a random month"):
+        run_study(_family_market(paths=4), strategies=[on_family], headline="avg")
+    with pytest.raises(ConfigError, match=r"open_interest: 'next' launches at a random month"):
+        held_curve(chunk, HOLD, open_interest={"next": np.ones(len(chunk.dates))})
 
 
 def _family_market(paths: int = 4000) -> Market:

@@ -157,6 +157,10 @@ def test_bad_random_launches_are_refused_in_one_line() -> None:
     )
     final = replace(fam, contract=contract("AVGX", "final"))
     _refused(lambda: replace(m, families=(final,)), r"needs method 'mean', 'usage' or 'normalised', monthly-average")
+    # a final-settled member's step goes by its expiry's month, the family's membership by delivery month
+    old_final = replace(m.legs[0], contract=contract("SDH1", "final"))
+    mixed = replace(m, legs=(old_final, replace(m.legs[1], contract=contract("SDNX", "final"))))
+    _refused(lambda: replace(mixed, families=(fam,)), r"monthly-average settlement of the family and of every leg")
     _refused(lambda: replace(m, basis=("h100", "next")), r"or through a family over it, not alone or as a basis")
     med = Family("med", "MED", "median", ("h100", "other"), contract("MEDX"))
     other = leg("other", 3.0, root="SDOT")
