@@ -58,6 +58,8 @@ class LaunchGroups:
         The run's index of the chunk's first path.
     launches : mapping of str to ndarray
         Each random-launch chip's launch row on each path (``len(dates)``: not within the horizon).
+    metadata : mapping
+        The first group's curve metadata (scenario, holding, contract: the same in every group).
     """
 
     dates: np.ndarray
