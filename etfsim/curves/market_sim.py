@@ -275,10 +275,7 @@ class MarketPaths:
             )
         fam = self.market.family(name)
         if any(x in self.arrival_rows for x in fam.legs):
-            raise ConfigError(
-                f"family {name!r} has a member that launches at a random month; use "
-                "etfsim.curves.launch_groups.held_curve, which splits the paths by launch month"
-            )
+            raise ConfigError(_needs_groups(f"family {name!r} has a member that launches at a random month"))
         idx = [names.index(x) for x in fam.legs]
         parts = tuple(self._part(j) for j in idx)
         if key not in self.cache:
@@ -339,10 +336,7 @@ class MarketPaths:
             liq = self._liquidity([h.index], np.ones((1, len(self.dates)))) if h.index in names else None
             return MarketCurve(self.dates, (blk,), blk.spot(), meta, None, 0, self.first_path, liquidity=liq)
         if any(g in self.arrival_rows for g in h.generations):
-            raise ConfigError(
-                f"generations {h.label}: a chip launches at a random month; use "
-                "etfsim.curves.launch_groups.held_curve, which splits the paths by launch month"
-            )
+            raise ConfigError(_needs_groups(f"generations {h.label}: a chip launches at a random month"))
         blocks = tuple(self.block(g) for g in h.generations)
         families = [g for g in h.generations if g not in names]
         if families:  # a move is paced by each chip's own launch and open interest: a family has neither
@@ -522,6 +516,11 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
             )  # fmt: skip
         )
     return MarketPaths(market, st.dates, st.legs, tuple(parts), st.launch_rows, dict(meta), ids[0], st.cache, arrived)
+
+
+def _needs_groups(what: str) -> str:
+    """The refusal of one listing for a holding over a random-launch chip, naming the function that splits it."""
+    return f"{what}; use etfsim.curves.launch_groups.held_curve, which splits the paths by launch month"
 
 
 def _plans_meanwhile(st: _Setup, needed: np.ndarray) -> dict[int, Future[PricingPlan]]:
