@@ -462,6 +462,26 @@ def test_chained_spot_kernels() -> None:
     assert np.isnan(levels_[0, 31:]).all() and np.isfinite(levels_[0, :31]).all()
 
 
+@covers(market_kernels.add_weighted)
+def test_add_weighted() -> None:
+    """A family's leg added into its prices: bit for bit the three array steps it replaced (nan_to_num, *, +=)."""
+    rng = np.random.default_rng(12)
+    prices = np.exp(rng.normal(0.85, 0.1, (N_PATHS, 7, 3)))
+    prices[0, 2, 1] = np.nan  # a cell this leg does not price
+    prices[1, 4, 0] = np.inf  # nan_to_num's largest float, times a weight
+    prices[2, 5, 2] = -np.inf
+    coef = rng.uniform(0.0, 1.0, (7, 3))
+    coef[3] = 0.0  # a date this leg does not count
+    out0 = rng.normal(2.0, 0.1, (N_PATHS, 7, 3))  # another leg already in
+    _, res = agree(market_kernels.add_weighted, lambda: (out0.copy(), readonly(prices), readonly(coef)), rtol=0.0)
+    want = out0.copy()
+    step = np.nan_to_num(prices.copy(), copy=False)
+    step *= coef[None]
+    want += step
+    np.testing.assert_array_equal(res[0], want)
+    assert res[0][0, 2, 1] == out0[0, 2, 1] and np.isfinite(res[0][1, 4, 0])
+
+
 def _median_inputs() -> tuple[Any, ...]:
     """Four legs on 6 dates, 2 slots, 3 fixings a contract; cells with 4, 3 and 1 members, fixed days, one empty."""
     rng = np.random.default_rng(11)

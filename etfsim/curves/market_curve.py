@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from etfsim._numba import readonly
 from etfsim._results import html_table
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves import market_kernels
@@ -110,11 +111,9 @@ class Block:
             c = np.where(ok, coef[rows, safe], 0.0)
             if not c.any():
                 continue
-            # in place: a (paths, dates, slots) array is hundreds of MB on a study's thousand paths
+            # one pass, in place: a (paths, dates, slots) array is hundreds of MB on a study's thousand paths
             prices = part.price_slots(np.where(c != 0, local, -1))  # NaN where this leg does not count
-            np.nan_to_num(prices, copy=False)
-            prices *= c[None]
-            out += prices
+            market_kernels.add_weighted(out, readonly(prices), readonly(np.ascontiguousarray(c, dtype=np.float64)))
         if self.offset is not None:
             out += np.where(ok, self.offset[rows, safe], 0.0)[None]
         out[:, ~ok] = np.nan
@@ -132,10 +131,9 @@ class Block:
             out = np.zeros((self.parts[0].n_paths, len(rows), self.depth))
             for part, coef in zip(self.parts, self.coef, strict=True):
                 c = coef[rows]
-                if c.any():
-                    prices = np.nan_to_num(part.price_rows(rows), copy=False)  # 0 x NaN is NaN: zero them first
-                    prices *= c[None]
-                    out += prices
+                if c.any():  # a missing price counts as 0 (0 x NaN would be NaN)
+                    coef = readonly(np.ascontiguousarray(c, dtype=np.float64))
+                    market_kernels.add_weighted(out, readonly(part.price_rows(rows)), coef)
             if self.offset is not None:
                 out += self.offset[rows][None]
         return np.where(listed[None], out, np.nan)
@@ -314,15 +312,14 @@ class MarketCurve:
         full = np.full((n_all, sel.shape[1]), -1, dtype=np.int64)
         full[self.row0 :] = sel
         d = self.block_depth
+        if len(self.blocks) == 1 and (full >= 0).any():  # the block's own prices, no array to fill first
+            out = self.blocks[0].price_slots(full)
+            return out if self.row0 == 0 else np.ascontiguousarray(out[:, self.row0 :])
         out = np.full((self.n_paths, n_all, sel.shape[1]), np.nan)
         for b, blk in enumerate(self.blocks):
             mine = (full >= b * d) & (full < (b + 1) * d)
-            if mine.any():
-                prices = blk.price_slots(np.where(mine, full - b * d, -1))
-                if len(self.blocks) == 1:
-                    out = prices
-                else:  # in place: each block fills its own cells of one (paths, dates, slots) array
-                    np.copyto(out, prices, where=mine[None])
+            if mine.any():  # in place: each block fills its own cells of one (paths, dates, slots) array
+                np.copyto(out, blk.price_slots(np.where(mine, full - b * d, -1)), where=mine[None])
         return np.ascontiguousarray(out[:, self.row0 :])
 
     def price_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:

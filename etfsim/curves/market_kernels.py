@@ -18,7 +18,14 @@ import numpy as np
 
 from etfsim._numba import jit
 
-__all__ = ["chain_add_block", "chain_levels", "market_factor_paths", "market_path_draws", "price_median"]
+__all__ = [
+    "add_weighted",
+    "chain_add_block",
+    "chain_levels",
+    "market_factor_paths",
+    "market_path_draws",
+    "price_median",
+]
 
 
 @jit
@@ -160,6 +167,28 @@ def chain_add_block(
             b = spot[p, t]
             num[p, t] += w * (a if a == a else 0.0)
             den[p, t] += w * (b if b == b else 0.0)
+
+
+@jit
+def add_weighted(out: np.ndarray, prices: np.ndarray, coef: np.ndarray) -> None:
+    """``out += nan_to_num(prices) * coef`` in one pass: a family's leg added into its prices.
+
+    ``out`` and ``prices`` are ``(paths, n, m)``, ``coef`` ``(n, m)``; a missing price
+    counts as 0 and an infinite one as the largest finite float, as
+    ``numpy.nan_to_num`` has it, and each cell takes the same two roundings as
+    the three array operations did (a product, then a sum).
+    """
+    paths, n, m = prices.shape
+    for p in range(paths):
+        for t in range(n):
+            for k in range(m):
+                c = coef[t, k]
+                x = prices[p, t, k]
+                if math.isnan(x):
+                    x = 0.0
+                elif math.isinf(x):
+                    x = 1.7976931348623157e308 if x > 0 else -1.7976931348623157e308
+                out[p, t, k] += x * c
 
 
 @jit
