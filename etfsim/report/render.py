@@ -161,29 +161,43 @@ def staged_folder(folder: str | os.PathLike[str], keep: Sequence[str] = ()) -> I
         shutil.rmtree(stage, ignore_errors=True)
 
 
-# what a child process runs to render one PDF: WeasyPrint alone, as html_to_pdf does (argv: the HTML file, the PDF)
+# what a child process runs to render one PDF: WeasyPrint imported at once, then the HTML file and the PDF to
+# write read from a line on its standard input (tab-separated), rendered as html_to_pdf does
 _PDF_CHILD = (
     "import logging, sys\n"
     "import weasyprint\n"
     "logging.getLogger('weasyprint').setLevel(logging.ERROR)\n"
-    "with open(sys.argv[1], encoding='utf-8') as page:\n"
-    "    weasyprint.HTML(string=page.read()).write_pdf(sys.argv[2])\n"
+    "line = sys.stdin.readline().rstrip('\\n')\n"
+    "if line:\n"
+    "    html_file, target = line.split('\\t')\n"
+    "    with open(html_file, encoding='utf-8') as page:\n"
+    "        weasyprint.HTML(string=page.read()).write_pdf(target)\n"
 )
 
 
-def _start_pdf(html_file: Path, target: Path) -> subprocess.Popen[bytes] | None:
-    """Start rendering ``html_file`` to ``target`` in a child process (None: it could not start).
+def _start_pdf() -> subprocess.Popen[bytes] | None:
+    """Start a child process that imports WeasyPrint and waits for a page to render (None: it could not start).
 
-    WeasyPrint holds the interpreter's lock all the time it works, so a second
-    sheet renders beside the first only in a process of its own.
+    WeasyPrint holds the interpreter's lock all the time it works, so a sheet
+    renders beside the others only in a process of its own; started before the
+    page exists, the child imports WeasyPrint (about a second) meanwhile.
     """
     try:
         return subprocess.Popen(
-            [sys.executable, "-c", _PDF_CHILD, str(html_file), str(target)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [sys.executable, "-c", _PDF_CHILD],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
     except OSError:
         return None
+
+
+def _hand_pdf(child: subprocess.Popen[bytes] | None, html_file: Path, target: Path) -> None:
+    """Give ``child`` the page to render into ``target`` (a child that has gone is left to :func:`_finish_pdf`)."""
+    if child is None or child.stdin is None:
+        return
+    with contextlib.suppress(OSError):  # a child that died: _finish_pdf renders the page here
+        child.stdin.write(f"{html_file}\t{target}\n".encode())
+        child.stdin.close()
 
 
 def _finish_pdf(child: subprocess.Popen[bytes] | None, html: str, target: Path) -> None:
@@ -194,26 +208,31 @@ def _finish_pdf(child: subprocess.Popen[bytes] | None, html: str, target: Path) 
 
 
 def _sheets(results: StudyResults, folder: Path, step: Callable[[], None]) -> None:
-    fs = render_factsheet(factsheet_data(results))
-    (folder / "factsheet.html").write_text(fs, encoding="utf-8")
-    step()
-    # the fact sheet's PDF (the longer of the two) renders in a child process from here on, while this one
-    # renders the rule sheet, its PDF and the study page (the same bytes as one after the other)
-    child = _start_pdf(folder / "factsheet.html", folder / "factsheet.pdf")
+    # both PDFs render in child processes, each handed its page as soon as the page is written, while this
+    # process renders the next page (the same bytes as one after the other, here)
+    children = [_start_pdf(), _start_pdf()]
     try:
+        fs = render_factsheet(factsheet_data(results))
+        (folder / "factsheet.html").write_text(fs, encoding="utf-8")
+        _hand_pdf(children[0], folder / "factsheet.html", folder / "factsheet.pdf")
+        step()
         rs = render_rules(rules_data(results))
         (folder / "rules.html").write_text(rs, encoding="utf-8")
-        step()
-        html_to_pdf(rs, folder / "rules.pdf")
+        _hand_pdf(children[1], folder / "rules.html", folder / "rules.pdf")
         step()
         (folder / "study.html").write_text(render_study(results), encoding="utf-8")
         step()
-        _finish_pdf(child, fs, folder / "factsheet.pdf")
+        _finish_pdf(children[1], rs, folder / "rules.pdf")
+        step()
+        _finish_pdf(children[0], fs, folder / "factsheet.pdf")
         step()
     finally:
-        if child is not None and child.poll() is None:  # an error here: the staging folder is about to go
-            child.kill()
-            child.wait()
+        for child in children:  # an error here (the staging folder is about to go), or a page never handed over
+            if child is not None and child.poll() is None:
+                child.kill()
+                child.wait()
+            if child is not None and child.stdin is not None and not child.stdin.closed:
+                child.stdin.close()
 
 
 def write_report(

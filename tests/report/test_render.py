@@ -97,6 +97,21 @@ def test_pdf_has_three_pages_and_the_key_text(report_dir: Path) -> None:
     assert "Fund structures side by side" in (rules.pages[1].extract_text() or "")
 
 
+def test_the_pdfs_rendered_in_child_processes_are_those_rendered_here(report_dir: Path, tmp_path: Path) -> None:
+    """Each sheet's PDF comes from a child process; rendered here from the same HTML it has the same pages and text.
+
+    (WeasyPrint's compressed font streams differ from one rendering to the next, so the bytes are not compared.)
+    """
+    from pypdf import PdfReader
+
+    for sheet in ("factsheet", "rules"):
+        here = render.html_to_pdf((report_dir / f"{sheet}.html").read_text(encoding="utf-8"), tmp_path / f"{sheet}.pdf")
+        mine, theirs = PdfReader(str(here)), PdfReader(str(report_dir / f"{sheet}.pdf"))
+        assert len(mine.pages) == len(theirs.pages) > 0, sheet
+        for a, b in zip(mine.pages, theirs.pages, strict=True):
+            assert a.extract_text() == b.extract_text(), sheet
+
+
 def test_a_failure_while_rendering_leaves_the_previous_report(
     report_dir: Path, saved: StudyResults, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -108,6 +123,7 @@ def test_a_failure_while_rendering_leaves_the_previous_report(
         raise DataError("the PDF renderer failed")
 
     monkeypatch.setattr(render, "html_to_pdf", broken_pdf)
+    monkeypatch.setattr(render, "_start_pdf", lambda: None)  # no child could start: the PDFs render here, and fail
     with pytest.raises(DataError, match="PDF renderer failed"):
         write_report(saved, folder)
     assert _files(folder) == before  # the factsheet.html written before the failure never reached the folder
