@@ -431,6 +431,8 @@ def compute_index(
                 f"{_on_path(n_paths, p)}; it must be a positive number to rebase the spot index there"
             )
         spot[:, start:] = float(base) * curve.spot[:, start:] / s0[:, None]
+    for a in (er, tr, spot):  # read-only and its own: the result keeps it without a copy
+        a.setflags(write=False)
     return IndexResult(er, tr, spot, dates, start, float(base), rates, schedule.rule, missing)
 
 

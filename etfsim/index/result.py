@@ -68,8 +68,12 @@ class IndexResult(Result):
 
     def __post_init__(self) -> None:
         for name in ("er", "tr", "spot", "dates", "collateral_rate"):
-            a = np.array(getattr(self, name), copy=True)
-            a.setflags(write=False)
+            a = getattr(self, name)
+            # an array that owns its data and is already read-only (compute_index's own) is kept as it is:
+            # nothing else can write it, and a copy of a study's levels is 20 MB a field
+            if not (isinstance(a, np.ndarray) and a.flags.owndata and not a.flags.writeable):
+                a = np.array(a, copy=True)
+                a.setflags(write=False)
             object.__setattr__(self, name, a)
         if not (self.er.shape == self.tr.shape == self.spot.shape) or self.er.ndim != 2:
             raise DataError(
