@@ -107,12 +107,12 @@ class Block:
         if self.plain:
             return self.parts[0].price_slots(local)
         out = np.zeros((self.parts[0].n_paths,) + sel.shape)
+        prices = None  # one array every leg is priced into in turn: (paths, dates, slots) is 100 MB on 1,000 paths
         for part, coef in zip(self.parts, self.coef, strict=True):
             c = np.where(ok, coef[rows, safe], 0.0)
             if not c.any():
                 continue
-            # one pass, in place: a (paths, dates, slots) array is hundreds of MB on a study's thousand paths
-            prices = part.price_slots(np.where(c != 0, local, -1))  # NaN where this leg does not count
+            prices = part.price_slots(np.where(c != 0, local, -1), out=prices)  # NaN where this leg does not count
             market_kernels.add_weighted(out, readonly(prices), readonly(np.ascontiguousarray(c, dtype=np.float64)))
         if self.offset is not None:
             out += np.where(ok, self.offset[rows, safe], 0.0)[None]
@@ -129,11 +129,13 @@ class Block:
             out = self.parts[0].price_rows(rows)
         else:
             out = np.zeros((self.parts[0].n_paths, len(rows), self.depth))
+            prices = None  # one array every leg is priced into in turn
             for part, coef in zip(self.parts, self.coef, strict=True):
                 c = coef[rows]
                 if c.any():  # a missing price counts as 0 (0 x NaN would be NaN)
+                    prices = part.price_rows(rows, out=prices)
                     coef = readonly(np.ascontiguousarray(c, dtype=np.float64))
-                    market_kernels.add_weighted(out, readonly(part.price_rows(rows)), coef)
+                    market_kernels.add_weighted(out, readonly(prices), coef)
             if self.offset is not None:
                 out += self.offset[rows][None]
         return np.where(listed[None], out, np.nan)

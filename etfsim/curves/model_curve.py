@@ -45,6 +45,15 @@ if TYPE_CHECKING:
 __all__ = ["ModelCurve"]
 
 
+def _writable(out: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``out`` if the kernels can write prices of ``shape`` into it, else a ConfigError naming what it must be."""
+    if out.shape != shape or out.dtype != np.float64 or not out.flags.c_contiguous or not out.flags.writeable:
+        raise ConfigError(
+            f"out must be a writable C-contiguous float64 array shaped {shape}, got {out.dtype} {out.shape}"
+        )
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class ModelCurve:
     """Factor paths of a closed-form model, with the listing and the pricing plan.
@@ -118,12 +127,16 @@ class ModelCurve:
         cum.setflags(write=False)
         return cum
 
-    def price_slots(self, sel: np.ndarray) -> np.ndarray:
-        """Prices ``(paths, dates, m)`` of the slots ``sel`` ``(dates, m)`` (-1: none, NaN)."""
+    def price_slots(self, sel: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Prices ``(paths, dates, m)`` of the slots ``sel`` ``(dates, m)`` (-1: none, NaN).
+
+        ``out``: a C-contiguous float64 array of that shape to write them into (every
+        cell is written), so that a family summing its legs reuses one array.
+        """
         n, m = sel.shape
         rows = np.arange(n)[:, None]
         safe = np.where(sel >= 0, sel, 0)
-        out = np.empty((self.n_paths, n, m))
+        out = np.empty((self.n_paths, n, m)) if out is None else _writable(out, (self.n_paths, n, m))
         plan = self.plan
         regime = self._regime_of()
         floor = None if plan.floor is None else np.where(sel >= 0, plan.floor[rows, safe], 0.0)
@@ -139,16 +152,17 @@ class ModelCurve:
             self.arrivals.apply(out, np.arange(n), sel, floor)
         return out
 
-    def price_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+    def price_rows(self, rows: Sequence[int] | np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Prices ``(paths, len(rows), depth)`` of every listed contract on some dates only.
 
         A rule that reads prices on a few decision dates (optimum yield: one a
         month) needs no more; the full cube costs ``dates / len(rows)`` times as much.
+        ``out``: an array to write them into, as :meth:`price_slots`.
         """
         r = np.asarray(rows, dtype=np.int64)
         plan, depth = self.plan, self.depth
         listed = np.asarray(self.contracts)[r] != ""
-        out = np.empty((self.n_paths, len(r), depth))
+        out = np.empty((self.n_paths, len(r), depth)) if out is None else _writable(out, (self.n_paths, len(r), depth))
         chi, xi = np.ascontiguousarray(self.chi[:, r]), np.ascontiguousarray(self.xi[:, r])
         regime = self._regime_of(r)
         floor = None if plan.floor is None else np.where(listed, plan.floor[r], 0.0)
