@@ -24,11 +24,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import asdict, fields
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -76,10 +76,11 @@ FAN_PERCENTILES = (5, 25, 50, 75, 95)
 """Percentiles across paths of the Monte Carlo fan chart."""
 
 Progress = Callable[[str, int], AbstractContextManager[Callable[[int, int], None]]]
+"""``progress(stage, total)``: a context manager yielding ``update(done, total)`` (the CLI's progress bar)."""
 
 HeldCurve = FuturesCurve | ModelCurve | MarketCurve | LaunchGroups
 """A curve a strategy runs on: prices held, or priced on demand (one leg's factors, or a market's)."""
-"""``progress(stage, total)``: a context manager yielding ``update(done, total)`` (the CLI's progress bar)."""
+_T = TypeVar("_T")
 
 
 @contextlib.contextmanager
@@ -332,6 +333,30 @@ def _run_all(
     return [runs[i] for i in range(len(items))]
 
 
+def _in_background(fn: Callable[..., _T], *args: Any) -> Future[_T]:
+    """``fn(*args)`` started on a thread of its own; its result (or its error) comes from the future."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends when the call does
+
+
+def _twin_and_structures(
+    head_run: StrategyRun, head: Strategy, terms: FundConfig, demand: InvestorDemand | None, m: int, stage: Progress
+) -> tuple[Comparison, pd.DataFrame]:
+    """The stock-ETF twin and the structures side by side, on the headline's first ``m`` paths."""
+    with stage("stock-ETF twin", 1) as tick:
+        sub, schedule = head_run.on_paths(0, m)
+        comparison = compare(sub, schedule, terms, flows=demand, slots=head_run.slots)
+        tick(1, 1)
+    with stage("structures side by side", 1) as tick:  # on the twin's paths: one table, one set of paths
+        perpetual = None if sub.spot is None else head.perpetual or Perpetual()  # a perpetual tracks the spot
+        structures = compare_structures(sub, schedule, terms, flows=demand, slots=head_run.slots, perpetual=perpetual)
+        tick(1, 1)
+    return comparison, structures
+
+
 def _headline_of(sc: Scenario | Market | RecordedScenario, items: list[Strategy], headline: str) -> Strategy:
     """The headline strategy; its one-path ledger, stock twin and snapshot need one listing on every path."""
     head = next(s for s in items if s.name == headline)
@@ -487,10 +512,9 @@ def run_study(
         model, curve_of, market = _curves_of(sc, n, seed, tick)
     with stage("back-testing and running the funds", len(items)) as tick:
         runs = _run_all(curve_of, items, head, terms, demand, tick)
-    basis = None
+    basis_job = None  # the basis's funds (numba, two threads) run while the twin and structures (Python) do
     if market is not None and isinstance(sc, Market) and sc.basis:
-        with stage("basis between index families", 2) as tick:
-            basis = _basis(market, sc.basis, head, terms, demand, tick)
+        basis_job = _in_background(_basis, market, sc.basis, head, terms, demand, lambda _i, _n: None)
     head_run = next(r for r in runs if r.name == head.name)
     assert isinstance(head_fund := head_run.fund, FundSummary)  # run with summarise=True
     src = str(model.metadata.get("scenario") or model.metadata.get("model") or "curve")
@@ -505,16 +529,12 @@ def run_study(
     head_terms = market_liquidity(head_curve, terms) if isinstance(head_curve, MarketCurve) else terms
     fund = simulate_fund(hp_curve, hp_schedule, head_terms, flows=demand, slots=head_run.slots)
     m = min(n, int(compare_paths))
-    with stage("stock-ETF twin", 1) as tick:
-        sub, schedule = head_run.on_paths(0, m)
-        comparison = compare(sub, schedule, head_terms, flows=demand, slots=head_run.slots)
-        tick(1, 1)
-    with stage("structures side by side", 1) as tick:  # on the twin's paths: one table, one set of paths
-        perpetual = None if sub.spot is None else head.perpetual or Perpetual()  # a perpetual tracks the spot
-        structures = compare_structures(
-            sub, schedule, head_terms, flows=demand, slots=head_run.slots, perpetual=perpetual
-        )
-        tick(1, 1)
+    comparison, structures = _twin_and_structures(head_run, head, head_terms, demand, m, stage)
+    basis = None
+    if basis_job is not None:
+        with stage("basis between index families", 2) as tick:
+            basis = basis_job.result()
+            tick(2, 2)
     # the headline path with every listed contract, for the snapshot; of successive chips, the one held at the end
     shown, roll_spec = head_curve, fund.contract
     if isinstance(shown, MarketCurve) and len(shown.blocks) > 1:
