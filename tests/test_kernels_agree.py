@@ -33,7 +33,7 @@ from etfsim import metrics
 from etfsim._numba import readonly
 from etfsim._random import path_generators
 from etfsim.curves import kernels as curve_kernels
-from etfsim.curves import market_kernels
+from etfsim.curves import market_kernels, pcg64
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.history_kernels import kalman_filter
 from etfsim.fund import FundConfig, InvestorDemand
@@ -199,6 +199,28 @@ def test_path_draws(overlays: str) -> None:
 
     _, out = agree(curve_kernels.path_draws, args, rtol=0.0)
     assert np.isfinite(out[5]).all() and (out[7] != 0.0).any() == (overlays != "neither")
+
+
+@covers(curve_kernels.paths_draws)
+@pytest.mark.parametrize("overlays", ["regime and jumps", "neither"])
+def test_paths_draws(overlays: str) -> None:
+    """Every path's draws from its generator's state: compiled, as Python, and as path_draws from the generators."""
+    dt = _grid_steps()
+    lam_dt = 40.0 * dt if overlays == "regime and jumps" else np.zeros(0)  # many jump days: counts above 1
+    m = len(dt)
+
+    def args() -> tuple[Any, ...]:
+        states = pcg64.pcg_states(path_generators(11, [2, 5]))  # fresh states for each run
+        return states, lam_dt, overlays != "neither", -0.1, 0.2, np.empty((2, m, 2)), np.zeros((2, m)), np.empty((2, m))
+
+    with np.errstate(over="ignore"):  # the Python twin's 128-bit arithmetic wraps numpy's uint64 words on purpose
+        _, out = agree(curve_kernels.paths_draws, args, rtol=0.0)
+    for row, g in enumerate(path_generators(11, [2, 5])):
+        z, u, jumps = np.empty((m, 2)), np.zeros(m), np.empty(m)
+        curve_kernels.path_draws(g, lam_dt, overlays != "neither", -0.1, 0.2, z, u, jumps)
+        np.testing.assert_array_equal(out[5][row], z)
+        np.testing.assert_array_equal(out[6][row], u)
+        np.testing.assert_array_equal(out[7][row], jumps)
 
 
 def _factor_inputs() -> tuple[Any, ...]:
@@ -400,6 +422,27 @@ def test_market_path_draws(overlays: str) -> None:
     jumps = out[8]
     assert np.isfinite(out[6]).all() and (out[7] != 0.0).any() == (overlays != "neither")
     assert (jumps[:, [0, 2]] == 0.0).all() and (jumps[:, 1] != 0.0).any() == (overlays != "neither")
+
+
+@covers(market_kernels.market_state_draws)
+def test_market_state_draws() -> None:
+    """One path's market draws from its generator's state, then the launch uniforms: compiled and as Python."""
+    dt = _grid_steps()
+    m = len(dt)
+    lam_dt = np.zeros((MARKET_LEGS, m))
+    lam_dt[1] = 40.0 * dt  # one leg jumps, often
+    jumping = lam_dt.sum(axis=1) > 0
+    jump_mean, jump_std = np.array([0.0, -0.1, 0.0]), np.array([0.0, 0.05, 0.0])
+
+    def args() -> tuple[Any, ...]:
+        states = pcg64.pcg_states(path_generators(11, [2, 3]))
+        z, u, jumps = np.empty((m, 2 * MARKET_LEGS)), np.zeros(m), np.empty((m, MARKET_LEGS))
+        return states, 1, lam_dt, jumping, True, jump_mean, jump_std, z, u, jumps, np.empty(2)
+
+    with np.errstate(over="ignore"):  # the Python twin's 128-bit arithmetic wraps numpy's uint64 words on purpose
+        _, out = agree(market_kernels.market_state_draws, args, rtol=0.0)
+    assert (out[0][0] == pcg64.pcg_states(path_generators(11, [2]))[0]).all()  # only path 1's generator stepped
+    assert (out[9][:, 1] != 0.0).any() and (out[9][:, [0, 2]] == 0.0).all() and (out[10] > 0.0).all()
 
 
 def _market_factor_inputs(needed: np.ndarray) -> tuple[Any, ...]:

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from etfsim._numba import jit
+from etfsim.curves.pcg64 import next_double, next_normal, next_poisson
 
 __all__ = [
     "average_moments",
@@ -76,6 +77,41 @@ def path_draws(
         size = g.standard_normal()
         c = jumps[i]
         jumps[i] = c * jump_mean + jump_std * math.sqrt(c) * size if c > 0 else 0.0
+
+
+@jit
+def paths_draws(
+    states: np.ndarray,  # (paths, 4) uint64: each path's PCG64 generator (etfsim.curves.pcg64.pcg_states), stepped
+    lam_dt: np.ndarray,  # (n-1,) expected jumps per step (each below pcg64.POISSON_LIMIT), or empty: no jumps
+    use_regime: bool,
+    jump_mean: float,
+    jump_std: float,
+    z: np.ndarray,  # out (paths, n-1, 2) standard normals
+    u: np.ndarray,  # out (paths, n-1) uniforms, written only with a regime
+    jumps: np.ndarray,  # out (paths, n-1) total log jump of xi over each step
+) -> None:
+    """:func:`path_draws` of every path in one call, each from its generator's state: the same numbers."""
+    m = z.shape[1]
+    enlam = np.empty(lam_dt.shape[0])
+    for i in range(lam_dt.shape[0]):
+        enlam[i] = math.exp(-lam_dt[i])
+    for p in range(states.shape[0]):
+        for i in range(m):
+            z[p, i, 0] = next_normal(states, p)
+            z[p, i, 1] = next_normal(states, p)
+        if use_regime:
+            for i in range(m):
+                u[p, i] = next_double(states, p)
+        if lam_dt.shape[0] == 0:
+            for i in range(m):
+                jumps[p, i] = 0.0
+            continue
+        for i in range(m):
+            jumps[p, i] = next_poisson(states, p, lam_dt[i], enlam[i])
+        for i in range(m):
+            size = next_normal(states, p)
+            c = jumps[p, i]
+            jumps[p, i] = c * jump_mean + jump_std * math.sqrt(c) * size if c > 0 else 0.0
 
 
 @jit

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from etfsim._numba import jit
+from etfsim.curves.pcg64 import next_double, next_normal, next_poisson
 
 __all__ = [
     "add_weighted",
@@ -24,6 +25,7 @@ __all__ = [
     "chain_levels",
     "market_factor_paths",
     "market_path_draws",
+    "market_state_draws",
     "price_median",
 ]
 
@@ -60,6 +62,46 @@ def market_path_draws(
             size = g.standard_normal()
             c = jumps[i, leg]
             jumps[i, leg] = c * jump_mean[leg] + jump_std[leg] * math.sqrt(c) * size if c > 0 else 0.0
+
+
+@jit
+def market_state_draws(
+    states: np.ndarray,  # (paths, 4) uint64: each path's PCG64 generator (etfsim.curves.pcg64.pcg_states), stepped
+    row: int,  # the path whose generator draws
+    lam_dt: np.ndarray,  # (legs, n-1) expected jumps per step, each below pcg64.POISSON_LIMIT
+    jumping: np.ndarray,  # (legs,) bool: the leg has generation jumps
+    use_regime: bool,
+    jump_mean: np.ndarray,  # (legs,)
+    jump_std: np.ndarray,  # (legs,)
+    z: np.ndarray,  # out (n-1, 2 legs) standard normals
+    u: np.ndarray,  # out (n-1,) uniforms, written only with a regime
+    jumps: np.ndarray,  # out (n-1, legs) total log jump of each leg's xi over each step
+    arrive: np.ndarray,  # out (k,) uniforms in (0, 1] for the random launches, drawn after the rest
+) -> None:
+    """:func:`market_path_draws` from the generator's state, then the launch uniforms: the same numbers."""
+    m, width = z.shape
+    legs = jumps.shape[1]
+    p = row
+    for i in range(m):
+        for j in range(width):
+            z[i, j] = next_normal(states, p)
+    if use_regime:
+        for i in range(m):
+            u[i] = next_double(states, p)
+    for leg in range(legs):
+        if not jumping[leg]:
+            for i in range(m):
+                jumps[i, leg] = 0.0
+            continue
+        for i in range(m):
+            lam = lam_dt[leg, i]
+            jumps[i, leg] = next_poisson(states, p, lam, math.exp(-lam))
+        for i in range(m):
+            size = next_normal(states, p)
+            c = jumps[i, leg]
+            jumps[i, leg] = c * jump_mean[leg] + jump_std[leg] * math.sqrt(c) * size if c > 0 else 0.0
+    for k in range(arrive.shape[0]):
+        arrive[k] = 1.0 - next_double(states, p)
 
 
 @jit

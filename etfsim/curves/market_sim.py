@@ -26,7 +26,7 @@ import numpy as np
 from etfsim._random import check_seed, path_generators
 from etfsim._typing import DateArray, Float64Array
 from etfsim.contracts.calendars import act365_year_fractions
-from etfsim.curves import market_kernels
+from etfsim.curves import market_kernels, pcg64
 from etfsim.curves.arrivals import (
     NEVER_YM,
     ArrivalHazard,
@@ -470,10 +470,18 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
     random = [j for j, x in enumerate(st.legs) if x.random_launch]
     arrive_u = np.empty((p, len(random)))
     plans = _plans_meanwhile(st, needed)
-    for row, g in enumerate(path_generators(seed, ids)):
-        market_kernels.market_path_draws(g, st.lam_dt, jumping, use_regime, jm, js, z[0], u[0], jumps[0])
-        if random:  # after the factor draws: a market without random launches keeps its numbers
-            arrive_u[row] = 1.0 - g.random(len(random))  # in (0, 1]
+    gens = path_generators(seed, ids)
+    states = pcg64.pcg_states(gens) if pcg64.available() and (st.lam_dt < pcg64.POISSON_LIMIT).all() else None
+    for row, g in enumerate(gens):
+        # the launch uniforms come after the factor draws: a market without random launches keeps its numbers
+        if states is not None:  # numba steps the generator's state: numpy's numbers, without unboxing it
+            market_kernels.market_state_draws(
+                states, row, st.lam_dt, jumping, use_regime, jm, js, z[0], u[0], jumps[0], arrive_u[row]
+            )
+        else:
+            market_kernels.market_path_draws(g, st.lam_dt, jumping, use_regime, jm, js, z[0], u[0], jumps[0])
+            if random:
+                arrive_u[row] = 1.0 - g.random(len(random))  # in (0, 1]
         market_kernels.market_factor_paths(
             chi0, st.xi0, st.regime0, st.decay, st.chol, st.step_kind, st.xi_drift, st.levels, st.trans_cum, z, u, jumps, needed,
             chi[:, row : row + 1], xi[:, row : row + 1], reg[row : row + 1],

@@ -25,7 +25,7 @@ from etfsim._random import check_seed, path_generators
 from etfsim._typing import BoolArray, DateArray, Float64Array, Int64Array
 from etfsim.contracts.calendars import act365_year_fractions, business_days, to_day
 from etfsim.contracts.spec import COMPUTE_H100, ContractSpec, Listing
-from etfsim.curves import kernels
+from etfsim.curves import kernels, pcg64
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.delivery_months import month_groups
 from etfsim.curves.model_curve import ModelCurve
@@ -396,8 +396,12 @@ def _draws(
     jumps = np.empty((p, m))
     ov = model.overlays
     lam_dt = steps.jump_rate * dt if steps.jump_rate > 0 else np.zeros(0)
-    # numba draws from numpy's own generators, number for number as numpy would, without holding the GIL
-    for row, g in enumerate(path_generators(seed, path_ids)):
+    gens = path_generators(seed, path_ids)
+    if pcg64.available() and bool((lam_dt < pcg64.POISSON_LIMIT).all()):
+        # every path in one call, each stepping its own generator's state: numpy's numbers, without the GIL
+        kernels.paths_draws(pcg64.pcg_states(gens), lam_dt, use_regime, ov.jump_mean, ov.jump_std, z, u, jumps)
+        return z, u, jumps
+    for row, g in enumerate(gens):  # numba draws from numpy's own generators, one path a call
         kernels.path_draws(g, lam_dt, use_regime, ov.jump_mean, ov.jump_std, z[row], u[row], jumps[row])
     return z, u, jumps
 

@@ -1,0 +1,148 @@
+"""numpy's PCG64 stream drawn inside the kernels: uniforms, standard normals and small Poisson counts.
+
+Each path has its own ``numpy.random.Generator`` (PCG64, see :mod:`etfsim._random`).
+Handing a kernel one generator a call costs numba tens of microseconds to unbox it,
+and every number it then draws goes through numpy's function pointers, about 11 ns
+a normal: the draws were a sixth of a Monte Carlo chunk and a third of a seven-leg
+market's simulation.  Here a path's generator is read once into four words (its
+128-bit state and increment), and the kernels step the same generator themselves.
+
+Number for number these are numpy's draws: PCG64 is the 128-bit LCG with the XSL-RR
+output (O'Neill 2014, "PCG: A family of simple fast space-efficient statistically good
+algorithms for random number generation"; numpy's ``pcg64.h``), a double is the top 53
+bits of a draw, a normal is numpy's ziggurat (``random_standard_normal`` of numpy's
+``distributions.c``, with its tables as numba ships them), and a Poisson count below 10
+is numpy's multiplication method.  ``tests/curves/test_pcg64.py`` checks each against
+numpy's own generator.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from etfsim._numba import HAS_NUMBA, jit
+
+__all__ = ["POISSON_LIMIT", "available", "pcg_states"]
+
+POISSON_LIMIT = 10.0
+"""numpy draws a Poisson count with mean below this by multiplying uniforms (kept here); above it, by PTRS (not kept)."""
+
+_FI: np.ndarray = np.zeros(256)  # numpy's ziggurat tables (as numba ships them for its own Generator methods)
+_KI: np.ndarray = np.zeros(256, dtype=np.uint64)
+_WI: np.ndarray = np.zeros(256)
+_NOR_R = _NOR_INV_R = 0.0
+_TABLES = False  # without numba the kernels take the generators themselves
+if HAS_NUMBA:
+    try:
+        from numba.np.random import _constants as _zig
+
+        _FI, _KI, _WI = _zig.fi_double, _zig.ki_double, _zig.wi_double
+        _NOR_R, _NOR_INV_R = float(_zig.ziggurat_nor_r), float(_zig.ziggurat_nor_inv_r)
+        _TABLES = True
+    except ImportError:  # pragma: no cover - a numba without them: the Generator-taking kernels are used
+        pass
+
+_MULT_HI = np.uint64(0x2360ED051FC65DA4)  # PCG's 128-bit multiplier, high and low words
+_MULT_LO = np.uint64(0x4385DF649FCCF645)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_U32, _U11, _U8, _U1, _U58, _U63, _U64_0, _U64_1 = (np.uint64(v) for v in (32, 11, 8, 1, 58, 63, 0, 1))
+_MANTISSA = np.uint64(0x000FFFFFFFFFFFFF)
+_BYTE = np.uint64(0xFF)
+_TO_DOUBLE = 1.0 / 9007199254740992.0  # 2**-53
+
+
+def available() -> bool:
+    """Whether the kernels can draw from states (numba and its ziggurat tables are there)."""
+    return _TABLES
+
+
+def pcg_states(generators: Sequence[np.random.Generator]) -> np.ndarray:
+    """``(len(generators), 4)`` uint64: each PCG64 generator's state and increment, high word first.
+
+    Raises
+    ------
+    TypeError
+        If a generator is not PCG64 (etfsim's paths all are).
+    """
+    out = np.empty((len(generators), 4), dtype=np.uint64)
+    mask = (1 << 64) - 1
+    for row, g in enumerate(generators):
+        st = g.bit_generator.state
+        if st.get("bit_generator") != "PCG64":
+            raise TypeError(f"path generators must be PCG64, got {st.get('bit_generator')!r}")
+        s, inc = int(st["state"]["state"]), int(st["state"]["inc"])
+        out[row] = (s >> 64, s & mask, inc >> 64, inc & mask)
+    return out
+
+
+@jit(inline=True)
+def _mulhi(a: np.uint64, b: np.uint64) -> np.uint64:
+    """The high 64 bits of the 128-bit product ``a * b``."""
+    a_lo, a_hi = a & _LOW32, a >> _U32
+    b_lo, b_hi = b & _LOW32, b >> _U32
+    p0, p1, p2 = a_lo * b_lo, a_lo * b_hi, a_hi * b_lo
+    carry = ((p0 >> _U32) + (p1 & _LOW32) + (p2 & _LOW32)) >> _U32
+    out: np.uint64 = a_hi * b_hi + (p1 >> _U32) + (p2 >> _U32) + carry
+    return out
+
+
+@jit(inline=True)
+def next_u64(st: np.ndarray, p: int) -> np.uint64:
+    """Step path ``p``'s generator (``st[p]``: state high, low, increment high, low) and return its next draw."""
+    hi, lo = st[p, 0], st[p, 1]
+    new_lo = lo * _MULT_LO + st[p, 3]
+    carry = _U64_1 if new_lo < lo * _MULT_LO else _U64_0
+    new_hi = _mulhi(lo, _MULT_LO) + lo * _MULT_HI + hi * _MULT_LO + st[p, 2] + carry
+    st[p, 0], st[p, 1] = new_hi, new_lo
+    x = new_hi ^ new_lo  # XSL-RR: the two halves xored, rotated right by the top six bits
+    rot = new_hi >> _U58
+    out: np.uint64 = (x >> rot) | (x << ((np.uint64(64) - rot) & _U63))
+    return out
+
+
+@jit(inline=True)
+def next_double(st: np.ndarray, p: int) -> float:
+    """A uniform on [0, 1): the draw's top 53 bits (``Generator.random``)."""
+    return float(next_u64(st, p) >> _U11) * _TO_DOUBLE
+
+
+@jit(inline=True)
+def next_normal(st: np.ndarray, p: int) -> float:
+    """A standard normal by numpy's ziggurat (``Generator.standard_normal``)."""
+    while True:
+        r = next_u64(st, p)
+        idx = int(r & _BYTE)
+        r = r >> _U8
+        rabs = (r >> _U1) & _MANTISSA
+        x: float = float(rabs) * _WI[idx]
+        if r & _U1:
+            x = -x
+        if rabs < _KI[idx]:
+            return x
+        if idx == 0:  # the tail
+            while True:
+                xx = -_NOR_INV_R * math.log1p(-next_double(st, p))
+                yy = -math.log1p(-next_double(st, p))
+                if yy + yy > xx * xx:
+                    tail: float = -(_NOR_R + xx) if (rabs >> _U8) & _U1 else _NOR_R + xx
+                    return tail
+        elif (_FI[idx - 1] - _FI[idx]) * next_double(st, p) + _FI[idx] < math.exp(-0.5 * x * x):
+            return x
+
+
+@jit(inline=True)
+def next_poisson(st: np.ndarray, p: int, lam: float, enlam: float) -> float:
+    """A Poisson count of mean ``lam`` below :data:`POISSON_LIMIT` (``enlam = exp(-lam)``), numpy's way."""
+    if lam == 0.0:
+        return 0.0
+    count = 0.0
+    prod = 1.0
+    while True:
+        prod *= next_double(st, p)
+        if prod > enlam:
+            count += 1.0
+        else:
+            return count
