@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from etfsim._numba import readonly
+from etfsim._numba import HAS_NUMBA, readonly
 from etfsim._results import html_table
 from etfsim.contracts.spec import ContractSpec
 from etfsim.curves import market_kernels
@@ -47,6 +47,16 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["Block", "MarketCurve", "chained_spot"]
+
+
+def _add_weighted(out: np.ndarray, prices: np.ndarray, coef: np.ndarray) -> None:
+    """``out += nan_to_num(prices) * coef`` (a family's leg added in): one compiled pass, or numpy's three without numba."""
+    if HAS_NUMBA:
+        market_kernels.add_weighted(out, readonly(prices), readonly(np.ascontiguousarray(coef, dtype=np.float64)))
+        return
+    step = np.nan_to_num(prices)  # the compiled pass as Python would be a loop over every cell
+    step *= coef[None]
+    out += step
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,7 +123,7 @@ class Block:
             if not c.any():
                 continue
             prices = part.price_slots(np.where(c != 0, local, -1), out=prices)  # NaN where this leg does not count
-            market_kernels.add_weighted(out, readonly(prices), readonly(np.ascontiguousarray(c, dtype=np.float64)))
+            _add_weighted(out, prices, c)
         if self.offset is not None:
             out += np.where(ok, self.offset[rows, safe], 0.0)[None]
         out[:, ~ok] = np.nan
@@ -134,8 +144,7 @@ class Block:
                 c = coef[rows]
                 if c.any():  # a missing price counts as 0 (0 x NaN would be NaN)
                     prices = part.price_rows(rows, out=prices)
-                    coef = readonly(np.ascontiguousarray(c, dtype=np.float64))
-                    market_kernels.add_weighted(out, readonly(prices), coef)
+                    _add_weighted(out, prices, c)
             if self.offset is not None:
                 out += self.offset[rows][None]
         return np.where(listed[None], out, np.nan)
@@ -314,8 +323,8 @@ class MarketCurve:
         full = np.full((n_all, sel.shape[1]), -1, dtype=np.int64)
         full[self.row0 :] = sel
         d = self.block_depth
-        if len(self.blocks) == 1 and (full >= 0).any():  # the block's own prices, no array to fill first
-            out = self.blocks[0].price_slots(full)
+        if len(self.blocks) == 1 and ((full >= 0) & (full < d)).any():  # the block's own: no array to fill first
+            out = self.blocks[0].price_slots(np.where(full < d, full, -1))
             return out if self.row0 == 0 else np.ascontiguousarray(out[:, self.row0 :])
         out = np.full((self.n_paths, n_all, sel.shape[1]), np.nan)
         for b, blk in enumerate(self.blocks):

@@ -5,7 +5,8 @@ Handing a kernel one generator a call costs numba tens of microseconds to unbox 
 and every number it then draws goes through numpy's function pointers, about 11 ns
 a normal: the draws were a sixth of a Monte Carlo chunk and a third of a seven-leg
 market's simulation.  Here a path's generator is read once into four words (its
-128-bit state and increment), and the kernels step the same generator themselves.
+128-bit state and increment), and the kernels step that copy of it: the generator
+object itself does not move, so a caller draws each path's numbers either way, never both.
 
 Number for number these are numpy's draws: PCG64 is the 128-bit LCG with the XSL-RR
 output (O'Neill 2014, "PCG: A family of simple fast space-efficient statistically good
@@ -42,7 +43,7 @@ if HAS_NUMBA:
         _FI, _KI, _WI = _zig.fi_double, _zig.ki_double, _zig.wi_double
         _NOR_R, _NOR_INV_R = float(_zig.ziggurat_nor_r), float(_zig.ziggurat_nor_inv_r)
         _TABLES = True
-    except ImportError:  # pragma: no cover - a numba without them: the Generator-taking kernels are used
+    except (ImportError, AttributeError):  # pragma: no cover - a numba without them: the generators draw
         pass
 
 _MULT_HI = np.uint64(0x2360ED051FC65DA4)  # PCG's 128-bit multiplier, high and low words

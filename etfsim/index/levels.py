@@ -33,7 +33,7 @@ from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.protocol import Curve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.index.collateral import collateral_rates, tbill_returns
-from etfsim.index.result import IndexResult
+from etfsim.index.result import IndexResult, adopted
 from etfsim.roll.schedule import RollSchedule, next_slot_map
 
 if TYPE_CHECKING:
@@ -431,9 +431,7 @@ def compute_index(
                 f"{_on_path(n_paths, p)}; it must be a positive number to rebase the spot index there"
             )
         spot[:, start:] = float(base) * curve.spot[:, start:] / s0[:, None]
-    for a in (er, tr, spot):  # read-only and its own: the result keeps it without a copy
-        a.setflags(write=False)
-    return IndexResult(er, tr, spot, dates, start, float(base), rates, schedule.rule, missing)
+    return adopted(er, tr, spot, dates, start, float(base), rates, schedule.rule, missing)  # new arrays: no copies
 
 
 def index_levels(

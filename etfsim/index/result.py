@@ -8,7 +8,8 @@ structure and collateral (see :mod:`etfsim.index.attribution`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["IndexResult"]
+
+_ADOPT: ContextVar[bool] = ContextVar("etfsim_index_adopt", default=False)
 
 
 def _day(dates: DateArray, t: int) -> str:
@@ -67,13 +70,12 @@ class IndexResult(Result):
     leverage: float = 1.0
 
     def __post_init__(self) -> None:
+        adopt = _ADOPT.get()  # compute_index's own new levels: nothing else holds them, so no copy is needed
         for name in ("er", "tr", "spot", "dates", "collateral_rate"):
             a = getattr(self, name)
-            # an array that owns its data and is already read-only (compute_index's own) is kept as it is:
-            # nothing else can write it, and a copy of a study's levels is 20 MB a field
-            if not (isinstance(a, np.ndarray) and a.flags.owndata and not a.flags.writeable):
-                a = np.array(a, copy=True)
-                a.setflags(write=False)
+            if not (adopt and name in ("er", "tr", "spot")):
+                a = np.array(a, copy=True)  # a caller's array: the result keeps its own, read-only
+            a.setflags(write=False)
             object.__setattr__(self, name, a)
         if not (self.er.shape == self.tr.shape == self.spot.shape) or self.er.ndim != 2:
             raise DataError(
@@ -221,3 +223,16 @@ class IndexResult(Result):
 
 
 # -- public entry points ----------------------------------------------------------------
+
+
+def adopted(*args: Any) -> IndexResult:
+    """``IndexResult(*args)`` keeping ``er``, ``tr`` and ``spot`` as given, without copies.
+
+    For :func:`etfsim.index.compute_index`, whose levels are new arrays nothing else holds:
+    on a study's 1,000 paths each copy is 20 MB.  Any other caller's arrays are copied.
+    """
+    token = _ADOPT.set(True)
+    try:
+        return IndexResult(*args)
+    finally:
+        _ADOPT.reset(token)

@@ -162,14 +162,14 @@ def staged_folder(folder: str | os.PathLike[str], keep: Sequence[str] = ()) -> I
 
 
 # what a child process runs to render one PDF: WeasyPrint imported at once, then the HTML file and the PDF to
-# write read from a line on its standard input (tab-separated), rendered as html_to_pdf does
+# write read from its standard input (the two paths as bytes, NUL between them), rendered as html_to_pdf does
 _PDF_CHILD = (
-    "import logging, sys\n"
+    "import logging, os, sys\n"
     "import weasyprint\n"
     "logging.getLogger('weasyprint').setLevel(logging.ERROR)\n"
-    "line = sys.stdin.readline().rstrip('\\n')\n"
-    "if line:\n"
-    "    html_file, target = line.split('\\t')\n"
+    "given = sys.stdin.buffer.read()\n"
+    "if given:\n"
+    "    html_file, target = (os.fsdecode(p) for p in given.split(b'\\0'))\n"
     "    with open(html_file, encoding='utf-8') as page:\n"
     "        weasyprint.HTML(string=page.read()).write_pdf(target)\n"
 )
@@ -192,12 +192,17 @@ def _start_pdf() -> subprocess.Popen[bytes] | None:
 
 
 def _hand_pdf(child: subprocess.Popen[bytes] | None, html_file: Path, target: Path) -> None:
-    """Give ``child`` the page to render into ``target`` (a child that has gone is left to :func:`_finish_pdf`)."""
+    """Give ``child`` the page to render into ``target``; its standard input is closed whatever happens.
+
+    A child that has gone (or could not take the page) is left to :func:`_finish_pdf`, which renders here.
+    """
     if child is None or child.stdin is None:
         return
     with contextlib.suppress(OSError):  # a child that died: _finish_pdf renders the page here
-        child.stdin.write(f"{html_file}\t{target}\n".encode())
-        child.stdin.close()
+        try:
+            child.stdin.write(os.fsencode(html_file) + b"\0" + os.fsencode(target))
+        finally:
+            child.stdin.close()
 
 
 def _finish_pdf(child: subprocess.Popen[bytes] | None, html: str, target: Path) -> None:

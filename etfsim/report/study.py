@@ -24,11 +24,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import asdict, fields
+from functools import partial
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -80,7 +81,6 @@ Progress = Callable[[str, int], AbstractContextManager[Callable[[int, int], None
 
 HeldCurve = FuturesCurve | ModelCurve | MarketCurve | LaunchGroups
 """A curve a strategy runs on: prices held, or priced on demand (one leg's factors, or a market's)."""
-_T = TypeVar("_T")
 
 
 @contextlib.contextmanager
@@ -333,28 +333,34 @@ def _run_all(
     return [runs[i] for i in range(len(items))]
 
 
-def _in_background(fn: Callable[..., _T], *args: Any) -> Future[_T]:
-    """``fn(*args)`` started on a thread of its own; its result (or its error) comes from the future."""
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(fn, *args)
-    finally:
-        pool.shutdown(wait=False)  # the thread ends when the call does
+def _twin_structures_basis(
+    head_run: StrategyRun, head: Strategy, terms: FundConfig, demand: InvestorDemand | None, m: int,
+    basis: Callable[[], pd.DataFrame] | None, stage: Progress,
+) -> tuple[Comparison, pd.DataFrame, pd.DataFrame | None]:  # fmt: skip
+    """The stock-ETF twin and the structures on the headline's first ``m`` paths, and the basis (``basis()``).
 
-
-def _twin_and_structures(
-    head_run: StrategyRun, head: Strategy, terms: FundConfig, demand: InvestorDemand | None, m: int, stage: Progress
-) -> tuple[Comparison, pd.DataFrame]:
-    """The stock-ETF twin and the structures side by side, on the headline's first ``m`` paths."""
-    with stage("stock-ETF twin", 1) as tick:
-        sub, schedule = head_run.on_paths(0, m)
-        comparison = compare(sub, schedule, terms, flows=demand, slots=head_run.slots)
-        tick(1, 1)
-    with stage("structures side by side", 1) as tick:  # on the twin's paths: one table, one set of paths
-        perpetual = None if sub.spot is None else head.perpetual or Perpetual()  # a perpetual tracks the spot
-        structures = compare_structures(sub, schedule, terms, flows=demand, slots=head_run.slots, perpetual=perpetual)
-        tick(1, 1)
-    return comparison, structures
+    The basis's two funds (numba, on two threads) run on a thread of their own while the twin and
+    the structures (mostly Python) run here.  An error on either side is raised once the other has
+    stopped: no thread outlives the study.
+    """
+    with ThreadPoolExecutor(max_workers=1) as side:
+        basis_job = None if basis is None else side.submit(basis)
+        with stage("stock-ETF twin", 1) as tick:
+            sub, schedule = head_run.on_paths(0, m)
+            comparison = compare(sub, schedule, terms, flows=demand, slots=head_run.slots)
+            tick(1, 1)
+        with stage("structures side by side", 1) as tick:  # on the twin's paths: one table, one set of paths
+            perpetual = None if sub.spot is None else head.perpetual or Perpetual()  # a perpetual tracks the spot
+            structures = compare_structures(
+                sub, schedule, terms, flows=demand, slots=head_run.slots, perpetual=perpetual
+            )
+            tick(1, 1)
+        if basis_job is None:
+            return comparison, structures, None
+        with stage("basis between index families", 2) as tick:
+            table = basis_job.result()
+            tick(2, 2)
+        return comparison, structures, table
 
 
 def _headline_of(sc: Scenario | Market | RecordedScenario, items: list[Strategy], headline: str) -> Strategy:
@@ -512,9 +518,9 @@ def run_study(
         model, curve_of, market = _curves_of(sc, n, seed, tick)
     with stage("back-testing and running the funds", len(items)) as tick:
         runs = _run_all(curve_of, items, head, terms, demand, tick)
-    basis_job = None  # the basis's funds (numba, two threads) run while the twin and structures (Python) do
+    basis = None  # the basis between the market's two index families, run beside the twin
     if market is not None and isinstance(sc, Market) and sc.basis:
-        basis_job = _in_background(_basis, market, sc.basis, head, terms, demand, lambda _i, _n: None)
+        basis = partial(_basis, market, sc.basis, head, terms, demand, lambda _i, _n: None)
     head_run = next(r for r in runs if r.name == head.name)
     assert isinstance(head_fund := head_run.fund, FundSummary)  # run with summarise=True
     src = str(model.metadata.get("scenario") or model.metadata.get("model") or "curve")
@@ -529,12 +535,7 @@ def run_study(
     head_terms = market_liquidity(head_curve, terms) if isinstance(head_curve, MarketCurve) else terms
     fund = simulate_fund(hp_curve, hp_schedule, head_terms, flows=demand, slots=head_run.slots)
     m = min(n, int(compare_paths))
-    comparison, structures = _twin_and_structures(head_run, head, head_terms, demand, m, stage)
-    basis = None
-    if basis_job is not None:
-        with stage("basis between index families", 2) as tick:
-            basis = basis_job.result()
-            tick(2, 2)
+    comparison, structures, basis_table = _twin_structures_basis(head_run, head, head_terms, demand, m, basis, stage)
     # the headline path with every listed contract, for the snapshot; of successive chips, the one held at the end
     shown, roll_spec = head_curve, fund.contract
     if isinstance(shown, MarketCurve) and len(shown.blocks) > 1:
@@ -559,7 +560,7 @@ def run_study(
         nav_fan=_nav_fan(head_fund),
         rule_funds=bt.fund_stats_frame(),
         comparison=comparison.table.rename_axis("measure").reset_index(),
-        basis=basis,
+        basis=basis_table,
         structures=structures.reset_index(),
     )
     return Study(sc, model, bt, head, fund, comparison, table)

@@ -147,3 +147,19 @@ def test_factor_paths_are_the_same_with_a_floor() -> None:
     without = _lazy(SchwartzSmith(**BASE, overlays=replace(FLOOR, floor=0.0)), WTI, n=3, years=0.3)
     np.testing.assert_array_equal(with_floor.chi, without.chi)
     np.testing.assert_allclose(with_floor.xi - without.xi, math.log(2.35 - 1.2) - math.log(2.35), rtol=1e-12)
+
+
+@pytest.mark.parametrize("contract", [WTI, COMPUTE_H100], ids=["final", "monthly_average"])
+def test_prices_written_into_a_used_array_are_those_of_a_new_one(contract) -> None:
+    """``out=``: a family prices each leg into one array in turn, so every cell must be written, listed or not."""
+    lazy = _lazy(SchwartzSmith(**BASE, overlays=FLOOR), contract)
+    n, depth = lazy.n_dates, lazy.depth
+    sel = np.tile(np.arange(3), (n, 1))
+    sel[::4, 1] = -1  # cells with no slot: NaN, written over whatever the array held
+    stale = np.full((lazy.n_paths, n, 3), 12345.0)
+    np.testing.assert_array_equal(lazy.price_slots(sel, out=stale), lazy.price_slots(sel))
+    rows = np.arange(0, n, 7)
+    stale_rows = np.full((lazy.n_paths, len(rows), depth), -1.0)
+    np.testing.assert_array_equal(lazy.price_rows(rows, out=stale_rows), lazy.price_rows(rows))
+    with pytest.raises(ConfigError, match="out must be a writable C-contiguous float64 array shaped"):
+        lazy.price_slots(sel, out=np.empty((lazy.n_paths, n, 2)))

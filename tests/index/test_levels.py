@@ -444,3 +444,15 @@ def test_result_is_read_only() -> None:
         res.er[0, 0] = 1.0
     with pytest.raises(AttributeError):
         res.base = 1.0  # type: ignore[misc]
+
+
+def test_a_result_keeps_its_own_copy_of_a_callers_levels() -> None:
+    """compute_index hands over its new arrays as they are; a caller's arrays, even read-only ones, are copied."""
+    er = np.full((1, 3), 100.0)
+    er.setflags(write=False)  # read-only and owning its data: still the caller's, who may make it writable again
+    dates = np.array(["2026-01-02", "2026-01-05", "2026-01-06"], dtype="datetime64[ns]")
+    res = IndexResult(er, er.copy(), er.copy(), dates, 0, 100.0, np.zeros(3))
+    assert not np.shares_memory(res.er, er) and not res.er.flags.writeable
+    er.setflags(write=True)
+    er[0, 1] = 1.0
+    assert res.er[0, 1] == 100.0

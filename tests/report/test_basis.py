@@ -120,3 +120,19 @@ def test_no_basis_no_section(saved: StudyResults, report_dir: Path) -> None:
 def test_a_bad_basis_table_is_refused_naming_the_problem(saved: StudyResults, change, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(DataError, match=message):
         dataclasses.replace(saved, basis=change(_basis(saved)))
+
+
+def test_an_error_in_the_basis_beside_the_twin_stops_the_study(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The basis runs on its own thread while the twin runs: its error is the study's, and the thread is gone."""
+    import threading
+
+    from etfsim.report import study
+
+    def broken(*_args: object) -> pd.DataFrame:
+        raise DataError("the basis failed")
+
+    monkeypatch.setattr(study, "_basis", broken)
+    before = threading.active_count()
+    with pytest.raises(DataError, match="the basis failed"):
+        study.run_study(paths=6, compare_paths=3)
+    assert threading.active_count() == before

@@ -112,6 +112,37 @@ def test_the_pdfs_rendered_in_child_processes_are_those_rendered_here(report_dir
             assert a.extract_text() == b.extract_text(), sheet
 
 
+def test_the_pdfs_render_in_child_processes(
+    saved: StudyResults, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendering here would fail: both PDFs come from the children alone."""
+
+    def broken_pdf(html: str, target: object) -> None:
+        raise DataError("rendered here, not in a child")
+
+    monkeypatch.setattr(render, "html_to_pdf", broken_pdf)
+    write_report(saved, tmp_path / "out")
+    for sheet in ("factsheet.pdf", "rules.pdf"):
+        assert (tmp_path / "out" / sheet).read_bytes().startswith(b"%PDF-"), sheet
+
+
+def test_a_pdf_child_that_dies_leaves_its_page_to_this_process(
+    saved: StudyResults, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here: list[str] = []
+    real = render.html_to_pdf
+
+    def counted(html: str, target: Path) -> Path:
+        here.append(Path(target).name)
+        return real(html, target)
+
+    monkeypatch.setattr(render, "_PDF_CHILD", "import sys\nsys.exit(3)\n")  # the renderer's process fails
+    monkeypatch.setattr(render, "html_to_pdf", counted)
+    write_report(saved, tmp_path / "out")
+    assert sorted(here) == ["factsheet.pdf", "rules.pdf"]
+    assert (tmp_path / "out" / "factsheet.pdf").read_bytes().startswith(b"%PDF-")
+
+
 def test_a_failure_while_rendering_leaves_the_previous_report(
     report_dir: Path, saved: StudyResults, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
