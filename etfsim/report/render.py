@@ -214,7 +214,8 @@ def _finish_pdf(child: subprocess.Popen[bytes] | None, html: str, target: Path) 
 
 def _sheets(results: StudyResults, folder: Path, step: Callable[[], None]) -> None:
     # both PDFs render in child processes, each handed its page as soon as the page is written, while this
-    # process renders the next page (the same bytes as one after the other, here)
+    # process renders the next page (the same pages and text as rendered here; WeasyPrint's compressed font
+    # streams differ from one rendering to the next, wherever it runs)
     children = [_start_pdf(), _start_pdf()]
     try:
         fs = render_factsheet(factsheet_data(results))
