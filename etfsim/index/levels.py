@@ -399,8 +399,10 @@ def compute_index(
     rates = collateral_rates(collateral_rate, dates, start)
     tbr = tbill_returns(rates, dates) if n > 1 else np.zeros(0)
 
-    er = np.full((n_paths, n), np.nan)
-    tr = np.full((n_paths, n), np.nan)
+    # the kernel writes every date after the first invested one (or the caller raises): only the dates up to
+    # it are set here, not the whole (paths, dates) array twice
+    er, tr = np.empty((n_paths, n)), np.empty((n_paths, n))
+    er[:, :start] = tr[:, :start] = np.nan
     er[:, start] = tr[:, start] = float(base)
     if n > 1:
         nxt = next_slot_map(curve.contracts)
@@ -420,8 +422,9 @@ def compute_index(
                 _step_ratios(prices, w, nxt, invested, curve, lo, missing)
                 raise AssertionError("the index kernel stopped on a step the step ratios price")  # pragma: no cover
 
-    spot = np.full((n_paths, n), np.nan)
+    spot = np.full((n_paths, n), np.nan) if curve.spot is None else np.empty((n_paths, n))
     if curve.spot is not None:
+        spot[:, :start] = np.nan
         s0 = curve.spot[:, start]
         bad = ~(np.isfinite(s0) & (s0 > 0))
         if bad.any():
@@ -430,7 +433,9 @@ def compute_index(
                 f"the spot index is {s0[p]!r} on the first invested date {_day(dates, start)}"
                 f"{_on_path(n_paths, p)}; it must be a positive number to rebase the spot index there"
             )
-        spot[:, start:] = float(base) * curve.spot[:, start:] / s0[:, None]
+        rebased = spot[:, start:]  # in place: base * S(t) / S(t0), without two (paths, dates) temporaries
+        np.multiply(curve.spot[:, start:], float(base), out=rebased)
+        rebased /= s0[:, None]
     return adopted(er, tr, spot, dates, start, float(base), rates, schedule.rule, missing)  # new arrays: no copies
 
 
