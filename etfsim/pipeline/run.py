@@ -20,6 +20,7 @@ thousand rows and no ``(paths, dates)`` arrays.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
@@ -227,6 +228,15 @@ def market_liquidity(curve: MarketCurve, fund: FundConfig) -> FundConfig:
     return replace(fund, open_interest=oi, daily_volume=volume, volume_follows_price=False)
 
 
+def _contango(
+    curve: FuturesCurve | ModelCurve | MarketCurve | LaunchGroups, given: np.ndarray | Callable[[], np.ndarray] | None
+) -> np.ndarray:
+    """The per-path contango share: as given, from the function given, or worked out on the curve."""
+    if given is None:
+        return np.asarray(curve.contango_share())
+    return np.asarray(given() if callable(given) else given)
+
+
 def run_strategy(
     curve: FuturesCurve | ModelCurve | MarketCurve | LaunchGroups,
     strategy: Strategy | RollRule | str | os.PathLike[str],
@@ -237,7 +247,7 @@ def run_strategy(
     contract: ContractSpec | None = None,
     summarise: bool = False,
     keep: np.ndarray | None = None,
-    contango: np.ndarray | None = None,
+    contango: np.ndarray | Callable[[], np.ndarray] | None = None,
     missing: str = "raise",
     keep_curve: bool = True,
 ) -> StrategyRun:
@@ -264,9 +274,10 @@ def run_strategy(
         instead of recording its daily ledger.
     keep : ndarray, optional
         With ``summarise``: indices of the dates whose NAV per share to keep.
-    contango : ndarray, optional
-        Per-path contango share if already computed (a loop over strategies
-        on one model curve computes it once).
+    contango : ndarray or callable, optional
+        Per-path contango share if already computed, or a function giving it,
+        called when the statistics need it (a loop over strategies on one model
+        curve computes it once, on whichever thread first gets there).
     missing : {"raise", "previous"}
         How the index treats a held contract with no print.
     keep_curve : bool
@@ -313,8 +324,7 @@ def run_strategy(
             metrics = fund_metrics(result)
         d = np.asarray(result.dates).astype("datetime64[D]")
         years = float((d[-1] - d[result.start]).astype(np.int64)) / 365.0
-    share = curve.contango_share() if contango is None else contango
-    stats = compute_statistics(Sources(index, schedule, share, metrics, years))
+    stats = compute_statistics(Sources(index, schedule, _contango(curve, contango), metrics, years))
     return StrategyRun(strat, priced if keep_curve else None, schedule, slots, index, result, stats)
 
 
@@ -328,7 +338,7 @@ def _run_launch_groups(
     contract: ContractSpec | None,
     summarise: bool,
     keep: np.ndarray | None,
-    contango: np.ndarray | None,
+    contango: np.ndarray | Callable[[], np.ndarray] | None,
     missing: str,
 ) -> StrategyRun:
     """Each launch group as its own run, the per-path results joined in path order (see
@@ -344,7 +354,7 @@ def _run_launch_groups(
         )
     if demand is not None and not isinstance(demand, InvestorDemand):
         raise ConfigError("demand across a random-launch generation must be an InvestorDemand (drawn path by path)")
-    share = curve.contango_share() if contango is None else np.asarray(contango)
+    share = _contango(curve, contango)
     runs = []
     for g, (idx, part) in enumerate(curve.groups):
         d = None if demand is None else DemandOnPaths.of(demand, curve.path_ids(g))

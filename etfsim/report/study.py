@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -305,11 +306,15 @@ def _run_all(
     tick: Callable[[int, int], None],
 ) -> list[StrategyRun]:
     """Every strategy as an index and a fund reduced path by path; the headline keeps its daily NAV per share."""
-    contango: dict[int, np.ndarray] = {}  # a property of a curve: once per curve, not once per strategy
-    for strat in items:
-        c = curve_of(strat)
-        if id(c) not in contango:
-            contango[id(c)] = c.contango_share()
+    # a curve's contango share, once per curve: worked out on the strategies' threads by the first run to need it
+    shares: dict[int, np.ndarray] = {}
+    locks = {id(curve_of(s)): threading.Lock() for s in items}
+
+    def contango_of(curve: HeldCurve) -> np.ndarray:
+        with locks[id(curve)]:
+            if id(curve) not in shares:
+                shares[id(curve)] = curve.contango_share()
+            return shares[id(curve)]
 
     def one(strat: Strategy) -> StrategyRun:
         curve = curve_of(strat)
@@ -317,7 +322,7 @@ def _run_all(
         # only the headline's priced curve is kept (its path's ledger and the twin run on it): the others'
         # prices would hold several hundred MB to the end of the study for nothing
         return run_strategy(
-            curve, strat, terms, demand, summarise=True, keep=every_day, contango=contango[id(curve)],
+            curve, strat, terms, demand, summarise=True, keep=every_day, contango=partial(contango_of, curve),
             keep_curve=strat.name == head.name,
         )  # fmt: skip
 
@@ -339,9 +344,8 @@ def _twin_structures_basis(
 ) -> tuple[Comparison, pd.DataFrame, pd.DataFrame | None]:  # fmt: skip
     """The stock-ETF twin and the structures on the headline's first ``m`` paths, and the basis (``basis()``).
 
-    The basis's two funds (numba, on two threads) run on a thread of their own while the twin and
-    the structures (mostly Python) run here.  An error on either side is raised once the other has
-    stopped: no thread outlives the study.
+    The basis's two funds (numba, on two threads) run on a thread of their own while the twin and the
+    structures (mostly Python) run here; an error on either side is raised once the other has stopped.
     """
     with ThreadPoolExecutor(max_workers=1) as side:
         basis_job = None if basis is None else side.submit(basis)

@@ -119,3 +119,18 @@ def test_a_run_that_keeps_no_curve_says_so(model: ModelCurve) -> None:
     assert run.curve is None and run.n_paths == PATHS and "not kept" in repr(run)
     with pytest.raises(DataError, match="did not keep its curve; run it with keep_curve=True"):
         run.on_paths(0, 1)
+
+
+def test_the_contango_share_given_as_a_function_is_asked_for_once_and_used(model: ModelCurve) -> None:
+    """A study hands each run a function, so the share is worked out once per curve, on the runs' threads."""
+    own = run_strategy(model, "front_month").stats["contango_share"].to_numpy()
+    calls: list[int] = []
+
+    def share() -> np.ndarray:
+        calls.append(1)
+        return np.linspace(0.1, 0.6, PATHS)
+
+    given = run_strategy(model, "front_month", contango=share).stats["contango_share"].to_numpy()
+    assert len(calls) == 1
+    np.testing.assert_array_equal(given, np.linspace(0.1, 0.6, PATHS))
+    np.testing.assert_array_equal(run_strategy(model, "front_month", contango=lambda: own).stats["contango_share"], own)
