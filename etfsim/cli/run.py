@@ -190,13 +190,12 @@ def run_cmd(
     from etfsim.cli.backtest import render
     from etfsim.pipeline.run import check_study_size
     from etfsim.report.factsheet import factsheet_data
-    from etfsim.report.render import write_report
+    from etfsim.report.render import import_meanwhile, write_report
     from etfsim.report.study import run_study
 
     sc = _scenario(scenario or scenario_file, scenario is not None and scenario_file is not None, curves, seed,
                    (contract, start, end, collateral_rate, drop_repeats))  # fmt: skip
-    folder = out_dir or report_folder(sc.name)
-    check_writable(folder)  # fail before minutes of simulation, not after
+    check_writable(folder := out_dir or report_folder(sc.name))  # fail before minutes of simulation, not after
     items = _strategies(strategies, strategy, headline, fund)
     if paths is not None and paths < 1:
         raise ConfigError(f"--paths must be a whole number >= 1, got {paths}")
@@ -207,6 +206,7 @@ def run_cmd(
         raise ConfigError(f"--paths {n} is more than the {sc.paths} path(s) of {curves}; give at most {sc.paths}")
     # the sheets and the headline path's tables take a few megabytes; the per-path tables about 4 kB a path
     check_free_disk(folder, 16e6 + 4e3 * n, f"the report folder of {n:,} paths", "free some disk or choose --out-dir")
+    import_meanwhile()  # the sheets' libraries, while the study runs
     study = run_study(sc, paths=paths, seed=seed, strategies=items, headline=headline,
                       compare_paths=compare_paths, progress=progress_bar)  # fmt: skip
     with progress_bar("writing the fact sheet", 5) as progress:

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,25 @@ def _version() -> str:
     from etfsim._version import __version__
 
     return __version__
+
+
+def import_meanwhile() -> threading.Thread:
+    """Import the sheets' libraries (matplotlib's SVG figure, Jinja2) on a thread of their own.
+
+    Started before a study, the imports (half a second) happen while the study's kernels run
+    without the interpreter's lock, instead of before the first chart; importing a module a
+    second time is a dictionary lookup, so the sheets import them as usual.
+    """
+
+    def load() -> None:
+        with contextlib.suppress(ImportError):  # a missing library is reported where the sheets need it
+            import jinja2  # noqa: F401
+            import matplotlib.backends.backend_svg  # noqa: F401
+            import matplotlib.figure  # noqa: F401
+
+    thread = threading.Thread(target=load, name="etfsim-sheet-imports", daemon=True)
+    thread.start()
+    return thread
 
 
 def render_factsheet(data: FactSheetData) -> str:

@@ -204,3 +204,13 @@ def test_sheets_open_in_a_real_browser(report_dir: Path, tmp_path: Path) -> None
                 page.close()
         finally:
             browser.close()
+
+
+def test_the_sheets_libraries_import_on_a_thread_of_their_own() -> None:
+    """``etfsim run`` starts these imports before the study, so the first chart does not wait for them."""
+    import sys
+
+    thread = render.import_meanwhile()
+    thread.join(60)
+    assert not thread.is_alive() and thread.daemon  # a daemon: an error in the study never waits for it
+    assert {"jinja2", "matplotlib.figure", "matplotlib.backends.backend_svg"} <= set(sys.modules)
