@@ -208,9 +208,17 @@ def test_sheets_open_in_a_real_browser(report_dir: Path, tmp_path: Path) -> None
 
 def test_the_sheets_libraries_import_on_a_thread_of_their_own() -> None:
     """``etfsim run`` starts these imports before the study, so the first chart does not wait for them."""
+    import subprocess
     import sys
 
-    thread = render.import_meanwhile()
-    thread.join(60)
-    assert not thread.is_alive() and thread.daemon  # a daemon: an error in the study never waits for it
-    assert {"jinja2", "matplotlib.figure", "matplotlib.backends.backend_svg"} <= set(sys.modules)
+    code = (
+        "import sys\n"
+        "from etfsim.report import render\n"
+        "assert 'matplotlib' not in sys.modules and 'jinja2' not in sys.modules\n"  # not on the import path
+        "thread = render.import_meanwhile()\n"
+        "thread.join(60)\n"
+        "assert not thread.is_alive() and thread.daemon\n"  # a daemon: an error in the study never waits for it
+        "assert {'jinja2', 'matplotlib.figure', 'matplotlib.backends.backend_svg'} <= set(sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
