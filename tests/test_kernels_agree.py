@@ -201,6 +201,33 @@ def test_path_draws(overlays: str) -> None:
     assert np.isfinite(out[5]).all() and (out[7] != 0.0).any() == (overlays != "neither")
 
 
+@covers(pcg64._seed_states)
+def test_seed_states() -> None:
+    """SeedSequence(seed, spawn_key=(i,)) and PCG64's seeding: compiled, as Python, and numpy's own generators."""
+    ids = np.array([0, 3, 2**32 - 1])
+    for entropy in ([7, 0, 0, 0], [1, 2, 3, 4, 5]):  # a seed padded to the pool; one with a word beyond it
+
+        def args(entropy: list[int] = entropy) -> tuple[Any, ...]:
+            return np.array(entropy, dtype=np.uint64), ids, np.empty((3, 4), dtype=np.uint64)
+
+        with np.errstate(over="ignore"):  # the Python twin's 128-bit arithmetic wraps numpy's uint64 words
+            _, out = agree(pcg64._seed_states, args, rtol=0.0)
+        seed = sum(w << (32 * i) for i, w in enumerate(entropy))
+        np.testing.assert_array_equal(out[2], pcg64.pcg_states(path_generators(seed, ids.tolist())))
+
+
+@covers(pcg64.standard_normals)
+def test_standard_normals() -> None:
+    """Each row from its own path's state: compiled, as Python, and numpy's ``standard_normal``."""
+
+    def args() -> tuple[Any, ...]:
+        return pcg64.pcg_states(path_generators(4, [1, 6])), np.empty((2, 3_000))
+
+    with np.errstate(over="ignore"):
+        _, out = agree(pcg64.standard_normals, args, rtol=0.0)
+    np.testing.assert_array_equal(out[1], np.stack([g.standard_normal(3_000) for g in path_generators(4, [1, 6])]))
+
+
 @covers(curve_kernels.paths_draws)
 @pytest.mark.parametrize("overlays", ["regime and jumps", "neither"])
 def test_paths_draws(overlays: str) -> None:

@@ -470,15 +470,17 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
     random = [j for j, x in enumerate(st.legs) if x.random_launch]
     arrive_u = np.empty((p, len(random)))
     plans = _plans_meanwhile(st, needed)
-    gens = path_generators(seed, ids)
-    states = pcg64.pcg_states(gens) if pcg64.available() and (st.lam_dt < pcg64.POISSON_LIMIT).all() else None
-    for row, g in enumerate(gens):
+    fast = pcg64.available() and bool((st.lam_dt < pcg64.POISSON_LIMIT).all())
+    states = pcg64.seed_states(seed, ids) if fast else None  # each path's generator as its four words
+    gens = [] if fast else path_generators(seed, ids)
+    for row in range(p):
         # the launch uniforms come after the factor draws: a market without random launches keeps its numbers
         if states is not None:  # numba steps the generator's state: numpy's numbers, without unboxing it
             market_kernels.market_state_draws(
                 states, row, st.lam_dt, jumping, use_regime, jm, js, z[0], u[0], jumps[0], arrive_u[row]
             )
         else:
+            g = gens[row]
             market_kernels.market_path_draws(g, st.lam_dt, jumping, use_regime, jm, js, z[0], u[0], jumps[0])
             if random:
                 arrive_u[row] = 1.0 - g.random(len(random))  # in (0, 1]

@@ -396,12 +396,12 @@ def _draws(
     jumps = np.empty((p, m))
     ov = model.overlays
     lam_dt = steps.jump_rate * dt if steps.jump_rate > 0 else np.zeros(0)
-    gens = path_generators(seed, path_ids)
     if pcg64.available() and bool((lam_dt < pcg64.POISSON_LIMIT).all()):
         # every path in one call, each stepping its own generator's state: numpy's numbers, without the GIL
-        kernels.paths_draws(pcg64.pcg_states(gens), lam_dt, use_regime, ov.jump_mean, ov.jump_std, z, u, jumps)
+        states = pcg64.seed_states(seed, path_ids)
+        kernels.paths_draws(states, lam_dt, use_regime, ov.jump_mean, ov.jump_std, z, u, jumps)
         return z, u, jumps
-    for row, g in enumerate(gens):  # numba draws from numpy's own generators, one path a call
+    for row, g in enumerate(path_generators(seed, path_ids)):  # numba draws from numpy's generators, a path a call
         kernels.path_draws(g, lam_dt, use_regime, ov.jump_mean, ov.jump_std, z[row], u[row], jumps[row])
     return z, u, jumps
 

@@ -18,6 +18,7 @@ from etfsim._numba import readonly
 from etfsim._random import path_generators
 from etfsim._results import Result
 from etfsim.contracts.spec import CONTRACTS, ContractSpec
+from etfsim.curves import pcg64
 from etfsim.curves.curve import FuturesCurve
 from etfsim.exceptions import ConfigError, DataError
 from etfsim.fund import ledger as _ledger
@@ -74,10 +75,13 @@ def _demand(flows: object, curve: FuturesCurve, start: int) -> tuple[np.ndarray,
         ids = flows.paths if isinstance(flows, DemandOnPaths) else range(first, first + p)
         if len(ids) != p:
             raise DataError(f"demand is drawn on {len(ids)} paths but the curve has {p}; give one path id per path")
-        for i, g in enumerate(path_generators(flows.seed, ids)):
-            g.standard_normal(out=frac[i])  # mean + volatility * z, formed in place
-            frac[i] *= flows.volatility
-            frac[i] += flows.mean
+        if pcg64.available():  # each path's generator as its four words, stepped by numba: numpy's numbers
+            pcg64.standard_normals(pcg64.seed_states(flows.seed, ids), frac)
+        else:
+            for i, g in enumerate(path_generators(flows.seed, ids)):
+                g.standard_normal(out=frac[i])
+        frac *= flows.volatility  # mean + volatility * z, formed in place
+        frac += flows.mean
         return frac, dollars, flows
     if isinstance(flows, pd.Series):
         idx = pd.DatetimeIndex(pd.to_datetime(flows.index)).to_numpy().astype("datetime64[ns]")

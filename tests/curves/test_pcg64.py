@@ -93,3 +93,25 @@ def test_market_state_draws_are_market_path_draws_then_the_launch_uniforms() -> 
 def test_only_pcg64_generators_are_read() -> None:
     with pytest.raises(TypeError, match="PCG64"):
         pcg64.pcg_states([np.random.Generator(np.random.MT19937(1))])
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2**32 - 1, 2**32, 2**64 + 3, 2**140 + 11])
+def test_seed_states_are_the_path_generators_states(seed: int) -> None:
+    # numpy's SeedSequence(seed, spawn_key=(i,)) then PCG64: seeds of one to five 32-bit words
+    # (five: more entropy than SeedSequence's pool of four), path indices up to 2**32 - 1
+    ids = [*range(40), 2**31, 2**32 - 1, 999_999]
+    np.testing.assert_array_equal(pcg64.seed_states(seed, ids), pcg64.pcg_states(path_generators(seed, ids)))
+
+
+def test_seed_states_refuse_a_path_index_outside_one_word() -> None:
+    with pytest.raises(ValueError, match="path indices"):
+        pcg64.seed_states(1, [2**32])
+    with pytest.raises(ValueError, match="path indices"):
+        pcg64.seed_states(1, [-1])
+    assert pcg64.seed_states(1, []).shape == (0, 4)
+
+
+def test_standard_normals_fill_each_path_from_its_own_generator() -> None:
+    out = np.empty((3, 5_000))
+    pcg64.standard_normals(pcg64.seed_states(5, range(10, 13)), out)
+    np.testing.assert_array_equal(out, np.stack([g.standard_normal(5_000) for g in path_generators(5, range(10, 13))]))
