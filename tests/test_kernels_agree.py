@@ -511,6 +511,41 @@ def test_market_factor_paths() -> None:
     np.testing.assert_array_equal(part[-1], regime)
 
 
+@covers(market_kernels.market_state_paths)
+def test_market_state_paths() -> None:
+    """A chunk's draws and factor paths in one call: compiled, as Python, and the per-path kernels it replaces."""
+    dt = _grid_steps()
+    m = len(dt)
+    lam_dt = np.zeros((MARKET_LEGS, m))
+    lam_dt[1] = 40.0 * dt
+    jumping = lam_dt.sum(axis=1) > 0
+    draw = (lam_dt, jumping, True, np.array([0.0, -0.1, 0.0]), np.array([0.0, 0.05, 0.0]))
+    factors = _market_factor_inputs(np.array([True, False, True]))
+    model, needed, outputs = factors[:9], factors[12], factors[13:]
+    scratch = (np.empty((1, m, 2 * MARKET_LEGS)), np.zeros((1, m)), np.empty((1, m, MARKET_LEGS)))
+
+    def args() -> tuple[Any, ...]:
+        states = pcg64.pcg_states(path_generators(11, range(N_PATHS)))
+        return states, *draw, *model, needed, *scratch, *(a.copy() for a in outputs), np.empty((N_PATHS, 2))
+
+    with np.errstate(over="ignore"):  # the Python twin's 128-bit arithmetic wraps numpy's uint64 words on purpose
+        _, out = agree(market_kernels.market_state_paths, args, rtol=0.0)
+    states = pcg64.pcg_states(path_generators(11, range(N_PATHS)))
+    chi, xi, regime = (a.copy() for a in outputs)
+    for row in range(N_PATHS):  # the two kernels a path, as the chunk called them before
+        z, u, jumps = np.empty((1, m, 2 * MARKET_LEGS)), np.zeros((1, m)), np.empty((1, m, MARKET_LEGS))
+        arrive = np.empty(2)
+        with np.errstate(over="ignore"):
+            market_kernels.market_state_draws(states, row, *draw, z[0], u[0], jumps[0], arrive)
+        market_kernels.market_factor_paths(
+            *model, z, u, jumps, needed, chi[:, row : row + 1], xi[:, row : row + 1], regime[row : row + 1]
+        )
+        np.testing.assert_array_equal(out[-1][row], arrive)
+    for got, want in zip(out[-4:-1], (chi, xi, regime), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert np.isnan(out[-4][1]).all() and np.isfinite(out[-4][[0, 2]]).all()  # b200 not needed: left as it was
+
+
 @covers(market_kernels.chain_add_block, market_kernels.chain_levels)
 def test_chained_spot_kernels() -> None:
     rng = np.random.default_rng(4)

@@ -105,6 +105,47 @@ def market_state_draws(
 
 
 @jit
+def market_state_paths(
+    states: np.ndarray,  # (paths, 4) uint64: each path's PCG64 generator, stepped
+    lam_dt: np.ndarray,
+    jumping: np.ndarray,
+    use_regime: bool,
+    jump_mean: np.ndarray,
+    jump_std: np.ndarray,
+    chi0: np.ndarray,
+    xi0: np.ndarray,
+    regime0: int,
+    decay: np.ndarray,
+    chol: np.ndarray,
+    step_kind: np.ndarray,
+    xi_drift: np.ndarray,
+    levels: np.ndarray,
+    trans_cum: np.ndarray,
+    needed: np.ndarray,
+    z: np.ndarray,  # scratch (1, n-1, 2 legs)
+    u: np.ndarray,  # scratch (1, n-1), zero where there is no regime
+    jumps: np.ndarray,  # scratch (1, n-1, legs)
+    chi_out: np.ndarray,  # (legs, paths, n)
+    xi_out: np.ndarray,  # (legs, paths, n)
+    regime_out: np.ndarray,  # (paths, n) int
+    arrive: np.ndarray,  # out (paths, k) the launch uniforms
+) -> None:
+    """Every path of a chunk: :func:`market_state_draws` into the scratch, then :func:`market_factor_paths`.
+
+    One call for the chunk, not two a path: each call from Python unboxes some twenty arrays,
+    about 0.25 ms a path, as long as a path's draws take.
+    """
+    for row in range(states.shape[0]):
+        market_state_draws(
+            states, row, lam_dt, jumping, use_regime, jump_mean, jump_std, z[0], u[0], jumps[0], arrive[row]
+        )
+        market_factor_paths(
+            chi0, xi0, regime0, decay, chol, step_kind, xi_drift, levels, trans_cum, z, u, jumps, needed,
+            chi_out[:, row : row + 1], xi_out[:, row : row + 1], regime_out[row : row + 1],
+        )  # fmt: skip
+
+
+@jit
 def market_factor_paths(
     chi0: np.ndarray,  # (legs,)
     xi0: np.ndarray,  # (legs,)

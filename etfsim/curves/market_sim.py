@@ -473,17 +473,16 @@ def _chunk(market: Market, st: _Setup, seed: int, ids: range, meta: dict[str, An
     fast = pcg64.available() and bool((st.lam_dt < pcg64.POISSON_LIMIT).all())
     states = pcg64.seed_states(seed, ids) if fast else None  # each path's generator as its four words
     gens = [] if fast else path_generators(seed, ids)
-    for row in range(p):
-        # the launch uniforms come after the factor draws: a market without random launches keeps its numbers
-        if states is not None:  # numba steps the generator's state: numpy's numbers, without unboxing it
-            market_kernels.market_state_draws(
-                states, row, st.lam_dt, jumping, use_regime, jm, js, z[0], u[0], jumps[0], arrive_u[row]
-            )
-        else:
-            g = gens[row]
-            market_kernels.market_path_draws(g, st.lam_dt, jumping, use_regime, jm, js, z[0], u[0], jumps[0])
-            if random:
-                arrive_u[row] = 1.0 - g.random(len(random))  # in (0, 1]
+    # the launch uniforms come after the factor draws: a market without random launches keeps its numbers
+    if states is not None:  # every path in one call, numba stepping each generator's state: numpy's numbers
+        market_kernels.market_state_paths(
+            states, st.lam_dt, jumping, use_regime, jm, js, chi0, st.xi0, st.regime0, st.decay, st.chol,
+            st.step_kind, st.xi_drift, st.levels, st.trans_cum, needed, z, u, jumps, chi, xi, reg, arrive_u,
+        )  # fmt: skip
+    for row, g in enumerate(gens):  # numba draws from numpy's own generators, one path a call
+        market_kernels.market_path_draws(g, st.lam_dt, jumping, use_regime, jm, js, z[0], u[0], jumps[0])
+        if random:
+            arrive_u[row] = 1.0 - g.random(len(random))  # in (0, 1]
         market_kernels.market_factor_paths(
             chi0, st.xi0, st.regime0, st.decay, st.chol, st.step_kind, st.xi_drift, st.levels, st.trans_cum, z, u, jumps, needed,
             chi[:, row : row + 1], xi[:, row : row + 1], reg[row : row + 1],
