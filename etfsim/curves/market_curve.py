@@ -96,7 +96,10 @@ class Block:
         if self.median is not None:
             s = median_spot([p.spot for p in self.parts], self.median.member_on)
         elif self.plain:
-            s = np.array(self.parts[0].spot, dtype=np.float64)
+            own = self.parts[0].spot
+            if self.first_row == 0 and own.dtype == np.float64 and not own.flags.writeable:
+                return own  # listed from the first date: the leg's own read-only spot, not a copy of it
+            s = np.array(own, dtype=np.float64)
         else:
             s = np.zeros(self.parts[0].spot.shape)
             for part, c in zip(self.parts, self.spot_coef, strict=True):
