@@ -15,21 +15,21 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from etfsim._random import check_seed, path_generators
-from etfsim._typing import BoolArray, DateArray, Float64Array, Int64Array
+from etfsim._typing import BoolArray, DateArray, Float64Array
 from etfsim.contracts.calendars import act365_year_fractions, business_days, to_day
 from etfsim.contracts.spec import COMPUTE_H100, ContractSpec, Listing
 from etfsim.curves import kernels, pcg64
+from etfsim.curves.average_plan import AveragePlanCells, MonthlyAveragePlan, log_regime, monthly_average_plan
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.delivery_months import month_groups
 from etfsim.curves.model_curve import ModelCurve
-from etfsim.curves.overlays import regime_log_factor
 from etfsim.exceptions import CalendarError, ConfigError
 
 if TYPE_CHECKING:
@@ -74,80 +74,6 @@ def simulation_grid(calendar: str, start: object, years: float | None = None, en
 
 
 @dataclass(frozen=True)
-class MonthlyAveragePlan:
-    """Coefficients of monthly-average settlement per (date, slot), in the order the kernel takes them.
-
-    With a priced regime, ``moments`` and ``day_w`` carry a leading regime axis
-    (the forward of each delivery day depends on today's regime); the rest
-    depend on maturities only.  See :func:`etfsim.curves.kernels.price_monthly_average`
-    for what each one is.
-    """
-
-    listed: BoolArray  # (n, depth) a contract sits in the slot
-    n_days: Float64Array  # (n, depth) business days in the delivery month
-    first_fixed: Int64Array  # (n, depth) grid index of the first delivery day fixed on the grid, -1 if none
-    pre_fixed: Float64Array  # (n, depth) delivery days fixed before the grid starts
-    abar: Float64Array  # (n, depth) mean of a_d over the unfixed days
-    dmax: Float64Array  # (n, depth) max |a_d - abar|
-    moments: Float64Array  # ([regimes,] n, depth, terms) sum_d w_d (a_d - abar)^j / j!
-    day_a: Float64Array  # (n, depth, days) a_d = exp(-kappa tau_d) of the unfixed days
-    day_w: Float64Array  # ([regimes,] n, depth, days) w_d = exp(A(tau_d) + s(d) + ln W_r(tau_d)) / N, 0 if fixed
-
-    @property
-    def regimes(self) -> int:
-        """Regimes the weights are given for (1: no priced regime, no regime axis)."""
-        return int(self.moments.shape[0]) if self.moments.ndim == 4 else 1
-
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        """The coefficients as the kernel's positional arguments after ``spot0``."""
-        return tuple(getattr(self, f.name) for f in fields(self))
-
-    def at(self, index: Any) -> MonthlyAveragePlan:
-        """The coefficients of some (date, slot) cells: each array indexed by ``index``, contiguous.
-
-        ``index`` selects dates (and slots); a regime axis is kept whole.
-        """
-        cells = index if isinstance(index, tuple) else (index,)
-        per_regime = {"moments", "day_w"} if self.regimes > 1 else set()
-        picked = (
-            np.ascontiguousarray(getattr(self, f.name)[(slice(None), *cells) if f.name in per_regime else cells])
-            for f in fields(self)
-        )
-        return MonthlyAveragePlan(*picked)
-
-    def price(
-        self,
-        chi: np.ndarray,
-        xi: np.ndarray,
-        spot_cum: np.ndarray,
-        spot0: float,
-        out: np.ndarray,
-        regime: np.ndarray | None = None,
-        floor: np.ndarray | None = None,
-    ) -> None:
-        """Prices of these cells into ``out`` (:func:`etfsim.curves.kernels.price_monthly_average`).
-
-        ``regime`` (paths, dates) is needed when the plan has a regime axis, and
-        ignored otherwise; ``floor`` is the floor part of these cells
-        (:attr:`PricingPlan.floor`), ``None`` without a floor.
-        """
-        reg = regime_path(regime, chi) if self.regimes > 1 else None
-        kernels.price_monthly_average(
-            chi, xi, spot_cum, spot0, self.listed, self.n_days, self.first_fixed, self.pre_fixed, self.abar,
-            self.dmax, self.moments, self.day_a, self.day_w, out, reg, floor,
-        )  # fmt: skip
-
-
-def regime_path(regime: np.ndarray | None, chi: np.ndarray) -> np.ndarray:
-    """The regime path that prices with a regime axis need, checked against the factor paths ``chi``."""
-    if regime is None:
-        raise ConfigError("regime: these prices condition on the regime; pass its path (paths, dates) as regime=")
-    if regime.shape != chi.shape or regime.dtype != np.int64:
-        raise ConfigError(f"regime must be int64 shaped like chi {chi.shape}, got {regime.dtype} {regime.shape}")
-    return regime
-
-
-@dataclass(frozen=True)
 class PricingPlan:
     """Deterministic pricing coefficients per (date, slot), shared by all paths.
 
@@ -161,7 +87,8 @@ class PricingPlan:
     settlement: str
     a: Float64Array  # (n, depth) exp(-kappa tau), final settlement
     c: Float64Array  # ([regimes,] n, depth) A(tau) + s(T) + ln W_r(tau), final settlement
-    avg: MonthlyAveragePlan | None  # monthly-average coefficients (None: final settlement)
+    # monthly-average coefficients (None: final settlement), for the whole grid or worked out per cells asked for
+    avg: MonthlyAveragePlan | AveragePlanCells | None
     # (n, depth) what the price floor adds: floor(T), or the mean of floor(d) over the days still to fix; None: no floor
     floor: Float64Array | None = None
 
@@ -181,18 +108,23 @@ _PLANS: dict[tuple[object, ...], PricingPlan] = {}
 _PLANS_LOCK = threading.Lock()
 
 
-def pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray, depth: int) -> PricingPlan:
+def pricing_plan(
+    model: SchwartzSmith, contract: ContractSpec, dates: DateArray, depth: int, by_cells: bool = False
+) -> PricingPlan:
     """Precompute the closed-form coefficients of every listed contract on every date.
 
     Plans are kept for the process (a few recent ones): every chunk of a Monte
-    Carlo run, and every rule of a sweep, shares the same plan.
+    Carlo run, and every rule of a sweep, shares the same plan.  ``by_cells``:
+    work out a monthly-average contract's coefficients only for the cells asked
+    for, when first asked (:class:`~etfsim.curves.average_plan.AveragePlanCells`:
+    the same numbers; a chunk of a roll that holds two slots needs a twelfth of them).
     """
-    key = _plan_key(model, contract, dates, depth)
+    key = _plan_key(model, contract, dates, depth) + (by_cells,)
     plan = _PLANS.get(key)
     if plan is None:
-        plan = _pricing_plan(model, contract, np.asarray(dates, dtype="datetime64[D]"), depth)
+        plan = _pricing_plan(model, contract, np.asarray(dates, dtype="datetime64[D]"), depth, by_cells)
         listing = plan.listing
-        avg = plan.avg.arrays() if plan.avg is not None else ()
+        avg = plan.avg.arrays() if isinstance(plan.avg, MonthlyAveragePlan) else ()
         floor = () if plan.floor is None else (plan.floor,)
         for arr in (plan.a, plan.c, *avg, *floor, listing.contracts, listing.expiries):
             arr.setflags(write=False)  # shared by every curve built from this plan
@@ -205,21 +137,27 @@ def pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray,
 
 def has_pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray, depth: int) -> bool:
     """Whether :func:`pricing_plan` has this plan already (so asking for it costs nothing)."""
-    return _plan_key(model, contract, dates, depth) in _PLANS
+    return _plan_key(model, contract, dates, depth) + (False,) in _PLANS
 
 
 def _plan_key(model: SchwartzSmith, contract: ContractSpec, dates: DateArray, depth: int) -> tuple[object, ...]:
     return (model, contract, depth, np.asarray(dates, dtype="datetime64[D]").tobytes())
 
 
-def _pricing_plan(model: SchwartzSmith, contract: ContractSpec, dates: DateArray, depth: int) -> PricingPlan:
+def _pricing_plan(
+    model: SchwartzSmith, contract: ContractSpec, dates: DateArray, depth: int, by_cells: bool
+) -> PricingPlan:
     days = np.asarray(dates, dtype="datetime64[D]")
     listing = contract.listing(days, depth)
     listed = listing.contracts != ""
     if contract.settlement == "final":
         a, c = _final_plan(model, days, listing, listed)
         return PricingPlan(listing, "final", a, c, None, _floor_plan(model, days, listing, listed, None))
-    avg = _monthly_average_plan(model, contract, days, listing, listed)
+    avg: MonthlyAveragePlan | AveragePlanCells
+    if by_cells:
+        avg = AveragePlanCells(model, contract, days, listing, listed)
+    else:
+        avg = monthly_average_plan(model, contract, days, listing, listed)
     empty = np.zeros((len(days), depth))
     return PricingPlan(
         listing, "monthly_average", empty, empty, avg, _floor_plan(model, days, listing, listed, contract)
@@ -244,12 +182,6 @@ def _floor_plan(
     return out
 
 
-def _log_regime(model: SchwartzSmith, max_days: int) -> Float64Array | None:
-    """``ln W_r`` by calendar days to maturity, or None without a priced regime."""
-    regime = model.overlays.pricing_regime
-    return None if regime is None else regime_log_factor(model.kappa, regime, max(int(max_days), 0))
-
-
 def _final_plan(
     model: SchwartzSmith, days: DateArray, listing: Listing, listed: BoolArray
 ) -> tuple[Float64Array, Float64Array]:
@@ -262,75 +194,10 @@ def _final_plan(
         season[listed] = ov.seasonal(listing.expiries[listed])
     c = np.where(listed, model.A(tau) + season, np.nan)
     tau_days = np.rint(tau * 365.0).astype(np.int64)  # ACT/365: whole calendar days
-    log_w = _log_regime(model, int(tau_days.max(initial=0)))
+    log_w = log_regime(model, int(tau_days.max(initial=0)))
     if log_w is not None:
         c = np.ascontiguousarray(c[None] + log_w[:, tau_days])
     return a, c
-
-
-def _monthly_average_plan(
-    model: SchwartzSmith, contract: ContractSpec, days: DateArray, listing: Listing, listed: BoolArray
-) -> MonthlyAveragePlan:
-    """Per contract, its delivery days; per (date, slot), the unfixed days' weights."""
-    n, depth = listed.shape
-    terms = kernels.EXPANSION_TERMS
-    max_days = 23
-    groups = month_groups(contract, listing, listed)
-    for grp in groups:
-        if grp.month_days.shape[1] > max_days:
-            ym = str(grp.month_days[0, 0])[:7].replace("-", "")
-            raise ConfigError(
-                f"delivery month {ym} has {grp.month_days.shape[1]} business days; at most {max_days} are supported"
-            )
-    last = max((g.month_days[:, -1].max() for g in groups if g.month_days.shape[1]), default=days[0])
-    log_reg = _log_regime(model, int((last - days[0]).astype(np.int64)))
-    reg = () if log_reg is None else (log_reg.shape[0],)
-    n_days = np.ones((n, depth), dtype=np.float64)
-    first_fixed = np.full((n, depth), -1, dtype=np.int64)
-    pre_fixed = np.zeros((n, depth), dtype=np.float64)
-    abar = np.zeros((n, depth))
-    dmax = np.zeros((n, depth))
-    moments = np.zeros(reg + (n, depth, terms))
-    day_a = np.zeros((n, depth, max_days))
-    day_w = np.zeros(reg + (n, depth, max_days))
-    factorial = np.array([math.factorial(j) for j in range(terms)], dtype=np.float64)
-    for grp in groups:
-        rows, slots, dd = grp.rows, grp.slots, grp.dd
-        nd = dd.shape[1]
-        # what depends on the time to a delivery day only, once per whole number of days: ACT/365 maturities
-        # take a few thousand values, the (cells, nd) table a million
-        gap = (dd - days[rows][:, None]).astype(np.int64)
-        lo = int(gap.min(initial=0))
-        at = gap - lo
-        tau = act365_year_fractions(days[:1], days[0] + np.arange(lo, int(gap.max(initial=0)) + 1))
-        unfixed = gap > 0
-        a_d = np.where(tau > 0, np.exp(-model.kappa * np.maximum(tau, 0.0)), 0.0)[at]
-        season = model.overlays.seasonal(grp.month_days)[grp.month]
-        log_w = model.A(np.maximum(tau, 0.0))[at] + season - math.log(nd)
-        if log_reg is not None:  # (regimes, cells, nd): today's regime sets each day's forward
-            log_w = log_w[None] + log_reg[:, np.where(tau > 0, np.rint(tau * 365.0), 0).astype(np.int64)[at]]
-        w_d = np.where(unfixed, np.exp(log_w), 0.0)
-        n_unfixed = unfixed.sum(axis=1)
-        ab = np.where(n_unfixed > 0, a_d.sum(axis=1) / np.maximum(n_unfixed, 1), 0.0)
-        delta = np.where(unfixed, a_d - ab[:, None], 0.0)
-        n_days[rows, slots] = nd
-        abar[rows, slots] = ab
-        dmax[rows, slots] = np.abs(delta).max(axis=1, initial=0.0)
-        # sum_d w_d delta_d^j / j! cell by cell: the (regimes, cells, days, terms) products are never stored
-        w3 = w_d if log_reg is not None else w_d[None]
-        mom = np.empty((w3.shape[0], len(rows), terms))
-        kernels.average_moments(w3, delta, factorial, mom)
-        moments[..., rows, slots, :] = mom if log_reg is not None else mom[0]
-        day_a[rows, slots, :nd] = a_d
-        day_w[..., rows, slots, :nd] = w_d
-        # fixings already known at the close of each date: on the grid, or before it starts
-        n_fixed = nd - n_unfixed
-        before = (grp.month_days < days[0]).sum(axis=1)  # delivery days before the grid (a prefix: days ascend)
-        on_grid = np.searchsorted(days, grp.month_days)  # grid index of each delivery day (same calendar)
-        first_on_grid = np.where(before < nd, on_grid[np.arange(len(before)), np.minimum(before, nd - 1)], -1)
-        pre_fixed[rows, slots] = np.minimum(n_fixed, before[grp.month])
-        first_fixed[rows, slots] = np.where(n_fixed > before[grp.month], first_on_grid[grp.month], -1)
-    return MonthlyAveragePlan(listed, n_days, first_fixed, pre_fixed, abar, dmax, moments, day_a, day_w)
 
 
 @dataclass(frozen=True)
@@ -484,7 +351,8 @@ def iter_curve_chunks(
             f"spot {s0:g} must be above the price floor {floor[0]:g} (overlays floor); raise spot or lower floor"
         )
     xi0 = math.log(s0 - floor[0]) - x0 - float(season[0])  # spot = floor + exp(chi + xi + s)
-    plan = pricing_plan(model, spec, dates, depth)
+    # the coefficients of the cells the chunks are asked to price, worked out once for all of them
+    plan = pricing_plan(model, spec, dates, depth, by_cells=True)
     meta = {
         "model": model.name,
         "params": model.params(),

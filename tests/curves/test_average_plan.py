@@ -1,0 +1,79 @@
+"""Monthly-average coefficients worked out for the cells asked for are the whole grid's, bit for bit.
+
+Reference: :func:`etfsim.curves.average_plan.monthly_average_plan`, the plan of
+every cell (the one every curve used before, whose bytes the default run's test
+pins), indexed as a curve indexes it (``MonthlyAveragePlan.at``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from etfsim.contracts import COMPUTE_H100
+from etfsim.curves.average_plan import AveragePlanCells, MonthlyAveragePlan, monthly_average_plan
+from etfsim.curves.schwartz import SchwartzSmith
+from etfsim.curves.simulate import pricing_plan, simulation_grid
+from etfsim.scenario import load_scenario
+
+DATES = np.asarray(simulation_grid("NYSE", "2026-04-15", years=1.5), dtype="datetime64[D]")
+DEPTH = 8
+
+
+def _both(model: SchwartzSmith) -> tuple[MonthlyAveragePlan, AveragePlanCells]:
+    listing = COMPUTE_H100.listing(DATES, DEPTH)
+    listed = listing.contracts != ""
+    whole = monthly_average_plan(model, COMPUTE_H100, DATES, listing, listed)
+    return whole, AveragePlanCells(model, COMPUTE_H100, DATES, listing, listed)
+
+
+def _assert_same(a: MonthlyAveragePlan, b: MonthlyAveragePlan) -> None:
+    for x, y in zip(a.arrays(), b.arrays(), strict=True):
+        assert x.dtype == y.dtype and x.shape == y.shape
+        np.testing.assert_array_equal(x, y)
+
+
+MODELS = {
+    "three priced regimes": load_scenario().model,  # the default: shortage / normal / glut
+    "no regime": replace(load_scenario().model, overlays=replace(load_scenario().model.overlays, regime=None)),
+}
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_cells_asked_for_are_the_whole_plans_cells(name: str) -> None:
+    whole, cells = _both(MODELS[name])
+    assert cells.regimes == whole.regimes == (3 if name == "three priced regimes" else 1)
+    n = len(DATES)
+    rows = np.arange(n)[:, None]
+    rng = np.random.default_rng(4)
+    for m in (1, 2, 3, DEPTH):  # a front-month roll, the GSCI window, a strip, every slot
+        sel = np.sort(np.argsort(rng.random((n, DEPTH)), axis=1)[:, :m], axis=1)  # m distinct slots a date
+        _assert_same(cells.at((rows, sel)), whole.at((rows, sel)))
+    some = np.array([0, 7, n - 1, 120])  # whole dates, every slot of each (price_rows)
+    _assert_same(cells.at(some), whole.at(some))
+    _assert_same(cells.at(np.array([-1, -2])), whole.at(np.array([-1, -2])))  # counted from the end, as numpy does
+
+
+def test_each_index_is_worked_out_once_and_a_few_are_kept() -> None:
+    _, cells = _both(MODELS["three priced regimes"])
+    rows = np.arange(len(DATES))[:, None]
+    first = cells.at((rows, np.zeros((len(DATES), 1), dtype=np.int64)))
+    assert cells.at((rows, np.zeros((len(DATES), 1), dtype=np.int64))) is first  # the next chunk's ask
+    assert not first.day_w.flags.writeable  # shared by every chunk that asks
+    for s in range(1, 9):  # eight other indices push the first out
+        cells.at((rows, np.full((len(DATES), 1 + s // DEPTH), s % DEPTH, dtype=np.int64)))
+    again = cells.at((rows, np.zeros((len(DATES), 1), dtype=np.int64)))
+    assert again is not first
+    _assert_same(again, first)
+
+
+def test_a_chunked_curve_prices_from_its_cells_what_the_whole_plan_prices() -> None:
+    sc = replace(load_scenario(), years=1.0)
+    (lazy,) = list(sc.iter_chunks(paths=3, chunk_size=3, lazy_prices=True, first_path=2))
+    assert isinstance(lazy.plan.avg, AveragePlanCells)
+    whole = pricing_plan(lazy.plan.avg._args[0], sc.contract, lazy.dates, lazy.depth)
+    assert isinstance(whole.avg, MonthlyAveragePlan)
+    sel = np.tile(np.array([0, 2]), (lazy.n_dates, 1))
+    np.testing.assert_array_equal(lazy.price_slots(sel), replace(lazy, plan=whole).price_slots(sel))
