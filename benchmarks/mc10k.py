@@ -26,7 +26,8 @@ the futures leg.
     python benchmarks/mc10k.py [--paths 10000] [--chunk 500] [--workers CORES] [--vbt-paths 100]
 
 Chunks run on one thread per core by default, as `etfsim sweep` runs them (the numba
-kernels release the GIL); `--workers 1` gives the single-thread figure.
+kernels release the GIL), with freed memory kept for the next chunk as each sweep task
+keeps it (``etfsim._memory``); `--workers 1` gives the single-thread figure.
 """
 
 from __future__ import annotations
@@ -69,9 +70,11 @@ def pipeline(paths: int, dates: int, depth: int, chunk: int, workers: int, out: 
 
     import numpy as np
 
+    from etfsim._memory import keep_freed_memory
     from etfsim.pipeline import load_strategy
     from etfsim.sweep.montecarlo import ChunkSpec, run_chunk
 
+    keep_freed_memory()  # as each task of etfsim sweep does
     root = Path(__file__).resolve().parents[1] / "strategies"
     sc = _scenario(dates)
     gsci = load_strategy(root / "gsci.toml")
@@ -109,9 +112,11 @@ def market(paths: int, dates: int, chunk: int, workers: int, out: mp.Queue) -> N
     from concurrent.futures import ThreadPoolExecutor
     from pathlib import Path
 
+    from etfsim._memory import keep_freed_memory
     from etfsim.pipeline import load_strategy
     from etfsim.sweep.montecarlo import ChunkSpec, run_chunk
 
+    keep_freed_memory()
     mk = _market(dates)
     head = load_strategy(Path(__file__).resolve().parents[1] / "strategies" / "compute_default.toml")
     run_chunk(ChunkSpec(mk, head, head.fund, head.demand, 0, 4))  # compile, and build the legs' pricing plans

@@ -17,8 +17,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "etfsim"
 
-PLUMBING = {"_arrays", "_charts", "_format", "_io", "_numba", "_random", "_results", "_typing", "_validate", "_version",
-            "exceptions", "metrics"}  # fmt: skip
+PLUMBING = {"_arrays", "_charts", "_format", "_io", "_memory", "_numba", "_random", "_results", "_typing", "_validate",
+            "_version", "exceptions", "metrics"}  # fmt: skip
 STAGES = ["contracts", "curves", "roll", "index", "fund", "scenario", "pipeline", "sweep", "check", "report", "cli"]
 TOP = {"__init__", "__main__"}
 

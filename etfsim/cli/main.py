@@ -76,6 +76,9 @@ def main() -> None:
     """
     import sys
 
+    from etfsim._memory import keep_freed_memory
+
+    keep_freed_memory()  # a command's repeated chunks and strategies reuse freed pages (see etfsim._memory)
     command = typer.main.get_command(app)
     try:
         code = command.main(prog_name="etfsim", standalone_mode=False)

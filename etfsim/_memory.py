@@ -1,0 +1,60 @@
+"""Keep freed memory for the next chunk: glibc's malloc told not to hand large blocks back to the system.
+
+A Monte Carlo chunk makes a few dozen arrays of ``(paths, dates)`` and
+``(paths, dates, slots)``, 10-70 MB each, and frees them before the next
+chunk makes the same ones.  glibc maps each block above its threshold anew
+and unmaps it when freed, so every chunk touches fresh pages, and the system
+zeroes each one on its first write: 10,600 page faults in a 500-path chunk of
+the seven-leg market, 0.53-0.63 s a chunk where the same chunk in memory kept
+from the one before takes 0.45 s (one thread; 7% on a single leg).  Told to
+serve blocks up to 32 MB from its heap and never to trim it, malloc gives the
+next chunk the same pages.  The cost: memory freed stays with the process
+until it exits (its peak is what it was; 10 MB more on MC-10k's one thread).
+
+:func:`keep_freed_memory` is called by the command line and by each task of a
+sweep, never on import: a library does not change its host's allocator unasked.
+Elsewhere than glibc (macOS, musl) it does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import platform
+import threading
+
+__all__ = ["keep_freed_memory"]
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
+_MMAP_THRESHOLD = 32 * 1024 * 1024  # the largest glibc accepts on 64-bit systems: half its 64 MB heaps
+_TRIM_THRESHOLD = 2**31 - 1  # an int: never trim the heap's top back to the system
+
+_lock = threading.Lock()
+_done: bool | None = None
+
+
+def keep_freed_memory() -> bool:
+    """Have glibc keep freed blocks for reuse (see the module docstring); once a process.
+
+    Returns
+    -------
+    bool
+        Whether malloc took both settings (False where the C library is not glibc).
+    """
+    global _done
+    with _lock:
+        if _done is None:
+            _done = _set()
+        return _done
+
+
+def _set() -> bool:
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # pragma: no cover - a glibc process always has mallopt
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    # mallopt returns 1 on success; either setting also stops glibc from moving its threshold by itself
+    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) and bool(mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))

@@ -1,0 +1,62 @@
+"""Freed memory kept for the next chunk (``etfsim._memory``): glibc's malloc reuses the pages it was given.
+
+Reference: the process's own page-fault count (``getrusage``'s minor faults),
+in new interpreters so each starts with glibc's defaults.
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+
+import pytest
+
+from etfsim import _memory
+
+_FAULTS = """
+import resource, sys
+import numpy as np
+from etfsim._memory import keep_freed_memory
+kept = keep_freed_memory() if sys.argv[1] == "keep" else None
+def chunk():  # a chunk's arrays, 16 MB each, then freed
+    arrays = [np.empty(2_000_000) for _ in range(4)]
+    for a in arrays:
+        a.fill(1.0)
+for _ in range(3):
+    chunk()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+chunk()
+print(kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+glibc = pytest.mark.skipif(
+    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="malloc's settings are glibc's"
+)
+
+
+def _faults(mode: str) -> tuple[str, int]:
+    out = subprocess.run([sys.executable, "-c", _FAULTS, mode], capture_output=True, text=True, check=True).stdout
+    kept, faults = out.split()
+    return kept, int(faults)
+
+
+@glibc
+def test_the_next_array_reuses_the_freed_pages() -> None:
+    kept, with_setting = _faults("keep")
+    _, without = _faults("default")
+    assert kept == "True"
+    assert without > 1_000  # fresh 4 KB pages (1,800-2,300 measured), each faulted in on its first write
+    assert with_setting < 100  # the heap's pages again
+
+
+@glibc
+def test_it_is_set_once_a_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _memory.keep_freed_memory() is True
+    monkeypatch.setattr(_memory, "_set", lambda: pytest.fail("set twice"))
+    assert _memory.keep_freed_memory() is True
+
+
+def test_elsewhere_than_glibc_nothing_is_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(platform, "libc_ver", lambda: ("", ""))
+    assert _memory._set() is False
