@@ -26,8 +26,8 @@ the futures leg.
     python benchmarks/mc10k.py [--paths 10000] [--chunk 500] [--workers CORES] [--vbt-paths 100]
 
 Chunks run on one thread per core by default, as `etfsim sweep` runs them (the numba
-kernels release the GIL), with freed memory kept for the next chunk as each sweep task
-keeps it (``etfsim._memory``); `--workers 1` gives the single-thread figure.
+kernels release the GIL), with freed memory kept for the next chunk as the command
+line keeps it (``etfsim._memory``); `--workers 1` gives the single-thread figure.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def pipeline(paths: int, dates: int, depth: int, chunk: int, workers: int, out: 
     from etfsim.pipeline import load_strategy
     from etfsim.sweep.montecarlo import ChunkSpec, run_chunk
 
-    keep_freed_memory()  # as each task of etfsim sweep does
+    keep_freed_memory()  # as `etfsim sweep` does, on its default in-process scheduler
     root = Path(__file__).resolve().parents[1] / "strategies"
     sc = _scenario(dates)
     gsci = load_strategy(root / "gsci.toml")

@@ -9,11 +9,15 @@ the seven-leg market, 0.53-0.63 s a chunk where the same chunk in memory kept
 from the one before takes 0.45 s (one thread; 7% on a single leg).  Told to
 serve blocks up to 32 MB from its heap and never to trim it, malloc gives the
 next chunk the same pages.  The cost: memory freed stays with the process
-until it exits (its peak is what it was; 10 MB more on MC-10k's one thread).
+until it exits, and the fragments of the heap push the peak up a little (MC-10k
+on one thread 410 -> 420 MiB; the seven-leg market 758 -> 870 MiB).
 
-:func:`keep_freed_memory` is called by the command line and by each task of a
-sweep, never on import: a library does not change its host's allocator unasked.
-Elsewhere than glibc (macOS, musl) it does nothing.
+:func:`keep_freed_memory` is called by the command line, whose sweeps run in its
+own process by default, never on import: a library does not change its host's
+allocator unasked.  Nor do the tasks that a ``dask.distributed`` worker runs
+call it: a worker under a memory limit pauses while its memory stays above 80%
+of it, and memory kept would never fall back.  Elsewhere than glibc (macOS,
+musl) it does nothing.
 """
 
 from __future__ import annotations

@@ -30,7 +30,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from etfsim._io import atomic_path
-from etfsim._memory import keep_freed_memory
 from etfsim._results import Result
 from etfsim.curves.market import Market
 from etfsim.exceptions import ConfigError, DataError
@@ -53,7 +52,6 @@ def _chunk_file(out: Path, scenario: str, strategy: str, first: int) -> Path:
 
 def _write_chunk(spec: ChunkSpec, target: str) -> str:
     """Run one chunk and write it atomically (the unit of work a Dask task runs)."""
-    keep_freed_memory()  # in the worker's process: the next chunk reuses this one's pages
     frame = run_chunk(spec)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     meta = {
