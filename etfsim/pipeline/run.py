@@ -228,12 +228,8 @@ def market_liquidity(curve: MarketCurve, fund: FundConfig) -> FundConfig:
     return replace(fund, open_interest=oi, daily_volume=volume, volume_follows_price=False)
 
 
-def _contango(
-    curve: FuturesCurve | ModelCurve | MarketCurve | LaunchGroups, given: np.ndarray | Callable[[], np.ndarray] | None
-) -> np.ndarray:
-    """The per-path contango share: as given, from the function given, or worked out on the curve."""
-    if given is None:
-        return np.asarray(curve.contango_share())
+def _contango(given: np.ndarray | Callable[[], np.ndarray]) -> np.ndarray:
+    """The per-path contango share: as given, or from the function given (a curve's ``contango_share``)."""
     return np.asarray(given() if callable(given) else given)
 
 
@@ -308,6 +304,10 @@ def run_strategy(
             slots = np.where(slots >= 0, slots % curve.block_depth, -1)
     else:
         priced = curve
+    share = curve.contango_share if contango is None else contango  # a bound method keeps the curve it needs
+    # a model curve's factor paths are priced out: a caller that handed it over lets them go before the
+    # ledger runs (chi, xi, the regime and the spot's running sum: 40 MB of a 500-path chunk)
+    del curve
     rate = collateral_rate if collateral_rate is not None else (fund.collateral_rate if fund is not None else 0.0)
     index = compute_index(priced, schedule, collateral_rate=rate, missing=missing)
     result: FundResult | FundSummary | None = None
@@ -324,7 +324,7 @@ def run_strategy(
             metrics = fund_metrics(result)
         d = np.asarray(result.dates).astype("datetime64[D]")
         years = float((d[-1] - d[result.start]).astype(np.int64)) / 365.0
-    stats = compute_statistics(Sources(index, schedule, _contango(curve, contango), metrics, years))
+    stats = compute_statistics(Sources(index, schedule, _contango(share), metrics, years))
     return StrategyRun(strat, priced if keep_curve else None, schedule, slots, index, result, stats)
 
 
@@ -354,7 +354,7 @@ def _run_launch_groups(
         )
     if demand is not None and not isinstance(demand, InvestorDemand):
         raise ConfigError("demand across a random-launch generation must be an InvestorDemand (drawn path by path)")
-    share = _contango(curve, contango)
+    share = _contango(curve.contango_share if contango is None else contango)
     runs = []
     for g, (idx, part) in enumerate(curve.groups):
         d = None if demand is None else DemandOnPaths.of(demand, curve.path_ids(g))

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.launch_groups import LaunchGroups, held_curve
 from etfsim.curves.market import Market
-from etfsim.curves.protocol import Curve
+from etfsim.curves.market_curve import MarketCurve
+from etfsim.curves.model_curve import ModelCurve
 from etfsim.exceptions import DataError
 from etfsim.fund.config import FundConfig, InvestorDemand
 from etfsim.fund.summary import FundSummary
@@ -58,20 +60,23 @@ def run_chunk(spec: ChunkSpec) -> pd.DataFrame:
         If the strategy cannot be run on the scenario (the message names why).
     """
     sc = spec.scenario
-    mc: Curve | LaunchGroups
+    curves: list[FuturesCurve | ModelCurve | MarketCurve | LaunchGroups]
     if isinstance(sc, Market):  # each strategy on what it holds ([holding], else the market's)
         legs = sc.legs_of(spec.strategy.holding)  # only the legs it holds: the same numbers, a fraction of the work
         (market,) = list(sc.iter_markets(paths=spec.count, chunk_size=spec.count, first_path=spec.first, legs=legs))
-        mc = held_curve(market, spec.strategy.holding)  # launch groups when a successor arrives at random
+        curves = [held_curve(market, spec.strategy.holding)]  # launch groups when a successor arrives at random
+        del market
     else:
-        (mc,) = list(sc.iter_chunks(paths=spec.count, chunk_size=spec.count, lazy_prices=True, first_path=spec.first))
+        curves = list(sc.iter_chunks(paths=spec.count, chunk_size=spec.count, lazy_prices=True, first_path=spec.first))
     rate = spec.fund.collateral_rate if spec.fund is not None else spec.scenario.collateral_rate
-    ends = month_ends(np.asarray(mc.dates))
+    ends = month_ends(np.asarray(curves[0].dates))
+    n_paths = curves[0].n_paths
     # the ledger reduced path by path: per-path figures and month-end NAV, no (paths, dates) arrays; the
-    # contango share is not a sweep column, so it is not computed (NaN stands in)
+    # contango share is not a sweep column, so it is not computed (NaN stands in).  The curve is handed
+    # over, not kept here, so that its factor paths go once the contracts held are priced.
     run = run_strategy(
-        mc, spec.strategy, spec.fund, spec.demand, collateral_rate=rate, summarise=True, keep=ends,
-        contango=np.full(mc.n_paths, np.nan),
+        curves.pop(), spec.strategy, spec.fund, spec.demand, collateral_rate=rate, summarise=True, keep=ends,
+        contango=np.full(n_paths, np.nan),
     )  # fmt: skip
     frame = run.stats.reindex(columns=list(CHUNK_COLUMNS[1:]))  # NaN fund columns without a fund
     frame.insert(0, "path", np.arange(spec.first, spec.first + run.n_paths, dtype=np.int64))

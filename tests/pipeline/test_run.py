@@ -134,3 +134,32 @@ def test_the_contango_share_given_as_a_function_is_asked_for_once_and_used(model
     assert len(calls) == 1
     np.testing.assert_array_equal(given, np.linspace(0.1, 0.6, PATHS))
     np.testing.assert_array_equal(run_strategy(model, "front_month", contango=lambda: own).stats["contango_share"], own)
+
+
+def test_a_model_curve_handed_over_goes_before_the_fund_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sweep's chunk hands its curve over: the factor paths are freed once the contracts held are priced."""
+    import gc
+    import weakref
+
+    import etfsim.pipeline.run as run_module
+
+    sc = dataclasses.replace(load_scenario(), years=1.0)
+    curves = list(sc.iter_chunks(paths=3, chunk_size=3, lazy_prices=True))
+    ref = weakref.ref(curves[0])
+    alive_at_fund: list[bool] = []
+    real = run_module.summarise_fund
+
+    def fund(*args: object, **kwargs: object) -> FundSummary:
+        gc.collect()
+        alive_at_fund.append(ref() is not None)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run_module, "summarise_fund", fund)
+    terms = load_strategy("compute_default")
+    handed = run_strategy(curves.pop(), "gsci", terms.fund, summarise=True, contango=np.zeros(3))
+    assert alive_at_fund == [False] and handed.n_paths == 3
+    # a caller that keeps its curve keeps it, and the contango share is still the curve's own
+    (kept,) = list(sc.iter_chunks(paths=3, chunk_size=3, lazy_prices=True))
+    run = run_strategy(kept, "gsci", terms.fund, summarise=True)
+    np.testing.assert_array_equal(run.stats["contango_share"], kept.contango_share())
+    np.testing.assert_array_equal(run.stats["nav_return"], handed.stats["nav_return"])
