@@ -381,19 +381,24 @@ def market_prices(ledger: Ledger, post_share: float, market: np.ndarray, premium
 
 @jit(refcount=False)
 def _path_metrics(
-    ledger: Ledger, status: np.ndarray, r: int, start: int, red: Reduction, ip: int, diffs: np.ndarray
+    ledger: Ledger, status: np.ndarray, r: int, start: int, red: Reduction, ip: int, scratch: np.ndarray
 ) -> PathMetrics:
-    """Row ``r`` of a ledger reduced to its :class:`PathMetrics`; ``ip``: the index's row; ``diffs``: scratch.
+    """Row ``r`` of a ledger reduced to its :class:`PathMetrics`; ``ip``: the index's row.
+
+    ``scratch`` ``(2, dates)``: the daily return differences, and the NAV per share with splits
+    undone from inception on, which the caller may read for the dates it keeps.
 
     Returns use NAV per share, splits undone; a fund wiped out lost everything (-100% a year).
     """
     n = status.shape[1]
+    diffs, navps_days = scratch[0], scratch[1]
     index_tr = red.index_tr
     inv_years = 1.0 / red.years if red.years > 0.0 else math.inf
     wiped = False
     halted = 0.0
     nav0 = ledger.nav[r, start] / ledger.shares[r, start] / ledger.split[r, start]
     prev = nav0
+    navps_days[start] = nav0
     count = nav_days = 0  # daily return differences against the index that exist; days with a NAV
     total = nav_sum = days_premium = days_discount = 0.0
     fees = commission = spread_cost = impact = creations = redemptions = 0.0
@@ -412,6 +417,7 @@ def _path_metrics(
         if t > start:
             # NAV per share with reverse splits undone, against the total-return index
             cur = navps / ledger.split[i, j]
+            navps_days[t] = cur
             d = (cur - prev) / prev - (index_tr[ip, t] - index_tr[ip, t - 1]) / index_tr[ip, t - 1]
             prev = cur
             if math.isfinite(d):
@@ -473,7 +479,7 @@ def _path_metrics(
 @jit
 def ledger_metrics(ledger: Ledger, status: np.ndarray, start: int, red: Reduction, metrics: np.ndarray) -> None:
     """Every row of a recorded ledger reduced into ``metrics`` ``(rows, len(METRICS))``."""
-    diffs = np.empty(status.shape[1])
+    diffs = np.empty((2, status.shape[1]))
     for p in range(status.shape[0]):
         m = _path_metrics(ledger, status, p, start, red, 0 if red.index_tr.shape[0] == 1 else p, diffs)
         for j in range(len(m)):
@@ -518,14 +524,14 @@ def summarise_paths(
     """
     n_paths, n, depth = data.prices.shape
     scratch = np.empty((4, depth))
-    diffs = np.empty(n)
+    per_day = np.empty((2, n))
     for p in range(n_paths):
         if _ledger_path(p, 0, data, terms, start, scratch, ledger, positions, status) < 0:
             return p
-        m = _path_metrics(ledger, status, 0, start, red, 0 if red.index_tr.shape[0] == 1 else p, diffs)
+        m = _path_metrics(ledger, status, 0, start, red, 0 if red.index_tr.shape[0] == 1 else p, per_day)
         for j in range(len(m)):
             metrics[p, j] = m[j]
         for j in range(red.keep.shape[0]):
-            t = red.keep[j]
-            kept[p, j] = ledger.nav[0, t] / ledger.shares[0, t] / ledger.split[0, t] if t >= start else math.nan
+            t = red.keep[j]  # the reduction's own NAV per share: nav / shares / split, divided once
+            kept[p, j] = per_day[1, t] if t >= start else math.nan
     return -1
