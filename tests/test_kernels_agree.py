@@ -546,25 +546,34 @@ def test_market_state_paths() -> None:
     assert np.isnan(out[-4][1]).all() and np.isfinite(out[-4][[0, 2]]).all()  # b200 not needed: left as it was
 
 
-@covers(market_kernels.chain_add_block, market_kernels.chain_levels)
-def test_chained_spot_kernels() -> None:
+@covers(market_kernels.chain_spot)
+def test_chain_spot() -> None:
+    """The chained spot in one pass: compiled, as Python, and the block-by-block sums it replaced."""
     rng = np.random.default_rng(4)
     n = 40
-    spot = np.exp(rng.normal(0.0, 0.02, (N_PATHS, n)).cumsum(axis=1))
-    spot[:, :12] = np.nan  # a chip before its launch: no level, counts as 0
-    spot[1, 20] = np.nan  # a missing print
+    old = np.exp(rng.normal(0.0, 0.02, (N_PATHS, n)).cumsum(axis=1))
+    new = np.exp(rng.normal(0.3, 0.02, (N_PATHS, n)).cumsum(axis=1))
+    new[:, :12] = np.nan  # a chip before its launch: no level, counts as 0
+    new[1, 17] = np.nan  # a missing print while both chips are held
+    old[0, 30:] = 0.0  # a chip whose level fell to 0 while it was still all that was held: the chain stops
     weight = np.clip((np.arange(n) - 15) / 5.0, 0.0, 1.0)  # moved into over five days, none before day 16
-    num, den = np.ones((N_PATHS, n - 1)), np.full((N_PATHS, n - 1), 2.0)  # another block's sums already in
-    _, out = agree(market_kernels.chain_add_block, lambda: (spot, weight, num, den), rtol=0.0)
-    assert (out[2][:, :16] == 1.0).all() and (out[2][[0, 2], 16:] > 1.0).all()  # nothing added at zero weight
-    assert out[2][1, 19] == 1.0 and out[2][0, 19] > 1.0  # the missing print on day 20 counted 0 in the step to it
-    assert out[3][1, 20] == 2.0 and out[3][0, 20] > 2.0  # ... and in the step from it
-    den2 = out[3].copy()
-    den2[0, 30] = 0.0  # a denominator of 0: the chain is undefined from there on
-    _, res = agree(market_kernels.chain_levels, lambda: (np.full(N_PATHS, 5.0), out[2], den2, np.empty((N_PATHS, n))))
-    levels_ = res[-1]
-    np.testing.assert_allclose(levels_[2, 1:], 5.0 * np.cumprod(out[2][2] / den2[2]), rtol=1e-14)
+    weights = np.stack([1.0 - weight, weight])
+    weights[1, 30:] = 0.0  # ... and back out of it on day 31, onto the first chip alone
+    weights[0, 30:] = 1.0
+    spots = tuple(readonly(x) for x in (old, new))
+    _, out = agree(market_kernels.chain_spot, lambda: (spots, weights, np.full(N_PATHS, 5.0), np.empty((N_PATHS, n))))
+    levels_ = out[-1]
+    num, den = np.zeros((N_PATHS, n - 1)), np.zeros((N_PATHS, n - 1))
+    for x, w in zip((old, new), weights, strict=True):  # block by block, a zero weight adding nothing
+        add = w[:-1] != 0.0
+        num[:, add] += w[:-1][add] * np.nan_to_num(x[:, 1:][:, add])
+        den[:, add] += w[:-1][add] * np.nan_to_num(x[:, :-1][:, add])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(den > 0.0, num / den, np.nan)
+    np.testing.assert_array_equal(levels_[:, 0], 5.0)
+    np.testing.assert_array_equal(levels_[:, 1:], 5.0 * np.cumprod(step, axis=1))
     assert np.isnan(levels_[0, 31:]).all() and np.isfinite(levels_[0, :31]).all()
+    assert np.isfinite(levels_[1]).all()  # the missing print counted 0 on both sides of its steps
 
 
 @covers(market_kernels.add_weighted)

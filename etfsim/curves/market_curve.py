@@ -205,15 +205,12 @@ def _path_blocks(paths: int) -> list[tuple[int, int]]:
 
 def chained_spot(spots: Sequence[np.ndarray], generation: np.ndarray) -> np.ndarray:
     """The spot of the generations held, chained (see the module docstring); starts at block 0's spot."""
-    paths, n = spots[0].shape
-    num, den = np.zeros((paths, n - 1)), np.zeros((paths, n - 1))
-    for b, x in enumerate(spots):
-        w = np.ascontiguousarray(generation[b], dtype=np.float64)
-        if w[:-1].any():  # a block never held adds nothing
-            market_kernels.chain_add_block(x, w, num, den)  # block by block in order, as a sum over blocks adds
+    weights = np.ascontiguousarray(generation[: len(spots)], dtype=np.float64)
     start = np.nan_to_num(spots[0][:, 0], nan=0.0)
-    out = np.empty((paths, n))
-    market_kernels.chain_levels(start, num, den, out)
+    out = np.empty(spots[0].shape)
+    market_kernels.chain_spot(
+        tuple(readonly(np.ascontiguousarray(x, dtype=np.float64)) for x in spots), weights, start, out
+    )
     return out
 
 

@@ -21,11 +21,11 @@ from etfsim.curves.pcg64 import next_double, next_normal, next_poisson
 
 __all__ = [
     "add_weighted",
-    "chain_add_block",
-    "chain_levels",
+    "chain_spot",
     "market_factor_paths",
     "market_path_draws",
     "market_state_draws",
+    "market_state_paths",
     "price_median",
 ]
 
@@ -229,27 +229,39 @@ def market_factor_paths(
 
 
 @jit
-def chain_add_block(
-    spot: np.ndarray,  # (paths, n) one block's index level, NaN where it has none (counts as 0)
-    weight: np.ndarray,  # (n,) the block's generation weight
-    num: np.ndarray,  # in/out (paths, n-1): sum_b g_b(t-1) S_b(t)
-    den: np.ndarray,  # in/out (paths, n-1): sum_b g_b(t-1) S_b(t-1)
+def chain_spot(
+    spots: tuple[np.ndarray, ...],  # each block's (paths, n) index level, NaN where it has none (counts as 0)
+    weights: np.ndarray,  # (blocks, n) each block's generation weight
+    start: np.ndarray,  # (paths,) the chain's first level
+    out: np.ndarray,  # out (paths, n)
 ) -> None:
-    """Add one block's weighted levels to the chained spot's sums (see :func:`etfsim.curves.market_curve.chained_spot`).
+    """The chained spot of the generations held (:func:`etfsim.curves.market_curve.chained_spot`), in one pass.
 
-    A zero weight adds nothing (the sums are of non-negative prices, so adding
-    ``+0.0`` would leave them as they are), and a missing level counts as 0.
+    ``out[:, 0] = start`` and ``out[:, t + 1] = start * prod_{s <= t} num(s) / den(s)`` with
+    ``num(s) = sum_b g_b(s) S_b(s + 1)`` and ``den(s) = sum_b g_b(s) S_b(s)``, blocks added in
+    order; NaN from the first step whose denominator is not > 0.  A zero weight adds nothing
+    (the sums are of non-negative prices, so adding ``+0.0`` would leave them as they are) and
+    a missing level counts as 0.  The sums stay in registers: one read of each block's levels,
+    not a ``(paths, n)`` pair of sums written and read again for each block.
     """
-    paths, n = spot.shape
+    paths, n = out.shape
     for p in range(paths):
+        out[p, 0] = start[p]
+        c = 1.0
         for t in range(n - 1):
-            w = weight[t]
-            if w == 0.0:
-                continue
-            a = spot[p, t + 1]
-            b = spot[p, t]
-            num[p, t] += w * (a if a == a else 0.0)
-            den[p, t] += w * (b if b == b else 0.0)
+            num = 0.0
+            den = 0.0
+            for b in range(len(spots)):
+                w = weights[b, t]
+                if w == 0.0:
+                    continue
+                a = spots[b][p, t + 1]
+                x = spots[b][p, t]
+                num += w * (a if a == a else 0.0)
+                den += w * (x if x == x else 0.0)
+            r = num / den if den > 0.0 else np.nan
+            c = c * r
+            out[p, t + 1] = start[p] * c
 
 
 @jit
@@ -270,19 +282,6 @@ def add_weighted(out: np.ndarray, prices: np.ndarray, coef: np.ndarray) -> None:
                 x = 0.0 if x != x else x  # selects, not branches: the loop vectorises (5x on NaN-strewn cells)
                 x = min(max(x, -big), big)
                 out[p, t, k] += x * coef[t, k]
-
-
-@jit
-def chain_levels(start: np.ndarray, num: np.ndarray, den: np.ndarray, out: np.ndarray) -> None:
-    """``out[:, t] = start * prod_{s <= t} num / den`` (NaN once a denominator is not > 0), ``out[:, 0] = start``."""
-    paths, steps = num.shape
-    for p in range(paths):
-        out[p, 0] = start[p]
-        c = 1.0
-        for t in range(steps):
-            r = num[p, t] / den[p, t] if den[p, t] > 0.0 else np.nan
-            c = c * r
-            out[p, t + 1] = start[p] * c
 
 
 @jit
