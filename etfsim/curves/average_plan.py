@@ -179,7 +179,8 @@ class AveragePlanCells:
         self._keep = keep
         self._kept: OrderedDict[bytes, MonthlyAveragePlan] = OrderedDict()
         self._lock = threading.Lock()
-        _groups(contract, listing, listed)  # a month too long for the kernel is refused here, as the whole plan does
+        # the grid's delivery months, once (a month too long for the kernel is refused here, as the whole plan does)
+        self._groups = _groups(contract, listing, listed)
 
     def at(self, index: Any) -> MonthlyAveragePlan:
         """The coefficients of the cells ``index`` selects (dates, or dates and slots), contiguous."""
@@ -200,7 +201,7 @@ class AveragePlanCells:
         want = np.zeros(n * depth, dtype=bool)
         want[flat.ravel()] = True
         rank = np.cumsum(want) - 1  # each wanted cell's row in the worked-out arrays (grid order)
-        worked = _cells(*self._args, want.reshape(n, depth))
+        worked = _cells(*self._args, want.reshape(n, depth), self._groups)
         pos = rank[flat]
         picked = _pick(worked, self._axis, lambda a: a[pos], lambda a: a[:, pos])
         for arr in picked.arrays():
@@ -231,13 +232,15 @@ def _cells(
     listing: Listing,
     listed: BoolArray,
     want: BoolArray,
+    groups: list[MonthGroup] | None = None,
 ) -> MonthlyAveragePlan:
     """The coefficients of the cells ``want`` marks, one row a cell in grid order (date, then slot).
 
-    Per contract, its delivery days; per cell, the unfixed days' weights.
+    Per contract, its delivery days (``groups``: the grid's delivery months, if already grouped);
+    per cell, the unfixed days' weights.
     """
     terms = kernels.EXPANSION_TERMS
-    groups = _groups(contract, listing, listed)
+    groups = _groups(contract, listing, listed) if groups is None else groups
     # the regime's table runs to the grid's last delivery day whichever cells are wanted: one table, kept
     last = max((g.month_days[:, -1].max() for g in groups if g.month_days.shape[1]), default=days[0])
     log_reg = log_regime(model, int((last - days[0]).astype(np.int64)))
