@@ -7,17 +7,21 @@ and unmaps it when freed, so every chunk touches fresh pages, and the system
 zeroes each one on its first write: 10,600 page faults in a 500-path chunk of
 the seven-leg market, 0.53-0.63 s a chunk where the same chunk in memory kept
 from the one before takes 0.45 s (one thread; 7% on a single leg).  Told to
-serve blocks up to 32 MB from its heap and never to trim it, malloc gives the
-next chunk the same pages.  The cost: memory freed stays with the process
-until it exits, and the fragments of the heap push the peak up a little (MC-10k
-on one thread 410 -> 420 MiB; the seven-leg market 758 -> 870 MiB).
+serve blocks up to 32 MB from its heap and not to trim the heap until 2 GiB of
+it are free, malloc gives the next chunk the same pages; a larger block is
+served from the heap too whenever that much of it is free, which after the
+first chunk it is.  The cost: memory freed stays with the process until it
+exits, and the heap's fragments raise the peak (MC-10k on one thread 410 ->
+420 MiB, 2%; the seven-leg market 758 -> 870 MiB, 15%).  A process that runs
+arrays of many different sizes one after another may grow further.
 
 :func:`keep_freed_memory` is called by the command line, whose sweeps run in its
 own process by default, never on import: a library does not change its host's
 allocator unasked.  Nor do the tasks that a ``dask.distributed`` worker runs
 call it: a worker under a memory limit pauses while its memory stays above 80%
 of it, and memory kept would never fall back.  Elsewhere than glibc (macOS,
-musl) it does nothing.
+musl) it does nothing; with another allocator preloaded (jemalloc) glibc
+takes the settings and they have no effect.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ __all__ = ["keep_freed_memory"]
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
 _MMAP_THRESHOLD = 32 * 1024 * 1024  # the largest glibc accepts on 64-bit systems: half its 64 MB heaps
-_TRIM_THRESHOLD = 2**31 - 1  # an int: never trim the heap's top back to the system
+_TRIM_THRESHOLD = 2**31 - 1  # the largest int: trim the heap's top only once 2 GiB of it are free
 
 _lock = threading.Lock()
 _done: bool | None = None

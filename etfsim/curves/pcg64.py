@@ -25,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from etfsim._numba import HAS_NUMBA, jit
+from etfsim._random import check_seed, path_generators
 
 __all__ = ["POISSON_LIMIT", "available", "pcg_states", "seed_states", "standard_normals"]
 
@@ -105,17 +106,18 @@ def seed_states(seed: int, paths: Sequence[int] | range) -> np.ndarray:
 
     Raises
     ------
+    ConfigError
+        If the seed is not a non-negative integer.
     ValueError
         If a path index is negative or above 2**32 - 1 (a sweep has far fewer paths).
     """
+    seed = check_seed(seed)
     if not _TABLES:  # without numba: the generators' own states
-        from etfsim._random import path_generators
-
         return pcg_states(path_generators(seed, paths))
     ids = np.asarray(paths, dtype=np.int64).reshape(-1)
     if ids.size and (ids.min() < 0 or ids.max() > _WORD):
         raise ValueError(f"path indices must be 0 to {_WORD}, got {int(ids.min())} to {int(ids.max())}")
-    entropy = _words(int(seed))
+    entropy = _words(seed)
     entropy += [0] * (_POOL - len(entropy))  # numpy pads the seed's words to the pool when a spawn key follows
     out = np.empty((ids.size, 4), dtype=np.uint64)
     _seed_states(np.asarray(entropy, dtype=np.uint64), ids, out)

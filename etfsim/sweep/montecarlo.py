@@ -67,7 +67,11 @@ def run_chunk(spec: ChunkSpec) -> pd.DataFrame:
         curves = [held_curve(market, spec.strategy.holding)]  # launch groups when a successor arrives at random
         del market
     else:
-        curves = list(sc.iter_chunks(paths=spec.count, chunk_size=spec.count, lazy_prices=True, first_path=spec.first))
+        (curve,) = list(
+            sc.iter_chunks(paths=spec.count, chunk_size=spec.count, lazy_prices=True, first_path=spec.first)
+        )
+        curves = [curve]
+        del curve
     rate = spec.fund.collateral_rate if spec.fund is not None else spec.scenario.collateral_rate
     ends = month_ends(np.asarray(curves[0].dates))
     n_paths = curves[0].n_paths

@@ -7,6 +7,7 @@ pins), indexed as a curve indexes it (``MonthlyAveragePlan.at``).
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 
 import numpy as np
@@ -67,6 +68,29 @@ def test_each_index_is_worked_out_once_and_a_few_are_kept() -> None:
     again = cells.at((rows, np.zeros((len(DATES), 1), dtype=np.int64)))
     assert again is not first
     _assert_same(again, first)
+
+
+def test_an_index_outside_the_grid_or_not_of_integers_is_refused() -> None:
+    _, cells = _both(MODELS["no regime"])
+    n = len(DATES)
+    with pytest.raises(IndexError, match="date index"):
+        cells.at(np.array([n]))
+    with pytest.raises(IndexError, match="slot index"):
+        cells.at((np.arange(n)[:, None], np.full((n, 1), DEPTH)))
+    with pytest.raises(IndexError, match="date index"):
+        cells.at(np.array([-n - 1]))
+    with pytest.raises(IndexError, match="integer arrays"):
+        cells.at(np.ones(n, dtype=bool))
+
+
+def test_cells_travel_to_another_process_with_what_they_kept() -> None:
+    whole, cells = _both(MODELS["three priced regimes"])
+    rows = np.arange(len(DATES))[:, None]
+    sel = np.tile(np.array([1, 2]), (len(DATES), 1))
+    cells.at((rows, sel))
+    copy = pickle.loads(pickle.dumps(cells))
+    _assert_same(copy.at((rows, sel)), whole.at((rows, sel)))
+    _assert_same(copy.at(np.array([3])), whole.at(np.array([3])))  # and works out new ones
 
 
 def test_a_chunked_curve_prices_from_its_cells_what_the_whole_plan_prices() -> None:

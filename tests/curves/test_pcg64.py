@@ -14,6 +14,7 @@ import pytest
 from etfsim._numba import jit
 from etfsim._random import path_generators
 from etfsim.curves import kernels, market_kernels, pcg64
+from etfsim.exceptions import ConfigError
 
 pytestmark = pytest.mark.skipif(not pcg64.available(), reason="the state kernels need numba")
 
@@ -101,6 +102,12 @@ def test_seed_states_are_the_path_generators_states(seed: int) -> None:
     # (five: more entropy than SeedSequence's pool of four), path indices up to 2**32 - 1
     ids = [*range(40), 2**31, 2**32 - 1, 999_999]
     np.testing.assert_array_equal(pcg64.seed_states(seed, ids), pcg64.pcg_states(path_generators(seed, ids)))
+
+
+def test_seed_states_refuse_a_seed_that_is_not_a_non_negative_integer() -> None:
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ConfigError, match="seed must be a non-negative integer"):
+            pcg64.seed_states(bad, [0])  # type: ignore[arg-type]
 
 
 def test_seed_states_refuse_a_path_index_outside_one_word() -> None:
