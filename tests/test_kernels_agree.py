@@ -318,6 +318,41 @@ def test_price_final(priced_regime: bool, floored: bool) -> None:
         np.testing.assert_allclose(lift[:, :4, :2], 0.0, atol=1e-12)
 
 
+@covers(curve_kernels.price_final)
+def test_price_final_keep() -> None:
+    """With ``keep`` a cell without a contract (c NaN) is left as ``out`` held it; the others are the same prices."""
+    rng = np.random.default_rng(9)
+    chi, xi = rng.normal(0.2, 0.3, (N_PATHS, N_DATES)), rng.normal(math.log(2.35), 0.05, (N_PATHS, N_DATES))
+    a = np.exp(-4.0 * (np.arange(DEPTH)[None, :] + 1.0) / 12.0) * np.ones((N_DATES, 1))
+    c = np.full((N_DATES, DEPTH), -0.01)
+    c[3:7, 1] = np.nan  # another block's cells: this one prices none of them
+    c[9] = np.nan  # a date with no cell of this block
+
+    def args(keep: bool) -> tuple[Any, ...]:
+        return chi, xi, a, c, np.full((N_PATHS, N_DATES, DEPTH), -7.0), None, None, keep
+
+    _, kept = agree(curve_kernels.price_final, lambda: args(True))
+    _, blank = agree(curve_kernels.price_final, lambda: args(False))
+    hole = np.isnan(c)[None].repeat(N_PATHS, axis=0)
+    assert (kept[4][hole] == -7.0).all() and np.isnan(blank[4][hole]).all()
+    np.testing.assert_array_equal(kept[4][~hole], blank[4][~hole])
+
+
+@covers(curve_kernels.running_sums)
+def test_running_sums() -> None:
+    """The running sums of a spot with a gap (NaN before a block lists): numpy's cumsum, bit for bit."""
+    spot = 2.35 * np.exp(np.cumsum(np.random.default_rng(4).normal(0.0, 0.02, (N_PATHS, N_DATES)), axis=1))
+    spot[1, :3] = np.nan
+
+    def args() -> tuple[Any, ...]:
+        return readonly(spot), np.full((N_PATHS, N_DATES + 1), -1.0)
+
+    _, out = agree(curve_kernels.running_sums, args, rtol=0.0)
+    want = np.zeros((N_PATHS, N_DATES + 1))
+    np.cumsum(spot, axis=1, out=want[:, 1:])
+    np.testing.assert_array_equal(out[1], want)
+
+
 def _monthly_average_inputs() -> tuple[Any, ...]:
     """Compute contracts settling on the average of a 21-day delivery month: the front one is in delivery."""
     kappa, n, depth, days = 4.0, 6, 3, 21
@@ -399,6 +434,27 @@ def test_price_monthly_average(case: str) -> None:
         _, plain = agree(curve_kernels.price_monthly_average, _monthly_average_inputs)
         np.testing.assert_allclose(prices[0], plain[13][0], rtol=1e-14, equal_nan=True)
         np.testing.assert_allclose(prices[1, 2:, 1:], 1.2 * plain[13][1, 2:, 1:], rtol=1e-12)
+
+
+@covers(curve_kernels.price_monthly_average)
+def test_price_monthly_average_keep() -> None:
+    """``keep`` leaves the cells not listed as they were, and a date with none listed costs nothing; else NaN."""
+    base = list(_monthly_average_inputs())
+    listed = base[4].copy()
+    listed[4] = False  # no cell listed on date 4: the kernel skips the date
+    base[4] = listed
+
+    def args(keep: bool) -> tuple[Any, ...]:
+        out = np.full(base[13].shape, -7.0)
+        return (*base[:13], out, None, None, keep)
+
+    _, kept = agree(curve_kernels.price_monthly_average, lambda: args(True))
+    _, blank = agree(curve_kernels.price_monthly_average, lambda: args(False))
+    hole = np.broadcast_to(~listed, kept[13].shape)
+    assert (kept[13][hole] == -7.0).all() and np.isnan(blank[13][hole]).all()
+    np.testing.assert_array_equal(kept[13][~hole], blank[13][~hole])
+    _, full = agree(curve_kernels.price_monthly_average, _monthly_average_inputs)
+    np.testing.assert_array_equal(blank[13][~hole], full[13][~hole])  # the other dates' prices are untouched
 
 
 @covers(curve_kernels.average_moments)

@@ -105,17 +105,19 @@ class MonthlyAveragePlan:
         out: np.ndarray,
         regime: np.ndarray | None = None,
         floor: np.ndarray | None = None,
+        keep: bool = False,
     ) -> None:
         """Prices of these cells into ``out`` (:func:`etfsim.curves.kernels.price_monthly_average`).
 
         ``regime`` (paths, dates) is needed when the plan has a regime axis, and
         ignored otherwise; ``floor`` is the floor part of these cells
-        (:attr:`PricingPlan.floor`), ``None`` without a floor.
+        (:attr:`PricingPlan.floor`), ``None`` without a floor; ``keep``: leave
+        the cells not listed as ``out`` holds them (else NaN).
         """
         reg = regime_path(regime, chi) if self.regimes > 1 else None
         kernels.price_monthly_average(
             chi, xi, spot_cum, spot0, self.listed, self.n_days, self.first_fixed, self.pre_fixed, self.abar,
-            self.dmax, self.moments, self.day_a, self.day_w, out, reg, floor,
+            self.dmax, self.moments, self.day_a, self.day_w, out, reg, floor, keep,
         )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "factor_paths",
     "price_final",
     "price_monthly_average",
+    "running_sums",
     "EXPANSION_LIMIT",
     "EXPANSION_TERMS",
 ]
@@ -183,10 +184,12 @@ def price_final(
     out: np.ndarray,  # (paths, n, depth)
     regime: np.ndarray | None = None,  # (paths, n) int64 regime at each close, with a regime axis in c
     floor: np.ndarray | None = None,  # (n, depth) price floor at each expiry, floor(T)
+    keep: bool = False,  # leave the cells without a contract (c NaN) as ``out`` holds them
 ) -> None:
     """Futures settling on one fixing: ``F = floor(T) + exp(a chi + xi + c[r])``, ``r`` the regime at the close.
 
-    ``c`` must be C-contiguous: both shapes are read as ``(regimes, n, depth)``.
+    ``c`` must be C-contiguous: both shapes are read as ``(regimes, n, depth)``.  Without ``keep`` a cell
+    with no contract gets NaN; with it the cell is not written (a market fills one array block by block).
     """
     n_paths, n_dates = chi.shape
     depth = a.shape[1]
@@ -200,12 +203,28 @@ def price_final(
             r = 0
             if regime is not None:
                 r = regime[p, i]
-            if floor is None:
-                for k in range(depth):
-                    out[p, i, k] = math.exp(a[i, k] * x + y + cr[r, i, k])
-            else:
-                for k in range(depth):
-                    out[p, i, k] = floor[i, k] + math.exp(a[i, k] * x + y + cr[r, i, k])
+            for k in range(depth):
+                ck = cr[r, i, k]
+                if keep and math.isnan(ck):
+                    continue
+                price = math.exp(a[i, k] * x + y + ck)
+                out[p, i, k] = price if floor is None else floor[i, k] + price
+
+
+@jit
+def running_sums(x: np.ndarray, out: np.ndarray) -> None:
+    """``out[:, 0] = 0`` and ``out[:, j + 1] = x[:, 0] + ... + x[:, j]``: the numbers of ``numpy.cumsum``.
+
+    Row by row, each row read and written in order.  numpy's cumsum along the
+    last axis of a 2-D array steps across every row at each column, which from
+    memory (a chunk's spot is just written) took twice as long.
+    """
+    for p in range(x.shape[0]):
+        out[p, 0] = 0.0
+        acc = 0.0
+        for j in range(x.shape[1]):
+            acc = x[p, j] if j == 0 else acc + x[p, j]  # the first sum is the first number itself, as in cumsum
+            out[p, j + 1] = acc
 
 
 @jit
@@ -259,6 +278,7 @@ def price_monthly_average(
     out: np.ndarray,  # (paths, n, depth)
     regime: np.ndarray | None = None,  # (paths, n) int64 regime at each close, with a regime axis in moments, day_w
     floor: np.ndarray | None = None,  # (n, depth) sum of the price floor over the unfixed days / N
+    keep: bool = False,  # leave the cells not listed as ``out`` holds them
 ) -> None:
     """Monthly-average settlement: realised fixings plus the forwards of the days to come.
 
@@ -270,7 +290,9 @@ def price_monthly_average(
     ``(a_d - abar) chi``), which costs one ``exp`` instead of one per day; when
     ``|chi| dmax`` is too large for the truncated series the days are summed
     directly.  ``moments`` and ``day_w`` must be C-contiguous: with or without
-    the regime axis they are read as ``(regimes, n, depth, ...)``.
+    the regime axis they are read as ``(regimes, n, depth, ...)``.  A cell not
+    listed gets NaN, or with ``keep`` is not written (a market fills one array
+    block by block); a date with no cell listed costs no ``exp``.
     """
     n_paths, n_dates = chi.shape
     depth = listed.shape[1]
@@ -280,8 +302,18 @@ def price_monthly_average(
         return
     mom = moments.reshape((moments.size // (n_dates * depth * terms), n_dates, depth, terms))
     dw = day_w.reshape((day_w.size // (n_dates * depth * n_day_cols), n_dates, depth, n_day_cols))
+    live = np.zeros(n_dates, dtype=np.bool_)  # dates with a cell to price (a market's block is listed on some)
+    for i in range(n_dates):
+        for k in range(depth):
+            if listed[i, k]:
+                live[i] = True
     for p in range(n_paths):
         for i in range(n_dates):
+            if not live[i]:
+                if not keep:
+                    for k in range(depth):
+                        out[p, i, k] = np.nan
+                continue
             x = chi[p, i]
             ex = math.exp(xi[p, i])
             r = 0
@@ -289,7 +321,8 @@ def price_monthly_average(
                 r = regime[p, i]
             for k in range(depth):
                 if not listed[i, k]:
-                    out[p, i, k] = np.nan
+                    if not keep:
+                        out[p, i, k] = np.nan
                     continue
                 y = abs(x) * dmax[i, k]
                 if y <= EXPANSION_LIMIT:

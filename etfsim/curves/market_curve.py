@@ -29,7 +29,7 @@ import pandas as pd
 from etfsim._numba import HAS_NUMBA, readonly
 from etfsim._results import html_table
 from etfsim.contracts.spec import ContractSpec
-from etfsim.curves import market_kernels
+from etfsim.curves import kernels, market_kernels
 from etfsim.curves.curve import (
     FuturesCurve,
     check_first_path,
@@ -109,12 +109,18 @@ class Block:
         s.setflags(write=False)
         return s
 
+    def listed_cells(self, sel: np.ndarray) -> np.ndarray:
+        """``sel`` ``(n, m)`` with -1 where the slot lists no contract of this block."""
+        rows = np.arange(sel.shape[0])[:, None]
+        safe = np.where(sel >= 0, sel, 0)
+        return np.where((sel >= 0) & (self.contracts[rows, safe] != ""), sel, -1)
+
     def price_slots(self, sel: np.ndarray) -> np.ndarray:
         """Prices ``(paths, n, m)`` of this block's slots ``sel`` ``(n, m)`` on the full grid (-1: none)."""
         rows = np.arange(sel.shape[0])[:, None]
         safe = np.where(sel >= 0, sel, 0)
-        ok = (sel >= 0) & (self.contracts[rows, safe] != "")
-        local = np.where(ok, sel, -1)
+        local = self.listed_cells(sel)
+        ok = local >= 0
         if self.median is not None:
             return self._median_prices(self.median, np.arange(sel.shape[0]), safe, ok)
         if self.plain:
@@ -161,8 +167,8 @@ class Block:
         chi = np.stack([np.asarray(p.chi, dtype=np.float64) for p in self.parts])
         xi = np.stack([np.asarray(p.xi, dtype=np.float64) for p in self.parts])
         spot = self.spot()
-        cum = np.zeros((spot.shape[0], spot.shape[1] + 1))
-        np.cumsum(spot, axis=1, out=cum[:, 1:])
+        cum = np.empty((spot.shape[0], spot.shape[1] + 1))
+        kernels.running_sums(readonly(np.ascontiguousarray(spot, dtype=np.float64)), cum)
         return chi, xi, cum
 
     def _median_prices(self, med: MedianSetup, rows: np.ndarray, slots: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -329,8 +335,13 @@ class MarketCurve:
         out = np.full((self.n_paths, n_all, sel.shape[1]), np.nan)
         for b, blk in enumerate(self.blocks):
             mine = (full >= b * d) & (full < (b + 1) * d)
-            if mine.any():  # in place: each block fills its own cells of one (paths, dates, slots) array
-                np.copyto(out, blk.price_slots(np.where(mine, full - b * d, -1)), where=mine[None])
+            if not mine.any():
+                continue
+            local = np.where(mine, full - b * d, -1)
+            if blk.plain:  # the kernel writes this block's own cells of the one array
+                blk.parts[0].price_slots(blk.listed_cells(local), out=out, only_selected=True)
+            else:  # a family's sum or a median: priced apart, then copied into this block's cells
+                np.copyto(out, blk.price_slots(local), where=mine[None])
         return np.ascontiguousarray(out[:, self.row0 :])
 
     def price_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:

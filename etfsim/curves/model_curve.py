@@ -122,17 +122,22 @@ class ModelCurve:
     @cached_property
     def spot_cum(self) -> np.ndarray:
         """``(paths, dates + 1)`` running sums of the spot index (monthly-average fixings), computed once."""
-        cum = np.zeros((self.n_paths, self.n_dates + 1))
-        np.cumsum(self.spot, axis=1, out=cum[:, 1:])
+        cum = np.empty((self.n_paths, self.n_dates + 1))
+        kernels.running_sums(readonly(np.ascontiguousarray(self.spot, dtype=np.float64)), cum)
         cum.setflags(write=False)
         return cum
 
-    def price_slots(self, sel: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    def price_slots(self, sel: np.ndarray, out: np.ndarray | None = None, only_selected: bool = False) -> np.ndarray:
         """Prices ``(paths, dates, m)`` of the slots ``sel`` ``(dates, m)`` (-1: none, NaN).
 
         ``out``: a C-contiguous float64 array of that shape to write them into (every
         cell is written), so that a family summing its legs reuses one array.
+        ``only_selected``: write only the cells ``sel`` selects where a contract is
+        listed and leave the rest of ``out`` as it holds them (a market fills one
+        array block by block); needs ``out``.
         """
+        if only_selected and out is None:
+            raise ConfigError("only_selected: give the array to write into as out=")
         n, m = sel.shape
         rows = np.arange(n)[:, None]
         safe = np.where(sel >= 0, sel, 0)
@@ -143,12 +148,14 @@ class ModelCurve:
         if plan.avg is None:  # final settlement
             a = np.where(sel >= 0, plan.a[rows, safe], 0.0)
             c = np.where(sel >= 0, plan.c[..., rows, safe], np.nan)  # a regime axis, if any, kept whole
-            kernels.price_final(self.chi, self.xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out, regime, floor)
+            kernels.price_final(
+                self.chi, self.xi, np.ascontiguousarray(a), np.ascontiguousarray(c), out, regime, floor, only_selected
+            )
         else:
             avg = plan.avg.at((rows, safe))
             avg = replace(avg, listed=avg.listed & (sel >= 0))
-            avg.price(self.chi, self.xi, self.spot_cum, self.spot0, out, regime, floor)
-        if self.arrivals is not None:
+            avg.price(self.chi, self.xi, self.spot_cum, self.spot0, out, regime, floor, only_selected)
+        if self.arrivals is not None:  # scales the selected cells only (the others by exp(0), plus and minus 0)
             self.arrivals.apply(out, np.arange(n), sel, floor)
         return out
 

@@ -163,3 +163,21 @@ def test_prices_written_into_a_used_array_are_those_of_a_new_one(contract) -> No
     np.testing.assert_array_equal(lazy.price_rows(rows, out=stale_rows), lazy.price_rows(rows))
     with pytest.raises(ConfigError, match="out must be a writable C-contiguous float64 array shaped"):
         lazy.price_slots(sel, out=np.empty((lazy.n_paths, n, 2)))
+
+
+@pytest.mark.parametrize("contract", [WTI, COMPUTE_H100], ids=["final", "monthly_average"])
+def test_only_selected_cells_are_written_when_asked(contract) -> None:
+    """``only_selected``: a market block writes its own cells of one array and leaves the others' as they are."""
+    lazy = _lazy(SchwartzSmith(**BASE, overlays=FLOOR), contract)
+    n = lazy.n_dates
+    sel = np.tile(np.arange(3), (n, 1))
+    sel[::4, 1] = -1  # another block's cells
+    sel[5] = -1  # a date with no cell of this block
+    other = np.full((lazy.n_paths, n, 3), 12345.0)
+    got = lazy.price_slots(sel, out=other, only_selected=True)
+    assert got is other
+    mine = np.broadcast_to(sel >= 0, got.shape)
+    assert (got[~mine] == 12345.0).all()
+    np.testing.assert_array_equal(got[mine], lazy.price_slots(sel)[mine])
+    with pytest.raises(ConfigError, match="only_selected: give the array to write into as out="):
+        lazy.price_slots(sel, only_selected=True)

@@ -129,6 +129,20 @@ def test_no_predictable_return_from_the_launch_under_the_real_measure() -> None:
     assert abs(ret.mean()) < 3 * ret.std(ddof=1) / math.sqrt(m.paths)
 
 
+@pytest.mark.parametrize("settlement", ["final", "monthly_average"])
+def test_the_hazard_leaves_cells_not_selected_as_they_are(settlement: str) -> None:
+    """A market fills one array block by block (``only_selected``): the hazard scales this block's cells only."""
+    part = one_chunk(replace(_pair(settlement), paths=20)).parts[0]
+    assert part.arrivals is not None
+    sel = np.where(part.contracts[:, :3] != "", np.arange(3)[None, :], -1)
+    sel[::3, 0] = -1  # another block's cells
+    held = np.full((part.n_paths, part.n_dates, 3), 4.5)
+    got = part.price_slots(sel, out=held.copy(), only_selected=True)
+    mine = np.broadcast_to(sel >= 0, got.shape)
+    assert (got[~mine] == 4.5).all()
+    np.testing.assert_array_equal(got[mine], part.price_slots(sel)[mine])
+
+
 def test_price_rows_and_price_slots_agree_with_the_hazard() -> None:
     part = one_chunk(replace(_pair(), paths=30)).parts[0]
     rows = np.array([0, 40, 120, 300])
