@@ -20,7 +20,18 @@ import numpy as np
 
 from etfsim._numba import readonly
 
-__all__ = ["METRICS", "STATUS", "Book", "Ledger", "LedgerArrays", "LedgerTerms", "PathMetrics", "Reduction", "Trades"]
+__all__ = [
+    "METRICS",
+    "STATUS",
+    "Book",
+    "Ledger",
+    "LedgerArrays",
+    "LedgerTerms",
+    "PathMetrics",
+    "Reduction",
+    "Running",
+    "Trades",
+]
 
 # Status bits of a day (business refusals and events, recorded) and the codes that stop a path (negative)
 HALT_POSITION_LIMIT = 1
@@ -177,6 +188,28 @@ class Reduction(NamedTuple):
     keep: np.ndarray  # int: dates whose NAV per share (splits undone) to keep, e.g. month ends
     years: float  # ACT/365 years from inception to the last date
     post_share: float  # share of the next day's futures move in today's market price
+
+
+class Running(NamedTuple):
+    """A path's reduction so far: the sums and counts :class:`PathMetrics` is made of, day by day."""
+
+    prev: float  # yesterday's NAV per share, splits undone
+    n_diffs: int  # daily return differences against the index that exist
+    total: float  # their sum
+    nav_days: int  # days with a NAV
+    nav_sum: float
+    days_premium: float
+    days_discount: float
+    max_premium: float
+    any_premium: bool
+    fees: float
+    commission: float
+    spread_cost: float
+    impact: float
+    creations: float
+    redemptions: float
+    halted: float  # days creations were halted by a limit
+    wiped: bool  # the fund's assets were gone on some day
 
 
 class PathMetrics(NamedTuple):
