@@ -124,8 +124,10 @@ def _demand(data: LedgerArrays, terms: LedgerTerms, ledger: Ledger, p: int, r: i
         w0 = t - terms.chase_window
         base = ledger.nav[r, w0] / ledger.shares[r, w0] / ledger.split[r, w0]
         trail = (ledger.nav[r, t - 1] / ledger.shares[r, t - 1] / ledger.split[r, t - 1]) / base - 1.0
-    dollars = data.demand_dollars[p, t]
-    demand: float = data.demand_frac[p, t] + (dollars / nav_prev if dollars != 0.0 else 0.0) + terms.chase * trail
+    # each demand array is one row for every path or a row per path
+    dollars = data.demand_dollars[0 if data.demand_dollars.shape[0] == 1 else p, t]
+    frac = data.demand_frac[0 if data.demand_frac.shape[0] == 1 else p, t]
+    demand: float = frac + (dollars / nav_prev if dollars != 0.0 else 0.0) + terms.chase * trail
     return demand
 
 

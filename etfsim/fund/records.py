@@ -114,8 +114,8 @@ class LedgerArrays(NamedTuple):
     fee_share: np.ndarray  # (dates,) the day's fee as a share of pre-fee NAV: x / (1 + x), x = ratio * days / 365
     volume: np.ndarray  # (dates, depth) contracts (of the slot's own multiplier) traded a day by slot
     volume_ref: np.ndarray  # (paths, dates) the price volume follows (launch / today's), or (1, 1): fixed volume
-    demand_frac: np.ndarray  # (paths, dates) investor demand as a fraction of NAV
-    demand_dollars: np.ndarray  # (paths, dates) investor demand in dollars
+    demand_frac: np.ndarray  # (paths or 1, dates) investor demand as a fraction of NAV
+    demand_dollars: np.ndarray  # (paths or 1, dates) investor demand in dollars
     room_per_notional: np.ndarray  # (1 or paths, dates) largest NAV the limits allow per dollar of sum q F mult
     room_limit: np.ndarray  # (1 or paths, dates) int: status bit of the limit that binds first (0: none)
     multiplier: np.ndarray  # (dates, depth) units per contract of each slot's contract

@@ -355,3 +355,24 @@ def replace_cfg(cfg: FundConfig, **kw: object) -> FundConfig:
     from dataclasses import replace
 
     return replace(cfg, **kw)
+
+
+def test_demand_the_same_on_every_path_is_one_row_and_the_same_ledger(compute) -> None:
+    """Flows by date are kept as one row the day loop reads for every path: the ledger of a row per path."""
+    from etfsim.fund.engine import ledger_inputs
+
+    curve, sched = compute
+    cfg = FundConfig()
+    when = np.asarray(curve.dates)[[40, 90]]
+    by_date = pd.Series([3e6, -2e6], index=pd.to_datetime(when))
+    per_path = np.zeros((curve.n_paths, curve.n_dates))
+    per_path[:, [40, 90]] = [3e6, -2e6]
+    one = ledger_inputs(curve, sched, cfg, by_date, None, None, None).arrays
+    assert one.demand_dollars.shape == (1, curve.n_dates) and one.demand_frac.shape == (1, curve.n_dates)
+    many = ledger_inputs(curve, sched, cfg, per_path, None, None, None).arrays
+    assert many.demand_dollars.shape == (curve.n_paths, curve.n_dates)
+    a = simulate_fund(curve, sched, cfg, flows=by_date)
+    b = simulate_fund(curve, sched, cfg, flows=per_path)
+    assert (a.ledger.creations[:, 40] > 0).all()  # the flows trade on every path
+    for field in a.ledger._fields:
+        np.testing.assert_array_equal(getattr(a.ledger, field), getattr(b.ledger, field), err_msg=field)
