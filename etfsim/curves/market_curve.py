@@ -217,6 +217,7 @@ def chained_spot(spots: Sequence[np.ndarray], generation: np.ndarray) -> np.ndar
     market_kernels.chain_spot(
         tuple(readonly(np.ascontiguousarray(x, dtype=np.float64)) for x in spots), weights, start, out
     )
+    out.setflags(write=False)  # the market's own: a curve restricted from it keeps it without a copy
     return out
 
 
