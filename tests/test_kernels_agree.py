@@ -457,6 +457,25 @@ def test_price_monthly_average_keep() -> None:
     np.testing.assert_array_equal(blank[13][~hole], full[13][~hole])  # the other dates' prices are untouched
 
 
+@covers(curve_kernels.price_monthly_average)
+def test_price_monthly_average_weighted() -> None:
+    """``weight``: each listed cell adds weight x price into ``out``, the numbers of pricing, then add_weighted."""
+    base = list(_monthly_average_inputs())
+    weight = np.full(base[4].shape, 0.5)
+    weight[:, 1] = -0.25  # a leg that counts against the family in the second slot
+    start = np.random.default_rng(5).normal(2.0, 0.1, base[13].shape)  # the legs added before this one
+
+    def args() -> tuple[Any, ...]:
+        return (*base[:13], start.copy(), None, None, False, weight)
+
+    _, added = agree(curve_kernels.price_monthly_average, args)
+    _, priced = agree(curve_kernels.price_monthly_average, _monthly_average_inputs)
+    want = start.copy()
+    market_kernels.add_weighted(want, readonly(priced[13]), readonly(weight))
+    np.testing.assert_array_equal(added[13], want)
+    assert (added[13][:, :2, 2] == start[:, :2, 2]).all()  # the cells not listed are left as they were
+
+
 @covers(curve_kernels.average_moments)
 def test_average_moments() -> None:
     # the front month's first days fixed (weight 0), the rest spread around their mean; three regimes

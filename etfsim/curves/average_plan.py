@@ -106,18 +106,20 @@ class MonthlyAveragePlan:
         regime: np.ndarray | None = None,
         floor: np.ndarray | None = None,
         keep: bool = False,
+        weight: np.ndarray | None = None,
     ) -> None:
         """Prices of these cells into ``out`` (:func:`etfsim.curves.kernels.price_monthly_average`).
 
         ``regime`` (paths, dates) is needed when the plan has a regime axis, and
         ignored otherwise; ``floor`` is the floor part of these cells
         (:attr:`PricingPlan.floor`), ``None`` without a floor; ``keep``: leave
-        the cells not listed as ``out`` holds them (else NaN).
+        the cells not listed as ``out`` holds them (else NaN); ``weight``: add
+        ``weight`` times the prices into ``out`` instead of writing them.
         """
         reg = regime_path(regime, chi) if self.regimes > 1 else None
         kernels.price_monthly_average(
             chi, xi, spot_cum, spot0, self.listed, self.n_days, self.first_fixed, self.pre_fixed, self.abar,
-            self.dmax, self.moments, self.day_a, self.day_w, out, reg, floor, keep,
+            self.dmax, self.moments, self.day_a, self.day_w, out, reg, floor, keep, weight,
         )  # fmt: skip
 
 

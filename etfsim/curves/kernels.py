@@ -40,6 +40,8 @@ def _term_limits(terms: int, tol: float = 1e-16) -> np.ndarray:
 
 
 TERM_LIMITS = _term_limits(EXPANSION_TERMS)
+LARGEST = 1.7976931348623157e308
+"""The largest float64: where ``numpy.nan_to_num`` puts an infinite price."""
 
 
 @jit
@@ -279,6 +281,7 @@ def price_monthly_average(
     regime: np.ndarray | None = None,  # (paths, n) int64 regime at each close, with a regime axis in moments, day_w
     floor: np.ndarray | None = None,  # (n, depth) sum of the price floor over the unfixed days / N
     keep: bool = False,  # leave the cells not listed as ``out`` holds them
+    weight: np.ndarray | None = None,  # (n, depth): add weight x price into ``out`` instead (a family's leg)
 ) -> None:
     """Monthly-average settlement: realised fixings plus the forwards of the days to come.
 
@@ -292,7 +295,11 @@ def price_monthly_average(
     directly.  ``moments`` and ``day_w`` must be C-contiguous: with or without
     the regime axis they are read as ``(regimes, n, depth, ...)``.  A cell not
     listed gets NaN, or with ``keep`` is not written (a market fills one array
-    block by block); a date with no cell listed costs no ``exp``.
+    block by block); a date with no cell listed costs no ``exp``.  With
+    ``weight`` each listed cell adds ``weight * price`` to ``out`` (a NaN price as
+    0 and an infinite one as the largest float, the numbers of
+    :func:`etfsim.curves.market_kernels.add_weighted`) and the others are left as
+    they are: a family sums its legs without an array of each leg's prices.
     """
     n_paths, n_dates = chi.shape
     depth = listed.shape[1]
@@ -307,6 +314,7 @@ def price_monthly_average(
         for k in range(depth):
             if listed[i, k]:
                 live[i] = True
+    keep = keep or weight is not None
     for p in range(n_paths):
         for i in range(n_dates):
             if not live[i]:
@@ -350,4 +358,9 @@ def price_monthly_average(
                 price = ex * fwd + fixed / n_days[i, k]
                 if floor is not None:
                     price += floor[i, k]
-                out[p, i, k] = price
+                if weight is None:
+                    out[p, i, k] = price
+                else:  # nan_to_num, then the product and the sum: two roundings, as add_weighted
+                    q = 0.0 if price != price else price  # not x: that is the date's chi, for the next cells
+                    q = min(max(q, -LARGEST), LARGEST)
+                    out[p, i, k] += q * weight[i, k]

@@ -131,7 +131,11 @@ class Block:
             c = np.where(ok, coef[rows, safe], 0.0)
             if not c.any():
                 continue
-            prices = part.price_slots(np.where(c != 0, local, -1), out=prices)  # NaN where this leg does not count
+            cells = np.where(c != 0, local, -1)
+            if part.adds_prices:  # added as the kernel works each price out: no array of them
+                part.add_prices(cells, c, out)
+                continue
+            prices = part.price_slots(cells, out=prices)  # NaN where this leg does not count
             _add_weighted(out, prices, c)
         if self.offset is not None:
             out += np.where(ok, self.offset[rows, safe], 0.0)[None]

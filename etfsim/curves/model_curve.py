@@ -159,6 +159,32 @@ class ModelCurve:
             self.arrivals.apply(out, np.arange(n), sel, floor)
         return out
 
+    @property
+    def adds_prices(self) -> bool:
+        """Whether :meth:`add_prices` can add this curve's prices in the pricing kernel (monthly average, no hazard)."""
+        return self.plan.avg is not None and self.arrivals is None
+
+    def add_prices(self, sel: np.ndarray, weight: np.ndarray, out: np.ndarray) -> None:
+        """``out += weight * nan_to_num(prices)`` of the slots ``sel`` ``(dates, m)``, listed cells only.
+
+        What a family does with each of its legs (:func:`etfsim.curves.market_kernels.add_weighted`
+        on :meth:`price_slots`), the same numbers, without an array of the leg's prices: each
+        cell's price is added as it is worked out.  Needs :attr:`adds_prices`.
+        """
+        if not self.adds_prices:
+            raise ConfigError("add_prices: this curve's prices cannot be added in the kernel; use price_slots")
+        n, m = sel.shape
+        out = _writable(out, (self.n_paths, n, m))
+        rows = np.arange(n)[:, None]
+        safe = np.where(sel >= 0, sel, 0)
+        plan = self.plan
+        floor = None if plan.floor is None else np.where(sel >= 0, plan.floor[rows, safe], 0.0)
+        assert plan.avg is not None  # for the type checker: adds_prices says so
+        avg = plan.avg.at((rows, safe))
+        avg = replace(avg, listed=avg.listed & (sel >= 0))
+        w = readonly(np.ascontiguousarray(weight, dtype=np.float64))
+        avg.price(self.chi, self.xi, self.spot_cum, self.spot0, out, self._regime_of(), floor, True, w)
+
     def price_rows(self, rows: Sequence[int] | np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Prices ``(paths, len(rows), depth)`` of every listed contract on some dates only.
 

@@ -181,3 +181,26 @@ def test_only_selected_cells_are_written_when_asked(contract) -> None:
     np.testing.assert_array_equal(got[mine], lazy.price_slots(sel)[mine])
     with pytest.raises(ConfigError, match="only_selected: give the array to write into as out="):
         lazy.price_slots(sel, only_selected=True)
+
+
+@pytest.mark.parametrize("contract", [WTI, COMPUTE_H100], ids=["final", "monthly_average"])
+def test_a_family_leg_added_in_the_kernel_is_priced_then_added(contract) -> None:
+    """``add_prices``: ``out += weight * prices`` as the kernel works them out, the numbers of ``add_weighted``."""
+    from etfsim.curves.market_kernels import add_weighted
+
+    lazy = _lazy(SchwartzSmith(**BASE, overlays=FLOOR), contract)
+    n = lazy.n_dates
+    sel = np.tile(np.arange(3), (n, 1))
+    sel[::4, 1] = -1  # cells this leg does not count in
+    weight = np.where(sel >= 0, 0.4, 0.0)
+    before = np.full((lazy.n_paths, n, 3), 1.5)
+    if not lazy.adds_prices:  # final settlement: the family prices the leg and adds it
+        assert contract is WTI
+        with pytest.raises(ConfigError, match="add_prices: this curve's prices cannot be added in the kernel"):
+            lazy.add_prices(sel, weight, before)
+        return
+    got = before.copy()
+    lazy.add_prices(sel, weight, got)
+    want = before.copy()
+    add_weighted(want, lazy.price_slots(sel), weight)
+    np.testing.assert_array_equal(got, want)
