@@ -64,11 +64,9 @@ def _day(dates: np.ndarray, t: int) -> str:
 
 
 def _demand(flows: object, curve: FuturesCurve, start: int) -> tuple[np.ndarray, np.ndarray, InvestorDemand]:
-    """Demand as (fraction of NAV, dollars) arrays and the premium dynamics.
+    """Demand as (fraction of NAV, dollars) arrays ``(paths or 1, dates)`` and the premium dynamics.
 
-    Each array is ``(paths, dates)``, or ``(1, dates)`` when it is the same on every path (no flows,
-    flows by date): the day loop reads row 0 of it then, and a chunk of 1,000 paths does not
-    allocate, and read day by day, 20 MB of zeros per array.
+    One row when it is the same on every path (no flows, flows by date): the day loop reads it for all.
     """
     p, n = curve.n_paths, curve.n_dates
     frac = np.zeros((1, n))
