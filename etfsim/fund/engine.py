@@ -110,7 +110,7 @@ def _demand(flows: object, curve: FuturesCurve, start: int) -> tuple[np.ndarray,
         raise DataError(f"flows must be a Series by date, an InvestorDemand, or dollars shaped ({n},) or ({p}, {n})")
     if not np.isfinite(arr).all():
         raise DataError("flows must be finite dollar amounts (positive = investors buying)")
-    dollars = np.array(arr.reshape((-1, n)), dtype=np.float64)  # (1, n) for dollars by date, else by path
+    dollars = np.array(arr.reshape((-1, n)), dtype=np.float64, order="C")  # (1, n) by date, else by path
     return frac, dollars, InvestorDemand(volatility=0.0, persistence=0.0)
 
 
