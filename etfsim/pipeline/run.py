@@ -43,6 +43,7 @@ from etfsim.index.levels import IndexResult, compute_index
 from etfsim.pipeline.statistics import STATISTICS, Sources, compute_statistics, statistics_of
 from etfsim.pipeline.strategy import Strategy, resolve_strategy
 from etfsim.roll.generations import Generations
+from etfsim.roll.optimum_yield import OptimumYield
 from etfsim.roll.restrict import restrict
 from etfsim.roll.rules import RollRule, roll_schedule
 from etfsim.roll.schedule import RollSchedule
@@ -296,14 +297,15 @@ def run_strategy(
     if isinstance(curve, MarketCurve) and curve.generation is not None and not isinstance(rule, Generations):
         # the strategy's rule inside each chip, the curve's moves between chips (its name is the inner rule's)
         rule = cast(RollRule, Generations(rule))
-    schedule = roll_schedule(curve, rule)
     slots: np.ndarray | None = None
     if isinstance(curve, (ModelCurve, MarketCurve)):
-        priced, schedule, slots = restrict(curve, schedule)
+        # a rule that decides path by path hands restrict its (slot, weight) pairs, not a dense weight cube
+        pairs = rule.pair_weights(curve) if isinstance(rule, OptimumYield) else None
+        priced, schedule, slots = restrict(curve, roll_schedule(curve, rule) if pairs is None else pairs)
         if isinstance(curve, MarketCurve):  # liquidity goes by months to expiry within each chip's contracts
             slots = np.where(slots >= 0, slots % curve.block_depth, -1)
     else:
-        priced = curve
+        priced, schedule = curve, roll_schedule(curve, rule)
     share = curve.contango_share if contango is None else contango  # a bound method keeps the curve it needs
     # a model curve's factor paths are priced out: a caller that handed it over lets them go before the
     # ledger runs (chi, xi, the regime and the spot's running sum: 40 MB of a 500-path chunk)

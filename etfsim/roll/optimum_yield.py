@@ -7,11 +7,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from etfsim._arrays import filled
 from etfsim.curves.protocol import Curve
 from etfsim.exceptions import DataError
 from etfsim.roll._calendar import BusinessDayIndex, curve_calendar, curve_days
 from etfsim.roll._common import _check_window, _day, _expiry_days, _int, _params, _window_fraction
+from etfsim.roll.pairs import PairWeights
 from etfsim.roll.schedule import RollSchedule, contract_ids
 
 __all__ = ["OptimumYield"]
@@ -41,13 +41,17 @@ class OptimumYield:
         _check_window(self.first_day, self.last_day)
 
     def schedule(self, curve: Curve) -> RollSchedule:
+        return self.pair_weights(curve).schedule(curve)
+
+    def pair_weights(self, curve: Curve) -> PairWeights:
+        """The schedule as (slot, weight) pairs, one a path and date, two while it rolls (see :mod:`etfsim.roll.pairs`)."""
         days = curve_days(curve)
         cal = BusinessDayIndex(curve_calendar(curve, self.calendar), days[0], days[-1])
         frac, ends = _window_fraction(cal, days, self.first_day, self.last_day, self.name)
         ids, _codes = contract_ids(np.asarray(curve.contracts, dtype=object))
         exp = _expiry_days(curve)
         p, n, k = curve.n_paths, curve.n_dates, curve.depth
-        w = filled((p, n, k))  # written one path at a time on each date: touch it in order first
+        slots, w = PairWeights.empty(n, p)  # [0]: the contract bought (or held), [1]: the one sold while rolling
         invested = np.zeros(n, dtype=bool)
         rolling = np.zeros(n, dtype=bool)
         months = days.astype("datetime64[M]")
@@ -58,13 +62,13 @@ class OptimumYield:
             rows = np.nonzero(months == month)[0]
             in_window = rows[bd[rows] >= self.first_day]
             if len(in_window) == 0:
-                self._hold(w, ids, held, rows, invested, curve)
+                self._hold(slots, w, ids, held, rows, invested, curve)
                 continue
             decision = int(in_window[0]) - 1  # the close before the window's first day
             if decision < 0:
                 continue  # the curve starts inside the window: wait for next month
             before = rows[rows <= decision]
-            self._hold(w, ids, held, before, invested, curve)
+            self._hold(slots, w, ids, held, before, invested, curve)
             # next month's window relative to *this* month: the decision close may fall in the previous
             # month when the data lacks this month's first business days
             end_next = ends[1][rows[0]]
@@ -89,11 +93,14 @@ class OptimumYield:
                 if (slot_new < 0).any():
                     raise DataError(f"rule {self.name}: the chosen contract is not on the curve on {_day(curve, t)}")
                 first_buy = held < 0  # the first month buys outright at the window's start
-                f_eff = np.where(first_buy, 1.0, f)
-                pp = np.arange(p)
-                w[pp, t, slot_new] += f_eff  # each path once per statement, so fancy += is safe
+                slots[0, t] = slot_new
+                w[0, t] = 0.0 + np.where(first_buy, 1.0, f)  # 0 + x, as a dense array adds into zeros: -0.0 is 0.0
                 keep = ~first_buy & (f < 1)
-                w[pp[keep], t, slot_old[keep]] += 1.0 - f
+                same = keep & (slot_old == slot_new)  # still the contract chosen: one weight, f + (1 - f)
+                w[0, t, same] += 1.0 - f
+                sold = keep & ~same
+                slots[1, t, sold] = slot_old[sold]
+                w[1, t, sold] = 1.0 - f
                 invested[t] = True
                 rolling[t] = (0 < f < 1) or bd[t] == self.last_day
             done = frac[after] >= 1 if len(after) else np.array([True])
@@ -103,9 +110,10 @@ class OptimumYield:
                 held = np.where(held < 0, new, held)
         if not invested.any():
             raise DataError(f"rule {self.name}: the curve is too short for a single roll decision")
-        invested_all = invested & (np.abs(w.sum(axis=2) - 1.0) <= 1e-9).all(axis=0)
+        # the two weights of a cell in two slots: their sum is the sum over every slot (the others add zeros)
+        invested_all = invested & (np.abs(w[0] + w[1] - 1.0) <= 1e-9).all(axis=1)
         w[:, ~invested_all] = 0.0
-        return RollSchedule.for_curve(curve, w, invested_all, rolling, self.name, _params(self))
+        return PairWeights(slots, w, invested_all, rolling, self.name, _params(self))
 
     @staticmethod
     def _slots(row_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -114,6 +122,7 @@ class OptimumYield:
 
     def _hold(
         self,
+        slots: np.ndarray,
         w: np.ndarray,
         ids: np.ndarray,
         held: np.ndarray,
@@ -127,7 +136,8 @@ class OptimumYield:
             slot = self._slots(ids[t], held)
             if (slot < 0).any():
                 raise DataError(f"rule {self.name}: a held contract is not on the curve on {_day(curve, t)}")
-            w[np.arange(len(held)), t, slot] = 1.0
+            slots[0, t] = slot
+            w[0, t] = 1.0
             invested[t] = True
 
     def _choose(

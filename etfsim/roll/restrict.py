@@ -6,7 +6,9 @@ the contracts it holds and the one it rolls into, two or three a day.
 :func:`restrict` prices only those (through the curve's ``price_slots``) and
 returns an ordinary, shallow :class:`~etfsim.curves.FuturesCurve` with the
 same weights on its slots, so the index and the fund ledger run unchanged on a
-few columns.
+few columns.  A rule that decides path by path hands over its weights as
+(slot, weight) pairs (:class:`~etfsim.roll.pairs.PairWeights`), which are
+gathered onto the few columns without a dense ``(paths, dates, depth)`` array.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 from etfsim.curves.curve import FuturesCurve
 from etfsim.curves.listing import next_slot_map
 from etfsim.curves.protocol import Curve
+from etfsim.roll.pairs import PairWeights
 from etfsim.roll.schedule import RollSchedule
 
 __all__ = ["restrict", "touched_slots"]
@@ -28,7 +31,11 @@ def touched_slots(weights: np.ndarray, contracts: np.ndarray) -> np.ndarray:
     a contract weighted at ``t - 1`` (its price on ``t`` settles yesterday's
     position).
     """
-    w: np.ndarray = np.asarray((np.asarray(weights) > 0).any(axis=0))  # (n, k) over paths
+    return _needed(np.asarray((np.asarray(weights) > 0).any(axis=0)), contracts)  # (n, k) over paths
+
+
+def _needed(w: np.ndarray, contracts: np.ndarray) -> np.ndarray:
+    """:func:`touched_slots` from the ``(dates, depth)`` slots weighted on some path."""
     need = w.copy()
     nxt = next_slot_map(np.asarray(contracts))
     rows, cols = np.nonzero(w[:-1] & (nxt >= 0))
@@ -39,15 +46,16 @@ def touched_slots(weights: np.ndarray, contracts: np.ndarray) -> np.ndarray:
     return np.where(np.take_along_axis(need, order, axis=1), order, -1).astype(np.int64)
 
 
-def restrict(curve: Curve, schedule: RollSchedule) -> tuple[FuturesCurve, RollSchedule, np.ndarray]:
+def restrict(curve: Curve, schedule: RollSchedule | PairWeights) -> tuple[FuturesCurve, RollSchedule, np.ndarray]:
     """Price only the slots ``schedule`` touches.
 
     Parameters
     ----------
     curve : Curve
         A :class:`~etfsim.curves.FuturesCurve` or a :class:`~etfsim.curves.model_curve.ModelCurve`.
-    schedule : RollSchedule
-        A schedule built on ``curve`` (``etfsim.roll_schedule(curve, rule)``).
+    schedule : RollSchedule or PairWeights
+        A schedule built on ``curve`` (``etfsim.roll_schedule(curve, rule)``), or
+        a path-by-path rule's pairs (``OptimumYield().pair_weights(curve)``): the same result.
 
     Returns
     -------
@@ -59,7 +67,10 @@ def restrict(curve: Curve, schedule: RollSchedule) -> tuple[FuturesCurve, RollSc
         The original slot of each shallow slot (-1 where padded), e.g. to
         look up liquidity by months to expiry.
     """
-    sel = touched_slots(schedule.weights, curve.contracts)
+    if isinstance(schedule, PairWeights):
+        sel = _needed(schedule.held(curve.depth), np.asarray(curve.contracts))
+    else:
+        sel = touched_slots(schedule.weights, curve.contracts)
     rows = np.arange(curve.n_dates)[:, None]
     safe = np.where(sel >= 0, sel, 0)
     contracts = np.where(sel >= 0, np.asarray(curve.contracts)[rows, safe], "").astype(object)
@@ -68,10 +79,13 @@ def restrict(curve: Curve, schedule: RollSchedule) -> tuple[FuturesCurve, RollSc
     prices.setflags(write=False)
     meta = dict(curve.metadata, restricted_to=schedule.rule)
     small_curve = FuturesCurve(curve.dates, prices, contracts, expiries, curve.spot, curve.held, meta, curve.first_path)
-    # gathered along the slot axis, which keeps every path's row contiguous (fancy indexing over two
-    # axes gives a strided array that each later stage would have to copy)
-    w = np.take_along_axis(np.asarray(schedule.weights), safe[None, :, :], axis=2)
-    w[:, sel < 0] = 0.0  # a new array: padded slots can be zeroed in place
+    if isinstance(schedule, PairWeights):
+        w = schedule.gather(sel)
+    else:
+        # gathered along the slot axis, which keeps every path's row contiguous (fancy indexing over two
+        # axes gives a strided array that each later stage would have to copy)
+        w = np.take_along_axis(np.asarray(schedule.weights), safe[None, :, :], axis=2)
+        w[:, sel < 0] = 0.0  # a new array: padded slots can be zeroed in place
     small = RollSchedule._restricted(  # the same checked weights on fewer slots
         w,
         curve.dates,
