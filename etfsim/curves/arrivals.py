@@ -193,13 +193,16 @@ class ArrivalHazard:
                 continue
             before = r[None, :] < launch[:, None]  # (paths, rows): not launched yet on that path
             shift += np.where(before[:, :, None], hz[None], 0.0)
-        if not shift.any():
+        moved = shift != 0.0
+        if not moved.any():
             return
-        base = 0.0 if floor is None else floor[None]
+        # only the cells a hazard moves: the others keep their bits (x - floor + floor need not be x), and a
+        # market writing one array block by block keeps what its other blocks wrote there
+        base = np.zeros(()) if floor is None else np.broadcast_to(floor[None], out.shape)
         np.exp(shift, out=shift)
-        out -= base
-        out *= shift
-        out += base
+        np.subtract(out, base, out=out, where=moved)
+        np.multiply(out, shift, out=out, where=moved)
+        np.add(out, base, out=out, where=moved)
 
 
 NEVER_YM = 999_912  # the month of a launch that does not come: after any horizon

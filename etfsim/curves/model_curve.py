@@ -155,7 +155,7 @@ class ModelCurve:
             avg = plan.avg.at((rows, safe))
             avg = replace(avg, listed=avg.listed & (sel >= 0))
             avg.price(self.chi, self.xi, self.spot_cum, self.spot0, out, regime, floor, only_selected)
-        if self.arrivals is not None:  # scales the selected cells only (the others by exp(0), plus and minus 0)
+        if self.arrivals is not None:  # scales only the cells a hazard moves: the others keep their bits
             self.arrivals.apply(out, np.arange(n), sel, floor)
         return out
 

@@ -141,6 +141,9 @@ def test_the_hazard_leaves_cells_not_selected_as_they_are(settlement: str) -> No
     mine = np.broadcast_to(sel >= 0, got.shape)
     assert (got[~mine] == 4.5).all()
     np.testing.assert_array_equal(got[mine], part.price_slots(sel)[mine])
+    # bit for bit: -0.0 stays -0.0 (a pass of (x - 0) * 1 + 0 over every cell would make it +0.0)
+    zeros = part.price_slots(sel, out=np.full(held.shape, -0.0), only_selected=True)
+    assert np.signbit(zeros[~mine]).all()
 
 
 def test_price_rows_and_price_slots_agree_with_the_hazard() -> None:
