@@ -58,14 +58,14 @@ def _roll(
     depth = target.shape[0]
     value = 0.0
     for s in range(depth):
+        # zeroed in the loop that sums: alone, a loop storing zeros becomes a call to memset, which on a
+        # few slots costs more than the loop (see _mark in etfsim/fund/ledger.py)
+        cut[s] = 0.0
+        target[s] = 0.0
         if data.weights[wp, t, s] > 0.0:
             value += data.weights[wp, t, s] * data.prices[p, t, s] * _slot_multiplier(data, terms, t, s)
-    for s in range(depth):
-        cut[s] = 0.0
     if math.isnan(value):
         return records.NO_PRICE_TO_BUY
-    for s in range(depth):
-        target[s] = 0.0
     st = 0
     if value > 0.0 and cash > 0.0:
         per_unit = terms.leverage * cash / value  # exposure = leverage x NAV (negative: a short, inverse fund)
