@@ -151,6 +151,8 @@ def _flows(
     """
     phi = terms.halted_persistence if refused else terms.persistence
     p_star = phi * book.premium + terms.demand_impact * demand
+    if p_star == 0.0:  # no premium to trade away (no demand, none left): no AP beats its fee and spread (>= 0)
+        return Book(book.cash, book.shares, p_star), 0.0, 0
     premium = p_star
     cash = book.cash
     cu = terms.creation_unit
@@ -318,7 +320,9 @@ def _ledger_path(
             swapped[s] = cut[s]
         if terms.band > 0.0 and not launch and units == 0.0:  # rolls and flows always trade
             _band(data, terms, t, target, carried)
-        flow = abs(flowed) / book.cash if book.cash > 0.0 and not terms.invest_next_day else 0.0
+        flow = 0.0  # read only by trades at the settlement price: no division a day otherwise
+        if terms.at_settlement and book.cash > 0.0 and not terms.invest_next_day:
+            flow = abs(flowed) / book.cash
         trades = _trade(data, terms, positions, p, r, t, start, carried, target, flow)
         book, code, ratio = _close(data, t, book, trades, terms, launch)
         st |= code
