@@ -82,8 +82,9 @@ def _mark(
     """
     pnl = 0.0
     for s in range(carried.shape[0]):
-        # -0.0, which adds and compares as 0.0: LLVM turns a loop that stores 0.0 into a call to memset,
-        # which on a few slots costs more than the loop (the registers saved and restored around it)
+        # -0.0: plus a nonzero count it is that count, and it compares equal to 0.0 (nothing else reads
+        # it); LLVM turns a loop that stores 0.0 into a call to memset, which on a few slots costs more
+        # than the loop (the registers saved and restored around it)
         carried[s] = -0.0
     if t == start:
         return pnl, 0

@@ -21,6 +21,7 @@ import numpy as np
 
 from etfsim._arrays import filled
 from etfsim.curves.protocol import Curve
+from etfsim.exceptions import DataError
 from etfsim.roll.schedule import RollSchedule
 
 __all__ = ["PairWeights"]
@@ -48,6 +49,17 @@ class PairWeights:
     rolling: np.ndarray
     rule: str
     params: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        s, w = self.slots, self.weights
+        if s.ndim != 3 or s.shape[0] != 2 or w.shape != s.shape:
+            raise DataError(f"pairs must be two (slots, weights) of the same (2, dates, paths) shape, got {s.shape}")
+        # what held() and gather() rely on: a weight sits on a slot, and a cell's second pair on another slot
+        if (w[s < 0] != 0).any():
+            raise DataError(f"rule {self.rule}: a pair without a slot has a weight")
+        second = s[1] >= 0
+        if (s[0][second] < 0).any() or (s[0][second] == s[1][second]).any():
+            raise DataError(f"rule {self.rule}: a cell's second pair must sit on a slot the first does not")
 
     @staticmethod
     def empty(n_dates: int, n_paths: int) -> tuple[np.ndarray, np.ndarray]:

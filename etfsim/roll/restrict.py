@@ -55,7 +55,10 @@ def restrict(curve: Curve, schedule: RollSchedule | PairWeights) -> tuple[Future
         A :class:`~etfsim.curves.FuturesCurve` or a :class:`~etfsim.curves.model_curve.ModelCurve`.
     schedule : RollSchedule or PairWeights
         A schedule built on ``curve`` (``etfsim.roll_schedule(curve, rule)``), or
-        a path-by-path rule's pairs (``OptimumYield().pair_weights(curve)``): the same result.
+        a path-by-path rule's pairs (``OptimumYield().pair_weights(curve)``): the same
+        result on a model or market curve, which prices every listed contract.  On a
+        recorded curve use ``roll_schedule``, which also checks that each contract
+        traded has a price (pairs are not checked).
 
     Returns
     -------

@@ -21,6 +21,7 @@ from etfsim.curves.arrivals import hazard_log_multiplier, launch_months, launch_
 from etfsim.curves.families import month_of
 from etfsim.curves.legs import Family
 from etfsim.curves.market import Market
+from etfsim.curves.overlays import Overlays
 from etfsim.exceptions import ConfigError
 from etfsim.scenario import load_market
 from tests.curves.market_cases import contract, leg, market, one_chunk
@@ -129,11 +130,16 @@ def test_no_predictable_return_from_the_launch_under_the_real_measure() -> None:
     assert abs(ret.mean()) < 3 * ret.std(ddof=1) / math.sqrt(m.paths)
 
 
+@pytest.mark.parametrize("floor", [0.0, 0.9])
 @pytest.mark.parametrize("settlement", ["final", "monthly_average"])
-def test_the_hazard_leaves_cells_not_selected_as_they_are(settlement: str) -> None:
-    """A market fills one array block by block (``only_selected``): the hazard scales this block's cells only."""
-    part = one_chunk(replace(_pair(settlement), paths=20)).parts[0]
-    assert part.arrivals is not None
+def test_the_hazard_leaves_cells_not_selected_as_they_are(settlement: str, floor: float) -> None:
+    """A market fills one array block by block (``only_selected``): the hazard scales this block's cells only.
+
+    With a price floor the hazard scales the part above it (the floor broadcast over the paths).
+    """
+    extra = {"overlays": Overlays(floor=floor)} if floor else {}
+    part = one_chunk(replace(_pair(settlement, **extra), paths=20)).parts[0]
+    assert part.arrivals is not None and (part.plan.floor is not None) == (floor > 0)
     sel = np.where(part.contracts[:, :3] != "", np.arange(3)[None, :], -1)
     sel[::3, 0] = -1  # another block's cells
     held = np.full((part.n_paths, part.n_dates, 3), 4.5)

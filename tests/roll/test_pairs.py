@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from etfsim.exceptions import DataError
 from etfsim.pipeline import run_strategy
 from etfsim.roll import OptimumYield, restrict, roll_schedule
 from etfsim.roll.pairs import PairWeights
@@ -38,6 +39,28 @@ def test_restrict_from_pairs_is_restrict_from_the_dense_schedule(lazy) -> None:
     np.testing.assert_array_equal(sa.invested, sb.invested)
     np.testing.assert_array_equal(sa.rolling, sb.rolling)
     assert sa.rule == sb.rule == "optimum_yield" and dict(sa.params) == dict(sb.params)
+
+
+def test_the_roll_moves_the_window_share_of_the_position(lazy) -> None:
+    """DBIQ Optimum Yield's roll: on the k-th business day of the window (days 2 to 6 of the month)
+    the contract bought holds k/5 of the position and the one sold the rest; once invested, every
+    date is (no weight lost to rounding), one contract a path, two while it rolls.
+    """
+    pairs = OptimumYield().pair_weights(lazy)
+    first = int(np.argmax(pairs.invested))
+    assert pairs.invested[first:].all()
+    months = np.asarray(lazy.dates).astype("datetime64[M]")
+    start_of_month = np.r_[True, months[1:] != months[:-1]]
+    day_of_month = np.arange(len(months)) - np.maximum.accumulate(np.where(start_of_month, np.arange(len(months)), 0))
+    rolling = pairs.slots[1] >= 0  # (dates, paths): two contracts held
+    assert rolling.any()
+    t, p = np.nonzero(rolling)
+    full = months[t] != months[0]  # the grid's first month may start after its first business day
+    t, p = t[full], p[full]
+    share = (day_of_month[t] + 1 - 2 + 1) / (6 - 2 + 1)  # business day d of the month: (d - first + 1) / window
+    np.testing.assert_array_equal(pairs.weights[0][t, p], share)
+    np.testing.assert_array_equal(pairs.weights[1][t, p], 1.0 - share)
+    assert ((day_of_month[t] >= 1) & (day_of_month[t] <= 4)).all()  # business days 2 to 5: day 6 completes it
 
 
 def test_pairs_hold_every_weight_of_the_dense_schedule(lazy) -> None:
@@ -86,3 +109,16 @@ def test_a_strategy_on_a_model_curve_never_builds_the_dense_schedule(lazy, monke
     assert again.schedule.weights.tobytes() == run.schedule.weights.tobytes()
     with pytest.raises(AssertionError, match="dense"):
         roll_schedule(lazy, OptimumYield())
+
+
+def test_pairs_that_break_their_layout_are_refused() -> None:
+    slots, weights = PairWeights.empty(2, 1)
+    weights[0, 0, 0] = 1.0  # a weight without a slot
+    with pytest.raises(DataError, match="without a slot"):
+        PairWeights(slots, weights, np.ones(2, bool), np.zeros(2, bool), "test", {})
+    slots, weights = PairWeights.empty(2, 1)
+    slots[:, 0, 0], weights[:, 0, 0] = 3, 0.5  # both pairs on the same slot
+    with pytest.raises(DataError, match="second pair"):
+        PairWeights(slots, weights, np.ones(2, bool), np.zeros(2, bool), "test", {})
+    with pytest.raises(DataError, match="shape"):
+        PairWeights(slots[0], weights[0], np.ones(2, bool), np.zeros(2, bool), "test", {})
