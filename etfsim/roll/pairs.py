@@ -74,8 +74,8 @@ class PairWeights:
         """``(dates, depth)``: slots weighted on some path (what ``(weights > 0).any(axis=0)`` is densely)."""
         need = np.zeros((self.slots.shape[1], depth), dtype=bool)
         for s, w in zip(self.slots, self.weights, strict=True):
-            rows, _ = np.nonzero(w > 0)
-            need[rows, s[w > 0]] = True
+            weighted = w > 0
+            need[np.nonzero(weighted)[0], s[weighted]] = True
         return need
 
     def gather(self, sel: np.ndarray) -> np.ndarray:
