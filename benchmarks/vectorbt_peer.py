@@ -16,10 +16,14 @@ spread, no flows or fees) on ``--paths`` paths:
 
 Both engines are compiled by a run on two paths before timing, and each timed
 call runs ``--repeat`` times, the fastest reported for both (one run of either
-moved by a quarter from one run to the next on this shared machine).  Target
-(issue #16): etfsim at least 10x faster than the one-call vectorbt figure.
+moved by a quarter from one run to the next on this shared machine).  Both run
+in one process with freed memory kept for reuse, as etfsim's command line runs
+(``etfsim._memory``): a repeated call then reuses pages instead of having the
+system zero fresh ones (etfsim's ledger is 340 MB on 1,000 paths, vectorbt's
+peak over 2 GB); ``--fresh-memory`` leaves glibc's defaults.  Target (issue
+#16): etfsim at least 10x faster than the one-call vectorbt figure.
 
-    python benchmarks/vectorbt_peer.py [--paths 1000] [--dates 2520] [--per-path 10] [--repeat 3]
+    python benchmarks/vectorbt_peer.py [--paths 1000] [--dates 2520] [--per-path 10] [--repeat 3] [--fresh-memory]
 """
 
 from __future__ import annotations
@@ -41,9 +45,14 @@ def main() -> None:
     ap.add_argument("--dates", type=int, default=2520)
     ap.add_argument("--per-path", type=int, default=10, help="paths for the one-call-per-path figure (0: skip)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each timed call; the fastest is reported")
+    ap.add_argument("--fresh-memory", action="store_true", help="glibc's defaults: every large block mapped afresh")
     args = ap.parse_args()
 
     import numpy as np
+
+    from etfsim._memory import keep_freed_memory
+
+    kept = False if args.fresh_memory else keep_freed_memory()
     import vectorbt  # noqa: F401 - imported before timing: its import alone takes seconds
 
     from etfsim.check.vectorbt_leg import packed_columns, vectorbt_value, vectorbt_values
@@ -92,7 +101,8 @@ def main() -> None:
         f"futures leg: {p:,} paths x {n:,} dates from inception, GSCI roll, {held} contracts held "
         f"in {m} columns a path ({p * m:,} vectorbt columns in one call)"
     )
-    print(f"fastest of {args.repeat} runs each (slowest in brackets):")
+    memory = "freed memory kept for reuse" if kept else "glibc's defaults (large blocks mapped afresh)"
+    print(f"fastest of {args.repeat} runs each (slowest in brackets), both engines with {memory}:")
     print(f"  etfsim simulate_fund, every path                 {t_etf:8.3f} s   ({slow_etf:.3f} s)")
     print(f"  etfsim summarise_fund, daily NAV per share only   {t_sum:8.3f} s   ({slow_sum:.3f} s)")
     print(

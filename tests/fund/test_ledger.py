@@ -253,6 +253,23 @@ def test_post_settlement_moves_show_in_the_premium(compute) -> None:
     np.testing.assert_allclose(res.premium[0, s:-1], 0.1 * r_next, atol=1e-12)
 
 
+def test_market_price_is_worked_out_once_on_first_use(compute, monkeypatch) -> None:
+    """simulate_fund leaves the market price to the first read; it is then the same read-only arrays."""
+    from etfsim.fund import ledger as kernels
+
+    curve, sched = compute
+    calls = []
+    real = kernels.market_prices
+    monkeypatch.setattr(kernels, "market_prices", lambda *a: calls.append(1) or real(*a))
+    res = simulate_fund(curve, sched, FundConfig(**FREE, post_settlement_share=0.1))
+    assert calls == []
+    price, premium = res.market_price, res.premium
+    assert len(calls) == 1 and res.market_price is price and res.premium is premium
+    assert not price.flags.writeable and not premium.flags.writeable
+    navps = res.nav_per_share
+    np.testing.assert_array_equal(premium, price / navps - 1.0, strict=True)  # the premium is the price's, to the bit
+
+
 @pytest.mark.parametrize(
     "kw, words",
     [
