@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from etfsim._numba import jit
-from etfsim.curves.pcg64 import next_double, next_normal, next_poisson
+from etfsim.curves.pcg64 import double_from, normal_from, poisson_from, put_state, state_of
 
 __all__ = [
     "average_moments",
@@ -99,22 +99,28 @@ def paths_draws(
     for i in range(lam_dt.shape[0]):
         enlam[i] = math.exp(-lam_dt[i])
     for p in range(states.shape[0]):
+        g = state_of(states, p)  # the path's generator in registers while it draws (see etfsim.curves.pcg64)
         for i in range(m):
-            z[p, i, 0] = next_normal(states, p)
-            z[p, i, 1] = next_normal(states, p)
+            g, a = normal_from(g)
+            g, b = normal_from(g)
+            z[p, i, 0], z[p, i, 1] = a, b
         if use_regime:
             for i in range(m):
-                u[p, i] = next_double(states, p)
+                g, d = double_from(g)
+                u[p, i] = d
         if lam_dt.shape[0] == 0:
             for i in range(m):
                 jumps[p, i] = 0.0
+            put_state(states, p, g)
             continue
         for i in range(m):
-            jumps[p, i] = next_poisson(states, p, lam_dt[i], enlam[i])
+            g, c = poisson_from(g, lam_dt[i], enlam[i])
+            jumps[p, i] = c  # the count, until its size is drawn
         for i in range(m):
-            size = next_normal(states, p)
+            g, size = normal_from(g)
             c = jumps[p, i]
             jumps[p, i] = c * jump_mean + jump_std * math.sqrt(c) * size if c > 0 else 0.0
+        put_state(states, p, g)
 
 
 @jit

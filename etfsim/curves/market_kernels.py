@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from etfsim._numba import jit
-from etfsim.curves.pcg64 import next_double, next_normal, next_poisson
+from etfsim.curves.pcg64 import double_from, normal_from, poisson_from, put_state, state_of
 
 __all__ = [
     "add_weighted",
@@ -81,13 +81,15 @@ def market_state_draws(
     """:func:`market_path_draws` from the generator's state, then the launch uniforms: the same numbers."""
     m, width = z.shape
     legs = jumps.shape[1]
-    p = row
+    g = state_of(states, row)  # the path's generator in registers while it draws (see etfsim.curves.pcg64)
     for i in range(m):
         for j in range(width):
-            z[i, j] = next_normal(states, p)
+            g, x = normal_from(g)
+            z[i, j] = x
     if use_regime:
         for i in range(m):
-            u[i] = next_double(states, p)
+            g, d = double_from(g)
+            u[i] = d
     for leg in range(legs):
         if not jumping[leg]:
             for i in range(m):
@@ -95,13 +97,16 @@ def market_state_draws(
             continue
         for i in range(m):
             lam = lam_dt[leg, i]
-            jumps[i, leg] = next_poisson(states, p, lam, math.exp(-lam))
+            g, c = poisson_from(g, lam, math.exp(-lam))
+            jumps[i, leg] = c
         for i in range(m):
-            size = next_normal(states, p)
+            g, size = normal_from(g)
             c = jumps[i, leg]
             jumps[i, leg] = c * jump_mean[leg] + jump_std[leg] * math.sqrt(c) * size if c > 0 else 0.0
     for k in range(arrive.shape[0]):
-        arrive[k] = 1.0 - next_double(states, p)
+        g, d = double_from(g)
+        arrive[k] = 1.0 - d
+    put_state(states, row, g)
 
 
 @jit

@@ -185,9 +185,13 @@ def _seed_states(entropy: np.ndarray, ids: np.ndarray, out: np.ndarray) -> None:
         next_u64(out, row)
 
 
-@jit(inline=True)
 def _mulhi(a: np.uint64, b: np.uint64) -> np.uint64:
-    """The high 64 bits of the 128-bit product ``a * b``."""
+    """The high 64 bits of the 128-bit product ``a * b``: four 32-bit products here, one multiplication compiled.
+
+    In a kernel numba takes :func:`_mulhi_i128` instead (registered below): each draw's
+    state update waits on this product, and the four products and their carries made
+    a normal 4.5-5.6 ns against 2.9-3.5 ns (500 paths x 5,040 normals).
+    """
     a_lo, a_hi = a & _LOW32, a >> _U32
     b_lo, b_hi = b & _LOW32, b >> _U32
     p0, p1, p2 = a_lo * b_lo, a_lo * b_hi, a_hi * b_lo
@@ -196,31 +200,76 @@ def _mulhi(a: np.uint64, b: np.uint64) -> np.uint64:
     return out
 
 
+if HAS_NUMBA:
+    from llvmlite import ir
+    from numba import types
+    from numba.extending import intrinsic, overload
+
+    @intrinsic
+    def _mulhi_i128(typingctx, a, b):  # type: ignore[no-untyped-def]
+        """``(a * b) >> 64`` in LLVM's 128-bit integers, which x86-64 does in one ``mul`` (and ARM64 in ``umulh``)."""
+
+        def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+            wide = ir.IntType(128)
+            product = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
+            return builder.trunc(builder.lshr(product, ir.Constant(wide, 64)), ir.IntType(64))
+
+        return types.uint64(types.uint64, types.uint64), codegen
+
+    @overload(_mulhi, inline="always")
+    def _mulhi_compiled(a, b):  # type: ignore[no-untyped-def]
+        if a == types.uint64 and b == types.uint64:  # the generator's words; any other type is not ours to widen
+            return lambda a, b: _mulhi_i128(a, b)  # type: ignore[call-arg]
+        return None
+
+
+State = tuple[np.uint64, np.uint64, np.uint64, np.uint64]
+"""A path's generator as four words: state high, low, increment high, low (a row of :func:`pcg_states`)."""
+
+# Each draw below takes a State and returns it stepped with the number: a kernel loads a path's
+# words once (state_of), draws its numbers, and stores them once (put_state).  Stepped through
+# the array instead, every draw stored and reloaded the state, since numba cannot tell the
+# state's array from the arrays the draws go to: 27 ms against 16 ms for a 500-path chunk's draws.
+
+
 @jit(inline=True)
-def next_u64(st: np.ndarray, p: int) -> np.uint64:
-    """Step path ``p``'s generator (``st[p]``: state high, low, increment high, low) and return its next draw."""
-    hi, lo = st[p, 0], st[p, 1]
-    new_lo = lo * _MULT_LO + st[p, 3]
-    carry = _U64_1 if new_lo < lo * _MULT_LO else _U64_0
-    new_hi = _mulhi(lo, _MULT_LO) + lo * _MULT_HI + hi * _MULT_LO + st[p, 2] + carry
-    st[p, 0], st[p, 1] = new_hi, new_lo
+def state_of(st: np.ndarray, p: int) -> State:
+    """Path ``p``'s generator, read from ``st[p]`` (state high, low, increment high, low)."""
+    return st[p, 0], st[p, 1], st[p, 2], st[p, 3]
+
+
+@jit(inline=True)
+def put_state(st: np.ndarray, p: int, g: State) -> None:
+    """Store a stepped generator back into ``st[p]`` (the increment never changes)."""
+    st[p, 0], st[p, 1] = g[0], g[1]
+
+
+@jit(inline=True)
+def u64_from(g: State) -> tuple[State, np.uint64]:
+    """The generator stepped, and its next draw."""
+    hi, lo, inc_hi, inc_lo = g
+    m = lo * _MULT_LO
+    new_lo = m + inc_lo
+    carry = _U64_1 if new_lo < m else _U64_0
+    new_hi = _mulhi(lo, _MULT_LO) + lo * _MULT_HI + hi * _MULT_LO + inc_hi + carry
     x = new_hi ^ new_lo  # XSL-RR: the two halves xored, rotated right by the top six bits
     rot = new_hi >> _U58
     out: np.uint64 = (x >> rot) | (x << ((np.uint64(64) - rot) & _U63))
-    return out
+    return (new_hi, new_lo, inc_hi, inc_lo), out
 
 
 @jit(inline=True)
-def next_double(st: np.ndarray, p: int) -> float:
+def double_from(g: State) -> tuple[State, float]:
     """A uniform on [0, 1): the draw's top 53 bits (``Generator.random``)."""
-    return float(next_u64(st, p) >> _U11) * _TO_DOUBLE
+    g, r = u64_from(g)
+    return g, float(r >> _U11) * _TO_DOUBLE
 
 
 @jit(inline=True)
-def next_normal(st: np.ndarray, p: int) -> float:
+def normal_from(g: State) -> tuple[State, float]:
     """A standard normal by numpy's ziggurat (``Generator.standard_normal``)."""
     while True:
-        r = next_u64(st, p)
+        g, r = u64_from(g)
         idx = int(r & _BYTE)
         r = r >> _U8
         rabs = (r >> _U1) & _MANTISSA
@@ -228,36 +277,53 @@ def next_normal(st: np.ndarray, p: int) -> float:
         if r & _U1:
             x = -x
         if rabs < _KI[idx]:
-            return x
+            return g, x
         if idx == 0:  # the tail
             while True:
-                xx = -_NOR_INV_R * math.log1p(-next_double(st, p))
-                yy = -math.log1p(-next_double(st, p))
+                g, d = double_from(g)
+                xx = -_NOR_INV_R * math.log1p(-d)
+                g, d = double_from(g)
+                yy = -math.log1p(-d)
                 if yy + yy > xx * xx:
                     tail: float = -(_NOR_R + xx) if (rabs >> _U8) & _U1 else _NOR_R + xx
-                    return tail
-        elif (_FI[idx - 1] - _FI[idx]) * next_double(st, p) + _FI[idx] < math.exp(-0.5 * x * x):
-            return x
+                    return g, tail
+        else:
+            g, d = double_from(g)
+            if (_FI[idx - 1] - _FI[idx]) * d + _FI[idx] < math.exp(-0.5 * x * x):
+                return g, x
+
+
+@jit(inline=True)
+def poisson_from(g: State, lam: float, enlam: float) -> tuple[State, float]:
+    """A Poisson count of mean ``lam`` below :data:`POISSON_LIMIT` (``enlam = exp(-lam)``), numpy's way."""
+    if lam == 0.0:
+        return g, 0.0
+    count = 0.0
+    prod = 1.0
+    while True:
+        g, d = double_from(g)
+        prod *= d
+        if prod > enlam:
+            count += 1.0
+        else:
+            return g, count
+
+
+@jit(inline=True)
+def next_u64(st: np.ndarray, p: int) -> np.uint64:
+    """Step path ``p``'s generator in ``st`` and return its next draw (for one draw; a kernel drawing many
+    holds the generator with :func:`state_of` and :func:`u64_from`)."""
+    g, out = u64_from(state_of(st, p))
+    put_state(st, p, g)
+    return out
 
 
 @jit
 def standard_normals(st: np.ndarray, out: np.ndarray) -> None:
     """Row ``p`` of ``out`` ``(paths, n)``: path ``p``'s next ``n`` standard normals (``Generator.standard_normal``)."""
     for p in range(out.shape[0]):
+        g = state_of(st, p)
         for i in range(out.shape[1]):
-            out[p, i] = next_normal(st, p)
-
-
-@jit(inline=True)
-def next_poisson(st: np.ndarray, p: int, lam: float, enlam: float) -> float:
-    """A Poisson count of mean ``lam`` below :data:`POISSON_LIMIT` (``enlam = exp(-lam)``), numpy's way."""
-    if lam == 0.0:
-        return 0.0
-    count = 0.0
-    prod = 1.0
-    while True:
-        prod *= next_double(st, p)
-        if prod > enlam:
-            count += 1.0
-        else:
-            return count
+            g, x = normal_from(g)
+            out[p, i] = x
+        put_state(st, p, g)

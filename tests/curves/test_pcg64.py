@@ -22,22 +22,47 @@ pytestmark = pytest.mark.skipif(not pcg64.available(), reason="the state kernels
 @jit
 def _uniforms(states: np.ndarray, out: np.ndarray) -> None:
     for p in range(out.shape[0]):
+        g = pcg64.state_of(states, p)
         for i in range(out.shape[1]):
-            out[p, i] = pcg64.next_double(states, p)
+            g, out[p, i] = pcg64.double_from(g)
+        pcg64.put_state(states, p, g)
 
 
 @jit
 def _normals(states: np.ndarray, out: np.ndarray) -> None:
     for p in range(out.shape[0]):
         for i in range(out.shape[1]):
-            out[p, i] = pcg64.next_normal(states, p)
+            g, x = pcg64.normal_from(pcg64.state_of(states, p))  # stepped through the array, draw by draw
+            pcg64.put_state(states, p, g)
+            out[p, i] = x
+
+
+@jit
+def _mulhis(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    for i in range(a.shape[0]):
+        out[i] = pcg64._mulhi(a[i], b[i])
+
+
+def test_mulhi_is_the_high_word_of_the_128_bit_product() -> None:
+    """Compiled (LLVM's 128-bit multiplication) and in Python (32-bit halves): Python's own integers' answer."""
+    edge = np.array([0, 1, 2**32 - 1, 2**32, 2**63, 2**64 - 1, 0x4385DF649FCCF645], dtype=np.uint64)
+    rng = np.random.default_rng(3)
+    a = np.concatenate([np.repeat(edge, edge.size), rng.integers(0, 2**64, 500, dtype=np.uint64)])
+    b = np.concatenate([np.tile(edge, edge.size), rng.integers(0, 2**64, 500, dtype=np.uint64)])
+    want = [(int(x) * int(y)) >> 64 for x, y in zip(a, b)]
+    out = np.empty_like(a)
+    _mulhis(a, b, out)
+    assert out.tolist() == want
+    assert [int(pcg64._mulhi(x, y)) for x, y in zip(a, b)] == want
 
 
 @jit
 def _poissons(states: np.ndarray, lam: np.ndarray, out: np.ndarray) -> None:
     for p in range(out.shape[0]):
+        g = pcg64.state_of(states, p)
         for i in range(out.shape[1]):
-            out[p, i] = pcg64.next_poisson(states, p, lam[i], np.exp(-lam[i]))
+            g, out[p, i] = pcg64.poisson_from(g, lam[i], np.exp(-lam[i]))
+        pcg64.put_state(states, p, g)
 
 
 def test_uniforms_normals_and_counts_are_numpys() -> None:
