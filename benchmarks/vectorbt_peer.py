@@ -17,13 +17,13 @@ spread, no flows or fees) on ``--paths`` paths:
 Both engines are compiled by a run on two paths before timing, and each timed
 call runs ``--repeat`` times, the fastest reported for both (one run of either
 moved by a quarter from one run to the next on this shared machine).  Both run
-in one process with freed memory kept for reuse, as etfsim's command line runs
-(``etfsim._memory``): a repeated call then reuses pages instead of having the
-system zero fresh ones (etfsim's ledger is 340 MB on 1,000 paths, vectorbt's
-peak over 2 GB); ``--fresh-memory`` leaves glibc's defaults.  Target (issue
-#16): etfsim at least 10x faster than the one-call vectorbt figure.
+with glibc's defaults, as a library caller's program does: each large block is
+mapped afresh and the system zeroes its pages on first use (etfsim's ledger is
+340 MB on 1,000 paths).  ``--keep-freed-memory`` runs both as etfsim's command
+line runs instead (``etfsim._memory``: freed blocks kept for the next call).
+Target (issue #16): etfsim at least 10x faster than the one-call vectorbt figure.
 
-    python benchmarks/vectorbt_peer.py [--paths 1000] [--dates 2520] [--per-path 10] [--repeat 3] [--fresh-memory]
+    python benchmarks/vectorbt_peer.py [--paths 1000] [--dates 2520] [--per-path 10] [--repeat 3] [--keep-freed-memory]
 """
 
 from __future__ import annotations
@@ -45,14 +45,14 @@ def main() -> None:
     ap.add_argument("--dates", type=int, default=2520)
     ap.add_argument("--per-path", type=int, default=10, help="paths for the one-call-per-path figure (0: skip)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each timed call; the fastest is reported")
-    ap.add_argument("--fresh-memory", action="store_true", help="glibc's defaults: every large block mapped afresh")
+    ap.add_argument("--keep-freed-memory", action="store_true", help="freed blocks kept for reuse, as `etfsim` runs")
     args = ap.parse_args()
 
     import numpy as np
 
     from etfsim._memory import keep_freed_memory
 
-    kept = False if args.fresh_memory else keep_freed_memory()
+    kept = keep_freed_memory() if args.keep_freed_memory else False
     import vectorbt  # noqa: F401 - imported before timing: its import alone takes seconds
 
     from etfsim.check.vectorbt_leg import packed_columns, vectorbt_value, vectorbt_values
