@@ -101,7 +101,12 @@ def main() -> None:
         f"futures leg: {p:,} paths x {n:,} dates from inception, GSCI roll, {held} contracts held "
         f"in {m} columns a path ({p * m:,} vectorbt columns in one call)"
     )
-    memory = "freed memory kept for reuse" if kept else "glibc's defaults (large blocks mapped afresh)"
+    if kept:
+        memory = "freed memory kept for reuse"
+    elif args.keep_freed_memory:  # not glibc: etfsim._memory leaves the allocator as it is
+        memory = "the allocator's defaults (not glibc: nothing kept)"
+    else:
+        memory = "glibc's defaults (large blocks mapped afresh)"
     print(f"fastest of {args.repeat} runs each (slowest in brackets), both engines with {memory}:")
     print(f"  etfsim simulate_fund, every path                 {t_etf:8.3f} s   ({slow_etf:.3f} s)")
     print(f"  etfsim summarise_fund, daily NAV per share only   {t_sum:8.3f} s   ({slow_sum:.3f} s)")

@@ -27,7 +27,20 @@ import numpy as np
 from etfsim._numba import HAS_NUMBA, jit
 from etfsim._random import check_seed, path_generators
 
-__all__ = ["POISSON_LIMIT", "available", "pcg_states", "seed_states", "standard_normals"]
+__all__ = [
+    "POISSON_LIMIT",
+    "State",
+    "available",
+    "double_from",
+    "normal_from",
+    "pcg_states",
+    "poisson_from",
+    "put_state",
+    "seed_states",
+    "standard_normals",
+    "state_of",
+    "u64_from",
+]
 
 POISSON_LIMIT = 10.0
 """numpy draws a Poisson count with mean below this by multiplying uniforms (kept here); above it, by PTRS (not kept)."""

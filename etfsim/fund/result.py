@@ -77,7 +77,8 @@ class FundResult(Result):
         """A share's market price at each close ``(paths, dates)``: NAV per share, the premium and tomorrow's move.
 
         The market closes after the settlement that strikes NAV, so a share of the
-        next day's futures move is in today's price (``post_settlement_share``).
+        next day's futures move is in today's price (``post_settlement_share`` of
+        ``self.config``: a result copied with other terms works its price out again).
         """
         return self._market[0]
 
