@@ -42,7 +42,7 @@ from etfsim.fund.engine import ledger_inputs
 from etfsim.fund.limits import room_per_notional
 from etfsim.fund.records import METRICS, Ledger, Reduction
 from etfsim.index import levels
-from etfsim.roll import roll_schedule, schedule
+from etfsim.roll import pairs, roll_schedule, schedule
 from etfsim.roll.schedule import RollSchedule
 from etfsim.scenario import load_scenario
 from tests.fund.fund_cases import FUND_CASES
@@ -771,6 +771,34 @@ def test_trade_mask_kernel(paths: int) -> None:
     _, out = agree(schedule.trade_mask_kernel, lambda: (weights, _slot_map(), 1e-12, np.zeros((paths, N_DATES), bool)))
     mask = out[-1]
     assert mask[0].tolist() == [t in (1, 5, 6, 7) for t in range(N_DATES)]  # buys, rolls; the expiry carries over
+
+
+@covers(pairs._scatter_pairs)
+def test_scatter_pairs() -> None:
+    """Pairs onto fewer columns: compiled, as Python, and the dense loop it stands for (20 paths: two blocks)."""
+    rng = np.random.default_rng(8)
+    n, p, depth = N_DATES, 20, 5
+    slots = np.full((2, n, p), -1, dtype=np.int32)
+    slots[0] = rng.integers(0, depth, (n, p))
+    second = rng.random((n, p)) < 0.4
+    slots[1][second] = (slots[0][second] + 1 + rng.integers(0, depth - 1, second.sum())) % depth
+    weights = np.where(slots >= 0, rng.random((2, n, p)), 0.0)
+    place = np.where(rng.random((n, depth)) < 0.8, rng.integers(0, 3, (n, depth)), -1)
+    # a date's kept slots go to different columns: the first three of a random order
+    for t in range(n):
+        kept = np.nonzero(place[t] >= 0)[0]
+        place[t, kept[:3]] = rng.permutation(3)[: len(kept[:3])]
+        place[t, kept[3:]] = -1
+    _, out = agree(pairs._scatter_pairs, lambda: (slots, weights, place, np.zeros((p, n, 3))))
+    want = np.zeros((p, n, 3))
+    for q in range(2):
+        for t in range(n):
+            for path in range(p):
+                s_ = slots[q, t, path]
+                if s_ >= 0 and place[t, s_] >= 0:
+                    want[path, t, place[t, s_]] = weights[q, t, path]
+    np.testing.assert_array_equal(out[-1], want)
+    assert (out[-1] != 0).sum() > n * p // 2  # most pairs land
 
 
 @covers(schedule.first_unpriced_trade)

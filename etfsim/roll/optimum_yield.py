@@ -58,13 +58,20 @@ class OptimumYield:
         held = np.full(p, -1, dtype=np.int64)  # contract id each path holds
         bd = cal.of_month(days)
         horizon = self.max_months * 31  # days: a contract "within 13 months"
+        plan = []  # each month: its dates, and the close before its window's first day (None: no window)
         for month in np.unique(months):
             rows = np.nonzero(months == month)[0]
             in_window = rows[bd[rows] >= self.first_day]
-            if len(in_window) == 0:
+            plan.append((rows, int(in_window[0]) - 1 if len(in_window) else None))
+        # every decision close priced in one call, not one a month: a model curve works out the coefficients
+        # of the cells it is asked for, and keeps the last few sets for the next chunk of paths
+        decisions = sorted({d for _, d in plan if d is not None and d >= 0})
+        at = {d: i for i, d in enumerate(decisions)}
+        priced = curve.price_rows(np.asarray(decisions, dtype=np.int64)) if decisions else None
+        for rows, decision in plan:
+            if decision is None:
                 self._hold(slots, w, ids, held, rows, invested, curve)
                 continue
-            decision = int(in_window[0]) - 1  # the close before the window's first day
             if decision < 0:
                 continue  # the curve starts inside the window: wait for next month
             before = rows[rows <= decision]
@@ -79,30 +86,12 @@ class OptimumYield:
             must_roll = (held < 0) | (held_exp <= end_next)
             new = held.copy()
             if must_roll.any():
-                new[must_roll] = self._choose(curve, decision, ids, exp_d, end_next, horizon)[must_roll]
+                assert priced is not None  # a decision close exists, so it was priced
+                prices = priced[:, at[decision], :]
+                new[must_roll] = self._choose(curve, prices, decision, ids, exp_d, end_next, horizon)[must_roll]
             after = rows[rows > decision]
-            for t in after:
-                f = frac[t]
-                slot_old = self._slots(ids[t], held)
-                slot_new = self._slots(ids[t], new)
-                gone = (held >= 0) & (slot_old < 0) & (f < 1)
-                if gone.any():
-                    raise DataError(
-                        f"rule {self.name}: a held contract left the curve during the roll on {_day(curve, t)}"
-                    )
-                if (slot_new < 0).any():
-                    raise DataError(f"rule {self.name}: the chosen contract is not on the curve on {_day(curve, t)}")
-                first_buy = held < 0  # the first month buys outright at the window's start
-                slots[0, t] = slot_new
-                w[0, t] = 0.0 + np.where(first_buy, 1.0, f)  # 0 + x, as a dense array adds into zeros: -0.0 is 0.0
-                keep = ~first_buy & (f < 1)
-                same = keep & (slot_old == slot_new)  # still the contract chosen: one weight, f + (1 - f)
-                w[0, t, same] += 1.0 - f
-                sold = keep & ~same
-                slots[1, t, sold] = slot_old[sold]
-                w[1, t, sold] = 1.0 - f
-                invested[t] = True
-                rolling[t] = (0 < f < 1) or bd[t] == self.last_day
+            if len(after):
+                self._roll_days(slots, w, ids, held, new, after, frac, invested, rolling, bd, curve)
             done = frac[after] >= 1 if len(after) else np.array([True])
             if len(after) and done[-1]:
                 held = new
@@ -117,8 +106,48 @@ class OptimumYield:
 
     @staticmethod
     def _slots(row_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-        match = row_ids[None, :] == wanted[:, None]
-        return np.where(match.any(axis=1), match.argmax(axis=1), -1)
+        """``(dates, paths)``: the slot of each path's contract ``wanted`` on each row of ``row_ids`` (-1: not there)."""
+        match = row_ids[:, None, :] == wanted[None, :, None]
+        return np.where(match.any(axis=2), match.argmax(axis=2), -1)
+
+    def _roll_days(
+        self,
+        slots: np.ndarray,
+        w: np.ndarray,
+        ids: np.ndarray,
+        held: np.ndarray,
+        new: np.ndarray,
+        after: np.ndarray,
+        frac: np.ndarray,
+        invested: np.ndarray,
+        rolling: np.ndarray,
+        bd: np.ndarray,
+        curve: Curve,
+    ) -> None:
+        """The pairs on the dates ``after`` a decision: the share ``frac`` in the contract chosen (``new``), the rest
+        still in the one held, all dates at once (one numpy call a step, not one a date)."""
+        f = frac[after][:, None]  # (dates, 1) against the paths' (1, paths)
+        slot_old = self._slots(ids[after], held)
+        slot_new = self._slots(ids[after], new)
+        gone = ((held >= 0)[None, :] & (slot_old < 0) & (f < 1)).any(axis=1)
+        lost = (slot_new < 0).any(axis=1)
+        if (gone | lost).any():
+            t = int(after[np.argmax(gone | lost)])  # the first such date, as date by date
+            if gone[np.argmax(gone | lost)]:
+                raise DataError(f"rule {self.name}: a held contract left the curve during the roll on {_day(curve, t)}")
+            raise DataError(f"rule {self.name}: the chosen contract is not on the curve on {_day(curve, t)}")
+        first_buy = (held < 0)[None, :]  # the first month buys outright at the window's start
+        slots[0, after] = slot_new
+        w0 = 0.0 + np.where(first_buy, 1.0, f)  # 0 + x, as a dense array adds into zeros: -0.0 is 0.0
+        keep = ~first_buy & (f < 1)
+        same = keep & (slot_old == slot_new)  # still the contract chosen: one weight, f + (1 - f)
+        w[0, after] = np.where(same, w0 + (1.0 - f), w0)
+        sold = keep & ~same
+        slots[1, after] = np.where(sold, slot_old, slots[1, after])
+        w[1, after] = np.where(sold, 1.0 - f, w[1, after])
+        invested[after] = True
+        fa = frac[after]
+        rolling[after] = ((0 < fa) & (fa < 1)) | (bd[after] == self.last_day)
 
     def _hold(
         self,
@@ -130,26 +159,28 @@ class OptimumYield:
         invested: np.ndarray,
         curve: Curve,
     ) -> None:
-        if (held < 0).all():
+        if (held < 0).all() or not len(rows):
             return
-        for t in rows:
-            slot = self._slots(ids[t], held)
-            if (slot < 0).any():
-                raise DataError(f"rule {self.name}: a held contract is not on the curve on {_day(curve, t)}")
-            slots[0, t] = slot
-            w[0, t] = 1.0
-            invested[t] = True
+        slot = self._slots(ids[rows], held)
+        missing = (slot < 0).any(axis=1)
+        if missing.any():
+            t = int(rows[np.argmax(missing)])
+            raise DataError(f"rule {self.name}: a held contract is not on the curve on {_day(curve, t)}")
+        slots[0, rows] = slot
+        w[0, rows] = 1.0
+        invested[rows] = True
 
     def _choose(
         self,
         curve: Curve,
+        prices: np.ndarray,
         t: int,
         ids: np.ndarray,
         exp_d: np.ndarray,
         end_next: int,
         horizon: int,
     ) -> np.ndarray:
-        prices = curve.price_rows(np.array([t]))[:, 0, :]  # a model curve prices only the decision dates
+        """The contract each path rolls into at the close ``t``, from that close's prices ``(paths, depth)``."""
         day = int(curve_days(curve)[t].astype(np.int64))
         eligible = (exp_d > end_next) & (exp_d <= day + horizon) & (ids[t] >= 0)
         eligible[0] = False  # the yield is measured against the front, so the front itself is not a candidate

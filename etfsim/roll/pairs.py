@@ -20,11 +20,35 @@ from typing import Any
 import numpy as np
 
 from etfsim._arrays import filled
+from etfsim._numba import jit
 from etfsim.curves.protocol import Curve
 from etfsim.exceptions import DataError
 from etfsim.roll.schedule import RollSchedule
 
 __all__ = ["PairWeights"]
+
+
+@jit
+def _scatter_pairs(slots: np.ndarray, weights: np.ndarray, place: np.ndarray, out: np.ndarray) -> None:
+    """``out[p, t, place[t, s]] = w`` for each pair ``(s, w)`` of path ``p`` on date ``t`` that ``place`` keeps.
+
+    ``slots``, ``weights`` ``(2, dates, paths)``; ``place`` ``(dates, depth)``: each slot's column in ``out``
+    (-1: left out); ``out`` ``(paths, dates, m)``, zeros where no pair lands.  A cell's two pairs sit on
+    different slots (:class:`PairWeights` checks it), so no write overwrites another.
+    """
+    n_pairs, n, n_paths = slots.shape
+    # sixteen paths at a time: each date's reads are one cache line of their slots, and the writes run
+    # along sixteen paths' rows in date order (path by path, the reads strode a whole date apart)
+    for lo in range(0, n_paths, 16):
+        hi = min(lo + 16, n_paths)
+        for t in range(n):
+            for q in range(n_pairs):
+                for p in range(lo, hi):
+                    s = slots[q, t, p]
+                    if s >= 0:
+                        col = place[t, s]
+                        if col >= 0:
+                            out[p, t, col] = weights[q, t, p]
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,13 +114,8 @@ class PairWeights:
         rows, cols = np.nonzero(sel >= 0)
         place[rows, sel[rows, cols]] = cols
         out = np.zeros((self.n_paths, n, m))
-        flat = out.reshape(-1)
-        dates = np.arange(n)[:, None]
-        for s, w in zip(self.slots, self.weights, strict=True):
-            col = np.where(s >= 0, place[dates, np.maximum(s, 0)], -1)
-            # path by path (the transposes), so the writes go through the output in order
-            path, t = np.nonzero(col.T >= 0)
-            flat[(path * n + t) * m + col.T[path, t]] = w.T[path, t]
+        # one pass in numba: the index arithmetic of the same scatter in numpy took 0.2 s on 500 paths
+        _scatter_pairs(self.slots, self.weights, place, out)
         return out
 
     def schedule(self, curve: Curve) -> RollSchedule:
