@@ -124,18 +124,21 @@ class OptimumYield:
         bd: np.ndarray,
         curve: Curve,
     ) -> None:
-        """The pairs on the dates ``after`` a decision: the share ``frac`` in the contract chosen (``new``), the rest
-        still in the one held, all dates at once (one numpy call a step, not one a date)."""
+        """The pairs on the dates ``after`` a decision, all dates at once (a numpy call a step, not one a date).
+
+        The share ``frac`` of each date is in the contract chosen (``new``), the rest still in the one ``held``.
+        """
         f = frac[after][:, None]  # (dates, 1) against the paths' (1, paths)
         slot_old = self._slots(ids[after], held)
         slot_new = self._slots(ids[after], new)
         gone = ((held >= 0)[None, :] & (slot_old < 0) & (f < 1)).any(axis=1)
         lost = (slot_new < 0).any(axis=1)
         if (gone | lost).any():
-            t = int(after[np.argmax(gone | lost)])  # the first such date, as date by date
-            if gone[np.argmax(gone | lost)]:
-                raise DataError(f"rule {self.name}: a held contract left the curve during the roll on {_day(curve, t)}")
-            raise DataError(f"rule {self.name}: the chosen contract is not on the curve on {_day(curve, t)}")
+            i = int(np.argmax(gone | lost))  # the first such date, as date by date
+            day = _day(curve, int(after[i]))
+            if gone[i]:
+                raise DataError(f"rule {self.name}: a held contract left the curve during the roll on {day}")
+            raise DataError(f"rule {self.name}: the chosen contract is not on the curve on {day}")
         first_buy = (held < 0)[None, :]  # the first month buys outright at the window's start
         slots[0, after] = slot_new
         w0 = 0.0 + np.where(first_buy, 1.0, f)  # 0 + x, as a dense array adds into zeros: -0.0 is 0.0

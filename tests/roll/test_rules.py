@@ -243,6 +243,35 @@ def test_optimum_yield_picks_the_highest_implied_roll_yield() -> None:
     assert chosen == [c.contracts[decision, 6]]
 
 
+def _without(curve: FuturesCurve, *cells: tuple[str, str]) -> FuturesCurve:
+    """``curve`` with each (date, contract) cell taken off the listing."""
+    contracts, expiries, prices = curve.contracts.copy(), curve.expiries.copy(), curve.prices.copy()
+    days = curve.dates.astype("datetime64[D]")
+    for day, name in cells:
+        t = int(np.searchsorted(days, np.datetime64(day)))
+        s = int(np.nonzero(contracts[t] == name)[0][0])
+        contracts[t, s], expiries[t, s], prices[:, t, s] = "", np.datetime64("NaT"), np.nan
+    return FuturesCurve(curve.dates, prices, contracts, expiries, metadata=curve.metadata)
+
+
+@pytest.mark.parametrize(
+    ("cells", "words"),
+    [
+        # April's roll (5-8 April 2021) from CLK21 into CLM21, chosen at the close of 1 April
+        ([("2021-04-07", "CLM21")], "the chosen contract is not on the curve on 2021-04-07"),
+        ([("2021-04-06", "CLK21")], "a held contract left the curve during the roll on 2021-04-06"),
+        ([("2021-04-07", "CLK21"), ("2021-04-06", "CLM21")], "the chosen contract is not on the curve on 2021-04-06"),
+        ([("2021-04-01", "CLK21")], "a held contract is not on the curve on 2021-04-01"),  # the decision close
+    ],
+)
+def test_optimum_yield_names_the_first_date_a_contract_is_missing(cells: list[tuple[str, str]], words: str) -> None:
+    curve = flat_curve(WTI, "2021-03-01", "2021-05-28", depth=10)
+    held = roll_schedule(curve, OptimumYield()).holdings()
+    assert held[held["date"] == np.datetime64("2021-04-06")]["contract"].tolist() == ["CLK21", "CLM21"]
+    with pytest.raises(DataError, match=words):
+        roll_schedule(_without(curve, *cells), OptimumYield())
+
+
 def test_calendar_rule_and_its_errors() -> None:
     curve = flat_curve(COMPUTE_H100, "2026-05-01", "2026-06-30", depth=3)
     rule = make_rule(
