@@ -106,9 +106,18 @@ class OptimumYield:
 
     @staticmethod
     def _slots(row_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-        """``(dates, paths)``: the slot of each path's contract ``wanted`` on each row of ``row_ids`` (-1: not there)."""
-        match = row_ids[:, None, :] == wanted[None, :, None]
-        return np.where(match.any(axis=2), match.argmax(axis=2), -1)
+        """``(dates, paths)``: the slot of each path's contract ``wanted`` on each row of ``row_ids`` (-1: not there).
+
+        A table by row and contract id (ids shifted by one, so -1, an empty slot, has a column too) holds
+        each id's first slot: a lookup a path, not a comparison with every slot.
+        """
+        n_rows, depth = row_ids.shape
+        width = int(max(row_ids.max(initial=-1), wanted.max(initial=-1))) + 2
+        table = np.full((n_rows, width), -1, dtype=np.int64)
+        rows = np.arange(n_rows)
+        for s in range(depth - 1, -1, -1):  # the nearest slot written last: an id's first slot wins
+            table[rows, row_ids[:, s] + 1] = s
+        return table[:, wanted + 1]
 
     def _roll_days(
         self,
