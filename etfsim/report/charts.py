@@ -151,12 +151,16 @@ def premium_chart(premium: pd.Series, width: float = 3.55, height: float = 1.1) 
 
     values = pd.Series(premium.to_numpy(dtype=float) * 100, index=premium.index)
     roll = values.rolling(PREMIUM_WINDOW, min_periods=1)
-    x = premium.index.to_numpy()
+    days = premium.index.to_numpy()
+    # the band drawn per bucket of days from its highest high and lowest low, so no day's extreme is thinned away
+    x, hi, _ = _envelope(days, roll.max().to_numpy())
+    _, _, lo = _envelope(days, roll.min().to_numpy())
+    keep = _thin(len(days))
     with _figure(width, height) as fig:
         ax = fig.add_subplot()
-        ax.fill_between(x, roll.min().to_numpy(), roll.max().to_numpy(), color=COLOURS["light"], lw=0,
-                        label=f"{PREMIUM_WINDOW}-day range")  # fmt: skip
-        ax.plot(x, roll.median().to_numpy(), color=COLOURS["fund"], lw=0.8, label=f"{PREMIUM_WINDOW}-day median")
+        ax.fill_between(x, lo, hi, color=COLOURS["light"], lw=0, step="post", label=f"{PREMIUM_WINDOW}-day range")
+        ax.plot(days[keep], roll.median().to_numpy()[keep], color=COLOURS["fund"], lw=0.8,
+                label=f"{PREMIUM_WINDOW}-day median")  # fmt: skip
         ax.axhline(0, color="#55606e", lw=0.5)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:+g}%" if v else "0%"))
         _dates(ax)

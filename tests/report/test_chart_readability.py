@@ -64,6 +64,24 @@ def test_the_premium_chart_is_a_rolling_band_and_median(drawn: list[Any]) -> Non
     assert band.get_label().endswith("range")
 
 
+def test_ten_years_of_premium_are_thinned_without_losing_a_spike(drawn: list[Any]) -> None:
+    days = pd.bdate_range("2026-04-01", periods=2520)
+    rng = np.random.default_rng(4)
+    values = rng.normal(0.0, 0.002, len(days))
+    values[1234], values[1777] = 0.031, -0.027  # one-day spikes, inside a bucket of thinned days
+    premium = pd.Series(values, index=days)
+    charts.premium_chart(premium)
+    ax = drawn[0]
+    (median,) = [ln for ln in ax.get_lines() if ln.get_label().endswith("median")]
+    assert len(median.get_ydata()) <= charts.MAX_POINTS
+    (band,) = ax.collections
+    vertices = band.get_paths()[0].vertices
+    assert len(vertices) <= 4 * charts.MAX_POINTS + 4  # a step band: two corners a bucket, top and bottom
+    roll = (premium * 100).rolling(charts.PREMIUM_WINDOW, min_periods=1)
+    assert vertices[:, 1].max() == pytest.approx(roll.max().max())  # 3.1%: the spike's month is in the band
+    assert vertices[:, 1].min() == pytest.approx(roll.min().min())
+
+
 def test_a_style_set_by_another_library_does_not_change_the_charts() -> None:
     import matplotlib
 

@@ -205,3 +205,41 @@ def test_the_roll_schedule_rolls_the_chip_held_on_the_report_date(market_study: 
     (root,) = roots
     for code in (*res.roll_calendar["sell"], *res.roll_calendar["buy"]):
         assert code[:-3] == root, code
+
+
+def _column_boxes(html: str) -> list[list[tuple[float, float]]]:
+    """Each ``.cols`` row's columns as WeasyPrint lays the page out: (left edge, width) of each ``.col``'s content."""
+    import logging
+
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    rows: list[list[tuple[float, float]]] = []
+    for page in weasyprint.HTML(string=html).render().pages:
+        for row in page._page_box.descendants():
+            if isinstance(row, boxes.TableRowBox):
+                cols = [c for c in row.children if "col" in (c.element.get("class") or "").split()]
+                if cols:
+                    rows.append([(c.content_box_x(), c.width) for c in cols])
+    return rows
+
+
+def test_two_columns_are_equal_halves_less_the_gap(market_study: Study, tmp_path: Path) -> None:
+    """Each ``.cols`` row of both sheets is two columns of (width - 0.16in) / 2, 0.16in apart, as a grid's were.
+
+    The rows are laid out as fixed tables (faster to lay out than a grid); the basis's lone chart keeps
+    the left half, not the whole width.
+    """
+    folder = tmp_path / "sheets"
+    write_report(market_study.results, folder)
+    gap = 0.16 * 96  # CSS pixels
+    rows = []
+    for name in ("factsheet.html", "rules.html"):
+        found = _column_boxes((folder / name).read_text(encoding="utf-8"))
+        assert found, name
+        rows += found
+    assert len(rows) >= 7  # five on the fact sheet, two on the rules sheet
+    for (x0, w0), (x1, w1) in rows:
+        assert w0 == pytest.approx(w1, abs=1e-6)
+        assert x1 - (x0 + w0) == pytest.approx(gap, abs=1e-6)
