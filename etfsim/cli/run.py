@@ -22,10 +22,13 @@ if TYPE_CHECKING:
 def _curve_table(study) -> Table:  # type: ignore[no-untyped-def]
     """The simulated curve in a few lines: shape, horizon, spot range, contango share."""
     sc, curve = study.scenario, study.curve
-    state = curve.term_structure_state()
+    from etfsim.curves.curve import term_structure_shares
+
     years = (curve.dates[-1] - curve.dates[0]).astype("timedelta64[D]").astype(int) / 365.0
     spot_end = curve.spot[:, -1] if curve.spot is not None else curve.prices[:, -1, 0]
     front = curve.front_two()  # any Curve; a model curve prices only these two slots, never the full cube
+    # the shares from the same two slots, not term_structure_state(), which would price them again (0.2 s)
+    state = term_structure_shares(front)
     with np.errstate(invalid="ignore", divide="ignore"):
         spread = front[:, :, 1] / front[:, :, 0] - 1.0
     table = Table(title=f"{sc.name}: {sc.description}")

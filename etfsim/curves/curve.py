@@ -33,7 +33,23 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
-__all__ = ["FuturesCurve"]
+__all__ = ["FuturesCurve", "term_structure_shares"]
+
+
+def term_structure_shares(front: np.ndarray) -> dict[str, float]:
+    """Shares of path-dates in contango (F1 > F0), backwardation (F1 < F0) and flat, of the front two prices.
+
+    ``front`` is ``(paths, dates, 2)``, as a curve's ``front_two()`` gives it.  Only path-dates with
+    both prices count; all NaN when none has both.
+    """
+    f0, f1 = front[:, :, 0], front[:, :, 1]
+    ok = np.isfinite(f0) & np.isfinite(f1)
+    total = int(ok.sum())
+    if total == 0:
+        return {"contango": float("nan"), "backwardation": float("nan"), "flat": float("nan")}
+    contango = int((ok & (f1 > f0)).sum())
+    back = int((ok & (f1 < f0)).sum())
+    return {"contango": contango / total, "backwardation": back / total, "flat": (total - contango - back) / total}
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -394,18 +410,7 @@ class FuturesCurve:
         """
         if self.depth < 2:
             return {"contango": float("nan"), "backwardation": float("nan"), "flat": float("nan")}
-        f0, f1 = self.prices[:, :, 0], self.prices[:, :, 1]
-        ok = np.isfinite(f0) & np.isfinite(f1)
-        total = int(ok.sum())
-        if total == 0:
-            return {"contango": float("nan"), "backwardation": float("nan"), "flat": float("nan")}
-        contango = int((ok & (f1 > f0)).sum())
-        back = int((ok & (f1 < f0)).sum())
-        return {
-            "contango": contango / total,
-            "backwardation": back / total,
-            "flat": (total - contango - back) / total,
-        }
+        return term_structure_shares(self.prices[:, :, :2])
 
     def summary(self) -> str:
         """A few lines: shape, dates, source and the contango/backwardation split."""

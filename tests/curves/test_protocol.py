@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from etfsim.contracts import COMPUTE_H100, WTI
 from etfsim.curves import Curve, FuturesCurve, ModelCurve, simulate_curve
-from etfsim.curves.curve import read_curve
+from etfsim.curves.curve import read_curve, term_structure_shares
 from etfsim.curves.io import read_header, write_curve, write_curve_chunks
 from etfsim.curves.simulate import MonthlyAveragePlan, pricing_plan, simulation_grid
 from etfsim.exceptions import DataError
@@ -81,6 +81,8 @@ def test_front_two_and_contango_share_agree(pair) -> None:
     f0, f1 = full.prices[:, :, 0], full.prices[:, :, 1]
     np.testing.assert_allclose(share, (f1 > f0).mean(axis=1), rtol=1e-15)  # every date has both prices here
     assert lazy.term_structure_state() == full.term_structure_state()
+    # what the command line's curve table works out from the front two it prices once
+    assert term_structure_shares(lazy.front_two()) == lazy.term_structure_state()
 
 
 def test_prices_on_some_dates_and_snapshots_agree(pair) -> None:
@@ -165,6 +167,7 @@ def test_front_two_of_a_one_slot_curve_is_nan_padded() -> None:
     np.testing.assert_array_equal(front[0, :, 0], [2.0, 2.1])
     assert np.isnan(front[:, :, 1]).all()
     assert np.isnan(curve.contango_share()).all()  # no date has a second price
+    assert all(np.isnan(v) for v in term_structure_shares(front).values())
 
 
 # -- first_path -------------------------------------------------------------------------------
