@@ -84,32 +84,42 @@ class StockBasket:
         """
         d = np.asarray(dates).astype("datetime64[D]")
         n = len(d)
-        dt = np.diff(d).astype(np.int64) / 365.0
-        q = self.dividend_yield
-        mu, sig, rho = self.expected_return, self.volatility, self.correlation
         prices = np.empty((paths, n, self.n_stocks))
         divs = np.zeros((paths, n, self.n_stocks))
-        pay = np.zeros(n, dtype=bool)
-        pay[63::63] = True
-        link = np.zeros((paths, n - 1))
-        if spot is not None and self.compute_beta != 0.0:
-            s = np.asarray(spot, dtype=float)
-            link = self.compute_beta * np.diff(np.log(np.broadcast_to(s, (paths, n))), axis=1)
+        link = self._link(spot, paths, n)
         for i, g in enumerate(path_generators(self.seed, range(first_path, first_path + paths))):
-            m = g.standard_normal((n - 1, 1))
-            e = g.standard_normal((n - 1, self.n_stocks))
-            shock = math.sqrt(rho) * m + math.sqrt(1.0 - rho) * e
-            # the dividend comes out of the price through the drops below, not through the drift as well:
-            # subtracting q here too would count it twice (total return mu - q, price drift mu - 2q)
-            step = (mu - 0.5 * sig * sig) * dt[:, None] + sig * np.sqrt(dt)[:, None] * shock + link[i][:, None]
-            # the price index without dividends; on a payment date the price drops by the dividend
-            level = 100.0 * np.exp(np.vstack([np.zeros((1, self.n_stocks)), np.cumsum(step, axis=0)]))
-            paid = np.where(pay[:, None], q / 4.0, 0.0)
-            cum_drop = np.cumprod(1.0 - paid, axis=0)
+            level, paid, cum_drop = self._path(d, g, link[i])
             prices[i] = level * cum_drop
             before_drop = np.vstack([np.ones((1, 1)), cum_drop[:-1]])
             divs[i] = paid * level * before_drop
         return prices, divs
+
+    def _link(self, spot: np.ndarray | None, paths: int, n: int) -> np.ndarray:
+        """``(paths, n - 1)``: each step's ``beta * (compute spot log return)``, zeros without a link."""
+        if spot is None or self.compute_beta == 0.0:
+            return np.zeros((paths, n - 1))
+        s = np.asarray(spot, dtype=float)
+        return np.asarray(self.compute_beta * np.diff(np.log(np.broadcast_to(s, (paths, n))), axis=1))
+
+    def _path(self, d: np.ndarray, g: np.random.Generator, link: np.ndarray) -> tuple[np.ndarray, ...]:
+        """One path from its generator: the price index without dividends ``(n, stocks)``, the dividend paid
+        on each date as a fraction of the price ``(n, 1)`` and the running product of the drops ``(n, 1)``."""
+        n = len(d)
+        dt = np.diff(d).astype(np.int64) / 365.0
+        q = self.dividend_yield
+        mu, sig, rho = self.expected_return, self.volatility, self.correlation
+        pay = np.zeros(n, dtype=bool)
+        pay[63::63] = True
+        m = g.standard_normal((n - 1, 1))
+        e = g.standard_normal((n - 1, self.n_stocks))
+        shock = math.sqrt(rho) * m + math.sqrt(1.0 - rho) * e
+        # the dividend comes out of the price through the drops below, not through the drift as well:
+        # subtracting q here too would count it twice (total return mu - q, price drift mu - 2q)
+        step = (mu - 0.5 * sig * sig) * dt[:, None] + sig * np.sqrt(dt)[:, None] * shock + link[:, None]
+        # the price index without dividends; on a payment date the price drops by the dividend
+        level = 100.0 * np.exp(np.vstack([np.zeros((1, self.n_stocks)), np.cumsum(step, axis=0)]))
+        paid = np.where(pay[:, None], q / 4.0, 0.0)
+        return level, paid, np.cumprod(1.0 - paid, axis=0)
 
 
 @dataclass(frozen=True)
@@ -212,19 +222,29 @@ def _basket_by_path(
     from it are never held, and each path's figures are what the cube gives
     (the same operations on the same numbers).
     """
-    n = len(dates)
-    rows = None if spot is None else np.broadcast_to(np.asarray(spot, dtype=float), (paths, n))
+    d = np.asarray(dates).astype("datetime64[D]")
+    n = len(d)
+    link = basket._link(spot, paths, n)
     basket_tr = np.empty((paths, n))
     div_frac = np.zeros((paths, n))
-    for i in range(paths):
-        cube, paid = basket.simulate(dates, 1, None if rows is None else rows[i : i + 1], first_path + i)
-        prices, divs = cube[0], paid[0]
+    for i, g in enumerate(path_generators(basket.seed, range(first_path, first_path + paths))):
+        level, paid, cum_drop = basket._path(d, g, link[i])
+        prices = level * cum_drop
+        # a dividend is paid on a few dates only (every 63rd): elsewhere it is +0.0, which changes neither the
+        # total return's numerator (p + 0.0 is p) nor a day's dividend share (a sum of zeros), so only the
+        # payment dates are worked out, by the same operations as on the whole cube
+        t = np.flatnonzero(paid[1:, 0]) + 1
+        divs = paid[t] * level[t] * cum_drop[t - 1]
+        growth = prices[1:].copy()
+        growth[t - 1] += divs
+        growth /= prices[:-1]
         # equal weights at launch, bought and held, dividends reinvested in the same stock
         stock_tr = np.ones_like(prices)
-        stock_tr[1:] = np.cumprod((prices[1:] + divs[1:]) / prices[:-1], axis=0)
+        stock_tr[1:] = np.cumprod(growth, axis=0)
         basket_tr[i] = 100.0 * stock_tr.mean(axis=1)
-        weights = stock_tr[:-1] / stock_tr[:-1].sum(axis=1, keepdims=True)  # each stock's share of the basket
-        div_frac[i, 1:] = (divs[1:] / prices[:-1] * weights).sum(axis=1)
+        held = stock_tr[t - 1]
+        weights = held / held.sum(axis=1, keepdims=True)  # each stock's share of the basket
+        div_frac[i, t] = (divs / prices[t - 1] * weights).sum(axis=1)
     return basket_tr, div_frac
 
 
