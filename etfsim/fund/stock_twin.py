@@ -227,25 +227,40 @@ def _basket_by_path(
     link = basket._link(spot, paths, n)
     basket_tr = np.empty((paths, n))
     div_frac = np.zeros((paths, n))
+    every = np.arange(1, n)
     for i, g in enumerate(path_generators(basket.seed, range(first_path, first_path + paths))):
         level, paid, cum_drop = basket._path(d, g, link[i])
-        prices = level * cum_drop
         # a dividend is paid on a few dates only (every 63rd): elsewhere it is +0.0, which changes neither the
-        # total return's numerator (p + 0.0 is p) nor a day's dividend share (a sum of zeros), so only the
-        # payment dates are worked out, by the same operations as on the whole cube
-        t = np.flatnonzero(paid[1:, 0]) + 1
-        divs = paid[t] * level[t] * cum_drop[t - 1]
-        growth = prices[1:].copy()
-        growth[t - 1] += divs
-        growth /= prices[:-1]
-        # equal weights at launch, bought and held, dividends reinvested in the same stock
-        stock_tr = np.ones_like(prices)
-        stock_tr[1:] = np.cumprod(growth, axis=0)
-        basket_tr[i] = 100.0 * stock_tr.mean(axis=1)
-        held = stock_tr[t - 1]
-        weights = held / held.sum(axis=1, keepdims=True)  # each stock's share of the basket
-        div_frac[i, t] = (divs / prices[t - 1] * weights).sum(axis=1)
+        # total return's numerator (p + 0.0 is p) nor a day's dividend share (a sum of zeros) while every
+        # price is finite, so only the payment dates are worked out, by the same operations as on the cube
+        tr, frac = _basket_rows(level, paid, cum_drop, np.flatnonzero(paid[1:, 0]) + 1)
+        if not np.isfinite(tr).all():  # a NaN or infinite level (a NaN spot, say): 0/NaN is NaN, so every date
+            tr, frac = _basket_rows(level, paid, cum_drop, every)
+        basket_tr[i], div_frac[i] = tr, frac
     return basket_tr, div_frac
+
+
+def _basket_rows(
+    level: np.ndarray, paid: np.ndarray, cum_drop: np.ndarray, t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One path's total-return index and dividend share ``(n,)`` each, the dividends worked out on dates ``t``.
+
+    With ``t`` every date from the second on this is the whole cube's arithmetic (:meth:`StockBasket.simulate`,
+    then the formulas below on every date); dates left out of ``t`` get no dividend and a share of 0.
+    """
+    prices = level * cum_drop
+    divs = paid[t] * level[t] * cum_drop[t - 1]
+    growth = prices[1:].copy()
+    growth[t - 1] += divs
+    growth /= prices[:-1]
+    # equal weights at launch, bought and held, dividends reinvested in the same stock
+    stock_tr = np.ones_like(prices)
+    stock_tr[1:] = np.cumprod(growth, axis=0)
+    held = stock_tr[t - 1]
+    weights = held / held.sum(axis=1, keepdims=True)  # each stock's share of the basket
+    frac = np.zeros(len(prices))
+    frac[t] = (divs / prices[t - 1] * weights).sum(axis=1)
+    return 100.0 * stock_tr.mean(axis=1), frac
 
 
 def simulate_stock_fund(

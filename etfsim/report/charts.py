@@ -155,10 +155,13 @@ def premium_chart(premium: pd.Series, width: float = 3.55, height: float = 1.1) 
     # the band drawn per bucket of days from its highest high and lowest low, so no day's extreme is thinned away
     x, hi, _ = _envelope(days, roll.max().to_numpy())
     _, _, lo = _envelope(days, roll.min().to_numpy())
+    step = None  # every day drawn, joined as before
+    if len(x) < len(days):  # thinned: each bucket a step from its first day to the next's, the last to the last day
+        x, hi, lo, step = np.append(x, days[-1]), np.append(hi, hi[-1]), np.append(lo, lo[-1]), "post"
     keep = _thin(len(days))
     with _figure(width, height) as fig:
         ax = fig.add_subplot()
-        ax.fill_between(x, lo, hi, color=COLOURS["light"], lw=0, step="post", label=f"{PREMIUM_WINDOW}-day range")
+        ax.fill_between(x, lo, hi, color=COLOURS["light"], lw=0, step=step, label=f"{PREMIUM_WINDOW}-day range")
         ax.plot(days[keep], roll.median().to_numpy()[keep], color=COLOURS["fund"], lw=0.8,
                 label=f"{PREMIUM_WINDOW}-day median")  # fmt: skip
         ax.axhline(0, color="#55606e", lw=0.5)

@@ -149,23 +149,32 @@ def test_nav_follows_basket_tr_less_the_fee_and_in_kind_flows_leave_it_unchanged
     np.testing.assert_allclose(quiet.fees[:, 1:], pre * cfg.initial_shares * x / (1 + x), rtol=1e-12)
 
 
-def test_the_basket_by_path_is_the_cube_to_the_bit() -> None:
-    """The twin works out dividends on payment dates only; it gives what the whole cube gives, bit for bit."""
+@pytest.mark.parametrize("nan_spot", [False, True])
+def test_the_basket_by_path_is_the_cube_to_the_bit(nan_spot: bool) -> None:
+    """The twin works out dividends on payment dates only; it gives what the whole cube gives, bit for bit,
+    also where a NaN spot makes a path's levels NaN (its every later dividend share NaN, as the cube's)."""
     from etfsim.fund.stock_twin import _basket_by_path
 
     basket = StockBasket(n_stocks=6, dividend_yield=0.03, compute_beta=0.4, seed=11)
     dates = _dates(700)
     spot = np.exp(np.cumsum(np.random.default_rng(2).normal(0.0, 0.02, (3, len(dates))), axis=1))
+    if nan_spot:
+        spot[1, 300] = np.nan
     tr, frac = _basket_by_path(basket, dates, 3, spot, 5)
     prices, divs = basket.simulate(dates, 3, spot, 5)  # the same paths as one cube
     stock_tr = np.ones_like(prices)
     stock_tr[:, 1:] = np.cumprod((prices[:, 1:] + divs[:, 1:]) / prices[:, :-1], axis=1)
-    np.testing.assert_array_equal(tr, 100.0 * stock_tr.mean(axis=2))
-    weights = stock_tr[:, :-1] / stock_tr[:, :-1].sum(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        weights = stock_tr[:, :-1] / stock_tr[:, :-1].sum(axis=2, keepdims=True)
     want = np.zeros_like(frac)
     want[:, 1:] = (divs[:, 1:] / prices[:, :-1] * weights).sum(axis=2)
+    np.testing.assert_array_equal(tr, 100.0 * stock_tr.mean(axis=2))
     np.testing.assert_array_equal(frac, want)
-    assert (frac > 0).sum() == 3 * len(range(63, len(dates), 63))  # paid on every 63rd business day
+    paying = len(range(63, len(dates), 63))
+    if nan_spot:
+        assert np.isnan(frac[1, 301:]).all() and (frac[[0, 2]] > 0).sum() == 2 * paying
+    else:
+        assert (frac > 0).sum() == 3 * paying  # paid on every 63rd business day
 
 
 def test_compute_beta_links_the_basket_to_the_spot() -> None:

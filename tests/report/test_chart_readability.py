@@ -65,10 +65,12 @@ def test_the_premium_chart_is_a_rolling_band_and_median(drawn: list[Any]) -> Non
 
 
 def test_ten_years_of_premium_are_thinned_without_losing_a_spike(drawn: list[Any]) -> None:
+    from matplotlib.dates import date2num
+
     days = pd.bdate_range("2026-04-01", periods=2520)
     rng = np.random.default_rng(4)
     values = rng.normal(0.0, 0.002, len(days))
-    values[1234], values[1777] = 0.031, -0.027  # one-day spikes, inside a bucket of thinned days
+    values[1234], values[-1] = 0.031, -0.027  # one-day spikes: inside a bucket, and on the sheet's last day
     premium = pd.Series(values, index=days)
     charts.premium_chart(premium)
     ax = drawn[0]
@@ -76,10 +78,15 @@ def test_ten_years_of_premium_are_thinned_without_losing_a_spike(drawn: list[Any
     assert len(median.get_ydata()) <= charts.MAX_POINTS
     (band,) = ax.collections
     vertices = band.get_paths()[0].vertices
-    assert len(vertices) <= 4 * charts.MAX_POINTS + 4  # a step band: two corners a bucket, top and bottom
+    assert len(vertices) <= 4 * charts.MAX_POINTS + 8  # a step band: two corners a bucket, top and bottom
     roll = (premium * 100).rolling(charts.PREMIUM_WINDOW, min_periods=1)
     assert vertices[:, 1].max() == pytest.approx(roll.max().max())  # 3.1%: the spike's month is in the band
-    assert vertices[:, 1].min() == pytest.approx(roll.min().min())
+    # the last day's discount (its rolling low, -2.7%) is drawn with width, up to the last date
+    last = date2num(days[-1])
+    assert vertices[:, 0].max() == pytest.approx(last)
+    at_end = vertices[np.isclose(vertices[:, 0], last), 1]
+    assert at_end.min() == pytest.approx(roll.min().iloc[-1]) == pytest.approx(-2.7)
+    assert vertices[:, 0].min() == pytest.approx(date2num(days[0]))
 
 
 def test_a_style_set_by_another_library_does_not_change_the_charts() -> None:

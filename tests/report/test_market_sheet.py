@@ -207,21 +207,23 @@ def test_the_roll_schedule_rolls_the_chip_held_on_the_report_date(market_study: 
         assert code[:-3] == root, code
 
 
-def _column_boxes(html: str) -> list[list[tuple[float, float]]]:
-    """Each ``.cols`` row's columns as WeasyPrint lays the page out: (left edge, width) of each ``.col``'s content."""
+def _column_boxes(html: str) -> list[tuple[float, float, list[tuple[float, float]]]]:
+    """Each ``.cols`` row as WeasyPrint lays the page out: the page's text area (left edge, width), and the
+    (left edge, width) of each of the row's ``.col``'s content."""
     import logging
 
     import weasyprint
     from weasyprint.formatting_structure import boxes
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    rows: list[list[tuple[float, float]]] = []
+    rows: list[tuple[float, float, list[tuple[float, float]]]] = []
     for page in weasyprint.HTML(string=html).render().pages:
         for row in page._page_box.descendants():
             if isinstance(row, boxes.TableRowBox):
                 cols = [c for c in row.children if "col" in (c.element.get("class") or "").split()]
                 if cols:
-                    rows.append([(c.content_box_x(), c.width) for c in cols])
+                    area = page._page_box
+                    rows.append((area.content_box_x(), area.width, [(c.content_box_x(), c.width) for c in cols]))
     return rows
 
 
@@ -240,6 +242,8 @@ def test_two_columns_are_equal_halves_less_the_gap(market_study: Study, tmp_path
         assert found, name
         rows += found
     assert len(rows) >= 7  # five on the fact sheet, two on the rules sheet
-    for (x0, w0), (x1, w1) in rows:
-        assert w0 == pytest.approx(w1, abs=1e-6)
+    for left, width, ((x0, w0), (x1, w1)) in rows:
+        assert w0 == pytest.approx((width - gap) / 2, abs=1e-6) and w1 == pytest.approx(w0, abs=1e-6)
+        assert x0 == pytest.approx(left, abs=1e-6)  # flush with the page's text on both sides, as the grid's were
         assert x1 - (x0 + w0) == pytest.approx(gap, abs=1e-6)
+        assert x1 + w1 == pytest.approx(left + width, abs=1e-6)

@@ -246,6 +246,24 @@ def test_chained_spot_follows_the_chips_held() -> None:
     np.testing.assert_allclose(ret[:, after:], spots[1][:, after + 1 :] / spots[1][:, after:-1], rtol=1e-12)
 
 
+def test_the_term_structure_is_the_front_two_of_the_chip_held_most() -> None:
+    """A market curve's contango shares: its front two contracts of the chip with the larger generation weight,
+    counted here from the full price cube (what ``etfsim run``'s curve table prints)."""
+    from etfsim.curves.curve import term_structure_shares
+
+    _, curve = _succession()
+    full = curve.to_curve().prices  # every block's slots side by side
+    first = curve.current_block() * curve.block_depth  # (dates,) the held chip's first slot
+    f0 = np.take_along_axis(full, first[None, :, None], axis=2)[:, :, 0]
+    f1 = np.take_along_axis(full, first[None, :, None] + 1, axis=2)[:, :, 0]
+    ok = np.isfinite(f0) & np.isfinite(f1)
+    state = curve.term_structure_state()
+    assert state["contango"] == (ok & (f1 > f0)).sum() / ok.sum()
+    assert state["backwardation"] == (ok & (f1 < f0)).sum() / ok.sum()
+    assert term_structure_shares(curve.front_two()) == state
+    assert 0.0 < state["contango"] < 1.0 and len(set(first.tolist())) == 2  # both chips held on some dates
+
+
 def test_chained_spot_by_hand() -> None:
     g = np.array([[1.0, 0.5, 0.0], [0.0, 0.5, 1.0]])
     a = np.array([[2.0, 2.2, 2.4]])
