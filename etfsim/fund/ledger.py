@@ -135,6 +135,22 @@ def _demand(data: LedgerArrays, terms: LedgerTerms, ledger: Ledger, p: int, r: i
 
 
 @jit(inline=True)
+def _no_whole_unit(excess: float, cash: float, unit_value: float, p_star: float, impact: float) -> bool:
+    """Whether the premium surely beats the APs' band by less than a quarter of a unit: then none trades.
+
+    ``excess`` is ``(|p*| - spread) x unit value - fee`` (> 0: the band is beaten).  The units
+    :func:`_flows` rounds are ``x = (|p*| - band) / absorb``, which is ``excess x cash / (impact x
+    unit value^2)``: multiplied out here, the test costs no division, where working ``x`` out costs three
+    (``absorb``, ``band`` and ``x``), on every day the premium is outside the band, trade or not.
+    Each side carries a few units in the last place of error, times ``|p*| / absorb`` from the
+    subtraction; with that ratio under 1e12 and the products of normal size, ``x`` is surely under
+    a half, so ``floor(x + 1/2)`` is 0, the same units (and bits) the full working gives.
+    """
+    bound = 0.25 * impact * unit_value * unit_value
+    return 1e-300 < bound < 1e300 and excess * cash < bound and abs(p_star) * cash < 1e12 * impact * unit_value
+
+
+@jit(inline=True)
 def _flows(
     data: LedgerArrays, terms: LedgerTerms, p: int, wp: int, t: int, book: Book, demand: float, refused: bool
 ) -> tuple[Book, float, int]:
@@ -146,8 +162,8 @@ def _flows(
     all of it), so the premium can run for as long as the halt lasts.
 
     APs act when the premium beats their fee per unit value plus their spread
-    (compared multiplied out: the divisions are needed only on the rare days
-    they trade).  The k-th unit trades while the premium is ``p* - (k - 1/2) *
+    (compared multiplied out: the divisions are needed only on the days
+    a whole unit may trade, :func:`_no_whole_unit`).  The k-th unit trades while the premium is ``p* - (k - 1/2) *
     absorb`` on average, so APs trade the units that beat their band: round, not round up.
     """
     phi = terms.halted_persistence if refused else terms.persistence
@@ -165,7 +181,10 @@ def _flows(
         extra = _unit_trade_cost(data, terms, p, wp, t, unit_value) if terms.variable_fee else 0.0
         fee_c = terms.creation_fee + extra
         fee_r = terms.redemption_fee + extra
-        if (p_star - terms.ap_spread) * unit_value > fee_c:
+        beat_c = (p_star - terms.ap_spread) * unit_value  # a unit's premium beyond the spread, against the fee
+        beat_r = (-p_star - terms.ap_spread) * unit_value
+        create = beat_c > fee_c
+        if create and not _no_whole_unit(beat_c - fee_c, cash, unit_value, p_star, terms.demand_impact):
             absorb = terms.demand_impact * unit_value / cash
             band_c = fee_c / unit_value + terms.ap_spread
             # capped before the floor: a float beyond 2**63 (flows of 1e300) would wrap the integer negative
@@ -182,7 +201,15 @@ def _flows(
                     st |= which
             premium = p_star - units * absorb
             cash += units * unit_value + units * fee_c
-        elif (-p_star - terms.ap_spread) * unit_value > fee_r:
+        elif (
+            not create
+            and beat_r > fee_r
+            # under one unit held the cap below sets its bit even on a day no unit is wanted (two, to be safe)
+            and not (
+                book.shares >= 2.0 * cu
+                and _no_whole_unit(beat_r - fee_r, cash, unit_value, p_star, terms.demand_impact)
+            )
+        ):
             absorb = terms.demand_impact * unit_value / cash
             band_r = fee_r / unit_value + terms.ap_spread
             want = float(math.floor(min((-band_r - p_star) / absorb + 0.5, terms.ap_capacity)))

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etfsim.fund import ledger as L
 from etfsim.fund.records import (
@@ -172,6 +174,61 @@ def test_aps_create_the_units_that_beat_their_band_on_average() -> None:
     assert book.premium == pytest.approx(0.085 - 0.10)
 
 
+def _units_in_full(p_star: float, cash: float, shares: float, t: LedgerTerms) -> float:
+    """The units APs trade, worked out with the three divisions ``_flows`` saves on most days."""
+    unit_value = t.creation_unit * (cash / shares)
+    absorb = t.demand_impact * unit_value / cash
+    if (p_star - t.ap_spread) * unit_value > t.creation_fee:
+        band = t.creation_fee / unit_value + t.ap_spread
+        return float(math.floor(min((p_star - band) / absorb + 0.5, t.ap_capacity)))
+    if (-p_star - t.ap_spread) * unit_value > t.redemption_fee:
+        band = t.redemption_fee / unit_value + t.ap_spread
+        return -float(math.floor(min((-band - p_star) / absorb + 0.5, t.ap_capacity)))
+    return 0.0
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    x=st.floats(0.0, 0.6),  # the units the premium beats the band by (what _flows rounds), near the half
+    side=st.sampled_from([1.0, -1.0]),
+    cash=st.floats(1e-3, 1e250),
+    per_share=st.floats(1e-6, 1e6),
+    unit=st.floats(1.0, 1e7),
+    fee=st.floats(0.0, 1e9),
+    spread=st.floats(0.0, 0.05),
+    impact=st.floats(1e-6, 1e3),
+)
+def test_units_are_those_of_the_full_working_when_no_whole_unit_trades(
+    x: float, side: float, cash: float, per_share: float, unit: float, fee: float, spread: float, impact: float
+) -> None:
+    # the premium set so that (|p*| - band) / absorb is x: the shortcut must give exactly the units of the
+    # full working (0 below a half, 1 above), the same book and no status bit, on both sides
+    shares = max(cash / per_share, 3.0 * unit)  # at least three units: the cap on redemptions stays out of it
+    t = terms(creation_unit=unit, creation_fee=fee, redemption_fee=fee, ap_spread=spread, demand_impact=impact)
+    t = t._replace(shares0=shares)
+    unit_value = unit * (cash / shares)
+    demand = side * (fee / unit_value + spread + x * impact * unit_value / cash) / impact
+    p_star = 0.0 * 0.0 + impact * demand  # as _flows makes it: no premium carried over (persistence 0)
+    want = _units_in_full(p_star, cash, shares, t)
+    data = arrays([[50.0]] * 2, weights=[[1.0]] * 2)
+    book = Book(cash, shares, 0.0)
+    (after, units, bits), _ = both(L._flows, data, t, 0, 0, 1, book, demand, False)
+    assert units == want and bits == 0
+    if units == 0.0:  # nothing traded: the book as it was, the premium the demand made
+        assert (after.cash, after.shares, after.premium) == (cash, book.shares, p_star)
+
+
+def test_no_whole_unit_is_sure_of_itself_only_below_a_half() -> None:
+    # a quarter of a unit beyond the band is refused without dividing; 0.3 of one is worked out in full
+    # (and rounds to none); a premium beyond 1e12 absorbs is always worked out
+    unit_value, cash, impact = 1e5, 1e6, 1.0
+    beyond = lambda x: x * impact * unit_value**2 / cash  # noqa: E731 - excess x cash / (impact x uv^2) = x
+    assert L._no_whole_unit.py_func(beyond(0.2), cash, unit_value, 0.05, impact)
+    assert not L._no_whole_unit.py_func(beyond(0.3), cash, unit_value, 0.05, impact)
+    assert not L._no_whole_unit.py_func(beyond(0.2), cash, unit_value, 1e12, impact)
+    assert not L._no_whole_unit.py_func(beyond(0.2), 1e200, 1e200, 0.05, impact)  # a bound beyond 1e300
+
+
 def test_creations_stop_at_the_room_the_limits_leave_and_say_which_limit() -> None:
     # room: 1.15 dollars of NAV per dollar of notional; notional 50 * 100 * 1 = 5,000 per unit of weight, so
     # NAV may reach 1.15 * 5,000 * 200 = 1.15e6: one unit of 100,000 fits, not the three demand asks for
@@ -240,6 +297,10 @@ def test_redemptions_leave_the_fund_its_last_unit() -> None:
     data = arrays([[50.0]] * 2)
     (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1.5e5, 1_500.0, 0.0), -0.9, False)
     assert units == 0.0 and st == REDEMPTIONS_CAPPED and book.shares == 1_500.0
+    # half a unit left (a unit is worth 3e5, twice the fund, and absorbs 200% of premium): a 10.1% discount beats
+    # the band by 0.05 of a unit, so none is wanted, and the cap still says the fund is down to its last unit
+    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1.5e5, 500.0, 0.0), -0.101, False)
+    assert units == 0.0 and st == REDEMPTIONS_CAPPED and book.shares == 500.0
 
 
 # -- 4. rebalance within the limits, the band, and the trades -------------------------------------------------
