@@ -136,18 +136,22 @@ def _demand(data: LedgerArrays, terms: LedgerTerms, ledger: Ledger, p: int, r: i
 
 @jit(inline=True)
 def _no_whole_unit(excess: float, cash: float, unit_value: float, p_star: float, impact: float) -> bool:
-    """Whether the premium surely beats the APs' band by less than a quarter of a unit: then none trades.
+    """Whether the premium surely beats the APs' band by under a quarter of a unit: then none trades.
 
     ``excess`` is ``(|p*| - spread) x unit value - fee`` (> 0: the band is beaten).  The units
     :func:`_flows` rounds are ``x = (|p*| - band) / absorb``, which is ``excess x cash / (impact x
     unit value^2)``: multiplied out here, the test costs no division, where working ``x`` out costs three
     (``absorb``, ``band`` and ``x``), on every day the premium is outside the band, trade or not.
     Each side carries a few units in the last place of error, times ``|p*| / absorb`` from the
-    subtraction; with that ratio under 1e12 and the products of normal size, ``x`` is surely under
-    a half, so ``floor(x + 1/2)`` is 0, the same units (and bits) the full working gives.
+    subtraction; with that ratio under 1e12 and ``absorb`` and the bound of normal size (a subnormal
+    number's error is absolute: 5e-324), ``x`` is surely under a half, so ``floor(x + 1/2)`` is 0, the
+    same units the full working gives (the caller keeps their sign and the status bits).
     """
     bound = 0.25 * impact * unit_value * unit_value
-    return 1e-300 < bound < 1e300 and excess * cash < bound and abs(p_star) * cash < 1e12 * impact * unit_value
+    scale = impact * unit_value  # absorb x cash
+    return (
+        1e-300 < bound < 1e300 and scale > 1e-280 * cash and excess * cash < bound and abs(p_star) * cash < 1e12 * scale
+    )
 
 
 @jit(inline=True)
@@ -183,43 +187,42 @@ def _flows(
         fee_r = terms.redemption_fee + extra
         beat_c = (p_star - terms.ap_spread) * unit_value  # a unit's premium beyond the spread, against the fee
         beat_r = (-p_star - terms.ap_spread) * unit_value
-        create = beat_c > fee_c
-        if create and not _no_whole_unit(beat_c - fee_c, cash, unit_value, p_star, terms.demand_impact):
-            absorb = terms.demand_impact * unit_value / cash
-            band_c = fee_c / unit_value + terms.ap_spread
-            # capped before the floor: a float beyond 2**63 (flows of 1e300) would wrap the integer negative
-            units = float(math.floor(min((p_star - band_c) / absorb + 0.5, terms.ap_capacity)))
-            if data.creations_open[t] == 0.0:  # suspended by a dated event: no unit, whatever the limits
-                if units > 0.0:
-                    st |= records.CREATIONS_SUSPENDED
-                units = 0.0
-            room, which = _creation_room(data, terms, p, wp, t)
-            if units > 0.0 and room < math.inf:
-                fit = math.floor((room - cash) / unit_value)
-                if units > 0.0 and fit < units:  # a halt refuses units APs wanted: none wanted, none refused
-                    units = max(fit, 0.0)
-                    st |= which
-            premium = p_star - units * absorb
-            cash += units * unit_value + units * fee_c
-        elif (
-            not create
-            and beat_r > fee_r
-            # under one unit held the cap below sets its bit even on a day no unit is wanted (two, to be safe)
-            and not (
-                book.shares >= 2.0 * cu
-                and _no_whole_unit(beat_r - fee_r, cash, unit_value, p_star, terms.demand_impact)
-            )
-        ):
-            absorb = terms.demand_impact * unit_value / cash
-            band_r = fee_r / unit_value + terms.ap_spread
-            want = float(math.floor(min((-band_r - p_star) / absorb + 0.5, terms.ap_capacity)))
-            most = math.floor(book.shares / cu) - 1.0  # the fund keeps at least one unit
-            if want > most:
-                want = max(most, 0.0)
-                st |= records.REDEMPTIONS_CAPPED
-            units = -want
-            premium = p_star - units * absorb
-            cash += units * unit_value - units * fee_r  # units < 0: pays out value, keeps the fee
+        if beat_c > fee_c:
+            if not _no_whole_unit(beat_c - fee_c, cash, unit_value, p_star, terms.demand_impact):
+                absorb = terms.demand_impact * unit_value / cash
+                band_c = fee_c / unit_value + terms.ap_spread
+                # capped before the floor: a float beyond 2**63 (flows of 1e300) would wrap the integer negative
+                units = float(math.floor(min((p_star - band_c) / absorb + 0.5, terms.ap_capacity)))
+                if data.creations_open[t] == 0.0:  # suspended by a dated event: no unit, whatever the limits
+                    if units > 0.0:
+                        st |= records.CREATIONS_SUSPENDED
+                    units = 0.0
+                room, which = _creation_room(data, terms, p, wp, t)
+                if units > 0.0 and room < math.inf:
+                    # capped before the floor, as the units are: beyond 2**63 the compiled floor wraps negative
+                    fit = math.floor(min((room - cash) / unit_value, units))
+                    if units > 0.0 and fit < units:  # a halt refuses units APs wanted: none wanted, none refused
+                        units = max(fit, 0.0)
+                        st |= which
+                premium = p_star - units * absorb
+                cash += units * unit_value + units * fee_c
+        elif beat_r > fee_r:
+            # under one unit held, the cap below sets its bit even on a day no unit is wanted (two, to be safe)
+            if book.shares >= 2.0 * cu and _no_whole_unit(
+                beat_r - fee_r, cash, unit_value, p_star, terms.demand_impact
+            ):
+                units = -0.0  # none redeemed, signed as the full working's -floor(x + 1/2) is
+            else:
+                absorb = terms.demand_impact * unit_value / cash
+                band_r = fee_r / unit_value + terms.ap_spread
+                want = float(math.floor(min((-band_r - p_star) / absorb + 0.5, terms.ap_capacity)))
+                most = math.floor(book.shares / cu) - 1.0  # the fund keeps at least one unit
+                if want > most:
+                    want = max(most, 0.0)
+                    st |= records.REDEMPTIONS_CAPPED
+                units = -want
+                premium = p_star - units * absorb
+                cash += units * unit_value - units * fee_r  # units < 0: pays out value, keeps the fee
     return Book(cash, book.shares + units * cu, premium), units, st
 
 

@@ -213,20 +213,40 @@ def test_units_are_those_of_the_full_working_when_no_whole_unit_trades(
     data = arrays([[50.0]] * 2, weights=[[1.0]] * 2)
     book = Book(cash, shares, 0.0)
     (after, units, bits), _ = both(L._flows, data, t, 0, 0, 1, book, demand, False)
-    assert units == want and bits == 0
+    assert _bits(units) == _bits(want) and bits == 0  # -0.0 for none redeemed, as the full working's sign
     if units == 0.0:  # nothing traded: the book as it was, the premium the demand made
         assert (after.cash, after.shares, after.premium) == (cash, book.shares, p_star)
 
 
-def test_no_whole_unit_is_sure_of_itself_only_below_a_half() -> None:
-    # a quarter of a unit beyond the band is refused without dividing; 0.3 of one is worked out in full
-    # (and rounds to none); a premium beyond 1e12 absorbs is always worked out
+def _bits(x: float) -> bytes:
+    return np.float64(x).tobytes()
+
+
+def test_no_whole_unit_is_sure_of_itself_only_below_a_quarter() -> None:
+    # a fifth of a unit beyond the band is refused without dividing; 0.3 of one is worked out in full
+    # (and rounds to none); so is a premium beyond 1e12 absorbs, and products beyond normal size
     unit_value, cash, impact = 1e5, 1e6, 1.0
     beyond = lambda x: x * impact * unit_value**2 / cash  # noqa: E731 - excess x cash / (impact x uv^2) = x
     assert L._no_whole_unit.py_func(beyond(0.2), cash, unit_value, 0.05, impact)
     assert not L._no_whole_unit.py_func(beyond(0.3), cash, unit_value, 0.05, impact)
     assert not L._no_whole_unit.py_func(beyond(0.2), cash, unit_value, 1e12, impact)
     assert not L._no_whole_unit.py_func(beyond(0.2), 1e200, 1e200, 0.05, impact)  # a bound beyond 1e300
+    assert not L._no_whole_unit.py_func(0.0, 1.0, 1e-160, 1e-300, impact)  # a bound below 1e-300
+    # absorb = impact x unit value / cash = 1.2e-323, subnormal, though the bound (3e-4) is not
+    assert not L._no_whole_unit.py_func(1e-310, 1e300, 1e20, 1e-322, 1.21e-43)
+
+
+def test_a_subnormal_absorb_is_worked_out_in_full() -> None:
+    # one unit (1e20) of a fund of 1e300 absorbs 1.2e-323 of premium: x rounds to 0.5 in subnormal steps of
+    # 5e-324, though it is about 0.2 in exact arithmetic; the units are the full working's (the reviewer's case)
+    tiny = 5e-324
+    t = terms(creation_unit=1.0, creation_fee=9.45 * (tiny * 1e20), redemption_fee=9.45 * (tiny * 1e20))
+    t = t._replace(demand_impact=2.45 * (tiny * 1e280), persistence=1.0, ap_spread=0.0)
+    data = arrays([[50.0]] * 2, weights=[[1.0]] * 2)
+    book = Book(1e300, 1e280, 10 * tiny)
+    (after, units, bits), _ = both(L._flows, data, t, 0, 0, 1, book, 0.0, False)
+    want = _units_in_full(1.0 * (10 * tiny) + t.demand_impact * 0.0, 1e300, 1e280, t)
+    assert want == 1.0 and _bits(units) == _bits(want) and bits == 0
 
 
 def test_creations_stop_at_the_room_the_limits_leave_and_say_which_limit() -> None:
@@ -238,6 +258,17 @@ def test_creations_stop_at_the_room_the_limits_leave_and_say_which_limit() -> No
     )
     (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.30, False)
     assert units == 1.0 and st == HALT_POSITION_LIMIT
+
+
+def test_room_beyond_two_to_the_63_units_refuses_nothing() -> None:
+    # room for 1e300 dollars of NAV against units of 1e5: 1e295 units fit, more than an integer holds; the
+    # three units demand asks for are created, compiled as in Python (the compiled floor wrapped negative)
+    data = arrays([[50.0]] * 2, weights=[[200.0]] * 2)
+    data = data._replace(
+        room_per_notional=np.full((1, 2), 1e300), room_limit=np.full((1, 2), HALT_POSITION_LIMIT, dtype=np.int64)
+    )
+    (book, units, st), _ = both(L._flows, data, terms(), 0, 0, 1, Book(1e6, 10_000.0, 0.0), 0.30, False)
+    assert units == 3.0 and st == 0
 
 
 def test_no_halt_when_aps_want_no_unit() -> None:
