@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from etfsim.fund import flows as F
 from etfsim.fund import ledger as L
 from etfsim.fund.records import (
     CREATIONS_SUSPENDED,
@@ -227,13 +228,13 @@ def test_no_whole_unit_is_sure_of_itself_only_below_a_quarter() -> None:
     # (and rounds to none); so is a premium beyond 1e12 absorbs, and products beyond normal size
     unit_value, cash, impact = 1e5, 1e6, 1.0
     beyond = lambda x: x * impact * unit_value**2 / cash  # noqa: E731 - excess x cash / (impact x uv^2) = x
-    assert L._no_whole_unit.py_func(beyond(0.2), cash, unit_value, 0.05, impact)
-    assert not L._no_whole_unit.py_func(beyond(0.3), cash, unit_value, 0.05, impact)
-    assert not L._no_whole_unit.py_func(beyond(0.2), cash, unit_value, 1e12, impact)
-    assert not L._no_whole_unit.py_func(beyond(0.2), 1e200, 1e200, 0.05, impact)  # a bound beyond 1e300
-    assert not L._no_whole_unit.py_func(0.0, 1.0, 1e-160, 1e-300, impact)  # a bound below 1e-300
+    assert F._no_whole_unit.py_func(beyond(0.2), cash, unit_value, 0.05, impact)
+    assert not F._no_whole_unit.py_func(beyond(0.3), cash, unit_value, 0.05, impact)
+    assert not F._no_whole_unit.py_func(beyond(0.2), cash, unit_value, 1e12, impact)
+    assert not F._no_whole_unit.py_func(beyond(0.2), 1e200, 1e200, 0.05, impact)  # a bound beyond 1e300
+    assert not F._no_whole_unit.py_func(0.0, 1.0, 1e-160, 1e-300, impact)  # a bound below 1e-300
     # absorb = impact x unit value / cash = 1.2e-323, subnormal, though the bound (3e-4) is not
-    assert not L._no_whole_unit.py_func(1e-310, 1e300, 1e20, 1e-322, 1.21e-43)
+    assert not F._no_whole_unit.py_func(1e-310, 1e300, 1e20, 1e-322, 1.21e-43)
 
 
 def test_a_subnormal_absorb_is_worked_out_in_full() -> None:
