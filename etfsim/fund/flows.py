@@ -29,9 +29,9 @@ def _no_whole_unit(excess: float, cash: float, unit_value: float, p_star: float,
     """Whether the premium surely beats the APs' band by under a quarter of a unit: then none trades.
 
     ``excess`` is ``(|p*| - spread) x unit value - fee`` (> 0: the band is beaten).  The units
-    :func:`_flows` rounds are ``x = (|p*| - band) / absorb``, which is ``excess x cash / (impact x
-    unit value^2)``: multiplied out here, the test costs no division, where working ``x`` out costs three
-    (``absorb``, ``band`` and ``x``), on every day the premium is outside the band, trade or not.
+    :func:`_create` and :func:`_redeem` round are ``x = (|p*| - band) / absorb``, which is ``excess x
+    cash / (impact x unit value^2)``: multiplied out here, the test costs no division, where working
+    ``x`` out costs three (``absorb``, ``band`` and ``x``), on every day the premium is outside the band.
     Each side carries a few units in the last place of error, times ``|p*| / absorb`` from the
     subtraction; with that ratio under 1e12 and ``absorb`` and the bound of normal size (a subnormal
     number's error is absolute: 5e-324), ``x`` is surely under a half, so ``floor(x + 1/2)`` is 0, the
