@@ -61,7 +61,44 @@ def _environment() -> Any:
     )
     env.filters["fmt"] = format_value
     env.filters["raw"] = raw_value
+    env.filters["halves"] = halves
     return env
+
+
+LINE_CHARS = 60
+"""About the characters of 7-point text on a line of one of two columns of a portrait letter page."""
+
+
+def halves(paragraphs: Sequence[object]) -> tuple[list[tuple[int, object]], list[tuple[int, object]]]:
+    """Paragraphs in reading order split into two columns of about the same height, whole paragraphs each.
+
+    Each column is a list of ``(position, paragraph)``: the position in ``paragraphs`` names a
+    paragraph's field on the sheet and its style where paragraphs of two kinds share the columns.
+
+    Each paragraph's height is taken as its lines (its text's length over ``LINE_CHARS``,
+    rounded up); of the splits that make the taller column shortest the last is taken, so a
+    tie leaves the left column the taller, as balanced CSS columns do.  Two table cells
+    instead of CSS columns: WeasyPrint lays balanced columns out again and again to
+    balance them, a table row once (the fact sheet's PDF 1.85 -> 1.51 s).
+    """
+    items = list(enumerate(paragraphs))
+    lines = [-(-len(_text_of(p)) // LINE_CHARS) for _, p in items]
+    total = sum(lines)
+    best, cut, above = total, len(items), 0
+    for k in range(len(items) + 1):
+        taller = max(above, total - above)
+        if taller <= best:
+            best, cut = taller, k
+        if k < len(items):
+            above += lines[k]
+    return items[:cut], items[cut:]
+
+
+def _text_of(paragraph: object) -> str:
+    """A paragraph's words: a string, or a (title, text) pair."""
+    if isinstance(paragraph, tuple):
+        return ". ".join(str(part) for part in paragraph)
+    return str(paragraph)
 
 
 def _version() -> str:

@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etfsim.exceptions import DataError
 from etfsim.report import render
@@ -222,3 +224,25 @@ def test_the_sheets_libraries_import_on_a_thread_of_their_own() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=6 * render.LINE_CHARS), max_size=9))
+def test_halves_splits_whole_paragraphs_in_order_with_the_shortest_taller_column(lengths: list[int]) -> None:
+    """The risks and disclosures' two columns: every paragraph once, in reading order, balanced by lines."""
+    paragraphs = ["x" * n for n in lengths]
+    left, right = render.halves(paragraphs)
+    assert [i for i, _ in left + right] == list(range(len(paragraphs)))
+    assert [p for _, p in left + right] == paragraphs
+    lines = [-(-n // render.LINE_CHARS) for n in lengths]
+    k = len(left)
+    taller = max(sum(lines[:k]), sum(lines[k:]))
+    assert taller == min(max(sum(lines[:j]), sum(lines[j:])) for j in range(len(lines) + 1))
+    if sum(lines[:k]) < sum(lines[k:]):  # a tie leaves the left column the taller, as CSS columns balance
+        assert all(max(sum(lines[:j]), sum(lines[j:])) > taller for j in range(k + 1, len(lines) + 1))
+
+
+def test_halves_weighs_a_risk_by_its_title_and_text() -> None:
+    long, short = ("Roll", "y" * 10 * render.LINE_CHARS), ("Tax", "z" * render.LINE_CHARS)
+    assert render.halves([long, short, short]) == ([(0, long)], [(1, short), (2, short)])
+    assert render.halves([]) == ([], [])
