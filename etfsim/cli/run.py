@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -209,6 +210,9 @@ def run_cmd(
         raise ConfigError(f"--paths {n} is more than the {sc.paths} path(s) of {curves}; give at most {sc.paths}")
     # the sheets and the headline path's tables take a few megabytes; the per-path tables about 4 kB a path
     check_free_disk(folder, 16e6 + 4e3 * n, f"the report folder of {n:,} paths", "free some disk or choose --out-dir")
+    # the objects of every library imported so far live until the process ends: frozen, the collector's full
+    # passes no longer walk them (the run's collections 0.52 -> 0.29 s, most of it on the main thread)
+    gc.freeze()
     import_meanwhile()  # the sheets' libraries, while the study runs
     study = run_study(sc, paths=paths, seed=seed, strategies=items, headline=headline,
                       compare_paths=compare_paths, progress=progress_bar)  # fmt: skip

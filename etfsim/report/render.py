@@ -219,10 +219,13 @@ def staged_folder(folder: str | os.PathLike[str], keep: Sequence[str] = ()) -> I
 
 
 # what a child process runs to render one PDF: WeasyPrint imported at once, then the HTML file and the PDF to
-# write read from its standard input (the two paths as bytes, NUL between them), rendered as html_to_pdf does
+# write read from its standard input (the two paths as bytes, NUL between them), rendered as html_to_pdf does;
+# without the cyclic garbage collector, which would walk WeasyPrint's boxes again and again for a process that
+# ends with the page (10% of the fact sheet's render: 1.35 -> 1.21 s)
 _PDF_CHILD = (
-    "import logging, os, sys\n"
+    "import gc, logging, os, sys\n"
     "import weasyprint\n"
+    "gc.disable()\n"
     "logging.getLogger('weasyprint').setLevel(logging.ERROR)\n"
     "given = sys.stdin.buffer.read()\n"
     "if given:\n"
