@@ -302,7 +302,10 @@ def _cells(
         season = model.overlays.seasonal(grp.month_days)[month]
         log_w = model.A(np.maximum(tau, 0.0))[at] + season - math.log(nd)
         if log_reg is not None:  # (regimes, cells, nd): today's regime sets each day's forward
-            log_w = log_w[None] + log_reg[:, np.where(tau > 0, np.rint(tau * 365.0), 0).astype(np.int64)[at]]
+            # gathered by np.take, once per maturity and then per cell: indexing log_reg[:, index] with the
+            # (cells, nd) index took five times as long (0.23 s of a market's seven plans)
+            by_tau = np.take(log_reg, np.where(tau > 0, np.rint(tau * 365.0), 0).astype(np.int64), axis=1)
+            log_w = log_w[None] + np.take(by_tau, at, axis=1)
         w_d = np.where(unfixed, np.exp(log_w), 0.0)
         n_unfixed = unfixed.sum(axis=1)
         ab = np.where(n_unfixed > 0, a_d.sum(axis=1) / np.maximum(n_unfixed, 1), 0.0)
