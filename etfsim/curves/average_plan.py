@@ -22,7 +22,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -76,17 +76,33 @@ class MonthlyAveragePlan:
     abar: Float64Array  # (n, depth) mean of a_d over the unfixed days
     dmax: Float64Array  # (n, depth) max |a_d - abar|
     moments: Float64Array  # ([regimes,] n, depth, terms) sum_d w_d (a_d - abar)^j / j!
+    # the days, for the cells whose series would not converge: zero days wide when not kept (see ``source``)
     day_a: Float64Array  # (n, depth, days) a_d = exp(-kappa tau_d) of the unfixed days
     day_w: Float64Array  # ([regimes,] n, depth, days) w_d = exp(A(tau_d) + s(d) + ln W_r(tau_d)) / N, 0 if fixed
+    # where the days not kept come from, when a price needs them (None: kept, or none needed)
+    source: DaySource | None = field(default=None, repr=False, compare=False)
 
     @property
     def regimes(self) -> int:
         """Regimes the weights are given for (1: no priced regime, no regime axis)."""
         return int(self.moments.shape[0]) if self.moments.ndim == 4 else 1
 
+    @property
+    def keeps_days(self) -> bool:
+        """Whether ``day_a`` and ``day_w`` are here (else they are worked out from ``source`` when needed)."""
+        return self.day_a.shape[-1] > 0 or self.source is None
+
     def arrays(self) -> tuple[np.ndarray, ...]:
         """The coefficients as the kernel's positional arguments after ``spot0``."""
-        return tuple(getattr(self, f.name) for f in fields(self))
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name != "source")
+
+    def with_days(self) -> MonthlyAveragePlan:
+        """The same cells with ``day_a`` and ``day_w`` (worked out now if not kept)."""
+        if self.keeps_days:
+            return self
+        assert self.source is not None  # keeps_days says so
+        full = self.source.plan()
+        return replace(self, day_a=full.day_a, day_w=full.day_w, source=None)
 
     def at(self, index: Any) -> MonthlyAveragePlan:
         """The coefficients of some (date, slot) cells: each array indexed by ``index``, contiguous.
@@ -94,7 +110,20 @@ class MonthlyAveragePlan:
         ``index`` selects dates (and slots); a regime axis is kept whole.
         """
         cells = index if isinstance(index, tuple) else (index,)
-        return _pick(self, self.regimes > 1, lambda a: a[cells], lambda a: a[(slice(None), *cells)])
+        picked = _pick(self, self.regimes > 1, lambda a: a[cells], lambda a: a[(slice(None), *cells)])
+        return picked if self.source is None else replace(picked, source=_PickedDays(self.source, cells))
+
+    def needs_days(self, chi: np.ndarray) -> bool:
+        """Whether pricing these cells on the factor paths ``chi`` sums some cell's days one by one.
+
+        The kernel does where ``|chi| dmax`` is over ``EXPANSION_LIMIT`` (or NaN) on a path; the
+        largest ``|chi|`` of each date over the paths bounds every path's product (a product of
+        floats grows with either factor), so no cell the kernel sums is missed.
+        """
+        if chi.shape[0] == 0 or not self.listed.any():
+            return False
+        top = np.abs(chi).max(axis=0)  # NaN where any path is NaN, which the kernel also sums day by day
+        return bool((self.listed & ~(top[:, None] * self.dmax <= kernels.EXPANSION_LIMIT)).any())
 
     def price(
         self,
@@ -117,10 +146,67 @@ class MonthlyAveragePlan:
         ``weight`` times the prices into ``out`` instead of writing them.
         """
         reg = regime_path(regime, chi) if self.regimes > 1 else None
+        plan = self if self.keeps_days or not self.needs_days(chi) else self.with_days()
         kernels.price_monthly_average(
-            chi, xi, spot_cum, spot0, self.listed, self.n_days, self.first_fixed, self.pre_fixed, self.abar,
-            self.dmax, self.moments, self.day_a, self.day_w, out, reg, floor, keep, weight,
+            chi, xi, spot_cum, spot0, plan.listed, plan.n_days, plan.first_fixed, plan.pre_fixed, plan.abar,
+            plan.dmax, plan.moments, plan.day_a, plan.day_w, out, reg, floor, keep, weight,
         )  # fmt: skip
+
+
+class DaySource:
+    """Where a plan's days come from when it does not keep them: its cells' plan with the days, worked out once."""
+
+    def __init__(self) -> None:
+        self._plan: MonthlyAveragePlan | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_lock"]
+        state["_plan"] = None  # worked out again where needed, not sent
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def plan(self) -> MonthlyAveragePlan:
+        """The cells' plan with ``day_a`` and ``day_w``, kept once worked out."""
+        with self._lock:
+            if self._plan is None:
+                self._plan = self._work_out()
+            return self._plan
+
+    def _work_out(self) -> MonthlyAveragePlan:
+        raise NotImplementedError
+
+
+class _GridDays(DaySource):
+    """The days of every cell of a grid (:func:`monthly_average_plan` with them)."""
+
+    def __init__(
+        self, model: SchwartzSmith, contract: ContractSpec, days: DateArray, listing: Listing, listed: BoolArray
+    ) -> None:
+        super().__init__()
+        self._args = (model, contract, days, listing, listed)
+
+    def _work_out(self) -> MonthlyAveragePlan:
+        model, contract, days, listing, listed = self._args
+        plan = monthly_average_plan(model, contract, days, listing, listed, keep_days=True)
+        for arr in plan.arrays():
+            arr.setflags(write=False)
+        return plan
+
+
+class _PickedDays(DaySource):
+    """The days of some cells of another source's plan (:meth:`MonthlyAveragePlan.at`)."""
+
+    def __init__(self, parent: DaySource, cells: tuple[Any, ...]) -> None:
+        super().__init__()
+        self._parent, self._cells = parent, cells
+
+    def _work_out(self) -> MonthlyAveragePlan:
+        return self._parent.plan().at(self._cells)
 
 
 def _pick(
@@ -131,17 +217,29 @@ def _pick(
 ) -> MonthlyAveragePlan:
     """Each array of ``plan`` through ``plain``, or ``per_regime`` for those with a leading regime axis; contiguous."""
     with_axis = {"moments", "day_w"} if regime_axis else set()
-    picked = (
-        np.ascontiguousarray(per_regime(a) if f.name in with_axis else plain(a))
-        for f, a in zip(fields(plan), plan.arrays(), strict=True)
-    )
-    return MonthlyAveragePlan(*picked)
+    names = [f.name for f in fields(plan) if f.name != "source"]
+    picked = [
+        np.ascontiguousarray(per_regime(a) if name in with_axis else plain(a))
+        for name, a in zip(names, plan.arrays(), strict=True)
+    ]
+    listed, n_days, first_fixed, pre_fixed, abar, dmax, moments, day_a, day_w = picked
+    return MonthlyAveragePlan(listed, n_days, first_fixed, pre_fixed, abar, dmax, moments, day_a, day_w)
 
 
 def monthly_average_plan(
-    model: SchwartzSmith, contract: ContractSpec, days: DateArray, listing: Listing, listed: BoolArray
+    model: SchwartzSmith,
+    contract: ContractSpec,
+    days: DateArray,
+    listing: Listing,
+    listed: BoolArray,
+    keep_days: bool = True,
 ) -> MonthlyAveragePlan:
     """Every cell's coefficients, ``(n, depth)`` arrays (see the module docstring).
+
+    ``keep_days=False`` leaves out ``day_a`` and ``day_w`` (zero days wide), which only a cell
+    whose series would not converge reads: a plan then works them out for the whole grid the
+    first time a price needs them (:meth:`MonthlyAveragePlan.price`), the same numbers.  On the
+    default market no price ever does, and the seven legs' days were 289 MB.
 
     Raises
     ------
@@ -149,13 +247,14 @@ def monthly_average_plan(
         If a delivery month has more than ``MAX_DELIVERY_DAYS`` business days.
     """
     n, depth = listed.shape
-    flat = _cells(model, contract, days, listing, listed, np.ones(listed.shape, dtype=bool))
-    return _pick(
+    flat = _cells(model, contract, days, listing, listed, np.ones(listed.shape, dtype=bool), keep_days=keep_days)
+    plan = _pick(
         flat,
         model.overlays.pricing_regime is not None,
         lambda a: a.reshape((n, depth) + a.shape[1:]),
         lambda a: a.reshape((a.shape[0], n, depth) + a.shape[2:]),
     )
+    return plan if keep_days else replace(plan, source=_GridDays(model, contract, days, listing, listed))
 
 
 class AveragePlanCells:
@@ -259,11 +358,12 @@ def _cells(
     listed: BoolArray,
     want: BoolArray,
     groups: list[MonthGroup] | None = None,
+    keep_days: bool = True,
 ) -> MonthlyAveragePlan:
     """The coefficients of the cells ``want`` marks, one row a cell in grid order (date, then slot).
 
     Per contract, its delivery days (``groups``: the grid's delivery months, if already grouped);
-    per cell, the unfixed days' weights.
+    per cell, the unfixed days' weights (``day_a`` and ``day_w`` zero days wide unless ``keep_days``).
     """
     terms = kernels.EXPANSION_TERMS
     groups = _groups(contract, listing, listed) if groups is None else groups
@@ -280,8 +380,9 @@ def _cells(
     abar = np.zeros(cells)
     dmax = np.zeros(cells)
     moments = np.zeros(reg + (cells, terms))
-    day_a = np.zeros((cells, MAX_DELIVERY_DAYS))
-    day_w = np.zeros(reg + (cells, MAX_DELIVERY_DAYS))
+    width = MAX_DELIVERY_DAYS if keep_days else 0
+    day_a = np.zeros((cells, width))
+    day_w = np.zeros(reg + (cells, width))
     factorial = np.array([math.factorial(j) for j in range(terms)], dtype=np.float64)
     for grp in groups:
         mine = want[grp.rows, grp.slots]
@@ -318,8 +419,9 @@ def _cells(
         mom = np.empty((w3.shape[0], len(rows), terms))
         kernels.average_moments(w3, delta, factorial, mom)
         moments[..., at_row, :] = mom if log_reg is not None else mom[0]
-        day_a[at_row, :nd] = a_d
-        day_w[..., at_row, :nd] = w_d
+        if keep_days:
+            day_a[at_row, :nd] = a_d
+            day_w[..., at_row, :nd] = w_d
         # fixings already known at the close of each date: on the grid, or before it starts
         n_fixed = nd - n_unfixed
         before = (grp.month_days < days[0]).sum(axis=1)  # delivery days before the grid (a prefix: days ascend)

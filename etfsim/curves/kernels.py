@@ -298,7 +298,8 @@ def price_monthly_average(
     as ``exp(abar chi) sum_j moments_j chi^j`` (a Taylor series in
     ``(a_d - abar) chi``), which costs one ``exp`` instead of one per day; when
     ``|chi| dmax`` is too large for the truncated series the days are summed
-    directly.  ``moments`` and ``day_w`` must be C-contiguous: with or without
+    directly (with ``day_a`` zero days wide, a plan that kept no days, such a cell
+    is NaN).  ``moments`` and ``day_w`` must be C-contiguous: with or without
     the regime axis they are read as ``(regimes, n, depth, ...)``.  A cell not
     listed gets NaN, or with ``keep`` is not written (a market fills one array
     block by block); a date with no cell listed costs no ``exp``.  With
@@ -310,11 +311,11 @@ def price_monthly_average(
     n_paths, n_dates = chi.shape
     depth = listed.shape[1]
     terms = moments.shape[-1]
-    n_day_cols = day_a.shape[2]
-    if n_dates * depth * n_day_cols == 0:
+    n_day_cols = day_a.shape[2]  # 0: the plan kept no days (its caller checked that no cell needs them)
+    if n_dates * depth == 0:
         return
     mom = moments.reshape((moments.size // (n_dates * depth * terms), n_dates, depth, terms))
-    dw = day_w.reshape((day_w.size // (n_dates * depth * n_day_cols), n_dates, depth, n_day_cols))
+    dw = day_w.reshape((mom.shape[0], n_dates, depth, n_day_cols))
     live = np.zeros(n_dates, dtype=np.bool_)  # dates with a cell to price (a market's block is listed on some)
     for i in range(n_dates):
         for k in range(depth):
@@ -351,7 +352,7 @@ def price_monthly_average(
                         acc = acc * x + mom[r, i, k, j]
                     fwd = math.exp(abar[i, k] * x) * acc
                 else:
-                    fwd = 0.0
+                    fwd = 0.0 if n_day_cols > 0 else math.nan  # days needed and not given: no price, not a wrong one
                     for d in range(n_day_cols):
                         w = dw[r, i, k, d]
                         if w != 0.0:

@@ -157,7 +157,8 @@ def _pricing_plan(
     if by_cells:
         avg = AveragePlanCells(model, contract, days, listing, listed)
     else:
-        avg = monthly_average_plan(model, contract, days, listing, listed)
+        # the days a cell sums one by one only where its series would not converge: worked out if ever needed
+        avg = monthly_average_plan(model, contract, days, listing, listed, keep_days=False)
     empty = np.zeros((len(days), depth))
     return PricingPlan(
         listing, "monthly_average", empty, empty, avg, _floor_plan(model, days, listing, listed, contract)

@@ -101,3 +101,59 @@ def test_a_chunked_curve_prices_from_its_cells_what_the_whole_plan_prices() -> N
     assert isinstance(whole.avg, MonthlyAveragePlan)
     sel = np.tile(np.array([0, 2]), (lazy.n_dates, 1))
     np.testing.assert_array_equal(lazy.price_slots(sel), replace(lazy, plan=whole).price_slots(sel))
+
+
+@pytest.mark.parametrize("model", list(MODELS.values()), ids=list(MODELS))
+@pytest.mark.parametrize("chi_scale", [0.3, 40.0, "nan"], ids=["series", "days summed", "a NaN factor"])
+def test_a_plan_without_its_days_prices_what_the_plan_with_them_prices(model: SchwartzSmith, chi_scale: object) -> None:
+    """The days are left out of a grid's plan (289 MB on the default market) and worked out when a price needs them.
+
+    A factor path large enough that the series cannot converge, or NaN, makes the kernel sum days one by
+    one: the plan then works its days out (the same numbers as the plan that kept them); otherwise it
+    never does.  Prices compared bit for bit against the plan that kept its days.
+    """
+    listing = COMPUTE_H100.listing(DATES, DEPTH)
+    listed = listing.contracts != ""
+    kept = monthly_average_plan(model, COMPUTE_H100, DATES, listing, listed)
+    lean = monthly_average_plan(model, COMPUTE_H100, DATES, listing, listed, keep_days=False)
+    assert kept.keeps_days and not lean.keeps_days and lean.day_w.shape[-1] == 0
+    rng = np.random.default_rng(5)
+    chi = rng.normal(0.0, 0.3 if chi_scale == "nan" else float(chi_scale), (3, len(DATES)))
+    if chi_scale == "nan":
+        chi[1, 7] = np.nan
+    xi = rng.normal(0.8, 0.1, chi.shape)
+    cum = np.zeros((3, len(DATES) + 1))
+    np.cumsum(np.exp(xi), axis=1, out=cum[:, 1:])
+    regime = rng.integers(0, kept.regimes, chi.shape).astype(np.int64)
+    cells = (np.arange(len(DATES))[:, None], np.tile(np.arange(DEPTH), (len(DATES), 1)))
+    prices = []
+    for plan in (kept, lean):
+        out = np.empty((3, len(DATES), DEPTH))
+        plan.at(cells).price(chi, xi, cum, 2.35, out, regime)
+        prices.append(out)
+    np.testing.assert_array_equal(prices[0].view(np.int64), prices[1].view(np.int64))
+    needed = lean.needs_days(chi)
+    assert needed == (chi_scale != 0.3)  # the series converges on small factors: no days worked out
+    assert (lean.source is not None and lean.source._plan is not None) == needed
+    # the kernel on a plan without days never prices such a cell wrongly: it leaves it NaN
+    if chi_scale == 40.0:
+        from etfsim.curves import kernels
+
+        raw = np.empty_like(prices[0])
+        kernels.price_monthly_average(
+            chi, xi, cum, 2.35, *lean.arrays(), out=raw, regime=regime if kept.regimes > 1 else None
+        )
+        summed = ~(np.abs(chi)[:, :, None] * lean.dmax[None] <= kernels.EXPANSION_LIMIT) & lean.listed[None]
+        assert summed.any() and np.isnan(raw[summed]).all()
+        np.testing.assert_array_equal(raw[~summed], prices[0][~summed])
+
+
+def test_a_plan_without_its_days_travels_to_another_process() -> None:
+    listing = COMPUTE_H100.listing(DATES, DEPTH)
+    listed = listing.contracts != ""
+    model = load_scenario().model
+    lean = monthly_average_plan(model, COMPUTE_H100, DATES, listing, listed, keep_days=False)
+    copy = pickle.loads(pickle.dumps(lean.at(np.array([2, 5]))))
+    _assert_same(
+        copy.with_days(), monthly_average_plan(model, COMPUTE_H100, DATES, listing, listed).at(np.array([2, 5]))
+    )

@@ -217,8 +217,8 @@ def test_series_expansion_equals_direct_sum_and_compiled_equals_python(compute_c
     cum = np.zeros((3, len(dates) + 1))
     np.cumsum(spot, axis=1, out=cum[:, 1:])
     fast = np.empty((3, len(dates), 6))
-    avg = plan.avg
-    assert avg is not None  # the compute contract settles on the month's average
+    assert plan.avg is not None  # the compute contract settles on the month's average
+    avg = plan.avg.with_days()  # the kernel called directly: with every cell's days
     kernels.price_monthly_average(chi, xi, cum, 2.35, *avg.arrays(), out=fast)
     forced = replace(avg, dmax=np.full_like(avg.dmax, np.inf))  # every element summed day by day
     direct = np.empty_like(fast)

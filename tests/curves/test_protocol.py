@@ -225,10 +225,13 @@ def test_pricing_plan_holds_a_typed_monthly_average_record(short) -> None:
     assert all(not a.flags.writeable for a in arrays)  # shared by every curve built from the plan
     # the default scenario's shortage/glut regime is priced: the weights carry a leading regime axis
     assert avg.regimes == 3 and avg.moments.shape[:3] == (3, len(dates), 4)
-    assert avg.listed.shape == avg.day_a.shape[:2] == (len(dates), 4)
-    cells = avg.at((np.array([[0], [3]]), np.array([[1], [2]])))
-    assert cells.listed.shape == (2, 1) and cells.day_a[1, 0].tolist() == avg.day_a[3, 2].tolist()
-    assert cells.day_w.shape[:3] == (3, 2, 1) and cells.day_w[2, 1, 0].tolist() == avg.day_w[2, 3, 2].tolist()
+    # the days (read only where a cell's series would not converge) are left out until a price needs them
+    assert not avg.keeps_days and avg.day_a.shape == (len(dates), 4, 0)
+    full = avg.with_days()
+    assert full.keeps_days and avg.listed.shape == full.day_a.shape[:2] == (len(dates), 4)
+    cells = avg.at((np.array([[0], [3]]), np.array([[1], [2]]))).with_days()
+    assert cells.listed.shape == (2, 1) and cells.day_a[1, 0].tolist() == full.day_a[3, 2].tolist()
+    assert cells.day_w.shape[:3] == (3, 2, 1) and cells.day_w[2, 1, 0].tolist() == full.day_w[2, 3, 2].tolist()
     assert pricing_plan(short.model, WTI, dates, 4).avg is None  # WTI settles on one final price
 
 
