@@ -123,6 +123,30 @@ def test_not_yet_invested_dates_are_nan_and_base_rebases() -> None:
     assert res.start == 1
 
 
+def test_indices_on_one_read_only_spot_share_its_rebased_levels() -> None:
+    """A study's rules on one simulated curve rebase the same spot once; a spot that can change is rebased each time."""
+    curve = _curve(ROLL_DATES, ROLL_CONTRACTS, ROLL_PRICES, spot=ROLL_SPOT)
+    assert curve.spot is not None and not curve.spot.flags.writeable
+    weights: list[list[float]] = [[0, 0, 0], [0.5, 0.5, 0], [0, 1, 0], [1, 0, 0]]
+    a = compute_index(curve, _schedule(curve, weights), base=1000.0)
+    b = compute_index(curve, _schedule(curve, [[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 0, 0]]), base=1000.0)
+    assert a.spot is b.spot and not a.spot.flags.writeable
+    other_base = compute_index(curve, _schedule(curve, weights), base=100.0)
+    np.testing.assert_array_equal(other_base.spot[0, 1:], 100.0 * np.array(ROLL_SPOT[1:]) / 10.0)
+    # a spot of memory that can still be written is never kept: new numbers there give new levels
+    own = np.array([ROLL_SPOT], dtype=float)
+    view = own[:, :]
+    view.setflags(write=False)  # read-only itself, but its owner is not
+    first = compute_index(
+        FuturesCurve(curve.dates, curve.prices, curve.contracts, curve.expiries, view), _schedule(curve, weights)
+    )
+    own[0, 2] = 20.0
+    again = compute_index(
+        FuturesCurve(curve.dates, curve.prices, curve.contracts, curve.expiries, view), _schedule(curve, weights)
+    )
+    assert first.spot[0, 2] != again.spot[0, 2] and again.spot[0, 2] == 100.0 * 20.0 / 10.0
+
+
 # -- total return -----------------------------------------------------------------------------
 def test_tr_weekend_step_is_three_days_of_tbill_interest() -> None:
     # S&P GSCI Methodology, "Total Return Index": with a flat price the TR grows by
