@@ -30,13 +30,31 @@ chunk()
 print(kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
+_THREAD_FAULTS = """
+import resource, sys
+from concurrent.futures import ThreadPoolExecutor
+import numpy as np
+from etfsim._memory import keep_freed_memory
+kept = keep_freed_memory() if sys.argv[1] == "keep" else None
+def strategy():  # a strategy's arrays on a worker thread, 40 MB each (a thread's own heap holds 64 MB), then freed
+    arrays = [np.empty(5_000_000) for _ in range(4)]
+    for a in arrays:
+        a.fill(1.0)
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+with ThreadPoolExecutor(1) as pool:  # the study's threads: started once, each running strategy after strategy
+    for _ in range(3):
+        pool.submit(strategy).result()
+    before = pool.submit(lambda: resource.getrusage(resource.RUSAGE_THREAD).ru_minflt).result()
+    print(kept, pool.submit(strategy).result() - before)
+"""
+
 glibc = pytest.mark.skipif(
     platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="malloc's settings are glibc's"
 )
 
 
-def _faults(mode: str) -> tuple[str, int]:
-    out = subprocess.run([sys.executable, "-c", _FAULTS, mode], capture_output=True, text=True, check=True).stdout
+def _faults(mode: str, program: str = _FAULTS) -> tuple[str, int]:
+    out = subprocess.run([sys.executable, "-c", program, mode], capture_output=True, text=True, check=True).stdout
     kept, faults = out.split()
     return kept, int(faults)
 
@@ -49,6 +67,16 @@ def test_the_next_array_reuses_the_freed_pages() -> None:
     if without <= 1_000:  # pragma: no cover - a host whose default already reuses the pages shows nothing
         pytest.skip(f"this host's malloc reuses freed pages by default ({without} faults): no difference to see")
     assert with_setting < 100  # the heap's pages again, where glibc's defaults faulted in 1,800-2,300 fresh ones
+
+
+@glibc
+def test_a_threads_large_arrays_reuse_the_pages_freed_before() -> None:
+    """Arrays above a thread heap's 64 MB / 2 are mapped afresh under glibc's defaults; with one shared heap, reused."""
+    kept, with_setting = _faults("keep", _THREAD_FAULTS)
+    _, without = _faults("default", _THREAD_FAULTS)
+    assert kept == "True"
+    # 160 MB fresh is 80 huge pages or 40,960 small ones under the defaults; the heap's own pages need none
+    assert with_setting < 20 < without, (with_setting, without)
 
 
 def test_it_is_set_once_a_process(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -434,14 +434,16 @@ def _rebased_spot(source: np.ndarray, start: int, base: float, dates: DateArray)
 
     The rules of a study that start on the same date rebase the same spot to the same
     numbers: a read-only spot (a simulated curve's) is rebased once and the index results
-    share the array (20 MB each on 1,000 paths), as long as the spot lives.
+    share the array (20 MB each on 1,000 paths) while the spot and one of them live; the
+    cache itself holds neither.
     """
     key = _spot_key(source, start, base)
     if key is not None:
         with _REBASED_LOCK:
             hit = _REBASED.get(key)
-        if hit is not None and hit[0]() is not None:
-            return hit[1]
+        kept = None if hit is None or hit[0]() is None else hit[1]()
+        if kept is not None:
+            return kept
     n_paths, n = source.shape
     spot = np.empty((n_paths, n))
     spot[:, :start] = np.nan
@@ -459,13 +461,15 @@ def _rebased_spot(source: np.ndarray, start: int, base: float, dates: DateArray)
     spot.setflags(write=False)
     if key is not None:
         with _REBASED_LOCK:
-            _REBASED[key] = (weakref.ref(_owner(source)), spot)
+            _REBASED[key] = (weakref.ref(_owner(source)), weakref.ref(spot))  # keeps neither alive
             while len(_REBASED) > 4:
                 _REBASED.popitem(last=False)
     return spot
 
 
-_REBASED: OrderedDict[tuple[int, ...], tuple[weakref.ReferenceType[np.ndarray], np.ndarray]] = OrderedDict()
+_REBASED: OrderedDict[tuple[int, ...], tuple[weakref.ReferenceType[np.ndarray], weakref.ReferenceType[np.ndarray]]] = (
+    OrderedDict()
+)
 _REBASED_LOCK = threading.Lock()
 
 
