@@ -122,7 +122,9 @@ class MonthlyAveragePlan:
         """
         if chi.shape[0] == 0 or not self.listed.any():
             return False
-        top = np.abs(chi).max(axis=0)  # NaN where any path is NaN, which the kernel also sums day by day
+        # max |chi| of each date, exactly, without a (paths, dates) array of |chi|; NaN where a path is NaN,
+        # which the kernel also sums day by day
+        top = np.maximum(chi.max(axis=0), -chi.min(axis=0))
         return bool((self.listed & ~(top[:, None] * self.dmax <= kernels.EXPANSION_LIMIT)).any())
 
     def price(
